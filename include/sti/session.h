@@ -1,0 +1,148 @@
+/*
+ * session.h - the table of TCP connections.
+ *
+ * Packets go in; each TCP connection becomes a session with a client and a
+ * server side, two reassembled byte streams, and a life that ends in a FIN
+ * pair, a reset, idle expiry, eviction or the end of the capture. The
+ * consumer (the layers above) sees sessions open, their stream events, and
+ * their close, through a table of callbacks; it keeps its own per-session
+ * state in `app`.
+ */
+#ifndef STI_SESSION_H
+#define STI_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sti/decode.h"
+#include "sti/reasm.h"
+
+enum sti_dir { STI_C2S = 0, STI_S2C = 1 };
+
+/* How the client side was decided. */
+enum sti_orient {
+	STI_ORIENT_SYN,          /* the side that sent the SYN */
+	STI_ORIENT_SYNACK,       /* the side that did not send the SYN+ACK */
+	STI_ORIENT_PORT,         /* the server port is in a port list */
+	STI_ORIENT_GREETING,     /* the server spoke first with "220" */
+	STI_ORIENT_CLIENT_HELLO, /* the client spoke first with a TLS hello */
+	STI_ORIENT_PORT_ORDER    /* a guess: the lower port is the server */
+};
+
+enum sti_end {
+	STI_END_NONE,
+	STI_END_FIN,       /* both sides sent FIN */
+	STI_END_RST,       /* a side reset */
+	STI_END_IDLE,      /* nothing seen for the idle timeout */
+	STI_END_EVICTED,   /* the table was full; this was the longest idle */
+	STI_END_REUSED,    /* a new SYN took over the 5-tuple */
+	STI_END_CAPTURE    /* the capture ended first */
+};
+
+struct sti_portset {
+	uint64_t bits[65536 / 64];
+};
+
+static inline void sti_portset_add(struct sti_portset *s, uint16_t port)
+{
+	s->bits[port >> 6] |= (uint64_t)1 << (port & 63);
+}
+
+static inline bool sti_portset_has(const struct sti_portset *s, uint16_t port)
+{
+	return (s->bits[port >> 6] >> (port & 63)) & 1;
+}
+
+struct sti_endpoint {
+	struct sti_addr addr;
+	uint16_t port;
+};
+
+struct sti_dir_info {
+	uint64_t packets;
+	uint64_t payload_bytes;   /* TCP payload on the wire, retransmits too */
+	uint64_t fin_frame;       /* first FIN from this side, 0 if none */
+	uint64_t rst_frame;       /* first RST from this side, 0 if none */
+	int64_t fin_ts, rst_ts;
+	bool syn;
+};
+
+struct sti_session {
+	uint64_t id;              /* 1-based, in order of first packet */
+	struct sti_endpoint cli, srv;
+	enum sti_orient orient;
+	bool orient_tentative;    /* may still flip on the first payload */
+	uint64_t first_frame, last_frame;
+	int64_t first_ts, last_ts;
+	struct sti_dir_info dir[2];
+	struct sti_reasm rs[2];
+	bool closed;              /* ended; kept only to absorb late packets */
+	enum sti_end end;
+	int end_side;             /* STI_C2S/STI_S2C: who ended it, -1 unknown */
+	uint64_t end_frame;
+	uint32_t client_isn;
+	void *app;                /* the consumer's state */
+
+	/* Table bookkeeping: not for consumers. */
+	struct sti_table *table;
+	struct sti_session *hnext;
+	struct sti_session *lprev, *lnext;
+	uint64_t hash;
+};
+
+struct sti_session_ops {
+	/* A new session; set s->app here if you need state. */
+	void (*open)(void *ctx, struct sti_session *s);
+	/* A stream event in one direction (ev->dir is an enum sti_dir). */
+	void (*stream)(void *ctx, struct sti_session *s,
+		       const struct sti_stream_ev *ev);
+	/* The connection ended (s->end says how); streams are flushed. */
+	void (*close)(void *ctx, struct sti_session *s);
+	/* The session leaves the table: last look, free s->app. */
+	void (*release)(void *ctx, struct sti_session *s);
+};
+
+struct sti_session_cfg {
+	struct sti_portset smtp_ports;  /* STARTTLS ports, 25 587 */
+	struct sti_portset tls_ports;   /* implicit TLS ports, 465 */
+	size_t max_sessions;            /* 0: unlimited */
+	int64_t idle_timeout_us;        /* open sessions */
+	int64_t linger_us;              /* closed sessions absorb late packets */
+	size_t reasm_cap;               /* out-of-order bytes per direction */
+};
+
+struct sti_table_stats {
+	uint64_t created;
+	uint64_t closed_fin, closed_rst, expired, evicted, reused, at_end;
+	uint64_t high_water;            /* most sessions held at once */
+};
+
+struct sti_table;
+
+void sti_session_cfg_defaults(struct sti_session_cfg *cfg);
+
+struct sti_table *sti_table_new(const struct sti_session_cfg *cfg,
+				const struct sti_session_ops *ops, void *ctx);
+/* Close and release every session (reason STI_END_CAPTURE), then free. */
+void sti_table_free(struct sti_table *t);
+
+/* One decoded TCP segment. Also expires sessions idle at the packet's time. */
+void sti_table_packet(struct sti_table *t, const struct sti_pkt *p);
+
+/* Expire sessions idle at `now_us` (live capture calls this on timeouts). */
+void sti_table_expire(struct sti_table *t, int64_t now_us);
+
+/* End of input: every session closes with STI_END_CAPTURE. */
+void sti_table_flush(struct sti_table *t);
+
+/* The consumer needs no more payload from this direction. */
+void sti_session_stop_payload(struct sti_session *s, enum sti_dir d);
+
+size_t sti_table_count(const struct sti_table *t);
+const struct sti_table_stats *sti_table_stats(const struct sti_table *t);
+
+const char *sti_orient_name(enum sti_orient o);
+const char *sti_end_name(enum sti_end e);
+
+#endif /* STI_SESSION_H */

@@ -1,0 +1,81 @@
+/*
+ * capture.c - libpcap as the source of frames.
+ */
+#include "sti/capture.h"
+
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+struct sti_capture {
+	pcap_t *pcap;
+	uint64_t frames;
+};
+
+struct sti_capture *sti_capture_open_offline(const char *path, char *err,
+					     size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(
+		path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	if (!p) {
+		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : "cannot open");
+		return NULL;
+	}
+	struct sti_capture *c = calloc(1, sizeof(*c));
+	if (!c) {
+		pcap_close(p);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->pcap = p;
+	return c;
+}
+
+void sti_capture_close(struct sti_capture *c)
+{
+	if (!c)
+		return;
+	pcap_close(c->pcap);
+	free(c);
+}
+
+int sti_capture_datalink(const struct sti_capture *c)
+{
+	return pcap_datalink(c->pcap);
+}
+
+const char *sti_capture_datalink_name(int dlt, char *buf, size_t len)
+{
+	const char *name = pcap_datalink_val_to_name(dlt);
+	if (name)
+		snprintf(buf, len, "DLT_%s (%d)", name, dlt);
+	else
+		snprintf(buf, len, "DLT %d", dlt);
+	return buf;
+}
+
+enum sti_capture_rc sti_capture_next(struct sti_capture *c,
+				     struct sti_frame *f, char *err,
+				     size_t errlen)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc = pcap_next_ex(c->pcap, &h, &data);
+	if (rc == PCAP_ERROR_BREAK)
+		return STI_CAP_EOF;
+	if (rc == PCAP_ERROR) {
+		snprintf(err, errlen, "%s", pcap_geterr(c->pcap));
+		return STI_CAP_ERROR;
+	}
+	if (rc != 1) {   /* 0 is a live timeout, which offline cannot give */
+		snprintf(err, errlen, "unexpected libpcap result %d", rc);
+		return STI_CAP_ERROR;
+	}
+	f->number = ++c->frames;
+	f->ts_us = (int64_t)h->ts.tv_sec * 1000000 + (int64_t)h->ts.tv_usec;
+	f->data = data;
+	f->caplen = h->caplen;
+	f->len = h->len;
+	return STI_CAP_FRAME;
+}

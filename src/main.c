@@ -1,0 +1,226 @@
+/*
+ * main.c - starttls-inspect: options, the per-file run, exit status.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pcap/pcap.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "sti/ingest.h"
+#include "sti/report_sessions.h"
+#include "sti/session.h"
+
+#define EXIT_INPUT_ERROR 2
+
+static const char *progname = "starttls-inspect";
+
+struct options {
+	struct sti_session_cfg cfg;
+	bool sessions_view;
+	const char **files;
+	size_t nfiles;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: %s [options] FILE...\n"
+		"Read pcap/pcapng captures (\"-\" is standard input) and follow\n"
+		"the SMTP and TLS sessions in them.\n"
+		"\n"
+		"Views:\n"
+		"  --sessions            one line per TCP session: endpoints, how\n"
+		"                        the client was found, packets and bytes\n"
+		"                        each way, gaps, how it ended\n"
+		"\n"
+		"Input:\n"
+		"  -r FILE               read FILE (same as naming it)\n"
+		"  --ports LIST          STARTTLS ports (default 25,587)\n"
+		"  --tls-ports LIST      implicit-TLS ports (default 465)\n"
+		"  --max-sessions N      sessions held at once; the longest idle\n"
+		"                        is closed and reported (default 100000)\n"
+		"  --idle-timeout SECS   close a session idle this long (default 300)\n"
+		"\n"
+		"  -h, --help            this text\n"
+		"  -V, --version         version of the program and its libraries\n"
+		"\n"
+		"Exit status: 0 done, 2 usage or input error.\n",
+		progname);
+}
+
+/* One line naming the option and what is wrong with it, then exit 2. */
+__attribute__((format(printf, 1, 2), noreturn))
+static void fail_usage(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_INPUT_ERROR);
+}
+
+static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	if (!s || !*s || *s == '-' || *s == '+')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* "25,587" into a port set; the list replaces the defaults. */
+static void parse_ports(const char *opt, const char *list, struct sti_portset *set)
+{
+	memset(set, 0, sizeof(*set));
+	const char *p = list;
+	while (*p) {
+		char item[16];
+		size_t n = strcspn(p, ",");
+		uint64_t port;
+		if (n == 0 || n >= sizeof(item))
+			fail_usage("%s: expected a comma-separated list of ports", opt);
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if (!parse_u64(item, 65535, &port) || port == 0) {
+			fail_usage("%s: '%s' is not a port number", opt, item);
+		}
+		sti_portset_add(set, (uint16_t)port);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+}
+
+static void print_version(void)
+{
+	printf("%s %s\n%s\n", PACKAGE_NAME, PACKAGE_VERSION, pcap_lib_version());
+}
+
+enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
+       OPT_IDLE_TIMEOUT };
+
+static void add_file(struct options *o, const char *f)
+{
+	const char **nf = realloc(o->files, (o->nfiles + 1) * sizeof(*nf));
+	if (!nf) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		exit(EXIT_INPUT_ERROR);
+	}
+	o->files = nf;
+	o->files[o->nfiles++] = f;
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "sessions", no_argument, NULL, OPT_SESSIONS },
+		{ "ports", required_argument, NULL, OPT_PORTS },
+		{ "tls-ports", required_argument, NULL, OPT_TLS_PORTS },
+		{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":r:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			add_file(o, optarg);
+			break;
+		case OPT_SESSIONS:
+			o->sessions_view = true;
+			break;
+		case OPT_PORTS:
+			parse_ports("--ports", optarg, &o->cfg.smtp_ports);
+			break;
+		case OPT_TLS_PORTS:
+			parse_ports("--tls-ports", optarg, &o->cfg.tls_ports);
+			break;
+		case OPT_MAX_SESSIONS:
+			if (!parse_u64(optarg, SIZE_MAX, &v) || v == 0)
+				fail_usage("--max-sessions: '%s' is not a positive number", optarg);
+			o->cfg.max_sessions = (size_t)v;
+			break;
+		case OPT_IDLE_TIMEOUT:
+			if (!parse_u64(optarg, INT64_MAX / 1000000, &v) || v == 0)
+				fail_usage("--idle-timeout: '%s' is not a positive number of seconds", optarg);
+			o->cfg.idle_timeout_us = (int64_t)v * 1000000;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			print_version();
+			exit(0);
+		case ':':
+			fail_usage("option '%s' needs an argument", argv[optind - 1]);
+			break;
+		default:
+			fail_usage("unknown option '%s' (try --help)", argv[optind - 1]);
+		}
+	}
+	for (int i = optind; i < argc; i++)
+		add_file(o, argv[i]);
+	if (o->nfiles == 0)
+		fail_usage("no capture file given (try --help)");
+}
+
+/* One file through the sessions view; false on an input error. */
+static bool run_sessions_view(const struct options *o, const char *file)
+{
+	struct sti_sessions_view *view = sti_sessions_view_new();
+	struct sti_table *t = view ? sti_table_new(&o->cfg, &sti_sessions_view_ops, view) : NULL;
+	if (!t) {
+		fprintf(stderr, "%s: %s: out of memory\n", progname, file);
+		sti_sessions_view_free(view);
+		return false;
+	}
+	struct sti_ingest_stats st;
+	memset(&st, 0, sizeof(st));
+	char err[512];
+	enum sti_ingest_rc rc = sti_ingest_file(file, t, &st, err, sizeof(err));
+	sti_table_flush(t);
+	/* What was gathered before a read error is still reported. */
+	if (rc == STI_INGEST_OK || rc == STI_INGEST_READ_ERROR) {
+		printf("# file %s\n", file);
+		sti_sessions_view_print(view, stdout);
+		sti_sessions_view_print_stats(stdout, file, &st, sti_table_stats(t));
+	}
+	fflush(stdout);
+	if (rc != STI_INGEST_OK)
+		fprintf(stderr, "%s: %s: %s\n", progname, file, err);
+	sti_table_free(t);
+	sti_sessions_view_free(view);
+	return rc == STI_INGEST_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	memset(&o, 0, sizeof(o));
+	sti_session_cfg_defaults(&o.cfg);
+	parse_options(argc, argv, &o);
+	/* The sessions view is the only output until the verdict layers
+	 * exist, so it is also what runs without --sessions. */
+	bool ok = true;
+	for (size_t i = 0; i < o.nfiles; i++)
+		ok &= run_sessions_view(&o, o.files[i]);
+	free(o.files);
+	return ok ? 0 : EXIT_INPUT_ERROR;
+}

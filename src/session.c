@@ -1,0 +1,561 @@
+/*
+ * session.c - the connection table: lookup, orientation, life and death.
+ *
+ * Sessions live in a chained hash table keyed by the unordered 5-tuple and
+ * on one of two lists ordered by last activity: open sessions (for idle
+ * expiry and eviction) and closed ones, which linger briefly to absorb the
+ * last ACKs and retransmissions instead of turning them into new sessions.
+ */
+#include "sti/session.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define INITIAL_BUCKETS 1024
+
+struct sti_list {
+	struct sti_session *head, *tail;
+};
+
+struct sti_table {
+	struct sti_session_cfg cfg;
+	const struct sti_session_ops *ops;
+	void *ctx;
+	struct sti_session **buckets;
+	size_t nbuckets;
+	size_t count;
+	struct sti_list open, closed;
+	uint64_t next_id;
+	uint64_t seed;
+	int64_t now;
+	struct sti_table_stats st;
+};
+
+void sti_session_cfg_defaults(struct sti_session_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	sti_portset_add(&cfg->smtp_ports, 25);
+	sti_portset_add(&cfg->smtp_ports, 587);
+	sti_portset_add(&cfg->tls_ports, 465);
+	cfg->max_sessions = 100000;
+	cfg->idle_timeout_us = 300 * INT64_C(1000000);
+	cfg->linger_us = 30 * INT64_C(1000000);
+	cfg->reasm_cap = STI_REASM_MIN_CAP;
+}
+
+const char *sti_orient_name(enum sti_orient o)
+{
+	switch (o) {
+	case STI_ORIENT_SYN: return "syn";
+	case STI_ORIENT_SYNACK: return "synack";
+	case STI_ORIENT_PORT: return "port";
+	case STI_ORIENT_GREETING: return "greeting";
+	case STI_ORIENT_CLIENT_HELLO: return "client_hello";
+	case STI_ORIENT_PORT_ORDER: return "port_order";
+	}
+	return "unknown";
+}
+
+const char *sti_end_name(enum sti_end e)
+{
+	switch (e) {
+	case STI_END_NONE: return "open";
+	case STI_END_FIN: return "fin";
+	case STI_END_RST: return "rst";
+	case STI_END_IDLE: return "idle";
+	case STI_END_EVICTED: return "evicted";
+	case STI_END_REUSED: return "reused";
+	case STI_END_CAPTURE: return "capture_end";
+	}
+	return "unknown";
+}
+
+/* ---- lists ---- */
+
+static void list_unlink(struct sti_list *l, struct sti_session *s)
+{
+	if (s->lprev)
+		s->lprev->lnext = s->lnext;
+	else
+		l->head = s->lnext;
+	if (s->lnext)
+		s->lnext->lprev = s->lprev;
+	else
+		l->tail = s->lprev;
+	s->lprev = s->lnext = NULL;
+}
+
+static void list_append(struct sti_list *l, struct sti_session *s)
+{
+	s->lnext = NULL;
+	s->lprev = l->tail;
+	if (l->tail)
+		l->tail->lnext = s;
+	else
+		l->head = s;
+	l->tail = s;
+}
+
+static struct sti_list *list_of(struct sti_table *t, struct sti_session *s)
+{
+	return s->closed ? &t->closed : &t->open;
+}
+
+/* ---- hashing ---- */
+
+static uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return h;
+}
+
+static int endpoint_cmp(const struct sti_addr *a, uint16_t ap,
+			const struct sti_addr *b, uint16_t bp)
+{
+	int c = memcmp(a->a, b->a, a->family == 6 ? 16 : 4);
+	if (c)
+		return c;
+	return (int)ap - (int)bp;
+}
+
+static uint64_t hash_endpoint(uint64_t h, const struct sti_addr *a, uint16_t port)
+{
+	uint64_t w[2];
+	memcpy(w, a->a, sizeof(w));
+	h = mix64(h ^ w[0]);
+	h = mix64(h ^ w[1]);
+	return mix64(h ^ ((uint64_t)a->family << 16 | port));
+}
+
+/* The same for both directions: the smaller endpoint goes first. */
+static uint64_t tuple_hash(const struct sti_table *t, const struct sti_pkt *p)
+{
+	uint64_t h = t->seed;
+	if (endpoint_cmp(&p->src, p->sport, &p->dst, p->dport) <= 0) {
+		h = hash_endpoint(h, &p->src, p->sport);
+		return hash_endpoint(h, &p->dst, p->dport);
+	}
+	h = hash_endpoint(h, &p->dst, p->dport);
+	return hash_endpoint(h, &p->src, p->sport);
+}
+
+static bool endpoint_eq(const struct sti_endpoint *e, const struct sti_addr *a,
+			uint16_t port)
+{
+	return e->port == port && e->addr.family == a->family &&
+	       memcmp(e->addr.a, a->a, 16) == 0;
+}
+
+static bool session_matches(const struct sti_session *s, const struct sti_pkt *p)
+{
+	return (endpoint_eq(&s->cli, &p->src, p->sport) &&
+		endpoint_eq(&s->srv, &p->dst, p->dport)) ||
+	       (endpoint_eq(&s->srv, &p->src, p->sport) &&
+		endpoint_eq(&s->cli, &p->dst, p->dport));
+}
+
+static struct sti_session *lookup(struct sti_table *t, const struct sti_pkt *p,
+				  uint64_t h)
+{
+	for (struct sti_session *s = t->buckets[h & (t->nbuckets - 1)]; s;
+	     s = s->hnext)
+		if (s->hash == h && session_matches(s, p))
+			return s;
+	return NULL;
+}
+
+static void hash_insert(struct sti_table *t, struct sti_session *s)
+{
+	size_t b = s->hash & (t->nbuckets - 1);
+	s->hnext = t->buckets[b];
+	t->buckets[b] = s;
+}
+
+static void hash_remove(struct sti_table *t, struct sti_session *s)
+{
+	struct sti_session **pp = &t->buckets[s->hash & (t->nbuckets - 1)];
+	while (*pp && *pp != s)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = s->hnext;
+}
+
+/* Double the buckets; on allocation failure the table just gets slower. */
+static void maybe_grow(struct sti_table *t)
+{
+	if (t->count < t->nbuckets)
+		return;
+	size_t n = t->nbuckets * 2;
+	struct sti_session **nb = calloc(n, sizeof(*nb));
+	if (!nb)
+		return;
+	for (size_t i = 0; i < t->nbuckets; i++) {
+		struct sti_session *s = t->buckets[i];
+		while (s) {
+			struct sti_session *next = s->hnext;
+			s->hnext = nb[s->hash & (n - 1)];
+			nb[s->hash & (n - 1)] = s;
+			s = next;
+		}
+	}
+	free(t->buckets);
+	t->buckets = nb;
+	t->nbuckets = n;
+}
+
+/* ---- life cycle ---- */
+
+static void on_stream(void *ctx, const struct sti_stream_ev *ev)
+{
+	struct sti_session *s = ctx;
+	struct sti_table *t = s->table;
+	if (t->ops->stream)
+		t->ops->stream(t->ctx, s, ev);
+}
+
+static void close_session(struct sti_table *t, struct sti_session *s,
+			  enum sti_end why)
+{
+	if (s->closed)
+		return;
+	sti_reasm_flush(&s->rs[STI_C2S]);
+	sti_reasm_flush(&s->rs[STI_S2C]);
+	list_unlink(&t->open, s);
+	s->closed = true;
+	s->end = why;
+	list_append(&t->closed, s);
+	switch (why) {
+	case STI_END_FIN: t->st.closed_fin++; break;
+	case STI_END_RST: t->st.closed_rst++; break;
+	case STI_END_IDLE: t->st.expired++; break;
+	case STI_END_EVICTED: t->st.evicted++; break;
+	case STI_END_REUSED: t->st.reused++; break;
+	case STI_END_CAPTURE: t->st.at_end++; break;
+	case STI_END_NONE: break;
+	}
+	if (t->ops->close)
+		t->ops->close(t->ctx, s);
+}
+
+static void release_session(struct sti_table *t, struct sti_session *s,
+			    enum sti_end why_if_open)
+{
+	close_session(t, s, why_if_open);
+	if (t->ops->release)
+		t->ops->release(t->ctx, s);
+	list_unlink(&t->closed, s);
+	hash_remove(t, s);
+	sti_reasm_free(&s->rs[STI_C2S]);
+	sti_reasm_free(&s->rs[STI_S2C]);
+	t->count--;
+	free(s);
+}
+
+static bool is_listed(const struct sti_table *t, uint16_t port)
+{
+	return sti_portset_has(&t->cfg.smtp_ports, port) ||
+	       sti_portset_has(&t->cfg.tls_ports, port);
+}
+
+/* RFC 5321 4.2: a reply is three digits then SP or "-". */
+static bool looks_like_greeting(const struct sti_pkt *p)
+{
+	return p->payload_caplen >= 4 && memcmp(p->payload, "220", 3) == 0 &&
+	       (p->payload[3] == ' ' || p->payload[3] == '-');
+}
+
+/* RFC 8446 5.1: handshake record, legacy record version 3.x. */
+static bool looks_like_client_hello(const struct sti_pkt *p)
+{
+	return p->payload_caplen >= 6 && p->payload[0] == 0x16 &&
+	       p->payload[1] == 0x03 && p->payload[5] == 0x01;
+}
+
+/* Decide who the client is; true when the packet's sender is. */
+static bool sender_is_client(const struct sti_table *t, const struct sti_pkt *p,
+			     enum sti_orient *how, bool *tentative)
+{
+	bool syn = p->flags & STI_TCP_SYN, ack = p->flags & STI_TCP_ACK;
+	*tentative = false;
+	if (syn) {
+		*how = ack ? STI_ORIENT_SYNACK : STI_ORIENT_SYN;
+		return !ack;
+	}
+	bool dl = is_listed(t, p->dport), sl = is_listed(t, p->sport);
+	if (dl != sl) {
+		*how = STI_ORIENT_PORT;
+		return dl;
+	}
+	if (looks_like_greeting(p)) {
+		*how = STI_ORIENT_GREETING;
+		return false;
+	}
+	if (looks_like_client_hello(p)) {
+		*how = STI_ORIENT_CLIENT_HELLO;
+		return true;
+	}
+	*how = STI_ORIENT_PORT_ORDER;
+	*tentative = p->payload_caplen == 0;
+	return p->sport >= p->dport;
+}
+
+static void set_endpoints(struct sti_session *s, const struct sti_pkt *p,
+			  bool src_is_client)
+{
+	struct sti_endpoint src = { p->src, p->sport }, dst = { p->dst, p->dport };
+	s->cli = src_is_client ? src : dst;
+	s->srv = src_is_client ? dst : src;
+}
+
+static struct sti_session *evict_one(struct sti_table *t)
+{
+	struct sti_session *victim = t->closed.head ? t->closed.head : t->open.head;
+	if (victim)
+		release_session(t, victim, STI_END_EVICTED);
+	return victim;
+}
+
+static struct sti_session *create(struct sti_table *t, const struct sti_pkt *p,
+				  uint64_t h)
+{
+	if (t->cfg.max_sessions && t->count >= t->cfg.max_sessions &&
+	    !evict_one(t))
+		return NULL;
+	struct sti_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->table = t;
+	s->hash = h;
+	s->id = ++t->next_id;
+	s->end_side = -1;
+	s->first_frame = p->frame;
+	s->first_ts = p->ts_us;
+	bool src_cli = sender_is_client(t, p, &s->orient, &s->orient_tentative);
+	set_endpoints(s, p, src_cli);
+	for (int d = 0; d < 2; d++)
+		sti_reasm_init(&s->rs[d], d, t->cfg.reasm_cap, on_stream, s);
+	maybe_grow(t);
+	hash_insert(t, s);
+	list_append(&t->open, s);
+	t->count++;
+	t->st.created++;
+	if (t->count > t->st.high_water)
+		t->st.high_water = t->count;
+	if (t->ops->open)
+		t->ops->open(t->ctx, s);
+	return s;
+}
+
+/*
+ * A guessed orientation is checked against the first payload: an SMTP
+ * greeting marks the server, a ClientHello the client. Nothing has been
+ * delivered yet, so the two sides can still trade places.
+ */
+static void confirm_orientation(struct sti_session *s, const struct sti_pkt *p,
+				enum sti_dir *d)
+{
+	if (!s->orient_tentative || p->payload_caplen == 0)
+		return;
+	s->orient_tentative = false;
+	bool from_server = looks_like_greeting(p);
+	bool from_client = looks_like_client_hello(p);
+	if (!from_server && !from_client)
+		return;
+	s->orient = from_server ? STI_ORIENT_GREETING : STI_ORIENT_CLIENT_HELLO;
+	bool swap = from_server ? *d == STI_C2S : *d == STI_S2C;
+	if (!swap)
+		return;
+	struct sti_endpoint e = s->cli;
+	s->cli = s->srv;
+	s->srv = e;
+	struct sti_dir_info di = s->dir[0];
+	s->dir[0] = s->dir[1];
+	s->dir[1] = di;
+	struct sti_reasm r = s->rs[0];
+	s->rs[0] = s->rs[1];
+	s->rs[1] = r;
+	s->rs[0].dir = STI_C2S;
+	s->rs[1].dir = STI_S2C;
+	*d = *d == STI_C2S ? STI_S2C : STI_C2S;
+}
+
+static void note_end(struct sti_session *s, enum sti_dir d, uint64_t frame)
+{
+	if (s->end_side < 0) {
+		s->end_side = (int)d;
+		s->end_frame = frame;
+	}
+}
+
+static void feed_tcp(struct sti_table *t, struct sti_session *s,
+		     const struct sti_pkt *p, enum sti_dir d)
+{
+	struct sti_dir_info *di = &s->dir[d];
+	struct sti_reasm *rs = &s->rs[d];
+	uint32_t seq = p->seq;
+	if (p->flags & STI_TCP_RST) {
+		if (!di->rst_frame) {
+			di->rst_frame = p->frame;
+			di->rst_ts = p->ts_us;
+		}
+		note_end(s, d, p->frame);
+		sti_reasm_rst(rs, p->frame, p->ts_us);
+		close_session(t, s, STI_END_RST);
+		return;
+	}
+	if (p->flags & STI_TCP_SYN) {
+		di->syn = true;
+		if (d == STI_C2S && !(p->flags & STI_TCP_ACK))
+			s->client_isn = p->seq;
+		sti_reasm_syn(rs, p->seq);
+		seq++;
+	}
+	bool fin = p->flags & STI_TCP_FIN;
+	if (p->payload_len || fin)
+		sti_reasm_segment(rs, seq, p->payload, p->payload_caplen,
+				  p->payload_len, fin, p->frame, p->ts_us);
+	if (fin && !di->fin_frame) {
+		di->fin_frame = p->frame;
+		di->fin_ts = p->ts_us;
+		note_end(s, d, p->frame);
+	}
+	if (s->dir[STI_C2S].fin_frame && s->dir[STI_S2C].fin_frame)
+		close_session(t, s, STI_END_FIN);
+}
+
+/* A SYN on a known 5-tuple that begins a new connection. */
+static bool starts_new_connection(const struct sti_session *s,
+				  const struct sti_pkt *p)
+{
+	if (!(p->flags & STI_TCP_SYN) || (p->flags & STI_TCP_ACK))
+		return false;
+	if (s->closed)
+		return true;
+	return s->dir[STI_C2S].syn && p->seq != s->client_isn &&
+	       endpoint_eq(&s->cli, &p->src, p->sport);
+}
+
+void sti_table_packet(struct sti_table *t, const struct sti_pkt *p)
+{
+	if (p->ts_us > t->now)
+		t->now = p->ts_us;
+	sti_table_expire(t, t->now);
+	uint64_t h = tuple_hash(t, p);
+	struct sti_session *s = lookup(t, p, h);
+	if (s && starts_new_connection(s, p)) {
+		release_session(t, s, STI_END_REUSED);
+		s = NULL;
+	}
+	if (!s && !(s = create(t, p, h)))
+		return;
+	enum sti_dir d = endpoint_eq(&s->cli, &p->src, p->sport) ? STI_C2S : STI_S2C;
+	s->dir[d].packets++;
+	s->dir[d].payload_bytes += p->payload_len;
+	s->last_frame = p->frame;
+	s->last_ts = p->ts_us;
+	struct sti_list *l = list_of(t, s);
+	list_unlink(l, s);
+	list_append(l, s);
+	if (s->closed)
+		return;
+	confirm_orientation(s, p, &d);
+	feed_tcp(t, s, p, d);
+}
+
+void sti_table_expire(struct sti_table *t, int64_t now_us)
+{
+	struct sti_session *s;
+	while ((s = t->open.head) && now_us - s->last_ts >= t->cfg.idle_timeout_us)
+		release_session(t, s, STI_END_IDLE);
+	while ((s = t->closed.head) && now_us - s->last_ts >= t->cfg.linger_us)
+		release_session(t, s, STI_END_NONE);
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct sti_session *x = *(struct sti_session *const *)a;
+	const struct sti_session *y = *(struct sti_session *const *)b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void sti_table_flush(struct sti_table *t)
+{
+	/* Close in order of first packet, so reports come out in id order;
+	 * without memory for the sort, list order will do. */
+	size_t n = 0;
+	for (struct sti_session *s = t->open.head; s; s = s->lnext)
+		n++;
+	struct sti_session **v = n ? malloc(n * sizeof(*v)) : NULL;
+	if (v) {
+		n = 0;
+		for (struct sti_session *s = t->open.head; s; s = s->lnext)
+			v[n++] = s;
+		qsort(v, n, sizeof(*v), by_id);
+		for (size_t i = 0; i < n; i++)
+			close_session(t, v[i], STI_END_CAPTURE);
+		free(v);
+	}
+	while (t->open.head)
+		close_session(t, t->open.head, STI_END_CAPTURE);
+	while (t->closed.head)
+		release_session(t, t->closed.head, STI_END_NONE);
+}
+
+void sti_session_stop_payload(struct sti_session *s, enum sti_dir d)
+{
+	sti_reasm_stop(&s->rs[d]);
+}
+
+static uint64_t random_seed(void)
+{
+	uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
+		seed ^= (uint64_t)ts.tv_nsec * UINT64_C(0x9e3779b97f4a7c15);
+	return mix64(seed);
+}
+
+struct sti_table *sti_table_new(const struct sti_session_cfg *cfg,
+				const struct sti_session_ops *ops, void *ctx)
+{
+	struct sti_table *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->cfg = *cfg;
+	t->ops = ops;
+	t->ctx = ctx;
+	t->nbuckets = INITIAL_BUCKETS;
+	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
+	if (!t->buckets) {
+		free(t);
+		return NULL;
+	}
+	t->seed = random_seed();
+	t->now = INT64_MIN;
+	return t;
+}
+
+void sti_table_free(struct sti_table *t)
+{
+	if (!t)
+		return;
+	sti_table_flush(t);
+	free(t->buckets);
+	free(t);
+}
+
+size_t sti_table_count(const struct sti_table *t)
+{
+	return t->count;
+}
+
+const struct sti_table_stats *sti_table_stats(const struct sti_table *t)
+{
+	return &t->st;
+}

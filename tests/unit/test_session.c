@@ -1,0 +1,373 @@
+/*
+ * test_session.c - the session table: orientation by each method, port
+ * reuse, closing, idle expiry, eviction at the cap, stop of payload.
+ * Packets are built as decoded structs; no pcap is involved.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sti/session.h"
+
+#define SEC INT64_C(1000000)
+
+/* What the consumer saw. */
+struct seen {
+	int opened, closed, released;
+	uint64_t last_closed_id;
+	enum sti_end last_end;
+	char c2s[256], s2c[256];
+	size_t nc2s, ns2c;
+	int fins, rsts, gaps;
+	bool stop_c2s_after_data;
+	struct sti_session *last;
+	struct sti_endpoint last_cli;
+	enum sti_orient last_orient;
+};
+
+static void on_open(void *ctx, struct sti_session *s)
+{
+	struct seen *w = ctx;
+	w->opened++;
+	w->last = s;
+}
+
+static void on_stream(void *ctx, struct sti_session *s, const struct sti_stream_ev *ev)
+{
+	struct seen *w = ctx;
+	char *buf = ev->dir == STI_C2S ? w->c2s : w->s2c;
+	size_t *n = ev->dir == STI_C2S ? &w->nc2s : &w->ns2c;
+	switch (ev->kind) {
+	case STI_EV_DATA:
+		if (*n + ev->len < sizeof(w->c2s)) {
+			memcpy(buf + *n, ev->data, ev->len);
+			*n += ev->len;
+			buf[*n] = '\0';
+		}
+		if (w->stop_c2s_after_data && ev->dir == STI_C2S)
+			sti_session_stop_payload(s, STI_C2S);
+		break;
+	case STI_EV_FIN: w->fins++; break;
+	case STI_EV_RST: w->rsts++; break;
+	case STI_EV_GAP: w->gaps++; break;
+	case STI_EV_SKIP: break;
+	}
+}
+
+static void on_close(void *ctx, struct sti_session *s)
+{
+	struct seen *w = ctx;
+	w->closed++;
+	w->last_closed_id = s->id;
+	w->last_end = s->end;
+	w->last_cli = s->cli;
+	w->last_orient = s->orient;
+}
+
+static void on_release(void *ctx, struct sti_session *s)
+{
+	struct seen *w = ctx;
+	(void)s;
+	w->released++;
+}
+
+static const struct sti_session_ops ops = {
+	.open = on_open, .stream = on_stream, .close = on_close,
+	.release = on_release,
+};
+
+/* 192.0.2.A:PA -> 192.0.2.B:PB */
+static struct sti_pkt pkt(uint8_t a, uint16_t pa, uint8_t b, uint16_t pb,
+			  uint8_t flags, uint32_t seq, const char *payload,
+			  uint64_t frame, int64_t ts)
+{
+	struct sti_pkt p;
+	memset(&p, 0, sizeof(p));
+	p.src.family = p.dst.family = 4;
+	p.src.a[0] = p.dst.a[0] = 192;
+	p.src.a[2] = p.dst.a[2] = 2;
+	p.src.a[3] = a;
+	p.dst.a[3] = b;
+	p.sport = pa;
+	p.dport = pb;
+	p.flags = flags;
+	p.seq = seq;
+	p.payload = (const uint8_t *)payload;
+	p.payload_len = p.payload_caplen = payload ? (uint32_t)strlen(payload) : 0;
+	p.frame = frame;
+	p.ts_us = ts;
+	return p;
+}
+
+struct fx {
+	struct sti_session_cfg cfg;
+	struct sti_table *t;
+	struct seen w;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	sti_session_cfg_defaults(&f->cfg);
+	f->t = sti_table_new(&f->cfg, &ops, &f->w);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	sti_table_free(f->t);
+	free(f);
+	return 0;
+}
+
+static void feed(struct fx *f, struct sti_pkt p)
+{
+	sti_table_packet(f->t, &p);
+}
+
+enum { SYN = STI_TCP_SYN, ACK = STI_TCP_ACK, FIN = STI_TCP_FIN,
+       RST = STI_TCP_RST, PSH = STI_TCP_PSH };
+
+/* A whole SMTP-ish connection on 10 -> 20:25 with client port cp. */
+static void handshake(struct fx *f, uint16_t cp, uint64_t frame, int64_t ts)
+{
+	feed(f, pkt(10, cp, 20, 25, SYN, 1000, NULL, frame, ts));
+	feed(f, pkt(20, 25, 10, cp, SYN | ACK, 5000, NULL, frame + 1, ts));
+	feed(f, pkt(10, cp, 20, 25, ACK, 1001, NULL, frame + 2, ts));
+}
+
+static void test_orientation_syn_and_streams(void **state)
+{
+	struct fx *f = *state;
+	handshake(f, 40000, 1, 0);
+	feed(f, pkt(20, 25, 10, 40000, ACK | PSH, 5001, "220 mx ESMTP\r\n", 4, 0));
+	feed(f, pkt(10, 40000, 20, 25, ACK | PSH, 1001, "EHLO c\r\n", 5, 0));
+	struct sti_session *s = f->w.last;
+	assert_int_equal(s->id, 1);
+	assert_int_equal(s->orient, STI_ORIENT_SYN);
+	assert_int_equal(s->cli.port, 40000);
+	assert_int_equal(s->srv.port, 25);
+	assert_int_equal(s->dir[STI_C2S].packets, 3);
+	assert_int_equal(s->dir[STI_S2C].packets, 2);
+	assert_int_equal(s->dir[STI_C2S].payload_bytes, 8);
+	assert_string_equal(f->w.s2c, "220 mx ESMTP\r\n");
+	assert_string_equal(f->w.c2s, "EHLO c\r\n");
+	assert_int_equal(sti_table_count(f->t), 1);
+}
+
+static void test_orientation_synack(void **state)
+{
+	struct fx *f = *state;
+	/* The SYN was not captured: the SYN+ACK's receiver is the client. */
+	feed(f, pkt(20, 2525, 10, 51000, SYN | ACK, 7, NULL, 1, 0));
+	assert_int_equal(f->w.last->orient, STI_ORIENT_SYNACK);
+	assert_int_equal(f->w.last->cli.port, 51000);
+}
+
+static void test_orientation_port(void **state)
+{
+	struct fx *f = *state;
+	/* Mid-stream, a packet from the server port first. */
+	feed(f, pkt(20, 587, 10, 33000, ACK, 9, "250 OK\r\n", 1, 0));
+	assert_int_equal(f->w.last->orient, STI_ORIENT_PORT);
+	assert_int_equal(f->w.last->cli.port, 33000);
+	assert_string_equal(f->w.s2c, "250 OK\r\n");
+}
+
+static void test_orientation_greeting_swaps(void **state)
+{
+	struct fx *f = *state;
+	/* Unlisted ports, no SYN: the guess (lower port is the server) is
+	 * wrong here and the greeting corrects it before any delivery. */
+	feed(f, pkt(20, 40001, 10, 2000, ACK, 77, NULL, 1, 0));
+	struct sti_session *s = f->w.last;
+	assert_int_equal(s->orient, STI_ORIENT_PORT_ORDER);
+	assert_int_equal(s->srv.port, 2000);
+	feed(f, pkt(20, 40001, 10, 2000, ACK | PSH, 77, "220 smtp.example\r\n", 2, 0));
+	assert_int_equal(s->orient, STI_ORIENT_GREETING);
+	assert_int_equal(s->srv.port, 40001);
+	assert_int_equal(s->cli.port, 2000);
+	assert_int_equal(s->dir[STI_S2C].packets, 2);
+	assert_string_equal(f->w.s2c, "220 smtp.example\r\n");
+	assert_int_equal(f->w.nc2s, 0);
+}
+
+static void test_orientation_client_hello(void **state)
+{
+	struct fx *f = *state;
+	static const char hello[] = "\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00";
+	struct sti_pkt p = pkt(10, 3000, 20, 4000, ACK | PSH, 1, NULL, 1, 0);
+	p.payload = (const uint8_t *)hello;
+	p.payload_len = p.payload_caplen = sizeof(hello) - 1;
+	feed(f, p);
+	assert_int_equal(f->w.last->orient, STI_ORIENT_CLIENT_HELLO);
+	assert_int_equal(f->w.last->cli.port, 3000);
+}
+
+static void test_fin_close_and_linger(void **state)
+{
+	struct fx *f = *state;
+	handshake(f, 40000, 1, 0);
+	feed(f, pkt(10, 40000, 20, 25, FIN | ACK, 1001, NULL, 4, 0));
+	assert_int_equal(f->w.closed, 0);
+	feed(f, pkt(20, 25, 10, 40000, FIN | ACK, 5001, NULL, 5, 0));
+	assert_int_equal(f->w.closed, 1);
+	assert_int_equal(f->w.last_end, STI_END_FIN);
+	assert_int_equal(f->w.fins, 2);
+	struct sti_session *s = f->w.last;
+	assert_int_equal(s->end_side, STI_C2S);
+	assert_int_equal(s->end_frame, 4);
+	/* The last ACK is absorbed by the closed session, not a new one. */
+	feed(f, pkt(10, 40000, 20, 25, ACK, 1002, NULL, 6, 0));
+	assert_int_equal(f->w.opened, 1);
+	assert_int_equal(s->dir[STI_C2S].packets, 4);
+	/* Lingering ends after its time. */
+	assert_int_equal(f->w.released, 0);
+	sti_table_expire(f->t, f->cfg.linger_us + 1);
+	assert_int_equal(f->w.released, 1);
+	assert_int_equal(sti_table_count(f->t), 0);
+}
+
+static void test_rst_closes(void **state)
+{
+	struct fx *f = *state;
+	handshake(f, 40000, 1, 0);
+	feed(f, pkt(20, 25, 10, 40000, RST | ACK, 5001, NULL, 4, 0));
+	assert_int_equal(f->w.closed, 1);
+	assert_int_equal(f->w.last_end, STI_END_RST);
+	assert_int_equal(f->w.rsts, 1);
+	assert_int_equal(f->w.last->dir[STI_S2C].rst_frame, 4);
+	assert_int_equal(f->w.last->end_side, STI_S2C);
+}
+
+static void test_port_reuse_after_close(void **state)
+{
+	struct fx *f = *state;
+	handshake(f, 40000, 1, 0);
+	feed(f, pkt(10, 40000, 20, 25, RST, 1001, NULL, 4, 0));
+	/* A new SYN on the same 5-tuple is a new session. */
+	feed(f, pkt(10, 40000, 20, 25, SYN, 9000, NULL, 5, 1));
+	assert_int_equal(f->w.opened, 2);
+	assert_int_equal(f->w.last->id, 2);
+	assert_int_equal(f->w.released, 1);
+	assert_int_equal(sti_table_count(f->t), 1);
+}
+
+static void test_port_reuse_without_close(void **state)
+{
+	struct fx *f = *state;
+	handshake(f, 40000, 1, 0);
+	/* A retransmitted SYN is the same connection... */
+	feed(f, pkt(10, 40000, 20, 25, SYN, 1000, NULL, 4, 0));
+	assert_int_equal(f->w.opened, 1);
+	/* ...a SYN with another ISN is a new one. */
+	feed(f, pkt(10, 40000, 20, 25, SYN, 77777, NULL, 5, 0));
+	assert_int_equal(f->w.opened, 2);
+	assert_int_equal(f->w.last_end, STI_END_REUSED);
+	assert_int_equal(f->w.last_closed_id, 1);
+}
+
+static void test_idle_expiry(void **state)
+{
+	struct fx *f = *state;
+	handshake(f, 40000, 1, 0);
+	handshake(f, 40001, 4, 100 * SEC);
+	/* A packet at t=301 s expires the first (idle since 0), not the
+	 * second (idle since 100 s). */
+	feed(f, pkt(10, 40001, 20, 25, ACK, 1001, NULL, 7, 301 * SEC));
+	assert_int_equal(f->w.closed, 1);
+	assert_int_equal(f->w.last_end, STI_END_IDLE);
+	assert_int_equal(f->w.last_closed_id, 1);
+	assert_int_equal(sti_table_count(f->t), 1);
+	/* With no packets at all, the clock of a live capture expires. */
+	sti_table_expire(f->t, 601 * SEC);
+	assert_int_equal(f->w.closed, 2);
+	assert_int_equal(sti_table_count(f->t), 0);
+	assert_int_equal(sti_table_stats(f->t)->expired, 2);
+}
+
+static void test_eviction_at_cap(void **state)
+{
+	struct fx *f = *state;
+	sti_table_free(f->t);
+	memset(&f->w, 0, sizeof(f->w));
+	f->cfg.max_sessions = 3;
+	f->t = sti_table_new(&f->cfg, &ops, &f->w);
+	for (uint16_t i = 0; i < 3; i++)
+		handshake(f, (uint16_t)(40000 + i), 1 + 3 * i, i * SEC);
+	/* Touch the first so the second is the longest idle. */
+	feed(f, pkt(10, 40000, 20, 25, ACK, 1001, NULL, 10, 5 * SEC));
+	handshake(f, 40009, 11, 6 * SEC);
+	assert_int_equal(sti_table_count(f->t), 3);
+	assert_int_equal(f->w.closed, 1);
+	assert_int_equal(f->w.last_end, STI_END_EVICTED);
+	assert_int_equal(f->w.last_closed_id, 2);
+	assert_int_equal(sti_table_stats(f->t)->evicted, 1);
+	assert_int_equal(sti_table_stats(f->t)->high_water, 3);
+}
+
+static void test_flush_closes_in_id_order(void **state)
+{
+	struct fx *f = *state;
+	handshake(f, 40000, 1, 0);
+	handshake(f, 40001, 4, 0);
+	feed(f, pkt(10, 40000, 20, 25, ACK, 1001, NULL, 7, 0)); /* 1 is newest */
+	sti_table_flush(f->t);
+	assert_int_equal(f->w.closed, 2);
+	assert_int_equal(f->w.last_closed_id, 2);
+	assert_int_equal(f->w.last_end, STI_END_CAPTURE);
+	assert_int_equal(f->w.released, 2);
+}
+
+static void test_stop_payload_keeps_fin(void **state)
+{
+	struct fx *f = *state;
+	f->w.stop_c2s_after_data = true;
+	handshake(f, 40000, 1, 0);
+	feed(f, pkt(10, 40000, 20, 25, ACK, 1001, "abc", 4, 0));
+	feed(f, pkt(10, 40000, 20, 25, ACK, 1004, "def", 5, 0));
+	feed(f, pkt(10, 40000, 20, 25, FIN | ACK, 1007, NULL, 6, 0));
+	assert_string_equal(f->w.c2s, "abc");
+	assert_int_equal(f->w.fins, 1);
+	assert_int_equal(f->w.last->dir[STI_C2S].payload_bytes, 6);
+}
+
+static void test_ipv6_and_ipv4_do_not_collide(void **state)
+{
+	struct fx *f = *state;
+	handshake(f, 40000, 1, 0);
+	struct sti_pkt p = pkt(10, 40000, 20, 25, SYN, 1000, NULL, 4, 0);
+	p.src.family = p.dst.family = 6;
+	feed(f, p);
+	assert_int_equal(f->w.opened, 2);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_orientation_syn_and_streams),
+		T(test_orientation_synack),
+		T(test_orientation_port),
+		T(test_orientation_greeting_swaps),
+		T(test_orientation_client_hello),
+		T(test_fin_close_and_linger),
+		T(test_rst_closes),
+		T(test_port_reuse_after_close),
+		T(test_port_reuse_without_close),
+		T(test_idle_expiry),
+		T(test_eviction_at_cap),
+		T(test_flush_closes_in_id_order),
+		T(test_stop_payload_keeps_fin),
+		T(test_ipv6_and_ipv4_do_not_collide),
+	};
+	return cmocka_run_group_tests_name("session", tests, NULL, NULL);
+}

@@ -1,0 +1,355 @@
+/*
+ * tls.h - the incremental TLS record and handshake layer.
+ *
+ * One `struct sti_tls` per session. The glue feeds each direction's bytes
+ * (0 = client->server, 1 = server->client) from the first TLS byte on, in
+ * capture order and in pieces of any size; the layer frames records
+ * (RFC 8446 5.1, RFC 5246 6.2), reassembles handshake messages across
+ * records and feeds (RFC 8446 4), hands complete ClientHello, ServerHello
+ * and Certificate bodies to the parsers of tls_hello.h, follows each side's
+ * encryption state, and keeps what it saw as facts with frame numbers.
+ *
+ * Memory is fixed per session except one handshake buffer per direction,
+ * allocated on first need, grown to the largest message seen and never past
+ * STI_TLS_HS_CAP; it is released once that direction is encrypted or dead.
+ * Record bodies other than cleartext handshake, alert and ChangeCipherSpec
+ * are skipped, never copied. Feeding one byte at a time gives the same facts
+ * and events as feeding whole segments.
+ *
+ * Frames are the capture's 1-based numbers (Wireshark's); 0 means "none".
+ * A record or handshake message is dated by the frame that carried its last
+ * byte, as Wireshark shows a reassembled PDU.
+ *
+ * Encryption, per direction (RFC 5246 7.1, RFC 8446 2 and D.4):
+ *   TLS <= 1.2: after that side's ChangeCipherSpec.
+ *   TLS 1.3 (the ServerHello's negotiated version 0x0304 or a draft):
+ *   the server from the record after its ServerHello; the client from its
+ *   first CCS or type-23 record after that ServerHello was seen. A CCS
+ *   after a HelloRetryRequest and before the real ServerHello means nothing.
+ * Alerts: a 2-byte type-21 record from a side in clear, or under TLS 1.3
+ * (whose ciphertext is always type 23), is a cleartext alert; any other
+ * type-21 record is an encrypted alert, recorded with its length. TLS 1.3
+ * encrypted alerts are type-23 records: see the per-direction tail.
+ *
+ * Established:
+ *   TLS <= 1.2 or unknown: both sides sent an encrypted handshake record
+ *   after their CCS (their Finished), or application data flowed both ways
+ *   (a capture that began after the handshake).
+ *   TLS 1.3: the client sent a type-23 record longer than 24 bytes after
+ *   the server's encrypted flight began. A shorter one is the size of an
+ *   encrypted alert (2 + 1 + a 16-byte tag, a little padding), which is how
+ *   GnuTLS rejects a certificate, so it does not count. A TLS 1.3 server
+ *   can still reject the client's certificate after that point: look at
+ *   appdata_after_est and the server's tail before trusting it.
+ */
+#ifndef STI_TLS_H
+#define STI_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sti/tls_hello.h"
+
+/* RFC 8446 5.1: ContentType. */
+#define STI_TLS_CT_CHANGE_CIPHER_SPEC 20
+#define STI_TLS_CT_ALERT 21
+#define STI_TLS_CT_HANDSHAKE 22
+#define STI_TLS_CT_APPLICATION_DATA 23
+#define STI_TLS_CT_HEARTBEAT 24 /* RFC 6520 */
+#define STI_TLS_CT_COUNT 5      /* index = type - 20 */
+
+/* RFC 5246 6.2.3: TLSCiphertext.length <= 2^14 + 2048. */
+#define STI_TLS_MAX_RECORD (16384 + 2048)
+/* The largest handshake message kept whole; bigger ones are truncated. */
+#define STI_TLS_HS_CAP 65536u
+#define STI_TLS_MAX_ALERTS 8
+/* Records remembered per direction, the latest last, for "what came right
+ * before the close" (an encrypted alert is a short record). */
+#define STI_TLS_TAIL 4
+/* Printable sample of a direction that did not speak TLS. */
+#define STI_TLS_SAMPLE_MAX 48
+#define STI_TLS_REASON_MAX 48
+
+/*
+ * Handshake types, RFC 8446 4 and RFC 5246 7.4 (and RFC 6066 for 21, 22):
+ * name, wire value, printable name. One table gives the enum, the per-
+ * direction index and the names.
+ */
+#define STI_TLS_HS_TYPES(X)                                             \
+	X(HELLO_REQUEST, 0, "hello_request")                            \
+	X(CLIENT_HELLO, 1, "client_hello")                              \
+	X(SERVER_HELLO, 2, "server_hello")                              \
+	X(NEW_SESSION_TICKET, 4, "new_session_ticket")                  \
+	X(END_OF_EARLY_DATA, 5, "end_of_early_data")                    \
+	X(ENCRYPTED_EXTENSIONS, 8, "encrypted_extensions")              \
+	X(CERTIFICATE, 11, "certificate")                               \
+	X(SERVER_KEY_EXCHANGE, 12, "server_key_exchange")               \
+	X(CERTIFICATE_REQUEST, 13, "certificate_request")               \
+	X(SERVER_HELLO_DONE, 14, "server_hello_done")                   \
+	X(CERTIFICATE_VERIFY, 15, "certificate_verify")                 \
+	X(CLIENT_KEY_EXCHANGE, 16, "client_key_exchange")               \
+	X(FINISHED, 20, "finished")                                     \
+	X(CERTIFICATE_URL, 21, "certificate_url")                       \
+	X(CERTIFICATE_STATUS, 22, "certificate_status")                 \
+	X(KEY_UPDATE, 24, "key_update")                                 \
+	X(MESSAGE_HASH, 254, "message_hash")
+
+enum sti_tls_hs_type {
+#define STI_TLS_X_ENUM(name, val, str) STI_TLS_HS_##name = val,
+	STI_TLS_HS_TYPES(STI_TLS_X_ENUM)
+#undef STI_TLS_X_ENUM
+};
+
+/* Dense index into sti_tls_dir_facts.hs[] for the types above. */
+enum sti_tls_hs_index {
+#define STI_TLS_X_IDX(name, val, str) STI_TLS_HSI_##name,
+	STI_TLS_HS_TYPES(STI_TLS_X_IDX)
+#undef STI_TLS_X_IDX
+	STI_TLS_HSI_COUNT
+};
+
+/* Alert descriptions, RFC 8446 6 and RFC 5246 7.2 (and RFC 6066, 7301). */
+#define STI_TLS_ALERTS(X)                                               \
+	X(CLOSE_NOTIFY, 0, "close_notify")                              \
+	X(UNEXPECTED_MESSAGE, 10, "unexpected_message")                 \
+	X(BAD_RECORD_MAC, 20, "bad_record_mac")                         \
+	X(DECRYPTION_FAILED, 21, "decryption_failed")                   \
+	X(RECORD_OVERFLOW, 22, "record_overflow")                       \
+	X(DECOMPRESSION_FAILURE, 30, "decompression_failure")           \
+	X(HANDSHAKE_FAILURE, 40, "handshake_failure")                   \
+	X(NO_CERTIFICATE, 41, "no_certificate")                         \
+	X(BAD_CERTIFICATE, 42, "bad_certificate")                       \
+	X(UNSUPPORTED_CERTIFICATE, 43, "unsupported_certificate")       \
+	X(CERTIFICATE_REVOKED, 44, "certificate_revoked")               \
+	X(CERTIFICATE_EXPIRED, 45, "certificate_expired")               \
+	X(CERTIFICATE_UNKNOWN, 46, "certificate_unknown")               \
+	X(ILLEGAL_PARAMETER, 47, "illegal_parameter")                   \
+	X(UNKNOWN_CA, 48, "unknown_ca")                                 \
+	X(ACCESS_DENIED, 49, "access_denied")                           \
+	X(DECODE_ERROR, 50, "decode_error")                             \
+	X(DECRYPT_ERROR, 51, "decrypt_error")                           \
+	X(EXPORT_RESTRICTION, 60, "export_restriction")                 \
+	X(PROTOCOL_VERSION, 70, "protocol_version")                     \
+	X(INSUFFICIENT_SECURITY, 71, "insufficient_security")           \
+	X(INTERNAL_ERROR, 80, "internal_error")                         \
+	X(INAPPROPRIATE_FALLBACK, 86, "inappropriate_fallback")         \
+	X(USER_CANCELED, 90, "user_canceled")                           \
+	X(NO_RENEGOTIATION, 100, "no_renegotiation")                    \
+	X(MISSING_EXTENSION, 109, "missing_extension")                  \
+	X(UNSUPPORTED_EXTENSION, 110, "unsupported_extension")          \
+	X(CERTIFICATE_UNOBTAINABLE, 111, "certificate_unobtainable")    \
+	X(UNRECOGNIZED_NAME, 112, "unrecognized_name")                  \
+	X(BAD_CERTIFICATE_STATUS_RESPONSE, 113,                         \
+	  "bad_certificate_status_response")                            \
+	X(BAD_CERTIFICATE_HASH_VALUE, 114, "bad_certificate_hash_value") \
+	X(UNKNOWN_PSK_IDENTITY, 115, "unknown_psk_identity")            \
+	X(CERTIFICATE_REQUIRED, 116, "certificate_required")            \
+	X(NO_APPLICATION_PROTOCOL, 120, "no_application_protocol")
+
+enum sti_tls_alert_desc {
+#define STI_TLS_X_ALERT(name, val, str) STI_TLS_ALERT_##name = val,
+	STI_TLS_ALERTS(STI_TLS_X_ALERT)
+#undef STI_TLS_X_ALERT
+};
+
+#define STI_TLS_ALERT_WARNING 1
+#define STI_TLS_ALERT_FATAL 2
+
+struct sti_tls_alert {
+	int from;            /* 0 client, 1 server */
+	bool encrypted;      /* level/desc unknown; length says how big */
+	uint8_t level;       /* cleartext only */
+	uint8_t desc;        /* cleartext only */
+	uint16_t length;     /* record length */
+	uint64_t frame;
+	int64_t ts_us;
+};
+
+/* One record, for the per-direction tail. */
+struct sti_tls_rec {
+	uint8_t type;        /* content type */
+	uint16_t length;
+	uint64_t frame;
+};
+
+/* A handshake type seen in one direction: how often, first frame. */
+struct sti_tls_hs_seen {
+	uint32_t count;
+	uint64_t first_frame;
+};
+
+struct sti_tls_dir_facts {
+	uint64_t bytes;                 /* bytes fed */
+	uint64_t records;               /* complete records */
+	uint64_t by_type[STI_TLS_CT_COUNT]; /* [type - 20] */
+	uint64_t first_frame, last_frame;   /* of complete records */
+	int64_t first_ts, last_ts;
+	/* Cleartext handshake messages by type (frame of the last byte). */
+	struct sti_tls_hs_seen hs[STI_TLS_HSI_COUNT];
+	uint32_t hs_other;              /* messages of a type not listed */
+	uint64_t ccs_frame;             /* first ChangeCipherSpec */
+	bool encrypted;                 /* later records are ciphertext */
+	uint64_t encrypted_frame;       /* the record that made it so */
+	/* TLS <= 1.2: the first encrypted handshake record after this side's
+	 * CCS, which is its Finished. TLS 1.3: the first type-23 record that
+	 * counted as this side's encrypted flight (server) or Finished
+	 * (client), see `established`. */
+	uint64_t finished_frame;
+	uint64_t appdata_first_frame;   /* first type-23 record */
+	uint64_t appdata_after_est;     /* type-23 records after established */
+	struct sti_tls_rec tail[STI_TLS_TAIL]; /* last records, oldest first */
+	unsigned ntail;
+	bool hs_cut;                    /* a handshake message was cut short
+					   by a CCS or oversize */
+	bool mid_record;                /* bytes of an unfinished record are
+					   pending (true at capture end =
+					   truncated) */
+	/* Why parsing stopped, if it did. */
+	bool malformed;
+	char reason[STI_TLS_REASON_MAX];  /* e.g. "record type 0x47" */
+	uint64_t malformed_frame;
+	bool not_tls;                   /* the first bytes were not TLS */
+	char sample[STI_TLS_SAMPLE_MAX + 1]; /* printable, '.' for others */
+	bool gap;                       /* capture gap: parsing stopped */
+	uint64_t gap_frame;
+	uint64_t gap_len;               /* bytes missing (first gap) */
+	bool sslv2;                     /* spoke SSLv2 beyond a compatible
+					   ClientHello: not parsed further */
+	uint16_t sslv2_version;         /* SSLv2 SERVER-HELLO's version */
+};
+
+struct sti_tls_facts {
+	struct sti_tls_dir_facts dir[2];
+
+	bool have_ch;                   /* the first ClientHello */
+	uint64_t ch_frame;
+	struct sti_client_hello ch;
+	bool have_ch2;                  /* the ClientHello after an HRR */
+	uint64_t ch2_frame;
+	struct sti_client_hello ch2;
+	bool have_hrr;                  /* HelloRetryRequest */
+	uint64_t hrr_frame;
+	struct sti_server_hello hrr;
+	bool have_sh;                   /* the first real ServerHello */
+	uint64_t sh_frame;
+	struct sti_server_hello sh;
+	uint16_t version;               /* negotiated (sh.version), 0 unknown */
+
+	bool have_server_cert;          /* the first Certificate of each side */
+	uint64_t server_cert_frame;
+	struct sti_cert_info server_cert;
+	bool have_client_cert;
+	uint64_t client_cert_frame;
+	struct sti_cert_info client_cert;
+
+	struct sti_tls_alert alerts[STI_TLS_MAX_ALERTS]; /* first ones */
+	unsigned nalerts;               /* stored */
+	unsigned alerts_total;          /* seen */
+
+	bool established;
+	uint64_t established_frame;
+	int64_t established_ts;
+};
+
+/* Events, in the order things happened, for the ladder diagram. A message
+ * that ends before its record does is reported before that record. */
+enum sti_tls_ev_kind {
+	STI_TLS_EV_RECORD,      /* a record header: type, length */
+	STI_TLS_EV_HANDSHAKE,   /* a cleartext handshake message: type, length */
+	STI_TLS_EV_SSLV2_HELLO, /* SSLv2 CLIENT-HELLO (1) or SERVER-HELLO (4) */
+	STI_TLS_EV_ALERT,       /* level, desc (cleartext) or encrypted */
+	STI_TLS_EV_ENCRYPTED,   /* this direction is ciphertext from here */
+	STI_TLS_EV_ESTABLISHED, /* the handshake completed */
+	STI_TLS_EV_STOPPED      /* parsing stopped: text names why */
+};
+
+struct sti_tls_ev {
+	enum sti_tls_ev_kind kind;
+	int dir;
+	uint64_t frame;
+	int64_t ts_us;
+	uint8_t type;           /* content type or handshake type */
+	uint32_t length;
+	bool encrypted;
+	uint8_t level, desc;    /* alerts */
+	const char *text;       /* STOPPED: reason; valid during the call */
+};
+
+typedef void (*sti_tls_sink)(void *ctx, const struct sti_tls_ev *ev);
+
+/* Framing state of one direction. Private: read the facts instead. */
+struct sti_tls_dir {
+	int state;
+	bool started;           /* a byte was seen */
+	bool first_is_v2;       /* first record was an SSLv2 hello */
+	bool v2_hdr;            /* the header being read is SSLv2's */
+	uint8_t hdr[5];
+	unsigned hdr_have;
+	uint8_t rtype;
+	uint16_t rlen;
+	uint32_t rleft;         /* body bytes of the record still to come */
+	int rmode;              /* how its body is read, fixed at the header */
+	bool renc;              /* it is ciphertext (sender's state then) */
+	uint8_t small[2];       /* alert/CCS body */
+	unsigned small_have;
+	uint8_t hs_hdr[4];      /* handshake message header being read */
+	unsigned hs_hdr_have;
+	uint8_t hs_type;
+	uint32_t hs_len;        /* body length from the header */
+	uint32_t hs_have;       /* body bytes received so far */
+	uint32_t hs_kept;       /* ... of which stored in hs_buf, in order */
+	uint8_t *hs_buf;        /* hs_cap bytes, or NULL */
+	uint32_t hs_cap;
+	bool sample_done;
+	unsigned sample_len;
+};
+
+struct sti_tls {
+	struct sti_tls_dir d[2];
+	struct sti_tls_facts f;
+	sti_tls_sink sink;
+	void *sink_ctx;
+};
+
+void sti_tls_init(struct sti_tls *t);
+/* Release the handshake buffers; the facts stay readable. */
+void sti_tls_free(struct sti_tls *t);
+/* Optional: events go to sink(ctx, ev) as they happen. */
+void sti_tls_set_sink(struct sti_tls *t, sti_tls_sink sink, void *ctx);
+
+/* Bytes of direction dir, carried by `frame` captured at ts_us. */
+void sti_tls_feed(struct sti_tls *t, int dir, const uint8_t *p, size_t n,
+		  uint64_t frame, int64_t ts_us);
+/* A capture gap: resynchronisation is not attempted, the direction stops. */
+void sti_tls_gap(struct sti_tls *t, int dir, uint64_t len, uint64_t frame);
+
+/*
+ * Whether the glue may stop payload for dir (sti_session_stop_payload).
+ * Conservative, so that the verdict still sees an encrypted alert sent right
+ * after the handshake seemed to complete (TLS 1.3 servers reject client
+ * certificates after the client's Finished). A direction is settled when:
+ *   - parsing it stopped: malformed, not TLS (once the sample is taken),
+ *     a capture gap, or SSLv2 beyond the hello; or
+ *   - the handshake is established and this direction has sent at least
+ *     STI_TLS_SETTLE_RECORDS application-data records after that, and so has
+ *     the other one (the peer kept talking, so neither rejected the other);
+ *   - or the handshake is established and this direction alone has sent
+ *     STI_TLS_SETTLE_ONE_SIDED such records (a one-way bulk transfer).
+ * A failed or undecided handshake never settles: its records are few.
+ */
+#define STI_TLS_SETTLE_RECORDS 2
+#define STI_TLS_SETTLE_ONE_SIDED 64
+bool sti_tls_settled(const struct sti_tls *t, int dir);
+
+const struct sti_tls_facts *sti_tls_facts(const struct sti_tls *t);
+
+/* Names; NULL when the value is not assigned. */
+const char *sti_tls_alert_name(uint8_t desc);
+const char *sti_tls_alert_level_name(uint8_t level);
+const char *sti_tls_handshake_name(uint8_t type);
+const char *sti_tls_content_type_name(uint8_t type);
+/* Index into sti_tls_dir_facts.hs[] for a handshake type, -1 if unlisted. */
+int sti_tls_hs_index(uint8_t type);
+
+#endif /* STI_TLS_H */

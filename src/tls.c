@@ -1,0 +1,952 @@
+/*
+ * tls.c - the incremental TLS record and handshake layer.
+ *
+ * Each direction is a small state machine: read a record header, then its
+ * body. Cleartext handshake bodies go through a second framer that cuts
+ * them into messages across records and feeds; a message whole in the
+ * current chunk is parsed in place, otherwise it is copied into the
+ * direction's bounded buffer. Alert and ChangeCipherSpec bodies are at most
+ * two bytes kept in the state; everything else is skipped. Record-level
+ * bookkeeping (counts, tail, encryption state, establishment) happens when
+ * a record's last byte arrives, so the facts do not depend on how the bytes
+ * were split.
+ */
+#include "sti/tls.h"
+
+#include "sti/rd.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum dir_state {
+	ST_HDR,     /* reading a 5-byte record header (or SSLv2's first 3) */
+	ST_BODY,    /* reading a TLS record body */
+	ST_V2BODY,  /* reading an SSLv2 hello into the handshake buffer */
+	ST_SAMPLE,  /* not TLS: taking a printable sample */
+	ST_DEAD     /* parsing stopped */
+};
+
+/* How the body of the current record is handled, fixed at its header. */
+enum body_mode {
+	MODE_SKIP,   /* ciphertext, application data, heartbeat */
+	MODE_HS,     /* cleartext handshake: to the message framer */
+	MODE_SMALL   /* cleartext alert or CCS: keep up to two bytes */
+};
+
+/* An encrypted alert is 2 bytes of alert, 1 of inner type and a 16-byte
+ * AEAD tag (RFC 8446 5.2); a little padding allowed. A type-23 record this
+ * short is not counted as a TLS 1.3 Finished. */
+#define ALERT_SIZED_MAX 24
+
+/* SSLv2 message types (draft-hickman-netscape-ssl-00). */
+#define SSL2_MT_CLIENT_HELLO 1
+#define SSL2_MT_SERVER_HELLO 4
+#define SSL2_VERSION 0x0002
+
+/* ---- names ---- */
+
+const char *sti_tls_alert_name(uint8_t desc)
+{
+	switch (desc) {
+#define X_CASE(name, val, str) case val: return str;
+	STI_TLS_ALERTS(X_CASE)
+#undef X_CASE
+	default:
+		return NULL;
+	}
+}
+
+const char *sti_tls_alert_level_name(uint8_t level)
+{
+	switch (level) {
+	case STI_TLS_ALERT_WARNING: return "warning";
+	case STI_TLS_ALERT_FATAL: return "fatal";
+	default: return NULL;
+	}
+}
+
+const char *sti_tls_handshake_name(uint8_t type)
+{
+	switch (type) {
+#define X_CASE(name, val, str) case val: return str;
+	STI_TLS_HS_TYPES(X_CASE)
+#undef X_CASE
+	default:
+		return NULL;
+	}
+}
+
+int sti_tls_hs_index(uint8_t type)
+{
+	switch (type) {
+#define X_CASE(name, val, str) case val: return STI_TLS_HSI_##name;
+	STI_TLS_HS_TYPES(X_CASE)
+#undef X_CASE
+	default:
+		return -1;
+	}
+}
+
+const char *sti_tls_content_type_name(uint8_t type)
+{
+	switch (type) {
+	case STI_TLS_CT_CHANGE_CIPHER_SPEC: return "change_cipher_spec";
+	case STI_TLS_CT_ALERT: return "alert";
+	case STI_TLS_CT_HANDSHAKE: return "handshake";
+	case STI_TLS_CT_APPLICATION_DATA: return "application_data";
+	case STI_TLS_CT_HEARTBEAT: return "heartbeat";
+	default: return NULL;
+	}
+}
+
+static bool is_content_type(uint8_t b)
+{
+	return b >= STI_TLS_CT_CHANGE_CIPHER_SPEC && b <= STI_TLS_CT_HEARTBEAT;
+}
+
+/* TLS 1.3 and its drafts (0x7fXX) share the encrypted-handshake shape. */
+static bool is_tls13(uint16_t v)
+{
+	return v == STI_TLS13 || (v >> 8) == 0x7f;
+}
+
+/* ---- life cycle ---- */
+
+void sti_tls_init(struct sti_tls *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+static void release_buf(struct sti_tls_dir *d)
+{
+	free(d->hs_buf);
+	d->hs_buf = NULL;
+	d->hs_cap = 0;
+}
+
+void sti_tls_free(struct sti_tls *t)
+{
+	release_buf(&t->d[0]);
+	release_buf(&t->d[1]);
+}
+
+void sti_tls_set_sink(struct sti_tls *t, sti_tls_sink sink, void *ctx)
+{
+	t->sink = sink;
+	t->sink_ctx = ctx;
+}
+
+const struct sti_tls_facts *sti_tls_facts(const struct sti_tls *t)
+{
+	return &t->f;
+}
+
+/* The context of the bytes being fed: who, which frame, when. */
+struct feed_ctx {
+	struct sti_tls *t;
+	int dir;
+	uint64_t frame;
+	int64_t ts;
+};
+
+static void emit(const struct feed_ctx *c, enum sti_tls_ev_kind kind,
+		 uint8_t type, uint32_t length, const char *text)
+{
+	struct sti_tls_ev ev = {
+		.kind = kind, .dir = c->dir, .frame = c->frame, .ts_us = c->ts,
+		.type = type, .length = length, .text = text,
+	};
+	if (c->t->sink)
+		c->t->sink(c->t->sink_ctx, &ev);
+}
+
+static void emit_alert(const struct feed_ctx *c, const struct sti_tls_alert *a)
+{
+	struct sti_tls_ev ev = {
+		.kind = STI_TLS_EV_ALERT, .dir = c->dir, .frame = c->frame,
+		.ts_us = c->ts, .type = STI_TLS_CT_ALERT, .length = a->length,
+		.encrypted = a->encrypted, .level = a->level, .desc = a->desc,
+	};
+	if (c->t->sink)
+		c->t->sink(c->t->sink_ctx, &ev);
+}
+
+/* Parsing of this direction stops; `reason` says why (already in facts). */
+static void stop(const struct feed_ctx *c, const char *reason)
+{
+	struct sti_tls_dir *d = &c->t->d[c->dir];
+	d->state = ST_DEAD;
+	release_buf(d);
+	emit(c, STI_TLS_EV_STOPPED, 0, 0, reason);
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void malformed(const struct feed_ctx *c, const char *fmt, ...)
+{
+	struct sti_tls_dir_facts *df = &c->t->f.dir[c->dir];
+	va_list ap;
+
+	df->malformed = true;
+	df->malformed_frame = c->frame;
+	va_start(ap, fmt);
+	vsnprintf(df->reason, sizeof(df->reason), fmt, ap);
+	va_end(ap);
+	stop(c, df->reason);
+}
+
+/* ---- handshake buffer ---- */
+
+/* Room for `need` bytes (capped); false when memory is short. */
+static bool reserve(struct sti_tls_dir *d, uint32_t need)
+{
+	uint8_t *p;
+	uint32_t cap;
+
+	if (need > STI_TLS_HS_CAP)
+		need = STI_TLS_HS_CAP;
+	if (d->hs_cap >= need)
+		return true;
+	/* Round up so a run of growing messages does not realloc each time. */
+	cap = (need + 4095u) & ~4095u;
+	if (cap > STI_TLS_HS_CAP)
+		cap = STI_TLS_HS_CAP;
+	p = realloc(d->hs_buf, cap);
+	if (!p)
+		return false;
+	d->hs_buf = p;
+	d->hs_cap = cap;
+	return true;
+}
+
+/* ---- encryption state and establishment ---- */
+
+/* After an HRR and before the real ServerHello, CCS records are TLS 1.3
+ * middlebox-compatibility noise, not a key change. */
+static bool tls13_mode(const struct sti_tls_facts *f)
+{
+	if (f->have_sh)
+		return is_tls13(f->sh.version);
+	return f->have_hrr && is_tls13(f->hrr.version);
+}
+
+static void set_encrypted(const struct feed_ctx *c)
+{
+	struct sti_tls_dir_facts *df = &c->t->f.dir[c->dir];
+	if (df->encrypted)
+		return;
+	df->encrypted = true;
+	df->encrypted_frame = c->frame;
+	emit(c, STI_TLS_EV_ENCRYPTED, 0, 0, NULL);
+}
+
+static void set_established(const struct feed_ctx *c)
+{
+	struct sti_tls_facts *f = &c->t->f;
+	if (f->established)
+		return;
+	f->established = true;
+	f->established_frame = c->frame;
+	f->established_ts = c->ts;
+	emit(c, STI_TLS_EV_ESTABLISHED, 0, 0, NULL);
+}
+
+/*
+ * TLS <= 1.2 (or unknown): both sides' Finished, or application data both
+ * ways (a capture that started after the handshake).
+ */
+static void check_established_12(const struct feed_ctx *c)
+{
+	const struct sti_tls_facts *f = &c->t->f;
+	if ((f->dir[0].finished_frame && f->dir[1].finished_frame) ||
+	    (f->dir[0].appdata_first_frame && f->dir[1].appdata_first_frame))
+		set_established(c);
+}
+
+static void on_ccs(const struct feed_ctx *c)
+{
+	struct sti_tls *t = c->t;
+	struct sti_tls_dir *d = &t->d[c->dir];
+	struct sti_tls_dir_facts *df = &t->f.dir[c->dir];
+
+	if (!df->ccs_frame)
+		df->ccs_frame = c->frame;
+	if (tls13_mode(&t->f)) {
+		/* RFC 8446 D.4: only the client's CCS after the real
+		 * ServerHello precedes its encrypted records. */
+		if (c->dir == 0 && t->f.have_sh)
+			set_encrypted(c);
+		return;
+	}
+	if (d->hs_hdr_have) {
+		df->hs_cut = true;
+		d->hs_hdr_have = 0;
+	}
+	set_encrypted(c);
+}
+
+static void on_encrypted_handshake(const struct feed_ctx *c)
+{
+	struct sti_tls_facts *f = &c->t->f;
+	struct sti_tls_dir_facts *df = &f->dir[c->dir];
+
+	if (df->finished_frame)
+		return;
+	if (tls13_mode(f) && f->have_sh) {
+		/* A server flight sent as type 22 instead of 23. */
+		if (c->dir == 1)
+			df->finished_frame = c->frame;
+		return;
+	}
+	df->finished_frame = c->frame;
+	check_established_12(c);
+}
+
+static void on_appdata_13(const struct feed_ctx *c, uint16_t len)
+{
+	struct sti_tls_facts *f = &c->t->f;
+	struct sti_tls_dir_facts *df = &f->dir[c->dir];
+
+	if (c->dir == 1) {
+		/* The server's encrypted flight (EE, Certificate, ...). */
+		if (!df->finished_frame)
+			df->finished_frame = c->frame;
+		return;
+	}
+	set_encrypted(c);
+	/* The client's Finished (or data) answers the server's flight; an
+	 * alert-sized record right after it is a rejection, not a Finished. */
+	if (!df->finished_frame && f->dir[1].finished_frame &&
+	    len > ALERT_SIZED_MAX) {
+		df->finished_frame = c->frame;
+		set_established(c);
+	}
+}
+
+static void on_appdata(const struct feed_ctx *c, uint16_t len)
+{
+	struct sti_tls_facts *f = &c->t->f;
+	struct sti_tls_dir_facts *df = &f->dir[c->dir];
+	bool was_established = f->established;
+
+	if (!df->appdata_first_frame)
+		df->appdata_first_frame = c->frame;
+	if (tls13_mode(f) && f->have_sh)
+		on_appdata_13(c, len);
+	else
+		check_established_12(c);
+	if (was_established)
+		df->appdata_after_est++;
+}
+
+static void record_alert(const struct feed_ctx *c, uint16_t len)
+{
+	struct sti_tls_facts *f = &c->t->f;
+	const struct sti_tls_dir *d = &c->t->d[c->dir];
+	/* Filled field by field into zeroed storage, so that padding stays
+	 * zero and facts compare byte for byte. */
+	struct sti_tls_alert spare, *a = &spare;
+
+	memset(&spare, 0, sizeof(spare));
+	f->alerts_total++;
+	if (f->nalerts < STI_TLS_MAX_ALERTS)
+		a = &f->alerts[f->nalerts++];
+	a->from = c->dir;
+	a->length = len;
+	a->frame = c->frame;
+	a->ts_us = c->ts;
+	/* Ciphertext is never 2 bytes (a MAC or AEAD tag is longer), and
+	 * TLS 1.3 ciphertext is always type 23: so a 2-byte alert record
+	 * from a side in clear, or under TLS 1.3, is a cleartext alert. */
+	a->encrypted = !(len == 2 && (!d->renc || tls13_mode(f)));
+	if (!a->encrypted) {
+		struct sti_rd r = sti_rd_init(d->small, d->small_have);
+		if (!sti_rd_u8(&r, &a->level) || !sti_rd_u8(&r, &a->desc))
+			a->encrypted = true; /* cannot happen: len is 2 */
+	}
+	emit_alert(c, a);
+}
+
+static void push_tail(struct sti_tls_dir_facts *df, uint8_t type,
+		      uint16_t len, uint64_t frame)
+{
+	struct sti_tls_rec *r;
+	if (df->ntail == STI_TLS_TAIL) {
+		memmove(&df->tail[0], &df->tail[1],
+			sizeof(df->tail[0]) * (STI_TLS_TAIL - 1));
+		df->ntail--;
+	}
+	r = &df->tail[df->ntail++];
+	r->type = type;
+	r->length = len;
+	r->frame = frame;
+}
+
+/* The last byte of a record arrived (or its header, for length 0). */
+static void record_done(const struct feed_ctx *c)
+{
+	struct sti_tls *t = c->t;
+	struct sti_tls_dir *d = &t->d[c->dir];
+	struct sti_tls_dir_facts *df = &t->f.dir[c->dir];
+	uint8_t type = d->rtype;
+	uint16_t len = d->rlen;
+
+	df->records++;
+	df->by_type[type - STI_TLS_CT_CHANGE_CIPHER_SPEC]++;
+	if (!df->first_frame) {
+		df->first_frame = c->frame;
+		df->first_ts = c->ts;
+	}
+	df->last_frame = c->frame;
+	df->last_ts = c->ts;
+	push_tail(df, type, len, c->frame);
+	emit(c, STI_TLS_EV_RECORD, type, len, NULL);
+
+	switch (type) {
+	case STI_TLS_CT_CHANGE_CIPHER_SPEC:
+		on_ccs(c);
+		break;
+	case STI_TLS_CT_ALERT:
+		record_alert(c, len);
+		break;
+	case STI_TLS_CT_HANDSHAKE:
+		if (d->renc)
+			on_encrypted_handshake(c);
+		break;
+	case STI_TLS_CT_APPLICATION_DATA:
+		on_appdata(c, len);
+		break;
+	default:
+		break;
+	}
+	d->state = ST_HDR;
+	d->hdr_have = 0;
+	if (df->encrypted)
+		release_buf(d);
+}
+
+/* ---- handshake messages ---- */
+
+static void note_hs(const struct feed_ctx *c, uint8_t type)
+{
+	struct sti_tls_dir_facts *df = &c->t->f.dir[c->dir];
+	int i = sti_tls_hs_index(type);
+	if (i < 0) {
+		df->hs_other++;
+		return;
+	}
+	if (!df->hs[i].count)
+		df->hs[i].first_frame = c->frame;
+	df->hs[i].count++;
+}
+
+static void on_client_hello(const struct feed_ctx *c, const uint8_t *b,
+			    size_t n)
+{
+	struct sti_tls_facts *f = &c->t->f;
+	if (!f->have_ch) {
+		f->have_ch = true;
+		f->ch_frame = c->frame;
+		(void)sti_tls_parse_client_hello(b, n, &f->ch);
+	} else if (f->have_hrr && !f->have_ch2) {
+		f->have_ch2 = true;
+		f->ch2_frame = c->frame;
+		(void)sti_tls_parse_client_hello(b, n, &f->ch2);
+	}
+}
+
+static void on_server_hello(const struct feed_ctx *c, const uint8_t *b,
+			    size_t n)
+{
+	struct sti_tls_facts *f = &c->t->f;
+	struct sti_server_hello sh;
+
+	if (f->have_sh)
+		return; /* renegotiation: the first one decided the version */
+	memset(&sh, 0, sizeof(sh));
+	(void)sti_tls_parse_server_hello(b, n, &sh);
+	if (sh.hello_retry_request && !f->have_hrr) {
+		f->have_hrr = true;
+		f->hrr_frame = c->frame;
+		f->hrr = sh;
+		return;
+	}
+	f->have_sh = true;
+	f->sh_frame = c->frame;
+	f->sh = sh;
+	f->version = sh.version;
+	/* RFC 8446 2: everything after the ServerHello is encrypted. */
+	if (is_tls13(sh.version))
+		set_encrypted(c);
+}
+
+static uint16_t cert_version(const struct sti_tls_facts *f)
+{
+	if (f->have_sh)
+		return f->sh.version;
+	return STI_TLS12;
+}
+
+static void on_certificate(const struct feed_ctx *c, const uint8_t *b,
+			   size_t n, bool truncated)
+{
+	struct sti_tls_facts *f = &c->t->f;
+	struct sti_cert_info *ci;
+
+	if (c->dir == 1 && !f->have_server_cert) {
+		f->have_server_cert = true;
+		f->server_cert_frame = c->frame;
+		ci = &f->server_cert;
+	} else if (c->dir == 0 && !f->have_client_cert) {
+		f->have_client_cert = true;
+		f->client_cert_frame = c->frame;
+		ci = &f->client_cert;
+	} else {
+		return;
+	}
+	/* A cut-short message still yields the leaf, which comes first. */
+	(void)sti_tls_parse_certificate(b, n, cert_version(f), ci);
+	if (truncated)
+		ci->truncated = true;
+}
+
+/*
+ * A complete cleartext handshake message. `n` bytes of the body are at
+ * `b`; `truncated` says the body was longer than STI_TLS_HS_CAP and only
+ * its start is here.
+ */
+static void on_message(const struct feed_ctx *c, uint8_t type,
+		       const uint8_t *b, size_t n, uint32_t full_len,
+		       bool truncated)
+{
+	if (truncated)
+		c->t->f.dir[c->dir].hs_cut = true;
+	note_hs(c, type);
+	emit(c, STI_TLS_EV_HANDSHAKE, type, full_len, NULL);
+	switch (type) {
+	case STI_TLS_HS_CLIENT_HELLO:
+		if (c->dir == 0 && !truncated)
+			on_client_hello(c, b, n);
+		break;
+	case STI_TLS_HS_SERVER_HELLO:
+		if (c->dir == 1 && !truncated)
+			on_server_hello(c, b, n);
+		break;
+	case STI_TLS_HS_CERTIFICATE:
+		on_certificate(c, b, n, truncated);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Read the 4-byte handshake header (RFC 8446 4) as it trickles in. */
+static void hs_header(const struct feed_ctx *c, struct sti_rd *rb)
+{
+	struct sti_tls_dir *d = &c->t->d[c->dir];
+	uint8_t b;
+	struct sti_rd h;
+
+	while (d->hs_hdr_have < 4 && sti_rd_u8(rb, &b))
+		d->hs_hdr[d->hs_hdr_have++] = b;
+	if (d->hs_hdr_have < 4)
+		return;
+	h = sti_rd_init(d->hs_hdr, sizeof(d->hs_hdr));
+	if (!sti_rd_u8(&h, &d->hs_type) || !sti_rd_u24(&h, &d->hs_len))
+		return; /* cannot happen: four bytes are there */
+	d->hs_have = 0;
+	d->hs_kept = 0;
+	if (d->hs_len == 0) {
+		on_message(c, d->hs_type, NULL, 0, 0, false);
+		d->hs_hdr_have = 0;
+	}
+}
+
+/* Body bytes of the current message; the message may end here. */
+static void hs_body(const struct feed_ctx *c, struct sti_rd *rb)
+{
+	struct sti_tls_dir *d = &c->t->d[c->dir];
+	uint32_t want = d->hs_len - d->hs_have;
+	size_t k = sti_rd_left(rb) < want ? sti_rd_left(rb) : want;
+	const uint8_t *p;
+
+	if (!sti_rd_take(rb, k, &p))
+		return;
+	/* Whole in this chunk and not copied yet: parse in place. */
+	if (d->hs_have == 0 && k == want && d->hs_len <= STI_TLS_HS_CAP) {
+		d->hs_hdr_have = 0;
+		on_message(c, d->hs_type, p, k, d->hs_len, false);
+		return;
+	}
+	/* Keep what fits; past the cap (or without memory) only count. */
+	if (d->hs_kept == d->hs_have && reserve(d, d->hs_len)) {
+		uint32_t room = d->hs_cap - d->hs_kept;
+		uint32_t put = k < room ? (uint32_t)k : room;
+		memcpy(d->hs_buf + d->hs_kept, p, put);
+		d->hs_kept += put;
+	}
+	d->hs_have += (uint32_t)k;
+	if (d->hs_have < d->hs_len)
+		return;
+	d->hs_hdr_have = 0;
+	on_message(c, d->hs_type, d->hs_buf, d->hs_kept, d->hs_len,
+		   d->hs_kept < d->hs_len);
+}
+
+static void hs_feed(const struct feed_ctx *c, struct sti_rd *rb)
+{
+	struct sti_tls_dir *d = &c->t->d[c->dir];
+	while (!sti_rd_empty(rb) && d->state == ST_BODY) {
+		if (d->hs_hdr_have < 4)
+			hs_header(c, rb);
+		else
+			hs_body(c, rb);
+	}
+}
+
+/* ---- records ---- */
+
+static enum body_mode body_mode(const struct feed_ctx *c)
+{
+	struct sti_tls_dir *d = &c->t->d[c->dir];
+	struct sti_tls_dir_facts *df = &c->t->f.dir[c->dir];
+
+	if (df->encrypted) {
+		if (d->rtype == STI_TLS_CT_HANDSHAKE && d->hs_hdr_have) {
+			df->hs_cut = true; /* keys changed mid-message */
+			d->hs_hdr_have = 0;
+		}
+		return d->rtype == STI_TLS_CT_ALERT ? MODE_SMALL : MODE_SKIP;
+	}
+	switch (d->rtype) {
+	case STI_TLS_CT_HANDSHAKE:
+		return MODE_HS;
+	case STI_TLS_CT_ALERT:
+	case STI_TLS_CT_CHANGE_CIPHER_SPEC:
+		return MODE_SMALL;
+	default:
+		return MODE_SKIP;
+	}
+}
+
+static void record_body(const struct feed_ctx *c, struct sti_rd *r)
+{
+	struct sti_tls_dir *d = &c->t->d[c->dir];
+	size_t k = sti_rd_left(r) < d->rleft ? sti_rd_left(r) : d->rleft;
+	struct sti_rd rb;
+	uint8_t b;
+
+	if (!sti_rd_sub(r, k, &rb))
+		return;
+	d->rleft -= (uint32_t)k;
+	switch (d->rmode) {
+	case MODE_HS:
+		hs_feed(c, &rb);
+		break;
+	case MODE_SMALL:
+		while (d->small_have < sizeof(d->small) && sti_rd_u8(&rb, &b))
+			d->small[d->small_have++] = b;
+		break;
+	case MODE_SKIP:
+		break;
+	}
+	if (d->rleft == 0 && d->state == ST_BODY)
+		record_done(c);
+}
+
+/* The first bytes of a direction are not TLS: keep a printable sample. */
+static void start_sample(const struct feed_ctx *c)
+{
+	struct sti_tls_dir *d = &c->t->d[c->dir];
+	struct sti_tls_dir_facts *df = &c->t->f.dir[c->dir];
+
+	df->not_tls = true;
+	d->state = ST_SAMPLE;
+	d->sample_len = 0;
+	emit(c, STI_TLS_EV_STOPPED, 0, 0, "not TLS");
+}
+
+static void sample(const struct feed_ctx *c, struct sti_rd *r, bool from_hdr)
+{
+	struct sti_tls_dir *d = &c->t->d[c->dir];
+	struct sti_tls_dir_facts *df = &c->t->f.dir[c->dir];
+	struct sti_rd h = sti_rd_init(d->hdr, d->hdr_have);
+	struct sti_rd *src = from_hdr ? &h : r;
+	uint8_t b;
+
+	while (!d->sample_done && sti_rd_u8(src, &b)) {
+		if (b == '\r' || b == '\n') {
+			d->sample_done = true;
+			break;
+		}
+		df->sample[d->sample_len++] = (b >= 0x20 && b < 0x7f) ?
+			(char)b : '.';
+		df->sample[d->sample_len] = '\0';
+		if (d->sample_len == STI_TLS_SAMPLE_MAX)
+			d->sample_done = true;
+	}
+	if (from_hdr)
+		d->hdr_have = 0;
+	if (d->sample_done) {
+		d->state = ST_DEAD;
+		release_buf(d);
+	}
+}
+
+/* An SSLv2 2-byte header with its message type (RFC 5246 E.2). */
+static void v2_header(const struct feed_ctx *c)
+{
+	struct sti_tls_dir *d = &c->t->d[c->dir];
+	uint8_t want = c->dir == 0 ? SSL2_MT_CLIENT_HELLO : SSL2_MT_SERVER_HELLO;
+	struct sti_rd h = sti_rd_init(d->hdr, d->hdr_have);
+	uint16_t len = 0;
+	uint8_t type = 0;
+
+	if (!sti_rd_u16(&h, &len) || !sti_rd_u8(&h, &type))
+		return; /* cannot happen: three bytes are there */
+	len &= 0x7fff;
+	d->v2_hdr = false;
+	if (type != want || len == 0) {
+		start_sample(c);
+		sample(c, NULL, true);
+		return;
+	}
+	d->first_is_v2 = true;
+	d->state = ST_V2BODY;
+	d->rlen = len;
+	/* The message type byte is part of the message the parser sees. */
+	d->hs_len = len;
+	d->hs_have = 0;
+	if (reserve(d, len))
+		memcpy(d->hs_buf, &type, 1);
+	d->hs_have = 1;
+	d->rleft = len - 1u;
+}
+
+/* The SSLv2 SERVER-HELLO's server_version follows type, session-id-hit
+ * and certificate type. */
+static void on_v2_server_hello(const struct feed_ctx *c, struct sti_rd m)
+{
+	struct sti_tls_facts *f = &c->t->f;
+	uint16_t v = 0;
+
+	if (!sti_rd_skip(&m, 3) || !sti_rd_u16(&m, &v)) {
+		malformed(c, "sslv2 server-hello length %u",
+			  (unsigned)sti_rd_left(&m));
+		return;
+	}
+	f->dir[1].sslv2 = true;
+	f->dir[1].sslv2_version = v;
+	if (!f->have_sh)
+		f->version = v;
+	emit(c, STI_TLS_EV_SSLV2_HELLO, SSL2_MT_SERVER_HELLO, c->t->d[1].rlen,
+	     NULL);
+	stop(c, "sslv2");
+}
+
+static void v2_done(const struct feed_ctx *c)
+{
+	struct sti_tls *t = c->t;
+	struct sti_tls_dir *d = &t->d[c->dir];
+	struct sti_tls_facts *f = &t->f;
+	struct sti_rd m;
+
+	if (!d->hs_buf) {
+		malformed(c, "sslv2 hello length %u (no memory)", d->rlen);
+		return;
+	}
+	m = sti_rd_init(d->hs_buf, d->rlen);
+	if (c->dir == 1) {
+		on_v2_server_hello(c, m);
+		return;
+	}
+	emit(c, STI_TLS_EV_SSLV2_HELLO, SSL2_MT_CLIENT_HELLO, d->rlen, NULL);
+	note_hs(c, STI_TLS_HS_CLIENT_HELLO);
+	if (!f->have_ch) {
+		f->have_ch = true;
+		f->ch_frame = c->frame;
+		(void)sti_tls_parse_client_hello_v2(m.p, m.n, &f->ch);
+	}
+	d->state = ST_HDR;
+	d->hdr_have = 0;
+	d->hs_have = 0;
+	d->hs_len = 0;
+}
+
+static void v2_body(const struct feed_ctx *c, struct sti_rd *r)
+{
+	struct sti_tls_dir *d = &c->t->d[c->dir];
+	size_t k = sti_rd_left(r) < d->rleft ? sti_rd_left(r) : d->rleft;
+	const uint8_t *p;
+
+	if (!sti_rd_take(r, k, &p))
+		return;
+	if (d->hs_buf && d->hs_have + k <= d->hs_cap)
+		memcpy(d->hs_buf + d->hs_have, p, k);
+	d->hs_have += (uint32_t)k;
+	d->rleft -= (uint32_t)k;
+	if (d->rleft == 0)
+		v2_done(c);
+}
+
+/* A high-bit first byte after the hellos: the session is speaking SSLv2. */
+static bool v2_later(const struct feed_ctx *c)
+{
+	struct sti_tls_facts *f = &c->t->f;
+	if (!c->t->d[0].first_is_v2 && !f->dir[1].sslv2)
+		return false;
+	f->dir[c->dir].sslv2 = true;
+	stop(c, "sslv2");
+	return true;
+}
+
+/* The complete 5-byte header: check it and set up the body. */
+static void record_header(const struct feed_ctx *c)
+{
+	struct sti_tls_dir *d = &c->t->d[c->dir];
+	struct sti_rd h = sti_rd_init(d->hdr, 5);
+	uint8_t type;
+	uint16_t version, len;
+
+	if (!sti_rd_u8(&h, &type) || !sti_rd_u16(&h, &version) ||
+	    !sti_rd_u16(&h, &len))
+		return; /* cannot happen: five bytes are there */
+	if ((version >> 8) != 3) {
+		malformed(c, "record version 0x%04x", version);
+		return;
+	}
+	if (len > STI_TLS_MAX_RECORD) {
+		malformed(c, "record length %u", len);
+		return;
+	}
+	d->rtype = type;
+	d->rlen = len;
+	d->rleft = len;
+	d->small_have = 0;
+	d->state = ST_BODY;
+	d->rmode = body_mode(c);
+	d->renc = c->t->f.dir[c->dir].encrypted;
+	if (len == 0)
+		record_done(c);
+}
+
+/* The first byte of a record: decide TLS, SSLv2 or not TLS. */
+static bool first_byte(const struct feed_ctx *c)
+{
+	struct sti_tls_dir *d = &c->t->d[c->dir];
+	struct sti_rd h = sti_rd_init(d->hdr, d->hdr_have);
+	bool first = !d->started;
+	uint8_t b;
+
+	if (!sti_rd_u8(&h, &b))
+		return false; /* cannot happen: called with one byte */
+	d->started = true;
+	if (is_content_type(b))
+		return true;
+	if (b & 0x80) {
+		if (first) {
+			d->v2_hdr = true; /* SSLv2 header: decided at byte 3 */
+			return true;
+		}
+		if (v2_later(c))
+			return false;
+	}
+	if (first) {
+		start_sample(c);
+		sample(c, NULL, true);
+		return false;
+	}
+	malformed(c, "record type 0x%02x", b);
+	return false;
+}
+
+static void header_bytes(const struct feed_ctx *c, struct sti_rd *r)
+{
+	struct sti_tls_dir *d = &c->t->d[c->dir];
+	uint8_t b;
+
+	while (d->state == ST_HDR && sti_rd_u8(r, &b)) {
+		d->hdr[d->hdr_have++] = b;
+		if (d->hdr_have == 1 && !first_byte(c))
+			return;
+		if (d->hdr_have == 3 && d->v2_hdr) {
+			v2_header(c);
+			return;
+		}
+		if (d->hdr_have == 5) {
+			record_header(c);
+			return;
+		}
+	}
+}
+
+static void update_mid(struct sti_tls *t, int dir)
+{
+	const struct sti_tls_dir *d = &t->d[dir];
+	t->f.dir[dir].mid_record = (d->state == ST_HDR && d->hdr_have > 0) ||
+				   d->state == ST_BODY || d->state == ST_V2BODY;
+}
+
+void sti_tls_feed(struct sti_tls *t, int dir, const uint8_t *p, size_t n,
+		  uint64_t frame, int64_t ts_us)
+{
+	struct feed_ctx c = { t, dir ? 1 : 0, frame, ts_us };
+	struct sti_tls_dir *d = &t->d[c.dir];
+	struct sti_rd r = sti_rd_init(p, n);
+
+	t->f.dir[c.dir].bytes += sti_rd_left(&r);
+	if (d->state == ST_DEAD)
+		return;
+	while (!sti_rd_empty(&r) && d->state != ST_DEAD) {
+		switch (d->state) {
+		case ST_HDR:
+			header_bytes(&c, &r);
+			break;
+		case ST_BODY:
+			record_body(&c, &r);
+			break;
+		case ST_V2BODY:
+			v2_body(&c, &r);
+			break;
+		case ST_SAMPLE:
+			sample(&c, &r, false);
+			break;
+		default:
+			break;
+		}
+	}
+	update_mid(t, c.dir);
+}
+
+void sti_tls_gap(struct sti_tls *t, int dir, uint64_t len, uint64_t frame)
+{
+	struct feed_ctx c = { t, dir ? 1 : 0, frame, 0 };
+	struct sti_tls_dir_facts *df = &t->f.dir[c.dir];
+
+	if (t->d[c.dir].state == ST_DEAD)
+		return;
+	df->gap = true;
+	df->gap_frame = frame;
+	df->gap_len = len;
+	update_mid(t, c.dir); /* a record cut by the gap stays visible */
+	stop(&c, "capture gap");
+}
+
+bool sti_tls_settled(const struct sti_tls *t, int dir)
+{
+	const struct sti_tls_facts *f = &t->f;
+	int me = dir ? 1 : 0;
+	uint64_t mine = f->dir[me].appdata_after_est;
+	uint64_t theirs = f->dir[!me].appdata_after_est;
+
+	if (t->d[me].state == ST_DEAD)
+		return true;
+	if (!f->established)
+		return false;
+	return (mine >= STI_TLS_SETTLE_RECORDS &&
+		theirs >= STI_TLS_SETTLE_RECORDS) ||
+	       mine >= STI_TLS_SETTLE_ONE_SIDED;
+}

@@ -458,29 +458,29 @@ static void on_client_hello(const struct feed_ctx *c, const uint8_t *b,
 	}
 }
 
-static void on_server_hello(const struct feed_ctx *c, const uint8_t *b,
+/* Returns true when this was the real TLS 1.3 ServerHello: RFC 8446 2,
+ * everything the server sends after it is encrypted. */
+static bool on_server_hello(const struct feed_ctx *c, const uint8_t *b,
 			    size_t n)
 {
 	struct sti_tls_facts *f = &c->t->f;
 	struct sti_server_hello sh;
 
 	if (f->have_sh)
-		return; /* renegotiation: the first one decided the version */
+		return false; /* renegotiation: the first one decided */
 	memset(&sh, 0, sizeof(sh));
 	(void)sti_tls_parse_server_hello(b, n, &sh);
 	if (sh.hello_retry_request && !f->have_hrr) {
 		f->have_hrr = true;
 		f->hrr_frame = c->frame;
 		f->hrr = sh;
-		return;
+		return false;
 	}
 	f->have_sh = true;
 	f->sh_frame = c->frame;
 	f->sh = sh;
 	f->version = sh.version;
-	/* RFC 8446 2: everything after the ServerHello is encrypted. */
-	if (is_tls13(sh.version))
-		set_encrypted(c);
+	return is_tls13(sh.version);
 }
 
 static uint16_t cert_version(const struct sti_tls_facts *f)
@@ -516,16 +516,18 @@ static void on_certificate(const struct feed_ctx *c, const uint8_t *b,
 /*
  * A complete cleartext handshake message. `n` bytes of the body are at
  * `b`; `truncated` says the body was longer than STI_TLS_HS_CAP and only
- * its start is here.
+ * its start is here. The parsed result is in the facts before the event
+ * goes out, so a ladder can print it; a key change comes after.
  */
 static void on_message(const struct feed_ctx *c, uint8_t type,
 		       const uint8_t *b, size_t n, uint32_t full_len,
 		       bool truncated)
 {
+	bool to_cipher = false;
+
 	if (truncated)
 		c->t->f.dir[c->dir].hs_cut = true;
 	note_hs(c, type);
-	emit(c, STI_TLS_EV_HANDSHAKE, type, full_len, NULL);
 	switch (type) {
 	case STI_TLS_HS_CLIENT_HELLO:
 		if (c->dir == 0 && !truncated)
@@ -533,7 +535,7 @@ static void on_message(const struct feed_ctx *c, uint8_t type,
 		break;
 	case STI_TLS_HS_SERVER_HELLO:
 		if (c->dir == 1 && !truncated)
-			on_server_hello(c, b, n);
+			to_cipher = on_server_hello(c, b, n);
 		break;
 	case STI_TLS_HS_CERTIFICATE:
 		on_certificate(c, b, n, truncated);
@@ -541,6 +543,9 @@ static void on_message(const struct feed_ctx *c, uint8_t type,
 	default:
 		break;
 	}
+	emit(c, STI_TLS_EV_HANDSHAKE, type, full_len, NULL);
+	if (to_cipher)
+		set_encrypted(c);
 }
 
 /* Read the 4-byte handshake header (RFC 8446 4) as it trickles in. */
@@ -763,13 +768,13 @@ static void v2_done(const struct feed_ctx *c)
 		on_v2_server_hello(c, m);
 		return;
 	}
-	emit(c, STI_TLS_EV_SSLV2_HELLO, SSL2_MT_CLIENT_HELLO, d->rlen, NULL);
 	note_hs(c, STI_TLS_HS_CLIENT_HELLO);
 	if (!f->have_ch) {
 		f->have_ch = true;
 		f->ch_frame = c->frame;
 		(void)sti_tls_parse_client_hello_v2(m.p, m.n, &f->ch);
 	}
+	emit(c, STI_TLS_EV_SSLV2_HELLO, SSL2_MT_CLIENT_HELLO, d->rlen, NULL);
 	d->state = ST_HDR;
 	d->hdr_have = 0;
 	d->hs_have = 0;

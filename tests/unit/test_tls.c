@@ -251,9 +251,20 @@ static void logf_(struct run *r, const char *fmt, ...)
 
 static void sink(void *ctx, const struct sti_tls_ev *ev)
 {
-	logf_(ctx, "%d d%d f%llu type%u len%u enc%d %u/%u %s\n", (int)ev->kind,
+	struct run *r = ctx;
+	const struct sti_tls_facts *f = &r->t.f;
+
+	logf_(r, "%d d%d f%llu type%u len%u enc%d %u/%u %s", (int)ev->kind,
 	      ev->dir, (unsigned long long)ev->frame, ev->type, ev->length,
 	      ev->encrypted, ev->level, ev->desc, ev->text ? ev->text : "-");
+	/* A hello's parsed result must be in the facts when its event comes. */
+	if (ev->kind == STI_TLS_EV_HANDSHAKE && ev->type == 1 && ev->dir == 0)
+		logf_(r, " max%04x", f->have_ch2 ? f->ch2.max_version :
+		      f->ch.max_version);
+	if (ev->kind == STI_TLS_EV_HANDSHAKE && ev->type == 2 && ev->dir == 1)
+		logf_(r, " hrr%d sh%04x enc%d", f->have_hrr, f->sh.version,
+		      f->dir[1].encrypted);
+	logf_(r, "\n");
 }
 
 enum mode { WHOLE, BYTES, RANDOM };
@@ -1683,6 +1694,8 @@ static void test_tls12(void **state)
 	assert_false(c->mid_record || s->mid_record || c->malformed ||
 		     s->malformed || c->hs_cut || s->hs_cut);
 	assert_true(log_has(r, "5 d1 f11 type0 len0 enc0 0/0 -\n"));
+	assert_true(log_has(r, "1 d0 f4 type1 len313 enc0 0/0 - max0303\n"));
+	assert_true(log_has(r, "1 d1 f5 type2 len77 enc0 0/0 - hrr0 sh0303 enc0\n"));
 	run_free(r);
 }
 
@@ -1756,6 +1769,12 @@ static void test_hrr(void **state)
 	assert_false(sti_tls_settled(&r->t, 1));
 	assert_tail(c, 3, STI_TLS_CT_APPLICATION_DATA, 19, 16);
 	assert_false(c->hs_cut || s->hs_cut || c->malformed || s->malformed);
+	/* The HRR, then the real ServerHello: ciphertext only after it. */
+	assert_true(log_has(r, "1 d1 f6 type2 len84 enc0 0/0 - hrr1 sh0000 enc0\n"
+			       "0 d1 f6 type22 len88 enc0 0/0 -\n"));
+	assert_true(log_has(r, "1 d0 f8 type1 len235 enc0 0/0 - max0304\n"));
+	assert_true(log_has(r, "1 d1 f11 type2 len151 enc0 0/0 - hrr1 sh0304 enc0\n"
+			       "4 d1 f11 type0 len0 enc0 0/0 -\n"));
 	run_free(r);
 }
 
@@ -2424,6 +2443,81 @@ static void test_undecided(void **state)
 	input_free(&in);
 }
 
+/* Hostile input: each capture with bytes flipped (biased towards record
+ * and handshake headers, where lengths live) must not crash or read out of
+ * bounds (the sanitizers watch), and must still give the same facts
+ * however it is split. */
+static void mutate_and_check(const struct seg *s, size_t n, uint32_t seed)
+{
+	struct input in;
+	struct run *r;
+	size_t total = 0;
+
+	input_from_segs(&in, s, n);
+	for (size_t i = 0; i < in.n; i++)
+		total += in.c[i].n;
+	for (unsigned k = 0; k < 1 + seed % 8; k++) {
+		size_t pos = xorshift(&seed) % total;
+		/* Half the flips land in the first bytes of a segment. */
+		for (size_t i = 0; i < in.n; i++) {
+			if (pos < in.c[i].n) {
+				if (seed & 1)
+					pos %= in.c[i].n < 16 ? in.c[i].n : 16;
+				in.c[i].p[pos] ^= (uint8_t)(1 + xorshift(&seed) % 255);
+				break;
+			}
+			pos -= in.c[i].n;
+		}
+	}
+	r = check_all(&in);
+	run_free(r);
+	input_free(&in);
+}
+
+#define MUTATE(a, seed) mutate_and_check((a), sizeof(a) / sizeof((a)[0]), (seed))
+
+static void test_mutations(void **state)
+{
+	(void)state;
+	for (uint32_t seed = 1; seed <= 12; seed++) {
+		uint32_t s = seed * 0x9e3779b9u;
+		MUTATE(tls12, s);
+		MUTATE(tls13, s);
+		MUTATE(hrr, s);
+		MUTATE(hsfail, s);
+		MUTATE(split, s);
+		MUTATE(ssl2, s);
+		MUTATE(certreq, s);
+		MUTATE(expired, s);
+	}
+}
+
+/* Random bytes behind a plausible record header. */
+static void test_garbage(void **state)
+{
+	uint32_t seed = 12345;
+	(void)state;
+	for (unsigned round = 0; round < 40; round++) {
+		struct input in = { 0 };
+		struct run *r;
+		uint8_t buf[2048];
+		for (unsigned c = 0; c < 6; c++) {
+			size_t n = 1 + xorshift(&seed) % sizeof(buf);
+			for (size_t i = 0; i < n; i++)
+				buf[i] = (uint8_t)xorshift(&seed);
+			if (c < 2) {
+				buf[0] = (uint8_t)(20 + xorshift(&seed) % 5);
+				if (n > 1)
+					buf[1] = 3;
+			}
+			input_add(&in, (int)(c & 1), c + 1, buf, n);
+		}
+		r = check_all(&in);
+		run_free(r);
+		input_free(&in);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2451,6 +2545,8 @@ int main(void)
 		cmocka_unit_test(test_sslv2_compatible_hello),
 		cmocka_unit_test(test_alert_cap),
 		cmocka_unit_test(test_undecided),
+		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_garbage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

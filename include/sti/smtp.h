@@ -1,0 +1,344 @@
+/*
+ * smtp.h - the plaintext SMTP conversation of one session, up to STARTTLS.
+ *
+ * Both directions of a TCP session are fed in capture order, in pieces of
+ * any size: client commands (direction 0) and server replies (direction 1).
+ * The layer frames lines (CRLF or bare LF, capped), pairs pipelined
+ * commands with their replies (RFC 2920), skips message content (DATA,
+ * BDAT), reads the EHLO capabilities, and stops consuming a direction at the
+ * exact byte where it switches to TLS, so the caller can hand the rest of
+ * that chunk to the TLS layer.
+ *
+ * Everything it learns lands in a fixed-size `struct sti_smtp_facts`; an
+ * optional callback sees one event per greeting, command, reply, message,
+ * switch, gap and anomaly, in the order the bytes were fed (for a ladder
+ * diagram). No allocation; every buffer and list is capped and says so.
+ *
+ * Stream offsets count the bytes fed to a direction plus the gaps reported
+ * for it, from the first call; when the caller starts feeding at stream
+ * offset 0 they are the reassembler's offsets.
+ */
+#ifndef STI_SMTP_H
+#define STI_SMTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Caps. RFC 5321 4.5.3.1 allows 512 octets for a command line and 1000 for
+ * a text line, both with CRLF; a longer line is counted as an anomaly, its
+ * first STI_SMTP_LINE_MAX bytes are parsed and the rest is discarded.
+ */
+#define STI_SMTP_LINE_MAX 1024
+#define STI_SMTP_TEXT_MAX 128    /* kept text: greeting, replies, lines */
+#define STI_SMTP_NAME_MAX 128    /* EHLO/HELO argument */
+#define STI_SMTP_ESC_MAX 12      /* "5.7.0" (RFC 3463 allows 3-digit parts) */
+#define STI_SMTP_MAX_CAPS 24
+#define STI_SMTP_CAP_MAX 40      /* one capability line's text */
+#define STI_SMTP_PIPE_MAX 32     /* commands awaiting their reply */
+#define STI_SMTP_MAX_NOTABLE 16
+#define STI_SMTP_MAX_SPANS 32
+
+/*
+ * Commands. The wire verb is matched case-insensitively; the entries with
+ * a NULL verb are what the layer makes of a client line that is not a
+ * verb it knows.
+ */
+#define STI_SMTP_CMDS(X)                                                    \
+	X(NONE, NULL, "none")                                               \
+	X(HELO, "HELO", "helo")                                             \
+	X(EHLO, "EHLO", "ehlo")                                             \
+	X(MAIL, "MAIL", "mail")                                             \
+	X(RCPT, "RCPT", "rcpt")                                             \
+	X(DATA, "DATA", "data")                                             \
+	X(BDAT, "BDAT", "bdat")                                             \
+	X(RSET, "RSET", "rset")                                             \
+	X(VRFY, "VRFY", "vrfy")                                             \
+	X(EXPN, "EXPN", "expn")                                             \
+	X(HELP, "HELP", "help")                                             \
+	X(NOOP, "NOOP", "noop")                                             \
+	X(QUIT, "QUIT", "quit")                                             \
+	X(STARTTLS, "STARTTLS", "starttls")                                 \
+	X(AUTH, "AUTH", "auth")                                             \
+	X(DATA_END, NULL, "end_of_data")   /* the ".": answered 250/5xx */  \
+	X(AUTH_DATA, NULL, "auth_data")    /* a SASL response line */       \
+	X(MASKED, NULL, "masked")          /* "XXXXXXXX": rewritten */      \
+	X(TLS, NULL, "tls_record")         /* TLS record(s) in plaintext */ \
+	X(BINARY, NULL, "binary")          /* control bytes: junk */        \
+	X(OTHER, NULL, "other")            /* any other verb */
+
+enum sti_smtp_cmd {
+#define STI_SMTP_CMD_ENUM(id, verb, name) STI_SMTP_CMD_##id,
+	STI_SMTP_CMDS(STI_SMTP_CMD_ENUM)
+#undef STI_SMTP_CMD_ENUM
+	STI_SMTP_CMD__COUNT
+};
+
+/* Things that are wrong or unusual on the wire; each is counted. */
+#define STI_SMTP_ANOMALIES(X)                                                 \
+	X(LINE_TOO_LONG, "line_too_long",                                     \
+	  "a line longer than the 1024-byte cap; its start was parsed")       \
+	X(BINARY_LINE, "binary_line",                                         \
+	  "a line with control bytes: not SMTP text")                         \
+	X(REPLY_WITHOUT_CODE, "reply_without_code",                           \
+	  "a server line that does not start with a 3-digit reply code")      \
+	X(REPLY_CODE_MISMATCH, "reply_code_mismatch",                         \
+	  "the lines of one multi-line reply carry different codes")          \
+	X(UNPAIRED_REPLY, "unpaired_reply",                                   \
+	  "a reply with no command waiting for it")                           \
+	X(PIPELINE_OVERFLOW, "pipeline_overflow",                             \
+	  "more commands awaiting replies than the queue holds")              \
+	X(NO_GREETING, "no_greeting",                                         \
+	  "the server's first bytes are not a greeting (capture started "     \
+	  "mid-session)")                                                     \
+	X(CLIENT_SPOKE_FIRST, "client_spoke_first",                           \
+	  "the client sent bytes before the server's first reply")            \
+	X(TLS_IN_PLAINTEXT, "tls_in_plaintext",                               \
+	  "a TLS record inside the plaintext SMTP session")                   \
+	X(MASKED_BANNER, "masked_banner",                                     \
+	  "the greeting is mostly '*': rewritten by a middlebox")             \
+	X(MASKED_CAPABILITY, "masked_capability",                             \
+	  "an EHLO capability rewritten to X's by a middlebox")               \
+	X(MASKED_COMMAND, "masked_command",                                   \
+	  "a client command rewritten to X's by a middlebox")                 \
+	X(PLAINTEXT_AFTER_STARTTLS, "plaintext_after_starttls",               \
+	  "client bytes after STARTTLS and before the server's 220")          \
+	X(CONTENT_AFTER_REJECTED_DATA, "content_after_rejected_data",         \
+	  "message content was sent before a DATA that the server refused")   \
+	X(BAD_BDAT, "bad_bdat", "a BDAT command without a usable size")       \
+	X(GAP, "gap", "bytes missing from the capture")                       \
+	X(TRUNCATED_AT_END, "truncated_at_end",                               \
+	  "the stream ended inside a line, reply or message")
+
+enum sti_smtp_anomaly {
+#define STI_SMTP_AN_ENUM(id, name, desc) STI_SMTP_AN_##id,
+	STI_SMTP_ANOMALIES(STI_SMTP_AN_ENUM)
+#undef STI_SMTP_AN_ENUM
+	STI_SMTP_AN__COUNT
+};
+
+/* smtp.starttls_offered (SPEC section 7). */
+enum sti_smtp_offer {
+	STI_SMTP_OFFER_UNKNOWN,   /* no 250 reply to EHLO seen */
+	STI_SMTP_OFFER_YES,
+	STI_SMTP_OFFER_NO,
+	STI_SMTP_OFFER_STRIPPED   /* "XXXXXXXA" in its place */
+};
+
+/* One reply, as kept in the facts. code 0: none seen. */
+struct sti_smtp_reply {
+	uint16_t code;
+	char enhanced[STI_SMTP_ESC_MAX];  /* RFC 3463 "x.y.z" or "" */
+	char text[STI_SMTP_TEXT_MAX];     /* final line after the code */
+	enum sti_smtp_cmd cmd;            /* the command it answered */
+	uint64_t frame;
+	int64_t ts_us;
+};
+
+/* Byte ranges a redacted evidence pcap must blank. */
+enum sti_smtp_span_kind {
+	STI_SMTP_SPAN_ENVELOPE,   /* MAIL FROM / RCPT TO arguments */
+	STI_SMTP_SPAN_AUTH,       /* AUTH arguments and SASL responses */
+	STI_SMTP_SPAN_CONTENT     /* DATA or BDAT message bytes */
+};
+
+struct sti_smtp_span {
+	uint8_t dir;
+	uint8_t kind;             /* enum sti_smtp_span_kind */
+	uint64_t offset, len;
+};
+
+struct sti_smtp_facts {
+	/* Greeting: the first server reply, paired with no command. */
+	bool greeting_seen;
+	struct sti_smtp_reply greeting;   /* text: first line of the banner */
+
+	/* The last HELO/EHLO and the capabilities of the last 250 to EHLO. */
+	enum sti_smtp_cmd hello_cmd;      /* NONE, HELO or EHLO */
+	char hello_name[STI_SMTP_NAME_MAX];
+	uint64_t hello_frame;
+	uint16_t hello_code;              /* its reply, 0 if none */
+	enum sti_smtp_offer starttls_offered;
+	char caps[STI_SMTP_MAX_CAPS][STI_SMTP_CAP_MAX];
+	unsigned ncaps;
+	bool caps_truncated;
+	char masked_cap[STI_SMTP_CAP_MAX];  /* the first masked capability */
+
+	/* STARTTLS: the last attempt and its reply. */
+	unsigned starttls_count;
+	uint64_t starttls_frame;
+	int64_t starttls_ts;
+	struct sti_smtp_reply starttls_reply;
+	bool starttls_accepted;           /* 220: both directions switched */
+	bool starttls_refused;            /* any other reply */
+	uint64_t switch_frame;            /* frame of the server's 220 */
+	uint64_t switch_offset[2];        /* first TLS byte of each direction */
+	bool client_tls_before_reply;     /* client sent a TLS record before
+					     the reply came: switched early */
+
+	/* Plaintext sent after STARTTLS before its 220 (CVE-2011-0411). */
+	uint64_t injected_bytes;
+	uint64_t injected_frame;
+	char injected_line[STI_SMTP_TEXT_MAX];
+
+	/* TLS records seen inside the plaintext session. */
+	unsigned tls_records_in_plaintext[2];
+	uint64_t tls_in_plaintext_frame[2];  /* first, per direction */
+	uint8_t tls_in_plaintext_type[2];    /* content type of that record */
+
+	/* Middlebox masking (Cisco ASA ESMTP inspection style). */
+	unsigned masked_commands;
+	uint64_t masked_command_frame;
+	struct sti_smtp_reply masked_command_reply;
+
+	/* Server says STARTTLS is required (530 5.7.0, 451 5.7.3, ...). */
+	bool starttls_required;
+	uint64_t starttls_required_frame;
+
+	/* Replies worth reporting: 421, 454, 530, x.7.x, failures to the
+	 * envelope, DATA, STARTTLS, masked commands and TLS bytes. */
+	struct sti_smtp_reply notable[STI_SMTP_MAX_NOTABLE];
+	unsigned nnotable;
+	bool notable_truncated;
+
+	/* Mail transfer, all of it in clear since this layer sees plaintext. */
+	unsigned mail_cmds, rcpt_cmds, data_cmds, bdat_cmds, auth_cmds;
+	uint64_t message_bytes;           /* DATA content and BDAT chunks */
+	unsigned messages_accepted;       /* 2xx to "." or BDAT LAST */
+	bool mail_in_clear;               /* message bytes got a 2xx */
+	uint64_t mail_in_clear_frame;     /* the first such reply */
+
+	/* The end of the conversation. */
+	uint64_t quit_frame;
+	struct sti_smtp_reply quit_reply;
+
+	/* Counters. */
+	unsigned commands, replies;
+	unsigned anomalies[STI_SMTP_AN__COUNT];
+	uint64_t anomaly_frame[STI_SMTP_AN__COUNT];  /* first occurrence */
+	uint64_t gap_bytes;
+
+	/* Ranges to redact; when truncated, redact the client stream whole. */
+	struct sti_smtp_span spans[STI_SMTP_MAX_SPANS];
+	unsigned nspans;
+	bool spans_truncated;
+};
+
+enum sti_smtp_ev_kind {
+	STI_SMTP_EV_GREETING,   /* code, enhanced, text */
+	STI_SMTP_EV_COMMAND,    /* cmd, text (credentials left out) */
+	STI_SMTP_EV_REPLY,      /* code, enhanced, text, cmd it answered */
+	STI_SMTP_EV_CONTENT,    /* len message bytes ended (DATA, BDAT) */
+	STI_SMTP_EV_SWITCH,     /* this direction is TLS from offset on */
+	STI_SMTP_EV_GAP,        /* len bytes missing at offset */
+	STI_SMTP_EV_ANOMALY,    /* anomaly */
+	STI_SMTP_EV_END         /* the direction ended (FIN/RST) */
+};
+
+struct sti_smtp_event {
+	enum sti_smtp_ev_kind kind;
+	int dir;
+	uint64_t frame;          /* frame of the byte that completed it */
+	int64_t ts_us;
+	uint64_t offset;         /* stream offset where it starts */
+	uint64_t len;
+	enum sti_smtp_cmd cmd;
+	uint16_t code;
+	const char *enhanced;    /* "" when none; valid during the call */
+	const char *text;        /* printable, capped; valid during the call */
+	enum sti_smtp_anomaly anomaly;
+};
+
+typedef void (*sti_smtp_sink)(void *ctx, const struct sti_smtp_event *ev);
+
+/* Per-direction framing state: private to smtp.c. */
+struct sti_smtp_dir {
+	uint8_t line[STI_SMTP_LINE_MAX];
+	size_t len;               /* bytes held in line[] */
+	uint64_t line_total;      /* the line's length on the wire so far */
+	uint64_t line_off;        /* stream offset of the line's first byte */
+	uint64_t line_frame;      /* frame of its first byte */
+	uint64_t off;             /* stream offset of the next byte */
+	uint64_t last_frame;      /* frame of the last chunk fed */
+	int64_t last_ts;
+	uint8_t last;             /* the line's last byte before LF */
+	int mode;                 /* lines, content, BDAT chunk, TLS record */
+	bool discard;             /* skipping to the next LF */
+	bool overlong;            /* ... because the line hit the cap */
+	bool switched, ended, spoke;
+	uint8_t dot;              /* DATA terminator matcher state */
+	uint64_t content_off, content_len;
+	uint64_t bdat_left;
+	bool bdat_last;
+	uint8_t rec[5];           /* TLS record header being read */
+	uint8_t rec_have;
+	uint32_t rec_left;
+};
+
+struct sti_smtp_pending {
+	enum sti_smtp_cmd cmd;
+	bool last;                /* BDAT ... LAST */
+	uint64_t frame;
+};
+
+/* The reply being assembled from its lines: private to smtp.c. */
+struct sti_smtp_acc {
+	bool active;
+	uint16_t code;
+	unsigned lines;
+	int target;               /* greeting, queue head, or nothing */
+	enum sti_smtp_cmd cmd;
+	uint64_t off;
+	char first[STI_SMTP_TEXT_MAX];
+	char text[STI_SMTP_TEXT_MAX];
+	char caps[STI_SMTP_MAX_CAPS][STI_SMTP_CAP_MAX];
+	unsigned ncaps;
+	bool caps_truncated, has_starttls, stripped;
+	char masked_cap[STI_SMTP_CAP_MAX];
+};
+
+struct sti_smtp {
+	struct sti_smtp_facts f;
+	struct sti_smtp_dir d[2];
+	struct sti_smtp_pending q[STI_SMTP_PIPE_MAX];
+	unsigned qhead, qlen;
+	struct sti_smtp_acc acc;
+	bool replied;             /* the server's first reply has been seen */
+	bool await_starttls;      /* STARTTLS sent, its reply not yet seen */
+	bool auth_next;           /* the next client line is a SASL response */
+	uint64_t inj_off;         /* client offset just after STARTTLS */
+	uint64_t inj_frame;
+	char inj_line[STI_SMTP_TEXT_MAX];
+	uint64_t frame;           /* of the chunk being fed */
+	int64_t ts;
+	sti_smtp_sink sink;
+	void *ctx;
+};
+
+void sti_smtp_init(struct sti_smtp *m);
+/* Events go to sink(ctx, ev) from now on; NULL turns them off. */
+void sti_smtp_set_sink(struct sti_smtp *m, sti_smtp_sink sink, void *ctx);
+
+/*
+ * Feed n bytes of direction dir (0 client, 1 server). Returns the bytes
+ * consumed: n, unless the direction switched to TLS inside this chunk, in
+ * which case the rest belongs to TLS; once switched, it returns 0.
+ */
+size_t sti_smtp_feed(struct sti_smtp *m, int dir, const uint8_t *p, size_t n,
+		     uint64_t frame, int64_t ts_us);
+bool sti_smtp_switched(const struct sti_smtp *m, int dir);
+/* len bytes of dir will never come: drop the partial line, note the gap. */
+void sti_smtp_gap(struct sti_smtp *m, int dir, uint64_t len, uint64_t frame);
+/* The direction ended (FIN/RST): a partial last line is still parsed. */
+void sti_smtp_end(struct sti_smtp *m, int dir);
+
+const struct sti_smtp_facts *sti_smtp_facts(const struct sti_smtp *m);
+
+const char *sti_smtp_cmd_name(enum sti_smtp_cmd c);
+const char *sti_smtp_anomaly_name(enum sti_smtp_anomaly a);
+const char *sti_smtp_anomaly_desc(enum sti_smtp_anomaly a);
+const char *sti_smtp_offer_name(enum sti_smtp_offer o);
+const char *sti_smtp_ev_name(enum sti_smtp_ev_kind k);
+
+#endif /* STI_SMTP_H */

@@ -1,0 +1,1238 @@
+/*
+ * smtp.c - the incremental SMTP layer: lines in, facts and events out.
+ *
+ * Each direction is a framer with four modes: command/reply lines, DATA
+ * content (up to the lone "."), a BDAT chunk (a byte count), and a TLS
+ * record seen in the plaintext session (skipped by its length so its bytes
+ * do not turn into junk commands). A line whole in the chunk is parsed in
+ * place; a line split across chunks is gathered in a capped buffer. The
+ * line parsers only ever see complete lines.
+ *
+ * Replies are paired with commands through a queue, because a pipelining
+ * client (RFC 2920) sends several commands before the first reply.
+ */
+#include "sti/smtp.h"
+
+#include <string.h>
+
+#include "sti/rd.h"
+
+enum { M_LINES, M_CONTENT, M_BDAT, M_TLSREC };
+
+/* Where the DATA terminator matcher stands (RFC 5321 4.1.1.4). */
+enum { DOT_BOL, DOT_MID, DOT_DOT, DOT_DOT_CR };
+
+/* Whom the reply being assembled answers. */
+enum { T_NONE, T_GREETING, T_HEAD };
+
+static const char *const cmd_verbs[] = {
+#define CMD_VERB(id, verb, name) verb,
+	STI_SMTP_CMDS(CMD_VERB)
+#undef CMD_VERB
+};
+
+static const char *const cmd_names[] = {
+#define CMD_NAME(id, verb, name) name,
+	STI_SMTP_CMDS(CMD_NAME)
+#undef CMD_NAME
+};
+
+static const char *const an_names[] = {
+#define AN_NAME(id, name, desc) name,
+	STI_SMTP_ANOMALIES(AN_NAME)
+#undef AN_NAME
+};
+
+static const char *const an_descs[] = {
+#define AN_DESC(id, name, desc) desc,
+	STI_SMTP_ANOMALIES(AN_DESC)
+#undef AN_DESC
+};
+
+const char *sti_smtp_cmd_name(enum sti_smtp_cmd c)
+{
+	return (unsigned)c < STI_SMTP_CMD__COUNT ? cmd_names[c] : "unknown";
+}
+
+const char *sti_smtp_anomaly_name(enum sti_smtp_anomaly a)
+{
+	return (unsigned)a < STI_SMTP_AN__COUNT ? an_names[a] : "unknown";
+}
+
+const char *sti_smtp_anomaly_desc(enum sti_smtp_anomaly a)
+{
+	return (unsigned)a < STI_SMTP_AN__COUNT ? an_descs[a] : "unknown";
+}
+
+const char *sti_smtp_offer_name(enum sti_smtp_offer o)
+{
+	switch (o) {
+	case STI_SMTP_OFFER_UNKNOWN: return "unknown";
+	case STI_SMTP_OFFER_YES: return "yes";
+	case STI_SMTP_OFFER_NO: return "no";
+	case STI_SMTP_OFFER_STRIPPED: return "stripped";
+	}
+	return "unknown";
+}
+
+const char *sti_smtp_ev_name(enum sti_smtp_ev_kind k)
+{
+	switch (k) {
+	case STI_SMTP_EV_GREETING: return "greeting";
+	case STI_SMTP_EV_COMMAND: return "command";
+	case STI_SMTP_EV_REPLY: return "reply";
+	case STI_SMTP_EV_CONTENT: return "content";
+	case STI_SMTP_EV_SWITCH: return "switch";
+	case STI_SMTP_EV_GAP: return "gap";
+	case STI_SMTP_EV_ANOMALY: return "anomaly";
+	case STI_SMTP_EV_END: return "end";
+	}
+	return "unknown";
+}
+
+void sti_smtp_init(struct sti_smtp *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+void sti_smtp_set_sink(struct sti_smtp *m, sti_smtp_sink sink, void *ctx)
+{
+	m->sink = sink;
+	m->ctx = ctx;
+}
+
+const struct sti_smtp_facts *sti_smtp_facts(const struct sti_smtp *m)
+{
+	return &m->f;
+}
+
+bool sti_smtp_switched(const struct sti_smtp *m, int dir)
+{
+	return m->d[dir ? 1 : 0].switched;
+}
+
+/* ---- small text helpers (own buffers or views from sti_rd) ---- */
+
+static uint8_t ascii_upper(uint8_t c)
+{
+	return c >= 'a' && c <= 'z' ? (uint8_t)(c - 'a' + 'A') : c;
+}
+
+/* Printable ASCII kept, anything else shown as '.', capped, NUL-ended. */
+static void text_put(char *dst, size_t cap, struct sti_rd src)
+{
+	size_t i = 0;
+	uint8_t c;
+
+	while (i + 1 < cap && sti_rd_u8(&src, &c))
+		dst[i++] = (c >= 0x20 && c < 0x7f) ? (char)c : '.';
+	dst[i] = '\0';
+}
+
+/* The view up to the first space, and the rest after the spaces. */
+static struct sti_rd split_word(struct sti_rd *r)
+{
+	const uint8_t *sp = memchr(r->p, ' ', r->n);
+	size_t k = sp ? (size_t)(sp - r->p) : r->n;
+	struct sti_rd w = sti_rd_init(r->p, 0);
+	uint8_t c;
+
+	if (!sti_rd_sub(r, k, &w))
+		return w;
+	while (sti_rd_peek(r, 0, &c) && c == ' ')
+		if (!sti_rd_skip(r, 1))
+			break;
+	return w;
+}
+
+static bool word_ieq(struct sti_rd w, const char *s)
+{
+	uint8_t c;
+
+	if (w.n != strlen(s))
+		return false;
+	while (sti_rd_u8(&w, &c))
+		if (ascii_upper(c) != (uint8_t)*s++)
+			return false;
+	return true;
+}
+
+/* All 'X' (any case) except possibly the last byte: a middlebox mask. */
+static bool masked_word(struct sti_rd w, bool last_free)
+{
+	size_t n = w.n;
+	uint8_t c;
+
+	if (n < 4)
+		return false;
+	for (size_t i = 0; sti_rd_u8(&w, &c); i++)
+		if (ascii_upper(c) != 'X' && !(last_free && i + 1 == n))
+			return false;
+	return true;
+}
+
+/* Control bytes other than TAB (and a CR left in the line) mean junk. */
+static bool binary_line(struct sti_rd r)
+{
+	uint8_t c;
+
+	while (sti_rd_u8(&r, &c))
+		if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+			return true;
+	return false;
+}
+
+static bool ci_contains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++) {
+		size_t i = 0;
+		while (i < n && hay[i] &&
+		       ascii_upper((uint8_t)hay[i]) == (uint8_t)needle[i])
+			i++;
+		if (i == n)
+			return true;
+	}
+	return false;
+}
+
+/* ---- events and facts ---- */
+
+static struct sti_smtp_event ev_new(const struct sti_smtp *m,
+				    enum sti_smtp_ev_kind kind, int dir)
+{
+	struct sti_smtp_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.dir = dir;
+	ev.frame = m->frame;
+	ev.ts_us = m->ts;
+	ev.offset = m->d[dir].off;
+	ev.enhanced = "";
+	ev.text = "";
+	return ev;
+}
+
+static void ev_send(struct sti_smtp *m, const struct sti_smtp_event *ev)
+{
+	if (m->sink)
+		m->sink(m->ctx, ev);
+}
+
+/* An anomaly at stream offset `off` of dir, carried by `frame`. */
+static void note_at(struct sti_smtp *m, int dir, enum sti_smtp_anomaly a,
+		    uint64_t frame, uint64_t off)
+{
+	struct sti_smtp_event ev = ev_new(m, STI_SMTP_EV_ANOMALY, dir);
+
+	if (m->f.anomalies[a]++ == 0)
+		m->f.anomaly_frame[a] = frame;
+	ev.frame = frame;
+	ev.offset = off;
+	ev.anomaly = a;
+	ev.text = an_names[a];
+	ev_send(m, &ev);
+}
+
+/* An anomaly in the line that starts at line_off. */
+static void note(struct sti_smtp *m, int dir, enum sti_smtp_anomaly a,
+		 uint64_t frame)
+{
+	note_at(m, dir, a, frame, m->d[dir].line_off);
+}
+
+static void add_span(struct sti_smtp *m, int dir,
+		     enum sti_smtp_span_kind kind, uint64_t off, uint64_t len)
+{
+	struct sti_smtp_span *s;
+
+	if (len == 0)
+		return;
+	if (m->f.nspans == STI_SMTP_MAX_SPANS) {
+		m->f.spans_truncated = true;
+		return;
+	}
+	s = &m->f.spans[m->f.nspans++];
+	s->dir = (uint8_t)dir;
+	s->kind = (uint8_t)kind;
+	s->offset = off;
+	s->len = len;
+}
+
+/* ---- the command queue ---- */
+
+static void queue_push(struct sti_smtp *m, enum sti_smtp_cmd cmd, bool last)
+{
+	struct sti_smtp_pending *e;
+
+	if (m->qlen == STI_SMTP_PIPE_MAX) {
+		note(m, 0, STI_SMTP_AN_PIPELINE_OVERFLOW, m->frame);
+		return;
+	}
+	e = &m->q[(m->qhead + m->qlen) % STI_SMTP_PIPE_MAX];
+	e->cmd = cmd;
+	e->last = last;
+	e->frame = m->frame;
+	m->qlen++;
+}
+
+static const struct sti_smtp_pending *queue_head(const struct sti_smtp *m)
+{
+	return m->qlen ? &m->q[m->qhead] : NULL;
+}
+
+static void queue_pop(struct sti_smtp *m)
+{
+	if (m->qlen == 0)
+		return;
+	m->qhead = (m->qhead + 1) % STI_SMTP_PIPE_MAX;
+	m->qlen--;
+}
+
+/* ---- switching to TLS ---- */
+
+static void dir_reset_line(struct sti_smtp_dir *d)
+{
+	d->len = 0;
+	d->line_total = 0;
+	d->overlong = false;
+	d->discard = false;
+}
+
+static void switch_dir(struct sti_smtp *m, int dir)
+{
+	struct sti_smtp_dir *d = &m->d[dir];
+	struct sti_smtp_event ev;
+
+	if (d->switched)
+		return;
+	d->switched = true;
+	d->mode = M_LINES;
+	m->f.switch_offset[dir] = d->off;
+	ev = ev_new(m, STI_SMTP_EV_SWITCH, dir);
+	ev_send(m, &ev);
+}
+
+/*
+ * The server's 220 to STARTTLS: the server is TLS from the next byte, and
+ * so is every client byte fed from now on. Client bytes that came after
+ * the STARTTLS line and before this moment were plaintext the server may
+ * have read as part of the TLS session: the injection class.
+ */
+static void starttls_accepted(struct sti_smtp *m)
+{
+	struct sti_smtp_dir *c = &m->d[0];
+	uint64_t injected = c->off > m->inj_off ? c->off - m->inj_off : 0;
+
+	m->f.starttls_accepted = true;
+	m->f.switch_frame = m->frame;
+	if (injected > 0) {
+		m->f.injected_bytes = injected;
+		m->f.injected_frame = m->inj_frame;
+		if (m->inj_line[0])
+			memcpy(m->f.injected_line, m->inj_line,
+			       sizeof(m->inj_line));
+		else
+			text_put(m->f.injected_line,
+				 sizeof(m->f.injected_line),
+				 sti_rd_init(c->line, c->len));
+		note_at(m, 0, STI_SMTP_AN_PLAINTEXT_AFTER_STARTTLS,
+			m->inj_frame, m->inj_off);
+	}
+	switch_dir(m, 1);
+	switch_dir(m, 0);
+	/* Commands after STARTTLS are answered inside TLS, if at all. */
+	m->qlen = 0;
+	m->auth_next = false;
+}
+
+/* ---- replies ---- */
+
+/* RFC 3463 2: class "." subject "." detail, at the start of the text. */
+static bool parse_enhanced(struct sti_rd r, char *out, unsigned *subject)
+{
+	unsigned part[3] = { 0, 0, 0 };
+	size_t i = 0;
+	uint8_t c;
+
+	out[0] = '\0';
+	for (unsigned k = 0; k < 3; k++) {
+		unsigned digits = 0;
+		while (sti_rd_peek(&r, 0, &c) && c >= '0' && c <= '9' &&
+		       digits < 3) {
+			part[k] = part[k] * 10 + (unsigned)(c - '0');
+			out[i++] = (char)c;
+			digits++;
+			if (!sti_rd_skip(&r, 1))
+				return false;
+		}
+		if (digits == 0 || (k == 0 && digits != 1))
+			goto fail;
+		if (k < 2) {
+			if (!sti_rd_u8(&r, &c) || c != '.')
+				goto fail;
+			out[i++] = '.';
+		}
+	}
+	if (sti_rd_peek(&r, 0, &c) && c != ' ')
+		goto fail;
+	if (part[0] != 2 && part[0] != 4 && part[0] != 5)
+		goto fail;
+	out[i] = '\0';
+	*subject = part[1];
+	return true;
+fail:
+	out[0] = '\0';
+	return false;
+}
+
+static bool is_envelope_or_tls(enum sti_smtp_cmd c)
+{
+	switch (c) {
+	case STI_SMTP_CMD_HELO: case STI_SMTP_CMD_EHLO:
+	case STI_SMTP_CMD_MAIL: case STI_SMTP_CMD_RCPT:
+	case STI_SMTP_CMD_DATA: case STI_SMTP_CMD_DATA_END:
+	case STI_SMTP_CMD_BDAT: case STI_SMTP_CMD_STARTTLS:
+	case STI_SMTP_CMD_AUTH: case STI_SMTP_CMD_AUTH_DATA:
+	case STI_SMTP_CMD_MASKED: case STI_SMTP_CMD_TLS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* 530 (RFC 3207 4) or a failure that names STARTTLS, to anything else. */
+static bool says_starttls_required(const struct sti_smtp_reply *r)
+{
+	if (r->cmd == STI_SMTP_CMD_STARTTLS || r->code < 400)
+		return false;
+	return r->code == 530 || ci_contains(r->text, "STARTTLS");
+}
+
+static void keep_notable(struct sti_smtp *m, const struct sti_smtp_reply *r,
+			 unsigned subject, bool greeting)
+{
+	bool failure = r->code >= 400;
+	bool keep = r->code == 421 || r->code == 454 || r->code == 530 ||
+		    (r->enhanced[0] && subject == 7) ||
+		    says_starttls_required(r) ||
+		    (failure && (greeting || is_envelope_or_tls(r->cmd)));
+
+	if (says_starttls_required(r) && !m->f.starttls_required) {
+		m->f.starttls_required = true;
+		m->f.starttls_required_frame = r->frame;
+	}
+	if (!keep)
+		return;
+	if (m->f.nnotable == STI_SMTP_MAX_NOTABLE) {
+		m->f.notable_truncated = true;
+		return;
+	}
+	m->f.notable[m->f.nnotable++] = *r;
+}
+
+/* One EHLO reply line after the first: a capability. */
+static void cap_add(struct sti_smtp *m, struct sti_rd text)
+{
+	struct sti_smtp_acc *a = &m->acc;
+	struct sti_rd rest = text;
+	struct sti_rd kw = split_word(&rest);
+
+	if (word_ieq(kw, "STARTTLS"))
+		a->has_starttls = true;
+	if (masked_word(kw, true)) {
+		if (kw.n == 8)  /* strlen("STARTTLS") */
+			a->stripped = true;
+		if (!a->masked_cap[0])
+			text_put(a->masked_cap, sizeof(a->masked_cap), kw);
+		note(m, 1, STI_SMTP_AN_MASKED_CAPABILITY, m->frame);
+	}
+	if (a->ncaps == STI_SMTP_MAX_CAPS) {
+		a->caps_truncated = true;
+		return;
+	}
+	text_put(a->caps[a->ncaps++], STI_SMTP_CAP_MAX, text);
+}
+
+static void ehlo_done(struct sti_smtp *m, uint16_t code)
+{
+	struct sti_smtp_acc *a = &m->acc;
+	struct sti_smtp_facts *f = &m->f;
+
+	f->hello_code = code;
+	if (code / 100 != 2)
+		return;
+	memcpy(f->caps, a->caps, sizeof(f->caps));
+	f->ncaps = a->ncaps;
+	f->caps_truncated = a->caps_truncated;
+	memcpy(f->masked_cap, a->masked_cap, sizeof(f->masked_cap));
+	f->starttls_offered = a->has_starttls ? STI_SMTP_OFFER_YES :
+			      a->stripped ? STI_SMTP_OFFER_STRIPPED :
+			      STI_SMTP_OFFER_NO;
+}
+
+/* DATA refused: content that was pushed before the reply is not content. */
+static void data_refused(struct sti_smtp *m)
+{
+	struct sti_smtp_dir *c = &m->d[0];
+	const struct sti_smtp_pending *h = queue_head(m);
+
+	if (c->mode == M_CONTENT && c->content_len == 0) {
+		c->mode = M_LINES;
+		return;
+	}
+	if (c->mode == M_CONTENT ||
+	    (h && h->cmd == STI_SMTP_CMD_DATA_END)) {
+		note(m, 0, STI_SMTP_AN_CONTENT_AFTER_REJECTED_DATA, m->frame);
+		if (h && h->cmd == STI_SMTP_CMD_DATA_END)
+			queue_pop(m);
+	}
+}
+
+static void mail_accepted(struct sti_smtp *m, bool whole_message)
+{
+	if (whole_message)
+		m->f.messages_accepted++;
+	if (!m->f.mail_in_clear) {
+		m->f.mail_in_clear = true;
+		m->f.mail_in_clear_frame = m->frame;
+	}
+}
+
+/* What a reply means for the command it answered. */
+static void reply_effects(struct sti_smtp *m, const struct sti_smtp_reply *r,
+			  bool bdat_last)
+{
+	bool ok = r->code / 100 == 2;
+
+	switch (r->cmd) {
+	case STI_SMTP_CMD_EHLO:
+		ehlo_done(m, r->code);
+		break;
+	case STI_SMTP_CMD_HELO:
+		m->f.hello_code = r->code;
+		break;
+	case STI_SMTP_CMD_STARTTLS:
+		m->f.starttls_reply = *r;
+		m->await_starttls = false;
+		if (r->code == 220) {
+			starttls_accepted(m);
+		} else {
+			m->f.starttls_refused = true;
+			m->f.starttls_accepted = false;
+		}
+		break;
+	case STI_SMTP_CMD_DATA:
+		if (r->code != 354)
+			data_refused(m);
+		break;
+	case STI_SMTP_CMD_DATA_END:
+		if (ok)
+			mail_accepted(m, true);
+		break;
+	case STI_SMTP_CMD_BDAT:
+		if (ok)
+			mail_accepted(m, bdat_last);
+		break;
+	case STI_SMTP_CMD_AUTH:
+	case STI_SMTP_CMD_AUTH_DATA:
+		m->auth_next = r->code == 334;  /* RFC 4954 4 */
+		break;
+	case STI_SMTP_CMD_QUIT:
+		m->f.quit_reply = *r;
+		break;
+	case STI_SMTP_CMD_MASKED:
+		m->f.masked_command_reply = *r;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Mostly asterisks: "220 ****************0*0*2******0****". */
+static bool masked_banner(const char *t)
+{
+	size_t stars = 0, n = strlen(t);
+
+	for (const char *s = t; *s; s++)
+		stars += *s == '*';
+	return stars >= 4 && stars * 2 >= n;
+}
+
+static void greeting_done(struct sti_smtp *m, struct sti_smtp_reply *r,
+			  unsigned subject)
+{
+	struct sti_smtp_event ev = ev_new(m, STI_SMTP_EV_GREETING, 1);
+
+	memcpy(r->text, m->acc.first, sizeof(r->text));
+	m->f.greeting_seen = true;
+	m->f.greeting = *r;
+	if (masked_banner(r->text))
+		note(m, 1, STI_SMTP_AN_MASKED_BANNER, r->frame);
+	ev.offset = m->acc.off;
+	ev.code = r->code;
+	ev.enhanced = r->enhanced;
+	ev.text = r->text;
+	ev_send(m, &ev);
+	keep_notable(m, r, subject, true);
+}
+
+static void reply_finish(struct sti_smtp *m)
+{
+	struct sti_smtp_acc *a = &m->acc;
+	struct sti_smtp_reply r;
+	struct sti_smtp_event ev;
+	unsigned subject = 0;
+	bool last = false;
+
+	memset(&r, 0, sizeof(r));
+	r.code = a->code;
+	r.cmd = a->cmd;
+	r.frame = m->frame;
+	r.ts_us = m->ts;
+	memcpy(r.text, a->text, sizeof(r.text));
+	parse_enhanced(sti_rd_init((const uint8_t *)a->text, strlen(a->text)),
+		       r.enhanced, &subject);
+	if (a->target == T_HEAD) {
+		const struct sti_smtp_pending *h = queue_head(m);
+		last = h && h->last;
+		queue_pop(m);
+	}
+	a->active = false;
+	m->f.replies++;
+	if (a->target == T_GREETING) {
+		greeting_done(m, &r, subject);
+		return;
+	}
+	if (a->target == T_NONE && r.code != 421)  /* 421 may come any time */
+		note(m, 1, STI_SMTP_AN_UNPAIRED_REPLY, m->frame);
+	ev = ev_new(m, STI_SMTP_EV_REPLY, 1);
+	ev.offset = a->off;
+	ev.cmd = r.cmd;
+	ev.code = r.code;
+	ev.enhanced = r.enhanced;
+	ev.text = r.text;
+	ev_send(m, &ev);
+	keep_notable(m, &r, subject, false);
+	reply_effects(m, &r, last);
+}
+
+/*
+ * The first reply is the greeting (RFC 5321 3.1) unless it cannot be: a
+ * capture that starts mid-session shows a reply to a command instead. A
+ * 220 is the greeting unless the command waiting for it is STARTTLS.
+ */
+static void reply_start(struct sti_smtp *m, uint16_t code, uint64_t off)
+{
+	struct sti_smtp_acc *a = &m->acc;
+	const struct sti_smtp_pending *h = queue_head(m);
+	enum sti_smtp_cmd head = h ? h->cmd : STI_SMTP_CMD_NONE;
+
+	memset(a, 0, sizeof(*a));
+	a->active = true;
+	a->code = code;
+	a->off = off;
+	a->target = h ? T_HEAD : T_NONE;
+	if (!m->replied) {
+		m->replied = true;
+		if ((code == 220 && head != STI_SMTP_CMD_STARTTLS) ||
+		    code == 421 || code == 554)
+			a->target = T_GREETING;
+		else
+			note(m, 1, STI_SMTP_AN_NO_GREETING, m->frame);
+	}
+	a->cmd = a->target == T_HEAD ? head : STI_SMTP_CMD_NONE;
+}
+
+/* RFC 5321 4.2: three digits, then SP, "-" or the end of the line. */
+static bool reply_code(struct sti_rd *r, uint16_t *code, bool *more)
+{
+	uint8_t c[3], sep = ' ';
+
+	if (!sti_rd_copy(r, c, 3))
+		return false;
+	if (c[0] < '1' || c[0] > '5' || c[1] < '0' || c[1] > '9' ||
+	    c[2] < '0' || c[2] > '9')
+		return false;
+	if (sti_rd_u8(r, &sep) && sep != ' ' && sep != '-')
+		return false;
+	*code = (uint16_t)((c[0] - '0') * 100 + (c[1] - '0') * 10 +
+			   (c[2] - '0'));
+	*more = sep == '-';
+	return true;
+}
+
+static void server_line(struct sti_smtp *m, struct sti_rd line, uint64_t off)
+{
+	struct sti_smtp_acc *a = &m->acc;
+	struct sti_rd text = line;
+	uint16_t code;
+	bool more;
+
+	if (!reply_code(&text, &code, &more)) {
+		note(m, 1, binary_line(line) ? STI_SMTP_AN_BINARY_LINE :
+			   STI_SMTP_AN_REPLY_WITHOUT_CODE, m->frame);
+		if (!m->replied) {
+			m->replied = true;
+			note(m, 1, STI_SMTP_AN_NO_GREETING, m->frame);
+		}
+		return;
+	}
+	if (!a->active)
+		reply_start(m, code, off);
+	else if (code != a->code)
+		note(m, 1, STI_SMTP_AN_REPLY_CODE_MISMATCH, m->frame);
+	if (++a->lines == 1)
+		text_put(a->first, sizeof(a->first), text);
+	else if (a->cmd == STI_SMTP_CMD_EHLO)
+		cap_add(m, text);
+	if (more)
+		return;
+	text_put(a->text, sizeof(a->text), text);
+	reply_finish(m);
+}
+
+/* ---- commands ---- */
+
+static enum sti_smtp_cmd verb_lookup(struct sti_rd verb)
+{
+	for (unsigned i = 0; i < STI_SMTP_CMD__COUNT; i++)
+		if (cmd_verbs[i] && word_ieq(verb, cmd_verbs[i]))
+			return (enum sti_smtp_cmd)i;
+	if (masked_word(verb, false))
+		return STI_SMTP_CMD_MASKED;
+	return STI_SMTP_CMD_OTHER;
+}
+
+/* RFC 3030 2: "BDAT" SP chunk-size [ SP "LAST" ]. */
+static bool parse_bdat(struct sti_rd args, uint64_t *size, bool *last)
+{
+	struct sti_rd num = split_word(&args);
+	uint8_t c;
+
+	*size = 0;
+	*last = false;
+	if (num.n == 0 || num.n > 15)  /* beyond any real chunk */
+		return false;
+	while (sti_rd_u8(&num, &c)) {
+		if (c < '0' || c > '9')
+			return false;
+		*size = *size * 10 + (uint64_t)(c - '0');
+	}
+	*last = word_ieq(split_word(&args), "LAST");
+	return true;
+}
+
+static void start_content(struct sti_smtp_dir *c, int mode, uint64_t left)
+{
+	c->mode = mode;
+	c->dot = DOT_BOL;
+	c->content_off = c->off;
+	c->content_len = 0;
+	c->bdat_left = left;
+}
+
+static void cmd_bdat(struct sti_smtp *m, struct sti_rd args, bool *last)
+{
+	struct sti_smtp_dir *c = &m->d[0];
+	uint64_t size;
+
+	m->f.bdat_cmds++;
+	if (!parse_bdat(args, &size, last)) {
+		note(m, 0, STI_SMTP_AN_BAD_BDAT, m->frame);
+		return;
+	}
+	if (size > 0)
+		start_content(c, M_BDAT, size);
+}
+
+static void cmd_starttls(struct sti_smtp *m)
+{
+	m->f.starttls_count++;
+	m->f.starttls_frame = m->frame;
+	m->f.starttls_ts = m->ts;
+	memset(&m->f.starttls_reply, 0, sizeof(m->f.starttls_reply));
+	m->f.starttls_accepted = false;
+	m->f.starttls_refused = false;
+	m->await_starttls = true;
+	m->inj_off = m->d[0].off;
+	m->inj_frame = 0;
+	m->inj_line[0] = '\0';
+}
+
+/*
+ * Per-verb facts. `args` is the line after the verb; `off`/`wire_len`
+ * place the line in the stream for redaction. Returns the event text to
+ * show, which leaves credentials out.
+ */
+static void cmd_effects(struct sti_smtp *m, enum sti_smtp_cmd cmd,
+			struct sti_rd line, struct sti_rd args, uint64_t off,
+			uint64_t wire_len, bool *last)
+{
+	uint64_t arg_at = off + (line.n - args.n);
+	uint64_t arg_len = wire_len > line.n - args.n ?
+			   wire_len - (line.n - args.n) : 0;
+	struct sti_rd rest = args;
+
+	switch (cmd) {
+	case STI_SMTP_CMD_HELO:
+	case STI_SMTP_CMD_EHLO:
+		m->f.hello_cmd = cmd;
+		m->f.hello_frame = m->frame;
+		m->f.hello_code = 0;
+		text_put(m->f.hello_name, sizeof(m->f.hello_name), args);
+		break;
+	case STI_SMTP_CMD_MAIL:
+	case STI_SMTP_CMD_RCPT:
+		if (cmd == STI_SMTP_CMD_MAIL)
+			m->f.mail_cmds++;
+		else
+			m->f.rcpt_cmds++;
+		add_span(m, 0, STI_SMTP_SPAN_ENVELOPE, arg_at, arg_len);
+		break;
+	case STI_SMTP_CMD_DATA:
+		/* Content from here unless the reply refuses it: some
+		 * pipelining clients push the message without waiting. */
+		m->f.data_cmds++;
+		start_content(&m->d[0], M_CONTENT, 0);
+		break;
+	case STI_SMTP_CMD_BDAT:
+		cmd_bdat(m, args, last);
+		break;
+	case STI_SMTP_CMD_STARTTLS:
+		cmd_starttls(m);
+		break;
+	case STI_SMTP_CMD_AUTH:
+		m->f.auth_cmds++;
+		(void)split_word(&rest);  /* the mechanism is not secret */
+		add_span(m, 0, STI_SMTP_SPAN_AUTH, off + (line.n - rest.n),
+			 rest.n ? wire_len - (line.n - rest.n) : 0);
+		break;
+	case STI_SMTP_CMD_QUIT:
+		m->f.quit_frame = m->frame;
+		break;
+	case STI_SMTP_CMD_MASKED:
+		if (m->f.masked_commands++ == 0)
+			m->f.masked_command_frame = m->frame;
+		note(m, 0, STI_SMTP_AN_MASKED_COMMAND, m->frame);
+		break;
+	default:
+		break;
+	}
+}
+
+static void client_line(struct sti_smtp *m, struct sti_rd line, uint64_t off,
+			uint64_t wire_len)
+{
+	struct sti_smtp_event ev = ev_new(m, STI_SMTP_EV_COMMAND, 0);
+	char text[STI_SMTP_TEXT_MAX];
+	struct sti_rd args = line, verb, shown = line;
+	enum sti_smtp_cmd cmd;
+	bool last = false;
+
+	if (m->await_starttls && !m->inj_line[0])
+		text_put(m->inj_line, sizeof(m->inj_line), line);
+	if (m->auth_next) {
+		m->auth_next = false;
+		cmd = STI_SMTP_CMD_AUTH_DATA;
+		add_span(m, 0, STI_SMTP_SPAN_AUTH, off, wire_len);
+		shown = sti_rd_init(line.p, 0);
+	} else if (binary_line(line)) {
+		cmd = STI_SMTP_CMD_BINARY;
+		note(m, 0, STI_SMTP_AN_BINARY_LINE, m->frame);
+	} else {
+		verb = split_word(&args);
+		cmd = verb_lookup(verb);
+		if (cmd == STI_SMTP_CMD_AUTH) {  /* show the mechanism only */
+			struct sti_rd rest = args;
+			(void)split_word(&rest);
+			shown = sti_rd_init(line.p, line.n - rest.n);
+		}
+		cmd_effects(m, cmd, line, args, off, wire_len, &last);
+	}
+	m->f.commands++;
+	queue_push(m, cmd, last);
+	text_put(text, sizeof(text), shown);
+	ev.offset = off;
+	ev.cmd = cmd;
+	ev.text = text;
+	ev_send(m, &ev);
+}
+
+/* ---- framing ---- */
+
+/* A complete line: drop the CR of CRLF and hand it to its parser. */
+static void line_done(struct sti_smtp *m, int dir, struct sti_rd line)
+{
+	struct sti_smtp_dir *d = &m->d[dir];
+	uint64_t off = d->line_off, wire_len = d->line_total;
+	bool overlong = d->overlong;
+	uint8_t c;
+
+	dir_reset_line(d);
+	if (overlong)
+		note(m, dir, STI_SMTP_AN_LINE_TOO_LONG, m->frame);
+	else if (sti_rd_peek(&line, line.n ? line.n - 1 : 0, &c) && c == '\r')
+		line.n--;
+	if (wire_len > 0 && d->last == '\r')
+		wire_len--;
+	if (dir == 0)
+		client_line(m, line, off, wire_len);
+	else
+		server_line(m, line, off);
+}
+
+/* Keep what fits of a partial line; the rest is only counted. */
+static void line_append(struct sti_smtp_dir *d, struct sti_rd piece)
+{
+	size_t room = sizeof(d->line) - d->len;
+	size_t k = piece.n < room ? piece.n : room;
+	uint8_t c;
+
+	if (piece.n == 0)
+		return;
+	if (sti_rd_peek(&piece, piece.n - 1, &c))
+		d->last = c;
+	d->line_total += piece.n;
+	if (d->line_total > STI_SMTP_LINE_MAX)
+		d->overlong = true;
+	if (sti_rd_copy(&piece, d->line + d->len, k))
+		d->len += k;
+}
+
+static bool take(struct sti_smtp_dir *d, struct sti_rd *r, size_t k,
+		 struct sti_rd *out)
+{
+	if (!sti_rd_sub(r, k, out))
+		return false;
+	d->off += k;
+	return true;
+}
+
+/*
+ * The first three bytes of a line look like a TLS record header (RFC 8446
+ * 5.1: content type 20..23, legacy version 3.x). 1 yes, 0 no, 2 not yet.
+ */
+static int tls_prefix(const struct sti_smtp_dir *d, const struct sti_rd *r,
+		      uint8_t *type)
+{
+	uint8_t b[3];
+	size_t have = 0;
+
+	for (size_t i = 0; i < d->len && have < 3; i++)
+		b[have++] = d->line[i];
+	for (size_t i = 0; have < 3 && sti_rd_peek(r, i, &b[have]); i++)
+		have++;
+	if (have >= 1 && (b[0] < 0x14 || b[0] > 0x17))
+		return 0;
+	if (have >= 2 && b[1] != 0x03)
+		return 0;
+	if (have >= 3 && b[2] > 0x04)
+		return 0;
+	*type = have ? b[0] : 0;
+	return have == 3 ? 1 : 2;
+}
+
+/*
+ * A TLS record where a line should start. It is skipped by its length and
+ * stands for one command, since the server answers it (with 500s).
+ */
+static void enter_record(struct sti_smtp *m, int dir, uint8_t type)
+{
+	struct sti_smtp_dir *d = &m->d[dir];
+	struct sti_smtp_facts *f = &m->f;
+
+	memcpy(d->rec, d->line, d->len);
+	d->rec_have = (uint8_t)d->len;
+	dir_reset_line(d);
+	d->mode = M_TLSREC;
+	if (f->tls_records_in_plaintext[dir]++ == 0) {
+		f->tls_in_plaintext_frame[dir] = d->line_frame;
+		f->tls_in_plaintext_type[dir] = type;
+	}
+	note(m, dir, STI_SMTP_AN_TLS_IN_PLAINTEXT, d->line_frame);
+	if (dir == 0) {
+		struct sti_smtp_event ev = ev_new(m, STI_SMTP_EV_COMMAND, 0);
+		m->f.commands++;
+		queue_push(m, STI_SMTP_CMD_TLS, false);
+		ev.offset = d->line_off;
+		ev.cmd = STI_SMTP_CMD_TLS;
+		ev_send(m, &ev);
+	}
+}
+
+static void step_discard(struct sti_smtp_dir *d, struct sti_rd *r)
+{
+	const uint8_t *lf = memchr(r->p, '\n', r->n);
+	size_t k = lf ? (size_t)(lf - r->p) + 1 : r->n;
+	struct sti_rd skipped;
+
+	if (take(d, r, k, &skipped) && lf)
+		dir_reset_line(d);
+}
+
+static void step_lines(struct sti_smtp *m, int dir, struct sti_rd *r)
+{
+	struct sti_smtp_dir *d = &m->d[dir];
+	const uint8_t *lf;
+	struct sti_rd piece, body;
+	size_t k;
+	uint8_t c;
+
+	if (d->discard) {
+		step_discard(d, r);
+		return;
+	}
+	if (d->line_total == 0) {
+		d->line_off = d->off;
+		d->line_frame = m->frame;
+		/* TLS bytes right after STARTTLS: the client did not wait. */
+		if (dir == 0 && m->await_starttls && sti_rd_peek(r, 0, &c) &&
+		    (c == 0x16 || c == 0x15)) {
+			m->f.client_tls_before_reply = true;
+			switch_dir(m, 0);
+			return;
+		}
+	}
+	if (d->line_total < 3 && tls_prefix(d, r, &c) == 1) {
+		enter_record(m, dir, c);
+		return;
+	}
+	lf = memchr(r->p, '\n', r->n);
+	k = lf ? (size_t)(lf - r->p) + 1 : r->n;
+	if (!take(d, r, k, &piece))
+		return;
+	if (!lf) {
+		line_append(d, piece);
+		return;
+	}
+	if (!sti_rd_sub(&piece, k - 1, &body))
+		return;
+	if (d->line_total == 0 && body.n <= STI_SMTP_LINE_MAX) {
+		d->line_total = body.n;  /* whole in the chunk: parse in place */
+		if (body.n && sti_rd_peek(&body, body.n - 1, &c))
+			d->last = c;
+		line_done(m, dir, body);
+		return;
+	}
+	line_append(d, body);
+	line_done(m, dir, sti_rd_init(d->line, d->len));
+}
+
+static void content_finish(struct sti_smtp *m, uint64_t term)
+{
+	struct sti_smtp_dir *c = &m->d[0];
+	uint64_t bytes = c->content_len - term;
+	struct sti_smtp_event ev = ev_new(m, STI_SMTP_EV_CONTENT, 0);
+
+	m->f.message_bytes += bytes;
+	add_span(m, 0, STI_SMTP_SPAN_CONTENT, c->content_off, bytes);
+	ev.offset = c->content_off;
+	ev.len = bytes;
+	ev.cmd = c->mode == M_BDAT ? STI_SMTP_CMD_BDAT : STI_SMTP_CMD_DATA;
+	ev_send(m, &ev);
+	c->mode = M_LINES;
+	dir_reset_line(c);
+}
+
+/* One step of the CRLF "." CRLF matcher; bare LF is accepted too. */
+static bool dot_step(struct sti_smtp_dir *c, uint8_t b)
+{
+	switch (c->dot) {
+	case DOT_BOL:
+		c->dot = b == '.' ? DOT_DOT : b == '\n' ? DOT_BOL : DOT_MID;
+		return false;
+	case DOT_DOT:
+		if (b == '\n')
+			return true;
+		c->dot = b == '\r' ? DOT_DOT_CR : DOT_MID;
+		return false;
+	case DOT_DOT_CR:
+		if (b == '\n')
+			return true;
+		c->dot = DOT_MID;
+		return false;
+	default:
+		c->dot = b == '\n' ? DOT_BOL : DOT_MID;
+		return false;
+	}
+}
+
+static void step_content(struct sti_smtp *m, struct sti_rd *r)
+{
+	struct sti_smtp_dir *c = &m->d[0];
+	struct sti_rd piece;
+	uint8_t b;
+
+	while (!sti_rd_empty(r)) {
+		if (c->dot == DOT_MID) {  /* most bytes: jump to the next LF */
+			const uint8_t *lf = memchr(r->p, '\n', r->n);
+			size_t k = lf ? (size_t)(lf - r->p) + 1 : r->n;
+			if (!take(c, r, k, &piece))
+				return;
+			c->content_len += k;
+			if (lf)
+				c->dot = DOT_BOL;
+			continue;
+		}
+		if (!sti_rd_u8(r, &b))
+			return;
+		c->off++;
+		c->content_len++;
+		if (dot_step(c, b)) {
+			content_finish(m, c->dot == DOT_DOT_CR ? 3 : 2);
+			queue_push(m, STI_SMTP_CMD_DATA_END, false);
+			return;
+		}
+	}
+}
+
+static void step_bdat(struct sti_smtp *m, struct sti_rd *r)
+{
+	struct sti_smtp_dir *c = &m->d[0];
+	size_t k = r->n < c->bdat_left ? r->n : (size_t)c->bdat_left;
+	struct sti_rd piece;
+
+	if (!take(c, r, k, &piece))
+		return;
+	c->bdat_left -= k;
+	c->content_len += k;
+	if (c->bdat_left == 0)
+		content_finish(m, 0);
+}
+
+static void step_record(struct sti_smtp *m, int dir, struct sti_rd *r)
+{
+	struct sti_smtp_dir *d = &m->d[dir];
+	struct sti_rd piece;
+	size_t k;
+
+	while (d->rec_have < 5) {
+		if (!sti_rd_u8(r, &d->rec[d->rec_have]))
+			return;
+		d->off++;
+		if (++d->rec_have == 5) {
+			struct sti_rd h = sti_rd_init(d->rec + 3, 2);
+			uint16_t len = 0;
+			if (!sti_rd_u16(&h, &len))
+				len = 0;
+			d->rec_left = len;
+		}
+	}
+	k = r->n < d->rec_left ? r->n : d->rec_left;
+	if (!take(d, r, k, &piece))
+		return;
+	d->rec_left -= (uint32_t)k;
+	if (d->rec_left == 0) {
+		d->rec_have = 0;
+		d->mode = M_LINES;
+	}
+}
+
+size_t sti_smtp_feed(struct sti_smtp *m, int dir, const uint8_t *p, size_t n,
+		     uint64_t frame, int64_t ts_us)
+{
+	struct sti_rd r = sti_rd_init(p, n);
+	struct sti_smtp_dir *d;
+
+	dir = dir ? 1 : 0;
+	d = &m->d[dir];
+	if (d->switched)
+		return 0;
+	m->frame = frame;
+	m->ts = ts_us;
+	d->last_frame = frame;
+	d->last_ts = ts_us;
+	while (!sti_rd_empty(&r) && !d->switched) {
+		if (!d->spoke) {
+			d->spoke = true;
+			if (dir == 0 && !m->replied)
+				note_at(m, 0, STI_SMTP_AN_CLIENT_SPOKE_FIRST,
+					frame, d->off);
+		}
+		if (dir == 0 && m->await_starttls && m->inj_frame == 0)
+			m->inj_frame = frame;
+		switch (d->mode) {
+		case M_CONTENT: step_content(m, &r); break;
+		case M_BDAT: step_bdat(m, &r); break;
+		case M_TLSREC: step_record(m, dir, &r); break;
+		default: step_lines(m, dir, &r); break;
+		}
+	}
+	return n - sti_rd_left(&r);
+}
+
+void sti_smtp_gap(struct sti_smtp *m, int dir, uint64_t len, uint64_t frame)
+{
+	struct sti_smtp_dir *d;
+	struct sti_smtp_event ev;
+
+	dir = dir ? 1 : 0;
+	d = &m->d[dir];
+	if (d->switched || d->ended || len == 0)
+		return;
+	m->frame = frame;
+	m->f.gap_bytes += len;
+	note_at(m, dir, STI_SMTP_AN_GAP, frame, d->off);
+	ev = ev_new(m, STI_SMTP_EV_GAP, dir);
+	ev.len = len;
+	ev_send(m, &ev);
+	if (dir == 0 && m->await_starttls && m->inj_frame == 0)
+		m->inj_frame = frame;
+	d->off += len;
+	if (d->mode == M_CONTENT) {
+		d->content_len += len;
+		d->dot = DOT_MID;  /* whatever was lost, it was not "." */
+		return;
+	}
+	if (d->mode == M_BDAT && len < d->bdat_left) {
+		d->bdat_left -= len;
+		d->content_len += len;
+		return;
+	}
+	if (d->mode == M_TLSREC && d->rec_have == 5 && len < d->rec_left) {
+		d->rec_left -= (uint32_t)len;
+		return;
+	}
+	/* Lost sync: the next byte may be mid-line. */
+	if (d->mode == M_BDAT)
+		content_finish(m, 0);
+	d->mode = M_LINES;
+	d->rec_have = 0;
+	dir_reset_line(d);
+	d->discard = true;
+}
+
+void sti_smtp_end(struct sti_smtp *m, int dir)
+{
+	struct sti_smtp_dir *d;
+	struct sti_smtp_event ev;
+
+	dir = dir ? 1 : 0;
+	d = &m->d[dir];
+	if (d->ended)
+		return;
+	d->ended = true;
+	m->frame = d->last_frame;
+	m->ts = d->last_ts;
+	if (!d->switched) {
+		bool partial = d->mode == M_LINES && d->line_total > 0 &&
+			       !d->discard;
+		bool content = (d->mode == M_CONTENT || d->mode == M_BDAT) &&
+			       d->content_len > 0;
+		if (partial || content || d->mode == M_TLSREC ||
+		    (dir == 1 && m->acc.active))
+			note_at(m, dir, STI_SMTP_AN_TRUNCATED_AT_END,
+				m->frame, d->off);
+		if (partial)
+			line_done(m, dir, sti_rd_init(d->line, d->len));
+		else if (content)
+			content_finish(m, 0);
+		if (dir == 1 && m->acc.active && !d->switched)
+			reply_finish(m);
+	}
+	ev = ev_new(m, STI_SMTP_EV_END, dir);
+	ev_send(m, &ev);
+}

@@ -705,7 +705,7 @@ static void sample(const struct feed_ctx *c, struct sti_rd *r, bool from_hdr)
 static void v2_header(const struct feed_ctx *c)
 {
 	struct sti_tls_dir *d = &c->t->d[c->dir];
-	uint8_t want = c->dir == 0 ? SSL2_MT_CLIENT_HELLO : SSL2_MT_SERVER_HELLO;
+	uint8_t want = c->dir ? SSL2_MT_SERVER_HELLO : SSL2_MT_CLIENT_HELLO;
 	struct sti_rd h = sti_rd_init(d->hdr, d->hdr_have);
 	uint16_t len = 0;
 	uint8_t type = 0;

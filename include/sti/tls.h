@@ -255,8 +255,9 @@ struct sti_tls_facts {
 /* Events, in the order things happened, for the ladder diagram. A message
  * that ends before its record does is reported before that record. */
 enum sti_tls_ev_kind {
-	STI_TLS_EV_RECORD,      /* a record header: type, length */
-	STI_TLS_EV_HANDSHAKE,   /* a cleartext handshake message: type, length */
+	STI_TLS_EV_RECORD,      /* a whole record: type, length */
+	STI_TLS_EV_HANDSHAKE,   /* a cleartext handshake message: type,
+				   length */
 	STI_TLS_EV_SSLV2_HELLO, /* SSLv2 CLIENT-HELLO (1) or SERVER-HELLO (4) */
 	STI_TLS_EV_ALERT,       /* level, desc (cleartext) or encrypted */
 	STI_TLS_EV_ENCRYPTED,   /* this direction is ciphertext from here */

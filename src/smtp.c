@@ -324,7 +324,8 @@ static void switch_dir(struct sti_smtp *m, int dir)
 static void starttls_accepted(struct sti_smtp *m)
 {
 	struct sti_smtp_dir *c = &m->d[0];
-	uint64_t injected = c->off > m->inj_off ? c->off - m->inj_off : 0;
+	uint64_t sent = c->off - m->inj_off;
+	uint64_t injected = sent > m->inj_gap ? sent - m->inj_gap : 0;
 
 	m->f.starttls_accepted = true;
 	m->f.switch_frame = m->frame;
@@ -445,7 +446,7 @@ static void cap_add(struct sti_smtp *m, struct sti_rd text)
 	if (masked_word(kw, true)) {
 		if (kw.n == 8)  /* strlen("STARTTLS") */
 			a->stripped = true;
-		if (!a->masked_cap[0])
+		if (!a->masked_cap[0] || kw.n == 8)
 			text_put(a->masked_cap, sizeof(a->masked_cap), kw);
 		note(m, 1, STI_SMTP_AN_MASKED_CAPABILITY, m->frame);
 	}
@@ -758,6 +759,7 @@ static void cmd_starttls(struct sti_smtp *m)
 	m->f.starttls_refused = false;
 	m->await_starttls = true;
 	m->inj_off = m->d[0].off;
+	m->inj_gap = 0;
 	m->inj_frame = 0;
 	m->inj_line[0] = '\0';
 }
@@ -847,8 +849,9 @@ static void client_line(struct sti_smtp *m, struct sti_rd line, uint64_t off,
 		cmd = verb_lookup(verb);
 		if (cmd == STI_SMTP_CMD_AUTH) {  /* show the mechanism only */
 			struct sti_rd rest = args;
-			(void)split_word(&rest);
-			shown = sti_rd_init(line.p, line.n - rest.n);
+			struct sti_rd mech = split_word(&rest);
+			shown = sti_rd_init(line.p,
+					    (size_t)(mech.p - line.p) + mech.n);
 		}
 		cmd_effects(m, cmd, line, args, off, wire_len, &last);
 	}
@@ -953,6 +956,10 @@ static void enter_record(struct sti_smtp *m, int dir, uint8_t type)
 		f->tls_in_plaintext_type[dir] = type;
 	}
 	note(m, dir, STI_SMTP_AN_TLS_IN_PLAINTEXT, d->line_frame);
+	if (dir == 1 && !m->replied) {  /* a TLS server, not a greeting */
+		m->replied = true;
+		note(m, 1, STI_SMTP_AN_NO_GREETING, d->line_frame);
+	}
 	if (dir == 0) {
 		struct sti_smtp_event ev = ev_new(m, STI_SMTP_EV_COMMAND, 0);
 		m->f.commands++;
@@ -1179,8 +1186,8 @@ void sti_smtp_gap(struct sti_smtp *m, int dir, uint64_t len, uint64_t frame)
 	ev = ev_new(m, STI_SMTP_EV_GAP, dir);
 	ev.len = len;
 	ev_send(m, &ev);
-	if (dir == 0 && m->await_starttls && m->inj_frame == 0)
-		m->inj_frame = frame;
+	if (dir == 0 && m->await_starttls)
+		m->inj_gap += len;
 	d->off += len;
 	if (d->mode == M_CONTENT) {
 		d->content_len += len;

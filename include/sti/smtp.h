@@ -308,6 +308,7 @@ struct sti_smtp {
 	bool await_starttls;      /* STARTTLS sent, its reply not yet seen */
 	bool auth_next;           /* the next client line is a SASL response */
 	uint64_t inj_off;         /* client offset just after STARTTLS */
+	uint64_t inj_gap;         /* ... and bytes lost since: not injected */
 	uint64_t inj_frame;
 	char inj_line[STI_SMTP_TEXT_MAX];
 	uint64_t frame;           /* of the chunk being fed */

@@ -1974,6 +1974,191 @@ static void test_data_refused(void **state)
 	run_free(r);
 }
 
+/* Content pushed behind a DATA the server then refuses. */
+static const struct seg hb_data_pushed_refused[] = {
+	SEG(S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(C2S, 2, "DATA\r\nhello\r\n.\r\n"),
+	SEG(S2C, 3, "554 5.5.1 Error: no valid recipients\r\n"),
+};
+
+static void test_data_pushed_then_refused(void **state)
+{
+	struct run *r = check_case(hb_data_pushed_refused,
+				   NSEGS(hb_data_pushed_refused), true);
+	const struct sti_smtp_facts *f = F(r);
+
+	(void)state;
+	assert_int_equal(f->anomalies[STI_SMTP_AN_CONTENT_AFTER_REJECTED_DATA], 1);
+	assert_int_equal(f->anomaly_frame[STI_SMTP_AN_CONTENT_AFTER_REJECTED_DATA], 3);
+	assert_int_equal(f->message_bytes, 7);
+	assert_false(f->mail_in_clear);
+	assert_int_equal(f->messages_accepted, 0);
+	run_free(r);
+}
+
+/* Gaps inside message content and inside a BDAT chunk keep the framing. */
+static const struct seg hb_content_gaps[] = {
+	SEG(S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(C2S, 2, "DATA\r\n"),
+	SEG(S2C, 3, "354 Go\r\n"),
+	SEG(C2S, 4, "Subject: a\r\n"),
+	GAP(C2S, 5, 100),
+	SEG(C2S, 6, "tail\r\n.\r\nBDAT 10 LAST\r\nab"),
+	GAP(C2S, 7, 4),
+	SEG(C2S, 8, "cdefQUIT\r\n"),
+	SEG(S2C, 9, "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n221 2.0.0 Bye\r\n"),
+};
+
+static void test_gaps_in_content(void **state)
+{
+	struct run *r = check_case(hb_content_gaps, NSEGS(hb_content_gaps), true);
+	const struct sti_smtp_facts *f = F(r);
+
+	(void)state;
+	assert_int_equal(f->gap_bytes, 104);
+	assert_int_equal(f->anomalies[STI_SMTP_AN_GAP], 2);
+	assert_int_equal(f->message_bytes, 12 + 100 + 6 + 10);
+	assert_int_equal(f->messages_accepted, 2);
+	assert_int_equal(f->quit_frame, 8);
+	assert_int_equal(f->quit_reply.code, 221);
+	assert_int_equal(f->spans[0].offset, 6);
+	assert_int_equal(f->spans[0].len, 118);
+	assert_int_equal(total_anomalies(f), 2);
+	run_free(r);
+}
+
+/* The capture ends inside a message: what was seen still counts. */
+static const struct seg hb_end_in_content[] = {
+	SEG(S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(C2S, 2, "DATA\r\n"),
+	SEG(S2C, 3, "354 Go\r\n"),
+	SEG(C2S, 4, "Subject: a\r\n\r\nbody"),
+};
+
+static void test_end_in_content(void **state)
+{
+	struct run *r = check_case(hb_end_in_content, NSEGS(hb_end_in_content),
+				   true);
+	const struct sti_smtp_facts *f = F(r);
+
+	(void)state;
+	assert_int_equal(f->message_bytes, 18);
+	assert_false(f->mail_in_clear);
+	assert_int_equal(f->anomalies[STI_SMTP_AN_TRUNCATED_AT_END], 1);
+	assert_int_equal(log_count(r, "content"), 1);
+	run_free(r);
+}
+
+/* AUTH PLAIN with an initial response; codes that differ across lines. */
+static const struct seg hb_auth_plain[] = {
+	SEG(S2C, 1, "220-mx ESMTP\r\n221-oops\r\n220 ready\r\n"),
+	SEG(C2S, 2, "AUTH PLAIN AHVzZXIAc2VjcmV0\r\n"),
+	SEG(S2C, 3, "535 5.7.8 Error: authentication failed\r\n"),
+	SEG(C2S, 4, "AUTH LOGIN\r\n"),
+	SEG(S2C, 5, "334 VXNlcm5hbWU6\r\n"),
+	SEG(C2S, 6, "dXNlcg==\r\n"),
+	SEG(S2C, 7, "334 UGFzc3dvcmQ6\r\n"),
+	SEG(C2S, 8, "c2VjcmV0\r\n"),
+	SEG(S2C, 9, "235 2.7.0 Authentication successful\r\n"),
+	SEG(C2S, 10, "NOOP\r\n"),
+	SEG(S2C, 11, "250 2.0.0 Ok\r\n"),
+};
+
+static void test_auth(void **state)
+{
+	struct run *r = check_case(hb_auth_plain, NSEGS(hb_auth_plain), true);
+	const struct sti_smtp_facts *f = F(r);
+
+	(void)state;
+	assert_int_equal(f->greeting.code, 220);
+	assert_string_equal(f->greeting.text, "mx ESMTP");
+	assert_int_equal(f->anomalies[STI_SMTP_AN_REPLY_CODE_MISMATCH], 1);
+	assert_int_equal(f->auth_cmds, 2);
+	assert_int_equal(f->nspans, 3);
+	assert_int_equal(f->spans[0].kind, STI_SMTP_SPAN_AUTH);
+	assert_int_equal(f->spans[0].offset, 11);
+	assert_int_equal(f->spans[0].len, 16);
+	assert_int_equal(f->spans[1].offset, 29 + 12);
+	assert_int_equal(f->spans[1].len, 8);
+	assert_int_equal(f->spans[2].offset, 29 + 12 + 10);
+	assert_int_equal(f->spans[2].len, 8);
+	/* 535 5.7.8 and 235 2.7.0 are both x.7.x: worth reporting. */
+	assert_int_equal(f->nnotable, 2);
+	assert_int_equal(f->notable[0].code, 535);
+	assert_int_equal(f->notable[1].code, 235);
+	assert_non_null(strstr(r->log, "command d0 f2 t2000 o0 l0 auth 0 [] 'AUTH PLAIN'"));
+	assert_non_null(strstr(r->log, "command d0 f6 t6000 o41 l0 auth_data 0 [] ''"));
+	assert_non_null(strstr(r->log, "reply d1 f11 t11000 o148 l0 noop 250"));
+	assert_null(strstr(r->log, "AHVzZXIAc2VjcmV0"));
+	assert_null(strstr(r->log, "c2VjcmV0"));
+	run_free(r);
+}
+
+/* Forty recipients: the span list is capped and says so. */
+static void test_spans_capped(void **state)
+{
+	static char cmds[4096];
+	size_t b = 0;
+	struct run *r;
+	struct seg segs[2] = {
+		SEG(S2C, 1, "220 mx ESMTP\r\n"),
+		{ C2S, 2, 2000, cmds, 0 },
+	};
+
+	(void)state;
+	for (int i = 0; i < 40; i++)
+		b += (size_t)snprintf(cmds + b, sizeof(cmds) - b,
+				      "RCPT TO:<u%d@x>\r\n", i);
+	segs[1].n = b;
+	r = check_case(segs, NSEGS(segs), true);
+	assert_int_equal(F(r)->rcpt_cmds, 40);
+	assert_int_equal(F(r)->nspans, STI_SMTP_MAX_SPANS);
+	assert_true(F(r)->spans_truncated);
+	run_free(r);
+}
+
+/* A server that speaks TLS from its first byte has no greeting. */
+static const struct seg hb_tls_server[] = {
+	SEG(C2S, 1, "EHLO c\r\n"),
+	SEG(S2C, 2, "\026\003\003\000\002\002\050"),
+};
+
+static void test_tls_server(void **state)
+{
+	struct run *r = check_case(hb_tls_server, NSEGS(hb_tls_server), true);
+	const struct sti_smtp_facts *f = F(r);
+
+	(void)state;
+	assert_false(f->greeting_seen);
+	assert_int_equal(f->anomalies[STI_SMTP_AN_NO_GREETING], 1);
+	assert_int_equal(f->tls_records_in_plaintext[S2C], 1);
+	assert_int_equal(f->tls_in_plaintext_frame[S2C], 2);
+	assert_int_equal(f->tls_in_plaintext_type[S2C], 0x16);
+	assert_int_equal(f->anomalies[STI_SMTP_AN_TRUNCATED_AT_END], 0);
+	run_free(r);
+}
+
+/* Bytes lost after STARTTLS are not counted as injected plaintext. */
+static const struct seg hb_gap_after_starttls[] = {
+	SEG(S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(C2S, 2, "STARTTLS\r\n"),
+	GAP(C2S, 3, 50),
+	SEG(S2C, 4, "220 2.0.0 Ready\r\n"),
+};
+
+static void test_gap_after_starttls(void **state)
+{
+	struct run *r = check_case(hb_gap_after_starttls,
+				   NSEGS(hb_gap_after_starttls), true);
+	const struct sti_smtp_facts *f = F(r);
+
+	(void)state;
+	assert_true(f->starttls_accepted);
+	assert_int_equal(f->injected_bytes, 0);
+	assert_int_equal(f->switch_offset[C2S], 60);
+	run_free(r);
+}
+
 /* Hostile odds and ends must not crash, hang or read out of bounds. */
 static void test_hostile_bytes(void **state)
 {
@@ -2075,6 +2260,13 @@ int main(void)
 		cmocka_unit_test(test_mid_session_starttls),
 		cmocka_unit_test(test_bdat_and_bare_lf_data),
 		cmocka_unit_test(test_data_refused),
+		cmocka_unit_test(test_data_pushed_then_refused),
+		cmocka_unit_test(test_gaps_in_content),
+		cmocka_unit_test(test_end_in_content),
+		cmocka_unit_test(test_auth),
+		cmocka_unit_test(test_spans_capped),
+		cmocka_unit_test(test_tls_server),
+		cmocka_unit_test(test_gap_after_starttls),
 		cmocka_unit_test(test_hostile_bytes),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_names),

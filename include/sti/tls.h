@@ -234,7 +234,8 @@ struct sti_tls_facts {
 	bool have_sh;                   /* the first real ServerHello */
 	uint64_t sh_frame;
 	struct sti_server_hello sh;
-	uint16_t version;               /* negotiated (sh.version), 0 unknown */
+	uint16_t version;               /* negotiated: sh.version, 0x0002 for an
+					   SSLv2 SERVER-HELLO, 0 unknown */
 
 	bool have_server_cert;          /* the first Certificate of each side */
 	uint64_t server_cert_frame;

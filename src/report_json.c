@@ -1,0 +1,757 @@
+/*
+ * report_json.c - the NDJSON reporter (--json).
+ *
+ * One JSON object per line: one per session ("event.kind": "session"), then
+ * one closing summary for the run ("event.kind": "summary"). Every line is
+ * flushed as soon as it is written, so `starttls-inspect --json ... | jq`
+ * sees sessions as they close.
+ *
+ * Keys are flat and dotted ("source.ip", not {"source": {"ip": ...}}): the
+ * names are those of SPEC section 7 and of the Elastic Common Schema where
+ * it has a field, and docs/starttls-inspect.schema.json describes them.
+ * A field without a value is left out, never written as "" or null; the
+ * verdict fields, smtp.mode and smtp.starttls_offered are always present.
+ * null appears only inside tls.alerts (the level, code and description of
+ * an encrypted alert) and as tcp.first_close when no side closed.
+ *
+ * Everything is written straight to the FILE, with no allocation besides
+ * the reporter itself. Strings from the wire are escaped byte by byte:
+ * quotes, backslashes and control bytes are escaped, valid UTF-8 passes
+ * through, and each byte that is not part of a valid UTF-8 sequence
+ * becomes U+FFFD, so every line is valid UTF-8 JSON whatever was captured.
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sti/decode.h"
+#include "sti/record.h"
+#include "sti/report.h"
+#include "sti/session.h"
+#include "sti/smtp.h"
+#include "sti/tls.h"
+#include "sti/tls_hello.h"
+#include "sti/verdict.h"
+
+#define TCP_PROTO 6 /* IANA protocol number */
+
+struct json_reporter {
+	struct sti_reporter base;   /* first: the ops get &base */
+	uint64_t files;
+	uint64_t files_failed;
+};
+
+/* ---- JSON primitives -------------------------------------------------- */
+
+/* One object being written: whether a member needs a comma before it. */
+struct jw {
+	FILE *f;
+	bool more;
+};
+
+/*
+ * The length of the valid UTF-8 sequence at p (at most n bytes), or 0 when
+ * p does not start one (RFC 3629 section 4: no overlong forms, no
+ * surrogates, nothing above U+10FFFF). p[0] is >= 0x80.
+ */
+static size_t utf8_seq_len(const uint8_t *p, size_t n)
+{
+	uint8_t c = p[0];
+	size_t len;
+	uint8_t lo = 0x80, hi = 0xbf;   /* range of the second byte */
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/* A JSON string of the n bytes at s, escaped; see the top of the file. */
+static void j_string(FILE *f, const char *s, size_t n)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t i = 0;
+
+	fputc('"', f);
+	while (i < n) {
+		uint8_t c = p[i];
+		if (c == '"' || c == '\\') {
+			fputc('\\', f);
+			fputc(c, f);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(f, "\\u%04x", (unsigned)c);
+			i++;
+		} else if (c < 0x80) {
+			fputc(c, f);
+			i++;
+		} else {
+			size_t len = utf8_seq_len(p + i, n - i);
+			if (len == 0) {
+				fputs("\\ufffd", f);
+				i++;
+			} else {
+				fwrite(p + i, 1, len, f);
+				i += len;
+			}
+		}
+	}
+	fputc('"', f);
+}
+
+/* A NUL-terminated string that may not be terminated within cap bytes. */
+static size_t bounded_len(const char *s, size_t cap)
+{
+	return strnlen(s, cap);
+}
+
+static void j_key(struct jw *w, const char *key)
+{
+	if (w->more)
+		fputc(',', w->f);
+	w->more = true;
+	j_string(w->f, key, strlen(key));
+	fputc(':', w->f);
+}
+
+/* A string member, even when empty. */
+static void j_str_always(struct jw *w, const char *key, const char *s,
+			 size_t n)
+{
+	j_key(w, key);
+	j_string(w->f, s, n);
+}
+
+/* A string member, left out when s is NULL or empty. */
+static void j_strn(struct jw *w, const char *key, const char *s, size_t n)
+{
+	if (s && n > 0)
+		j_str_always(w, key, s, n);
+}
+
+static void j_str(struct jw *w, const char *key, const char *s)
+{
+	if (s)
+		j_strn(w, key, s, strlen(s));
+}
+
+/* A member from a fixed char array of the facts. */
+#define J_STR_ARR(w, key, arr) j_strn((w), (key), (arr), bounded_len((arr), sizeof(arr)))
+
+static void j_u64(struct jw *w, const char *key, uint64_t v)
+{
+	j_key(w, key);
+	fprintf(w->f, "%" PRIu64, v);
+}
+
+static void j_bool(struct jw *w, const char *key, bool v)
+{
+	j_key(w, key);
+	fputs(v ? "true" : "false", w->f);
+}
+
+static void j_begin(struct jw *w, FILE *f)
+{
+	w->f = f;
+	w->more = false;
+	fputc('{', f);
+}
+
+static void j_end(struct jw *w)
+{
+	fputc('}', w->f);
+}
+
+/* ---- values ------------------------------------------------------------ */
+
+/* Seconds since the epoch as a UTC time, false when not representable. */
+static bool utc_tm(int64_t secs, struct tm *tm)
+{
+	time_t t = (time_t)secs;
+
+	if ((int64_t)t != secs || !gmtime_r(&t, tm))
+		return false;
+	/* RFC 3339 has four-digit years only. */
+	return tm->tm_year >= -1900 && tm->tm_year <= 9999 - 1900;
+}
+
+/* RFC 3339, UTC, with microseconds: "2026-11-27T18:36:19.123456Z". */
+static bool fmt_time_us(int64_t us, char *buf, size_t len)
+{
+	int64_t secs = us / 1000000, frac = us % 1000000;
+	struct tm tm;
+
+	if (frac < 0) {
+		frac += 1000000;
+		secs--;
+	}
+	if (!utc_tm(secs, &tm))
+		return false;
+	int n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
+	return n > 0 && (size_t)n < len;
+}
+
+/* RFC 3339, UTC, whole seconds: "2027-02-25T12:00:00Z". */
+static bool fmt_time_s(int64_t secs, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (!utc_tm(secs, &tm))
+		return false;
+	int n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return n > 0 && (size_t)n < len;
+}
+
+static void j_time_us(struct jw *w, const char *key, int64_t us)
+{
+	char buf[40];
+
+	if (fmt_time_us(us, buf, sizeof(buf)))
+		j_str(w, key, buf);
+}
+
+static void j_time_s(struct jw *w, const char *key, int64_t secs)
+{
+	char buf[40];
+
+	if (fmt_time_s(secs, buf, sizeof(buf)))
+		j_str(w, key, buf);
+}
+
+/* A version name ("1.2", "ssl3", "0x7f1c") as a bare JSON string. */
+static void j_version_value(FILE *f, uint16_t v)
+{
+	char buf[16];
+	const char *s = sti_tls_version_name(v, buf, sizeof(buf));
+	j_string(f, s, strlen(s));
+}
+
+static void j_version(struct jw *w, const char *key, uint16_t v)
+{
+	j_key(w, key);
+	j_version_value(w->f, v);
+}
+
+/*
+ * The IANA name of a cipher suite, from the registry table in tls_hello.c
+ * (sti_tls_cipher_name), or "0xC0A5" style for a value it does not list.
+ */
+static void j_cipher_value(FILE *f, uint16_t suite)
+{
+	const char *name = sti_tls_cipher_name(suite);
+	char buf[8];
+
+	if (!name) {
+		snprintf(buf, sizeof(buf), "0x%04X", (unsigned)suite);
+		name = buf;
+	}
+	j_string(f, name, strlen(name));
+}
+
+static void j_endpoint(struct jw *w, const char *ip_key, const char *port_key,
+		       const struct sti_endpoint *e)
+{
+	char buf[64];
+
+	j_str(w, ip_key, sti_addr_str(&e->addr, buf, sizeof(buf)));
+	j_u64(w, port_key, e->port);
+}
+
+static const char *side_name(int dir)
+{
+	return dir == STI_C2S ? "client" : "server";
+}
+
+/* ---- SMTP --------------------------------------------------------------- */
+
+/* "220 mx.example.test ESMTP": the code, then the text when there is one. */
+static void j_reply_line(struct jw *w, const char *key,
+			 const struct sti_smtp_reply *r)
+{
+	char buf[8 + STI_SMTP_TEXT_MAX];
+	size_t tlen = bounded_len(r->text, sizeof(r->text));
+	int n = snprintf(buf, sizeof(buf), "%03u%s%.*s", (unsigned)r->code,
+			 tlen ? " " : "", (int)tlen, r->text);
+
+	if (n > 0)
+		j_strn(w, key, buf, bounded_len(buf, sizeof(buf)));
+}
+
+/*
+ * A reply's text without the enhanced status code that starts it: the SMTP
+ * layer keeps the line after the reply code ("2.0.0 Ready to start TLS"),
+ * and the enhanced code has a field of its own.
+ */
+static void j_reply_text(struct jw *w, const char *key,
+			 const struct sti_smtp_reply *r)
+{
+	const char *t = r->text;
+	size_t tlen = bounded_len(r->text, sizeof(r->text));
+	size_t elen = bounded_len(r->enhanced, sizeof(r->enhanced));
+
+	if (elen && tlen > elen && memcmp(t, r->enhanced, elen) == 0 &&
+	    t[elen] == ' ') {
+		t += elen;
+		tlen -= elen;
+		while (tlen && *t == ' ') {
+			t++;
+			tlen--;
+		}
+	}
+	j_strn(w, key, t, tlen);
+}
+
+static void j_notable(struct jw *w, const struct sti_smtp_facts *s)
+{
+	unsigned n = s->nnotable < STI_SMTP_MAX_NOTABLE ? s->nnotable
+							: STI_SMTP_MAX_NOTABLE;
+	if (n == 0)
+		return;
+	j_key(w, "smtp.notable_replies");
+	fputc('[', w->f);
+	for (unsigned i = 0; i < n; i++) {
+		const struct sti_smtp_reply *r = &s->notable[i];
+		struct jw o;
+		if (i)
+			fputc(',', w->f);
+		j_begin(&o, w->f);
+		j_u64(&o, "code", r->code);
+		J_STR_ARR(&o, "enhanced", r->enhanced);
+		j_reply_text(&o, "text", r);
+		if (r->cmd != STI_SMTP_CMD_NONE)
+			j_str(&o, "command", sti_smtp_cmd_name(r->cmd));
+		j_u64(&o, "frame", r->frame);
+		j_end(&o);
+	}
+	fputc(']', w->f);
+}
+
+static void j_smtp(struct jw *w, const struct sti_record *rec)
+{
+	const struct sti_smtp_facts *s = rec->smtp;
+
+	j_str(w, "smtp.mode", sti_mode_name(rec->mode));
+	j_str(w, "smtp.starttls_offered",
+	      sti_smtp_offer_name(s ? s->starttls_offered
+				    : STI_SMTP_OFFER_UNKNOWN));
+	if (s) {
+		if (s->greeting_seen && s->greeting.code)
+			j_reply_line(w, "smtp.greeting", &s->greeting);
+		J_STR_ARR(w, "smtp.helo", s->hello_name);
+		if (s->starttls_count > 0 && s->starttls_reply.code) {
+			j_u64(w, "smtp.starttls.reply_code",
+			      s->starttls_reply.code);
+			J_STR_ARR(w, "smtp.starttls.enhanced_status",
+				  s->starttls_reply.enhanced);
+			j_reply_text(w, "smtp.starttls.reply_text",
+				     &s->starttls_reply);
+		}
+		j_notable(w, s);
+		j_u64(w, "smtp.injected_bytes", s->injected_bytes);
+		j_bool(w, "smtp.mail_in_clear", s->mail_in_clear);
+	}
+	if (rec->fallback_after)
+		j_u64(w, "smtp.fallback_after", rec->fallback_after);
+}
+
+/* ---- TLS ---------------------------------------------------------------- */
+
+/*
+ * tls.client.versions: supported_versions when the hello has it, else its
+ * legacy version; highest first, without repeats.
+ */
+static void j_client_versions(struct jw *w, const struct sti_client_hello *ch)
+{
+	uint16_t v[STI_HELLO_MAX_VERSIONS];
+	unsigned n = 0;
+
+	if (ch->has_supported_versions) {
+		unsigned m = ch->nversions < STI_HELLO_MAX_VERSIONS
+				     ? ch->nversions : STI_HELLO_MAX_VERSIONS;
+		for (unsigned i = 0; i < m; i++) {
+			bool dup = false;
+			if (sti_tls_is_grease(ch->versions[i]))
+				continue;
+			for (unsigned k = 0; k < n; k++)
+				dup = dup || v[k] == ch->versions[i];
+			if (!dup)
+				v[n++] = ch->versions[i];
+		}
+	}
+	if (n == 0 && ch->legacy_version)
+		v[n++] = ch->legacy_version;
+	if (n == 0)
+		return;
+	/* Insertion sort by rank, highest first; stable for equal ranks. */
+	for (unsigned i = 1; i < n; i++) {
+		uint16_t x = v[i];
+		unsigned k = i;
+		while (k > 0 && sti_tls_version_rank(v[k - 1]) <
+				       sti_tls_version_rank(x)) {
+			v[k] = v[k - 1];
+			k--;
+		}
+		v[k] = x;
+	}
+	j_key(w, "tls.client.versions");
+	fputc('[', w->f);
+	for (unsigned i = 0; i < n; i++) {
+		if (i)
+			fputc(',', w->f);
+		j_version_value(w->f, v[i]);
+	}
+	fputc(']', w->f);
+}
+
+static void j_client_ciphers(struct jw *w, const struct sti_client_hello *ch)
+{
+	unsigned m = ch->nciphers < STI_HELLO_MAX_CIPHERS ? ch->nciphers
+							  : STI_HELLO_MAX_CIPHERS;
+	bool any = false;
+
+	for (unsigned i = 0; i < m; i++) {
+		if (sti_tls_is_grease(ch->ciphers[i]))
+			continue;
+		if (!any) {
+			j_key(w, "tls.client.supported_ciphers");
+			fputc('[', w->f);
+			any = true;
+		} else {
+			fputc(',', w->f);
+		}
+		j_cipher_value(w->f, ch->ciphers[i]);
+	}
+	if (any)
+		fputc(']', w->f);
+}
+
+static void j_client_hello(struct jw *w, const struct sti_client_hello *ch)
+{
+	char ja3[33], ja4[40];
+
+	if (ch->max_version)
+		j_version(w, "tls.client.max_version", ch->max_version);
+	j_client_versions(w, ch);
+	sti_ja3_hash(ch, ja3);
+	J_STR_ARR(w, "tls.client.ja3", ja3);
+	sti_ja4(ch, ja4);
+	J_STR_ARR(w, "tls.client.ja4", ja4);
+	J_STR_ARR(w, "tls.client.server_name", ch->sni);
+	j_client_ciphers(w, ch);
+	j_bool(w, "tls.client.sslv2_hello", ch->sslv2_format);
+}
+
+static void j_server_cert(struct jw *w, const struct sti_cert_info *c)
+{
+	J_STR_ARR(w, "tls.server.x509.subject.common_name", c->subject_cn);
+	J_STR_ARR(w, "tls.server.x509.issuer.common_name", c->issuer_cn);
+	unsigned n = c->nsans < STI_CERT_MAX_SANS ? c->nsans : STI_CERT_MAX_SANS;
+	bool any = false;
+	for (unsigned i = 0; i < n; i++) {
+		size_t len = bounded_len(c->sans[i], sizeof(c->sans[i]));
+		if (len == 0)
+			continue;
+		if (!any) {
+			j_key(w, "tls.server.x509.alternative_names");
+			fputc('[', w->f);
+			any = true;
+		} else {
+			fputc(',', w->f);
+		}
+		j_string(w->f, c->sans[i], len);
+	}
+	if (any)
+		fputc(']', w->f);
+	j_time_s(w, "tls.server.x509.not_before", c->not_before);
+	j_time_s(w, "tls.server.x509.not_after", c->not_after);
+	J_STR_ARR(w, "tls.server.x509.public_key_algorithm", c->key_type);
+	if (c->key_bits > 0)
+		j_u64(w, "tls.server.x509.public_key_size", (uint64_t)c->key_bits);
+	J_STR_ARR(w, "tls.server.hash.sha256", c->sha256);
+}
+
+static void j_alerts(struct jw *w, const struct sti_tls_facts *t)
+{
+	unsigned n = t->nalerts < STI_TLS_MAX_ALERTS ? t->nalerts
+						     : STI_TLS_MAX_ALERTS;
+	if (n == 0)
+		return;
+	j_key(w, "tls.alerts");
+	fputc('[', w->f);
+	for (unsigned i = 0; i < n; i++) {
+		const struct sti_tls_alert *a = &t->alerts[i];
+		const char *level = NULL, *desc = NULL;
+		struct jw o;
+
+		if (i)
+			fputc(',', w->f);
+		if (!a->encrypted) {
+			level = sti_tls_alert_level_name(a->level);
+			desc = sti_tls_alert_name(a->desc);
+		}
+		j_begin(&o, w->f);
+		j_str(&o, "from", side_name(a->from));
+		j_key(&o, "level");
+		if (level)
+			j_string(o.f, level, strlen(level));
+		else
+			fputs("null", o.f);
+		j_key(&o, "code");
+		if (a->encrypted)
+			fputs("null", o.f);
+		else
+			fprintf(o.f, "%u", (unsigned)a->desc);
+		j_key(&o, "description");
+		if (desc)
+			j_string(o.f, desc, strlen(desc));
+		else
+			fputs("null", o.f);
+		j_bool(&o, "encrypted", a->encrypted);
+		j_u64(&o, "frame", a->frame);
+		j_end(&o);
+	}
+	fputc(']', w->f);
+}
+
+static void j_tls(struct jw *w, const struct sti_tls_facts *t)
+{
+	if (t->have_sh) {
+		uint16_t v = t->version ? t->version : t->sh.version;
+		char ja3s[33];
+		if (v) {
+			j_version(w, "tls.version", v);
+			j_str(w, "tls.version_protocol",
+			      v <= STI_SSL3 ? "ssl" : "tls");
+		}
+		j_key(w, "tls.cipher");
+		j_cipher_value(w->f, t->sh.cipher);
+		sti_ja3s_hash(&t->sh, ja3s);
+		J_STR_ARR(w, "tls.server.ja3s", ja3s);
+	}
+	j_bool(w, "tls.established", t->established);
+	j_bool(w, "tls.hello_retry_request", t->have_hrr);
+	if (t->have_ch)
+		j_client_hello(w, &t->ch);
+	if (t->have_server_cert && t->server_cert.parsed)
+		j_server_cert(w, &t->server_cert);
+	j_alerts(w, t);
+}
+
+/* ---- TCP ---------------------------------------------------------------- */
+
+/* One candidate for the first close: the earliest frame wins, and a
+ * segment carrying both flags counts as the reset. */
+struct first_close {
+	uint64_t frame;
+	int by;
+	bool rst;
+};
+
+static void close_consider(struct first_close *fc, uint64_t frame, int by,
+			   bool rst)
+{
+	if (!frame)
+		return;
+	if (!fc->frame || frame < fc->frame ||
+	    (frame == fc->frame && rst && !fc->rst)) {
+		fc->frame = frame;
+		fc->by = by;
+		fc->rst = rst;
+	}
+}
+
+/* The first FIN or RST of either side: {by, kind, frame}, or null. */
+static void j_first_close(struct jw *w, const struct sti_record *rec)
+{
+	struct first_close fc = { 0, -1, false };
+	struct jw o;
+
+	for (int d = 0; d < 2; d++) {
+		close_consider(&fc, rec->tcp[d].fin_frame, d, false);
+		close_consider(&fc, rec->tcp[d].rst_frame, d, true);
+	}
+	j_key(w, "tcp.first_close");
+	if (!fc.frame) {
+		fputs("null", w->f);
+		return;
+	}
+	j_begin(&o, w->f);
+	j_str(&o, "by", side_name(fc.by));
+	j_str(&o, "kind", fc.rst ? "rst" : "fin");
+	j_u64(&o, "frame", fc.frame);
+	j_end(&o);
+}
+
+static void j_tcp(struct jw *w, const struct sti_record *rec)
+{
+	if (rec->end != STI_END_NONE)
+		j_str(w, "tcp.end", sti_end_name(rec->end));
+	j_first_close(w, rec);
+	j_u64(w, "tcp.gaps", rec->gaps[0] + rec->gaps[1]);
+}
+
+/* ---- verdict ------------------------------------------------------------ */
+
+static void j_verdict(struct jw *w, const struct sti_verdict *v)
+{
+	j_str(w, "verdict.outcome", sti_outcome_name(v->outcome));
+	j_str(w, "verdict.cause", sti_cause_name(v->cause));
+	j_str(w, "verdict.reason", sti_reason_name(v->reason));
+	j_str(w, "verdict.confidence", sti_confidence_name(v->confidence));
+	j_str_always(w, "verdict.explanation", v->explanation,
+		     bounded_len(v->explanation, sizeof(v->explanation)));
+	j_str_always(w, "verdict.remediation", v->remediation,
+		     bounded_len(v->remediation, sizeof(v->remediation)));
+	j_key(w, "verdict.evidence");
+	fputc('[', w->f);
+	unsigned n = v->nevidence < STI_VERDICT_MAX_EVIDENCE
+			     ? v->nevidence : STI_VERDICT_MAX_EVIDENCE;
+	for (unsigned i = 0; i < n; i++)
+		fprintf(w->f, "%s%" PRIu64, i ? "," : "", v->evidence[i]);
+	fputc(']', w->f);
+	j_str(w, "verdict.tlsrpt", v->tlsrpt);
+}
+
+/* ---- reporter ops ------------------------------------------------------- */
+
+static struct json_reporter *json_of(struct sti_reporter *r)
+{
+	return (struct json_reporter *)(void *)r;
+}
+
+static void end_line(FILE *f)
+{
+	fputc('\n', f);
+	fflush(f);
+}
+
+static void json_session(struct sti_reporter *r, const char *file,
+			 const struct sti_record *rec,
+			 const struct sti_verdict *v)
+{
+	struct jw w;
+	char cid[32];
+
+	j_begin(&w, r->out);
+	j_str(&w, "event.kind", "session");
+	j_time_us(&w, "@timestamp", rec->first_ts);
+	j_time_us(&w, "event.start", rec->first_ts);
+	j_time_us(&w, "event.end", rec->last_ts);
+	j_str(&w, "file", file);
+	j_u64(&w, "session.id", rec->id);
+	j_u64(&w, "session.first_frame", rec->first_frame);
+	j_u64(&w, "session.last_frame", rec->last_frame);
+	j_str(&w, "network.transport", "tcp");
+	sti_community_id(&rec->cli, &rec->srv, TCP_PROTO, 0, cid);
+	J_STR_ARR(&w, "network.community_id", cid);
+	j_endpoint(&w, "source.ip", "source.port", &rec->cli);
+	j_endpoint(&w, "destination.ip", "destination.port", &rec->srv);
+	j_smtp(&w, rec);
+	if (rec->tls)
+		j_tls(&w, rec->tls);
+	j_tcp(&w, rec);
+	j_verdict(&w, v);
+	j_end(&w);
+	end_line(r->out);
+}
+
+static void json_file_done(struct sti_reporter *r, const char *file,
+			   const struct sti_ingest_stats *st,
+			   const struct sti_tally *tally, const char *error)
+{
+	struct json_reporter *j = json_of(r);
+
+	(void)file;
+	(void)st;
+	(void)tally;
+	j->files++;
+	if (error)
+		j->files_failed++;
+}
+
+static void json_finish(struct sti_reporter *r, const struct sti_tally *t)
+{
+	struct json_reporter *j = json_of(r);
+	struct jw w, o;
+
+	j_begin(&w, r->out);
+	j_str(&w, "event.kind", "summary");
+	j_u64(&w, "files", j->files);
+	j_u64(&w, "files_failed", j->files_failed);
+	j_u64(&w, "sessions", t->sessions);
+
+	j_key(&w, "outcome");
+	j_begin(&o, r->out);
+	for (int i = 0; i < STI_OUTCOME_COUNT; i++)
+		j_u64(&o, sti_outcome_name((enum sti_outcome)i), t->by_outcome[i]);
+	j_end(&o);
+
+	j_key(&w, "cause");
+	j_begin(&o, r->out);
+	for (int i = 0; i < STI_CAUSE_COUNT; i++)
+		j_u64(&o, sti_cause_name((enum sti_cause)i), t->by_cause[i]);
+	j_end(&o);
+
+	j_key(&w, "reason");
+	j_begin(&o, r->out);
+	for (int i = 0; i < STI_REASON_COUNT; i++)
+		j_u64(&o, sti_reason_name((enum sti_reason)i), t->by_reason[i]);
+	j_end(&o);
+
+	if (r->opts.min_version)
+		j_version(&w, "policy.min_version", r->opts.min_version);
+	j_end(&w);
+	end_line(r->out);
+}
+
+static void json_destroy(struct sti_reporter *r)
+{
+	free(json_of(r));
+}
+
+static const struct sti_reporter_ops json_ops = {
+	.session = json_session,
+	.file_done = json_file_done,
+	.finish = json_finish,
+	.destroy = json_destroy,
+};
+
+struct sti_reporter *sti_report_json_new(FILE *out, const struct sti_report_opts *o)
+{
+	struct json_reporter *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->base.ops = &json_ops;
+	j->base.out = out;
+	if (o)
+		j->base.opts = *o;
+	return &j->base;
+}

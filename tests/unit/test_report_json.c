@@ -1,0 +1,803 @@
+/*
+ * test_report_json.c - the NDJSON reporter and Community ID.
+ *
+ * Records, facts and verdicts are built in code (no pcap), written through
+ * the reporter into a memory stream, and the lines compared field by field:
+ * names and values, fields left out, escaping of hostile wire strings (the
+ * output must be valid UTF-8 JSON whatever the bytes), the closing summary,
+ * one flush per line, and the published Community ID vectors.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sti/record.h"
+#include "sti/report.h"
+#include "sti/smtp.h"
+#include "sti/tls.h"
+#include "sti/tls_hello.h"
+#include "sti/verdict.h"
+
+/* 2026-11-27T18:36:19Z */
+#define T0 INT64_C(1795804579)
+#define SEC INT64_C(1000000)
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static struct sti_endpoint ep(const char *ip, uint16_t port)
+{
+	struct sti_endpoint e;
+
+	memset(&e, 0, sizeof(e));
+	if (strchr(ip, ':')) {
+		e.addr.family = 6;
+		assert_int_equal(inet_pton(AF_INET6, ip, e.addr.a), 1);
+	} else {
+		e.addr.family = 4;
+		assert_int_equal(inet_pton(AF_INET, ip, e.addr.a), 1);
+	}
+	e.port = port;
+	return e;
+}
+
+static void base_record(struct sti_record *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->id = 7;
+	rec->cli = ep("192.0.2.10", 40101);
+	rec->srv = ep("198.51.100.25", 25);
+	rec->first_frame = 1;
+	rec->last_frame = 30;
+	rec->first_ts = T0 * SEC + 123;
+	rec->last_ts = (T0 + 2) * SEC + 500000;
+	rec->syn_seen = true;
+	rec->end = STI_END_FIN;
+	rec->end_side = STI_C2S;
+	rec->mode = STI_MODE_UNKNOWN;
+}
+
+static void base_verdict(struct sti_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->outcome = STI_OUTCOME_INCOMPLETE;
+	v->cause = STI_CAUSE_UNKNOWN;
+	v->reason = STI_REASON_NOT_SMTP;
+	v->confidence = STI_INFERRED;
+}
+
+/*
+ * With STI_TEST_JSON_DUMP=FILE in the environment, every line written is
+ * appended to FILE too, for checking against the JSON Schema by hand:
+ *   python3 -c 'import json,jsonschema,sys; ...' (see tests/e2e/json-schema.sh)
+ */
+static void dump(const char *lines)
+{
+	const char *path = getenv("STI_TEST_JSON_DUMP");
+	FILE *f;
+
+	if (!path || !*path)
+		return;
+	f = fopen(path, "a");
+	if (!f)
+		return;
+	fputs(lines, f);
+	fclose(f);
+}
+
+/* Everything the reporter wrote for one session, NUL-terminated. */
+static char *render(const char *file, const struct sti_record *rec,
+		    const struct sti_verdict *v)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	struct sti_report_opts o = { .color = false, .min_version = STI_TLS12 };
+	struct sti_reporter *r = sti_report_json_new(f, &o);
+	assert_non_null(r);
+	r->ops->session(r, file, rec, v);
+	r->ops->destroy(r);
+	assert_int_equal(fclose(f), 0);
+	dump(buf);
+	return buf;
+}
+
+#define assert_has(hay, needle)                                             \
+	do {                                                                \
+		if (!strstr((hay), (needle)))                               \
+			fail_msg("missing %s\n in %s", (needle), (hay));    \
+	} while (0)
+
+#define assert_lacks(hay, needle)                                           \
+	do {                                                                \
+		if (strstr((hay), (needle)))                                \
+			fail_msg("unexpected %s\n in %s", (needle), (hay)); \
+	} while (0)
+
+/* Strict UTF-8 (RFC 3629) with no raw control bytes: what a line must be. */
+static bool valid_line_bytes(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned c = *p, len, cp;
+		if (c < 0x20 || c == 0x7f)
+			return false;
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			len = 2;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			len = 3;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		for (unsigned i = 1; i < len; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return false;
+		p += len;
+	}
+	return true;
+}
+
+/* Exactly one line: one '\n', at the end, and valid bytes before it. */
+static void assert_one_line(char *out)
+{
+	size_t n = strlen(out);
+
+	assert_true(n >= 3);
+	assert_int_equal(out[0], '{');
+	assert_int_equal(out[n - 1], '\n');
+	assert_int_equal(out[n - 2], '}');
+	assert_ptr_equal(strchr(out, '\n'), out + n - 1);
+	out[n - 1] = '\0';
+	assert_true(valid_line_bytes(out));
+	out[n - 1] = '\n';
+}
+
+/* ---- Community ID --------------------------------------------------------- */
+
+struct cid_vec {
+	const char *saddr, *daddr;
+	uint16_t sport, dport;
+	uint8_t proto;
+	uint16_t seed;
+	const char *id;
+};
+
+/* corelight/community-id-spec baseline/baseline_deflt.json and _seed1.json */
+static const struct cid_vec cid_vecs[] = {
+	{ "128.232.110.120", "66.35.250.204", 34855, 80, 6, 0,
+	  "1:LQU9qZlK+B5F3KDmev6m5PMibrg=" },
+	{ "2001:470:e5bf:dead:4957:2174:e82c:4887", "2607:f8b0:400c:c03::1a",
+	  63943, 25, 6, 0, "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4=" },
+	{ "192.168.1.52", "8.8.8.8", 54585, 53, 17, 0,
+	  "1:d/FP5EW3wiY1vCndhwleRRKHowQ=" },
+	{ "192.168.170.8", "192.168.170.56", 7, 7, 132, 0,
+	  "1:MP2EtRCAUIZvTw6MxJHLV7N7JDs=" },
+	{ "128.232.110.120", "66.35.250.204", 34855, 80, 6, 1,
+	  "1:3V71V58M3Ksw/yuFALMcW0LAHvc=" },
+	{ "2001:470:e5bf:dead:4957:2174:e82c:4887", "2607:f8b0:400c:c03::1a",
+	  63943, 25, 6, 1, "1:eJYTW6AOzFLlSUoESovMjnu7rMw=" },
+};
+
+static void test_community_id_vectors(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(cid_vecs) / sizeof(cid_vecs[0]); i++) {
+		const struct cid_vec *t = &cid_vecs[i];
+		struct sti_endpoint a = ep(t->saddr, t->sport);
+		struct sti_endpoint b = ep(t->daddr, t->dport);
+		char out[32];
+
+		memset(out, 'x', sizeof(out));
+		sti_community_id(&a, &b, t->proto, t->seed, out);
+		assert_string_equal(out, t->id);
+		/* The other direction gives the same value. */
+		memset(out, 'x', sizeof(out));
+		sti_community_id(&b, &a, t->proto, t->seed, out);
+		assert_string_equal(out, t->id);
+	}
+}
+
+static void test_community_id_same_address(void **state)
+{
+	/* Equal addresses: the ports decide the order. */
+	struct sti_endpoint a = ep("10.0.0.1", 2000), b = ep("10.0.0.1", 25);
+	char x[32], y[32];
+
+	(void)state;
+	sti_community_id(&a, &b, 6, 0, x);
+	sti_community_id(&b, &a, 6, 0, y);
+	assert_string_equal(x, y);
+	assert_int_equal(strlen(x), 30);
+	assert_memory_equal(x, "1:", 2);
+}
+
+/* ---- sessions ------------------------------------------------------------- */
+
+static void fill_smtp(struct sti_smtp_facts *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->greeting_seen = true;
+	s->greeting.code = 220;
+	strcpy(s->greeting.text, "mx.example.test ESMTP Postfix");
+	s->greeting.frame = 4;
+	s->hello_cmd = STI_SMTP_CMD_EHLO;
+	strcpy(s->hello_name, "client.example.test");
+	s->starttls_offered = STI_SMTP_OFFER_YES;
+	s->starttls_count = 1;
+	s->starttls_frame = 9;
+	s->starttls_reply.code = 220;
+	strcpy(s->starttls_reply.enhanced, "2.0.0");
+	/* The SMTP layer keeps the enhanced code in the text; the JSON has
+	 * it in a field of its own. */
+	strcpy(s->starttls_reply.text, "2.0.0 Ready to start TLS");
+	s->starttls_reply.cmd = STI_SMTP_CMD_STARTTLS;
+	s->starttls_reply.frame = 10;
+	s->starttls_accepted = true;
+	s->notable[0].code = 454;
+	strcpy(s->notable[0].enhanced, "4.7.0");
+	strcpy(s->notable[0].text, "4.7.0 TLS not available due to local problem");
+	s->notable[0].cmd = STI_SMTP_CMD_STARTTLS;
+	s->notable[0].frame = 12;
+	s->notable[1].code = 421;
+	s->notable[1].frame = 14;
+	s->notable[2].code = 530;
+	strcpy(s->notable[2].enhanced, "5.7.0");
+	strcpy(s->notable[2].text, "5.7.0Must issue a STARTTLS command first");
+	s->notable[2].cmd = STI_SMTP_CMD_MAIL;
+	s->notable[2].frame = 16;
+	s->nnotable = 3;
+}
+
+static void fill_tls(struct sti_tls_facts *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->have_ch = true;
+	t->ch_frame = 11;
+	t->ch.legacy_version = STI_TLS12;
+	t->ch.max_version = STI_TLS13;
+	t->ch.has_supported_versions = true;
+	/* Wire order low to high: the output is highest first. */
+	t->ch.versions[0] = STI_TLS12;
+	t->ch.versions[1] = STI_TLS13;
+	t->ch.nversions = 2;
+	t->ch.ciphers[0] = 0x0a0a;   /* GREASE: left out */
+	t->ch.ciphers[1] = 0x1302;
+	t->ch.ciphers[2] = 0xc02f;
+	t->ch.ciphers[3] = 0x1337;   /* not in the registry */
+	t->ch.nciphers = 4;
+	t->ch.ciphers_total = 4;
+	strcpy(t->ch.sni, "mx.example.test");
+	t->have_sh = true;
+	t->sh_frame = 12;
+	t->sh.legacy_version = STI_TLS12;
+	t->sh.version = STI_TLS12;
+	t->sh.cipher = 0xc02f;
+	t->version = STI_TLS12;
+	t->have_server_cert = true;
+	t->server_cert_frame = 12;
+	t->server_cert.chain_len = 2;
+	t->server_cert.parsed = true;
+	strcpy(t->server_cert.subject_cn, "mx.example.test");
+	strcpy(t->server_cert.issuer_cn, "Example CA");
+	strcpy(t->server_cert.sans[0], "mx.example.test");
+	strcpy(t->server_cert.sans[1], "mail.example.test");
+	t->server_cert.nsans = 2;
+	t->server_cert.not_before = INT64_C(1787788800);  /* 2026-08-27 */
+	t->server_cert.not_after = INT64_C(1803556800);   /* 2027-02-25T12:00 */
+	strcpy(t->server_cert.key_type, "RSA");
+	t->server_cert.key_bits = 2048;
+	strcpy(t->server_cert.sha256,
+	       "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+	t->alerts[0].from = 1;
+	t->alerts[0].level = STI_TLS_ALERT_FATAL;
+	t->alerts[0].desc = STI_TLS_ALERT_PROTOCOL_VERSION;
+	t->alerts[0].length = 2;
+	t->alerts[0].frame = 13;
+	t->alerts[1].from = 0;
+	t->alerts[1].encrypted = true;
+	t->alerts[1].length = 26;
+	t->alerts[1].frame = 15;
+	t->nalerts = 2;
+	t->alerts_total = 2;
+}
+
+static void test_session_full(void **state)
+{
+	struct sti_record rec;
+	struct sti_verdict v;
+	struct sti_smtp_facts smtp;
+	struct sti_tls_facts tls;
+	char ja3[33], ja4[40], want[128], cid[32];
+
+	(void)state;
+	base_record(&rec);
+	base_verdict(&v);
+	fill_smtp(&smtp);
+	fill_tls(&tls);
+	rec.mode = STI_MODE_STARTTLS;
+	rec.proto = STI_PROTO_SMTP;
+	rec.smtp = &smtp;
+	rec.tls = &tls;
+	rec.tcp[STI_C2S].fin_frame = 28;
+	rec.tcp[STI_S2C].fin_frame = 29;
+	rec.gaps[1] = 1;
+	v.outcome = STI_OUTCOME_FAILED;
+	v.cause = STI_CAUSE_CLIENT;
+	v.reason = STI_REASON_CLIENT_VERSION_TOO_LOW;
+	v.confidence = STI_CERTAIN;
+	strcpy(v.explanation, "client offered at most TLS 1.0; server requires TLS 1.2");
+	strcpy(v.remediation, "enable TLS 1.2 on the client");
+	v.evidence[0] = 11;
+	v.evidence[1] = 13;
+	v.nevidence = 2;
+
+	char *out = render("x.pcap", &rec, &v);
+	assert_one_line(out);
+
+	/* The head of the line, in order. */
+	assert_has(out,
+		   "{\"event.kind\":\"session\","
+		   "\"@timestamp\":\"2026-11-27T18:36:19.000123Z\","
+		   "\"event.start\":\"2026-11-27T18:36:19.000123Z\","
+		   "\"event.end\":\"2026-11-27T18:36:21.500000Z\","
+		   "\"file\":\"x.pcap\","
+		   "\"session.id\":7,"
+		   "\"session.first_frame\":1,"
+		   "\"session.last_frame\":30,"
+		   "\"network.transport\":\"tcp\","
+		   "\"network.community_id\":\"1:vvLjMtX+SebZdgwGfW6aNWbbFDU=\","
+		   "\"source.ip\":\"192.0.2.10\",\"source.port\":40101,"
+		   "\"destination.ip\":\"198.51.100.25\",\"destination.port\":25,");
+	sti_community_id(&rec.cli, &rec.srv, 6, 0, cid);
+	assert_string_equal(cid, "1:vvLjMtX+SebZdgwGfW6aNWbbFDU=");
+
+	/* SMTP. */
+	assert_has(out, "\"smtp.mode\":\"starttls\"");
+	assert_has(out, "\"smtp.starttls_offered\":\"yes\"");
+	assert_has(out, "\"smtp.greeting\":\"220 mx.example.test ESMTP Postfix\"");
+	assert_has(out, "\"smtp.helo\":\"client.example.test\"");
+	assert_has(out, "\"smtp.starttls.reply_code\":220,"
+			"\"smtp.starttls.enhanced_status\":\"2.0.0\","
+			"\"smtp.starttls.reply_text\":\"Ready to start TLS\"");
+	assert_has(out, "\"smtp.notable_replies\":["
+			"{\"code\":454,\"enhanced\":\"4.7.0\","
+			"\"text\":\"TLS not available due to local problem\","
+			"\"command\":\"starttls\",\"frame\":12},"
+			"{\"code\":421,\"frame\":14},"
+			"{\"code\":530,\"enhanced\":\"5.7.0\","
+			"\"text\":\"5.7.0Must issue a STARTTLS command first\","
+			"\"command\":\"mail\",\"frame\":16}]");
+	assert_has(out, "\"smtp.injected_bytes\":0");
+	assert_has(out, "\"smtp.mail_in_clear\":false");
+	assert_lacks(out, "smtp.fallback_after");
+
+	/* TLS. */
+	assert_has(out, "\"tls.version\":\"1.2\",\"tls.version_protocol\":\"tls\"");
+	assert_has(out, "\"tls.cipher\":\"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\"");
+	assert_has(out, "\"tls.established\":false");
+	assert_has(out, "\"tls.hello_retry_request\":false");
+	assert_has(out, "\"tls.client.max_version\":\"1.3\"");
+	assert_has(out, "\"tls.client.versions\":[\"1.3\",\"1.2\"]");
+	assert_has(out, "\"tls.client.server_name\":\"mx.example.test\"");
+	assert_has(out, "\"tls.client.supported_ciphers\":["
+			"\"TLS_AES_256_GCM_SHA384\","
+			"\"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\",\"0x1337\"]");
+	assert_has(out, "\"tls.client.sslv2_hello\":false");
+	sti_ja3_hash(&tls.ch, ja3);
+	snprintf(want, sizeof(want), "\"tls.client.ja3\":\"%s\"", ja3);
+	assert_has(out, want);
+	sti_ja4(&tls.ch, ja4);
+	snprintf(want, sizeof(want), "\"tls.client.ja4\":\"%s\"", ja4);
+	assert_has(out, want);
+	assert_has(out, "\"tls.server.ja3s\":\"");
+	assert_has(out, "\"tls.server.x509.subject.common_name\":\"mx.example.test\"");
+	assert_has(out, "\"tls.server.x509.issuer.common_name\":\"Example CA\"");
+	assert_has(out, "\"tls.server.x509.alternative_names\":"
+			"[\"mx.example.test\",\"mail.example.test\"]");
+	assert_has(out, "\"tls.server.x509.not_before\":\"2026-08-27T00:00:00Z\"");
+	assert_has(out, "\"tls.server.x509.not_after\":\"2027-02-25T12:00:00Z\"");
+	assert_has(out, "\"tls.server.x509.public_key_algorithm\":\"RSA\"");
+	assert_has(out, "\"tls.server.x509.public_key_size\":2048");
+	assert_has(out, "\"tls.server.hash.sha256\":\"00112233445566778899aabbccddeeff"
+			"00112233445566778899aabbccddeeff\"");
+	assert_has(out, "\"tls.alerts\":["
+			"{\"from\":\"server\",\"level\":\"fatal\",\"code\":70,"
+			"\"description\":\"protocol_version\",\"encrypted\":false,"
+			"\"frame\":13},"
+			"{\"from\":\"client\",\"level\":null,\"code\":null,"
+			"\"description\":null,\"encrypted\":true,\"frame\":15}]");
+
+	/* TCP and the verdict, which ends the line. */
+	assert_has(out, "\"tcp.end\":\"fin\"");
+	assert_has(out, "\"tcp.first_close\":{\"by\":\"client\",\"kind\":\"fin\",\"frame\":28}");
+	assert_has(out, "\"tcp.gaps\":1");
+	assert_has(out,
+		   "\"verdict.outcome\":\"failed\","
+		   "\"verdict.cause\":\"client\","
+		   "\"verdict.reason\":\"client_version_too_low\","
+		   "\"verdict.confidence\":\"certain\","
+		   "\"verdict.explanation\":\"client offered at most TLS 1.0; "
+		   "server requires TLS 1.2\","
+		   "\"verdict.remediation\":\"enable TLS 1.2 on the client\","
+		   "\"verdict.evidence\":[11,13]}\n");
+	assert_lacks(out, "verdict.tlsrpt");
+	assert_lacks(out, "\"\"");
+	free(out);
+}
+
+/* No SMTP, no TLS, nothing optional: only what is always there. */
+static void test_session_minimal(void **state)
+{
+	struct sti_record rec;
+	struct sti_verdict v;
+
+	(void)state;
+	base_record(&rec);
+	base_verdict(&v);
+	rec.end = STI_END_NONE;
+	char *out = render(NULL, &rec, &v);
+	assert_one_line(out);
+	assert_lacks(out, "\"file\"");
+	assert_has(out, "\"smtp.mode\":\"unknown\",\"smtp.starttls_offered\":\"unknown\",");
+	assert_lacks(out, "smtp.greeting");
+	assert_lacks(out, "smtp.injected_bytes");
+	assert_lacks(out, "\"tls.");
+	assert_lacks(out, "tcp.end");
+	assert_has(out, "\"tcp.first_close\":null,\"tcp.gaps\":0,");
+	assert_has(out,
+		   "\"verdict.outcome\":\"incomplete\","
+		   "\"verdict.cause\":\"unknown\","
+		   "\"verdict.reason\":\"not_smtp\","
+		   "\"verdict.confidence\":\"inferred\","
+		   "\"verdict.explanation\":\"\","
+		   "\"verdict.remediation\":\"\","
+		   "\"verdict.evidence\":[]}\n");
+	/* The only null is tcp.first_close's. */
+	char *n = strstr(out, "null");
+	assert_non_null(n);
+	assert_null(strstr(n + 1, "null"));
+	free(out);
+}
+
+static void test_session_ipv6_fallback_tlsrpt(void **state)
+{
+	struct sti_record rec;
+	struct sti_verdict v;
+	struct sti_smtp_facts smtp;
+
+	(void)state;
+	base_record(&rec);
+	base_verdict(&v);
+	memset(&smtp, 0, sizeof(smtp));
+	smtp.starttls_offered = STI_SMTP_OFFER_STRIPPED;
+	smtp.mail_in_clear = true;
+	smtp.injected_bytes = 42;
+	rec.cli = ep("2001:db8::10", 40102);
+	rec.srv = ep("2001:db8::25", 587);
+	rec.mode = STI_MODE_PLAINTEXT;
+	rec.smtp = &smtp;
+	rec.fallback_after = 3;
+	rec.end = STI_END_RST;
+	rec.tcp[STI_S2C].rst_frame = 20;
+	rec.tcp[STI_S2C].fin_frame = 20;    /* same segment: the RST counts */
+	rec.tcp[STI_C2S].fin_frame = 21;
+	v.outcome = STI_OUTCOME_NO_TLS;
+	v.cause = STI_CAUSE_MIDDLEBOX;
+	v.reason = STI_REASON_STARTTLS_STRIPPED;
+	v.tlsrpt = sti_reason_tlsrpt(STI_REASON_STARTTLS_STRIPPED);
+	char *out = render("-", &rec, &v);
+	assert_one_line(out);
+	assert_has(out, "\"file\":\"-\"");
+	assert_has(out, "\"network.community_id\":\"1:XXnRDkQ99FcgD9gvXqejRwVkTmE=\"");
+	assert_has(out, "\"source.ip\":\"2001:db8::10\",\"source.port\":40102,"
+			"\"destination.ip\":\"2001:db8::25\",\"destination.port\":587");
+	assert_has(out, "\"smtp.mode\":\"plaintext\",\"smtp.starttls_offered\":\"stripped\"");
+	assert_has(out, "\"smtp.injected_bytes\":42");
+	assert_has(out, "\"smtp.mail_in_clear\":true");
+	assert_has(out, "\"smtp.fallback_after\":3");
+	assert_lacks(out, "smtp.helo");
+	assert_lacks(out, "smtp.starttls.reply_code");
+	assert_lacks(out, "smtp.notable_replies");
+	assert_has(out, "\"tcp.end\":\"rst\"");
+	assert_has(out, "\"tcp.first_close\":{\"by\":\"server\",\"kind\":\"rst\",\"frame\":20}");
+	assert_has(out, "\"verdict.tlsrpt\":\"starttls-not-supported\"}\n");
+	free(out);
+}
+
+/* Hostile bytes in every kind of wire string. */
+static void test_escaping(void **state)
+{
+	struct sti_record rec;
+	struct sti_verdict v;
+	struct sti_smtp_facts smtp;
+	struct sti_tls_facts tls;
+
+	(void)state;
+	base_record(&rec);
+	base_verdict(&v);
+	memset(&smtp, 0, sizeof(smtp));
+	memset(&tls, 0, sizeof(tls));
+	smtp.greeting_seen = true;
+	smtp.greeting.code = 220;
+	/* quote, backslash, controls, DEL, and valid 2-, 3- and 4-byte UTF-8 */
+	strcpy(smtp.greeting.text,
+	       "a\"b\\c\x01\x1f\t\r\n\x7f" "d \xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7");
+	/* invalid: lone 0xff, overlong "/", truncated euro, surrogate,
+	 * above U+10FFFF, lone continuation, then a 2-byte start at the end */
+	strcpy(smtp.hello_name,
+	       "\xff" "x\xc0\xaf" "y\xe2\x82" "z\xed\xa0\x80" "w\xf4\x90\x80\x80"
+	       "v\x80" "u\xc3");
+	/* A name that fills its array with no terminator inside it. */
+	memset(smtp.starttls_reply.text, 'A', sizeof(smtp.starttls_reply.text));
+	smtp.starttls_count = 1;
+	smtp.starttls_reply.code = 500;
+	strcpy(smtp.notable[0].text, "bad \"UTF-8\" \x16\x03\x01");
+	smtp.notable[0].code = 500;
+	smtp.nnotable = 1;
+	tls.have_ch = true;
+	tls.ch.legacy_version = STI_TLS10;
+	strcpy(tls.ch.sni, "</script>\\u0000");
+	tls.have_server_cert = true;
+	tls.server_cert.parsed = true;
+	strcpy(tls.server_cert.subject_cn, "evil\",\"verdict.outcome\":\"ok");
+	strcpy(v.explanation, "line1\nline2");
+	rec.smtp = &smtp;
+	rec.tls = &tls;
+
+	char *out = render("dir/\"odd\"\\name\x01.pcap", &rec, &v);
+	assert_one_line(out);
+	assert_has(out, "\"file\":\"dir/\\\"odd\\\"\\\\name\\u0001.pcap\"");
+	assert_has(out, "\"smtp.greeting\":\"220 a\\\"b\\\\c\\u0001\\u001f\\u0009"
+			"\\u000d\\u000a\\u007fd \xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7\"");
+	assert_has(out, "\"smtp.helo\":\"\\ufffdx\\ufffd\\ufffdy\\ufffd\\ufffdz"
+			"\\ufffd\\ufffd\\ufffdw\\ufffd\\ufffd\\ufffd\\ufffdv\\ufffdu"
+			"\\ufffd\"");
+	/* The unterminated array is cut at its size. */
+	char want[STI_SMTP_TEXT_MAX + 64];
+	int n = snprintf(want, sizeof(want), "\"smtp.starttls.reply_text\":\"%.*s\"",
+			 (int)STI_SMTP_TEXT_MAX, smtp.starttls_reply.text);
+	assert_true(n > 0);
+	assert_has(out, want);
+	assert_has(out, "\"text\":\"bad \\\"UTF-8\\\" \\u0016\\u0003\\u0001\"");
+	assert_has(out, "\"tls.client.server_name\":\"</script>\\\\u0000\"");
+	assert_has(out, "\"tls.client.versions\":[\"1.0\"]");
+	assert_has(out, "\"tls.server.x509.subject.common_name\":"
+			"\"evil\\\",\\\"verdict.outcome\\\":\\\"ok\"");
+	assert_has(out, "\"verdict.explanation\":\"line1\\u000aline2\"");
+	assert_has(out, "\"verdict.outcome\":\"incomplete\"");
+	free(out);
+}
+
+static void test_alert_names_and_versions(void **state)
+{
+	struct sti_record rec;
+	struct sti_verdict v;
+	struct sti_tls_facts tls;
+
+	(void)state;
+	base_record(&rec);
+	base_verdict(&v);
+	memset(&tls, 0, sizeof(tls));
+	rec.mode = STI_MODE_IMPLICIT;
+	rec.srv.port = 465;
+	rec.tls = &tls;
+	tls.have_ch = true;
+	tls.ch.sslv2_format = true;
+	tls.ch.legacy_version = STI_TLS10;
+	tls.ch.max_version = STI_TLS10;
+	tls.ch.has_supported_versions = true;   /* but only GREASE in it */
+	tls.ch.nversions = 0;
+	tls.have_sh = true;
+	tls.have_hrr = true;
+	tls.sh.version = STI_SSL3;
+	tls.sh.cipher = 0xfefe;
+	tls.version = STI_SSL3;
+	tls.established = true;
+	/* A level and a description no table knows. */
+	tls.alerts[0].from = 0;
+	tls.alerts[0].level = 7;
+	tls.alerts[0].desc = 201;
+	tls.alerts[0].frame = 9;
+	tls.alerts[1].from = 1;
+	tls.alerts[1].level = STI_TLS_ALERT_WARNING;
+	tls.alerts[1].desc = STI_TLS_ALERT_CLOSE_NOTIFY;
+	tls.alerts[1].frame = 10;
+	tls.nalerts = 2;
+	tls.have_server_cert = true;            /* not parsed: no x509 fields */
+	tls.server_cert.parsed = false;
+	strcpy(tls.server_cert.subject_cn, "ignored");
+
+	char *out = render("y.pcap", &rec, &v);
+	assert_one_line(out);
+	assert_has(out, "\"smtp.mode\":\"implicit\",\"smtp.starttls_offered\":\"unknown\"");
+	assert_has(out, "\"tls.version\":\"ssl3\",\"tls.version_protocol\":\"ssl\"");
+	assert_has(out, "\"tls.cipher\":\"0xFEFE\"");
+	assert_has(out, "\"tls.established\":true");
+	assert_has(out, "\"tls.hello_retry_request\":true");
+	assert_has(out, "\"tls.client.max_version\":\"1.0\"");
+	assert_has(out, "\"tls.client.versions\":[\"1.0\"]");
+	assert_has(out, "\"tls.client.sslv2_hello\":true");
+	assert_lacks(out, "tls.client.supported_ciphers");
+	assert_lacks(out, "tls.client.server_name");
+	assert_lacks(out, "x509");
+	assert_has(out, "\"tls.alerts\":["
+			"{\"from\":\"client\",\"level\":null,\"code\":201,"
+			"\"description\":null,\"encrypted\":false,\"frame\":9},"
+			"{\"from\":\"server\",\"level\":\"warning\",\"code\":0,"
+			"\"description\":\"close_notify\",\"encrypted\":false,"
+			"\"frame\":10}]");
+	free(out);
+}
+
+static void test_times(void **state)
+{
+	struct sti_record rec;
+	struct sti_verdict v;
+	struct sti_tls_facts tls;
+
+	(void)state;
+	base_record(&rec);
+	base_verdict(&v);
+	memset(&tls, 0, sizeof(tls));
+	rec.first_ts = -1;     /* a microsecond before the epoch */
+	rec.last_ts = 0;
+	rec.tls = &tls;
+	tls.have_server_cert = true;
+	tls.server_cert.parsed = true;
+	tls.server_cert.not_before = INT64_C(-62135596800);  /* 0001-01-01 */
+	tls.server_cert.not_after = INT64_C(253402300800);   /* year 10000 */
+	char *out = render("z.pcap", &rec, &v);
+	assert_one_line(out);
+	assert_has(out, "\"@timestamp\":\"1969-12-31T23:59:59.999999Z\"");
+	assert_has(out, "\"event.end\":\"1970-01-01T00:00:00.000000Z\"");
+	assert_has(out, "\"tls.server.x509.not_before\":\"0001-01-01T00:00:00Z\"");
+	/* RFC 3339 cannot write year 10000: left out. */
+	assert_lacks(out, "not_after");
+	free(out);
+}
+
+/* ---- the run: flushing and the summary ------------------------------------ */
+
+static void test_flush_and_summary(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct sti_report_opts o = { .color = false, .min_version = STI_TLS12 };
+	struct sti_reporter *r;
+	struct sti_record rec;
+	struct sti_verdict v[3];
+	struct sti_tally tally;
+
+	(void)state;
+	assert_non_null(f);
+	r = sti_report_json_new(f, &o);
+	assert_non_null(r);
+	memset(&tally, 0, sizeof(tally));
+	base_record(&rec);
+	for (int i = 0; i < 3; i++)
+		base_verdict(&v[i]);
+	v[0].outcome = STI_OUTCOME_OK;
+	v[0].cause = STI_CAUSE_NONE;
+	v[0].reason = STI_REASON_TLS_OK;
+	v[1].outcome = STI_OUTCOME_FAILED;
+	v[1].cause = STI_CAUSE_SERVER;
+	v[1].reason = STI_REASON_NO_SHARED_CIPHER;
+	v[2].outcome = STI_OUTCOME_FAILED;
+	v[2].cause = STI_CAUSE_SERVER;
+	v[2].reason = STI_REASON_NO_SHARED_CIPHER;
+
+	/* Each line is in the stream as soon as the call returns: the
+	 * memory stream's size only moves on a flush. */
+	size_t before = len;
+	r->ops->session(r, "a.pcap", &rec, &v[0]);
+	sti_tally_add(&tally, &v[0]);
+	assert_true(len > before);
+	assert_int_equal(buf[len - 1], '\n');
+	before = len;
+	r->ops->session(r, "a.pcap", &rec, &v[1]);
+	sti_tally_add(&tally, &v[1]);
+	assert_true(len > before);
+	r->ops->file_done(r, "a.pcap", NULL, &tally, NULL);
+	r->ops->session(r, "b.pcap", &rec, &v[2]);
+	sti_tally_add(&tally, &v[2]);
+	r->ops->file_done(r, "b.pcap", NULL, &tally, "truncated capture");
+	before = len;
+	r->ops->finish(r, &tally);
+	assert_true(len > before);
+	r->ops->destroy(r);
+	assert_int_equal(fclose(f), 0);
+	dump(buf);
+
+	/* Three session lines, then the summary. */
+	char *line = buf, *nl;
+	for (int i = 0; i < 3; i++) {
+		nl = strchr(line, '\n');
+		assert_non_null(nl);
+		assert_memory_equal(line, "{\"event.kind\":\"session\",", 24);
+		line = nl + 1;
+	}
+	nl = strchr(line, '\n');
+	assert_non_null(nl);
+	assert_string_equal(nl + 1, "");
+	assert_has(line, "{\"event.kind\":\"summary\",\"files\":2,\"files_failed\":1,"
+			 "\"sessions\":3,");
+	assert_has(line, "\"outcome\":{\"ok\":1,\"deprecated\":0,\"failed\":2,"
+			 "\"no_tls\":0,\"incomplete\":0}");
+	assert_has(line, "\"cause\":{\"none\":1,\"client\":0,\"server\":2,"
+			 "\"middlebox\":0,\"network\":0,\"unknown\":0}");
+	assert_has(line, "\"reason\":{\"tls_ok\":1,");
+	assert_has(line, "\"no_shared_cipher\":2,");
+	/* Every reason has a count, zero or not. */
+	for (int i = 0; i < STI_REASON_COUNT; i++) {
+		char want[80];
+		snprintf(want, sizeof(want), "\"%s\":",
+			 sti_reason_name((enum sti_reason)i));
+		assert_has(line, want);
+	}
+	assert_has(line, "\"policy.min_version\":\"1.2\"}\n");
+	*nl = '\0';
+	assert_true(valid_line_bytes(line));
+	free(buf);
+}
+
+static void test_empty_run(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct sti_tally tally;
+
+	(void)state;
+	assert_non_null(f);
+	memset(&tally, 0, sizeof(tally));
+	struct sti_reporter *r = sti_report_json_new(f, NULL);
+	assert_non_null(r);
+	r->ops->finish(r, &tally);
+	r->ops->destroy(r);
+	assert_int_equal(fclose(f), 0);
+	assert_has(buf, "{\"event.kind\":\"summary\",\"files\":0,\"files_failed\":0,"
+			"\"sessions\":0,");
+	assert_lacks(buf, "policy.min_version");
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_community_id_vectors),
+		cmocka_unit_test(test_community_id_same_address),
+		cmocka_unit_test(test_session_full),
+		cmocka_unit_test(test_session_minimal),
+		cmocka_unit_test(test_session_ipv6_fallback_tlsrpt),
+		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_alert_names_and_versions),
+		cmocka_unit_test(test_times),
+		cmocka_unit_test(test_flush_and_summary),
+		cmocka_unit_test(test_empty_run),
+	};
+	return cmocka_run_group_tests_name("report_json", tests, NULL, NULL);
+}

@@ -1,0 +1,555 @@
+/*
+ * report_text.c - the default text output, for a person at a terminal
+ * (SPEC section 7).
+ *
+ * Per input file: the failed sessions in detail, then the deprecated ones,
+ * then the no_tls ones (plaintext mail, fallbacks after a failed TLS
+ * attempt), then one line counting the rest (ok, and incomplete with their
+ * reasons). The run ends with one summary line counting every outcome.
+ *
+ * Memory stays bounded whatever the size of the input: each detailed block
+ * is written as soon as its session arrives into a temporary file of its
+ * category (tmpfile(3)), and the files are copied to the output, in category
+ * order, when the input file ends. Only counts stay in RAM.
+ *
+ * Every string that may come from the wire (ladder rows, explanations that
+ * quote SMTP replies) is reduced to printable ASCII before it is written, so
+ * a hostile banner cannot send escape sequences to the terminal. Colour is
+ * used only when opts.color is set, and then only on the outcome words.
+ */
+#include "sti/report.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sti/decode.h"
+#include "sti/session.h"
+
+/* Prose (explanation, remediation) is wrapped at this column. */
+#define WRAP_COLS 76
+/* Ladder lines never exceed this, so they fit a 100-column terminal. */
+#define LADDER_COLS 99
+/* Between the client and server columns: " --> " or " <-- ". */
+#define ARROW_COLS 5
+/* Narrowest text column, and the narrowest time and frame fields. */
+#define MIN_TEXT_COLS 16
+#define MIN_TIME_COLS 10
+#define MIN_FRAME_COLS 5
+
+/* The categories printed in detail, in the order they are printed. */
+enum park { PARK_FAILED, PARK_DEPRECATED, PARK_NO_TLS, PARK_COUNT };
+
+struct text_reporter {
+	struct sti_reporter base;          /* first: the ops get &base */
+	FILE *park[PARK_COUNT];            /* tmpfile per category, or NULL */
+	bool park_failed[PARK_COUNT];      /* a write to it failed */
+	bool header_done;                  /* this file's header is out */
+	bool wrote;                        /* an earlier file wrote something */
+	bool tmp_warned;
+	char *file;                        /* the file being reported, or NULL */
+	uint64_t count[STI_OUTCOME_COUNT]; /* this file */
+	uint64_t incomplete[STI_REASON_COUNT];
+	struct sti_tally run;              /* for finish() given no tally */
+};
+
+static struct text_reporter *text_of(struct sti_reporter *r)
+{
+	/* base is the first member: the cast is the container-of. */
+	return (struct text_reporter *)r;
+}
+
+/* ---- small writers ---- */
+
+static const char *outcome_color(enum sti_outcome o)
+{
+	switch (o) {
+	case STI_OUTCOME_FAILED: return "\033[31m";      /* red */
+	case STI_OUTCOME_DEPRECATED: return "\033[33m";  /* yellow */
+	case STI_OUTCOME_OK: return "\033[32m";          /* green */
+	case STI_OUTCOME_NO_TLS: return "\033[35m";      /* magenta */
+	case STI_OUTCOME_INCOMPLETE: return "\033[90m";  /* grey */
+	case STI_OUTCOME_COUNT: break;
+	}
+	return "";
+}
+
+#define COLOR_RESET "\033[0m"
+
+/* The outcome's name, in capitals for a verdict line, coloured if asked. */
+static void put_outcome(FILE *f, bool color, enum sti_outcome o, bool upper)
+{
+	const char *name = sti_outcome_name(o);
+	if (color)
+		fputs(outcome_color(o), f);
+	for (const char *p = name; *p; p++)
+		fputc(upper && *p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p, f);
+	if (color)
+		fputs(COLOR_RESET, f);
+}
+
+/*
+ * Copy src into dst (capacity cap > 0, always terminated), keeping
+ * printable ASCII, turning tabs and line breaks into spaces and every other
+ * byte into '?'. Reads at most srcmax bytes of src.
+ */
+static void clean(char *dst, size_t cap, const char *src, size_t srcmax)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < srcmax && src[i] && n + 1 < cap; i++) {
+		unsigned char ch = (unsigned char)src[i];
+		if (ch == '\t' || ch == '\n' || ch == '\r')
+			ch = ' ';
+		else if (ch < 0x20 || ch > 0x7e)
+			ch = '?';
+		dst[n++] = (char)ch;
+	}
+	dst[n] = '\0';
+}
+
+/*
+ * Write text word by word, breaking lines before WRAP_COLS columns: the
+ * first line starts with `first`, the others with `cont`. A word longer
+ * than a line (a registry path) stays whole on a line of its own.
+ */
+static void wrap(FILE *f, const char *first, const char *cont, const char *text)
+{
+	size_t col = strlen(first);
+	bool line_empty = true;
+	fputs(first, f);
+	const char *p = text;
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		size_t w = strcspn(p, " ");
+		if (!line_empty && col + 1 + w > WRAP_COLS) {
+			fputc('\n', f);
+			fputs(cont, f);
+			col = strlen(cont);
+			line_empty = true;
+		}
+		if (!line_empty) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(p, 1, w, f);
+		col += w;
+		line_empty = false;
+		p += w;
+	}
+	fputc('\n', f);
+}
+
+/* "192.0.2.10:40101" or "[2001:db8::10]:40101". */
+static void endpoint_str(const struct sti_endpoint *e, char *buf, size_t len)
+{
+	char a[64];
+	sti_addr_str(&e->addr, a, sizeof(a));
+	if (e->addr.family == 6)
+		snprintf(buf, len, "[%s]:%u", a, (unsigned)e->port);
+	else
+		snprintf(buf, len, "%s:%u", a, (unsigned)e->port);
+}
+
+/* "smtp starttls", "smtp", "tls implicit", ... */
+static void kind_str(const struct sti_record *rec, char *buf, size_t len)
+{
+	const char *proto;
+	switch (rec->proto) {
+	case STI_PROTO_SMTP: proto = "smtp"; break;
+	case STI_PROTO_TLS: proto = "tls"; break;
+	case STI_PROTO_NONE: proto = "no payload"; break;
+	case STI_PROTO_OTHER: proto = "other"; break;
+	default: proto = "unknown"; break;
+	}
+	if (rec->mode == STI_MODE_UNKNOWN)
+		snprintf(buf, len, "%s", proto);
+	else
+		snprintf(buf, len, "%s %s", proto, sti_mode_name(rec->mode));
+}
+
+/* "+0.004s": the time since the session's first packet, in milliseconds. */
+static void reltime_str(int64_t ts_us, int64_t first_us, char *buf, size_t len)
+{
+	/* Unsigned arithmetic: no overflow on absurd timestamps. */
+	bool neg = ts_us < first_us;
+	uint64_t d = neg ? (uint64_t)first_us - (uint64_t)ts_us
+			 : (uint64_t)ts_us - (uint64_t)first_us;
+	snprintf(buf, len, "%c%" PRIu64 ".%03" PRIu64 "s", neg ? '-' : '+',
+		 d / 1000000, d % 1000000 / 1000);
+}
+
+/* Print at most width columns of s, ending in "..." when cut. */
+static void put_cut(FILE *f, const char *s, size_t width, bool pad)
+{
+	size_t n = strlen(s);
+	if (n > width) {
+		size_t keep = width > 3 ? width - 3 : 0;
+		fwrite(s, 1, keep, f);
+		fwrite("...", 1, width - keep, f);
+		n = width;
+	} else {
+		fputs(s, f);
+	}
+	if (pad)
+		for (; n < width; n++)
+			fputc(' ', f);
+}
+
+/* ---- the ladder diagram ---- */
+
+/*
+ * Columns: time and frame right-aligned, then the client's messages and the
+ * server's, with the arrows in a column of their own between them:
+ *
+ *       time  frame  client                  server
+ *    +0.000s     40                      <-- 220 mx.example.test ESMTP
+ *    +0.250s     41  EHLO client.example -->
+ *
+ * The widths are fixed per session: the time and frame fields fit the
+ * session's largest values, and the room left under LADDER_COLS goes to the
+ * two text columns, each getting what its longest row needs when both fit,
+ * otherwise as even a share as possible. Longer texts are cut with "...".
+ */
+static void write_ladder(FILE *f, const struct sti_record *rec)
+{
+	unsigned n = rec->nladder < STI_LADDER_MAX ? rec->nladder : STI_LADDER_MAX;
+	size_t tw = MIN_TIME_COLS, fw = MIN_FRAME_COLS, cmax = 0, smax = 0;
+	char tbuf[32], fbuf[24], text[STI_LADDER_TEXT];
+
+	if (n == 0 && rec->ladder_dropped == 0)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		const struct sti_ladder_row *row = &rec->ladder[i];
+		reltime_str(row->ts_us, rec->first_ts, tbuf, sizeof(tbuf));
+		snprintf(fbuf, sizeof(fbuf), "%" PRIu64, row->frame);
+		size_t tl = strlen(tbuf), fl = strlen(fbuf);
+		size_t xl = strnlen(row->text, sizeof(row->text));
+		if (tl > tw)
+			tw = tl;
+		if (fl > fw)
+			fw = fl;
+		if (row->dir == STI_C2S) {
+			if (xl > cmax)
+				cmax = xl;
+		} else if (xl > smax) {
+			smax = xl;
+		}
+	}
+	size_t prefix = tw + 2 + fw + 2;
+	size_t room = LADDER_COLS > prefix + ARROW_COLS + 2 * MIN_TEXT_COLS
+		? LADDER_COLS - prefix - ARROW_COLS : 2 * MIN_TEXT_COLS;
+	size_t cw, half = room / 2;
+	if (cmax < strlen("client"))
+		cmax = strlen("client");
+	if (cmax + smax <= room)
+		cw = cmax;                  /* both fit */
+	else if (cmax <= half)
+		cw = cmax;                  /* the server's rows get cut */
+	else if (smax <= room - half)
+		cw = room - smax;           /* the client's rows get cut */
+	else
+		cw = half;                  /* both get cut */
+	size_t sw = room - cw;
+
+	fprintf(f, "%*s  %*s  %-*s%*s%s\n", (int)tw, "time", (int)fw, "frame",
+		(int)cw, "client", ARROW_COLS, "", "server");
+	for (unsigned i = 0; i < n; i++) {
+		const struct sti_ladder_row *row = &rec->ladder[i];
+		reltime_str(row->ts_us, rec->first_ts, tbuf, sizeof(tbuf));
+		clean(text, sizeof(text), row->text, sizeof(row->text));
+		fprintf(f, "%*s  %*" PRIu64 "  ", (int)tw, tbuf, (int)fw, row->frame);
+		if (row->dir == STI_C2S) {
+			put_cut(f, text, cw, true);
+			fputs(" -->\n", f);
+		} else {
+			fprintf(f, "%*s <-- ", (int)cw, "");
+			put_cut(f, text, sw, false);
+			fputc('\n', f);
+		}
+	}
+	if (rec->ladder_dropped)
+		fprintf(f, "  (%u more row%s not shown)\n", rec->ladder_dropped,
+			rec->ladder_dropped == 1 ? "" : "s");
+}
+
+/* ---- one session in detail ---- */
+
+static void write_block(FILE *f, bool color, const struct sti_record *rec,
+			const struct sti_verdict *v)
+{
+	char cli[80], srv[80], kind[32];
+	char buf[STI_VERDICT_TEXT_MAX];
+
+	endpoint_str(&rec->cli, cli, sizeof(cli));
+	endpoint_str(&rec->srv, srv, sizeof(srv));
+	kind_str(rec, kind, sizeof(kind));
+	fprintf(f, "\n#%" PRIu64 " %s -> %s (%s)\n", rec->id, cli, srv, kind);
+
+	put_outcome(f, color, v->outcome, true);
+	fprintf(f, "  cause: %s  reason: %s  (%s)\n", sti_cause_name(v->cause),
+		sti_reason_name(v->reason), sti_confidence_name(v->confidence));
+
+	clean(buf, sizeof(buf), v->explanation, sizeof(v->explanation));
+	if (buf[0])
+		wrap(f, "  ", "  ", buf);
+	clean(buf, sizeof(buf), v->remediation, sizeof(v->remediation));
+	if (buf[0])
+		wrap(f, "  fix: ", "       ", buf);
+
+	unsigned ne = v->nevidence < STI_VERDICT_MAX_EVIDENCE
+		? v->nevidence : STI_VERDICT_MAX_EVIDENCE;
+	if (ne) {
+		fprintf(f, "  evidence: frame%s ", ne == 1 ? "" : "s");
+		for (unsigned i = 0; i < ne; i++)
+			fprintf(f, "%s%" PRIu64, i ? ", " : "", v->evidence[i]);
+		fputc('\n', f);
+	}
+	if (rec->fallback_after)
+		fprintf(f, "  fallback: plaintext after failed TLS in session #%" PRIu64 "\n",
+			rec->fallback_after);
+	write_ladder(f, rec);
+}
+
+/* ---- parking ---- */
+
+static void file_header(struct text_reporter *t, const char *file)
+{
+	if (t->header_done)
+		return;
+	t->header_done = true;
+	fprintf(t->base.out, "%s== %s ==\n", t->wrote ? "\n" : "",
+		!file ? "(unnamed input)" : strcmp(file, "-") == 0 ? "standard input" : file);
+}
+
+/*
+ * The temporary file for a category, created on first use. Without one
+ * (no writable temporary directory) the block goes straight to the output:
+ * the categories then come in arrival order, which is said once on stderr.
+ */
+static FILE *park_for(struct text_reporter *t, enum park k, const char *file)
+{
+	if (!t->park[k]) {
+		t->park[k] = tmpfile();
+		if (!t->park[k]) {
+			if (!t->tmp_warned) {
+				t->tmp_warned = true;
+				fprintf(stderr, "starttls-inspect: cannot create a "
+					"temporary file; sessions are printed in "
+					"arrival order\n");
+			}
+			file_header(t, file);
+			return t->base.out;
+		}
+	}
+	return t->park[k];
+}
+
+/* Copy a category's parked blocks to the output and drop the file. */
+static void unpark(struct text_reporter *t, enum park k)
+{
+	FILE *p = t->park[k];
+	char buf[8192];
+	size_t n;
+	if (!p)
+		return;
+	if (fflush(p) != 0 || ferror(p))
+		t->park_failed[k] = true;
+	rewind(p);
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		fwrite(buf, 1, n, t->base.out);
+	if (ferror(p))
+		t->park_failed[k] = true;
+	fclose(p);
+	t->park[k] = NULL;
+	if (t->park_failed[k])
+		fprintf(t->base.out, "\n(some %s sessions were lost: the temporary "
+			"file could not be written or read)\n",
+			sti_outcome_name(k == PARK_FAILED ? STI_OUTCOME_FAILED
+					 : k == PARK_DEPRECATED ? STI_OUTCOME_DEPRECATED
+					 : STI_OUTCOME_NO_TLS));
+	t->park_failed[k] = false;
+}
+
+/* ---- the reporter ops ---- */
+
+static void text_session(struct sti_reporter *r, const char *file,
+			 const struct sti_record *rec, const struct sti_verdict *v)
+{
+	struct text_reporter *t = text_of(r);
+	enum sti_outcome o = (unsigned)v->outcome < STI_OUTCOME_COUNT
+		? v->outcome : STI_OUTCOME_INCOMPLETE;
+	enum park k;
+
+	if (!t->file && file)
+		t->file = strdup(file);
+	sti_tally_add(&t->run, v);
+	t->count[o]++;
+	switch (o) {
+	case STI_OUTCOME_FAILED: k = PARK_FAILED; break;
+	case STI_OUTCOME_DEPRECATED: k = PARK_DEPRECATED; break;
+	case STI_OUTCOME_NO_TLS: k = PARK_NO_TLS; break;
+	case STI_OUTCOME_INCOMPLETE:
+		if ((unsigned)v->reason < STI_REASON_COUNT)
+			t->incomplete[v->reason]++;
+		return;
+	case STI_OUTCOME_OK:
+	case STI_OUTCOME_COUNT:
+	default:
+		return;
+	}
+	FILE *f = park_for(t, k, file);
+	write_block(f, r->opts.color, rec, v);
+	if (f != r->out && ferror(f))
+		t->park_failed[k] = true;
+}
+
+/* "ok: 12 sessions, incomplete: 3 (capture_gap 2, capture_ended_mid_handshake 1)" */
+static void count_line(struct text_reporter *t)
+{
+	FILE *out = t->base.out;
+	bool color = t->base.opts.color;
+	uint64_t ok = t->count[STI_OUTCOME_OK], inc = t->count[STI_OUTCOME_INCOMPLETE];
+
+	fputc('\n', out);
+	put_outcome(out, color && ok, STI_OUTCOME_OK, false);
+	fprintf(out, ": %" PRIu64 " session%s, ", ok, ok == 1 ? "" : "s");
+	put_outcome(out, color && inc, STI_OUTCOME_INCOMPLETE, false);
+	fprintf(out, ": %" PRIu64, inc);
+	bool first = true;
+	for (unsigned i = 0; i < STI_REASON_COUNT; i++) {
+		if (!t->incomplete[i])
+			continue;
+		fprintf(out, "%s%s %" PRIu64, first ? " (" : ", ",
+			sti_reason_name((enum sti_reason)i), t->incomplete[i]);
+		first = false;
+	}
+	fputs(first ? "\n" : ")\n", out);
+}
+
+/* Frames the decoder could not use, when there were any. */
+static void ingest_note(FILE *out, const struct sti_ingest_stats *st)
+{
+	static const struct {
+		enum sti_decode_status status;
+		const char *what;
+	} notes[] = {
+		{ STI_DEC_FRAGMENT, "IP fragment(s) not reassembled" },
+		{ STI_DEC_TRUNCATED, "frame(s) cut short by the snap length" },
+		{ STI_DEC_MALFORMED, "malformed frame(s)" },
+	};
+	bool first = true;
+	if (!st)
+		return;
+	for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
+		uint64_t n = st->by_status[notes[i].status];
+		if (!n)
+			continue;
+		fprintf(out, "%s%" PRIu64 " %s", first ? "note: " : ", ", n, notes[i].what);
+		first = false;
+	}
+	if (!first)
+		fputs("; sessions in them may be missing or incomplete\n", out);
+}
+
+static void text_file_done(struct sti_reporter *r, const char *file,
+			   const struct sti_ingest_stats *st,
+			   const struct sti_tally *tally, const char *error)
+{
+	struct text_reporter *t = text_of(r);
+	uint64_t seen = 0;
+	(void)tally;   /* the counts come from the sessions this reporter saw */
+
+	for (unsigned i = 0; i < STI_OUTCOME_COUNT; i++)
+		seen += t->count[i];
+	if (!file)
+		file = t->file;
+	/* A file that could not be read at all gets its error line alone. */
+	if (!error || seen) {
+		file_header(t, file);
+		for (int k = 0; k < PARK_COUNT; k++)
+			unpark(t, (enum park)k);
+		count_line(t);
+		ingest_note(r->out, st);
+	}
+	if (error) {
+		if (!t->header_done && t->wrote)
+			fputc('\n', r->out);
+		/* The message may name the file already ("a.pcap: ..."). */
+		size_t fl = file ? strlen(file) : 0;
+		if (!file || (strncmp(error, file, fl) == 0 && strncmp(error + fl, ": ", 2) == 0))
+			fprintf(r->out, "error: %s\n", error);
+		else
+			fprintf(r->out, "error: %s: %s\n", file, error);
+	}
+	fflush(r->out);
+
+	t->wrote = true;
+	memset(t->count, 0, sizeof(t->count));
+	memset(t->incomplete, 0, sizeof(t->incomplete));
+	t->header_done = false;
+	free(t->file);
+	t->file = NULL;
+}
+
+static void text_finish(struct sti_reporter *r, const struct sti_tally *tally)
+{
+	struct text_reporter *t = text_of(r);
+	static const enum sti_outcome order[] = {
+		STI_OUTCOME_FAILED, STI_OUTCOME_DEPRECATED, STI_OUTCOME_NO_TLS,
+		STI_OUTCOME_OK, STI_OUTCOME_INCOMPLETE,
+	};
+	bool pending = t->header_done;
+
+	/* Sessions reported without their file_done are not lost. */
+	for (unsigned i = 0; i < STI_OUTCOME_COUNT; i++)
+		pending = pending || t->count[i];
+	if (pending)
+		text_file_done(r, t->file, NULL, NULL, NULL);
+	if (!tally)
+		tally = &t->run;
+	fprintf(r->out, "\nsessions: %" PRIu64, tally->sessions);
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		uint64_t n = tally->by_outcome[order[i]];
+		fputs("  ", r->out);
+		put_outcome(r->out, r->opts.color && n, order[i], false);
+		fprintf(r->out, ": %" PRIu64, n);
+	}
+	fputc('\n', r->out);
+	fflush(r->out);
+}
+
+static void text_destroy(struct sti_reporter *r)
+{
+	if (!r)
+		return;
+	struct text_reporter *t = text_of(r);
+	for (int k = 0; k < PARK_COUNT; k++)
+		if (t->park[k])
+			fclose(t->park[k]);
+	free(t->file);
+	free(t);
+}
+
+static const struct sti_reporter_ops text_ops = {
+	.session = text_session,
+	.file_done = text_file_done,
+	.finish = text_finish,
+	.destroy = text_destroy,
+};
+
+struct sti_reporter *sti_report_text_new(FILE *out, const struct sti_report_opts *o)
+{
+	struct text_reporter *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->base.ops = &text_ops;
+	t->base.out = out;
+	if (o)
+		t->base.opts = *o;
+	return &t->base;
+}

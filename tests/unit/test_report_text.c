@@ -1,0 +1,1031 @@
+/*
+ * test_report_text.c - the default text output (SPEC section 7).
+ *
+ * Records, ladders and verdicts are built in code (no pcap), written through
+ * the text reporter into a memory stream, and the output is compared line
+ * by line: the order of the categories, the session block, the ladder's
+ * columns and truncation, colour and its absence, the per-file count line,
+ * the closing summary, IPv6 endpoints, errors, and that 10,000 ok sessions
+ * leave only a count behind. STI_TEST_DUMP=1 in the environment copies
+ * each run's output to stderr.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sti/report.h"
+
+#define T0 INT64_C(1700000000000000)   /* the first packet, in us */
+
+/* ---- building inputs ---- */
+
+static void ep4(struct sti_endpoint *e, uint8_t a, uint8_t b, uint8_t c,
+		uint8_t d, uint16_t port)
+{
+	memset(e, 0, sizeof(*e));
+	e->addr.family = 4;
+	e->addr.a[0] = a;
+	e->addr.a[1] = b;
+	e->addr.a[2] = c;
+	e->addr.a[3] = d;
+	e->port = port;
+}
+
+static void ep6(struct sti_endpoint *e, const uint8_t a[16], uint16_t port)
+{
+	memset(e, 0, sizeof(*e));
+	e->addr.family = 6;
+	memcpy(e->addr.a, a, 16);
+	e->port = port;
+}
+
+/* Records live until the test's teardown, so a failed assert leaks none. */
+static struct sti_record *pool[16];
+static size_t npool;
+
+/* A STARTTLS session 192.0.2.10:40101 -> 198.51.100.25:25. */
+static struct sti_record *mk_rec(uint64_t id)
+{
+	assert_true(npool < sizeof(pool) / sizeof(pool[0]));
+	struct sti_record *r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	pool[npool++] = r;
+	r->id = id;
+	ep4(&r->cli, 192, 0, 2, 10, 40101);
+	ep4(&r->srv, 198, 51, 100, 25, 25);
+	r->first_frame = 1;
+	r->first_ts = T0;
+	r->last_ts = T0;
+	r->syn_seen = true;
+	r->end_side = -1;
+	r->proto = STI_PROTO_SMTP;
+	r->mode = STI_MODE_STARTTLS;
+	return r;
+}
+
+static void row(struct sti_record *r, uint8_t dir, uint64_t frame,
+		int64_t dt_us, const char *text)
+{
+	if (r->nladder == STI_LADDER_MAX) {
+		r->ladder_dropped++;
+		return;
+	}
+	struct sti_ladder_row *w = &r->ladder[r->nladder++];
+	w->dir = dir;
+	w->frame = frame;
+	w->ts_us = T0 + dt_us;
+	snprintf(w->text, sizeof(w->text), "%s", text);
+}
+
+static void mk_verdict(struct sti_verdict *v, enum sti_outcome o,
+		       enum sti_cause c, enum sti_reason why,
+		       const char *explanation, const char *remediation)
+{
+	memset(v, 0, sizeof(*v));
+	v->outcome = o;
+	v->cause = c;
+	v->reason = why;
+	v->confidence = STI_CERTAIN;
+	snprintf(v->explanation, sizeof(v->explanation), "%s", explanation);
+	snprintf(v->remediation, sizeof(v->remediation), "%s", remediation);
+}
+
+static void evidence(struct sti_verdict *v, uint64_t a, uint64_t b)
+{
+	v->nevidence = 0;
+	if (a)
+		v->evidence[v->nevidence++] = a;
+	if (b)
+		v->evidence[v->nevidence++] = b;
+}
+
+/* ---- the reporter on a memory stream ---- */
+
+struct run {
+	FILE *f;
+	char *buf;
+	size_t len;
+	struct sti_reporter *r;
+	struct sti_tally file_tally, run_tally;
+};
+
+/* One run at a time, static so that the teardown can close what a failed
+ * assert left open. */
+static struct run the_run;
+
+static struct run *run_open(bool color)
+{
+	struct run *w = &the_run;
+	memset(w, 0, sizeof(*w));
+	w->f = open_memstream(&w->buf, &w->len);
+	assert_non_null(w->f);
+	struct sti_report_opts o = { .color = color, .min_version = 0x0303 };
+	w->r = sti_report_text_new(w->f, &o);
+	assert_non_null(w->r);
+	return w;
+}
+
+static void run_session(struct run *w, const char *file,
+			const struct sti_record *rec, const struct sti_verdict *v)
+{
+	sti_tally_add(&w->file_tally, v);
+	sti_tally_add(&w->run_tally, v);
+	w->r->ops->session(w->r, file, rec, v);
+}
+
+static void run_file_done(struct run *w, const char *file, const char *error)
+{
+	struct sti_ingest_stats st;
+	memset(&st, 0, sizeof(st));
+	w->r->ops->file_done(w->r, file, &st, &w->file_tally, error);
+	memset(&w->file_tally, 0, sizeof(w->file_tally));
+}
+
+/* Finish the run and return the whole output (owned by w). */
+static const char *run_close(struct run *w)
+{
+	w->r->ops->finish(w->r, &w->run_tally);
+	w->r->ops->destroy(w->r);
+	w->r = NULL;
+	int rc = fclose(w->f);
+	w->f = NULL;
+	assert_int_equal(rc, 0);
+	if (getenv("STI_TEST_DUMP"))   /* to see what a test wrote */
+		fputs(w->buf, stderr);
+	return w->buf;
+}
+
+static void run_free(struct run *w)
+{
+	if (w->r)
+		w->r->ops->destroy(w->r);
+	if (w->f)
+		fclose(w->f);
+	free(w->buf);
+	memset(w, 0, sizeof(*w));
+}
+
+/* After each test, pass or fail: the records and the run. */
+static int teardown(void **state)
+{
+	(void)state;
+	while (npool)
+		free(pool[--npool]);
+	run_free(&the_run);
+	return 0;
+}
+
+/* The output must be exactly these lines. */
+static void assert_lines(const char *out, const char *const *lines, size_t n)
+{
+	const char *p = out;
+	for (size_t i = 0; i < n; i++) {
+		const char *nl = strchr(p, '\n');
+		if (!nl)
+			fail_msg("output ended before line %zu \"%s\"", i + 1, lines[i]);
+		size_t len = (size_t)(nl - p);
+		if (len != strlen(lines[i]) || memcmp(p, lines[i], len) != 0)
+			fail_msg("line %zu:\n  got  \"%.*s\"\n  want \"%s\"", i + 1,
+				 (int)len, p, lines[i]);
+		p = nl + 1;
+	}
+	if (*p)
+		fail_msg("extra output after line %zu: \"%s\"", n, p);
+}
+
+#define ASSERT_LINES(out, ...)                                               \
+	do {                                                                 \
+		static const char *const want_[] = { __VA_ARGS__ };          \
+		assert_lines((out), want_, sizeof(want_) / sizeof(want_[0])); \
+	} while (0)
+
+/* The line of out that starts with prefix, copied into buf, or NULL. */
+static const char *find_line(const char *out, const char *prefix, char *buf,
+			     size_t len)
+{
+	size_t pl = strlen(prefix);
+	for (const char *p = out; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t l = nl ? (size_t)(nl - p) : strlen(p);
+		if (l >= pl && memcmp(p, prefix, pl) == 0) {
+			snprintf(buf, len, "%.*s", (int)l, p);
+			return buf;
+		}
+		p += l + (nl ? 1 : 0);
+	}
+	return NULL;
+}
+
+/* ---- the sessions used by several tests ---- */
+
+static const char REMEDY_CLIENT[] =
+	"Enable TLS 1.2 or later on the sending server (the client): on "
+	"Windows/Exchange enable TLS 1.2 in SChannel: set "
+	"\"Enabled\"=dword:00000001 under HKLM\\SYSTEM\\CurrentControlSet\\"
+	"Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client, and "
+	"restart.";
+
+/* The failure of SPEC 6.1 case 1: a TLS 1.0 client, a TLS 1.2 server. */
+static struct sti_record *failed_session(uint64_t id, struct sti_verdict *v)
+{
+	struct sti_record *r = mk_rec(id);
+	row(r, 1, 4, 0, "220 mx.example.test ESMTP Postfix");
+	row(r, 0, 5, 1000, "EHLO client.example");
+	row(r, 1, 6, 1500, "250 EHLO reply: STARTTLS offered");
+	row(r, 0, 7, 2100, "STARTTLS");
+	row(r, 1, 8, 2600, "220 2.0.0 Ready to start TLS");
+	row(r, 0, 10, 3000, "ClientHello max 1.0 [1.0] 12 ciphers");
+	row(r, 1, 12, 4000, "Alert fatal protocol_version(70)");
+	row(r, 1, 13, 4200, "FIN");
+	mk_verdict(v, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		   STI_REASON_CLIENT_VERSION_TOO_LOW,
+		   "client offered at most TLS 1.0; server requires TLS 1.2 and "
+		   "sent protocol_version(70) right after the ClientHello (frame 12)",
+		   REMEDY_CLIENT);
+	evidence(v, 10, 12);
+	return r;
+}
+
+static struct sti_record *simple_session(uint64_t id, enum sti_outcome o,
+					 enum sti_reason why, struct sti_verdict *v)
+{
+	struct sti_record *r = mk_rec(id);
+	row(r, 1, 100 + id, 0, "220 mx.example.test ESMTP");
+	mk_verdict(v, o, o == STI_OUTCOME_OK ? STI_CAUSE_NONE : STI_CAUSE_UNKNOWN,
+		   why, "explained", "remedied");
+	evidence(v, 100 + id, 0);
+	return r;
+}
+
+/* ---- tests ---- */
+
+/* One failed session: the whole block, the count line and the summary. */
+static void test_failed_block(void **state)
+{
+	(void)state;
+	struct run *w;
+	struct sti_verdict v;
+	struct sti_record *r = failed_session(7, &v);
+
+	w = run_open(false);
+	run_session(w, "capture.pcap", r, &v);
+	run_file_done(w, "capture.pcap", NULL);
+	ASSERT_LINES(run_close(w),
+		"== capture.pcap ==",
+		"",
+		"#7 192.0.2.10:40101 -> 198.51.100.25:25 (smtp starttls)",
+		"FAILED  cause: client  reason: client_version_too_low  (certain)",
+		"  client offered at most TLS 1.0; server requires TLS 1.2 and sent",
+		"  protocol_version(70) right after the ClientHello (frame 12)",
+		"  fix: Enable TLS 1.2 or later on the sending server (the client): on",
+		"       Windows/Exchange enable TLS 1.2 in SChannel: set",
+		"       \"Enabled\"=dword:00000001 under",
+		"       HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS",
+		"       1.2\\Client, and restart.",
+		"  evidence: frames 10, 12",
+		"      time  frame  client                                   server",
+		"   +0.000s      4                                       <-- 220 mx.example.test ESMTP Postfix",
+		"   +0.001s      5  EHLO client.example                  -->",
+		"   +0.001s      6                                       <-- 250 EHLO reply: STARTTLS offered",
+		"   +0.002s      7  STARTTLS                             -->",
+		"   +0.002s      8                                       <-- 220 2.0.0 Ready to start TLS",
+		"   +0.003s     10  ClientHello max 1.0 [1.0] 12 ciphers -->",
+		"   +0.004s     12                                       <-- Alert fatal protocol_version(70)",
+		"   +0.004s     13                                       <-- FIN",
+		"",
+		"ok: 0 sessions, incomplete: 0",
+		"",
+		"sessions: 1  failed: 1  deprecated: 0  no_tls: 0  ok: 0  incomplete: 0");
+	run_free(w);
+}
+
+/*
+ * Sessions arrive mixed; the file prints failed, then deprecated, then
+ * no_tls in detail, each in arrival order, then the ok and incomplete
+ * counts with the incomplete reasons in table order.
+ */
+static void test_order(void **state)
+{
+	(void)state;
+	static const struct {
+		enum sti_outcome o;
+		enum sti_reason why;
+	} in[] = {
+		{ STI_OUTCOME_OK, STI_REASON_TLS_OK },                            /* 1 */
+		{ STI_OUTCOME_NO_TLS, STI_REASON_CLIENT_SKIPPED_STARTTLS },       /* 2 */
+		{ STI_OUTCOME_DEPRECATED, STI_REASON_VERSION_BELOW_POLICY },      /* 3 */
+		{ STI_OUTCOME_FAILED, STI_REASON_NO_SHARED_CIPHER },              /* 4 */
+		{ STI_OUTCOME_INCOMPLETE, STI_REASON_CAPTURE_GAP },               /* 5 */
+		{ STI_OUTCOME_FAILED, STI_REASON_STARTTLS_REFUSED },              /* 6 */
+		{ STI_OUTCOME_INCOMPLETE, STI_REASON_CAPTURE_STARTED_MID_SESSION }, /* 7 */
+		{ STI_OUTCOME_OK, STI_REASON_TLS_OK },                            /* 8 */
+		{ STI_OUTCOME_INCOMPLETE, STI_REASON_CAPTURE_GAP },               /* 9 */
+		{ STI_OUTCOME_NO_TLS, STI_REASON_STARTTLS_NOT_OFFERED },          /* 10 */
+	};
+	struct run *w;
+	w = run_open(false);
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		struct sti_verdict v;
+		struct sti_record *r = simple_session(i + 1, in[i].o, in[i].why, &v);
+		run_session(w, "mixed.pcap", r, &v);
+	}
+	run_file_done(w, "mixed.pcap", NULL);
+	ASSERT_LINES(run_close(w),
+		"== mixed.pcap ==",
+		"",
+		"#4 192.0.2.10:40101 -> 198.51.100.25:25 (smtp starttls)",
+		"FAILED  cause: unknown  reason: no_shared_cipher  (certain)",
+		"  explained",
+		"  fix: remedied",
+		"  evidence: frame 104",
+		"      time  frame  client     server",
+		"   +0.000s    104         <-- 220 mx.example.test ESMTP",
+		"",
+		"#6 192.0.2.10:40101 -> 198.51.100.25:25 (smtp starttls)",
+		"FAILED  cause: unknown  reason: starttls_refused  (certain)",
+		"  explained",
+		"  fix: remedied",
+		"  evidence: frame 106",
+		"      time  frame  client     server",
+		"   +0.000s    106         <-- 220 mx.example.test ESMTP",
+		"",
+		"#3 192.0.2.10:40101 -> 198.51.100.25:25 (smtp starttls)",
+		"DEPRECATED  cause: unknown  reason: version_below_policy  (certain)",
+		"  explained",
+		"  fix: remedied",
+		"  evidence: frame 103",
+		"      time  frame  client     server",
+		"   +0.000s    103         <-- 220 mx.example.test ESMTP",
+		"",
+		"#2 192.0.2.10:40101 -> 198.51.100.25:25 (smtp starttls)",
+		"NO_TLS  cause: unknown  reason: client_skipped_starttls  (certain)",
+		"  explained",
+		"  fix: remedied",
+		"  evidence: frame 102",
+		"      time  frame  client     server",
+		"   +0.000s    102         <-- 220 mx.example.test ESMTP",
+		"",
+		"#10 192.0.2.10:40101 -> 198.51.100.25:25 (smtp starttls)",
+		"NO_TLS  cause: unknown  reason: starttls_not_offered  (certain)",
+		"  explained",
+		"  fix: remedied",
+		"  evidence: frame 110",
+		"      time  frame  client     server",
+		"   +0.000s    110         <-- 220 mx.example.test ESMTP",
+		"",
+		"ok: 2 sessions, incomplete: 3 (capture_started_mid_session 1, capture_gap 2)",
+		"",
+		"sessions: 10  failed: 2  deprecated: 1  no_tls: 2  ok: 2  incomplete: 3");
+	run_free(w);
+}
+
+/*
+ * The ladder rows of out: the column where every row's arrow starts (they
+ * must agree), the longest row, and how many rows there are.
+ */
+static void ladder_columns(const char *out, size_t *arrow_col, size_t *max_len,
+			   unsigned *rows)
+{
+	char line[512];
+	bool in_ladder = false;
+	*arrow_col = 0;
+	*max_len = 0;
+	*rows = 0;
+	for (const char *p = out; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t l = nl ? (size_t)(nl - p) : strlen(p);
+		snprintf(line, sizeof(line), "%.*s", (int)l, p);
+		p += l + (nl ? 1 : 0);
+		if (strstr(line, "frame  client")) {
+			in_ladder = true;
+			continue;
+		}
+		if (!in_ladder || l == 0 || strncmp(line, "  (", 3) == 0) {
+			in_ladder = false;
+			continue;
+		}
+		const char *a = strstr(line, " <-- ");
+		if (!a && l >= 4 && strcmp(line + l - 4, " -->") == 0)
+			a = line + l - 4;
+		if (!a)
+			fail_msg("a ladder row without an arrow: \"%s\"", line);
+		size_t col = (size_t)(a - line);
+		if (*rows && col != *arrow_col)
+			fail_msg("arrow at column %zu, not %zu: \"%s\"", col,
+				 *arrow_col, line);
+		*arrow_col = col;
+		(*rows)++;
+		if (l > *max_len)
+			*max_len = l;
+	}
+}
+
+/* Long texts on both sides are cut with "..." and the columns hold. */
+static void test_ladder_truncation(void **state)
+{
+	(void)state;
+	struct run *w;
+	struct sti_verdict v;
+	struct sti_record *r = mk_rec(3);
+	char lc[STI_LADDER_TEXT], ls[STI_LADDER_TEXT];
+	memset(lc, 'c', sizeof(lc) - 1);
+	lc[sizeof(lc) - 1] = '\0';
+	memcpy(lc, "ClientHello max 1.3 [1.3,1.2,1.1,1.0] ", 38);
+	memset(ls, 's', sizeof(ls) - 1);
+	ls[sizeof(ls) - 1] = '\0';
+	memcpy(ls, "Certificate CN=", 15);
+	row(r, 1, 4, 0, "220 mx.example.test ESMTP");
+	row(r, 0, 10, 3000, lc);
+	row(r, 1, 11, 4000, ls);
+	row(r, 0, 12, 5000, "Alert fatal bad_certificate(42)");
+	r->ladder_dropped = 3;
+	mk_verdict(&v, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		   STI_REASON_CLIENT_REJECTED_CERTIFICATE, "e", "f");
+	w = run_open(false);
+	run_session(w, "t.pcap", r, &v);
+	run_file_done(w, "t.pcap", NULL);
+	const char *out = run_close(w);
+
+	/* 19 columns of time and frame, 75 of text split 37/38, 5 of arrows. */
+	char buf[256];
+	assert_non_null(find_line(out, "      time", buf, sizeof(buf)));
+	assert_string_equal(buf, "      time  frame  client                                    server");
+	assert_non_null(find_line(out, "   +0.003s", buf, sizeof(buf)));
+	assert_string_equal(buf, "   +0.003s     10  ClientHello max 1.3 [1.3,1.2,1.1,1... -->");
+	assert_non_null(find_line(out, "   +0.004s", buf, sizeof(buf)));
+	assert_string_equal(buf, "   +0.004s     11                                        "
+			    "<-- Certificate CN=ssssssssssssssssssss...");
+	assert_non_null(find_line(out, "   +0.005s", buf, sizeof(buf)));
+	assert_string_equal(buf, "   +0.005s     12  Alert fatal bad_certificate(42)       -->");
+	assert_non_null(find_line(out, "   +0.000s", buf, sizeof(buf)));
+	assert_string_equal(buf, "   +0.000s      4                                        "
+			    "<-- 220 mx.example.test ESMTP");
+	assert_non_null(find_line(out, "  (3 more", buf, sizeof(buf)));
+	assert_string_equal(buf, "  (3 more rows not shown)");
+
+	size_t col, max;
+	unsigned rows;
+	ladder_columns(out, &col, &max, &rows);
+	assert_int_equal(rows, 4);
+	assert_int_equal(col, 56);
+	assert_int_equal(max, 99);
+	run_free(w);
+}
+
+/* Client rows long and server rows short: the client gets the room. */
+static void test_ladder_uneven(void **state)
+{
+	(void)state;
+	struct run *w;
+	struct sti_verdict v;
+	struct sti_record *r = mk_rec(3);
+	row(r, 0, 10, 3000, "ClientHello max 1.3 [1.3,1.2,1.1,1.0] 31 ciphers SNI mx.example.test");
+	row(r, 1, 11, 4000, "RST");
+	r->ladder_dropped = 1;
+	mk_verdict(&v, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		   STI_REASON_SERVER_ABORTED_HANDSHAKE, "e", "f");
+	w = run_open(false);
+	run_session(w, "t.pcap", r, &v);
+	run_file_done(w, "t.pcap", NULL);
+	const char *out = run_close(w);
+	char buf[256];
+	assert_non_null(find_line(out, "   +0.003s", buf, sizeof(buf)));
+	assert_string_equal(buf, "   +0.003s     10  ClientHello max 1.3 [1.3,1.2,1.1,1.0] "
+			    "31 ciphers SNI mx.example.test -->");
+	assert_non_null(find_line(out, "   +0.004s", buf, sizeof(buf)));
+	char want[256];
+	snprintf(want, sizeof(want), "   +0.004s     11  %*s <-- RST", 68, "");
+	assert_string_equal(buf, want);
+	assert_non_null(find_line(out, "  (1 more", buf, sizeof(buf)));
+	assert_string_equal(buf, "  (1 more row not shown)");
+	run_free(w);
+}
+
+/* Huge frame numbers and long times widen their fields; lines stay <= 99. */
+static void test_ladder_wide_fields(void **state)
+{
+	(void)state;
+	struct run *w;
+	struct sti_verdict v;
+	struct sti_record *r = mk_rec(3);
+	char big[STI_LADDER_TEXT];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	row(r, 1, 9, -1500, "220 early (clock stepped back)");
+	row(r, 0, 12345678901ULL, INT64_C(98765) * 1000000 + 432100, big);
+	row(r, 1, 12345678902ULL, INT64_C(98765) * 1000000 + 999999, big);
+	mk_verdict(&v, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		   STI_REASON_SERVER_ABORTED_HANDSHAKE, "e", "f");
+	w = run_open(false);
+	run_session(w, "t.pcap", r, &v);
+	run_file_done(w, "t.pcap", NULL);
+	const char *out = run_close(w);
+	char buf[256];
+	assert_non_null(find_line(out, "       time", buf, sizeof(buf)));
+	/* 26 columns of time and frame leave 68 of text: 34 each. */
+	char want[256];
+	snprintf(want, sizeof(want), "       time        frame  client%*sserver", 34 - 6 + 5, "");
+	assert_string_equal(buf, want);
+	assert_non_null(find_line(out, "    -0.001s", buf, sizeof(buf)));
+	snprintf(want, sizeof(want), "    -0.001s            9  %*s <-- 220 early (clock "
+		 "stepped back)", 34, "");
+	assert_string_equal(buf, want);
+	assert_non_null(find_line(out, "+98765.432s", buf, sizeof(buf)));
+	snprintf(want, sizeof(want), "+98765.432s  12345678901  %.31s... -->", big);
+	assert_string_equal(buf, want);
+	assert_non_null(find_line(out, "+98765.999s", buf, sizeof(buf)));
+	snprintf(want, sizeof(want), "+98765.999s  12345678902  %*s <-- %.31s...", 34, "", big);
+	assert_string_equal(buf, want);
+	size_t col, max;
+	unsigned rows;
+	ladder_columns(out, &col, &max, &rows);
+	assert_int_equal(rows, 3);
+	assert_int_equal(max, 99);
+	run_free(w);
+}
+
+/* No escape byte anywhere without colour, whatever the outcomes. */
+static void test_no_color(void **state)
+{
+	(void)state;
+	struct run *w;
+	w = run_open(false);
+	for (unsigned o = 0; o < STI_OUTCOME_COUNT; o++) {
+		struct sti_verdict v;
+		struct sti_record *r = simple_session(o + 1, (enum sti_outcome)o,
+						      STI_REASON_CAPTURE_GAP, &v);
+		run_session(w, "c.pcap", r, &v);
+	}
+	run_file_done(w, "c.pcap", NULL);
+	const char *out = run_close(w);
+	assert_null(strchr(out, '\033'));
+	assert_non_null(strstr(out, "\nFAILED  cause:"));
+	assert_non_null(strstr(out, "\nDEPRECATED  cause:"));
+	assert_non_null(strstr(out, "\nNO_TLS  cause:"));
+	run_free(w);
+}
+
+/* With colour: the outcome words, and only them, in their colours. */
+static void test_color(void **state)
+{
+	(void)state;
+	struct run *w;
+	w = run_open(true);
+	for (unsigned o = 0; o < STI_OUTCOME_COUNT; o++) {
+		struct sti_verdict v;
+		struct sti_record *r = simple_session(o + 1, (enum sti_outcome)o,
+						      STI_REASON_CAPTURE_GAP, &v);
+		run_session(w, "c.pcap", r, &v);
+	}
+	run_file_done(w, "c.pcap", NULL);
+	const char *out = run_close(w);
+	char buf[256];
+	assert_non_null(find_line(out, "\033[31mFAILED", buf, sizeof(buf)));
+	assert_string_equal(buf, "\033[31mFAILED\033[0m  cause: unknown  reason: capture_gap  (certain)");
+	assert_non_null(find_line(out, "\033[33mDEPRECATED", buf, sizeof(buf)));
+	assert_string_equal(buf, "\033[33mDEPRECATED\033[0m  cause: unknown  reason: capture_gap  (certain)");
+	assert_non_null(find_line(out, "\033[35mNO_TLS", buf, sizeof(buf)));
+	assert_string_equal(buf, "\033[35mNO_TLS\033[0m  cause: unknown  reason: capture_gap  (certain)");
+	assert_non_null(find_line(out, "\033[32mok", buf, sizeof(buf)));
+	assert_string_equal(buf, "\033[32mok\033[0m: 1 session, \033[90mincomplete\033[0m: 1 "
+			    "(capture_gap 1)");
+	assert_non_null(find_line(out, "sessions:", buf, sizeof(buf)));
+	assert_string_equal(buf, "sessions: 5  \033[31mfailed\033[0m: 1  \033[33mdeprecated\033[0m: 1  "
+			    "\033[35mno_tls\033[0m: 1  \033[32mok\033[0m: 1  \033[90mincomplete\033[0m: 1");
+	/* Nowhere else: 3 verdict lines, 2 words of the count line and 5 of
+	 * the summary, each word with its colour and its reset. */
+	unsigned n = 0;
+	for (const char *p = out; (p = strstr(p, "\033[")) != NULL; p++)
+		n++;
+	assert_int_equal(n, 2 * (3 + 2 + 5));
+	run_free(w);
+}
+
+/* A count of zero is not coloured: a green "ok: 0" would mislead. */
+static void test_color_zero_counts(void **state)
+{
+	(void)state;
+	struct run *w;
+	struct sti_verdict v;
+	struct sti_record *r = simple_session(1, STI_OUTCOME_FAILED,
+					      STI_REASON_STARTTLS_REFUSED, &v);
+	w = run_open(true);
+	run_session(w, "z.pcap", r, &v);
+	run_file_done(w, "z.pcap", NULL);
+	const char *out = run_close(w);
+	char buf[256];
+	assert_non_null(find_line(out, "ok:", buf, sizeof(buf)));
+	assert_string_equal(buf, "ok: 0 sessions, incomplete: 0");
+	assert_non_null(find_line(out, "sessions:", buf, sizeof(buf)));
+	assert_string_equal(buf, "sessions: 1  \033[31mfailed\033[0m: 1  deprecated: 0  "
+			    "no_tls: 0  ok: 0  incomplete: 0");
+	run_free(w);
+}
+
+/* The summary line counts the run's tally, all files together. */
+static void test_summary_line(void **state)
+{
+	(void)state;
+	struct run *w;
+	struct sti_tally t;
+	memset(&t, 0, sizeof(t));
+	t.sessions = 14;
+	t.by_outcome[STI_OUTCOME_FAILED] = 9;
+	t.by_outcome[STI_OUTCOME_DEPRECATED] = 2;
+	t.by_outcome[STI_OUTCOME_NO_TLS] = 1;
+	t.by_outcome[STI_OUTCOME_OK] = 2;
+	w = run_open(false);
+	w->r->ops->finish(w->r, &t);
+	w->r->ops->destroy(w->r);
+	w->r = NULL;
+	assert_int_equal(fclose(w->f), 0);
+	w->f = NULL;
+	ASSERT_LINES(w->buf,
+		"",
+		"sessions: 14  failed: 9  deprecated: 2  no_tls: 1  ok: 2  incomplete: 0");
+	run_free(w);
+}
+
+/* Without a tally from the caller, the reporter counts what it saw. */
+static void test_summary_own_tally(void **state)
+{
+	(void)state;
+	struct run *w;
+	w = run_open(false);
+	for (unsigned i = 0; i < 3; i++) {
+		struct sti_verdict v;
+		struct sti_record *r = simple_session(i + 1, i ? STI_OUTCOME_OK
+						      : STI_OUTCOME_INCOMPLETE,
+						      STI_REASON_CAPTURE_GAP, &v);
+		run_session(w, "a.pcap", r, &v);
+	}
+	run_file_done(w, "a.pcap", NULL);
+	w->r->ops->finish(w->r, NULL);
+	w->r->ops->destroy(w->r);
+	w->r = NULL;
+	assert_int_equal(fclose(w->f), 0);
+	w->f = NULL;
+	ASSERT_LINES(w->buf,
+		"== a.pcap ==",
+		"",
+		"ok: 2 sessions, incomplete: 1 (capture_gap 1)",
+		"",
+		"sessions: 3  failed: 0  deprecated: 0  no_tls: 0  ok: 2  incomplete: 1");
+	run_free(w);
+}
+
+/* IPv6 endpoints in brackets; implicit TLS and plaintext modes named. */
+static void test_ipv6_and_modes(void **state)
+{
+	(void)state;
+	static const uint8_t c6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x10 };
+	static const uint8_t s6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+					0, 0, 0, 0, 0, 0, 0x01, 0x25 };
+	struct run *w;
+	struct sti_verdict v1, v2, v3;
+	struct sti_record *r1 = simple_session(1, STI_OUTCOME_FAILED,
+					       STI_REASON_PEER_ALERT, &v1);
+	struct sti_record *r2 = simple_session(2, STI_OUTCOME_NO_TLS,
+					       STI_REASON_STARTTLS_NOT_OFFERED, &v2);
+	struct sti_record *r3 = simple_session(3, STI_OUTCOME_FAILED,
+					       STI_REASON_CAPTURE_GAP, &v3);
+	ep6(&r1->cli, c6, 40101);
+	ep6(&r1->srv, s6, 465);
+	r1->proto = STI_PROTO_TLS;
+	r1->mode = STI_MODE_IMPLICIT;
+	r2->mode = STI_MODE_PLAINTEXT;
+	r3->mode = STI_MODE_UNKNOWN;
+	w = run_open(false);
+	run_session(w, "6.pcap", r1, &v1);
+	run_session(w, "6.pcap", r2, &v2);
+	run_session(w, "6.pcap", r3, &v3);
+	run_file_done(w, "6.pcap", NULL);
+	const char *out = run_close(w);
+	char buf[256];
+	assert_non_null(find_line(out, "#1 ", buf, sizeof(buf)));
+	assert_string_equal(buf, "#1 [2001:db8::10]:40101 -> [2001:db8::125]:465 (tls implicit)");
+	assert_non_null(find_line(out, "#2 ", buf, sizeof(buf)));
+	assert_string_equal(buf, "#2 192.0.2.10:40101 -> 198.51.100.25:25 (smtp plaintext)");
+	assert_non_null(find_line(out, "#3 ", buf, sizeof(buf)));
+	assert_string_equal(buf, "#3 192.0.2.10:40101 -> 198.51.100.25:25 (smtp)");
+	run_free(w);
+}
+
+/* Bounded output: 10,000 ok sessions leave nothing but their count. */
+static void test_ten_thousand_ok(void **state)
+{
+	(void)state;
+	struct run *w;
+	struct sti_verdict v;
+	struct sti_record *r = simple_session(1, STI_OUTCOME_OK, STI_REASON_TLS_OK, &v);
+	w = run_open(false);
+	for (uint64_t i = 1; i <= 10000; i++) {
+		r->id = i;
+		run_session(w, "big.pcap", r, &v);
+	}
+	run_file_done(w, "big.pcap", NULL);
+	ASSERT_LINES(run_close(w),
+		"== big.pcap ==",
+		"",
+		"ok: 10000 sessions, incomplete: 0",
+		"",
+		"sessions: 10000  failed: 0  deprecated: 0  no_tls: 0  ok: 10000  incomplete: 0");
+	run_free(w);
+}
+
+/*
+ * A file that fails midway still shows what it had, then its error line;
+ * a file that could not be read at all shows only the error line, naming
+ * the file once whether or not the message starts with it. Each file has
+ * its own header and counts; standard input is named so.
+ */
+static void test_errors_and_files(void **state)
+{
+	(void)state;
+	struct run *w;
+	struct sti_verdict v1, v2, v3;
+	struct sti_record *r1 = simple_session(1, STI_OUTCOME_FAILED,
+					       STI_REASON_STARTTLS_REFUSED, &v1);
+	struct sti_record *r2 = simple_session(2, STI_OUTCOME_OK, STI_REASON_TLS_OK, &v2);
+	struct sti_record *r3 = simple_session(1, STI_OUTCOME_INCOMPLETE,
+					       STI_REASON_CAPTURE_GAP, &v3);
+	w = run_open(false);
+	run_session(w, "a.pcap", r1, &v1);
+	run_session(w, "a.pcap", r2, &v2);
+	run_file_done(w, "a.pcap", "frame 9: truncated record");
+	run_file_done(w, "missing.pcap", "missing.pcap: No such file or directory");
+	run_file_done(w, "x.pcap", "x.pcapng: named otherwise");
+	run_session(w, "-", r3, &v3);
+	run_file_done(w, "-", NULL);
+	ASSERT_LINES(run_close(w),
+		"== a.pcap ==",
+		"",
+		"#1 192.0.2.10:40101 -> 198.51.100.25:25 (smtp starttls)",
+		"FAILED  cause: unknown  reason: starttls_refused  (certain)",
+		"  explained",
+		"  fix: remedied",
+		"  evidence: frame 101",
+		"      time  frame  client     server",
+		"   +0.000s    101         <-- 220 mx.example.test ESMTP",
+		"",
+		"ok: 1 session, incomplete: 0",
+		"error: a.pcap: frame 9: truncated record",
+		"",
+		"error: missing.pcap: No such file or directory",
+		"",
+		"error: x.pcap: x.pcapng: named otherwise",
+		"",
+		"== standard input ==",
+		"",
+		"ok: 0 sessions, incomplete: 1 (capture_gap 1)",
+		"",
+		"sessions: 3  failed: 1  deprecated: 0  no_tls: 0  ok: 1  incomplete: 1");
+	run_free(w);
+}
+
+/* Frames the decoder could not use are noted under the counts. */
+static void test_ingest_note(void **state)
+{
+	(void)state;
+	struct run *w = run_open(false);
+	struct sti_ingest_stats st;
+	memset(&st, 0, sizeof(st));
+	st.frames = 100;
+	st.by_status[STI_DEC_TCP] = 90;
+	st.by_status[STI_DEC_FRAGMENT] = 7;
+	st.by_status[STI_DEC_MALFORMED] = 1;
+	w->r->ops->file_done(w->r, "frag.pcap", &st, &w->file_tally, NULL);
+	st.by_status[STI_DEC_FRAGMENT] = 0;
+	st.by_status[STI_DEC_MALFORMED] = 0;
+	w->r->ops->file_done(w->r, "clean.pcap", &st, &w->file_tally, NULL);
+	ASSERT_LINES(run_close(w),
+		"== frag.pcap ==",
+		"",
+		"ok: 0 sessions, incomplete: 0",
+		"note: 7 IP fragment(s) not reassembled, 1 malformed frame(s); "
+		"sessions in them may be missing or incomplete",
+		"",
+		"== clean.pcap ==",
+		"",
+		"ok: 0 sessions, incomplete: 0",
+		"",
+		"sessions: 0  failed: 0  deprecated: 0  no_tls: 0  ok: 0  incomplete: 0");
+}
+
+/* The fallback line, a single evidence frame, no evidence, no ladder. */
+static void test_fallback_and_evidence(void **state)
+{
+	(void)state;
+	struct run *w;
+	struct sti_verdict v1, v2;
+	struct sti_record *r1 = mk_rec(8);
+	struct sti_record *r2 = mk_rec(9);
+	r1->mode = STI_MODE_PLAINTEXT;
+	r1->fallback_after = 7;
+	row(r1, 1, 40, 0, "220 mx.example.test ESMTP");
+	row(r1, 0, 41, 250000, "EHLO client.example");
+	mk_verdict(&v1, STI_OUTCOME_NO_TLS, STI_CAUSE_CLIENT,
+		   STI_REASON_CLIENT_SKIPPED_STARTTLS,
+		   "STARTTLS was offered and the client sent mail in clear", "x");
+	evidence(&v1, 41, 0);
+	mk_verdict(&v2, STI_OUTCOME_FAILED, STI_CAUSE_UNKNOWN,
+		   STI_REASON_PEER_ALERT, "", "");
+	v2.confidence = STI_INFERRED;
+	w = run_open(false);
+	run_session(w, "f.pcap", r1, &v1);
+	run_session(w, "f.pcap", r2, &v2);
+	run_file_done(w, "f.pcap", NULL);
+	ASSERT_LINES(run_close(w),
+		"== f.pcap ==",
+		"",
+		"#9 192.0.2.10:40101 -> 198.51.100.25:25 (smtp starttls)",
+		"FAILED  cause: unknown  reason: peer_alert  (inferred)",
+		"",
+		"#8 192.0.2.10:40101 -> 198.51.100.25:25 (smtp plaintext)",
+		"NO_TLS  cause: client  reason: client_skipped_starttls  (certain)",
+		"  STARTTLS was offered and the client sent mail in clear",
+		"  fix: x",
+		"  evidence: frame 41",
+		"  fallback: plaintext after failed TLS in session #7",
+		"      time  frame  client                  server",
+		"   +0.000s     40                      <-- 220 mx.example.test ESMTP",
+		"   +0.250s     41  EHLO client.example -->",
+		"",
+		"ok: 0 sessions, incomplete: 0",
+		"",
+		"sessions: 2  failed: 1  deprecated: 0  no_tls: 1  ok: 0  incomplete: 0");
+	run_free(w);
+}
+
+/*
+ * Prose wraps before column 76 with its indent kept; only a word longer
+ * than a line (the registry path) runs past, alone on its line.
+ */
+static void test_wrap(void **state)
+{
+	(void)state;
+	struct run *w;
+	struct sti_verdict v;
+	struct sti_record *r = failed_session(1, &v);
+	size_t n = 0, words = 0;
+	while (n + 8 < sizeof(v.explanation)) {
+		memcpy(v.explanation + n, "word123 ", 8);
+		n += 8;
+		words++;
+	}
+	v.explanation[n] = '\0';
+	w = run_open(false);
+	run_session(w, "w->pcap", r, &v);
+	run_file_done(w, "w->pcap", NULL);
+	const char *out = run_close(w);
+
+	char line[512];
+	size_t expl_lines = 0, fix_lines = 0, long_words = 0;
+	bool in_ladder = false;
+	for (const char *p = out; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t l = (size_t)(nl - p);
+		snprintf(line, sizeof(line), "%.*s", (int)l, p);
+		p = nl + 1;
+		if (strstr(line, "frame  client"))
+			in_ladder = true;
+		if (in_ladder || strncmp(line, "  ", 2) != 0)
+			continue;
+		if (strncmp(line, "  word123", 9) == 0) {
+			expl_lines++;
+			/* 2 + 9 words of 7 + 8 spaces = 73; a tenth would reach 81. */
+			if (expl_lines < (words + 8) / 9)
+				assert_int_equal(l, 73);
+		}
+		if (strncmp(line, "  fix: ", 7) == 0 || strncmp(line, "       ", 7) == 0)
+			fix_lines++;
+		if (l > 76) {
+			/* Past the column: one word only, after the indent. */
+			const char *t = line + strspn(line, " ");
+			assert_null(strchr(t, ' '));
+			long_words++;
+		}
+	}
+	assert_int_equal(expl_lines, (words + 8) / 9);
+	assert_int_equal(fix_lines, 5);
+	assert_int_equal(long_words, 1);
+	run_free(w);
+}
+
+/* Bytes from the wire cannot reach the terminal as control sequences. */
+static void test_sanitize(void **state)
+{
+	(void)state;
+	struct run *w;
+	struct sti_verdict v;
+	struct sti_record *r = mk_rec(5);
+	row(r, 1, 4, 0, "220 evil\033[2J\033]0;pwned\007 ESMTP");
+	mk_verdict(&v, STI_OUTCOME_FAILED, STI_CAUSE_SERVER, STI_REASON_STARTTLS_REFUSED,
+		   "the server answered \"454 \033[31mno\ttls\r\n\"", "fix\177it\200");
+	w = run_open(false);
+	run_session(w, "s.pcap", r, &v);
+	run_file_done(w, "s.pcap", NULL);
+	const char *out = run_close(w);
+	for (const char *p = out; *p; p++)
+		assert_true(*p == '\n' || (*p >= 0x20 && *p <= 0x7e));
+	char buf[256];
+	assert_non_null(find_line(out, "  the server", buf, sizeof(buf)));
+	assert_string_equal(buf, "  the server answered \"454 ?[31mno tls \"");
+	assert_non_null(find_line(out, "  fix:", buf, sizeof(buf)));
+	assert_string_equal(buf, "  fix: fix?it?");
+	assert_non_null(find_line(out, "   +0.000s", buf, sizeof(buf)));
+	assert_string_equal(buf, "   +0.000s      4         <-- 220 evil?[2J?]0;pwned? ESMTP");
+	run_free(w);
+}
+
+/* Sessions reported without their file_done are still printed at finish. */
+static void test_finish_flushes(void **state)
+{
+	(void)state;
+	struct run *w;
+	struct sti_verdict v;
+	struct sti_record *r = simple_session(2, STI_OUTCOME_DEPRECATED,
+					      STI_REASON_VERSION_BELOW_POLICY, &v);
+	w = run_open(false);
+	run_session(w, "late.pcap", r, &v);
+	ASSERT_LINES(run_close(w),
+		"== late.pcap ==",
+		"",
+		"#2 192.0.2.10:40101 -> 198.51.100.25:25 (smtp starttls)",
+		"DEPRECATED  cause: unknown  reason: version_below_policy  (certain)",
+		"  explained",
+		"  fix: remedied",
+		"  evidence: frame 102",
+		"      time  frame  client     server",
+		"   +0.000s    102         <-- 220 mx.example.test ESMTP",
+		"",
+		"ok: 0 sessions, incomplete: 0",
+		"",
+		"sessions: 1  failed: 0  deprecated: 1  no_tls: 0  ok: 0  incomplete: 0");
+	run_free(w);
+}
+
+/* Many detailed sessions go through the temporary files intact. */
+static void test_many_parked(void **state)
+{
+	(void)state;
+	struct run *w;
+	struct sti_verdict v;
+	struct sti_record *r = failed_session(1, &v);
+	w = run_open(false);
+	for (uint64_t i = 1; i <= 2000; i++) {
+		r->id = i;
+		v.outcome = i % 2 ? STI_OUTCOME_FAILED : STI_OUTCOME_NO_TLS;
+		run_session(w, "m.pcap", r, &v);
+	}
+	run_file_done(w, "m.pcap", NULL);
+	const char *out = run_close(w);
+	/* Failed ones (odd ids) first in order, then the no_tls ones. */
+	const char *p = out;
+	for (uint64_t k = 0; k < 2000; k++) {
+		uint64_t id = k < 1000 ? 2 * k + 1 : 2 * (k - 1000) + 2;
+		char want[64];
+		snprintf(want, sizeof(want), "\n#%" PRIu64 " ", id);
+		const char *q = strstr(p, want);
+		if (!q)
+			fail_msg("session #%" PRIu64 " missing or out of order", id);
+		p = q + 1;
+	}
+	assert_non_null(strstr(p, "\nsessions: 2000  failed: 1000  deprecated: 0  "
+			       "no_tls: 1000  ok: 0  incomplete: 0\n"));
+	run_free(w);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_teardown(fn, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_failed_block),
+		T(test_order),
+		T(test_ladder_truncation),
+		T(test_ladder_uneven),
+		T(test_ladder_wide_fields),
+		T(test_no_color),
+		T(test_color),
+		T(test_color_zero_counts),
+		T(test_summary_line),
+		T(test_summary_own_tally),
+		T(test_ipv6_and_modes),
+		T(test_ten_thousand_ok),
+		T(test_errors_and_files),
+		T(test_ingest_note),
+		T(test_fallback_and_evidence),
+		T(test_wrap),
+		T(test_sanitize),
+		T(test_finish_flushes),
+		T(test_many_parked),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

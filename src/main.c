@@ -12,10 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/opensslv.h>
+#include <unistd.h>
+
 #include "config.h"
+#include "sti/analyze.h"
 #include "sti/ingest.h"
+#include "sti/report.h"
 #include "sti/report_sessions.h"
 #include "sti/session.h"
+#include "sti/tls_hello.h"
+#include "sti/verdict.h"
 
 #define EXIT_INPUT_ERROR 2
 
@@ -23,7 +30,10 @@ static const char *progname = "starttls-inspect";
 
 struct options {
 	struct sti_session_cfg cfg;
+	struct sti_policy policy;
 	bool sessions_view;
+	bool json;
+	bool no_color;
 	const char **files;
 	size_t nfiles;
 };
@@ -35,10 +45,16 @@ static void usage(FILE *out)
 		"Read pcap/pcapng captures (\"-\" is standard input) and follow\n"
 		"the SMTP and TLS sessions in them.\n"
 		"\n"
-		"Views:\n"
-		"  --sessions            one line per TCP session: endpoints, how\n"
-		"                        the client was found, packets and bytes\n"
+		"Output (default: text, failures first, with a ladder diagram):\n"
+		"  --json                NDJSON: one object per session, then a summary\n"
+		"  --no-color            no colour even on a terminal\n"
+		"  --sessions            debug view: one line per TCP session with\n"
+		"                        endpoints, orientation, packets and bytes\n"
 		"                        each way, gaps, how it ended\n"
+		"\n"
+		"Policy:\n"
+		"  --min-version VER     lowest acceptable TLS version: 1.0, 1.1,\n"
+		"                        1.2 or 1.3 (default 1.2)\n"
 		"\n"
 		"Input:\n"
 		"  -r FILE               read FILE (same as naming it)\n"
@@ -51,7 +67,8 @@ static void usage(FILE *out)
 		"  -h, --help            this text\n"
 		"  -V, --version         version of the program and its libraries\n"
 		"\n"
-		"Exit status: 0 done, 2 usage or input error.\n",
+		"Exit status: 0 no session failed or was deprecated, 1 some did,\n"
+		"2 usage or input error.\n",
 		progname);
 }
 
@@ -106,11 +123,24 @@ static void parse_ports(const char *opt, const char *list, struct sti_portset *s
 
 static void print_version(void)
 {
-	printf("%s %s\n%s\n", PACKAGE_NAME, PACKAGE_VERSION, pcap_lib_version());
+	printf("%s %s\n%s\n%s\n", PACKAGE_NAME, PACKAGE_VERSION,
+	       pcap_lib_version(), OPENSSL_VERSION_TEXT);
 }
 
 enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
-       OPT_IDLE_TIMEOUT };
+       OPT_IDLE_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_MIN_VERSION };
+
+static uint16_t parse_min_version(const char *s)
+{
+	static const struct { const char *name; uint16_t v; } names[] = {
+		{ "1.0", STI_TLS10 }, { "1.1", STI_TLS11 }, { "1.2", STI_TLS12 },
+		{ "1.3", STI_TLS13 },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i].name) == 0)
+			return names[i].v;
+	fail_usage("--min-version: '%s' is not one of 1.0, 1.1, 1.2, 1.3", s);
+}
 
 static void add_file(struct options *o, const char *f)
 {
@@ -127,6 +157,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "sessions", no_argument, NULL, OPT_SESSIONS },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+		{ "min-version", required_argument, NULL, OPT_MIN_VERSION },
 		{ "ports", required_argument, NULL, OPT_PORTS },
 		{ "tls-ports", required_argument, NULL, OPT_TLS_PORTS },
 		{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
@@ -145,6 +178,15 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_SESSIONS:
 			o->sessions_view = true;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_NO_COLOR:
+			o->no_color = true;
+			break;
+		case OPT_MIN_VERSION:
+			o->policy.min_version = parse_min_version(optarg);
 			break;
 		case OPT_PORTS:
 			parse_ports("--ports", optarg, &o->cfg.smtp_ports);
@@ -210,17 +252,49 @@ static bool run_sessions_view(const struct options *o, const char *file)
 	return rc == STI_INGEST_OK;
 }
 
+/* Every file through the verdict pipeline; the exit status of SPEC 7. */
+static int run_verdicts(const struct options *o)
+{
+	struct sti_report_opts ro = {
+		.color = !o->json && !o->no_color && isatty(STDOUT_FILENO),
+		.min_version = o->policy.min_version,
+	};
+	struct sti_reporter *rep = o->json ? sti_report_json_new(stdout, &ro)
+					   : sti_report_text_new(stdout, &ro);
+	struct sti_analysis *a = rep ? sti_analysis_new(&o->cfg, &o->policy, rep) : NULL;
+	if (!a) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		if (rep)
+			rep->ops->destroy(rep);
+		return EXIT_INPUT_ERROR;
+	}
+	bool ok = true;
+	for (size_t i = 0; i < o->nfiles; i++)
+		ok &= sti_analysis_file(a, o->files[i]);
+	bool problems = sti_analysis_finish(a);
+	sti_analysis_free(a);
+	rep->ops->destroy(rep);
+	if (!ok)
+		return EXIT_INPUT_ERROR;
+	return problems ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
 	memset(&o, 0, sizeof(o));
 	sti_session_cfg_defaults(&o.cfg);
+	sti_policy_defaults(&o.policy);
 	parse_options(argc, argv, &o);
-	/* The sessions view is the only output until the verdict layers
-	 * exist, so it is also what runs without --sessions. */
-	bool ok = true;
-	for (size_t i = 0; i < o.nfiles; i++)
-		ok &= run_sessions_view(&o, o.files[i]);
+	int status;
+	if (o.sessions_view) {
+		bool ok = true;
+		for (size_t i = 0; i < o.nfiles; i++)
+			ok &= run_sessions_view(&o, o.files[i]);
+		status = ok ? 0 : EXIT_INPUT_ERROR;
+	} else {
+		status = run_verdicts(&o);
+	}
 	free(o.files);
-	return ok ? 0 : EXIT_INPUT_ERROR;
+	return status;
 }

@@ -1,0 +1,97 @@
+/*
+ * record.h - everything observed in one session, ready for the verdict.
+ *
+ * The record stage is a session consumer (sti_session_ops): it routes each
+ * direction's bytes to the SMTP layer until the STARTTLS boundary and to the
+ * TLS layer after it (or from the first byte for implicit TLS), stops
+ * payload once TLS is settled, notes gaps and the TCP ending, and keeps a
+ * ladder of what happened with frame numbers. When the session closes it
+ * hands a finished `struct sti_record` to its sink; the record stays valid
+ * only during that call.
+ */
+#ifndef STI_RECORD_H
+#define STI_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sti/session.h"
+#include "sti/smtp.h"
+#include "sti/tls.h"
+
+/* smtp.mode (SPEC section 7). */
+enum sti_mode {
+	STI_MODE_UNKNOWN,
+	STI_MODE_STARTTLS,   /* the STARTTLS command was accepted */
+	STI_MODE_IMPLICIT,   /* TLS from the first byte */
+	STI_MODE_PLAINTEXT   /* SMTP without a TLS upgrade */
+};
+
+/* How the session was recognised. */
+enum sti_proto {
+	STI_PROTO_NONE,      /* no payload seen */
+	STI_PROTO_SMTP,      /* on an SMTP port, or a greeting sniffed */
+	STI_PROTO_TLS,       /* on an implicit-TLS port, or a hello sniffed */
+	STI_PROTO_OTHER      /* neither: not reported */
+};
+
+#define STI_LADDER_MAX 48
+#define STI_LADDER_TEXT 112
+
+struct sti_ladder_row {
+	uint64_t frame;
+	int64_t ts_us;
+	uint8_t dir;         /* STI_C2S or STI_S2C */
+	char text[STI_LADDER_TEXT];
+};
+
+struct sti_record {
+	uint64_t id;                 /* session id, per file */
+	struct sti_endpoint cli, srv;
+	enum sti_orient orient;
+	uint64_t first_frame, last_frame;
+	int64_t first_ts, last_ts;
+	bool syn_seen;               /* the connection's start is in the capture */
+	struct sti_dir_info tcp[2];  /* packets, bytes, FIN and RST frames */
+	enum sti_end end;
+	int end_side;                /* first FIN/RST: STI_C2S, STI_S2C, -1 */
+	uint64_t end_frame;
+	uint64_t gaps[2], gap_bytes[2], first_gap_frame[2];
+	uint64_t retransmitted[2];   /* whole segments seen again */
+
+	enum sti_proto proto;
+	bool proto_sniffed;          /* decided by content, not by port */
+	enum sti_mode mode;
+	const struct sti_smtp_facts *smtp;  /* NULL unless proto is SMTP */
+	const struct sti_tls_facts *tls;    /* NULL unless TLS bytes were seen */
+	uint64_t tls_start_frame;
+
+	struct sti_ladder_row ladder[STI_LADDER_MAX];
+	unsigned nladder;
+	unsigned ladder_dropped;     /* rows past the cap */
+
+	uint64_t fallback_after;     /* id of an earlier failed TLS session
+					between the same pair, or 0 */
+};
+
+typedef void (*sti_record_sink)(void *ctx, struct sti_record *rec);
+
+struct sti_recorder;
+
+/*
+ * A recorder for one input. Its ops go to sti_table_new with the recorder
+ * as ctx; finished records go to sink(sink_ctx, rec).
+ */
+struct sti_recorder *sti_recorder_new(const struct sti_session_cfg *cfg,
+				      sti_record_sink sink, void *sink_ctx);
+void sti_recorder_free(struct sti_recorder *r);
+extern const struct sti_session_ops sti_recorder_ops;
+
+const char *sti_mode_name(enum sti_mode m);
+
+/* Append a ladder row (used by the recorder; exposed for tests). */
+void sti_record_ladder_add(struct sti_record *rec, uint8_t dir, uint64_t frame,
+			   int64_t ts_us, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+#endif /* STI_RECORD_H */

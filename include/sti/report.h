@@ -1,0 +1,64 @@
+/*
+ * report.h - the reporters: how verdicts reach a person or a pipeline.
+ *
+ * A reporter gets every reported session of every input file with its
+ * verdict, the end of each file, and the end of the run. Two exist: text
+ * (the default, for a terminal) and NDJSON (--json, for log pipelines).
+ * Reporters keep memory bounded: the text reporter parks the sessions it
+ * prints in detail in temporary files, never in RAM.
+ */
+#ifndef STI_REPORT_H
+#define STI_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sti/ingest.h"
+#include "sti/record.h"
+#include "sti/verdict.h"
+
+struct sti_report_opts {
+	bool color;                /* ANSI colour (text only) */
+	uint16_t min_version;      /* the policy minimum, for headers */
+};
+
+/* Counts by outcome, cause and reason, per file and per run. */
+struct sti_tally {
+	uint64_t sessions;
+	uint64_t by_outcome[STI_OUTCOME_COUNT];
+	uint64_t by_cause[STI_CAUSE_COUNT];
+	uint64_t by_reason[STI_REASON_COUNT];
+};
+
+void sti_tally_add(struct sti_tally *t, const struct sti_verdict *v);
+
+struct sti_reporter;
+
+struct sti_reporter_ops {
+	/* One session of `file` ("-" for standard input). */
+	void (*session)(struct sti_reporter *r, const char *file,
+			const struct sti_record *rec, const struct sti_verdict *v);
+	/* The file ended (or failed: error is its one-line message, else NULL). */
+	void (*file_done)(struct sti_reporter *r, const char *file,
+			  const struct sti_ingest_stats *st,
+			  const struct sti_tally *tally, const char *error);
+	/* The run ended: the closing summary. */
+	void (*finish)(struct sti_reporter *r, const struct sti_tally *tally);
+	void (*destroy)(struct sti_reporter *r);
+};
+
+struct sti_reporter {
+	const struct sti_reporter_ops *ops;
+	FILE *out;
+	struct sti_report_opts opts;
+};
+
+struct sti_reporter *sti_report_text_new(FILE *out, const struct sti_report_opts *o);
+struct sti_reporter *sti_report_json_new(FILE *out, const struct sti_report_opts *o);
+
+/* Community ID v1 (corelight/community-id-spec), seed 0, TCP: "1:..." */
+void sti_community_id(const struct sti_endpoint *a, const struct sti_endpoint *b,
+		      uint8_t proto, uint16_t seed, char out[32]);
+
+#endif /* STI_REPORT_H */

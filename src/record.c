@@ -1,0 +1,499 @@
+/*
+ * record.c - the record stage: from stream events to a session record.
+ *
+ * Routing per direction: bytes go to the SMTP layer until it reports the
+ * STARTTLS switch (the rest of that chunk, and everything after, goes to
+ * TLS), or straight to TLS on an implicit-TLS port or after a sniffed
+ * ClientHello. Sessions that are neither SMTP nor TLS have their payload
+ * stopped at once and are not reported.
+ */
+#include "sti/record.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sti/tls_hello.h"
+
+struct flow {
+	struct sti_record rec;
+	struct sti_smtp smtp;
+	struct sti_tls tls;
+	bool tls_fed;
+	uint32_t laddered_anomalies[2];  /* one row per anomaly and side */
+	int ehlo_row;                    /* ladder row of the EHLO reply, -1 */
+	struct sti_session *s;
+};
+
+struct sti_recorder {
+	struct sti_session_cfg cfg;
+	sti_record_sink sink;
+	void *sink_ctx;
+};
+
+const char *sti_mode_name(enum sti_mode m)
+{
+	switch (m) {
+	case STI_MODE_STARTTLS: return "starttls";
+	case STI_MODE_IMPLICIT: return "implicit";
+	case STI_MODE_PLAINTEXT: return "plaintext";
+	case STI_MODE_UNKNOWN: break;
+	}
+	return "unknown";
+}
+
+struct sti_recorder *sti_recorder_new(const struct sti_session_cfg *cfg,
+				      sti_record_sink sink, void *sink_ctx)
+{
+	struct sti_recorder *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->cfg = *cfg;
+	r->sink = sink;
+	r->sink_ctx = sink_ctx;
+	return r;
+}
+
+void sti_recorder_free(struct sti_recorder *r)
+{
+	free(r);
+}
+
+void sti_record_ladder_add(struct sti_record *rec, uint8_t dir, uint64_t frame,
+			   int64_t ts_us, const char *fmt, ...)
+{
+	if (rec->nladder == STI_LADDER_MAX) {
+		rec->ladder_dropped++;
+		return;
+	}
+	struct sti_ladder_row *row = &rec->ladder[rec->nladder++];
+	row->dir = dir;
+	row->frame = frame;
+	row->ts_us = ts_us;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(row->text, sizeof(row->text), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- ladder rows from the layers' events ---- */
+
+/* "TLS 1.2", "SSL 3.0", or the raw value, for ladder rows. */
+static const char *version_text(uint16_t v, char *buf, size_t len)
+{
+	char raw[16];
+	const char *n = sti_tls_version_name(v, raw, sizeof(raw));
+	if (strcmp(n, "ssl3") == 0)
+		snprintf(buf, len, "SSL 3.0");
+	else if (n[0] >= '0' && n[0] <= '9')
+		snprintf(buf, len, "TLS %s", n);
+	else
+		snprintf(buf, len, "%s", n);
+	return buf;
+}
+
+static void versions_text(const struct sti_client_hello *ch, char *buf,
+			  size_t len)
+{
+	char v[16];
+	size_t used = 0;
+	buf[0] = '\0';
+	if (!ch->nversions) {
+		snprintf(buf, len, "%s", sti_tls_version_name(ch->legacy_version, v, sizeof(v)));
+		return;
+	}
+	for (unsigned i = 0; i < ch->nversions && used + 1 < len; i++) {
+		int n = snprintf(buf + used, len - used, "%s%s", i ? "," : "",
+				 sti_tls_version_name(ch->versions[i], v, sizeof(v)));
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+static void ladder_client_hello(struct flow *fl, const struct sti_tls_ev *ev)
+{
+	const struct sti_tls_facts *f = sti_tls_facts(&fl->tls);
+	const struct sti_client_hello *ch = f->have_ch2 && ev->frame == f->ch2_frame ? &f->ch2 : &f->ch;
+	char vers[64], max[24];
+	if (!f->have_ch) {
+		sti_record_ladder_add(&fl->rec, 0, ev->frame, ev->ts_us, "ClientHello (unparsed)");
+		return;
+	}
+	versions_text(ch, vers, sizeof(vers));
+	sti_record_ladder_add(&fl->rec, 0, ev->frame, ev->ts_us,
+			      "ClientHello max %s [%s], %u ciphers%s%s",
+			      version_text(ch->max_version, max, sizeof(max)),
+			      vers, ch->ciphers_total, ch->sni[0] ? ", SNI " : "",
+			      ch->sni);
+}
+
+static void ladder_server_hello(struct flow *fl, const struct sti_tls_ev *ev)
+{
+	const struct sti_tls_facts *f = sti_tls_facts(&fl->tls);
+	char v[24];
+	if (f->have_hrr && ev->frame == f->hrr_frame && !(f->have_sh && f->sh_frame == ev->frame)) {
+		sti_record_ladder_add(&fl->rec, 1, ev->frame, ev->ts_us,
+				      "HelloRetryRequest group 0x%04x",
+				      f->hrr.selected_group);
+		return;
+	}
+	if (!f->have_sh) {
+		sti_record_ladder_add(&fl->rec, 1, ev->frame, ev->ts_us, "ServerHello (unparsed)");
+		return;
+	}
+	sti_record_ladder_add(&fl->rec, 1, ev->frame, ev->ts_us,
+			      "ServerHello %s, cipher 0x%04x",
+			      version_text(f->sh.version, v, sizeof(v)),
+			      f->sh.cipher);
+}
+
+static void ladder_handshake(struct flow *fl, const struct sti_tls_ev *ev)
+{
+	const struct sti_tls_facts *f = sti_tls_facts(&fl->tls);
+	switch (ev->type) {
+	case STI_TLS_HS_CLIENT_HELLO:
+		ladder_client_hello(fl, ev);
+		return;
+	case STI_TLS_HS_SERVER_HELLO:
+		ladder_server_hello(fl, ev);
+		return;
+	case STI_TLS_HS_CERTIFICATE: {
+		const struct sti_cert_info *ci = ev->dir ? &f->server_cert : &f->client_cert;
+		if ((ev->dir ? f->have_server_cert : f->have_client_cert) && ci->parsed) {
+			sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+					      "Certificate CN=%s issuer CN=%s (%u in chain)",
+					      ci->subject_cn, ci->issuer_cn, ci->chain_len);
+			return;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	const char *name = sti_tls_handshake_name(ev->type);
+	if (name)
+		sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us, "%s", name);
+	else
+		sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+				      "handshake type %u", ev->type);
+}
+
+static void on_tls_event(void *ctx, const struct sti_tls_ev *ev)
+{
+	struct flow *fl = ctx;
+	switch (ev->kind) {
+	case STI_TLS_EV_HANDSHAKE:
+		ladder_handshake(fl, ev);
+		break;
+	case STI_TLS_EV_SSLV2_HELLO:
+		sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+				      "SSLv2 %s", ev->type == 1 ? "CLIENT-HELLO" : "SERVER-HELLO");
+		break;
+	case STI_TLS_EV_ALERT:
+		if (ev->encrypted) {
+			sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+					      "Alert (encrypted, %u bytes)", ev->length);
+		} else {
+			const char *n = sti_tls_alert_name(ev->desc);
+			const char *l = sti_tls_alert_level_name(ev->level);
+			sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+					      "Alert %s %s(%u)", l ? l : "level?",
+					      n ? n : "unknown", ev->desc);
+		}
+		break;
+	case STI_TLS_EV_ENCRYPTED:
+		sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+				      "encrypted from here");
+		break;
+	case STI_TLS_EV_ESTABLISHED:
+		sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+				      "TLS established");
+		break;
+	case STI_TLS_EV_STOPPED:
+		sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+				      "TLS parsing stopped: %s", ev->text ? ev->text : "?");
+		break;
+	case STI_TLS_EV_RECORD:
+		break;
+	}
+}
+
+static const char *offer_text(enum sti_smtp_offer o)
+{
+	switch (o) {
+	case STI_SMTP_OFFER_YES: return "STARTTLS offered";
+	case STI_SMTP_OFFER_NO: return "no STARTTLS";
+	case STI_SMTP_OFFER_STRIPPED: return "STARTTLS masked by a middlebox";
+	case STI_SMTP_OFFER_UNKNOWN: break;
+	}
+	return "capabilities unknown";
+}
+
+static void ladder_reply(struct flow *fl, const struct sti_smtp_event *ev)
+{
+	/* The reply text already starts with its enhanced status code. */
+	sti_record_ladder_add(&fl->rec, 1, ev->frame, ev->ts_us, "%u %s", ev->code,
+			      ev->text ? ev->text : "");
+	/* What the EHLO reply offered is known once the reply is digested:
+	 * the row is completed when the session closes. */
+	if (ev->cmd == STI_SMTP_CMD_EHLO && ev->code == 250 &&
+	    fl->rec.nladder && fl->ehlo_row < 0)
+		fl->ehlo_row = (int)fl->rec.nladder - 1;
+}
+
+static void complete_ehlo_row(struct flow *fl)
+{
+	if (fl->ehlo_row < 0)
+		return;
+	struct sti_ladder_row *row = &fl->rec.ladder[fl->ehlo_row];
+	snprintf(row->text, sizeof(row->text), "250 EHLO reply: %s",
+		 offer_text(sti_smtp_facts(&fl->smtp)->starttls_offered));
+}
+
+static void on_smtp_event(void *ctx, const struct sti_smtp_event *ev)
+{
+	struct flow *fl = ctx;
+	uint8_t dir = (uint8_t)ev->dir;
+	switch (ev->kind) {
+	case STI_SMTP_EV_GREETING:
+		sti_record_ladder_add(&fl->rec, 1, ev->frame, ev->ts_us, "%u %s", ev->code,
+				      ev->text ? ev->text : "");
+		break;
+	case STI_SMTP_EV_COMMAND:
+		/* Records or junk in the plaintext session show up once, as
+		 * the anomaly they raise. */
+		if (ev->cmd == STI_SMTP_CMD_TLS || ev->cmd == STI_SMTP_CMD_BINARY)
+			break;
+		sti_record_ladder_add(&fl->rec, 0, ev->frame, ev->ts_us, "%s",
+				      ev->text && ev->text[0] ? ev->text : sti_smtp_cmd_name(ev->cmd));
+		break;
+	case STI_SMTP_EV_REPLY:
+		ladder_reply(fl, ev);
+		break;
+	case STI_SMTP_EV_CONTENT:
+		sti_record_ladder_add(&fl->rec, dir, ev->frame, ev->ts_us,
+				      "message content, %llu bytes", (unsigned long long)ev->len);
+		break;
+	case STI_SMTP_EV_ANOMALY: {
+		uint32_t bit = (uint32_t)1 << ((unsigned)ev->anomaly & 31);
+		if (fl->laddered_anomalies[dir & 1] & bit)
+			break;
+		fl->laddered_anomalies[dir & 1] |= bit;
+		sti_record_ladder_add(&fl->rec, dir, ev->frame, ev->ts_us, "! %s",
+				      sti_smtp_anomaly_desc(ev->anomaly));
+		break;
+	}
+	case STI_SMTP_EV_SWITCH:
+	case STI_SMTP_EV_GAP:
+	case STI_SMTP_EV_END:
+		break;
+	}
+}
+
+/* ---- routing ---- */
+
+static bool starts_with_greeting(const uint8_t *p, size_t n)
+{
+	return n >= 4 && memcmp(p, "220", 3) == 0 && (p[3] == ' ' || p[3] == '-');
+}
+
+/* RFC 8446 5.1: a handshake record of version 3.x. */
+static bool starts_with_tls_handshake(const uint8_t *p, size_t n)
+{
+	return n >= 3 && p[0] == 0x16 && p[1] == 0x03 && p[2] <= 0x04;
+}
+
+/* The first payload byte of a session decides what it is. */
+static void decide_proto(struct sti_recorder *r, struct flow *fl,
+			 const struct sti_stream_ev *ev)
+{
+	struct sti_record *rec = &fl->rec;
+	uint16_t sp = fl->s->srv.port;
+	if (sti_portset_has(&r->cfg.tls_ports, sp)) {
+		rec->proto = STI_PROTO_TLS;
+	} else if (sti_portset_has(&r->cfg.smtp_ports, sp)) {
+		rec->proto = STI_PROTO_SMTP;
+	} else if (ev->dir == STI_S2C && starts_with_greeting(ev->data, ev->len)) {
+		rec->proto = STI_PROTO_SMTP;
+		rec->proto_sniffed = true;
+	} else if (ev->dir == STI_C2S && starts_with_tls_handshake(ev->data, ev->len)) {
+		rec->proto = STI_PROTO_TLS;
+		rec->proto_sniffed = true;
+	} else {
+		rec->proto = STI_PROTO_OTHER;
+	}
+	if (rec->proto == STI_PROTO_TLS)
+		rec->mode = STI_MODE_IMPLICIT;
+}
+
+static void feed_tls(struct flow *fl, const struct sti_stream_ev *ev,
+		     const uint8_t *p, size_t n)
+{
+	if (!fl->tls_fed) {
+		fl->tls_fed = true;
+		fl->rec.tls_start_frame = ev->frame;
+	}
+	sti_tls_feed(&fl->tls, ev->dir, p, n, ev->frame, ev->ts_us);
+	if (sti_tls_settled(&fl->tls, ev->dir))
+		sti_session_stop_payload(fl->s, (enum sti_dir)ev->dir);
+}
+
+static void on_data(struct sti_recorder *r, struct flow *fl,
+		    const struct sti_stream_ev *ev)
+{
+	if (fl->rec.proto == STI_PROTO_NONE)
+		decide_proto(r, fl, ev);
+	switch (fl->rec.proto) {
+	case STI_PROTO_SMTP: {
+		size_t used = 0;
+		if (!sti_smtp_switched(&fl->smtp, ev->dir))
+			used = sti_smtp_feed(&fl->smtp, ev->dir, ev->data, ev->len,
+					     ev->frame, ev->ts_us);
+		if (sti_smtp_switched(&fl->smtp, ev->dir)) {
+			fl->rec.mode = STI_MODE_STARTTLS;
+			if (used < ev->len)
+				feed_tls(fl, ev, ev->data + used, ev->len - used);
+		}
+		break;
+	}
+	case STI_PROTO_TLS:
+		feed_tls(fl, ev, ev->data, ev->len);
+		break;
+	case STI_PROTO_OTHER:
+	case STI_PROTO_NONE:
+		sti_session_stop_payload(fl->s, STI_C2S);
+		sti_session_stop_payload(fl->s, STI_S2C);
+		break;
+	}
+}
+
+static void on_gap(struct flow *fl, const struct sti_stream_ev *ev)
+{
+	struct sti_record *rec = &fl->rec;
+	if (!rec->gaps[ev->dir]++)
+		rec->first_gap_frame[ev->dir] = ev->frame;
+	rec->gap_bytes[ev->dir] += ev->len;
+	if (rec->proto == STI_PROTO_SMTP && !sti_smtp_switched(&fl->smtp, ev->dir))
+		sti_smtp_gap(&fl->smtp, ev->dir, ev->len, ev->frame);
+	else if (fl->tls_fed || rec->proto == STI_PROTO_TLS)
+		sti_tls_gap(&fl->tls, ev->dir, ev->len, ev->frame);
+	sti_record_ladder_add(rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+			      "capture gap: %zu bytes missing", ev->len);
+}
+
+static void on_end(struct flow *fl, const struct sti_stream_ev *ev)
+{
+	if (fl->rec.proto == STI_PROTO_SMTP && !sti_smtp_switched(&fl->smtp, ev->dir))
+		sti_smtp_end(&fl->smtp, ev->dir);
+	sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+			      ev->kind == STI_EV_FIN ? "FIN" : "RST");
+}
+
+static void rec_stream(void *ctx, struct sti_session *s, const struct sti_stream_ev *ev)
+{
+	struct sti_recorder *r = ctx;
+	struct flow *fl = s->app;
+	if (!fl)
+		return;
+	switch (ev->kind) {
+	case STI_EV_DATA:
+		on_data(r, fl, ev);
+		break;
+	case STI_EV_GAP:
+		on_gap(fl, ev);
+		break;
+	case STI_EV_FIN:
+	case STI_EV_RST:
+		on_end(fl, ev);
+		break;
+	case STI_EV_SKIP:
+		break;
+	}
+}
+
+static void rec_open(void *ctx, struct sti_session *s)
+{
+	(void)ctx;
+	struct flow *fl = calloc(1, sizeof(*fl));
+	if (!fl)
+		return;   /* the session goes unreported; counted by the table */
+	fl->s = s;
+	fl->ehlo_row = -1;
+	sti_smtp_init(&fl->smtp);
+	sti_smtp_set_sink(&fl->smtp, on_smtp_event, fl);
+	sti_tls_init(&fl->tls);
+	sti_tls_set_sink(&fl->tls, on_tls_event, fl);
+	s->app = fl;
+}
+
+/* Copy what the session table knows into the record. */
+static void fill_tcp(struct sti_record *rec, const struct sti_session *s)
+{
+	rec->id = s->id;
+	rec->cli = s->cli;
+	rec->srv = s->srv;
+	rec->orient = s->orient;
+	rec->first_frame = s->first_frame;
+	rec->last_frame = s->last_frame;
+	rec->first_ts = s->first_ts;
+	rec->last_ts = s->last_ts;
+	rec->syn_seen = s->dir[STI_C2S].syn || s->dir[STI_S2C].syn;
+	rec->tcp[0] = s->dir[0];
+	rec->tcp[1] = s->dir[1];
+	rec->end = s->end;
+	rec->end_side = s->end_side;
+	rec->end_frame = s->end_frame;
+	rec->retransmitted[0] = s->rs[0].st.retransmitted;
+	rec->retransmitted[1] = s->rs[1].st.retransmitted;
+}
+
+static void rec_close(void *ctx, struct sti_session *s)
+{
+	struct sti_recorder *r = ctx;
+	struct flow *fl = s->app;
+	if (!fl)
+		return;
+	struct sti_record *rec = &fl->rec;
+	fill_tcp(rec, s);
+	complete_ehlo_row(fl);
+	if (rec->proto == STI_PROTO_SMTP) {
+		rec->smtp = sti_smtp_facts(&fl->smtp);
+		/* Plaintext only when SMTP was actually spoken: a capture that
+		 * starts inside the TLS stream shows no mode at all. */
+		/* A STARTTLS command makes the mode starttls even when it was
+		 * refused or masked: that is the upgrade the client tried. */
+		if (rec->smtp->starttls_count)
+			rec->mode = STI_MODE_STARTTLS;
+		else if (rec->mode == STI_MODE_UNKNOWN &&
+			 (rec->smtp->greeting_seen || rec->smtp->hello_cmd != STI_SMTP_CMD_NONE ||
+			  rec->smtp->mail_cmds))
+			rec->mode = STI_MODE_PLAINTEXT;
+	}
+	if (fl->tls_fed)
+		rec->tls = sti_tls_facts(&fl->tls);
+	if (rec->proto == STI_PROTO_SMTP || rec->proto == STI_PROTO_TLS ||
+	    (rec->proto == STI_PROTO_NONE &&
+	     (sti_portset_has(&r->cfg.smtp_ports, rec->srv.port) ||
+	      sti_portset_has(&r->cfg.tls_ports, rec->srv.port))))
+		r->sink(r->sink_ctx, rec);
+}
+
+static void rec_release(void *ctx, struct sti_session *s)
+{
+	(void)ctx;
+	struct flow *fl = s->app;
+	if (!fl)
+		return;
+	sti_tls_free(&fl->tls);
+	free(fl);
+	s->app = NULL;
+}
+
+const struct sti_session_ops sti_recorder_ops = {
+	.open = rec_open,
+	.stream = rec_stream,
+	.close = rec_close,
+	.release = rec_release,
+};

@@ -1,0 +1,1046 @@
+/*
+ * verdict.c - from a session record to SPEC section 6's verdict.
+ *
+ * The rules read what each side offered and chose, not only who sent an
+ * alert: the side at fault is the one whose capability falls short (below
+ * the policy minimum, or without a common cipher). The rules are tried in
+ * order, the SMTP level first, then TLS; the first that applies decides.
+ */
+#include "sti/verdict.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sti/record.h"
+#include "sti/tls_hello.h"
+
+/* ---- names from the tables ---- */
+
+static const char *const outcome_names[] = {
+#define STI_X(name, str, desc) str,
+	STI_OUTCOMES(STI_X)
+#undef STI_X
+};
+static const char *const cause_names[] = {
+#define STI_X(name, str) str,
+	STI_CAUSES(STI_X)
+#undef STI_X
+};
+static const char *const reason_names[] = {
+#define STI_X(name, str, rpt, desc) str,
+	STI_REASONS(STI_X)
+#undef STI_X
+};
+static const char *const reason_tlsrpt[] = {
+#define STI_X(name, str, rpt, desc) rpt,
+	STI_REASONS(STI_X)
+#undef STI_X
+};
+static const char *const reason_descs[] = {
+#define STI_X(name, str, rpt, desc) desc,
+	STI_REASONS(STI_X)
+#undef STI_X
+};
+
+const char *sti_outcome_name(enum sti_outcome o)
+{
+	return (unsigned)o < STI_OUTCOME_COUNT ? outcome_names[o] : "unknown";
+}
+const char *sti_cause_name(enum sti_cause c)
+{
+	return (unsigned)c < STI_CAUSE_COUNT ? cause_names[c] : "unknown";
+}
+const char *sti_reason_name(enum sti_reason r)
+{
+	return (unsigned)r < STI_REASON_COUNT ? reason_names[r] : "unknown";
+}
+const char *sti_reason_description(enum sti_reason r)
+{
+	return (unsigned)r < STI_REASON_COUNT ? reason_descs[r] : "";
+}
+const char *sti_reason_tlsrpt(enum sti_reason r)
+{
+	return (unsigned)r < STI_REASON_COUNT ? reason_tlsrpt[r] : NULL;
+}
+const char *sti_confidence_name(enum sti_confidence c)
+{
+	return c == STI_CERTAIN ? "certain" : "inferred";
+}
+
+void sti_policy_defaults(struct sti_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->min_version = STI_TLS12;
+}
+
+/* ---- the working set of one decision ---- */
+
+struct ctx {
+	const struct sti_record *rec;
+	const struct sti_smtp_facts *smtp;  /* may be NULL */
+	const struct sti_tls_facts *tls;    /* may be NULL */
+	uint16_t min;                       /* policy minimum */
+	uint16_t cmax;                      /* client's highest offer, 0 none */
+	uint16_t ver;                       /* negotiated, 0 none */
+	const struct sti_tls_alert *alert;  /* first cleartext non-close alert */
+	const struct sti_tls_alert *enc_alert[2]; /* first encrypted, per side */
+	struct sti_verdict *out;
+};
+
+/* "TLS 1.2", "SSL 3.0", "none" for a version in a sentence. */
+static void vname(uint16_t v, char *buf, size_t len)
+{
+	char tmp[16];
+	const char *n = sti_tls_version_name(v, tmp, sizeof(tmp));
+	if (v == 0)
+		snprintf(buf, len, "none");
+	else if (n[0] >= '0' && n[0] <= '9')
+		snprintf(buf, len, "TLS %s", n);
+	else if (strcmp(n, "ssl3") == 0)
+		snprintf(buf, len, "SSL 3.0");
+	else if (strcmp(n, "ssl2") == 0)
+		snprintf(buf, len, "SSL 2.0");
+	else
+		snprintf(buf, len, "%s", n);
+}
+
+static void add_evidence(struct ctx *c, uint64_t frame)
+{
+	struct sti_verdict *v = c->out;
+	if (!frame || v->nevidence == STI_VERDICT_MAX_EVIDENCE)
+		return;
+	unsigned i = v->nevidence;
+	for (unsigned j = 0; j < v->nevidence; j++)
+		if (v->evidence[j] == frame)
+			return;
+	while (i > 0 && v->evidence[i - 1] > frame) {
+		v->evidence[i] = v->evidence[i - 1];
+		i--;
+	}
+	v->evidence[i] = frame;
+	v->nevidence++;
+}
+
+static void decide(struct ctx *c, enum sti_outcome o, enum sti_cause cause,
+		   enum sti_reason r, enum sti_confidence conf)
+{
+	c->out->outcome = o;
+	c->out->cause = cause;
+	c->out->reason = r;
+	c->out->confidence = conf;
+	c->out->tlsrpt = sti_reason_tlsrpt(r);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void explain(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->out->explanation, sizeof(c->out->explanation), fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void remedy(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->out->remediation, sizeof(c->out->remediation), fmt, ap);
+	va_end(ap);
+}
+
+static const char *side(int dir)
+{
+	return dir == STI_C2S ? "client" : "server";
+}
+
+/* "reset the connection (frame 12)" or "closed the connection (frame 12)" */
+static void closing_text(const struct ctx *c, int dir, char *buf, size_t len)
+{
+	const struct sti_dir_info *d = &c->rec->tcp[dir];
+	if (d->rst_frame && (!d->fin_frame || d->rst_frame < d->fin_frame))
+		snprintf(buf, len, "reset the connection (frame %" PRIu64 ")", d->rst_frame);
+	else if (d->fin_frame)
+		snprintf(buf, len, "closed the connection (frame %" PRIu64 ")", d->fin_frame);
+	else
+		snprintf(buf, len, "stopped");
+}
+
+static uint64_t closing_frame(const struct ctx *c, int dir)
+{
+	const struct sti_dir_info *d = &c->rec->tcp[dir];
+	if (d->rst_frame && (!d->fin_frame || d->rst_frame < d->fin_frame))
+		return d->rst_frame;
+	return d->fin_frame;
+}
+
+/* The side whose FIN or RST came first, or -1 when neither closed. */
+static int first_closer(const struct ctx *c)
+{
+	return c->rec->end_side;
+}
+
+static const char *alert_name(uint8_t desc)
+{
+	const char *n = sti_tls_alert_name(desc);
+	return n ? n : "unassigned";
+}
+
+static bool is_cert_alert(uint8_t d)
+{
+	switch (d) {
+	case 42: case 43: case 44: case 45: case 46: case 48: case 49:
+		return true;   /* bad/unsupported/revoked/expired/unknown cert, unknown_ca, access_denied */
+	default:
+		return false;
+	}
+}
+
+/* ---- who the peers are: remediation names their settings ---- */
+
+enum software { SW_UNKNOWN, SW_EXCHANGE, SW_POSTFIX, SW_EXIM };
+
+static enum software server_software(const struct ctx *c)
+{
+	if (!c->smtp || !c->smtp->greeting_seen)
+		return SW_UNKNOWN;
+	const char *g = c->smtp->greeting.text;
+	if (strstr(g, "Microsoft") || strstr(g, "Exchange"))
+		return SW_EXCHANGE;
+	if (strstr(g, "Postfix"))
+		return SW_POSTFIX;
+	if (strstr(g, "Exim"))
+		return SW_EXIM;
+	return SW_UNKNOWN;
+}
+
+#define SCHANNEL_TLS12 \
+	"on Windows/Exchange enable TLS 1.2 in SChannel: set \"Enabled\"=dword:00000001 and " \
+	"\"DisabledByDefault\"=dword:00000000 under HKLM\\SYSTEM\\CurrentControlSet\\Control\\" \
+	"SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client and ...\\TLS 1.2\\Server, " \
+	"restart, and install the latest Windows and Exchange updates"
+
+static void remedy_client_versions(struct ctx *c)
+{
+	remedy(c, "Enable TLS 1.2 or later on the sending server (the client): "
+		  SCHANNEL_TLS12 "; Postfix: smtp_tls_protocols = >=TLSv1.2 "
+		  "(and smtp_tls_mandatory_protocols); Exim: remove +no_tlsv1_2 "
+		  "from openssl_options and update GnuTLS/OpenSSL.");
+}
+
+static void remedy_server_versions(struct ctx *c)
+{
+	switch (server_software(c)) {
+	case SW_EXCHANGE:
+		remedy(c, "Enable TLS 1.2 on the receiving Exchange server: " SCHANNEL_TLS12 ".");
+		break;
+	case SW_POSTFIX:
+		remedy(c, "Enable TLS 1.2 or later on the receiving Postfix server: "
+			  "smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols "
+			  "= >=TLSv1.2, with an OpenSSL that supports them.");
+		break;
+	case SW_EXIM:
+		remedy(c, "Enable TLS 1.2 or later on the receiving Exim server: remove "
+			  "+no_tlsv1_2 from openssl_options (OpenSSL builds) or fix "
+			  "tls_require_ciphers (GnuTLS builds), and update the TLS library.");
+		break;
+	case SW_UNKNOWN:
+		remedy(c, "Enable TLS 1.2 or later on the receiving server (the server): "
+			  SCHANNEL_TLS12 "; Postfix: smtpd_tls_protocols = >=TLSv1.2; "
+			  "Exim: openssl_options without +no_tlsv1_2.");
+		break;
+	}
+}
+
+/* ---- certificate problems visible in TLS <= 1.2 ---- */
+
+static bool name_matches(const char *pattern, const char *host)
+{
+	if (strcasecmp(pattern, host) == 0)
+		return true;
+	/* RFC 6125 6.4.3: a wildcard only as the whole left-most label. */
+	if (pattern[0] == '*' && pattern[1] == '.') {
+		const char *dot = strchr(host, '.');
+		return dot && dot != host && strcasecmp(pattern + 1, dot) == 0;
+	}
+	return false;
+}
+
+static bool cert_names_host(const struct sti_cert_info *ci, const char *host)
+{
+	for (unsigned i = 0; i < ci->nsans; i++)
+		if (name_matches(ci->sans[i], host))
+			return true;
+	return ci->nsans == 0 && name_matches(ci->subject_cn, host);
+}
+
+/* What is wrong with the server's certificate, as far as the wire shows. */
+static const char *cert_problem(const struct ctx *c, const char **tlsrpt)
+{
+	const struct sti_tls_facts *t = c->tls;
+	*tlsrpt = "validation-failure";
+	if (!t || !t->have_server_cert || !t->server_cert.parsed)
+		return NULL;
+	const struct sti_cert_info *ci = &t->server_cert;
+	int64_t now = c->rec->first_ts / 1000000;
+	if (ci->not_after && ci->not_after < now) {
+		*tlsrpt = "certificate-expired";
+		return "expired";
+	}
+	if (ci->not_before > now)
+		return "not yet valid";
+	if (t->have_ch && t->ch.sni[0] && !cert_names_host(ci, t->ch.sni)) {
+		*tlsrpt = "certificate-host-mismatch";
+		return "name mismatch";
+	}
+	if (ci->self_signed) {
+		*tlsrpt = "certificate-not-trusted";
+		return "self-signed";
+	}
+	return NULL;
+}
+
+static const char *tlsrpt_for_alert(uint8_t desc)
+{
+	switch (desc) {
+	case 45: return "certificate-expired";
+	case 48: return "certificate-not-trusted";
+	default: return "validation-failure";
+	}
+}
+
+/* ---- rules: SMTP level ---- */
+
+static bool rule_no_payload(struct ctx *c)
+{
+	const struct sti_record *r = c->rec;
+	if (r->proto != STI_PROTO_NONE)
+		return false;
+	if (r->tcp[STI_S2C].packets == 0) {
+		decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_NETWORK,
+		       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
+		explain(c, "the server never answered the client's %" PRIu64
+			" packet(s); no SMTP or TLS was exchanged", r->tcp[STI_C2S].packets);
+		remedy(c, "Check that the server is reachable on port %u (routing, "
+			  "firewall) and that the capture sees both directions.", r->srv.port);
+	} else {
+		int who = first_closer(c);
+		decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
+		       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
+		explain(c, "the connection carried no payload%s%s",
+			who >= 0 ? "; the first to close was the " : "",
+			who >= 0 ? side(who) : "");
+		remedy(c, "Nothing to change from this capture alone; capture the "
+			  "whole session.");
+	}
+	add_evidence(c, r->first_frame);
+	return true;
+}
+
+static bool rule_mid_session(struct ctx *c)
+{
+	const struct sti_smtp_facts *s = c->smtp;
+	if (!s || s->greeting_seen || c->rec->syn_seen)
+		return false;
+	if (s->starttls_count || s->hello_cmd != STI_SMTP_CMD_NONE)
+		return false;
+	decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
+	       STI_REASON_CAPTURE_STARTED_MID_SESSION, STI_INFERRED);
+	explain(c, "the capture starts in the middle of the session (frame %" PRIu64
+		"): no greeting, EHLO or STARTTLS is in it", c->rec->first_frame);
+	remedy(c, "Start the capture before the connection opens to see the "
+		  "STARTTLS upgrade and the TLS handshake.");
+	add_evidence(c, c->rec->first_frame);
+	return true;
+}
+
+static bool rule_stripped(struct ctx *c)
+{
+	const struct sti_smtp_facts *s = c->smtp;
+	if (!s || (s->starttls_offered != STI_SMTP_OFFER_STRIPPED && !s->masked_commands))
+		return false;
+	bool attempted = s->masked_commands > 0;
+	decide(c, attempted ? STI_OUTCOME_FAILED : STI_OUTCOME_NO_TLS,
+	       STI_CAUSE_MIDDLEBOX, STI_REASON_STARTTLS_STRIPPED, STI_CERTAIN);
+	if (attempted)
+		explain(c, "a middlebox rewrote the client's STARTTLS command to X's "
+			"(frame %" PRIu64 ") and the server answered %u", s->masked_command_frame,
+			s->masked_command_reply.code);
+	else
+		explain(c, "the EHLO reply carries the masked capability \"%s\" "
+			"(frame %" PRIu64 ") where STARTTLS belongs: a middlebox "
+			"stripped it, so the session went on without TLS",
+			s->masked_cap, s->anomaly_frame[STI_SMTP_AN_MASKED_CAPABILITY]);
+	remedy(c, "Turn off the ESMTP/SMTP inspection (Cisco ASA/FTD \"inspect "
+		  "esmtp\" or similar) on the firewall between the two servers, or "
+		  "exempt this traffic, so that STARTTLS passes unchanged.");
+	add_evidence(c, s->anomaly_frame[STI_SMTP_AN_MASKED_CAPABILITY]);
+	add_evidence(c, s->masked_command_frame);
+	add_evidence(c, s->masked_command_reply.frame);
+	return true;
+}
+
+static bool rule_starttls_refused(struct ctx *c)
+{
+	const struct sti_smtp_facts *s = c->smtp;
+	if (!s || !s->starttls_count || !s->starttls_refused)
+		return false;
+	const struct sti_smtp_reply *rp = &s->starttls_reply;
+	decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER, STI_REASON_STARTTLS_REFUSED,
+	       STI_CERTAIN);
+	explain(c, "the server answered STARTTLS with \"%u%s%s %s\" (frame %" PRIu64 ")",
+		rp->code, rp->enhanced[0] ? " " : "", rp->enhanced, rp->text, rp->frame);
+	switch (server_software(c)) {
+	case SW_POSTFIX:
+		remedy(c, "Fix TLS on the receiving Postfix server: smtpd_tls_cert_file "
+			  "and smtpd_tls_key_file must name a readable certificate and key "
+			  "(see the mail log for the \"cannot load\" warning).");
+		break;
+	case SW_EXIM:
+		remedy(c, "Fix TLS on the receiving Exim server: tls_certificate and "
+			  "tls_privatekey must be readable by Exim, and tls_advertise_hosts "
+			  "must include the sender.");
+		break;
+	case SW_EXCHANGE:
+		remedy(c, "Assign a valid certificate to the SMTP service on the "
+			  "receive connector (Enable-ExchangeCertificate -Services SMTP) "
+			  "and enable TLS on it.");
+		break;
+	case SW_UNKNOWN:
+		remedy(c, "Enable STARTTLS on the receiving server: install a valid "
+			  "certificate and key and enable TLS on the receive connector.");
+		break;
+	}
+	add_evidence(c, s->starttls_frame);
+	add_evidence(c, rp->frame);
+	return true;
+}
+
+static bool rule_injection(struct ctx *c)
+{
+	const struct sti_smtp_facts *s = c->smtp;
+	if (!s || !s->starttls_accepted || !s->injected_bytes)
+		return false;
+	decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+	       STI_REASON_PLAINTEXT_INJECTION_AFTER_STARTTLS, STI_CERTAIN);
+	explain(c, "the client sent %" PRIu64 " bytes of plaintext (\"%s\") after "
+		"STARTTLS and before the server's 220 (frame %" PRIu64 "): "
+		"command injection of the CVE-2011-0411 class", s->injected_bytes,
+		s->injected_line, s->injected_frame);
+	remedy(c, "The client must wait for the 220 reply before starting TLS; "
+		  "the server must discard buffered plaintext at the STARTTLS "
+		  "boundary (update it: Postfix >= 2.8.1, current Exim).");
+	add_evidence(c, s->starttls_frame);
+	add_evidence(c, s->injected_frame);
+	add_evidence(c, s->starttls_reply.frame);
+	return true;
+}
+
+static bool rule_plaintext(struct ctx *c)
+{
+	const struct sti_smtp_facts *s = c->smtp;
+	if (!s || s->starttls_count)
+		return false;
+	if (s->starttls_required) {
+		decide(c, STI_OUTCOME_NO_TLS, STI_CAUSE_CLIENT,
+		       STI_REASON_STARTTLS_REQUIRED_NOT_USED, STI_CERTAIN);
+		explain(c, "the server requires STARTTLS (frame %" PRIu64 ": \"Must "
+			"issue a STARTTLS command first\") and the client did not use it",
+			s->starttls_required_frame);
+		remedy(c, "Enable STARTTLS on the sending server (Postfix: "
+			  "smtp_tls_security_level = may or encrypt; Exchange: enable TLS "
+			  "on the send connector).");
+		add_evidence(c, s->starttls_required_frame);
+		return true;
+	}
+	switch (s->starttls_offered) {
+	case STI_SMTP_OFFER_YES:
+		decide(c, STI_OUTCOME_NO_TLS, STI_CAUSE_CLIENT,
+		       STI_REASON_CLIENT_SKIPPED_STARTTLS, STI_CERTAIN);
+		explain(c, "the server offered STARTTLS (frame %" PRIu64 ") and the "
+			"client went on without it%s", s->hello_frame,
+			s->mail_in_clear ? ": mail was sent in clear" : "");
+		remedy(c, "Enable opportunistic TLS on the sending server (Postfix: "
+			  "smtp_tls_security_level = may; Exim: hosts_try_tls = *; "
+			  "Exchange: TLS on the send connector).");
+		add_evidence(c, s->hello_frame);
+		add_evidence(c, s->mail_in_clear_frame);
+		return true;
+	case STI_SMTP_OFFER_NO:
+		decide(c, STI_OUTCOME_NO_TLS, STI_CAUSE_SERVER,
+		       STI_REASON_STARTTLS_NOT_OFFERED, STI_CERTAIN);
+		explain(c, "the server's EHLO reply (frame %" PRIu64 ") does not "
+			"offer STARTTLS%s", s->hello_frame,
+			s->mail_in_clear ? "; mail was sent in clear" : "");
+		remedy(c, "Enable STARTTLS on the receiving server (Postfix: "
+			  "smtpd_tls_security_level = may with a certificate; Exim: "
+			  "tls_advertise_hosts = * with tls_certificate; Exchange: a "
+			  "certificate for SMTP on the receive connector).");
+		add_evidence(c, s->hello_frame);
+		return true;
+	case STI_SMTP_OFFER_STRIPPED:
+		return false;
+	case STI_SMTP_OFFER_UNKNOWN:
+		break;
+	}
+	if (s->hello_cmd == STI_SMTP_CMD_HELO) {
+		decide(c, STI_OUTCOME_NO_TLS, STI_CAUSE_CLIENT,
+		       STI_REASON_CLIENT_SKIPPED_STARTTLS, STI_INFERRED);
+		explain(c, "the client greeted with HELO (frame %" PRIu64 "), which "
+			"cannot negotiate STARTTLS", s->hello_frame);
+		remedy(c, "Configure the sending server to use EHLO and STARTTLS.");
+		add_evidence(c, s->hello_frame);
+		return true;
+	}
+	decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
+	       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
+	explain(c, "the session ended before the EHLO reply showed whether "
+		"STARTTLS is offered");
+	remedy(c, "Capture the whole session.");
+	add_evidence(c, c->rec->last_frame);
+	return true;
+}
+
+/* STARTTLS sent, no reply yet when the session ended. */
+static bool rule_starttls_unanswered(struct ctx *c)
+{
+	const struct sti_smtp_facts *s = c->smtp;
+	if (!s || !s->starttls_count || s->starttls_accepted || s->starttls_refused)
+		return false;
+	int who = first_closer(c);
+	char how[64];
+	if (who == STI_S2C) {
+		closing_text(c, who, how, sizeof(how));
+		decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_SERVER_ABORTED_HANDSHAKE, STI_INFERRED);
+		explain(c, "the server %s after the STARTTLS command without replying", how);
+		remedy(c, "Check the receiving server's TLS setup and its log for the "
+			  "moment of the STARTTLS command.");
+		add_evidence(c, closing_frame(c, who));
+	} else {
+		decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
+		       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
+		explain(c, "the STARTTLS command (frame %" PRIu64 ") got no reply "
+			"before the capture or the client ended", s->starttls_frame);
+		remedy(c, "Capture the whole session.");
+	}
+	add_evidence(c, s->starttls_frame);
+	return true;
+}
+
+/* ---- rules: TLS level ---- */
+
+static void find_alerts(struct ctx *c)
+{
+	const struct sti_tls_facts *t = c->tls;
+	for (unsigned i = 0; t && i < t->nalerts; i++) {
+		const struct sti_tls_alert *a = &t->alerts[i];
+		if (a->encrypted) {
+			if (!c->enc_alert[a->from])
+				c->enc_alert[a->from] = a;
+		} else if (!c->alert && a->desc != 0 /* close_notify */) {
+			c->alert = a;
+		}
+	}
+}
+
+static bool rule_no_tls_bytes(struct ctx *c)
+{
+	const struct sti_tls_facts *t = c->tls;
+	if (t && (t->dir[STI_C2S].bytes || t->dir[STI_S2C].bytes))
+		return false;
+	int who = first_closer(c);
+	char how[64];
+	const char *after = c->rec->mode == STI_MODE_STARTTLS ?
+		"after the server's 220 to STARTTLS" : "before any TLS byte";
+	if (who < 0) {
+		decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
+		       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
+		explain(c, "the capture ends %s", after);
+		remedy(c, "Capture the whole session.");
+		add_evidence(c, c->rec->last_frame);
+		return true;
+	}
+	closing_text(c, who, how, sizeof(how));
+	decide(c, STI_OUTCOME_FAILED, who == STI_C2S ? STI_CAUSE_CLIENT : STI_CAUSE_SERVER,
+	       who == STI_C2S ? STI_REASON_CLIENT_ABORTED_HANDSHAKE
+			      : STI_REASON_SERVER_ABORTED_HANDSHAKE, STI_INFERRED);
+	explain(c, "the %s %s %s, before a ClientHello", side(who), how, after);
+	remedy(c, "Check the %s's TLS library and settings: it gave up before the "
+		  "handshake began.", side(who));
+	add_evidence(c, closing_frame(c, who));
+	return true;
+}
+
+static bool rule_not_tls(struct ctx *c)
+{
+	const struct sti_tls_facts *t = c->tls;
+	for (int d = 0; d < 2; d++) {
+		if (!t->dir[d].not_tls)
+			continue;
+		decide(c, STI_OUTCOME_FAILED, d == STI_C2S ? STI_CAUSE_CLIENT : STI_CAUSE_SERVER,
+		       STI_REASON_NOT_TLS_AFTER_STARTTLS, STI_CERTAIN);
+		explain(c, "the %s sent \"%s\" where the TLS handshake belonged "
+			"(frame %" PRIu64 ")", side(d), t->dir[d].sample,
+			t->dir[d].malformed_frame ? t->dir[d].malformed_frame : c->rec->tls_start_frame);
+		remedy(c, "The %s must start TLS after the 220 reply to STARTTLS; check "
+			  "for a broken STARTTLS implementation or a proxy in between.", side(d));
+		add_evidence(c, t->dir[d].malformed_frame);
+		add_evidence(c, c->rec->tls_start_frame);
+		return true;
+	}
+	return false;
+}
+
+static bool rule_gap_or_malformed(struct ctx *c)
+{
+	const struct sti_tls_facts *t = c->tls;
+	if (t->established)
+		return false;
+	for (int d = 0; d < 2; d++) {
+		if (t->dir[d].gap) {
+			decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
+			       STI_REASON_CAPTURE_GAP, STI_INFERRED);
+			explain(c, "the capture lost %s bytes during the handshake "
+				"(frame %" PRIu64 ")", side(d), t->dir[d].gap_frame);
+			remedy(c, "Capture again with a larger buffer (-B) and without "
+				  "packet loss.");
+			add_evidence(c, t->dir[d].gap_frame);
+			return true;
+		}
+	}
+	for (int d = 0; d < 2; d++) {
+		if (t->dir[d].malformed) {
+			decide(c, STI_OUTCOME_FAILED,
+			       d == STI_C2S ? STI_CAUSE_CLIENT : STI_CAUSE_SERVER,
+			       STI_REASON_MALFORMED_TLS, STI_CERTAIN);
+			explain(c, "the %s sent malformed TLS: %s (frame %" PRIu64 ")",
+				side(d), t->dir[d].reason, t->dir[d].malformed_frame);
+			remedy(c, "The %s's TLS implementation sends bytes that are not "
+				  "valid TLS records; update it or remove the device that "
+				  "alters them.", side(d));
+			add_evidence(c, t->dir[d].malformed_frame);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* §6.1 item 8: an alert instead of a ClientHello. */
+static bool rule_client_alert_instead_of_hello(struct ctx *c)
+{
+	const struct sti_tls_facts *t = c->tls;
+	if (t->have_ch || !c->alert || c->alert->from != STI_C2S)
+		return false;
+	decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT, STI_REASON_NO_SHARED_CIPHER,
+	       STI_INFERRED);
+	explain(c, "the client sent a %s alert %s(%u) instead of a ClientHello "
+		"(frame %" PRIu64 "): it has no usable cipher suite or version",
+		sti_tls_alert_level_name(c->alert->level) ? sti_tls_alert_level_name(c->alert->level) : "",
+		alert_name(c->alert->desc), c->alert->desc, c->alert->frame);
+	remedy(c, "Fix the sending server's TLS settings: its cipher list or "
+		  "security level leaves nothing it may offer (OpenSSL: cipher "
+		  "string and @SECLEVEL; Postfix: smtp_tls_ciphers; Exim: "
+		  "tls_require_ciphers).");
+	add_evidence(c, c->alert->frame);
+	return true;
+}
+
+static bool offers_common_group(const struct sti_client_hello *ch)
+{
+	if (!ch->ngroups)
+		return true;   /* no extension: pre-ECC hello, groups not the issue */
+	for (unsigned i = 0; i < ch->ngroups; i++) {
+		uint16_t g = ch->groups[i];
+		if (g == 0x001d || g == 0x0017 || g == 0x0018 || g == 0x001e)
+			return true;   /* x25519, secp256r1, secp384r1, x448 */
+	}
+	return false;
+}
+
+static void no_shared_cipher(struct ctx *c, enum sti_confidence conf,
+			     const char *what_server_did)
+{
+	const struct sti_client_hello *ch = &c->tls->ch;
+	bool client_fault = ch->only_legacy_ciphers || !offers_common_group(ch);
+	decide(c, STI_OUTCOME_FAILED, client_fault ? STI_CAUSE_CLIENT : STI_CAUSE_SERVER,
+	       STI_REASON_NO_SHARED_CIPHER, conf);
+	if (client_fault)
+		explain(c, "the client offered %s (%u cipher suites); the server "
+			"%s", ch->only_legacy_ciphers ? "only legacy ciphers (RC4, 3DES, "
+			"DES, NULL or EXPORT)" : "no common key-exchange group "
+			"(no x25519 or NIST P-256/P-384)", ch->ciphers_total,
+			what_server_did);
+	else
+		explain(c, "the client offered %u cipher suites including modern "
+			"AEAD ones; the server %s: it has no matching cipher or no "
+			"usable certificate and key", ch->ciphers_total, what_server_did);
+	if (client_fault)
+		remedy(c, "Allow modern cipher suites and groups on the sending "
+			  "server (ECDHE with AES-GCM or ChaCha20; groups x25519 and "
+			  "P-256).");
+	else if (server_software(c) == SW_POSTFIX)
+		remedy(c, "Fix the receiving Postfix server's TLS: check that "
+			  "smtpd_tls_cert_file/smtpd_tls_key_file exist and load, and "
+			  "that smtpd_tls_ciphers/tls_*_cipherlist allow ECDHE AES-GCM.");
+	else
+		remedy(c, "Fix the receiving server's TLS: give it a valid "
+			  "certificate and key and allow modern cipher suites (ECDHE "
+			  "with AES-GCM).");
+}
+
+/* A ClientHello and no ServerHello. */
+static bool rule_rejected_hello(struct ctx *c)
+{
+	const struct sti_tls_facts *t = c->tls;
+	if (!t->have_ch || t->have_sh)
+		return false;
+	char cm[16], min[16], how[64];
+	vname(c->cmax, cm, sizeof(cm));
+	vname(c->min, min, sizeof(min));
+	const struct sti_tls_alert *a = c->alert;
+	add_evidence(c, t->ch_frame);
+	if (a && a->from == STI_S2C) {
+		bool version_alert = a->desc == 70 || a->desc == 40 || a->desc == 71;
+		add_evidence(c, a->frame);
+		if (version_alert && c->cmax && c->cmax < c->min) {
+			decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+			       STI_REASON_CLIENT_VERSION_TOO_LOW, STI_CERTAIN);
+			explain(c, "client offered at most %s; server requires %s and "
+				"sent a fatal %s(%u) alert (frame %" PRIu64 ")", cm, min,
+				alert_name(a->desc), a->desc, a->frame);
+			remedy_client_versions(c);
+		} else if (a->desc == 70) {
+			decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+			       STI_REASON_SERVER_VERSION_TOO_LOW, STI_CERTAIN);
+			explain(c, "client offered up to %s and nothing below %s; "
+				"the server cannot do those versions and sent "
+				"protocol_version(70) (frame %" PRIu64 ")", cm, min, a->frame);
+			remedy_server_versions(c);
+		} else if (version_alert) {
+			char what[96];
+			snprintf(what, sizeof(what), "answered with %s(%u) (frame %" PRIu64 ")",
+				 alert_name(a->desc), a->desc, a->frame);
+			no_shared_cipher(c, STI_CERTAIN, what);
+		} else {
+			decide(c, STI_OUTCOME_FAILED, STI_CAUSE_UNKNOWN,
+			       STI_REASON_PEER_ALERT, STI_CERTAIN);
+			explain(c, "the server rejected the ClientHello with %s(%u) "
+				"(frame %" PRIu64 ")", alert_name(a->desc), a->desc, a->frame);
+			remedy(c, "Look up the %s alert in the receiving server's TLS "
+				  "log; it names what the server disliked in the ClientHello.",
+				  alert_name(a->desc));
+		}
+		return true;
+	}
+	int who = first_closer(c);
+	if (who == STI_S2C || (who == STI_C2S && t->dir[STI_S2C].bytes)) {
+		int closer = who == STI_S2C ? STI_S2C : STI_C2S;
+		closing_text(c, STI_S2C, how, sizeof(how));
+		add_evidence(c, closing_frame(c, STI_S2C));
+		if (closer == STI_S2C && c->cmax && c->cmax < c->min) {
+			decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+			       STI_REASON_CLIENT_VERSION_TOO_LOW, STI_INFERRED);
+			explain(c, "client offered at most %s; server requires %s and %s "
+				"right after the ClientHello without an alert", cm, min, how);
+			remedy_client_versions(c);
+			return true;
+		}
+		if (closer == STI_S2C) {
+			decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+			       STI_REASON_SERVER_ABORTED_HANDSHAKE, STI_INFERRED);
+			explain(c, "client offered up to %s; the server %s after the "
+				"ClientHello without an alert or ServerHello", cm, how);
+			remedy(c, "Check the receiving server's TLS log at this time: "
+				  "it dropped the handshake after the ClientHello (SChannel "
+				  "does this when no protocol or cipher matches).");
+			return true;
+		}
+	}
+	if (who == STI_C2S) {
+		closing_text(c, STI_C2S, how, sizeof(how));
+		add_evidence(c, closing_frame(c, STI_C2S));
+		if (!t->dir[STI_S2C].bytes && c->rec->retransmitted[STI_C2S]) {
+			decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+			       STI_REASON_SERVER_ABORTED_HANDSHAKE, STI_INFERRED);
+			explain(c, "the server never answered the ClientHello (the client "
+				"retransmitted it) and the client %s", how);
+			remedy(c, "Check the receiving server: it stopped responding "
+				  "after the ClientHello (hung TLS stack, or a firewall "
+				  "dropping TLS).");
+			return true;
+		}
+		decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_CLIENT_ABORTED_HANDSHAKE, STI_INFERRED);
+		explain(c, "the client %s after its own ClientHello (offering up to "
+			"%s) without an alert", how, cm);
+		remedy(c, "Check the sending server's TLS log: it gave up on the "
+			  "handshake it started.");
+		return true;
+	}
+	if (!t->dir[STI_S2C].bytes && c->rec->retransmitted[STI_C2S]) {
+		decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_SERVER_ABORTED_HANDSHAKE, STI_INFERRED);
+		explain(c, "the server never answered the ClientHello; the client "
+			"retransmitted it %" PRIu64 " time(s) until the capture ended",
+			c->rec->retransmitted[STI_C2S]);
+		remedy(c, "Check the receiving server: it stopped responding after "
+			  "the ClientHello (hung TLS stack, or a firewall dropping TLS).");
+		return true;
+	}
+	decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
+	       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
+	explain(c, "the capture ends after the ClientHello (offering up to %s) "
+		"with no answer yet", cm);
+	remedy(c, "Capture the whole session.");
+	return true;
+}
+
+static void client_rejected_certificate(struct ctx *c, const struct sti_tls_alert *a)
+{
+	const char *tlsrpt;
+	const char *problem = cert_problem(c, &tlsrpt);
+	decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+	       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_CERTAIN);
+	c->out->tlsrpt = problem ? tlsrpt : tlsrpt_for_alert(a->desc);
+	const struct sti_cert_info *ci = &c->tls->server_cert;
+	if (problem)
+		explain(c, "the client rejected the server's certificate (CN=%s, %s) "
+			"with %s(%u) (frame %" PRIu64 ")", ci->subject_cn, problem,
+			alert_name(a->desc), a->desc, a->frame);
+	else
+		explain(c, "the client rejected the server's certificate with "
+			"%s(%u) (frame %" PRIu64 ")", alert_name(a->desc), a->desc, a->frame);
+	const char *what = problem ? problem :
+		a->desc == 45 ? "expired" : a->desc == 48 ? "issued by a CA the client does not trust" :
+		a->desc == 42 ? "rejected (bad chain or name mismatch)" : "rejected";
+	remedy(c, "Replace the receiving server's certificate (it is %s): use a "
+		  "certificate from a CA the sender trusts, valid now, naming the "
+		  "host the sender connects to, and send the full chain.", what);
+	add_evidence(c, c->tls->server_cert_frame);
+	add_evidence(c, a->frame);
+}
+
+/* TLS <= 1.2 or 1.3 with a ServerHello, not established, a cleartext alert. */
+static bool rule_alert_after_server_hello(struct ctx *c)
+{
+	const struct sti_tls_facts *t = c->tls;
+	const struct sti_tls_alert *a = c->alert;
+	if (!t->have_sh || t->established || !a)
+		return false;
+	char cm[16], v[16], min[16];
+	vname(c->cmax, cm, sizeof(cm));
+	vname(c->ver, v, sizeof(v));
+	vname(c->min, min, sizeof(min));
+	add_evidence(c, t->sh_frame);
+	if (a->from == STI_C2S) {
+		bool refuses = a->desc == 70 || a->desc == 80 || a->desc == 40 || a->desc == 71;
+		if (is_cert_alert(a->desc)) {
+			client_rejected_certificate(c, a);
+			return true;
+		}
+		add_evidence(c, a->frame);
+		if (refuses && c->ver < c->min && c->cmax >= c->min) {
+			decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+			       STI_REASON_SERVER_VERSION_TOO_LOW, STI_CERTAIN);
+			explain(c, "client offered up to %s; the server chose %s, below "
+				"the client's minimum, and the client refused it with "
+				"%s(%u) (frame %" PRIu64 ")", cm, v, alert_name(a->desc),
+				a->desc, a->frame);
+			remedy_server_versions(c);
+			return true;
+		}
+		if (refuses && c->ver < c->min) {
+			decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+			       STI_REASON_CLIENT_VERSION_TOO_LOW, STI_CERTAIN);
+			explain(c, "client offered at most %s, the server accepted %s, "
+				"then the client refused its own offer with %s(%u) "
+				"(frame %" PRIu64 "): its security level forbids %s",
+				cm, v, alert_name(a->desc), a->desc, a->frame, v);
+			remedy_client_versions(c);
+			return true;
+		}
+		decide(c, STI_OUTCOME_FAILED, STI_CAUSE_UNKNOWN, STI_REASON_PEER_ALERT,
+		       STI_CERTAIN);
+		explain(c, "the client ended the %s handshake with %s(%u) (frame %" PRIu64 ")",
+			v, alert_name(a->desc), a->desc, a->frame);
+		remedy(c, "Look up the %s alert in the sending server's TLS log.",
+		       alert_name(a->desc));
+		return true;
+	}
+	add_evidence(c, a->frame);
+	if (is_cert_alert(a->desc) || a->desc == 116) {
+		decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_SERVER_REJECTED_CLIENT_CERTIFICATE, STI_CERTAIN);
+		explain(c, "the server rejected the client's certificate with %s(%u) "
+			"(frame %" PRIu64 ")", alert_name(a->desc), a->desc, a->frame);
+		remedy(c, "Give the sending server a client certificate the receiver "
+			  "trusts (or ask the receiver to stop requiring one).");
+		add_evidence(c, t->client_cert_frame);
+		return true;
+	}
+	decide(c, STI_OUTCOME_FAILED, STI_CAUSE_UNKNOWN, STI_REASON_PEER_ALERT,
+	       STI_CERTAIN);
+	explain(c, "the server ended the %s handshake with %s(%u) (frame %" PRIu64 ")",
+		v, alert_name(a->desc), a->desc, a->frame);
+	remedy(c, "Look up the %s alert in the receiving server's TLS log.",
+	       alert_name(a->desc));
+	return true;
+}
+
+static bool rule_tls13_encrypted_failure(struct ctx *c)
+{
+	const struct sti_tls_facts *t = c->tls;
+	if (!t->have_sh || t->established || c->ver != STI_TLS13)
+		return false;
+	int who = first_closer(c);
+	const struct sti_tls_alert *ea_c = c->enc_alert[STI_C2S], *ea_s = c->enc_alert[STI_S2C];
+	bool client_finished = t->dir[STI_C2S].finished_frame != 0;
+	if (!client_finished && (ea_c || who == STI_C2S)) {
+		char how[64];
+		closing_text(c, STI_C2S, how, sizeof(how));
+		decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_TLS13_FAILED_AFTER_SERVER_HELLO, STI_INFERRED);
+		explain(c, "after the server's encrypted TLS 1.3 flight the client %s%s; "
+			"most often it rejected the server's certificate",
+			ea_c ? "sent an encrypted alert and " : "", how);
+		remedy(c, "Check the receiving server's certificate (validity, chain, "
+			  "name); the sending server's TLS log names the exact reason.");
+		add_evidence(c, t->sh_frame);
+		add_evidence(c, ea_c ? ea_c->frame : 0);
+		add_evidence(c, closing_frame(c, STI_C2S));
+		return true;
+	}
+	if (client_finished && (ea_s || who == STI_S2C)) {
+		char how[64];
+		closing_text(c, STI_S2C, how, sizeof(how));
+		decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_TLS13_FAILED_AFTER_SERVER_HELLO, STI_INFERRED);
+		explain(c, "after the client's Finished the server %s%s; most often it "
+			"rejected the client's certificate", ea_s ? "sent an encrypted "
+			"alert and " : "", how);
+		remedy(c, "Check the client certificate the sending server presents "
+			  "(or whether the receiver requires one).");
+		add_evidence(c, t->dir[STI_C2S].finished_frame);
+		add_evidence(c, ea_s ? ea_s->frame : 0);
+		add_evidence(c, closing_frame(c, STI_S2C));
+		return true;
+	}
+	return false;
+}
+
+static bool rule_aborted_after_server_hello(struct ctx *c)
+{
+	const struct sti_tls_facts *t = c->tls;
+	if (!t->have_sh || t->established)
+		return false;
+	int who = first_closer(c);
+	char cm[16], v[16], how[64];
+	vname(c->cmax, cm, sizeof(cm));
+	vname(c->ver, v, sizeof(v));
+	add_evidence(c, t->sh_frame);
+	if (who < 0) {
+		decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
+		       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
+		explain(c, "the capture ends during the %s handshake, after the "
+			"ServerHello", v);
+		remedy(c, "Capture the whole session.");
+		return true;
+	}
+	closing_text(c, who, how, sizeof(how));
+	add_evidence(c, closing_frame(c, who));
+	if (who == STI_C2S && c->ver < c->min && c->cmax >= c->min) {
+		decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_SERVER_VERSION_TOO_LOW, STI_INFERRED);
+		explain(c, "client offered up to %s; the server chose %s and the "
+			"client %s without an alert", cm, v, how);
+		remedy_server_versions(c);
+		return true;
+	}
+	decide(c, STI_OUTCOME_FAILED, who == STI_C2S ? STI_CAUSE_CLIENT : STI_CAUSE_SERVER,
+	       who == STI_C2S ? STI_REASON_CLIENT_ABORTED_HANDSHAKE
+			      : STI_REASON_SERVER_ABORTED_HANDSHAKE, STI_INFERRED);
+	explain(c, "the %s %s during the %s handshake, after the ServerHello, "
+		"without an alert", side(who), how, v);
+	remedy(c, "Check the %s's TLS log at this time: it dropped the handshake "
+		  "without saying why.", side(who));
+	return true;
+}
+
+static bool rule_established(struct ctx *c)
+{
+	const struct sti_tls_facts *t = c->tls;
+	if (!t->established)
+		return false;
+	char cm[16], v[16], min[16];
+	vname(c->cmax, cm, sizeof(cm));
+	vname(c->ver, v, sizeof(v));
+	vname(c->min, min, sizeof(min));
+	add_evidence(c, t->sh_frame);
+	add_evidence(c, t->established_frame);
+	if (c->ver && c->ver < c->min) {
+		bool client_low = c->cmax && c->cmax < c->min;
+		decide(c, STI_OUTCOME_DEPRECATED, client_low ? STI_CAUSE_CLIENT : STI_CAUSE_SERVER,
+		       STI_REASON_VERSION_BELOW_POLICY, STI_CERTAIN);
+		if (client_low)
+			explain(c, "TLS established with %s: the client offered at most "
+				"%s, below the policy minimum %s", v, cm, min);
+		else
+			explain(c, "TLS established with %s: the client offered up to %s "
+				"but the server chose %s, below the policy minimum %s",
+				v, cm, v, min);
+		if (client_low)
+			remedy_client_versions(c);
+		else
+			remedy_server_versions(c);
+		return true;
+	}
+	decide(c, STI_OUTCOME_OK, STI_CAUSE_NONE, STI_REASON_TLS_OK, STI_CERTAIN);
+	explain(c, "%s established (client offered up to %s)", v, cm);
+	remedy(c, "Nothing to change.");
+	return true;
+}
+
+typedef bool (*rule_fn)(struct ctx *c);
+
+void sti_verdict_decide(const struct sti_record *rec,
+			const struct sti_policy *policy,
+			struct sti_verdict *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct ctx c = {
+		.rec = rec, .smtp = rec->smtp, .tls = rec->tls,
+		.min = policy->min_version ? policy->min_version : STI_TLS12,
+		.out = out,
+	};
+	if (c.tls && c.tls->have_ch)
+		c.cmax = c.tls->ch.max_version;
+	if (c.tls)
+		c.ver = c.tls->version;
+	find_alerts(&c);
+
+	static const rule_fn smtp_rules[] = {
+		rule_no_payload, rule_mid_session, rule_stripped,
+		rule_starttls_refused, rule_injection, rule_plaintext,
+		rule_starttls_unanswered, rule_no_tls_bytes,
+	};
+	static const rule_fn tls_rules[] = {
+		rule_not_tls, rule_gap_or_malformed,
+		rule_client_alert_instead_of_hello, rule_rejected_hello,
+		rule_established, rule_alert_after_server_hello,
+		rule_tls13_encrypted_failure, rule_aborted_after_server_hello,
+	};
+	for (size_t i = 0; i < sizeof(smtp_rules) / sizeof(smtp_rules[0]); i++)
+		if (smtp_rules[i](&c))
+			return;
+	for (size_t i = 0; i < sizeof(tls_rules) / sizeof(tls_rules[0]); i++)
+		if (tls_rules[i](&c))
+			return;
+	decide(&c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
+	       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
+	explain(&c, "the capture does not show enough of the handshake to decide");
+	remedy(&c, "Capture the whole session.");
+}

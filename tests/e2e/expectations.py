@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Check starttls-inspect's --json output against expectation files.
+
+Usage: expectations.py BINARY EXPECT_FILE...
+
+Each expectation file lists sessions by client port ("session PORT") and the
+fields their verdict must have ("key value"); the format is described in
+pcaps/README.md. The capture is NAME.pcap beside NAME.expect, unless the
+file names it in a "# capture: PATH" line (relative to the file; used for
+the public captures in ../shared). A "# options: ..." line adds options to
+the command line. Every session in the output must have a block and every
+block a session. Prints PASS/FAIL per file and ends with "N passed, N failed".
+"""
+import json
+import os
+import shlex
+import subprocess
+import sys
+
+
+def parse_expect(path):
+    capture, options, sessions, cur = None, [], {}, None
+    with open(path, encoding="utf-8") as f:
+        for raw in f:
+            line = raw.rstrip("\n")
+            if line.startswith("# capture:"):
+                capture = line.split(":", 1)[1].strip()
+                continue
+            if line.startswith("# options:"):
+                options = shlex.split(line.split(":", 1)[1])
+                continue
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            if line.startswith("session "):
+                cur = {}
+                sessions[int(line.split()[1])] = cur
+                continue
+            if cur is None:
+                raise ValueError("%s: field outside a session block: %r" % (path, line))
+            key, _, value = line.strip().partition(" ")
+            cur[key] = value.strip()
+    base = os.path.dirname(os.path.abspath(path))
+    if capture is None:
+        capture = os.path.splitext(os.path.basename(path))[0] + ".pcap"
+    return os.path.normpath(os.path.join(base, capture)), options, sessions
+
+
+def alert_text(a):
+    if a.get("encrypted"):
+        return "%s:encrypted:-" % a["from"]
+    return "%s:%s:%s" % (a["from"], a.get("level"), a.get("code"))
+
+
+def actual_value(obj, key):
+    """The JSON field rendered the way expectation files write it."""
+    if key == "tls.client.versions":
+        v = obj.get(key)
+        return ",".join(v) if v else "-"
+    if key == "tls.alerts":
+        v = obj.get(key)
+        return ",".join(alert_text(a) for a in v) if v else "-"
+    if key == "tls.established":
+        return "true" if obj.get(key) else "false"
+    if key == "verdict.evidence":
+        return ",".join(str(x) for x in obj.get(key, [])) or "-"
+    v = obj.get(key)
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def check(binary, path):
+    capture, options, want = parse_expect(path)
+    if not os.path.exists(capture):
+        return ["capture %s is missing" % capture]
+    proc = subprocess.run([binary, "--json"] + options + [capture],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    if proc.returncode not in (0, 1):
+        return ["exit status %d: %s" % (proc.returncode, proc.stderr.decode(errors="replace").strip())]
+    got = {}
+    problems = []
+    for line in proc.stdout.decode("utf-8").splitlines():
+        obj = json.loads(line)
+        if obj.get("event.kind") != "session":
+            continue
+        port = obj.get("source.port")
+        if port in got:
+            problems.append("client port %s appears twice" % port)
+        got[port] = obj
+    for port in sorted(set(want) - set(got)):
+        problems.append("session %d: expected, not reported" % port)
+    for port in sorted(set(got) - set(want)):
+        o = got[port]
+        problems.append("session %d: reported (%s %s), not expected" %
+                        (port, o.get("verdict.outcome"), o.get("verdict.reason")))
+    for port in sorted(set(want) & set(got)):
+        for key, value in want[port].items():
+            actual = actual_value(got[port], key)
+            if actual != value:
+                problems.append("session %d: %s is %s, expected %s" % (port, key, actual, value))
+    return problems
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    binary, files = sys.argv[1], sys.argv[2:]
+    passed = failed = 0
+    for path in files:
+        name = os.path.relpath(path)
+        try:
+            problems = check(binary, path)
+        except (ValueError, OSError, subprocess.TimeoutExpired, json.JSONDecodeError) as e:
+            problems = [str(e)]
+        if problems:
+            failed += 1
+            print("FAIL %s" % name)
+            for p in problems:
+                print("    %s" % p)
+        else:
+            passed += 1
+            print("PASS %s" % name)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

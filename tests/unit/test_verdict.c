@@ -1,0 +1,596 @@
+/*
+ * test_verdict.c - the verdict as a pure function of records built in code,
+ * one test per rule of SPEC section 6 and the wire behaviours of 6.1.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sti/record.h"
+#include "sti/verdict.h"
+
+struct fx {
+	struct sti_record rec;
+	struct sti_smtp_facts smtp;
+	struct sti_tls_facts tls;
+	struct sti_policy pol;
+	struct sti_verdict v;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	sti_policy_defaults(&f->pol);
+	f->rec.id = 1;
+	f->rec.syn_seen = true;
+	f->rec.end_side = -1;
+	f->rec.first_frame = 1;
+	f->rec.first_ts = INT64_C(1800000000) * 1000000;   /* 2027-01-15 */
+	f->rec.srv.port = 25;
+	f->rec.cli.port = 40000;
+	f->rec.tcp[0].packets = f->rec.tcp[1].packets = 5;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+/* An SMTP session that reached "220 ready to start TLS". */
+static void starttls_accepted(struct fx *f, const char *banner)
+{
+	f->rec.proto = STI_PROTO_SMTP;
+	f->rec.mode = STI_MODE_STARTTLS;
+	f->rec.smtp = &f->smtp;
+	f->rec.tls = &f->tls;
+	f->rec.tls_start_frame = 11;
+	f->smtp.greeting_seen = true;
+	f->smtp.greeting.code = 220;
+	strcpy(f->smtp.greeting.text, banner);
+	f->smtp.hello_cmd = STI_SMTP_CMD_EHLO;
+	f->smtp.hello_frame = 6;
+	f->smtp.starttls_offered = STI_SMTP_OFFER_YES;
+	f->smtp.starttls_count = 1;
+	f->smtp.starttls_frame = 8;
+	f->smtp.starttls_accepted = true;
+	f->smtp.starttls_reply.code = 220;
+	f->smtp.starttls_reply.frame = 9;
+}
+
+static void client_hello(struct fx *f, uint16_t max, uint64_t frame)
+{
+	f->tls.have_ch = true;
+	f->tls.ch_frame = frame;
+	f->tls.ch.max_version = max;
+	f->tls.ch.legacy_version = max > 0x0303 ? 0x0303 : max;
+	f->tls.ch.ciphers_total = 30;
+	f->tls.ch.offers_aead = true;
+	f->tls.dir[0].bytes = 300;
+}
+
+static void server_hello(struct fx *f, uint16_t v, uint64_t frame)
+{
+	f->tls.have_sh = true;
+	f->tls.sh_frame = frame;
+	f->tls.sh.version = v;
+	f->tls.version = v;
+	f->tls.dir[1].bytes = 1500;
+}
+
+static void alert(struct fx *f, int from, uint8_t level, uint8_t desc, uint64_t frame)
+{
+	struct sti_tls_alert *a = &f->tls.alerts[f->tls.nalerts++];
+	a->from = from;
+	a->level = level;
+	a->desc = desc;
+	a->frame = frame;
+	a->length = 2;
+	f->tls.dir[from].bytes += 7;
+}
+
+static void encrypted_alert(struct fx *f, int from, uint64_t frame)
+{
+	struct sti_tls_alert *a = &f->tls.alerts[f->tls.nalerts++];
+	a->from = from;
+	a->encrypted = true;
+	a->frame = frame;
+	a->length = 19;
+}
+
+static void closes(struct fx *f, int dir, bool rst, uint64_t frame)
+{
+	if (rst)
+		f->rec.tcp[dir].rst_frame = frame;
+	else
+		f->rec.tcp[dir].fin_frame = frame;
+	if (f->rec.end_side < 0) {
+		f->rec.end_side = dir;
+		f->rec.end_frame = frame;
+		f->rec.end = rst ? STI_END_RST : STI_END_FIN;
+	}
+}
+
+static void decide(struct fx *f)
+{
+	sti_verdict_decide(&f->rec, &f->pol, &f->v);
+}
+
+static void assert_verdict(struct fx *f, enum sti_outcome o, enum sti_cause c,
+			   enum sti_reason r, enum sti_confidence conf)
+{
+	assert_string_equal(sti_outcome_name(f->v.outcome), sti_outcome_name(o));
+	assert_string_equal(sti_cause_name(f->v.cause), sti_cause_name(c));
+	assert_string_equal(sti_reason_name(f->v.reason), sti_reason_name(r));
+	assert_string_equal(sti_confidence_name(f->v.confidence), sti_confidence_name(conf));
+	assert_true(f->v.explanation[0] != '\0');
+	assert_true(f->v.remediation[0] != '\0');
+}
+
+static void assert_evidence(struct fx *f, unsigned n, const uint64_t *frames)
+{
+	assert_int_equal(f->v.nevidence, n);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(f->v.evidence[i], frames[i]);
+}
+
+/* 6.1 item 1: TLS 1.0 client, server requiring 1.2 sends protocol_version. */
+static void test_client_too_old_alert(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx.example.test ESMTP Postfix");
+	client_hello(f, 0x0301, 11);
+	alert(f, 1, 2, 70, 12);
+	closes(f, 1, false, 13);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_CLIENT_VERSION_TOO_LOW, STI_CERTAIN);
+	assert_string_equal(f->v.explanation,
+			    "client offered at most TLS 1.0; server requires TLS 1.2 and "
+			    "sent a fatal protocol_version(70) alert (frame 12)");
+	assert_non_null(strstr(f->v.remediation, "SCHANNEL\\Protocols\\TLS 1.2"));
+	assert_evidence(f, 2, (const uint64_t[]){ 11, 12 });
+}
+
+/* SChannel style: no alert, a reset right after an old ClientHello. */
+static void test_client_too_old_reset(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "outlook.example Microsoft ESMTP MAIL Service ready");
+	client_hello(f, 0x0302, 11);
+	closes(f, 1, true, 12);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_CLIENT_VERSION_TOO_LOW, STI_INFERRED);
+	assert_non_null(strstr(f->v.explanation, "reset the connection (frame 12)"));
+	assert_non_null(strstr(f->v.explanation, "at most TLS 1.1"));
+}
+
+/* 6.1 item 2: old server picks TLS 1.0, OpenSSL client aborts with 80. */
+static void test_server_too_old_internal_error(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP Postfix");
+	client_hello(f, 0x0304, 11);
+	server_hello(f, 0x0301, 12);
+	alert(f, 0, 2, 80, 13);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_SERVER_VERSION_TOO_LOW, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "the server chose TLS 1.0"));
+	assert_non_null(strstr(f->v.remediation, "smtpd_tls_protocols"));
+}
+
+/* 6.1 item 3: a 1.2-only client, server max 1.0: the server sends 70. */
+static void test_server_too_old_protocol_version_from_server(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP Exim 4.96");
+	client_hello(f, 0x0303, 11);
+	alert(f, 1, 2, 70, 12);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_SERVER_VERSION_TOO_LOW, STI_CERTAIN);
+	assert_non_null(strstr(f->v.remediation, "Exim"));
+}
+
+/* 6.1 item 4: the client offers 1.0, the server accepts, the client balks. */
+static void test_client_contradicts_itself(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP Postfix");
+	client_hello(f, 0x0301, 11);
+	server_hello(f, 0x0301, 12);
+	alert(f, 0, 2, 80, 13);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_CLIENT_VERSION_TOO_LOW, STI_CERTAIN);
+}
+
+/* 6.1 item 6: handshake_failure to a modern offer: the server's problem. */
+static void test_no_shared_cipher_server(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP Postfix");
+	client_hello(f, 0x0304, 11);
+	alert(f, 1, 2, 40, 12);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_NO_SHARED_CIPHER, STI_CERTAIN);
+	assert_non_null(strstr(f->v.remediation, "smtpd_tls_cert_file"));
+}
+
+static void test_no_shared_cipher_client_legacy(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	client_hello(f, 0x0303, 11);
+	f->tls.ch.only_legacy_ciphers = true;
+	alert(f, 1, 2, 40, 12);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_NO_SHARED_CIPHER, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "only legacy ciphers"));
+}
+
+static void test_no_shared_group_client(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	client_hello(f, 0x0304, 11);
+	f->tls.ch.groups[0] = 0x0100;    /* ffdhe2048 only */
+	f->tls.ch.ngroups = 1;
+	alert(f, 1, 2, 40, 12);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_NO_SHARED_CIPHER, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "no common key-exchange group"));
+}
+
+/* 6.1 item 8: a bare alert instead of a ClientHello. */
+static void test_client_alert_instead_of_hello(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	alert(f, 0, 2, 80, 11);
+	alert(f, 1, 2, 10, 13);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_NO_SHARED_CIPHER, STI_INFERRED);
+}
+
+/* 6.1 item 5: certificate alerts, and what is wrong with the certificate. */
+static void test_client_rejects_expired_certificate(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	client_hello(f, 0x0303, 11);
+	server_hello(f, 0x0303, 12);
+	f->tls.have_server_cert = true;
+	f->tls.server_cert_frame = 12;
+	f->tls.server_cert.parsed = true;
+	strcpy(f->tls.server_cert.subject_cn, "mx.example.test");
+	f->tls.server_cert.not_before = 1600000000;
+	f->tls.server_cert.not_after = 1700000000;   /* before first_ts */
+	alert(f, 0, 2, 45, 14);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "CN=mx.example.test, expired"));
+	assert_string_equal(f->v.tlsrpt, "certificate-expired");
+}
+
+static void test_client_rejects_name_mismatch(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	client_hello(f, 0x0303, 11);
+	strcpy(f->tls.ch.sni, "mail.example.test");
+	server_hello(f, 0x0303, 12);
+	f->tls.have_server_cert = true;
+	f->tls.server_cert.parsed = true;
+	f->tls.server_cert.not_after = INT64_C(4000000000);
+	strcpy(f->tls.server_cert.sans[0], "*.other.test");
+	f->tls.server_cert.nsans = 1;
+	alert(f, 0, 2, 42, 14);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "name mismatch"));
+	assert_string_equal(f->v.tlsrpt, "certificate-host-mismatch");
+	/* A wildcard for the right domain matches one label only. */
+	strcpy(f->tls.server_cert.sans[0], "*.example.test");
+	decide(f);
+	assert_null(strstr(f->v.explanation, "name mismatch"));
+}
+
+static void test_unknown_ca_tls13_cleartext(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	client_hello(f, 0x0304, 11);
+	server_hello(f, 0x0304, 12);
+	alert(f, 0, 2, 48, 14);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_CERTAIN);
+	assert_string_equal(f->v.tlsrpt, "certificate-not-trusted");
+}
+
+/* TLS 1.3 with an encrypted alert from the client: inferred, server. */
+static void test_tls13_encrypted_client_abort(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	client_hello(f, 0x0304, 11);
+	server_hello(f, 0x0304, 12);
+	encrypted_alert(f, 0, 14);
+	closes(f, 0, false, 15);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_TLS13_FAILED_AFTER_SERVER_HELLO, STI_INFERRED);
+	assert_evidence(f, 3, (const uint64_t[]){ 12, 14, 15 });
+}
+
+static void test_tls13_server_rejects_after_client_finished(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	client_hello(f, 0x0304, 11);
+	server_hello(f, 0x0304, 12);
+	f->tls.dir[0].finished_frame = 14;
+	encrypted_alert(f, 1, 15);
+	closes(f, 1, false, 16);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_TLS13_FAILED_AFTER_SERVER_HELLO, STI_INFERRED);
+}
+
+static void test_ok_and_deprecated(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	client_hello(f, 0x0304, 11);
+	server_hello(f, 0x0304, 12);
+	f->tls.established = true;
+	f->tls.established_frame = 14;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_OK, STI_CAUSE_NONE, STI_REASON_TLS_OK, STI_CERTAIN);
+	assert_string_equal(f->v.explanation, "TLS 1.3 established (client offered up to TLS 1.3)");
+	/* The same 1.1 session is deprecated; whose side depends on the offer. */
+	server_hello(f, 0x0302, 12);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_DEPRECATED, STI_CAUSE_SERVER,
+		       STI_REASON_VERSION_BELOW_POLICY, STI_CERTAIN);
+	f->tls.ch.max_version = 0x0302;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_DEPRECATED, STI_CAUSE_CLIENT,
+		       STI_REASON_VERSION_BELOW_POLICY, STI_CERTAIN);
+	/* --min-version 1.1 makes it acceptable. */
+	f->pol.min_version = 0x0302;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_OK, STI_CAUSE_NONE, STI_REASON_TLS_OK, STI_CERTAIN);
+}
+
+static void test_starttls_not_offered_and_skipped(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	f->rec.mode = STI_MODE_PLAINTEXT;
+	f->rec.tls = NULL;
+	f->smtp.starttls_count = 0;
+	f->smtp.starttls_accepted = false;
+	f->smtp.starttls_offered = STI_SMTP_OFFER_NO;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_NO_TLS, STI_CAUSE_SERVER,
+		       STI_REASON_STARTTLS_NOT_OFFERED, STI_CERTAIN);
+	assert_string_equal(f->v.tlsrpt, "starttls-not-supported");
+	f->smtp.starttls_offered = STI_SMTP_OFFER_YES;
+	f->smtp.mail_in_clear = true;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_NO_TLS, STI_CAUSE_CLIENT,
+		       STI_REASON_CLIENT_SKIPPED_STARTTLS, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "mail was sent in clear"));
+	f->smtp.starttls_required = true;
+	f->smtp.starttls_required_frame = 9;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_NO_TLS, STI_CAUSE_CLIENT,
+		       STI_REASON_STARTTLS_REQUIRED_NOT_USED, STI_CERTAIN);
+}
+
+static void test_stripped_by_middlebox(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	f->rec.mode = STI_MODE_PLAINTEXT;
+	f->rec.tls = NULL;
+	f->smtp.starttls_count = 0;
+	f->smtp.starttls_accepted = false;
+	f->smtp.starttls_offered = STI_SMTP_OFFER_STRIPPED;
+	strcpy(f->smtp.masked_cap, "XXXXXXXA");
+	f->smtp.anomaly_frame[STI_SMTP_AN_MASKED_CAPABILITY] = 6;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_NO_TLS, STI_CAUSE_MIDDLEBOX,
+		       STI_REASON_STARTTLS_STRIPPED, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "\"XXXXXXXA\""));
+	assert_non_null(strstr(f->v.remediation, "inspect"));
+	/* A masked command that the server refuses: TLS was attempted. */
+	f->smtp.masked_commands = 1;
+	f->smtp.masked_command_frame = 8;
+	f->smtp.masked_command_reply.code = 500;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_MIDDLEBOX,
+		       STI_REASON_STARTTLS_STRIPPED, STI_CERTAIN);
+}
+
+static void test_starttls_refused(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP Postfix");
+	f->rec.mode = STI_MODE_PLAINTEXT;
+	f->rec.tls = NULL;
+	f->smtp.starttls_accepted = false;
+	f->smtp.starttls_refused = true;
+	f->smtp.starttls_reply.code = 454;
+	strcpy(f->smtp.starttls_reply.enhanced, "4.7.0");
+	strcpy(f->smtp.starttls_reply.text, "TLS not available due to local problem");
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_STARTTLS_REFUSED, STI_CERTAIN);
+	assert_string_equal(f->v.explanation,
+			    "the server answered STARTTLS with \"454 4.7.0 TLS not "
+			    "available due to local problem\" (frame 9)");
+}
+
+static void test_injection(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	f->smtp.injected_bytes = 24;
+	f->smtp.injected_frame = 8;
+	strcpy(f->smtp.injected_line, "MAIL FROM:<x@example.test>");
+	client_hello(f, 0x0304, 11);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_PLAINTEXT_INJECTION_AFTER_STARTTLS, STI_CERTAIN);
+}
+
+static void test_not_tls_after_starttls(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	f->tls.dir[0].bytes = 10;
+	f->tls.dir[0].not_tls = true;
+	strcpy(f->tls.dir[0].sample, "EHLO again");
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_NOT_TLS_AFTER_STARTTLS, STI_CERTAIN);
+}
+
+static void test_silent_server_and_capture_end(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	client_hello(f, 0x0304, 11);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
+		       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
+	/* 6.1 item 11: retransmitted ClientHello, no answer at all. */
+	f->rec.retransmitted[0] = 4;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_SERVER_ABORTED_HANDSHAKE, STI_INFERRED);
+}
+
+static void test_server_resets_modern_hello(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	client_hello(f, 0x0304, 11);
+	closes(f, 1, true, 12);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_SERVER_ABORTED_HANDSHAKE, STI_INFERRED);
+}
+
+static void test_client_aborts_after_server_hello_tls12(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	client_hello(f, 0x0303, 11);
+	server_hello(f, 0x0303, 12);
+	closes(f, 0, true, 13);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_CLIENT_ABORTED_HANDSHAKE, STI_INFERRED);
+}
+
+static void test_mid_session_and_gap(void **state)
+{
+	struct fx *f = *state;
+	f->rec.proto = STI_PROTO_SMTP;
+	f->rec.mode = STI_MODE_PLAINTEXT;
+	f->rec.smtp = &f->smtp;
+	f->rec.syn_seen = false;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
+		       STI_REASON_CAPTURE_STARTED_MID_SESSION, STI_INFERRED);
+
+	starttls_accepted(f, "mx ESMTP");
+	client_hello(f, 0x0304, 11);
+	f->tls.dir[1].gap = true;
+	f->tls.dir[1].gap_frame = 12;
+	f->tls.dir[1].bytes = 100;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
+		       STI_REASON_CAPTURE_GAP, STI_INFERRED);
+}
+
+static void test_implicit_tls_ok(void **state)
+{
+	struct fx *f = *state;
+	f->rec.proto = STI_PROTO_TLS;
+	f->rec.mode = STI_MODE_IMPLICIT;
+	f->rec.srv.port = 465;
+	f->rec.tls = &f->tls;
+	client_hello(f, 0x0304, 4);
+	server_hello(f, 0x0304, 5);
+	f->tls.established = true;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_OK, STI_CAUSE_NONE, STI_REASON_TLS_OK, STI_CERTAIN);
+}
+
+static void test_tables(void **state)
+{
+	(void)state;
+	assert_string_equal(sti_reason_name(STI_REASON_TLS13_FAILED_AFTER_SERVER_HELLO),
+			    "tls13_failed_after_server_hello");
+	assert_string_equal(sti_reason_tlsrpt(STI_REASON_STARTTLS_STRIPPED),
+			    "starttls-not-supported");
+	assert_null(sti_reason_tlsrpt(STI_REASON_TLS_OK));
+	assert_string_equal(sti_outcome_name(STI_OUTCOME_NO_TLS), "no_tls");
+	assert_string_equal(sti_cause_name(STI_CAUSE_MIDDLEBOX), "middlebox");
+	for (int r = 0; r < STI_REASON_COUNT; r++)
+		assert_true(sti_reason_description((enum sti_reason)r)[0] != '\0');
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_client_too_old_alert),
+		T(test_client_too_old_reset),
+		T(test_server_too_old_internal_error),
+		T(test_server_too_old_protocol_version_from_server),
+		T(test_client_contradicts_itself),
+		T(test_no_shared_cipher_server),
+		T(test_no_shared_cipher_client_legacy),
+		T(test_no_shared_group_client),
+		T(test_client_alert_instead_of_hello),
+		T(test_client_rejects_expired_certificate),
+		T(test_client_rejects_name_mismatch),
+		T(test_unknown_ca_tls13_cleartext),
+		T(test_tls13_encrypted_client_abort),
+		T(test_tls13_server_rejects_after_client_finished),
+		T(test_ok_and_deprecated),
+		T(test_starttls_not_offered_and_skipped),
+		T(test_stripped_by_middlebox),
+		T(test_starttls_refused),
+		T(test_injection),
+		T(test_not_tls_after_starttls),
+		T(test_silent_server_and_capture_end),
+		T(test_server_resets_modern_hello),
+		T(test_client_aborts_after_server_hello_tls12),
+		T(test_mid_session_and_gap),
+		T(test_implicit_tls_ok),
+		T(test_tables),
+	};
+	return cmocka_run_group_tests_name("verdict", tests, NULL, NULL);
+}

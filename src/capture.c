@@ -6,6 +6,7 @@
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct sti_capture {
 	pcap_t *pcap;
@@ -19,7 +20,12 @@ struct sti_capture *sti_capture_open_offline(const char *path, char *err,
 	pcap_t *p = pcap_open_offline_with_tstamp_precision(
 		path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
 	if (!p) {
-		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : "cannot open");
+		/* libpcap often names the file itself; callers add the name. */
+		const char *why = ebuf[0] ? ebuf : "cannot open";
+		size_t plen = strlen(path);
+		if (strncmp(why, path, plen) == 0 && why[plen] == ':' && why[plen + 1] == ' ')
+			why += plen + 2;
+		snprintf(err, errlen, "%s", why);
 		return NULL;
 	}
 	struct sti_capture *c = calloc(1, sizeof(*c));

@@ -1233,7 +1233,7 @@ static void test_arkime_boundary_in_chunk(void **state)
 {
 	static const char tls[] = "\026\003\001\0005\002\000\0001\003\001";
 	uint8_t buf[64];
-	size_t n230 = cap_arkime[4].n;
+	size_t n220 = cap_arkime[4].n;
 	struct sti_smtp *m = calloc(1, sizeof(*m));
 
 	(void)state;
@@ -1246,10 +1246,10 @@ static void test_arkime_boundary_in_chunk(void **state)
 					       cap_arkime[i].frame,
 					       cap_arkime[i].ts),
 				 cap_arkime[i].n);
-	assert_int_equal(n230, 30);
-	memcpy(buf, cap_arkime[4].p, n230);
-	memcpy(buf + n230, tls, sizeof(tls) - 1);
-	assert_int_equal(sti_smtp_feed(m, S2C, buf, n230 + sizeof(tls) - 1,
+	assert_int_equal(n220, 30);
+	memcpy(buf, cap_arkime[4].p, n220);
+	memcpy(buf + n220, tls, sizeof(tls) - 1);
+	assert_int_equal(sti_smtp_feed(m, S2C, buf, n220 + sizeof(tls) - 1,
 				       10, 0), 30);
 	assert_true(sti_smtp_switched(m, S2C));
 	assert_true(sti_smtp_switched(m, C2S));

@@ -196,8 +196,10 @@ struct sti_smtp_facts {
 	bool starttls_required;
 	uint64_t starttls_required_frame;
 
-	/* Replies worth reporting: 421, 454, 530, x.7.x, failures to the
-	 * envelope, DATA, STARTTLS, masked commands and TLS bytes. */
+	/* Replies worth reporting: 421, 454, 530, any x.7.x, a failure that
+	 * names STARTTLS, a failed greeting, and 4xx/5xx to HELO/EHLO, AUTH,
+	 * MAIL, RCPT, DATA (and its "."), BDAT, STARTTLS, a masked command
+	 * or TLS bytes. */
 	struct sti_smtp_reply notable[STI_SMTP_MAX_NOTABLE];
 	unsigned nnotable;
 	bool notable_truncated;

@@ -336,6 +336,7 @@ static struct sti_session *create(struct sti_table *t, const struct sti_pkt *p,
 	s->end_side = -1;
 	s->first_frame = p->frame;
 	s->first_ts = p->ts_us;
+	s->touched_us = t->now;
 	bool src_cli = sender_is_client(t, p, &s->orient, &s->orient_tentative);
 	set_endpoints(s, p, src_cli);
 	for (int d = 0; d < 2; d++)
@@ -441,11 +442,8 @@ static bool starts_new_connection(const struct sti_session *s,
 	       endpoint_eq(&s->cli, &p->src, p->sport);
 }
 
-void sti_table_packet(struct sti_table *t, const struct sti_pkt *p)
+static void handle_packet(struct sti_table *t, const struct sti_pkt *p)
 {
-	if (p->ts_us > t->now)
-		t->now = p->ts_us;
-	sti_table_expire(t, t->now);
 	uint64_t h = tuple_hash(t, p);
 	struct sti_session *s = lookup(t, p, h);
 	if (s && starts_new_connection(s, p)) {
@@ -459,6 +457,7 @@ void sti_table_packet(struct sti_table *t, const struct sti_pkt *p)
 	s->dir[d].payload_bytes += p->payload_len;
 	s->last_frame = p->frame;
 	s->last_ts = p->ts_us;
+	s->touched_us = t->now;
 	struct sti_list *l = list_of(t, s);
 	list_unlink(l, s);
 	list_append(l, s);
@@ -468,12 +467,26 @@ void sti_table_packet(struct sti_table *t, const struct sti_pkt *p)
 	feed_tcp(t, s, p, d);
 }
 
+void sti_table_packet(struct sti_table *t, const struct sti_pkt *p)
+{
+	/*
+	 * The clock only moves forward, and sessions are expired after the
+	 * packet has touched its own: a capture whose timestamps jump about
+	 * (merged files, a first packet stamped 1970) must not expire the
+	 * session the packet belongs to.
+	 */
+	if (p->ts_us > t->now)
+		t->now = p->ts_us;
+	handle_packet(t, p);
+	sti_table_expire(t, t->now);
+}
+
 void sti_table_expire(struct sti_table *t, int64_t now_us)
 {
 	struct sti_session *s;
-	while ((s = t->open.head) && now_us - s->last_ts >= t->cfg.idle_timeout_us)
+	while ((s = t->open.head) && now_us - s->touched_us >= t->cfg.idle_timeout_us)
 		release_session(t, s, STI_END_IDLE);
-	while ((s = t->closed.head) && now_us - s->last_ts >= t->cfg.linger_us)
+	while ((s = t->closed.head) && now_us - s->touched_us >= t->cfg.linger_us)
 		release_session(t, s, STI_END_NONE);
 }
 

@@ -74,7 +74,8 @@ struct sti_session {
 	enum sti_orient orient;
 	bool orient_tentative;    /* may still flip on the first payload */
 	uint64_t first_frame, last_frame;
-	int64_t first_ts, last_ts;
+	int64_t first_ts, last_ts;   /* capture timestamps, as recorded */
+	int64_t touched_us;          /* the table clock at the last packet */
 	struct sti_dir_info dir[2];
 	struct sti_reasm rs[2];
 	bool closed;              /* ended; kept only to absorb late packets */

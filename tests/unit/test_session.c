@@ -281,7 +281,7 @@ static void test_idle_expiry(void **state)
 	handshake(f, 40000, 1, 0);
 	handshake(f, 40001, 4, 100 * SEC);
 	/* A packet at t=301 s expires the first (idle since 0), not the
-	 * second (idle since 100 s). */
+	 * second (idle since 100 s, and touched by this very packet). */
 	feed(f, pkt(10, 40001, 20, 25, ACK, 1001, NULL, 7, 301 * SEC));
 	assert_int_equal(f->w.closed, 1);
 	assert_int_equal(f->w.last_end, STI_END_IDLE);
@@ -292,6 +292,20 @@ static void test_idle_expiry(void **state)
 	assert_int_equal(f->w.closed, 2);
 	assert_int_equal(sti_table_count(f->t), 0);
 	assert_int_equal(sti_table_stats(f->t)->expired, 2);
+}
+
+static void test_clock_going_back_does_not_expire(void **state)
+{
+	struct fx *f = *state;
+	/* Alternating timestamps 48 years apart, as in a real capture. */
+	feed(f, pkt(10, 40000, 20, 25, SYN, 1000, NULL, 1, 1000));
+	feed(f, pkt(20, 25, 10, 40000, SYN | ACK, 5000, NULL, 2, INT64_C(1522669095) * SEC));
+	feed(f, pkt(10, 40000, 20, 25, ACK, 1001, NULL, 3, 2000));
+	feed(f, pkt(20, 25, 10, 40000, ACK | PSH, 5001, "220 x\r\n", 4, 3000));
+	assert_int_equal(f->w.opened, 1);
+	assert_int_equal(f->w.closed, 0);
+	assert_int_equal(f->w.last->dir[STI_S2C].packets, 2);
+	assert_string_equal(f->w.s2c, "220 x\r\n");
 }
 
 static void test_eviction_at_cap(void **state)
@@ -364,6 +378,7 @@ int main(void)
 		T(test_port_reuse_after_close),
 		T(test_port_reuse_without_close),
 		T(test_idle_expiry),
+		T(test_clock_going_back_does_not_expire),
 		T(test_eviction_at_cap),
 		T(test_flush_closes_in_id_order),
 		T(test_stop_payload_keeps_fin),

@@ -669,6 +669,7 @@ static void start_sample(const struct feed_ctx *c)
 	struct sti_tls_dir_facts *df = &c->t->f.dir[c->dir];
 
 	df->not_tls = true;
+	df->malformed_frame = c->frame;   /* where the non-TLS bytes are */
 	d->state = ST_SAMPLE;
 	d->sample_len = 0;
 	emit(c, STI_TLS_EV_STOPPED, 0, 0, "not TLS");

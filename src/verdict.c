@@ -578,17 +578,27 @@ static bool rule_no_tls_bytes(struct ctx *c)
 static bool rule_not_tls(struct ctx *c)
 {
 	const struct sti_tls_facts *t = c->tls;
+	bool implicit = c->rec->mode == STI_MODE_IMPLICIT;
 	for (int d = 0; d < 2; d++) {
 		if (!t->dir[d].not_tls)
 			continue;
+		uint64_t frame = t->dir[d].malformed_frame ? t->dir[d].malformed_frame
+							   : c->rec->tls_start_frame;
 		decide(c, STI_OUTCOME_FAILED, d == STI_C2S ? STI_CAUSE_CLIENT : STI_CAUSE_SERVER,
 		       STI_REASON_NOT_TLS_AFTER_STARTTLS, STI_CERTAIN);
-		explain(c, "the %s sent \"%s\" where the TLS handshake belonged "
+		explain(c, "the %s sent \"%s\" where the TLS handshake belonged%s "
 			"(frame %" PRIu64 ")", side(d), t->dir[d].sample,
-			t->dir[d].malformed_frame ? t->dir[d].malformed_frame : c->rec->tls_start_frame);
-		remedy(c, "The %s must start TLS after the 220 reply to STARTTLS; check "
-			  "for a broken STARTTLS implementation or a proxy in between.", side(d));
-		add_evidence(c, t->dir[d].malformed_frame);
+			implicit ? " on an implicit-TLS port" : "", frame);
+		if (implicit && d == STI_S2C)
+			remedy(c, "The server speaks plaintext on port %u, where clients "
+				  "expect TLS from the first byte (RFC 8314): enable implicit "
+				  "TLS (SMTPS) on that port, or have the client use STARTTLS "
+				  "on port 25 or 587.", c->rec->srv.port);
+		else
+			remedy(c, "The %s must start TLS after the 220 reply to STARTTLS; "
+				  "check for a broken STARTTLS implementation or a proxy in "
+				  "between.", side(d));
+		add_evidence(c, frame);
 		add_evidence(c, c->rec->tls_start_frame);
 		return true;
 	}

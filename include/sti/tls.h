@@ -208,7 +208,7 @@ struct sti_tls_dir_facts {
 	/* Why parsing stopped, if it did. */
 	bool malformed;
 	char reason[STI_TLS_REASON_MAX];  /* e.g. "record type 0x47" */
-	uint64_t malformed_frame;
+	uint64_t malformed_frame;       /* also set when not_tls */
 	bool not_tls;                   /* the first bytes were not TLS */
 	char sample[STI_TLS_SAMPLE_MAX + 1]; /* printable, '.' for others */
 	bool gap;                       /* capture gap: parsing stopped */

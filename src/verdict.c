@@ -659,6 +659,19 @@ static bool rule_client_alert_instead_of_hello(struct ctx *c)
 	return true;
 }
 
+/* Any other alert: named, with the side whose log says more. */
+static void peer_alert(struct ctx *c, const struct sti_tls_alert *a,
+		       const char *stage)
+{
+	decide(c, STI_OUTCOME_FAILED, STI_CAUSE_UNKNOWN, STI_REASON_PEER_ALERT,
+	       STI_CERTAIN);
+	explain(c, "the %s ended the handshake %s with %s(%u) (frame %" PRIu64 ")",
+		side(a->from), stage, alert_name(a->desc), a->desc, a->frame);
+	remedy(c, "Look up the %s alert in the %s's TLS log; it names what was "
+		  "rejected.", alert_name(a->desc),
+	       a->from == STI_C2S ? "sending server" : "receiving server");
+}
+
 static bool offers_common_group(const struct sti_client_hello *ch)
 {
 	if (!ch->ngroups)
@@ -736,13 +749,7 @@ static bool rule_rejected_hello(struct ctx *c)
 				 alert_name(a->desc), a->desc, a->frame);
 			no_shared_cipher(c, STI_CERTAIN, what);
 		} else {
-			decide(c, STI_OUTCOME_FAILED, STI_CAUSE_UNKNOWN,
-			       STI_REASON_PEER_ALERT, STI_CERTAIN);
-			explain(c, "the server rejected the ClientHello with %s(%u) "
-				"(frame %" PRIu64 ")", alert_name(a->desc), a->desc, a->frame);
-			remedy(c, "Look up the %s alert in the receiving server's TLS "
-				  "log; it names what the server disliked in the ClientHello.",
-				  alert_name(a->desc));
+			peer_alert(c, a, "after the ClientHello");
 		}
 		return true;
 	}
@@ -873,12 +880,7 @@ static bool rule_alert_after_server_hello(struct ctx *c)
 			remedy_client_versions(c);
 			return true;
 		}
-		decide(c, STI_OUTCOME_FAILED, STI_CAUSE_UNKNOWN, STI_REASON_PEER_ALERT,
-		       STI_CERTAIN);
-		explain(c, "the client ended the %s handshake with %s(%u) (frame %" PRIu64 ")",
-			v, alert_name(a->desc), a->desc, a->frame);
-		remedy(c, "Look up the %s alert in the sending server's TLS log.",
-		       alert_name(a->desc));
+		peer_alert(c, a, "after the ServerHello");
 		return true;
 	}
 	add_evidence(c, a->frame);
@@ -892,12 +894,7 @@ static bool rule_alert_after_server_hello(struct ctx *c)
 		add_evidence(c, t->client_cert_frame);
 		return true;
 	}
-	decide(c, STI_OUTCOME_FAILED, STI_CAUSE_UNKNOWN, STI_REASON_PEER_ALERT,
-	       STI_CERTAIN);
-	explain(c, "the server ended the %s handshake with %s(%u) (frame %" PRIu64 ")",
-		v, alert_name(a->desc), a->desc, a->frame);
-	remedy(c, "Look up the %s alert in the receiving server's TLS log.",
-	       alert_name(a->desc));
+	peer_alert(c, a, "after the ServerHello");
 	return true;
 }
 

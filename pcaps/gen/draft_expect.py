@@ -82,8 +82,13 @@ def ladder(pcap):
             s["rst"] = "%s first RST frame %s" % (side, fno)
         keep = any(k in info for k in ("Hello", "Alert", "S: 4", "S: 5", "STARTTLS", "Change Cipher",
                                        "XXXXXXX", "S: 220 2.0.0", "Certificate", "Retry"))
+        cts = ct.split(",") if ct else []
+        lns = ln.split(",") if ln else []
+        if any(c == "23" and l == "19" for c, l in zip(cts, lns)):
+            keep = True
+            info += "  [a 19-byte encrypted record: an alert under TLS 1.3]"
         if keep:
-            s["ev"].append("  %s %.3f %s: %s" % (fno, float(t), side, info[:110]))
+            s["ev"].append("  %s %.3f %s: %s" % (fno, float(t), side, info[:160]))
     return per, order
 
 
@@ -112,7 +117,7 @@ def main():
                 v = ["?", "?", "?", "?"]
             out.append("")
             out.append("# session %d (#%d): %s" % (port, i, note))
-            for e in per[port]["ev"][:14]:
+            for e in per[port]["ev"][:16]:
                 out.append("#" + e)
             for k in ("fin", "rst"):
                 if per[port][k]:

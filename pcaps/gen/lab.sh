@@ -402,10 +402,12 @@ run_scenarios() {
   if sel incomplete-capture-starts-mid-session; then
     cap full-session-for-cut -- "$(swk 198.51.100.25 25 40231 --tls --tls-verify --tls-protocol tlsv1_2)"
     rm -f "$OUT/full-session-for-cut.pcap"
-    # keep from the first frame after the client's ClientHello onwards
-    local ch
-    ch=$(tshark -r "$W/full-session-for-cut.pcap" -Y 'tls.handshake.type==1' -T fields -e frame.number | head -1)
-    editcap -F pcap -r "$W/full-session-for-cut.pcap" "$OUT/incomplete-capture-starts-mid-session.pcap" "$((ch+1))-100000"
+    # keep from the client's first TLS application data record onwards: no
+    # SYN, no EHLO, no STARTTLS and no handshake message is left
+    local ad
+    ad=$(tshark -r "$W/full-session-for-cut.pcap" -Y 'tls.record.content_type==23 && tcp.dstport==25' \
+           -T fields -e frame.number 2>/dev/null | head -1)
+    editcap -F pcap -r "$W/full-session-for-cut.pcap" "$OUT/incomplete-capture-starts-mid-session.pcap" "$ad-100000"
   fi
 
   # 10. busy gateway

@@ -20,6 +20,14 @@ SCEN = [("ok-", "1 success"), ("deprecated-", "2 deprecated but working"),
         ("incomplete", "9 incomplete"), ("busy", "10 busy gateway")]
 
 
+OVERRIDE = {  # captures whose name does not say both sides
+    "fail-client-no-cipher": (None, SERVERS["postfix"]),
+    "fail-client-reset": (None, SERVERS["postfix"]),
+    "incomplete-capture-starts-mid-session": (CLIENTS["swaks"], SERVERS["postfix"] + "; cut with editcap"),
+    "incomplete-server": (CLIENTS["python"], None),
+}
+
+
 def main():
     notes = collections.defaultdict(list)
     with open(os.path.join(GEN, "verdicts.txt")) as f:
@@ -46,6 +54,9 @@ def main():
             server = "gen/silent_server.py"
         if name.startswith("busy"):
             client, server = "Python 3.11 smtplib+ssl x44", "Postfix 3.7.11 and Exim 4.96"
+        for key, (c, sv) in OVERRIDE.items():
+            if name.startswith(key):
+                client, server = c or client, sv or server
         scen = next((v for k, v in SCEN if name.startswith(k)), "")
         sessions = 0
         exp = os.path.join(PCAPS, name + ".expect")

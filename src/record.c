@@ -387,6 +387,8 @@ static void on_end(struct flow *fl, const struct sti_stream_ev *ev)
 {
 	if (fl->rec.proto == STI_PROTO_SMTP && !sti_smtp_switched(&fl->smtp, ev->dir))
 		sti_smtp_end(&fl->smtp, ev->dir);
+	if (fl->tls_fed)
+		sti_tls_end(&fl->tls, ev->dir);
 	sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
 			      ev->kind == STI_EV_FIN ? "FIN" : "RST");
 }
@@ -471,8 +473,11 @@ static void rec_close(void *ctx, struct sti_session *s)
 			  rec->smtp->mail_cmds))
 			rec->mode = STI_MODE_PLAINTEXT;
 	}
-	if (fl->tls_fed)
+	if (fl->tls_fed) {
+		sti_tls_end(&fl->tls, STI_C2S);   /* the capture ended, if not */
+		sti_tls_end(&fl->tls, STI_S2C);   /* the connection */
 		rec->tls = sti_tls_facts(&fl->tls);
+	}
 	if (rec->proto == STI_PROTO_SMTP || rec->proto == STI_PROTO_TLS ||
 	    (rec->proto == STI_PROTO_NONE &&
 	     (sti_portset_has(&r->cfg.smtp_ports, rec->srv.port) ||

@@ -249,6 +249,7 @@ static void set_established(const struct feed_ctx *c)
 	if (f->established)
 		return;
 	f->established = true;
+	c->t->d[0].pend_len = c->t->d[1].pend_len = 0;
 	f->established_frame = c->frame;
 	f->established_ts = c->ts;
 	emit(c, STI_TLS_EV_ESTABLISHED, 0, 0, NULL);
@@ -305,25 +306,50 @@ static void on_encrypted_handshake(const struct feed_ctx *c)
 	check_established_12(c);
 }
 
+/*
+ * TLS 1.3 after the ServerHello: every record is type 23. The server's
+ * first is its encrypted flight; the client's first full-sized one after
+ * that flight is its Finished. The handshake is established once both
+ * sides have sent a full-sized record after the client's Finished
+ * (RFC 8446 2: application data both ways), so a server that rejects a
+ * client certificate right after the Finished is not taken for success.
+ * Before that, an alert-sized record that nothing follows is an encrypted
+ * alert (see sti_tls_end).
+ */
 static void on_appdata_13(const struct feed_ctx *c, uint16_t len)
 {
 	struct sti_tls_facts *f = &c->t->f;
 	struct sti_tls_dir_facts *df = &f->dir[c->dir];
+	bool full = len > ALERT_SIZED_MAX;
 
-	if (c->dir == 1) {
-		/* The server's encrypted flight (EE, Certificate, ...). */
-		if (!df->finished_frame)
-			df->finished_frame = c->frame;
+	if (c->dir == 0)
+		set_encrypted(c);
+	if (c->dir == 1 && !df->finished_frame) {
+		df->finished_frame = c->frame;  /* EE, Certificate, ... */
 		return;
 	}
-	set_encrypted(c);
-	/* The client's Finished (or data) answers the server's flight; an
-	 * alert-sized record right after it is a rejection, not a Finished. */
-	if (!df->finished_frame && f->dir[1].finished_frame &&
-	    len > ALERT_SIZED_MAX) {
-		df->finished_frame = c->frame;
-		set_established(c);
+	if (c->dir == 0 && !df->finished_frame) {
+		if (!f->dir[1].finished_frame)
+			return;                 /* early data: nothing to judge */
+		if (full) {
+			df->finished_frame = c->frame;
+			return;
+		}
 	}
+	if (f->established)
+		return;
+	struct sti_tls_dir *d = &c->t->d[c->dir];
+	if (!full) {
+		d->pend_len = len;
+		d->pend_frame = c->frame;
+		d->pend_ts = c->ts;
+		return;
+	}
+	d->pend_len = 0;
+	if (f->dir[0].finished_frame && df->finished_frame != c->frame)
+		d->data_after_finished = true;
+	if (c->t->d[0].data_after_finished && c->t->d[1].data_after_finished)
+		set_established(c);
 }
 
 static void on_appdata(const struct feed_ctx *c, uint16_t len)
@@ -925,6 +951,17 @@ void sti_tls_feed(struct sti_tls *t, int dir, const uint8_t *p, size_t n,
 		}
 	}
 	update_mid(t, c.dir);
+}
+
+void sti_tls_end(struct sti_tls *t, int dir)
+{
+	struct sti_tls_dir *d = &t->d[dir ? 1 : 0];
+	if (!d->pend_len)
+		return;
+	struct feed_ctx c = { t, dir ? 1 : 0, d->pend_frame, d->pend_ts };
+	uint16_t len = d->pend_len;
+	d->pend_len = 0;
+	record_alert(&c, len);
 }
 
 void sti_tls_gap(struct sti_tls *t, int dir, uint64_t len, uint64_t frame)

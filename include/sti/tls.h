@@ -305,6 +305,11 @@ struct sti_tls_dir {
 	uint32_t hs_cap;
 	bool sample_done;
 	unsigned sample_len;
+	bool data_after_finished; /* TLS 1.3: a full-sized record after the
+				     client's Finished */
+	uint16_t pend_len;      /* TLS 1.3: an alert-sized record not yet */
+	uint64_t pend_frame;    /* followed by data: an encrypted alert if */
+	int64_t pend_ts;        /* the direction ends here (sti_tls_end) */
 };
 
 struct sti_tls {
@@ -323,6 +328,12 @@ void sti_tls_set_sink(struct sti_tls *t, sti_tls_sink sink, void *ctx);
 /* Bytes of direction dir, carried by `frame` captured at ts_us. */
 void sti_tls_feed(struct sti_tls *t, int dir, const uint8_t *p, size_t n,
 		  uint64_t frame, int64_t ts_us);
+/*
+ * The direction ended (FIN, RST or end of capture). Under TLS 1.3 an
+ * alert-sized record that nothing followed is then counted as an
+ * encrypted alert: a KeyUpdate is the same size, but data follows it.
+ */
+void sti_tls_end(struct sti_tls *t, int dir);
 /* A capture gap: resynchronisation is not attempted, the direction stops. */
 void sti_tls_gap(struct sti_tls *t, int dir, uint64_t len, uint64_t frame);
 

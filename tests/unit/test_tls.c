@@ -2072,8 +2072,11 @@ static void test_tls13(void **state)
 	assert_true(c->encrypted);
 	assert_int_equal(c->encrypted_frame, 8);
 	assert_int_equal(c->finished_frame, 8);
+	/* Established once data went both ways after the client's Finished:
+	 * the server's at frame 10, the client's first full-sized record at
+	 * 20 (its 23- and 22-byte records before that are KeyUpdates). */
 	assert_true(f->established);
-	assert_int_equal(f->established_frame, 8);
+	assert_int_equal(f->established_frame, 20);
 	assert_int_equal(c->records, 10);
 	assert_int_equal(BY_TYPE(c, APPLICATION_DATA), 8);
 	assert_int_equal(s->records, 14);
@@ -2114,11 +2117,19 @@ static void test_hrr(void **state)
 	assert_int_equal(s->finished_frame, 9); /* the flight ends in frame 9 */
 	assert_int_equal(c->ccs_frame, 8);
 	assert_int_equal(c->encrypted_frame, 13);
-	assert_true(f->established);
-	assert_int_equal(f->established_frame, 13);
-	/* One record each way after the handshake: not settled, so a
-	 * rejection would still be seen. */
-	assert_int_equal(c->appdata_after_est, 1);
+	assert_int_equal(c->finished_frame, 13);
+	/* The client's Finished, the server's tickets, then only a 19-byte
+	 * record from the client before it closes: no data went both ways,
+	 * so this handshake is not established, and the short record is an
+	 * encrypted alert once the client's side ends. */
+	assert_false(f->established);
+	assert_int_equal(f->nalerts, 0);
+	sti_tls_end(&r->t, 0);
+	assert_int_equal(f->nalerts, 1);
+	assert_true(f->alerts[0].encrypted);
+	assert_int_equal(f->alerts[0].from, 0);
+	assert_int_equal(f->alerts[0].frame, 16);
+	assert_int_equal(f->alerts[0].length, 19);
 	assert_false(sti_tls_settled(&r->t, 0));
 	assert_false(sti_tls_settled(&r->t, 1));
 	assert_tail(c, 3, STI_TLS_CT_APPLICATION_DATA, 19, 16);
@@ -2217,10 +2228,11 @@ static void test_split_client_hello(void **state)
 	assert_int_equal(f->version, STI_TLS13);
 	assert_int_equal(s->finished_frame, 14);
 	assert_int_equal(c->finished_frame, 17);
+	/* Client data at 18 and 19, the server's first reply at 20. */
 	assert_true(f->established);
-	assert_int_equal(f->established_frame, 17);
-	assert_int_equal(c->appdata_after_est, 4);
-	assert_int_equal(s->appdata_after_est, 7);
+	assert_int_equal(f->established_frame, 20);
+	assert_int_equal(c->appdata_after_est, 2);
+	assert_int_equal(s->appdata_after_est, 6);
 	assert_true(sti_tls_settled(&r->t, 0));
 	run_free(r);
 }
@@ -2708,8 +2720,8 @@ static void test_tls13_client_encrypted_alert(void **state)
 }
 
 /* A TLS 1.3 server rejecting the client's certificate after its Finished:
- * established by the rule, but one short record from the server and no
- * data: neither direction settles, so the close stays visible. */
+ * one short record from the server and no data, so not established; the
+ * short record is the server's encrypted alert once its side ends. */
 static void test_tls13_server_rejects_after_finished(void **state)
 {
 	struct input in;
@@ -2722,13 +2734,18 @@ static void test_tls13_server_rejects_after_finished(void **state)
 	add_rec(&in, 0, 8, STI_TLS_CT_APPLICATION_DATA, fin, sizeof(fin));
 	add_rec(&in, 1, 9, STI_TLS_CT_APPLICATION_DATA, alert, sizeof(alert));
 	r = check_all(&in);
-	assert_true(r->t.f.established);
-	assert_int_equal(r->t.f.established_frame, 8);
-	assert_int_equal(r->t.f.dir[1].appdata_after_est, 1);
+	assert_false(r->t.f.established);
+	assert_int_equal(r->t.f.dir[0].finished_frame, 8);
 	assert_tail(&r->t.f.dir[1], r->t.f.dir[1].ntail - 1,
 		    STI_TLS_CT_APPLICATION_DATA, 19, 9);
 	assert_false(sti_tls_settled(&r->t, 0));
 	assert_false(sti_tls_settled(&r->t, 1));
+	assert_int_equal(r->t.f.nalerts, 0);
+	sti_tls_end(&r->t, 1);
+	assert_int_equal(r->t.f.nalerts, 1);
+	assert_true(r->t.f.alerts[0].encrypted);
+	assert_int_equal(r->t.f.alerts[0].from, 1);
+	assert_int_equal(r->t.f.alerts[0].frame, 9);
 	run_free(r);
 	input_free(&in);
 }

@@ -1,0 +1,178 @@
+/*
+ * tls_hello.h - pure parsers for complete TLS handshake message bodies:
+ * ClientHello, ServerHello (and HelloRetryRequest), Certificate; and the
+ * JA3/JA3S/JA4 fingerprints of the hellos.
+ *
+ * Each parser takes the body of one handshake message (after the 4-byte
+ * handshake header), reads it only through sti_rd, and fills a fixed-size
+ * struct: lists are capped, and `*_truncated` flags say when a cap was hit.
+ * A parser returns false when the body is malformed; what was read before
+ * the fault is still filled in and `malformed` names the part.
+ */
+#ifndef STI_TLS_HELLO_H
+#define STI_TLS_HELLO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Wire versions (RFC 8446 4.2.1 and earlier). */
+#define STI_SSL3 0x0300
+#define STI_TLS10 0x0301
+#define STI_TLS11 0x0302
+#define STI_TLS12 0x0303
+#define STI_TLS13 0x0304
+
+#define STI_HELLO_MAX_CIPHERS 128
+#define STI_HELLO_MAX_EXTS 64
+#define STI_HELLO_MAX_VERSIONS 16
+#define STI_HELLO_MAX_GROUPS 32
+#define STI_HELLO_MAX_SIGALGS 32
+#define STI_HELLO_MAX_ALPN 8
+#define STI_HELLO_NAME_MAX 256
+#define STI_HELLO_ALPN_MAX 32
+
+/* Extension types the parsers decode (RFC 8446 4.2 and the RFCs named). */
+#define STI_EXT_SERVER_NAME 0x0000          /* RFC 6066 3 */
+#define STI_EXT_SUPPORTED_GROUPS 0x000a     /* RFC 8422 5.1.1, RFC 8446 4.2.7 */
+#define STI_EXT_EC_POINT_FORMATS 0x000b     /* RFC 8422 5.1.2 */
+#define STI_EXT_SIGNATURE_ALGORITHMS 0x000d /* RFC 8446 4.2.3 */
+#define STI_EXT_ALPN 0x0010                 /* RFC 7301 3.1 */
+#define STI_EXT_SUPPORTED_VERSIONS 0x002b   /* RFC 8446 4.2.1 */
+#define STI_EXT_KEY_SHARE 0x0033            /* RFC 8446 4.2.8 */
+
+/*
+ * Lists the fingerprints need verbatim (ciphers, exts, groups, point formats,
+ * sigalgs) keep GREASE values in wire order; the derived lists (versions,
+ * key_share_groups) leave GREASE out. Counts `n*` are entries stored.
+ */
+struct sti_client_hello {
+	bool sslv2_format;            /* SSLv2-compatible ClientHello */
+	unsigned sslv2_specs;         /* SSLv2-only 3-byte cipher specs (not in ciphers[]) */
+	uint16_t legacy_version;
+	uint16_t max_version;         /* highest offered, GREASE excluded */
+	uint16_t versions[STI_HELLO_MAX_VERSIONS]; /* supported_versions, wire order, GREASE excluded */
+	unsigned nversions;
+	bool has_supported_versions;
+	uint16_t ciphers[STI_HELLO_MAX_CIPHERS];   /* wire order, GREASE included */
+	unsigned nciphers;            /* entries stored */
+	unsigned ciphers_total;       /* entries on the wire */
+	uint16_t exts[STI_HELLO_MAX_EXTS];         /* extension types, wire order */
+	unsigned nexts, exts_total;
+	uint16_t groups[STI_HELLO_MAX_GROUPS];     /* supported_groups */
+	unsigned ngroups;
+	uint8_t ec_point_formats[8];
+	unsigned npoint_formats;
+	uint16_t sigalgs[STI_HELLO_MAX_SIGALGS];   /* signature_algorithms */
+	unsigned nsigalgs;
+	char sni[STI_HELLO_NAME_MAX];              /* server_name host_name, printable only */
+	char alpn[STI_HELLO_MAX_ALPN][STI_HELLO_ALPN_MAX]; /* printable only */
+	unsigned nalpn;
+	unsigned alpn0_len;           /* raw length of the first ALPN name */
+	uint8_t alpn0_ends[2];        /* its raw first and last byte (JA4) */
+	uint16_t key_share_groups[8];              /* groups with a key share */
+	unsigned nkey_shares;
+	/* Offer quality, for the verdict: */
+	bool offers_tls13_suites;     /* 0x1301..0x1305 */
+	bool offers_aead;             /* any AES-GCM / ChaCha20 / CCM suite */
+	bool only_legacy_ciphers;     /* at least one suite, and nothing but RC4,
+					 3DES, NULL, EXPORT, DES, RC2, IDEA (GREASE
+					 and SCSVs aside) */
+	bool truncated;               /* a cap was hit */
+	const char *malformed;        /* NULL, or the part that did not parse */
+};
+
+struct sti_server_hello {
+	uint16_t legacy_version;
+	uint16_t version;             /* negotiated: supported_versions if present */
+	uint16_t cipher;
+	uint8_t compression;
+	bool hello_retry_request;     /* RFC 8446 4.1.3 special random */
+	bool downgrade_sentinel;      /* RFC 8446 4.1.3: random ends in "DOWNGRD":
+					 the server can do more than it chose */
+	uint16_t exts[STI_HELLO_MAX_EXTS];
+	unsigned nexts, exts_total;
+	uint16_t selected_group;      /* key_share / HRR selected group, 0 if none */
+	char alpn[STI_HELLO_ALPN_MAX];   /* printable only */
+	bool truncated;
+	const char *malformed;
+};
+
+#define STI_CERT_NAME_MAX 256
+#define STI_CERT_MAX_SANS 16
+
+/*
+ * Strings are NUL-terminated, cut to fit (`truncated` set), with bytes
+ * outside printable ASCII replaced by '?'. A message with an empty list
+ * (a client without a certificate) parses with chain_len 0, parsed false.
+ */
+struct sti_cert_info {
+	unsigned chain_len;           /* certificates in the message */
+	bool parsed;                  /* the leaf decoded as X.509 */
+	char subject_cn[STI_CERT_NAME_MAX];
+	char issuer_cn[STI_CERT_NAME_MAX];
+	char subject[STI_CERT_NAME_MAX];   /* one-line RFC 2253 form */
+	char issuer[STI_CERT_NAME_MAX];
+	char sans[STI_CERT_MAX_SANS][STI_CERT_NAME_MAX]; /* DNS names */
+	unsigned nsans;
+	int64_t not_before, not_after;     /* seconds since the epoch (UTC) */
+	bool self_signed;                  /* subject == issuer and signature verifies with own key */
+	char key_type[16];                 /* "RSA", "EC", "Ed25519", ... */
+	int key_bits;
+	char sha256[65];                   /* of the leaf DER, lowercase hex */
+	bool truncated;
+	const char *malformed;
+};
+
+bool sti_tls_parse_client_hello(const uint8_t *body, size_t len,
+				struct sti_client_hello *out);
+/* The SSLv2-compatible form (RFC 5246 E.2): the record after its 2-byte header. */
+bool sti_tls_parse_client_hello_v2(const uint8_t *msg, size_t len,
+				   struct sti_client_hello *out);
+bool sti_tls_parse_server_hello(const uint8_t *body, size_t len,
+				struct sti_server_hello *out);
+/* tls_version selects the TLS 1.3 form (request context, per-entry extensions). */
+bool sti_tls_parse_certificate(const uint8_t *body, size_t len,
+			       uint16_t tls_version, struct sti_cert_info *out);
+
+/* GREASE values, RFC 8701: 0x?a?a with both bytes equal. */
+static inline bool sti_tls_is_grease(uint16_t v)
+{
+	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
+}
+
+/*
+ * "ssl2", "ssl3", "1.0", "1.1", "1.2", "1.3" (static strings); anything else
+ * is formatted "0x7f1c" style into buf, which is then returned.
+ */
+const char *sti_tls_version_name(uint16_t v, char *buf, size_t len);
+
+/*
+ * An order on versions: 0 for unknown and GREASE, then SSL 2 < SSL 3 < 1.0 <
+ * 1.1 < 1.2 < TLS 1.3 drafts and experiments (0x7fxx, 0x7e01, fizz 0xfbxx)
+ * < 1.3. Raw numbers do not order (0x7f1c > 0x0304).
+ */
+unsigned sti_tls_version_rank(uint16_t v);
+
+/* IANA name of a cipher suite ("TLS_AES_128_GCM_SHA256"), or NULL. */
+const char *sti_tls_cipher_name(uint16_t suite);
+
+/*
+ * Copy n bytes into dst (capacity cap, always NUL-terminated when cap > 0),
+ * replacing bytes outside 0x20..0x7e by '?'. Returns false when cut short.
+ */
+bool sti_tls_copy_printable(char *dst, size_t cap, const uint8_t *src, size_t n);
+
+/*
+ * JA3 (the string and its MD5), JA3S, and JA4 (the a_b_c form). They are
+ * computed from the stored lists, so a hello that hit a cap (`truncated`)
+ * gives a fingerprint of its first STI_HELLO_MAX_* entries only.
+ */
+#define STI_JA3_STR_MAX 2048
+void sti_ja3_string(const struct sti_client_hello *ch, char *out, size_t len);
+void sti_ja3_hash(const struct sti_client_hello *ch, char out[33]);
+void sti_ja3s_hash(const struct sti_server_hello *sh, char out[33]);
+/* FoxIO JA4 (BSD part), transport 't' for TCP; out is 36 chars + NUL. */
+void sti_ja4(const struct sti_client_hello *ch, char out[40]);
+
+#endif /* STI_TLS_HELLO_H */

@@ -1,0 +1,308 @@
+/*
+ * tls_fp.c - JA3 / JA3S (Salesforce) and JA4 (FoxIO, the BSD-licensed
+ * client fingerprint only) from parsed hellos. Nothing here reads wire
+ * bytes: the inputs are the fixed lists tls_hello.c filled.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "sti/tls_hello.h"
+
+/* ---- a bounded string builder ---------------------------------------- */
+
+struct sbuf {
+	char *p;
+	size_t cap, n; /* n < cap always; p[n] == '\0' */
+};
+
+static void sb_init(struct sbuf *b, char *p, size_t cap)
+{
+	b->p = p;
+	b->cap = cap;
+	b->n = 0;
+	if (cap)
+		p[0] = '\0';
+}
+
+/* Appends what fits; the string stays terminated either way. */
+static void sb_str(struct sbuf *b, const char *s)
+{
+	while (*s && b->n + 1 < b->cap)
+		b->p[b->n++] = *s++;
+	if (b->cap)
+		b->p[b->n] = '\0';
+}
+
+static void sb_dec(struct sbuf *b, unsigned v)
+{
+	char tmp[12];
+	snprintf(tmp, sizeof(tmp), "%u", v);
+	sb_str(b, tmp);
+}
+
+static void sb_hex4(struct sbuf *b, unsigned v)
+{
+	char tmp[8];
+	snprintf(tmp, sizeof(tmp), "%04x", v & 0xffffu);
+	sb_str(b, tmp);
+}
+
+static void hex_encode(const unsigned char *md, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+/* out gets 2 * digest-size hex digits; all-zero on a libcrypto failure. */
+static void digest_hex(const EVP_MD *md, const char *s, char *out, size_t outlen)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+
+	if (!EVP_Digest(s, strlen(s), d, &dlen, md, NULL) || 2u * dlen + 1 > outlen) {
+		memset(out, '0', outlen - 1);
+		out[outlen - 1] = '\0';
+		return;
+	}
+	hex_encode(d, dlen, out);
+}
+
+/* ---- JA3 / JA3S ------------------------------------------------------- */
+
+/* Decimal values joined by '-', GREASE (RFC 8701) left out. */
+static void ja3_list16(struct sbuf *b, const uint16_t *v, unsigned n)
+{
+	unsigned i;
+	bool first = true;
+
+	for (i = 0; i < n; i++) {
+		if (sti_tls_is_grease(v[i]))
+			continue;
+		if (!first)
+			sb_str(b, "-");
+		sb_dec(b, v[i]);
+		first = false;
+	}
+}
+
+/* SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats */
+void sti_ja3_string(const struct sti_client_hello *ch, char *out, size_t len)
+{
+	struct sbuf b;
+	unsigned i;
+
+	sb_init(&b, out, len);
+	sb_dec(&b, ch->legacy_version);
+	sb_str(&b, ",");
+	ja3_list16(&b, ch->ciphers, ch->nciphers);
+	sb_str(&b, ",");
+	ja3_list16(&b, ch->exts, ch->nexts);
+	sb_str(&b, ",");
+	ja3_list16(&b, ch->groups, ch->ngroups);
+	sb_str(&b, ",");
+	for (i = 0; i < ch->npoint_formats; i++) {
+		if (i)
+			sb_str(&b, "-");
+		sb_dec(&b, ch->ec_point_formats[i]);
+	}
+}
+
+void sti_ja3_hash(const struct sti_client_hello *ch, char out[33])
+{
+	char s[STI_JA3_STR_MAX];
+
+	sti_ja3_string(ch, s, sizeof(s));
+	digest_hex(EVP_md5(), s, out, 33);
+}
+
+/* SSLVersion,Cipher,Extensions */
+void sti_ja3s_hash(const struct sti_server_hello *sh, char out[33])
+{
+	char s[STI_JA3_STR_MAX];
+	struct sbuf b;
+
+	sb_init(&b, s, sizeof(s));
+	sb_dec(&b, sh->legacy_version);
+	sb_str(&b, ",");
+	sb_dec(&b, sh->cipher);
+	sb_str(&b, ",");
+	ja3_list16(&b, sh->exts, sh->nexts);
+	digest_hex(EVP_md5(), s, out, 33);
+}
+
+/* ---- JA4 -------------------------------------------------------------- */
+
+/* "If extension 0x002b exists, then the version is the highest value in it." */
+static const char *ja4_version(const struct sti_client_hello *ch)
+{
+	uint16_t v = ch->legacy_version;
+	unsigned i;
+
+	if (ch->has_supported_versions && ch->nversions > 0) {
+		v = 0;
+		for (i = 0; i < ch->nversions; i++) /* GREASE already left out */
+			if (ch->versions[i] > v)
+				v = ch->versions[i];
+	}
+	switch (v) {
+	case STI_TLS13: return "13";
+	case STI_TLS12: return "12";
+	case STI_TLS11: return "11";
+	case STI_TLS10: return "10";
+	case STI_SSL3: return "s3";
+	case 0x0002: return "s2";
+	case 0xfeff: return "d1";
+	case 0xfefd: return "d2";
+	case 0xfefc: return "d3";
+	default: return "00";
+	}
+}
+
+static bool is_alnum_ascii(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+	       (c >= 'a' && c <= 'z');
+}
+
+/*
+ * First and last character of the first ALPN name; when either end is not
+ * alphanumeric, the first and last hex digit of the name instead; "00"
+ * when there is no name.
+ */
+static void ja4_alpn(const struct sti_client_hello *ch, char out[3])
+{
+	static const char digits[] = "0123456789abcdef";
+	uint8_t a = ch->alpn0_ends[0], z = ch->alpn0_ends[1];
+
+	if (ch->nalpn == 0 || ch->alpn0_len == 0) {
+		out[0] = out[1] = '0';
+	} else if (is_alnum_ascii(a) && is_alnum_ascii(z)) {
+		out[0] = (char)a;
+		out[1] = (char)z;
+	} else {
+		out[0] = digits[a >> 4];
+		out[1] = digits[z & 0xf];
+	}
+	out[2] = '\0';
+}
+
+static bool has_ext(const struct sti_client_hello *ch, uint16_t type)
+{
+	unsigned i;
+
+	for (i = 0; i < ch->nexts; i++)
+		if (ch->exts[i] == type)
+			return true;
+	return false;
+}
+
+/* Copy the non-GREASE values, minus up to two excluded ones, then sort. */
+static unsigned sorted_copy(const uint16_t *src, unsigned n, uint16_t *dst,
+			    bool drop_sni_alpn)
+{
+	unsigned i, j, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (sti_tls_is_grease(src[i]))
+			continue;
+		if (drop_sni_alpn && (src[i] == STI_EXT_SERVER_NAME || src[i] == STI_EXT_ALPN))
+			continue;
+		dst[k++] = src[i];
+	}
+	for (i = 1; i < k; i++) { /* insertion sort: at most 128 entries */
+		uint16_t x = dst[i];
+		for (j = i; j > 0 && dst[j - 1] > x; j--)
+			dst[j] = dst[j - 1];
+		dst[j] = x;
+	}
+	return k;
+}
+
+static void hex_list(struct sbuf *b, const uint16_t *v, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		if (i)
+			sb_str(b, ",");
+		sb_hex4(b, v[i]);
+	}
+}
+
+/* First 12 hex digits of SHA-256, or twelve zeros for an empty list. */
+static void hash12(const char *s, bool empty, char out[13])
+{
+	char full[65];
+
+	if (empty) {
+		memcpy(out, "000000000000", 13);
+		return;
+	}
+	digest_hex(EVP_sha256(), s, full, sizeof(full));
+	memcpy(out, full, 12);
+	out[12] = '\0';
+}
+
+static unsigned count_non_grease(const uint16_t *v, unsigned n)
+{
+	unsigned i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (!sti_tls_is_grease(v[i]))
+			k++;
+	return k > 99 ? 99 : k;
+}
+
+/* JA4_b: sorted cipher list. */
+static void ja4_b(const struct sti_client_hello *ch, char out[13])
+{
+	uint16_t v[STI_HELLO_MAX_CIPHERS];
+	char s[STI_HELLO_MAX_CIPHERS * 5 + 1];
+	struct sbuf b;
+	unsigned n = sorted_copy(ch->ciphers, ch->nciphers, v, false);
+
+	sb_init(&b, s, sizeof(s));
+	hex_list(&b, v, n);
+	hash12(s, n == 0, out);
+}
+
+/* JA4_c: sorted extensions without SNI and ALPN, '_', sigalgs in order. */
+static void ja4_c(const struct sti_client_hello *ch, char out[13])
+{
+	uint16_t v[STI_HELLO_MAX_EXTS], sig[STI_HELLO_MAX_SIGALGS];
+	char s[(STI_HELLO_MAX_EXTS + STI_HELLO_MAX_SIGALGS) * 5 + 2];
+	struct sbuf b;
+	unsigned i, nsig = 0, n = sorted_copy(ch->exts, ch->nexts, v, true);
+
+	for (i = 0; i < ch->nsigalgs; i++)
+		if (!sti_tls_is_grease(ch->sigalgs[i]))
+			sig[nsig++] = ch->sigalgs[i];
+	sb_init(&b, s, sizeof(s));
+	hex_list(&b, v, n);
+	if (nsig > 0) {
+		sb_str(&b, "_");
+		hex_list(&b, sig, nsig);
+	}
+	hash12(s, n == 0, out);
+}
+
+void sti_ja4(const struct sti_client_hello *ch, char out[40])
+{
+	char alpn[3], b[13], c[13];
+
+	ja4_alpn(ch, alpn);
+	ja4_b(ch, b);
+	ja4_c(ch, c);
+	snprintf(out, 40, "t%s%c%02u%02u%s_%s_%s", ja4_version(ch),
+		 has_ext(ch, STI_EXT_SERVER_NAME) ? 'd' : 'i',
+		 count_non_grease(ch->ciphers, ch->nciphers),
+		 count_non_grease(ch->exts, ch->nexts), alpn, b, c);
+}

@@ -1,0 +1,1029 @@
+/*
+ * tls_hello.c - pure parsers for ClientHello (RFC 8446 4.1.2, RFC 5246
+ * 7.4.1.2), the SSLv2-compatible ClientHello (RFC 5246 E.2) and ServerHello /
+ * HelloRetryRequest (RFC 8446 4.1.3), plus the version and cipher-suite
+ * tables the verdict needs to judge an offer.
+ *
+ * Every wire byte is read through sti_rd; every vector becomes a child reader
+ * that must be consumed exactly, so a length that lies is caught where it
+ * lies and the "malformed" string names that part.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sti/rd.h"
+#include "sti/tls_hello.h"
+
+/* ---- cipher suites --------------------------------------------------- */
+
+/*
+ * What a suite is worth to a mail admin. AEAD is what current servers want;
+ * LEGACY (RC4, 3DES, DES, NULL, EXPORT, RC2, IDEA) is what modern servers
+ * refuse; SIGNAL marks SCSVs, which are not ciphers at all.
+ */
+enum cs_class { CS_CBC, CS_AEAD, CS_LEGACY, CS_SIGNAL, CS_UNKNOWN };
+
+/*
+ * IANA TLS Cipher Suites registry (plus the well-known pre-standard
+ * EXPORT1024 suites), sorted by value: sti_tls_cipher_name searches it
+ * by bisection. X(value, class, name).
+ */
+#define STI_TLS_CIPHER_SUITES(X) \
+	X(0x0000, LEGACY, "TLS_NULL_WITH_NULL_NULL") \
+	X(0x0001, LEGACY, "TLS_RSA_WITH_NULL_MD5") \
+	X(0x0002, LEGACY, "TLS_RSA_WITH_NULL_SHA") \
+	X(0x0003, LEGACY, "TLS_RSA_EXPORT_WITH_RC4_40_MD5") \
+	X(0x0004, LEGACY, "TLS_RSA_WITH_RC4_128_MD5") \
+	X(0x0005, LEGACY, "TLS_RSA_WITH_RC4_128_SHA") \
+	X(0x0006, LEGACY, "TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5") \
+	X(0x0007, LEGACY, "TLS_RSA_WITH_IDEA_CBC_SHA") \
+	X(0x0008, LEGACY, "TLS_RSA_EXPORT_WITH_DES40_CBC_SHA") \
+	X(0x0009, LEGACY, "TLS_RSA_WITH_DES_CBC_SHA") \
+	X(0x000a, LEGACY, "TLS_RSA_WITH_3DES_EDE_CBC_SHA") \
+	X(0x000b, LEGACY, "TLS_DH_DSS_EXPORT_WITH_DES40_CBC_SHA") \
+	X(0x000c, LEGACY, "TLS_DH_DSS_WITH_DES_CBC_SHA") \
+	X(0x000d, LEGACY, "TLS_DH_DSS_WITH_3DES_EDE_CBC_SHA") \
+	X(0x000e, LEGACY, "TLS_DH_RSA_EXPORT_WITH_DES40_CBC_SHA") \
+	X(0x000f, LEGACY, "TLS_DH_RSA_WITH_DES_CBC_SHA") \
+	X(0x0010, LEGACY, "TLS_DH_RSA_WITH_3DES_EDE_CBC_SHA") \
+	X(0x0011, LEGACY, "TLS_DHE_DSS_EXPORT_WITH_DES40_CBC_SHA") \
+	X(0x0012, LEGACY, "TLS_DHE_DSS_WITH_DES_CBC_SHA") \
+	X(0x0013, LEGACY, "TLS_DHE_DSS_WITH_3DES_EDE_CBC_SHA") \
+	X(0x0014, LEGACY, "TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA") \
+	X(0x0015, LEGACY, "TLS_DHE_RSA_WITH_DES_CBC_SHA") \
+	X(0x0016, LEGACY, "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA") \
+	X(0x0017, LEGACY, "TLS_DH_anon_EXPORT_WITH_RC4_40_MD5") \
+	X(0x0018, LEGACY, "TLS_DH_anon_WITH_RC4_128_MD5") \
+	X(0x0019, LEGACY, "TLS_DH_anon_EXPORT_WITH_DES40_CBC_SHA") \
+	X(0x001a, LEGACY, "TLS_DH_anon_WITH_DES_CBC_SHA") \
+	X(0x001b, LEGACY, "TLS_DH_anon_WITH_3DES_EDE_CBC_SHA") \
+	X(0x001e, LEGACY, "TLS_KRB5_WITH_DES_CBC_SHA") \
+	X(0x001f, LEGACY, "TLS_KRB5_WITH_3DES_EDE_CBC_SHA") \
+	X(0x0020, LEGACY, "TLS_KRB5_WITH_RC4_128_SHA") \
+	X(0x0021, LEGACY, "TLS_KRB5_WITH_IDEA_CBC_SHA") \
+	X(0x0022, LEGACY, "TLS_KRB5_WITH_DES_CBC_MD5") \
+	X(0x0023, LEGACY, "TLS_KRB5_WITH_3DES_EDE_CBC_MD5") \
+	X(0x0024, LEGACY, "TLS_KRB5_WITH_RC4_128_MD5") \
+	X(0x0025, LEGACY, "TLS_KRB5_WITH_IDEA_CBC_MD5") \
+	X(0x0026, LEGACY, "TLS_KRB5_EXPORT_WITH_DES_CBC_40_SHA") \
+	X(0x0027, LEGACY, "TLS_KRB5_EXPORT_WITH_RC2_CBC_40_SHA") \
+	X(0x0028, LEGACY, "TLS_KRB5_EXPORT_WITH_RC4_40_SHA") \
+	X(0x0029, LEGACY, "TLS_KRB5_EXPORT_WITH_DES_CBC_40_MD5") \
+	X(0x002a, LEGACY, "TLS_KRB5_EXPORT_WITH_RC2_CBC_40_MD5") \
+	X(0x002b, LEGACY, "TLS_KRB5_EXPORT_WITH_RC4_40_MD5") \
+	X(0x002c, LEGACY, "TLS_PSK_WITH_NULL_SHA") \
+	X(0x002d, LEGACY, "TLS_DHE_PSK_WITH_NULL_SHA") \
+	X(0x002e, LEGACY, "TLS_RSA_PSK_WITH_NULL_SHA") \
+	X(0x002f, CBC, "TLS_RSA_WITH_AES_128_CBC_SHA") \
+	X(0x0030, CBC, "TLS_DH_DSS_WITH_AES_128_CBC_SHA") \
+	X(0x0031, CBC, "TLS_DH_RSA_WITH_AES_128_CBC_SHA") \
+	X(0x0032, CBC, "TLS_DHE_DSS_WITH_AES_128_CBC_SHA") \
+	X(0x0033, CBC, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA") \
+	X(0x0034, CBC, "TLS_DH_anon_WITH_AES_128_CBC_SHA") \
+	X(0x0035, CBC, "TLS_RSA_WITH_AES_256_CBC_SHA") \
+	X(0x0036, CBC, "TLS_DH_DSS_WITH_AES_256_CBC_SHA") \
+	X(0x0037, CBC, "TLS_DH_RSA_WITH_AES_256_CBC_SHA") \
+	X(0x0038, CBC, "TLS_DHE_DSS_WITH_AES_256_CBC_SHA") \
+	X(0x0039, CBC, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA") \
+	X(0x003a, CBC, "TLS_DH_anon_WITH_AES_256_CBC_SHA") \
+	X(0x003b, LEGACY, "TLS_RSA_WITH_NULL_SHA256") \
+	X(0x003c, CBC, "TLS_RSA_WITH_AES_128_CBC_SHA256") \
+	X(0x003d, CBC, "TLS_RSA_WITH_AES_256_CBC_SHA256") \
+	X(0x003e, CBC, "TLS_DH_DSS_WITH_AES_128_CBC_SHA256") \
+	X(0x003f, CBC, "TLS_DH_RSA_WITH_AES_128_CBC_SHA256") \
+	X(0x0040, CBC, "TLS_DHE_DSS_WITH_AES_128_CBC_SHA256") \
+	X(0x0041, CBC, "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA") \
+	X(0x0042, CBC, "TLS_DH_DSS_WITH_CAMELLIA_128_CBC_SHA") \
+	X(0x0043, CBC, "TLS_DH_RSA_WITH_CAMELLIA_128_CBC_SHA") \
+	X(0x0044, CBC, "TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA") \
+	X(0x0045, CBC, "TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA") \
+	X(0x0046, CBC, "TLS_DH_anon_WITH_CAMELLIA_128_CBC_SHA") \
+	X(0x0060, LEGACY, "TLS_RSA_EXPORT1024_WITH_RC4_56_MD5") \
+	X(0x0061, LEGACY, "TLS_RSA_EXPORT1024_WITH_RC2_CBC_56_MD5") \
+	X(0x0062, LEGACY, "TLS_RSA_EXPORT1024_WITH_DES_CBC_SHA") \
+	X(0x0063, LEGACY, "TLS_DHE_DSS_EXPORT1024_WITH_DES_CBC_SHA") \
+	X(0x0064, LEGACY, "TLS_RSA_EXPORT1024_WITH_RC4_56_SHA") \
+	X(0x0065, LEGACY, "TLS_DHE_DSS_EXPORT1024_WITH_RC4_56_SHA") \
+	X(0x0066, LEGACY, "TLS_DHE_DSS_WITH_RC4_128_SHA") \
+	X(0x0067, CBC, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256") \
+	X(0x0068, CBC, "TLS_DH_DSS_WITH_AES_256_CBC_SHA256") \
+	X(0x0069, CBC, "TLS_DH_RSA_WITH_AES_256_CBC_SHA256") \
+	X(0x006a, CBC, "TLS_DHE_DSS_WITH_AES_256_CBC_SHA256") \
+	X(0x006b, CBC, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256") \
+	X(0x006c, CBC, "TLS_DH_anon_WITH_AES_128_CBC_SHA256") \
+	X(0x006d, CBC, "TLS_DH_anon_WITH_AES_256_CBC_SHA256") \
+	X(0x0084, CBC, "TLS_RSA_WITH_CAMELLIA_256_CBC_SHA") \
+	X(0x0085, CBC, "TLS_DH_DSS_WITH_CAMELLIA_256_CBC_SHA") \
+	X(0x0086, CBC, "TLS_DH_RSA_WITH_CAMELLIA_256_CBC_SHA") \
+	X(0x0087, CBC, "TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA") \
+	X(0x0088, CBC, "TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA") \
+	X(0x0089, CBC, "TLS_DH_anon_WITH_CAMELLIA_256_CBC_SHA") \
+	X(0x008a, LEGACY, "TLS_PSK_WITH_RC4_128_SHA") \
+	X(0x008b, LEGACY, "TLS_PSK_WITH_3DES_EDE_CBC_SHA") \
+	X(0x008c, CBC, "TLS_PSK_WITH_AES_128_CBC_SHA") \
+	X(0x008d, CBC, "TLS_PSK_WITH_AES_256_CBC_SHA") \
+	X(0x008e, LEGACY, "TLS_DHE_PSK_WITH_RC4_128_SHA") \
+	X(0x008f, LEGACY, "TLS_DHE_PSK_WITH_3DES_EDE_CBC_SHA") \
+	X(0x0090, CBC, "TLS_DHE_PSK_WITH_AES_128_CBC_SHA") \
+	X(0x0091, CBC, "TLS_DHE_PSK_WITH_AES_256_CBC_SHA") \
+	X(0x0092, LEGACY, "TLS_RSA_PSK_WITH_RC4_128_SHA") \
+	X(0x0093, LEGACY, "TLS_RSA_PSK_WITH_3DES_EDE_CBC_SHA") \
+	X(0x0094, CBC, "TLS_RSA_PSK_WITH_AES_128_CBC_SHA") \
+	X(0x0095, CBC, "TLS_RSA_PSK_WITH_AES_256_CBC_SHA") \
+	X(0x0096, CBC, "TLS_RSA_WITH_SEED_CBC_SHA") \
+	X(0x0097, CBC, "TLS_DH_DSS_WITH_SEED_CBC_SHA") \
+	X(0x0098, CBC, "TLS_DH_RSA_WITH_SEED_CBC_SHA") \
+	X(0x0099, CBC, "TLS_DHE_DSS_WITH_SEED_CBC_SHA") \
+	X(0x009a, CBC, "TLS_DHE_RSA_WITH_SEED_CBC_SHA") \
+	X(0x009b, CBC, "TLS_DH_anon_WITH_SEED_CBC_SHA") \
+	X(0x009c, AEAD, "TLS_RSA_WITH_AES_128_GCM_SHA256") \
+	X(0x009d, AEAD, "TLS_RSA_WITH_AES_256_GCM_SHA384") \
+	X(0x009e, AEAD, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256") \
+	X(0x009f, AEAD, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384") \
+	X(0x00a0, AEAD, "TLS_DH_RSA_WITH_AES_128_GCM_SHA256") \
+	X(0x00a1, AEAD, "TLS_DH_RSA_WITH_AES_256_GCM_SHA384") \
+	X(0x00a2, AEAD, "TLS_DHE_DSS_WITH_AES_128_GCM_SHA256") \
+	X(0x00a3, AEAD, "TLS_DHE_DSS_WITH_AES_256_GCM_SHA384") \
+	X(0x00a4, AEAD, "TLS_DH_DSS_WITH_AES_128_GCM_SHA256") \
+	X(0x00a5, AEAD, "TLS_DH_DSS_WITH_AES_256_GCM_SHA384") \
+	X(0x00a6, AEAD, "TLS_DH_anon_WITH_AES_128_GCM_SHA256") \
+	X(0x00a7, AEAD, "TLS_DH_anon_WITH_AES_256_GCM_SHA384") \
+	X(0x00a8, AEAD, "TLS_PSK_WITH_AES_128_GCM_SHA256") \
+	X(0x00a9, AEAD, "TLS_PSK_WITH_AES_256_GCM_SHA384") \
+	X(0x00aa, AEAD, "TLS_DHE_PSK_WITH_AES_128_GCM_SHA256") \
+	X(0x00ab, AEAD, "TLS_DHE_PSK_WITH_AES_256_GCM_SHA384") \
+	X(0x00ac, AEAD, "TLS_RSA_PSK_WITH_AES_128_GCM_SHA256") \
+	X(0x00ad, AEAD, "TLS_RSA_PSK_WITH_AES_256_GCM_SHA384") \
+	X(0x00ae, CBC, "TLS_PSK_WITH_AES_128_CBC_SHA256") \
+	X(0x00af, CBC, "TLS_PSK_WITH_AES_256_CBC_SHA384") \
+	X(0x00b0, LEGACY, "TLS_PSK_WITH_NULL_SHA256") \
+	X(0x00b1, LEGACY, "TLS_PSK_WITH_NULL_SHA384") \
+	X(0x00b2, CBC, "TLS_DHE_PSK_WITH_AES_128_CBC_SHA256") \
+	X(0x00b3, CBC, "TLS_DHE_PSK_WITH_AES_256_CBC_SHA384") \
+	X(0x00b4, LEGACY, "TLS_DHE_PSK_WITH_NULL_SHA256") \
+	X(0x00b5, LEGACY, "TLS_DHE_PSK_WITH_NULL_SHA384") \
+	X(0x00b6, CBC, "TLS_RSA_PSK_WITH_AES_128_CBC_SHA256") \
+	X(0x00b7, CBC, "TLS_RSA_PSK_WITH_AES_256_CBC_SHA384") \
+	X(0x00b8, LEGACY, "TLS_RSA_PSK_WITH_NULL_SHA256") \
+	X(0x00b9, LEGACY, "TLS_RSA_PSK_WITH_NULL_SHA384") \
+	X(0x00ba, CBC, "TLS_RSA_WITH_CAMELLIA_128_CBC_SHA256") \
+	X(0x00bb, CBC, "TLS_DH_DSS_WITH_CAMELLIA_128_CBC_SHA256") \
+	X(0x00bc, CBC, "TLS_DH_RSA_WITH_CAMELLIA_128_CBC_SHA256") \
+	X(0x00bd, CBC, "TLS_DHE_DSS_WITH_CAMELLIA_128_CBC_SHA256") \
+	X(0x00be, CBC, "TLS_DHE_RSA_WITH_CAMELLIA_128_CBC_SHA256") \
+	X(0x00bf, CBC, "TLS_DH_anon_WITH_CAMELLIA_128_CBC_SHA256") \
+	X(0x00c0, CBC, "TLS_RSA_WITH_CAMELLIA_256_CBC_SHA256") \
+	X(0x00c1, CBC, "TLS_DH_DSS_WITH_CAMELLIA_256_CBC_SHA256") \
+	X(0x00c2, CBC, "TLS_DH_RSA_WITH_CAMELLIA_256_CBC_SHA256") \
+	X(0x00c3, CBC, "TLS_DHE_DSS_WITH_CAMELLIA_256_CBC_SHA256") \
+	X(0x00c4, CBC, "TLS_DHE_RSA_WITH_CAMELLIA_256_CBC_SHA256") \
+	X(0x00c5, CBC, "TLS_DH_anon_WITH_CAMELLIA_256_CBC_SHA256") \
+	X(0x00c6, AEAD, "TLS_SM4_GCM_SM3") \
+	X(0x00c7, AEAD, "TLS_SM4_CCM_SM3") \
+	X(0x00ff, SIGNAL, "TLS_EMPTY_RENEGOTIATION_INFO_SCSV") \
+	X(0x1301, AEAD, "TLS_AES_128_GCM_SHA256") \
+	X(0x1302, AEAD, "TLS_AES_256_GCM_SHA384") \
+	X(0x1303, AEAD, "TLS_CHACHA20_POLY1305_SHA256") \
+	X(0x1304, AEAD, "TLS_AES_128_CCM_SHA256") \
+	X(0x1305, AEAD, "TLS_AES_128_CCM_8_SHA256") \
+	X(0x5600, SIGNAL, "TLS_FALLBACK_SCSV") \
+	X(0xc001, LEGACY, "TLS_ECDH_ECDSA_WITH_NULL_SHA") \
+	X(0xc002, LEGACY, "TLS_ECDH_ECDSA_WITH_RC4_128_SHA") \
+	X(0xc003, LEGACY, "TLS_ECDH_ECDSA_WITH_3DES_EDE_CBC_SHA") \
+	X(0xc004, CBC, "TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA") \
+	X(0xc005, CBC, "TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA") \
+	X(0xc006, LEGACY, "TLS_ECDHE_ECDSA_WITH_NULL_SHA") \
+	X(0xc007, LEGACY, "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA") \
+	X(0xc008, LEGACY, "TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA") \
+	X(0xc009, CBC, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA") \
+	X(0xc00a, CBC, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA") \
+	X(0xc00b, LEGACY, "TLS_ECDH_RSA_WITH_NULL_SHA") \
+	X(0xc00c, LEGACY, "TLS_ECDH_RSA_WITH_RC4_128_SHA") \
+	X(0xc00d, LEGACY, "TLS_ECDH_RSA_WITH_3DES_EDE_CBC_SHA") \
+	X(0xc00e, CBC, "TLS_ECDH_RSA_WITH_AES_128_CBC_SHA") \
+	X(0xc00f, CBC, "TLS_ECDH_RSA_WITH_AES_256_CBC_SHA") \
+	X(0xc010, LEGACY, "TLS_ECDHE_RSA_WITH_NULL_SHA") \
+	X(0xc011, LEGACY, "TLS_ECDHE_RSA_WITH_RC4_128_SHA") \
+	X(0xc012, LEGACY, "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA") \
+	X(0xc013, CBC, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA") \
+	X(0xc014, CBC, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA") \
+	X(0xc015, LEGACY, "TLS_ECDH_anon_WITH_NULL_SHA") \
+	X(0xc016, LEGACY, "TLS_ECDH_anon_WITH_RC4_128_SHA") \
+	X(0xc017, LEGACY, "TLS_ECDH_anon_WITH_3DES_EDE_CBC_SHA") \
+	X(0xc018, CBC, "TLS_ECDH_anon_WITH_AES_128_CBC_SHA") \
+	X(0xc019, CBC, "TLS_ECDH_anon_WITH_AES_256_CBC_SHA") \
+	X(0xc01a, LEGACY, "TLS_SRP_SHA_WITH_3DES_EDE_CBC_SHA") \
+	X(0xc01b, LEGACY, "TLS_SRP_SHA_RSA_WITH_3DES_EDE_CBC_SHA") \
+	X(0xc01c, LEGACY, "TLS_SRP_SHA_DSS_WITH_3DES_EDE_CBC_SHA") \
+	X(0xc01d, CBC, "TLS_SRP_SHA_WITH_AES_128_CBC_SHA") \
+	X(0xc01e, CBC, "TLS_SRP_SHA_RSA_WITH_AES_128_CBC_SHA") \
+	X(0xc01f, CBC, "TLS_SRP_SHA_DSS_WITH_AES_128_CBC_SHA") \
+	X(0xc020, CBC, "TLS_SRP_SHA_WITH_AES_256_CBC_SHA") \
+	X(0xc021, CBC, "TLS_SRP_SHA_RSA_WITH_AES_256_CBC_SHA") \
+	X(0xc022, CBC, "TLS_SRP_SHA_DSS_WITH_AES_256_CBC_SHA") \
+	X(0xc023, CBC, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256") \
+	X(0xc024, CBC, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384") \
+	X(0xc025, CBC, "TLS_ECDH_ECDSA_WITH_AES_128_CBC_SHA256") \
+	X(0xc026, CBC, "TLS_ECDH_ECDSA_WITH_AES_256_CBC_SHA384") \
+	X(0xc027, CBC, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256") \
+	X(0xc028, CBC, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384") \
+	X(0xc029, CBC, "TLS_ECDH_RSA_WITH_AES_128_CBC_SHA256") \
+	X(0xc02a, CBC, "TLS_ECDH_RSA_WITH_AES_256_CBC_SHA384") \
+	X(0xc02b, AEAD, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256") \
+	X(0xc02c, AEAD, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384") \
+	X(0xc02d, AEAD, "TLS_ECDH_ECDSA_WITH_AES_128_GCM_SHA256") \
+	X(0xc02e, AEAD, "TLS_ECDH_ECDSA_WITH_AES_256_GCM_SHA384") \
+	X(0xc02f, AEAD, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256") \
+	X(0xc030, AEAD, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384") \
+	X(0xc031, AEAD, "TLS_ECDH_RSA_WITH_AES_128_GCM_SHA256") \
+	X(0xc032, AEAD, "TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384") \
+	X(0xc033, LEGACY, "TLS_ECDHE_PSK_WITH_RC4_128_SHA") \
+	X(0xc034, LEGACY, "TLS_ECDHE_PSK_WITH_3DES_EDE_CBC_SHA") \
+	X(0xc035, CBC, "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA") \
+	X(0xc036, CBC, "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA") \
+	X(0xc037, CBC, "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256") \
+	X(0xc038, CBC, "TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384") \
+	X(0xc039, LEGACY, "TLS_ECDHE_PSK_WITH_NULL_SHA") \
+	X(0xc03a, LEGACY, "TLS_ECDHE_PSK_WITH_NULL_SHA256") \
+	X(0xc03b, LEGACY, "TLS_ECDHE_PSK_WITH_NULL_SHA384") \
+	X(0xc03c, CBC, "TLS_RSA_WITH_ARIA_128_CBC_SHA256") \
+	X(0xc03d, CBC, "TLS_RSA_WITH_ARIA_256_CBC_SHA384") \
+	X(0xc03e, CBC, "TLS_DH_DSS_WITH_ARIA_128_CBC_SHA256") \
+	X(0xc03f, CBC, "TLS_DH_DSS_WITH_ARIA_256_CBC_SHA384") \
+	X(0xc040, CBC, "TLS_DH_RSA_WITH_ARIA_128_CBC_SHA256") \
+	X(0xc041, CBC, "TLS_DH_RSA_WITH_ARIA_256_CBC_SHA384") \
+	X(0xc042, CBC, "TLS_DHE_DSS_WITH_ARIA_128_CBC_SHA256") \
+	X(0xc043, CBC, "TLS_DHE_DSS_WITH_ARIA_256_CBC_SHA384") \
+	X(0xc044, CBC, "TLS_DHE_RSA_WITH_ARIA_128_CBC_SHA256") \
+	X(0xc045, CBC, "TLS_DHE_RSA_WITH_ARIA_256_CBC_SHA384") \
+	X(0xc046, CBC, "TLS_DH_anon_WITH_ARIA_128_CBC_SHA256") \
+	X(0xc047, CBC, "TLS_DH_anon_WITH_ARIA_256_CBC_SHA384") \
+	X(0xc048, CBC, "TLS_ECDHE_ECDSA_WITH_ARIA_128_CBC_SHA256") \
+	X(0xc049, CBC, "TLS_ECDHE_ECDSA_WITH_ARIA_256_CBC_SHA384") \
+	X(0xc04a, CBC, "TLS_ECDH_ECDSA_WITH_ARIA_128_CBC_SHA256") \
+	X(0xc04b, CBC, "TLS_ECDH_ECDSA_WITH_ARIA_256_CBC_SHA384") \
+	X(0xc04c, CBC, "TLS_ECDHE_RSA_WITH_ARIA_128_CBC_SHA256") \
+	X(0xc04d, CBC, "TLS_ECDHE_RSA_WITH_ARIA_256_CBC_SHA384") \
+	X(0xc04e, CBC, "TLS_ECDH_RSA_WITH_ARIA_128_CBC_SHA256") \
+	X(0xc04f, CBC, "TLS_ECDH_RSA_WITH_ARIA_256_CBC_SHA384") \
+	X(0xc050, AEAD, "TLS_RSA_WITH_ARIA_128_GCM_SHA256") \
+	X(0xc051, AEAD, "TLS_RSA_WITH_ARIA_256_GCM_SHA384") \
+	X(0xc052, AEAD, "TLS_DHE_RSA_WITH_ARIA_128_GCM_SHA256") \
+	X(0xc053, AEAD, "TLS_DHE_RSA_WITH_ARIA_256_GCM_SHA384") \
+	X(0xc054, AEAD, "TLS_DH_RSA_WITH_ARIA_128_GCM_SHA256") \
+	X(0xc055, AEAD, "TLS_DH_RSA_WITH_ARIA_256_GCM_SHA384") \
+	X(0xc056, AEAD, "TLS_DHE_DSS_WITH_ARIA_128_GCM_SHA256") \
+	X(0xc057, AEAD, "TLS_DHE_DSS_WITH_ARIA_256_GCM_SHA384") \
+	X(0xc058, AEAD, "TLS_DH_DSS_WITH_ARIA_128_GCM_SHA256") \
+	X(0xc059, AEAD, "TLS_DH_DSS_WITH_ARIA_256_GCM_SHA384") \
+	X(0xc05a, AEAD, "TLS_DH_anon_WITH_ARIA_128_GCM_SHA256") \
+	X(0xc05b, AEAD, "TLS_DH_anon_WITH_ARIA_256_GCM_SHA384") \
+	X(0xc05c, AEAD, "TLS_ECDHE_ECDSA_WITH_ARIA_128_GCM_SHA256") \
+	X(0xc05d, AEAD, "TLS_ECDHE_ECDSA_WITH_ARIA_256_GCM_SHA384") \
+	X(0xc05e, AEAD, "TLS_ECDH_ECDSA_WITH_ARIA_128_GCM_SHA256") \
+	X(0xc05f, AEAD, "TLS_ECDH_ECDSA_WITH_ARIA_256_GCM_SHA384") \
+	X(0xc060, AEAD, "TLS_ECDHE_RSA_WITH_ARIA_128_GCM_SHA256") \
+	X(0xc061, AEAD, "TLS_ECDHE_RSA_WITH_ARIA_256_GCM_SHA384") \
+	X(0xc062, AEAD, "TLS_ECDH_RSA_WITH_ARIA_128_GCM_SHA256") \
+	X(0xc063, AEAD, "TLS_ECDH_RSA_WITH_ARIA_256_GCM_SHA384") \
+	X(0xc064, CBC, "TLS_PSK_WITH_ARIA_128_CBC_SHA256") \
+	X(0xc065, CBC, "TLS_PSK_WITH_ARIA_256_CBC_SHA384") \
+	X(0xc066, CBC, "TLS_DHE_PSK_WITH_ARIA_128_CBC_SHA256") \
+	X(0xc067, CBC, "TLS_DHE_PSK_WITH_ARIA_256_CBC_SHA384") \
+	X(0xc068, CBC, "TLS_RSA_PSK_WITH_ARIA_128_CBC_SHA256") \
+	X(0xc069, CBC, "TLS_RSA_PSK_WITH_ARIA_256_CBC_SHA384") \
+	X(0xc06a, AEAD, "TLS_PSK_WITH_ARIA_128_GCM_SHA256") \
+	X(0xc06b, AEAD, "TLS_PSK_WITH_ARIA_256_GCM_SHA384") \
+	X(0xc06c, AEAD, "TLS_DHE_PSK_WITH_ARIA_128_GCM_SHA256") \
+	X(0xc06d, AEAD, "TLS_DHE_PSK_WITH_ARIA_256_GCM_SHA384") \
+	X(0xc06e, AEAD, "TLS_RSA_PSK_WITH_ARIA_128_GCM_SHA256") \
+	X(0xc06f, AEAD, "TLS_RSA_PSK_WITH_ARIA_256_GCM_SHA384") \
+	X(0xc070, CBC, "TLS_ECDHE_PSK_WITH_ARIA_128_CBC_SHA256") \
+	X(0xc071, CBC, "TLS_ECDHE_PSK_WITH_ARIA_256_CBC_SHA384") \
+	X(0xc072, CBC, "TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_CBC_SHA256") \
+	X(0xc073, CBC, "TLS_ECDHE_ECDSA_WITH_CAMELLIA_256_CBC_SHA384") \
+	X(0xc074, CBC, "TLS_ECDH_ECDSA_WITH_CAMELLIA_128_CBC_SHA256") \
+	X(0xc075, CBC, "TLS_ECDH_ECDSA_WITH_CAMELLIA_256_CBC_SHA384") \
+	X(0xc076, CBC, "TLS_ECDHE_RSA_WITH_CAMELLIA_128_CBC_SHA256") \
+	X(0xc077, CBC, "TLS_ECDHE_RSA_WITH_CAMELLIA_256_CBC_SHA384") \
+	X(0xc078, CBC, "TLS_ECDH_RSA_WITH_CAMELLIA_128_CBC_SHA256") \
+	X(0xc079, CBC, "TLS_ECDH_RSA_WITH_CAMELLIA_256_CBC_SHA384") \
+	X(0xc07a, AEAD, "TLS_RSA_WITH_CAMELLIA_128_GCM_SHA256") \
+	X(0xc07b, AEAD, "TLS_RSA_WITH_CAMELLIA_256_GCM_SHA384") \
+	X(0xc07c, AEAD, "TLS_DHE_RSA_WITH_CAMELLIA_128_GCM_SHA256") \
+	X(0xc07d, AEAD, "TLS_DHE_RSA_WITH_CAMELLIA_256_GCM_SHA384") \
+	X(0xc07e, AEAD, "TLS_DH_RSA_WITH_CAMELLIA_128_GCM_SHA256") \
+	X(0xc07f, AEAD, "TLS_DH_RSA_WITH_CAMELLIA_256_GCM_SHA384") \
+	X(0xc080, AEAD, "TLS_DHE_DSS_WITH_CAMELLIA_128_GCM_SHA256") \
+	X(0xc081, AEAD, "TLS_DHE_DSS_WITH_CAMELLIA_256_GCM_SHA384") \
+	X(0xc082, AEAD, "TLS_DH_DSS_WITH_CAMELLIA_128_GCM_SHA256") \
+	X(0xc083, AEAD, "TLS_DH_DSS_WITH_CAMELLIA_256_GCM_SHA384") \
+	X(0xc084, AEAD, "TLS_DH_anon_WITH_CAMELLIA_128_GCM_SHA256") \
+	X(0xc085, AEAD, "TLS_DH_anon_WITH_CAMELLIA_256_GCM_SHA384") \
+	X(0xc086, AEAD, "TLS_ECDHE_ECDSA_WITH_CAMELLIA_128_GCM_SHA256") \
+	X(0xc087, AEAD, "TLS_ECDHE_ECDSA_WITH_CAMELLIA_256_GCM_SHA384") \
+	X(0xc088, AEAD, "TLS_ECDH_ECDSA_WITH_CAMELLIA_128_GCM_SHA256") \
+	X(0xc089, AEAD, "TLS_ECDH_ECDSA_WITH_CAMELLIA_256_GCM_SHA384") \
+	X(0xc08a, AEAD, "TLS_ECDHE_RSA_WITH_CAMELLIA_128_GCM_SHA256") \
+	X(0xc08b, AEAD, "TLS_ECDHE_RSA_WITH_CAMELLIA_256_GCM_SHA384") \
+	X(0xc08c, AEAD, "TLS_ECDH_RSA_WITH_CAMELLIA_128_GCM_SHA256") \
+	X(0xc08d, AEAD, "TLS_ECDH_RSA_WITH_CAMELLIA_256_GCM_SHA384") \
+	X(0xc08e, AEAD, "TLS_PSK_WITH_CAMELLIA_128_GCM_SHA256") \
+	X(0xc08f, AEAD, "TLS_PSK_WITH_CAMELLIA_256_GCM_SHA384") \
+	X(0xc090, AEAD, "TLS_DHE_PSK_WITH_CAMELLIA_128_GCM_SHA256") \
+	X(0xc091, AEAD, "TLS_DHE_PSK_WITH_CAMELLIA_256_GCM_SHA384") \
+	X(0xc092, AEAD, "TLS_RSA_PSK_WITH_CAMELLIA_128_GCM_SHA256") \
+	X(0xc093, AEAD, "TLS_RSA_PSK_WITH_CAMELLIA_256_GCM_SHA384") \
+	X(0xc094, CBC, "TLS_PSK_WITH_CAMELLIA_128_CBC_SHA256") \
+	X(0xc095, CBC, "TLS_PSK_WITH_CAMELLIA_256_CBC_SHA384") \
+	X(0xc096, CBC, "TLS_DHE_PSK_WITH_CAMELLIA_128_CBC_SHA256") \
+	X(0xc097, CBC, "TLS_DHE_PSK_WITH_CAMELLIA_256_CBC_SHA384") \
+	X(0xc098, CBC, "TLS_RSA_PSK_WITH_CAMELLIA_128_CBC_SHA256") \
+	X(0xc099, CBC, "TLS_RSA_PSK_WITH_CAMELLIA_256_CBC_SHA384") \
+	X(0xc09a, CBC, "TLS_ECDHE_PSK_WITH_CAMELLIA_128_CBC_SHA256") \
+	X(0xc09b, CBC, "TLS_ECDHE_PSK_WITH_CAMELLIA_256_CBC_SHA384") \
+	X(0xc09c, AEAD, "TLS_RSA_WITH_AES_128_CCM") \
+	X(0xc09d, AEAD, "TLS_RSA_WITH_AES_256_CCM") \
+	X(0xc09e, AEAD, "TLS_DHE_RSA_WITH_AES_128_CCM") \
+	X(0xc09f, AEAD, "TLS_DHE_RSA_WITH_AES_256_CCM") \
+	X(0xc0a0, AEAD, "TLS_RSA_WITH_AES_128_CCM_8") \
+	X(0xc0a1, AEAD, "TLS_RSA_WITH_AES_256_CCM_8") \
+	X(0xc0a2, AEAD, "TLS_DHE_RSA_WITH_AES_128_CCM_8") \
+	X(0xc0a3, AEAD, "TLS_DHE_RSA_WITH_AES_256_CCM_8") \
+	X(0xc0a4, AEAD, "TLS_PSK_WITH_AES_128_CCM") \
+	X(0xc0a5, AEAD, "TLS_PSK_WITH_AES_256_CCM") \
+	X(0xc0a6, AEAD, "TLS_DHE_PSK_WITH_AES_128_CCM") \
+	X(0xc0a7, AEAD, "TLS_DHE_PSK_WITH_AES_256_CCM") \
+	X(0xc0a8, AEAD, "TLS_PSK_WITH_AES_128_CCM_8") \
+	X(0xc0a9, AEAD, "TLS_PSK_WITH_AES_256_CCM_8") \
+	X(0xc0aa, AEAD, "TLS_PSK_DHE_WITH_AES_128_CCM_8") \
+	X(0xc0ab, AEAD, "TLS_PSK_DHE_WITH_AES_256_CCM_8") \
+	X(0xc0ac, AEAD, "TLS_ECDHE_ECDSA_WITH_AES_128_CCM") \
+	X(0xc0ad, AEAD, "TLS_ECDHE_ECDSA_WITH_AES_256_CCM") \
+	X(0xc0ae, AEAD, "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8") \
+	X(0xc0af, AEAD, "TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8") \
+	X(0xc0b0, AEAD, "TLS_ECCPWD_WITH_AES_128_GCM_SHA256") \
+	X(0xc0b1, AEAD, "TLS_ECCPWD_WITH_AES_256_GCM_SHA384") \
+	X(0xc0b2, AEAD, "TLS_ECCPWD_WITH_AES_128_CCM_SHA256") \
+	X(0xc0b3, AEAD, "TLS_ECCPWD_WITH_AES_256_CCM_SHA384") \
+	X(0xc0b4, LEGACY, "TLS_SHA256_SHA256") \
+	X(0xc0b5, LEGACY, "TLS_SHA384_SHA384") \
+	X(0xc0ff, AEAD, "TLS_ECJPAKE_WITH_AES_128_CCM_8") \
+	X(0xc100, CBC, "TLS_GOSTR341112_256_WITH_KUZNYECHIK_CTR_OMAC") \
+	X(0xc101, CBC, "TLS_GOSTR341112_256_WITH_MAGMA_CTR_OMAC") \
+	X(0xc102, CBC, "TLS_GOSTR341112_256_WITH_28147_CNT_IMIT") \
+	X(0xc103, CBC, "TLS_GOSTR341112_256_WITH_KUZNYECHIK_MGM_L") \
+	X(0xc104, CBC, "TLS_GOSTR341112_256_WITH_MAGMA_MGM_L") \
+	X(0xc105, CBC, "TLS_GOSTR341112_256_WITH_KUZNYECHIK_MGM_S") \
+	X(0xc106, CBC, "TLS_GOSTR341112_256_WITH_MAGMA_MGM_S") \
+	X(0xcc13, AEAD, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256") \
+	X(0xcc14, AEAD, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256") \
+	X(0xcc15, AEAD, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256") \
+	X(0xcca8, AEAD, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256") \
+	X(0xcca9, AEAD, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256") \
+	X(0xccaa, AEAD, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256") \
+	X(0xccab, AEAD, "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256") \
+	X(0xccac, AEAD, "TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256") \
+	X(0xccad, AEAD, "TLS_DHE_PSK_WITH_CHACHA20_POLY1305_SHA256") \
+	X(0xccae, AEAD, "TLS_RSA_PSK_WITH_CHACHA20_POLY1305_SHA256") \
+	X(0xd001, AEAD, "TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256") \
+	X(0xd002, AEAD, "TLS_ECDHE_PSK_WITH_AES_256_GCM_SHA384") \
+	X(0xd003, AEAD, "TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256") \
+	X(0xd005, AEAD, "TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256")
+
+struct cs_entry {
+	uint16_t id;
+	uint8_t cls;
+	const char *name;
+};
+
+static const struct cs_entry cs_table[] = {
+#define X(id, cls, name) { id, CS_##cls, name },
+	STI_TLS_CIPHER_SUITES(X)
+#undef X
+};
+
+static const struct cs_entry *cs_find(uint16_t suite)
+{
+	size_t lo = 0, hi = sizeof(cs_table) / sizeof(cs_table[0]);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cs_table[mid].id == suite)
+			return &cs_table[mid];
+		if (cs_table[mid].id < suite)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const char *sti_tls_cipher_name(uint16_t suite)
+{
+	const struct cs_entry *e = cs_find(suite);
+	return e ? e->name : NULL;
+}
+
+static enum cs_class cs_classify(uint16_t suite)
+{
+	const struct cs_entry *e = cs_find(suite);
+	return e ? (enum cs_class)e->cls : CS_UNKNOWN;
+}
+
+/* ---- versions and strings ------------------------------------------- */
+
+unsigned sti_tls_version_rank(uint16_t v)
+{
+	if (sti_tls_is_grease(v))
+		return 0;
+	if (v == 0x0002) /* SSL 2.0 */
+		return 1;
+	if (v >= STI_SSL3 && v <= STI_TLS13)
+		return 2u + 2u * (unsigned)(v - STI_SSL3);
+	/*
+	 * TLS 1.3 drafts (0x7fNN), Chrome's 2017 experiment (0x7e01) and
+	 * Facebook's fizz drafts (0xfbNN) all speak a 1.3-style handshake:
+	 * better than 1.2, not yet the final 1.3.
+	 */
+	if ((v >> 8) == 0x7f || v == 0x7e01 || (v >> 8) == 0xfb)
+		return 2u + 2u * (unsigned)(STI_TLS13 - STI_SSL3) - 1u;
+	return 0;
+}
+
+const char *sti_tls_version_name(uint16_t v, char *buf, size_t len)
+{
+	switch (v) {
+	case 0x0002: return "ssl2";
+	case STI_SSL3: return "ssl3";
+	case STI_TLS10: return "1.0";
+	case STI_TLS11: return "1.1";
+	case STI_TLS12: return "1.2";
+	case STI_TLS13: return "1.3";
+	default: break;
+	}
+	if (buf && len)
+		snprintf(buf, len, "0x%04x", (unsigned)v);
+	return buf ? buf : "?";
+}
+
+/* Reads the bytes through the reader like everything else on the wire. */
+static bool copy_printable_rd(char *dst, size_t cap, struct sti_rd src)
+{
+	size_t i = 0;
+	uint8_t c;
+
+	if (cap == 0)
+		return sti_rd_empty(&src);
+	while (i + 1 < cap && sti_rd_u8(&src, &c))
+		dst[i++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	dst[i] = '\0';
+	return sti_rd_empty(&src);
+}
+
+bool sti_tls_copy_printable(char *dst, size_t cap, const uint8_t *src, size_t n)
+{
+	return copy_printable_rd(dst, cap, sti_rd_init(src, n));
+}
+
+/* ---- shared list readers -------------------------------------------- */
+
+/*
+ * A vector of uint16 (length already taken as the child reader v): the
+ * length must be even; entries past cap are counted, not stored.
+ */
+static bool read_u16s(struct sti_rd *v, uint16_t *dst, unsigned cap,
+		      unsigned *n, unsigned *total, bool *truncated)
+{
+	uint16_t x;
+
+	if (sti_rd_left(v) % 2 != 0)
+		return false;
+	while (sti_rd_u16(v, &x)) {
+		if (total)
+			(*total)++;
+		if (*n < cap)
+			dst[(*n)++] = x;
+		else
+			*truncated = true;
+	}
+	return true;
+}
+
+static const char *fail_part(const char **malformed, const char *part)
+{
+	if (!*malformed)
+		*malformed = part;
+	return part;
+}
+
+/* ---- ClientHello extensions ----------------------------------------- */
+
+/* RFC 6066 3: the first host_name entry is the SNI. */
+static bool ch_ext_server_name(struct sti_rd *d, struct sti_client_hello *ch)
+{
+	struct sti_rd list, name;
+	uint8_t type;
+
+	if (sti_rd_empty(d)) /* sent empty by some stacks; nothing to read */
+		return true;
+	if (!sti_rd_vec16(d, &list))
+		return false;
+	while (!sti_rd_empty(&list)) {
+		if (!sti_rd_u8(&list, &type) || !sti_rd_vec16(&list, &name))
+			return false;
+		if (type == 0 && ch->sni[0] == '\0' &&
+		    !copy_printable_rd(ch->sni, sizeof(ch->sni), name))
+			ch->truncated = true;
+	}
+	return true;
+}
+
+static bool ch_ext_groups(struct sti_rd *d, struct sti_client_hello *ch)
+{
+	struct sti_rd v;
+
+	if (!sti_rd_vec16(d, &v))
+		return false;
+	return read_u16s(&v, ch->groups, STI_HELLO_MAX_GROUPS, &ch->ngroups,
+			 NULL, &ch->truncated);
+}
+
+static bool ch_ext_point_formats(struct sti_rd *d, struct sti_client_hello *ch)
+{
+	struct sti_rd v;
+	uint8_t f;
+	const unsigned cap = sizeof(ch->ec_point_formats);
+
+	if (!sti_rd_vec8(d, &v))
+		return false;
+	while (sti_rd_u8(&v, &f)) {
+		if (ch->npoint_formats < cap)
+			ch->ec_point_formats[ch->npoint_formats++] = f;
+		else
+			ch->truncated = true;
+	}
+	return true;
+}
+
+static bool ch_ext_sigalgs(struct sti_rd *d, struct sti_client_hello *ch)
+{
+	struct sti_rd v;
+
+	if (!sti_rd_vec16(d, &v))
+		return false;
+	return read_u16s(&v, ch->sigalgs, STI_HELLO_MAX_SIGALGS, &ch->nsigalgs,
+			 NULL, &ch->truncated);
+}
+
+/* RFC 7301 3.1: ProtocolName protocol_name_list<2..2^16-1>, each <1..2^8-1>. */
+static bool ch_ext_alpn(struct sti_rd *d, struct sti_client_hello *ch)
+{
+	struct sti_rd list, name;
+	bool first = true;
+
+	if (!sti_rd_vec16(d, &list))
+		return false;
+	while (!sti_rd_empty(&list)) {
+		if (!sti_rd_vec8(&list, &name))
+			return false;
+		if (first) {
+			/* JA4 wants the raw ends, before '?' replaces them. */
+			size_t n = sti_rd_left(&name);
+			ch->alpn0_len = (unsigned)n;
+			if (n > 0 && (!sti_rd_peek(&name, 0, &ch->alpn0_ends[0]) ||
+				      !sti_rd_peek(&name, n - 1, &ch->alpn0_ends[1])))
+				return false;
+			first = false;
+		}
+		if (ch->nalpn < STI_HELLO_MAX_ALPN) {
+			if (!copy_printable_rd(ch->alpn[ch->nalpn], STI_HELLO_ALPN_MAX, name))
+				ch->truncated = true;
+			ch->nalpn++;
+		} else {
+			ch->truncated = true;
+		}
+	}
+	return true;
+}
+
+/* RFC 8446 4.2.1: ProtocolVersion versions<2..254>; GREASE left out. */
+static bool ch_ext_versions(struct sti_rd *d, struct sti_client_hello *ch)
+{
+	struct sti_rd v;
+	uint16_t x;
+
+	if (!sti_rd_vec8(d, &v) || sti_rd_left(&v) % 2 != 0)
+		return false;
+	ch->has_supported_versions = true;
+	while (sti_rd_u16(&v, &x)) {
+		if (sti_tls_is_grease(x))
+			continue;
+		if (ch->nversions < STI_HELLO_MAX_VERSIONS)
+			ch->versions[ch->nversions++] = x;
+		else
+			ch->truncated = true;
+	}
+	return true;
+}
+
+/* RFC 8446 4.2.8: KeyShareEntry client_shares<0..2^16-1>; GREASE left out. */
+static bool ch_ext_key_share(struct sti_rd *d, struct sti_client_hello *ch)
+{
+	struct sti_rd shares, key;
+	uint16_t group;
+	const unsigned cap = sizeof(ch->key_share_groups) / sizeof(ch->key_share_groups[0]);
+
+	if (!sti_rd_vec16(d, &shares))
+		return false;
+	while (!sti_rd_empty(&shares)) {
+		if (!sti_rd_u16(&shares, &group) || !sti_rd_vec16(&shares, &key))
+			return false;
+		if (sti_tls_is_grease(group))
+			continue;
+		if (ch->nkey_shares < cap)
+			ch->key_share_groups[ch->nkey_shares++] = group;
+		else
+			ch->truncated = true;
+	}
+	return true;
+}
+
+typedef bool (*ch_ext_fn)(struct sti_rd *d, struct sti_client_hello *ch);
+
+/* X(type, decoder, the part named when it does not parse) */
+#define CH_EXT_DECODERS(X)                                                   \
+	X(STI_EXT_SERVER_NAME, ch_ext_server_name, "server_name")            \
+	X(STI_EXT_SUPPORTED_GROUPS, ch_ext_groups, "supported_groups")       \
+	X(STI_EXT_EC_POINT_FORMATS, ch_ext_point_formats, "ec_point_formats") \
+	X(STI_EXT_SIGNATURE_ALGORITHMS, ch_ext_sigalgs, "signature_algorithms") \
+	X(STI_EXT_ALPN, ch_ext_alpn, "alpn")                                 \
+	X(STI_EXT_SUPPORTED_VERSIONS, ch_ext_versions, "supported_versions") \
+	X(STI_EXT_KEY_SHARE, ch_ext_key_share, "key_share")
+
+static const struct {
+	uint16_t type;
+	ch_ext_fn fn;
+	const char *part;
+} ch_ext_table[] = {
+#define X(type, fn, name) { type, fn, "ClientHello " name " extension" },
+	CH_EXT_DECODERS(X)
+#undef X
+};
+
+/* Decode one extension body; it must be consumed exactly. */
+static bool ch_decode_ext(uint16_t type, struct sti_rd data,
+			  struct sti_client_hello *ch)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ch_ext_table) / sizeof(ch_ext_table[0]); i++) {
+		if (ch_ext_table[i].type != type)
+			continue;
+		if (!ch_ext_table[i].fn(&data, ch) || !sti_rd_empty(&data)) {
+			fail_part(&ch->malformed, ch_ext_table[i].part);
+			return false;
+		}
+		return true;
+	}
+	return true; /* not one we decode: its type was recorded, that is all */
+}
+
+static bool ch_read_extensions(struct sti_rd *r, struct sti_client_hello *ch)
+{
+	struct sti_rd exts, data;
+	uint16_t type;
+
+	if (!sti_rd_vec16(r, &exts)) {
+		fail_part(&ch->malformed, "ClientHello extensions length");
+		return false;
+	}
+	while (!sti_rd_empty(&exts)) {
+		if (!sti_rd_u16(&exts, &type) || !sti_rd_vec16(&exts, &data)) {
+			fail_part(&ch->malformed, "ClientHello extension length");
+			return false;
+		}
+		ch->exts_total++;
+		if (ch->nexts < STI_HELLO_MAX_EXTS)
+			ch->exts[ch->nexts++] = type;
+		else
+			ch->truncated = true;
+		if (!ch_decode_ext(type, data, ch))
+			return false;
+	}
+	if (!sti_rd_empty(r)) {
+		fail_part(&ch->malformed, "ClientHello trailing bytes");
+		return false;
+	}
+	return true;
+}
+
+/* ---- ClientHello ----------------------------------------------------- */
+
+static void ch_add_cipher(struct sti_client_hello *ch, uint16_t suite)
+{
+	ch->ciphers_total++;
+	if (ch->nciphers < STI_HELLO_MAX_CIPHERS)
+		ch->ciphers[ch->nciphers++] = suite;
+	else
+		ch->truncated = true;
+}
+
+/* The offer-quality flags and max_version, from whatever was read. */
+static void ch_finish(struct sti_client_hello *ch)
+{
+	unsigned i, real = 0, legacy = 0;
+
+	for (i = 0; i < ch->nciphers; i++) {
+		uint16_t s = ch->ciphers[i];
+		enum cs_class c;
+
+		if (sti_tls_is_grease(s))
+			continue;
+		c = cs_classify(s);
+		if (s >= 0x1301 && s <= 0x1305) /* RFC 8446 B.4 */
+			ch->offers_tls13_suites = true;
+		if (c == CS_AEAD)
+			ch->offers_aead = true;
+		if (c == CS_SIGNAL)
+			continue;
+		real++;
+		if (c == CS_LEGACY)
+			legacy++;
+	}
+	/* SSLv2-only specs are RC4, RC2, DES, 3DES, IDEA: all legacy. */
+	real += ch->sslv2_specs;
+	legacy += ch->sslv2_specs;
+	ch->only_legacy_ciphers = real > 0 && legacy == real;
+
+	ch->max_version = sti_tls_is_grease(ch->legacy_version) ? 0 : ch->legacy_version;
+	for (i = 0; i < ch->nversions; i++)
+		if (sti_tls_version_rank(ch->versions[i]) >
+		    sti_tls_version_rank(ch->max_version))
+			ch->max_version = ch->versions[i];
+}
+
+static bool ch_read_body(struct sti_rd *r, struct sti_client_hello *ch)
+{
+	struct sti_rd v;
+	uint16_t suite;
+
+	if (!sti_rd_u16(r, &ch->legacy_version)) {
+		fail_part(&ch->malformed, "ClientHello version");
+		return false;
+	}
+	if (!sti_rd_skip(r, 32)) {
+		fail_part(&ch->malformed, "ClientHello random");
+		return false;
+	}
+	/* legacy_session_id<0..32> */
+	if (!sti_rd_vec8(r, &v) || sti_rd_left(&v) > 32) {
+		fail_part(&ch->malformed, "ClientHello session_id");
+		return false;
+	}
+	/* cipher_suites<2..2^16-2>: an empty list is a decode_error too. */
+	if (!sti_rd_vec16(r, &v) || sti_rd_left(&v) == 0 || sti_rd_left(&v) % 2 != 0) {
+		fail_part(&ch->malformed, "ClientHello cipher_suites");
+		return false;
+	}
+	while (sti_rd_u16(&v, &suite))
+		ch_add_cipher(ch, suite);
+	/* legacy_compression_methods<1..2^8-1> */
+	if (!sti_rd_vec8(r, &v) || sti_rd_empty(&v)) {
+		fail_part(&ch->malformed, "ClientHello compression_methods");
+		return false;
+	}
+	/* Extensions are optional before TLS 1.3 (RFC 5246 7.4.1.2). */
+	if (sti_rd_empty(r))
+		return true;
+	return ch_read_extensions(r, ch);
+}
+
+bool sti_tls_parse_client_hello(const uint8_t *body, size_t len,
+				struct sti_client_hello *out)
+{
+	struct sti_rd r = sti_rd_init(body, len);
+	bool ok;
+
+	memset(out, 0, sizeof(*out));
+	ok = ch_read_body(&r, out);
+	ch_finish(out);
+	return ok;
+}
+
+/*
+ * RFC 5246 E.2: msg_type 1, version, three uint16 lengths, then the 3-byte
+ * cipher specs, the session id and the challenge, with no extensions.
+ */
+bool sti_tls_parse_client_hello_v2(const uint8_t *msg, size_t len,
+				   struct sti_client_hello *out)
+{
+	struct sti_rd r = sti_rd_init(msg, len), specs;
+	uint8_t type, hi;
+	uint16_t spec_len, sid_len, chal_len, lo;
+	bool ok = false;
+
+	memset(out, 0, sizeof(*out));
+	out->sslv2_format = true;
+	if (!sti_rd_u8(&r, &type) || type != 1) {
+		fail_part(&out->malformed, "SSLv2 ClientHello msg_type");
+		goto done;
+	}
+	if (!sti_rd_u16(&r, &out->legacy_version) || !sti_rd_u16(&r, &spec_len) ||
+	    !sti_rd_u16(&r, &sid_len) || !sti_rd_u16(&r, &chal_len)) {
+		fail_part(&out->malformed, "SSLv2 ClientHello header");
+		goto done;
+	}
+	if (spec_len == 0 || spec_len % 3 != 0 || !sti_rd_sub(&r, spec_len, &specs)) {
+		fail_part(&out->malformed, "SSLv2 ClientHello cipher_specs");
+		goto done;
+	}
+	while (sti_rd_u8(&specs, &hi) && sti_rd_u16(&specs, &lo)) {
+		if (hi == 0) /* a TLS suite written in 3 bytes */
+			ch_add_cipher(out, lo);
+		else
+			out->sslv2_specs++;
+	}
+	if (sid_len > 32 || !sti_rd_skip(&r, sid_len)) {
+		fail_part(&out->malformed, "SSLv2 ClientHello session_id");
+		goto done;
+	}
+	/* "Historically, permissible values are between 16 and 32 bytes." */
+	if (chal_len < 16 || chal_len > 32 || !sti_rd_skip(&r, chal_len)) {
+		fail_part(&out->malformed, "SSLv2 ClientHello challenge");
+		goto done;
+	}
+	if (!sti_rd_empty(&r)) {
+		fail_part(&out->malformed, "SSLv2 ClientHello trailing bytes");
+		goto done;
+	}
+	ok = true;
+done:
+	ch_finish(out);
+	return ok;
+}
+
+/* ---- ServerHello ----------------------------------------------------- */
+
+/* RFC 8446 4.1.3: SHA-256("HelloRetryRequest"). */
+static const uint8_t hrr_random[32] = {
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+/* RFC 8446 4.1.3: "DOWNGRD" then 0x01 (chose 1.2) or 0x00 (chose <= 1.1). */
+static const uint8_t downgrade_prefix[7] = { 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44 };
+
+/* RFC 8446 4.2.1: the server form is the one selected version. */
+static bool sh_ext_versions(struct sti_rd *d, struct sti_server_hello *sh)
+{
+	return sti_rd_u16(d, &sh->version);
+}
+
+/* RFC 8446 4.2.8: HRR carries a NamedGroup, ServerHello a KeyShareEntry. */
+static bool sh_ext_key_share(struct sti_rd *d, struct sti_server_hello *sh)
+{
+	struct sti_rd key;
+
+	if (!sti_rd_u16(d, &sh->selected_group))
+		return false;
+	return sh->hello_retry_request || sti_rd_vec16(d, &key);
+}
+
+/* RFC 7301 3.1: the list holds exactly one protocol name. */
+static bool sh_ext_alpn(struct sti_rd *d, struct sti_server_hello *sh)
+{
+	struct sti_rd list, name;
+
+	if (!sti_rd_vec16(d, &list) || !sti_rd_vec8(&list, &name) ||
+	    !sti_rd_empty(&list))
+		return false;
+	if (!copy_printable_rd(sh->alpn, sizeof(sh->alpn), name))
+		sh->truncated = true;
+	return true;
+}
+
+typedef bool (*sh_ext_fn)(struct sti_rd *d, struct sti_server_hello *sh);
+
+#define SH_EXT_DECODERS(X)                                                   \
+	X(STI_EXT_SUPPORTED_VERSIONS, sh_ext_versions, "supported_versions") \
+	X(STI_EXT_KEY_SHARE, sh_ext_key_share, "key_share")                  \
+	X(STI_EXT_ALPN, sh_ext_alpn, "alpn")
+
+static const struct {
+	uint16_t type;
+	sh_ext_fn fn;
+	const char *part;
+} sh_ext_table[] = {
+#define X(type, fn, name) { type, fn, "ServerHello " name " extension" },
+	SH_EXT_DECODERS(X)
+#undef X
+};
+
+static bool sh_decode_ext(uint16_t type, struct sti_rd data,
+			  struct sti_server_hello *sh)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(sh_ext_table) / sizeof(sh_ext_table[0]); i++) {
+		if (sh_ext_table[i].type != type)
+			continue;
+		if (!sh_ext_table[i].fn(&data, sh) || !sti_rd_empty(&data)) {
+			fail_part(&sh->malformed, sh_ext_table[i].part);
+			return false;
+		}
+		return true;
+	}
+	return true;
+}
+
+static bool sh_read_extensions(struct sti_rd *r, struct sti_server_hello *sh)
+{
+	struct sti_rd exts, data;
+	uint16_t type;
+
+	if (!sti_rd_vec16(r, &exts)) {
+		fail_part(&sh->malformed, "ServerHello extensions length");
+		return false;
+	}
+	while (!sti_rd_empty(&exts)) {
+		if (!sti_rd_u16(&exts, &type) || !sti_rd_vec16(&exts, &data)) {
+			fail_part(&sh->malformed, "ServerHello extension length");
+			return false;
+		}
+		sh->exts_total++;
+		if (sh->nexts < STI_HELLO_MAX_EXTS)
+			sh->exts[sh->nexts++] = type;
+		else
+			sh->truncated = true;
+		if (!sh_decode_ext(type, data, sh))
+			return false;
+	}
+	if (!sti_rd_empty(r)) {
+		fail_part(&sh->malformed, "ServerHello trailing bytes");
+		return false;
+	}
+	return true;
+}
+
+static bool sh_read_random(struct sti_rd *r, struct sti_server_hello *sh)
+{
+	struct sti_rd rnd;
+	uint8_t whole[32], tail[7], last;
+
+	if (!sti_rd_sub(r, sizeof(whole), &rnd) ||
+	    !sti_rd_copy(&rnd, whole, sizeof(whole)))
+		return false;
+	sh->hello_retry_request = memcmp(whole, hrr_random, sizeof(whole)) == 0;
+	/* Re-read the last 8 bytes for the downgrade sentinel. */
+	rnd = sti_rd_init(whole, sizeof(whole));
+	if (!sti_rd_skip(&rnd, 24) || !sti_rd_copy(&rnd, tail, sizeof(tail)) ||
+	    !sti_rd_u8(&rnd, &last))
+		return false;
+	sh->downgrade_sentinel =
+		memcmp(tail, downgrade_prefix, sizeof(tail)) == 0 && last <= 0x01;
+	return true;
+}
+
+static bool sh_read_body(struct sti_rd *r, struct sti_server_hello *sh)
+{
+	struct sti_rd sid;
+	bool early_draft;
+
+	if (!sti_rd_u16(r, &sh->legacy_version)) {
+		fail_part(&sh->malformed, "ServerHello version");
+		return false;
+	}
+	sh->version = sh->legacy_version;
+	if (!sh_read_random(r, sh)) {
+		fail_part(&sh->malformed, "ServerHello random");
+		return false;
+	}
+	/* TLS 1.3 drafts before -22 had no session id and no compression. */
+	early_draft = (sh->legacy_version >> 8) == 0x7f && (sh->legacy_version & 0xff) < 22;
+	if (!early_draft && (!sti_rd_vec8(r, &sid) || sti_rd_left(&sid) > 32)) {
+		fail_part(&sh->malformed, "ServerHello session_id");
+		return false;
+	}
+	if (!sti_rd_u16(r, &sh->cipher)) {
+		fail_part(&sh->malformed, "ServerHello cipher_suite");
+		return false;
+	}
+	if (!early_draft && !sti_rd_u8(r, &sh->compression)) {
+		fail_part(&sh->malformed, "ServerHello compression_method");
+		return false;
+	}
+	if (sti_rd_empty(r))
+		return true;
+	return sh_read_extensions(r, sh);
+}
+
+bool sti_tls_parse_server_hello(const uint8_t *body, size_t len,
+				struct sti_server_hello *out)
+{
+	struct sti_rd r = sti_rd_init(body, len);
+
+	memset(out, 0, sizeof(*out));
+	return sh_read_body(&r, out);
+}

@@ -59,9 +59,15 @@ def main():
                 obj.do_handshake()
             except ssl.SSLWantReadError:
                 pass
-            s.sendall(out.read())
-            time.sleep(float(opt("--delay", "0")))
+            hello = out.read()
+            delay = float(opt("--delay", "0"))
+            # linger set before the send, so that with no delay the RST
+            # follows the ClientHello within microseconds, before the
+            # server's flight (signing takes it about a millisecond)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.sendall(hello)
+            if delay:
+                time.sleep(delay)
             s.close()
             print("reset sent")
             return

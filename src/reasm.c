@@ -260,6 +260,11 @@ static void take_payload(struct sti_reasm *r, uint32_t seq,
 			 const uint8_t *data, uint32_t caplen, uint32_t len,
 			 uint64_t frame, int64_t ts)
 {
+	if ((uint32_t)(seq - r->next_seq) > STI_REASM_MAX_AHEAD &&
+	    sti_seq_gt(seq, r->next_seq)) {
+		r->st.out_of_window++;
+		return;
+	}
 	for (;;) {
 		if (!trim_delivered(r, &seq, &data, &caplen, &len))
 			return;
@@ -292,7 +297,10 @@ static void pass_stopped(struct sti_reasm *r, uint32_t seq, uint32_t len,
 			 uint64_t frame, int64_t ts)
 {
 	uint32_t end = seq + len;
-	if (sti_seq_gt(end, r->next_seq))
+	if (sti_seq_gt(seq, r->next_seq) &&
+	    (uint32_t)(seq - r->next_seq) > STI_REASM_MAX_AHEAD)
+		r->st.out_of_window++;
+	else if (sti_seq_gt(end, r->next_seq))
 		deliver(r, NULL, end - r->next_seq, frame, ts);
 	else
 		r->st.retransmitted++;
@@ -310,7 +318,10 @@ static void try_fin(struct sti_reasm *r)
 
 void sti_reasm_syn(struct sti_reasm *r, uint32_t isn)
 {
-	if (r->started)
+	/* A later SYN with another ISN replaces the first while nothing has
+	 * been delivered: servers answer retransmitted SYNs with fresh
+	 * SYN+ACKs, and the peer acknowledges the last one. */
+	if (r->started && (r->next_off || r->npieces))
 		return;
 	r->started = true;
 	r->next_seq = isn + 1;

@@ -82,6 +82,9 @@ static char *format_session(const struct sti_session *s)
 		sti_end_name(s->end), first, s->first_frame, s->last_frame);
 	if (c->conflicts + v->conflicts)
 		fprintf(f, " conflicts=%" PRIu64, c->conflicts + v->conflicts);
+	if (s->dir[STI_C2S].foreign + s->dir[STI_S2C].foreign)
+		fprintf(f, " foreign=%" PRIu64,
+			s->dir[STI_C2S].foreign + s->dir[STI_S2C].foreign);
 	fclose(f);
 	return text;
 }

@@ -219,11 +219,26 @@ static void on_stream(void *ctx, const struct sti_stream_ev *ev)
 		t->ops->stream(t->ctx, s, ev);
 }
 
+/* Hand the held SYN data to the client's stream, or drop it. */
+static void release_syn_data(struct sti_session *s, bool deliver)
+{
+	if (!s->syn_data)
+		return;
+	uint8_t *data = s->syn_data;
+	s->syn_data = NULL;
+	if (deliver)
+		sti_reasm_segment(&s->rs[STI_C2S], s->client_isn + 1, data,
+				  s->syn_len, s->syn_len, false, s->syn_frame,
+				  s->syn_ts);
+	free(data);
+}
+
 static void close_session(struct sti_table *t, struct sti_session *s,
 			  enum sti_end why)
 {
 	if (s->closed)
 		return;
+	release_syn_data(s, true);   /* no SYN+ACK seen: best effort */
 	sti_reasm_flush(&s->rs[STI_C2S]);
 	sti_reasm_flush(&s->rs[STI_S2C]);
 	list_unlink(&t->open, s);
@@ -251,6 +266,7 @@ static void release_session(struct sti_table *t, struct sti_session *s,
 		t->ops->release(t->ctx, s);
 	list_unlink(&t->closed, s);
 	hash_remove(t, s);
+	free(s->syn_data);
 	sti_reasm_free(&s->rs[STI_C2S]);
 	sti_reasm_free(&s->rs[STI_S2C]);
 	t->count--;
@@ -394,12 +410,67 @@ static void note_end(struct sti_session *s, enum sti_dir d, uint64_t frame)
 	}
 }
 
+/*
+ * Servers answer retransmitted SYNs with SYN+ACKs that may carry other
+ * ISNs; the one the client acknowledges first is the connection's.
+ */
+static void follow_client_ack(struct sti_session *s, uint32_t ack)
+{
+	struct sti_reasm *srv = &s->rs[STI_S2C];
+	if (s->server_isn_known || !srv->started)
+		return;
+	s->server_isn_known = true;
+	if (ack != srv->next_seq)
+		sti_reasm_syn(srv, ack - 1);
+}
+
+/* Keep a copy of the SYN's payload; false if it cannot be held. */
+static bool hold_syn_data(struct sti_session *s, const struct sti_pkt *p)
+{
+	free(s->syn_data);
+	s->syn_data = malloc(p->payload_caplen);
+	if (!s->syn_data)
+		return false;
+	memcpy(s->syn_data, p->payload, p->payload_caplen);
+	s->syn_len = p->payload_caplen;
+	s->syn_frame = p->frame;
+	s->syn_ts = p->ts_us;
+	return true;
+}
+
+/*
+ * How far an acknowledgment may stray from the peer's stream before the
+ * segment is taken for another connection's: a few windows' worth.
+ */
+#define MAX_ACK_DISTANCE (INT32_C(16) << 20)
+
+/*
+ * A segment whose acknowledgment number is nowhere near the peer's stream
+ * belongs to another connection on the same 5-tuple: the same session seen
+ * through a second capture path or a NAT with other sequence numbers. Only
+ * judged while payload matters; after that, bulk data may outrun a capture
+ * that missed the ACKs.
+ */
+static bool foreign_segment(const struct sti_session *s,
+			    const struct sti_pkt *p, enum sti_dir d)
+{
+	const struct sti_reasm *peer = &s->rs[d == STI_C2S ? STI_S2C : STI_C2S];
+	if (!(p->flags & STI_TCP_ACK) || !peer->started || s->rs[d].stopped)
+		return false;
+	int32_t off = (int32_t)(p->ack - peer->next_seq);
+	return off > MAX_ACK_DISTANCE || off < -MAX_ACK_DISTANCE;
+}
+
 static void feed_tcp(struct sti_table *t, struct sti_session *s,
 		     const struct sti_pkt *p, enum sti_dir d)
 {
 	struct sti_dir_info *di = &s->dir[d];
 	struct sti_reasm *rs = &s->rs[d];
 	uint32_t seq = p->seq;
+	if (foreign_segment(s, p, d)) {
+		di->foreign++;
+		return;
+	}
 	if (p->flags & STI_TCP_RST) {
 		if (!di->rst_frame) {
 			di->rst_frame = p->frame;
@@ -412,10 +483,22 @@ static void feed_tcp(struct sti_table *t, struct sti_session *s,
 	}
 	if (p->flags & STI_TCP_SYN) {
 		di->syn = true;
-		if (d == STI_C2S && !(p->flags & STI_TCP_ACK))
-			s->client_isn = p->seq;
-		sti_reasm_syn(rs, p->seq);
+		if (d == STI_C2S || !s->server_isn_known)
+			sti_reasm_syn(rs, p->seq);
 		seq++;
+		if (d == STI_C2S && !(p->flags & STI_TCP_ACK)) {
+			s->client_isn = p->seq;
+			if (p->payload_caplen && hold_syn_data(s, p))
+				return;
+		} else if (d == STI_S2C) {
+			/* RFC 7413 4.2: the SYN+ACK acknowledges the SYN's data
+			 * only if the server accepted it; else it is resent. */
+			release_syn_data(s, p->ack == s->client_isn + 1 + s->syn_len);
+		}
+	} else if (d == STI_C2S) {
+		release_syn_data(s, true);   /* the SYN+ACK was not captured */
+		if (p->flags & STI_TCP_ACK)
+			follow_client_ack(s, p->ack);
 	}
 	bool fin = p->flags & STI_TCP_FIN;
 	if (p->payload_len || fin)

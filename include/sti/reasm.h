@@ -60,6 +60,7 @@ struct sti_reasm_stats {
 	uint64_t conflicts;     /* ... whose second copy differed */
 	uint64_t skipped;       /* bytes passed after stop */
 	uint64_t ooo_overflows; /* times the store was full and a hole given up */
+	uint64_t out_of_window; /* segments too far ahead to belong here */
 };
 
 struct sti_reasm {
@@ -84,6 +85,13 @@ struct sti_reasm {
 
 /* Pieces the store can track at once; past this a hole is given up. */
 #define STI_REASM_MAX_PIECES 256
+/*
+ * A segment that starts more than this far ahead of the stream cannot be in
+ * any receive window (RFC 7323 caps it at 2^30): it belongs to another
+ * connection seen on the same 5-tuple (a second capture path, NAT) and is
+ * ignored rather than taken for a gigabyte-sized gap.
+ */
+#define STI_REASM_MAX_AHEAD (UINT32_C(1) << 30)
 /* The smallest store that can hold one maximal TCP segment. */
 #define STI_REASM_MIN_CAP 65536u
 
@@ -91,7 +99,8 @@ void sti_reasm_init(struct sti_reasm *r, int dir, size_t cap,
 		    sti_stream_sink sink, void *ctx);
 void sti_reasm_free(struct sti_reasm *r);
 
-/* The SYN fixes the stream origin at isn + 1. */
+/* The SYN fixes the stream origin at isn + 1 (a later one moves it while
+ * nothing has been delivered yet). */
 void sti_reasm_syn(struct sti_reasm *r, uint32_t isn);
 
 /*

@@ -66,6 +66,7 @@ struct sti_dir_info {
 	uint64_t rst_frame;       /* first RST from this side, 0 if none */
 	int64_t fin_ts, rst_ts;
 	bool syn;
+	uint64_t foreign;         /* segments of another connection, ignored */
 };
 
 struct sti_session {
@@ -84,6 +85,14 @@ struct sti_session {
 	uint64_t end_frame;
 	uint32_t client_isn;
 	void *app;                /* the consumer's state */
+
+	/* Data on the client's SYN (TCP Fast Open, RFC 7413), held until the
+	 * SYN+ACK says whether the server took it. */
+	uint8_t *syn_data;
+	uint32_t syn_len;
+	uint64_t syn_frame;
+	int64_t syn_ts;
+	bool server_isn_known;    /* the client acknowledged a SYN+ACK */
 
 	/* Table bookkeeping: not for consumers. */
 	struct sti_table *table;

@@ -294,10 +294,13 @@ static void test_jump_beyond_cap(void **state)
 	/* Exactly 2^31 away is "before" in sequence arithmetic: old data. */
 	seg(f, 0x80000002u, "y", 2);
 	assert_int_equal(f->r.st.retransmitted, 1);
-	/* 2^31 - 1 ahead: far past the store; the bytes between are a gap. */
+	/* 2^31 - 1 ahead: outside any receive window, so not this stream's. */
 	seg(f, 0x80000001u, "z", 3);
-	assert_data(f, "az");
-	assert_string_equal(f->log.events, "D1@0#1 G2147483647@1 D1@2147483648#3 ");
+	assert_int_equal(f->r.st.out_of_window, 1);
+	/* 2^30 ahead: far past the store, but possible: a gap. */
+	seg(f, 2 + (1u << 30), "w", 4);
+	assert_data(f, "aw");
+	assert_string_equal(f->log.events, "D1@0#1 G1073741824@1 D1@1073741825#4 ");
 	assert_null(f->r.ring);
 }
 

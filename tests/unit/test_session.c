@@ -137,11 +137,17 @@ enum { SYN = STI_TCP_SYN, ACK = STI_TCP_ACK, FIN = STI_TCP_FIN,
        RST = STI_TCP_RST, PSH = STI_TCP_PSH };
 
 /* A whole SMTP-ish connection on 10 -> 20:25 with client port cp. */
+static struct sti_pkt acking(struct sti_pkt p, uint32_t ack)
+{
+	p.ack = ack;
+	return p;
+}
+
 static void handshake(struct fx *f, uint16_t cp, uint64_t frame, int64_t ts)
 {
 	feed(f, pkt(10, cp, 20, 25, SYN, 1000, NULL, frame, ts));
-	feed(f, pkt(20, 25, 10, cp, SYN | ACK, 5000, NULL, frame + 1, ts));
-	feed(f, pkt(10, cp, 20, 25, ACK, 1001, NULL, frame + 2, ts));
+	feed(f, acking(pkt(20, 25, 10, cp, SYN | ACK, 5000, NULL, frame + 1, ts), 1001));
+	feed(f, acking(pkt(10, cp, 20, 25, ACK, 1001, NULL, frame + 2, ts), 5001));
 }
 
 static void test_orientation_syn_and_streams(void **state)
@@ -300,12 +306,61 @@ static void test_clock_going_back_does_not_expire(void **state)
 	/* Alternating timestamps 48 years apart, as in a real capture. */
 	feed(f, pkt(10, 40000, 20, 25, SYN, 1000, NULL, 1, 1000));
 	feed(f, pkt(20, 25, 10, 40000, SYN | ACK, 5000, NULL, 2, INT64_C(1522669095) * SEC));
-	feed(f, pkt(10, 40000, 20, 25, ACK, 1001, NULL, 3, 2000));
+	feed(f, acking(pkt(10, 40000, 20, 25, ACK, 1001, NULL, 3, 2000), 5001));
 	feed(f, pkt(20, 25, 10, 40000, ACK | PSH, 5001, "220 x\r\n", 4, 3000));
 	assert_int_equal(f->w.opened, 1);
 	assert_int_equal(f->w.closed, 0);
 	assert_int_equal(f->w.last->dir[STI_S2C].packets, 2);
 	assert_string_equal(f->w.s2c, "220 x\r\n");
+}
+
+/* Two SYN+ACKs with different ISNs: the client's ACK says which counts. */
+static void test_server_isn_from_client_ack(void **state)
+{
+	struct fx *f = *state;
+	feed(f, pkt(10, 40000, 20, 25, SYN, 1000, NULL, 1, 0));
+	feed(f, acking(pkt(20, 25, 10, 40000, SYN | ACK, 7000, NULL, 2, 0), 1001));
+	feed(f, acking(pkt(20, 25, 10, 40000, SYN | ACK, 5000, NULL, 3, 0), 1001));
+	feed(f, acking(pkt(20, 25, 10, 40000, SYN | ACK, 7000, NULL, 4, 0), 1001));
+	feed(f, acking(pkt(10, 40000, 20, 25, ACK, 1001, NULL, 5, 0), 5001));
+	feed(f, acking(pkt(20, 25, 10, 40000, SYN | ACK, 7000, NULL, 6, 0), 1001));
+	feed(f, pkt(20, 25, 10, 40000, ACK | PSH, 5001, "220 ok\r\n", 7, 0));
+	assert_string_equal(f->w.s2c, "220 ok\r\n");
+	assert_int_equal(f->w.gaps, 0);
+}
+
+/* A second copy of the server's side with other sequence numbers (another
+ * capture path behind NAT) acknowledges nothing the client sent: ignored. */
+static void test_foreign_segments_ignored(void **state)
+{
+	struct fx *f = *state;
+	handshake(f, 40000, 1, 0);
+	feed(f, acking(pkt(20, 25, 10, 40000, ACK | PSH, 90000000, "junk", 4, 0), 0x70000000));
+	feed(f, acking(pkt(20, 25, 10, 40000, ACK | PSH, 5001, "220 ok\r\n", 5, 0), 1001));
+	feed(f, acking(pkt(20, 25, 10, 40000, ACK | FIN, 90000004, NULL, 6, 0), 0x70000000));
+	assert_string_equal(f->w.s2c, "220 ok\r\n");
+	assert_int_equal(f->w.gaps, 0);
+	assert_int_equal(f->w.fins, 0);
+	assert_int_equal(f->w.last->dir[STI_S2C].foreign, 2);
+	/* Counted as packets of the session all the same. */
+	assert_int_equal(f->w.last->dir[STI_S2C].packets, 4);
+}
+
+/* TCP Fast Open: SYN data the server did not acknowledge is resent and
+ * only the resent copy counts; acknowledged SYN data is delivered. */
+static void test_syn_data(void **state)
+{
+	struct fx *f = *state;
+	feed(f, pkt(10, 40000, 20, 25, SYN, 1000, "first", 1, 0));
+	feed(f, acking(pkt(20, 25, 10, 40000, SYN | ACK, 5000, NULL, 2, 0), 1001));
+	feed(f, acking(pkt(10, 40000, 20, 25, ACK | PSH, 1001, "again", 3, 0), 5001));
+	assert_string_equal(f->w.c2s, "again");
+
+	feed(f, pkt(10, 40001, 20, 25, SYN, 3000, "taken", 4, 0));
+	assert_int_equal(f->w.nc2s, 5);   /* held until the SYN+ACK */
+	feed(f, acking(pkt(20, 25, 10, 40001, SYN | ACK, 6000, NULL, 5, 0), 3006));
+	feed(f, acking(pkt(10, 40001, 20, 25, ACK | PSH, 3006, "!", 6, 0), 6001));
+	assert_string_equal(f->w.c2s, "againtaken!");
 }
 
 static void test_eviction_at_cap(void **state)
@@ -379,6 +434,9 @@ int main(void)
 		T(test_port_reuse_without_close),
 		T(test_idle_expiry),
 		T(test_clock_going_back_does_not_expire),
+		T(test_server_isn_from_client_ack),
+		T(test_syn_data),
+		T(test_foreign_segments_ignored),
 		T(test_eviction_at_cap),
 		T(test_flush_closes_in_id_order),
 		T(test_stop_payload_keeps_fin),

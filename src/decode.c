@@ -116,10 +116,17 @@ static enum sti_decode_status peel_tags(struct sti_rd *r, uint16_t type,
 		if (depth == MAX_TAGS)
 			return STI_DEC_MALFORMED;
 		if (type == ETHERTYPE_PPPOE) {
-			uint16_t ppp;
-			/* ver/type, code, session id, length, then PPP. */
-			if (!sti_rd_skip(r, 6) || !sti_rd_u16(r, &ppp))
+			uint16_t ppp, len;
+			/* ver/type, code, session id, length, then PPP. The
+			 * length covers the PPP frame; bytes past it are
+			 * padding, whatever the IP header claims. */
+			if (!sti_rd_skip(r, 4) || !sti_rd_u16(r, &len) ||
+			    !sti_rd_u16(r, &ppp))
 				return STI_DEC_TRUNCATED;
+			if (len < 2)
+				return STI_DEC_MALFORMED;
+			if (sti_rd_left(r) > (size_t)len - 2)
+				r->n = (size_t)len - 2;
 			*net = ppp == PPP_IPV4 ? NET_IPV4 :
 			       ppp == PPP_IPV6 ? NET_IPV6 : NET_NONE;
 			return *net == NET_NONE ? STI_DEC_NOT_IP : STI_DEC_TCP;
@@ -357,7 +364,8 @@ static enum sti_decode_status decode_tcp(struct sti_rd *r, uint32_t wire_len,
 }
 
 enum sti_decode_status sti_decode_frame(int dlt, const uint8_t *frame,
-					size_t caplen, struct sti_pkt *out)
+					size_t caplen, size_t wirelen,
+					struct sti_pkt *out)
 {
 	struct sti_rd r = sti_rd_init(frame, caplen);
 	enum net_proto net = NET_NONE;
@@ -379,5 +387,9 @@ enum sti_decode_status sti_decode_frame(int dlt, const uint8_t *frame,
 	if (st != STI_DEC_TCP)
 		return st;
 	out->l4_offset = (uint32_t)(r.p - frame);
+	/* Whole frame, yet IP claims more: believe the frame (and any lower
+	 * layer length, such as PPPoE's, that already bounded r). */
+	if (caplen >= wirelen && wire_len > sti_rd_left(&r))
+		wire_len = (uint32_t)sti_rd_left(&r);
 	return decode_tcp(&r, wire_len, out);
 }

@@ -10,13 +10,13 @@
 
 void sti_ingest_frame(struct sti_table *t, int dlt, uint64_t number,
 		      int64_t ts_us, const uint8_t *data, uint32_t caplen,
-		      struct sti_ingest_stats *st)
+		      uint32_t wirelen, struct sti_ingest_stats *st)
 {
 	struct sti_pkt pkt;
 	memset(&pkt, 0, sizeof(pkt));
 	st->frames++;
 	st->bytes += caplen;
-	enum sti_decode_status ds = sti_decode_frame(dlt, data, caplen, &pkt);
+	enum sti_decode_status ds = sti_decode_frame(dlt, data, caplen, wirelen, &pkt);
 	st->by_status[ds]++;
 	if (ds != STI_DEC_TCP)
 		return;
@@ -53,7 +53,8 @@ enum sti_ingest_rc sti_ingest_file(const char *path, struct sti_table *t,
 			rc = STI_INGEST_READ_ERROR;
 			break;
 		}
-		sti_ingest_frame(t, st->dlt, f.number, f.ts_us, f.data, f.caplen, st);
+		sti_ingest_frame(t, st->dlt, f.number, f.ts_us, f.data, f.caplen,
+				 f.len, st);
 	}
 	sti_capture_close(c);
 	return rc;

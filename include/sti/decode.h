@@ -54,8 +54,15 @@ enum sti_decode_status {
 /* Link types we decode, by libpcap DLT value. */
 bool sti_decode_link_supported(int dlt);
 
+/*
+ * caplen bytes of a frame that was wirelen long. When nothing was cut by
+ * the snaplen (caplen == wirelen), an IP length that claims more than the
+ * frame holds is a lie and the payload is what the frame holds; otherwise
+ * the missing tail is payload the capture did not keep.
+ */
 enum sti_decode_status sti_decode_frame(int dlt, const uint8_t *frame,
-					size_t caplen, struct sti_pkt *out);
+					size_t caplen, size_t wirelen,
+					struct sti_pkt *out);
 
 const char *sti_decode_status_name(enum sti_decode_status st);
 

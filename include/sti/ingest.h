@@ -33,9 +33,10 @@ enum sti_ingest_rc sti_ingest_file(const char *path, struct sti_table *t,
 				   struct sti_ingest_stats *st, char *err,
 				   size_t errlen);
 
-/* One frame of link type dlt: decode, count, hand TCP to the table. */
+/* One frame of link type dlt (caplen of wirelen bytes captured): decode,
+ * count, hand TCP to the table. */
 void sti_ingest_frame(struct sti_table *t, int dlt, uint64_t number,
 		      int64_t ts_us, const uint8_t *data, uint32_t caplen,
-		      struct sti_ingest_stats *st);
+		      uint32_t wirelen, struct sti_ingest_stats *st);
 
 #endif /* STI_INGEST_H */

@@ -113,7 +113,7 @@ static void assert_tcp4(const struct sti_pkt *p)
 static enum sti_decode_status dec(int dlt, const struct fb *f, struct sti_pkt *p)
 {
 	memset(p, 0, sizeof(*p));
-	return sti_decode_frame(dlt, f->b, f->n, p);
+	return sti_decode_frame(dlt, f->b, f->n, f->n, p);
 }
 
 static void test_ethernet_ipv4(void **state)
@@ -377,7 +377,7 @@ static void test_every_truncation(void **state)
 	for (size_t n = 0; n < f.n; n++) {
 		struct sti_pkt p;
 		memset(&p, 0, sizeof(p));
-		enum sti_decode_status st = sti_decode_frame(DLT_EN10MB, f.b, n, &p);
+		enum sti_decode_status st = sti_decode_frame(DLT_EN10MB, f.b, n, f.n, &p);
 		if (n < headers) {
 			assert_int_equal(st, STI_DEC_TRUNCATED);
 		} else {
@@ -428,6 +428,39 @@ static void test_padding_and_tso(void **state)
 	assert_int_equal(p.payload_len, PLEN + 6);
 }
 
+/* A whole frame whose IP length claims more than it holds (seen in a
+ * real PPPoE capture): the frame wins, as it does for tshark. */
+static void test_ip_length_beyond_whole_frame(void **state)
+{
+	(void)state;
+	struct sti_pkt p;
+	struct fb f = { .n = 0 };
+	eth(&f, 0x8864);
+	put16(&f, 0x1100);
+	put16(&f, 0x0001);
+	put16(&f, 2 + 40);          /* PPPoE: 40 bytes of IP */
+	put16(&f, 0x0021);
+	ipv4(&f, 6, 26, 0, 0);      /* IP claims 46 */
+	tcp(&f);
+	f.b[14 + 8 + 20 + 12] = 5 << 4;
+	size_t whole = f.n;
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(sti_decode_frame(DLT_EN10MB, f.b, whole, whole, &p), STI_DEC_TCP);
+	assert_int_equal(p.payload_len, 0);
+	/* The same frame cut by a snaplen keeps the IP length's word. */
+	struct fb g = { .n = 0 };
+	eth(&g, 0x0800);
+	ipv4(&g, 6, TCPLEN, 0, 0);
+	tcp(&g);
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(sti_decode_frame(DLT_EN10MB, g.b, g.n - 4, g.n, &p), STI_DEC_TCP);
+	assert_int_equal(p.payload_len, PLEN);
+	assert_int_equal(p.payload_caplen, PLEN - 4);
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(sti_decode_frame(DLT_EN10MB, g.b, g.n - 4, g.n - 4, &p), STI_DEC_TCP);
+	assert_int_equal(p.payload_len, PLEN - 4);
+}
+
 static void test_unsupported_link(void **state)
 {
 	(void)state;
@@ -452,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_malformed_lengths),
 		cmocka_unit_test(test_padding_and_tso),
+		cmocka_unit_test(test_ip_length_beyond_whole_frame),
 		cmocka_unit_test(test_unsupported_link),
 	};
 	return cmocka_run_group_tests_name("decode", tests, NULL, NULL);

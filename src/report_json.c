@@ -554,6 +554,10 @@ static void j_tls(struct jw *w, const struct sti_tls_facts *t)
 		j_cipher_value(w->f, t->sh.cipher);
 		sti_ja3s_hash(&t->sh, ja3s);
 		J_STR_ARR(w, "tls.server.ja3s", ja3s);
+	} else if (t->version) {
+		/* An SSLv2 SERVER-HELLO: a version, no ServerHello. */
+		j_version(w, "tls.version", t->version);
+		j_str(w, "tls.version_protocol", "ssl");
 	}
 	j_bool(w, "tls.established", t->established);
 	j_bool(w, "tls.hello_retry_request", t->have_hrr);

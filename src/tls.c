@@ -772,6 +772,7 @@ static void on_v2_server_hello(const struct feed_ctx *c, struct sti_rd m)
 	}
 	f->dir[1].sslv2 = true;
 	f->dir[1].sslv2_version = v;
+	f->dir[1].sslv2_frame = c->frame;
 	if (!f->have_sh)
 		f->version = v;
 	emit(c, STI_TLS_EV_SSLV2_HELLO, SSL2_MT_SERVER_HELLO, c->t->d[1].rlen,

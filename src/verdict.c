@@ -715,6 +715,28 @@ static void no_shared_cipher(struct ctx *c, enum sti_confidence conf,
 			  "with AES-GCM).");
 }
 
+/* An SSLv2 SERVER-HELLO: SSL 2.0 was chosen (RFC 6176 forbids it). */
+static bool rule_sslv2(struct ctx *c)
+{
+	const struct sti_tls_facts *t = c->tls;
+	if (t->have_sh || !t->dir[STI_S2C].sslv2 || !t->version)
+		return false;
+	char cm[16], v[16];
+	vname(c->cmax, cm, sizeof(cm));
+	vname(t->version, v, sizeof(v));
+	bool client_low = !c->cmax || c->cmax <= t->version;
+	decide(c, STI_OUTCOME_DEPRECATED, client_low ? STI_CAUSE_CLIENT : STI_CAUSE_SERVER,
+	       STI_REASON_VERSION_BELOW_POLICY, STI_CERTAIN);
+	explain(c, "%s negotiated: the server answered with an SSLv2 SERVER-HELLO "
+		"(frame %" PRIu64 ") to a client offering up to %s", v,
+		t->dir[STI_S2C].sslv2_frame, cm);
+	remedy(c, "Disable SSL 2.0 on the %s (RFC 6176) and enable TLS 1.2 or "
+		  "later.", client_low ? "sending server (the client)" : "receiving server");
+	add_evidence(c, t->ch_frame);
+	add_evidence(c, t->dir[STI_S2C].sslv2_frame);
+	return true;
+}
+
 /* A ClientHello and no ServerHello. */
 static bool rule_rejected_hello(struct ctx *c)
 {
@@ -1036,7 +1058,7 @@ void sti_verdict_decide(const struct sti_record *rec,
 	};
 	static const rule_fn tls_rules[] = {
 		rule_not_tls, rule_gap_or_malformed,
-		rule_client_alert_instead_of_hello, rule_rejected_hello,
+		rule_client_alert_instead_of_hello, rule_sslv2, rule_rejected_hello,
 		rule_established, rule_alert_after_server_hello,
 		rule_tls13_encrypted_failure, rule_aborted_after_server_hello,
 	};

@@ -217,6 +217,7 @@ struct sti_tls_dir_facts {
 	bool sslv2;                     /* spoke SSLv2 beyond a compatible
 					   ClientHello: not parsed further */
 	uint16_t sslv2_version;         /* SSLv2 SERVER-HELLO's version */
+	uint64_t sslv2_frame;           /* ... and its frame */
 };
 
 struct sti_tls_facts {

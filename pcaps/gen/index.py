@@ -13,7 +13,7 @@ CLIENTS = {"openssl": "OpenSSL 3.0 s_client", "gnutls": "gnutls-cli 3.7.9",
 SERVERS = {"postfix": "Postfix 3.7.11 (OpenSSL 3.0)", "exim": "Exim 4.96 (GnuTLS 3.7.9)"}
 SCEN = [("ok-", "1 success"), ("deprecated-", "2 deprecated but working"),
         ("fail-client-too-old", "3 client too old"), ("fail-mta-client-too-old", "3 client too old"),
-        ("fail-server-too-old", "4 server too old"), ("fail-no-shared", "5 cipher/group"),
+        ("fail-server-too-old", "4 server too old"), ("fail-server-missing-cert", "5 cipher/group"), ("fail-no-shared", "5 cipher/group"),
         ("fail-client-no-cipher", "5 cipher/group"), ("fail-cert", "6 certificate rejected"),
         ("fail-starttls", "7 STARTTLS level"), ("notls-", "7 STARTTLS level"),
         ("middlebox", "8 middlebox"), ("fail-client-reset", "9 aborts"),

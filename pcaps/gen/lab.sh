@@ -74,7 +74,7 @@ net_up() {
   ip -n $NM addr add 2001:db8:5::1/64 dev m1 nodad
   ip -n $NM addr add 203.0.113.25/32 dev lo         # the middlebox's SMTP addresses
   ip -n $NM addr add 203.0.113.26/32 dev lo
-  for a in 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 41 42; do
+  for a in 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 41 42 43 44; do
     ip -n $NS addr add 198.51.100.$a/24 dev s0
   done
   ip -n $NS addr add 2001:db8:5::25/64 dev s0 nodad
@@ -174,6 +174,8 @@ CF
 198.51.100.36:smtp        $S -o smtpd_tls_chain_files=$P/wrongname.key,$P/wrongname.chain.pem
 198.51.100.37:smtp        $S -o smtpd_tls_chain_files=$P/selfsigned.key,$P/selfsigned.chain.pem
 198.51.100.38:smtp        $S -o smtpd_tls_protocols=>=TLSv1.2 -o smtpd_tls_exclude_ciphers=kRSA
+198.51.100.43:smtp        $S -o smtpd_tls_chain_files=$W/missing.key,$W/missing.pem
+198.51.100.44:smtp        $S -o smtpd_tls_chain_files=$W/missing.key,$W/missing.pem -o smtpd_tls_security_level=encrypt
 CF
   ip netns exec $NS postfix -c "$d" start
 }
@@ -347,6 +349,10 @@ run_scenarios() {
   sel fail-no-shared-cipher-postfix-openssl && cap fail-no-shared-cipher-postfix-openssl -- "$(ossl 198.51.100.38 -tls1_2 -cipher AES128-SHA256)"
   sel fail-no-shared-group-postfix-openssl && cap fail-no-shared-group-postfix-openssl -- "$(ossl 198.51.100.25 -tls1_3 -groups ffdhe2048)"
   sel fail-client-no-cipher-openssl && cap fail-client-no-cipher-openssl -- "$(ossl 198.51.100.25 -tls1_2 -cipher NULL-SHA256)"
+
+  # Postfix with its certificate files missing: offers STARTTLS, then 40 (SPEC 6.1.6)
+  sel fail-server-missing-cert-postfix-openssl && cap fail-server-missing-cert-postfix-openssl -- "$(ossl 198.51.100.43)"
+  sel fail-server-missing-cert-encrypt-postfix-swaks && cap fail-server-missing-cert-encrypt-postfix-swaks -- "$(swk 198.51.100.44 25 40185 --tls --tls-verify)"
 
   # 6. certificate rejected by the client
   sel fail-cert-expired-tls12-postfix-openssl && cap fail-cert-expired-tls12-postfix-openssl -- "$(ossl 198.51.100.35 -tls1_2)"

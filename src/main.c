@@ -103,12 +103,15 @@ static void parse_ports(const char *opt, const char *list, struct sti_portset *s
 {
 	memset(set, 0, sizeof(*set));
 	const char *p = list;
-	while (*p) {
+	if (!*p)
+		fail_usage("%s: expected a comma-separated list of ports", opt);
+	for (;;) {
 		char item[16];
 		size_t n = strcspn(p, ",");
 		uint64_t port;
 		if (n == 0 || n >= sizeof(item))
-			fail_usage("%s: expected a comma-separated list of ports", opt);
+			fail_usage("%s: '%s' is not a comma-separated list of ports",
+				   opt, list);
 		memcpy(item, p, n);
 		item[n] = '\0';
 		if (!parse_u64(item, 65535, &port) || port == 0) {
@@ -116,8 +119,9 @@ static void parse_ports(const char *opt, const char *list, struct sti_portset *s
 		}
 		sti_portset_add(set, (uint16_t)port);
 		p += n;
-		if (*p == ',')
-			p++;
+		if (!*p)
+			break;
+		p++;   /* the comma; an empty item after it is refused */
 	}
 }
 
@@ -211,9 +215,16 @@ static void parse_options(int argc, char **argv, struct options *o)
 			print_version();
 			exit(0);
 		case ':':
+			if (optopt > 0 && optopt < OPT_SESSIONS)
+				fail_usage("option '-%c' needs an argument", optopt);
 			fail_usage("option '%s' needs an argument", argv[optind - 1]);
 			break;
 		default:
+			/* optopt names a short option even inside a cluster;
+			 * for a long one it holds our value (>= OPT_SESSIONS)
+			 * or 0, and only argv names it. */
+			if (optopt > 0 && optopt < OPT_SESSIONS)
+				fail_usage("unknown option '-%c' (try --help)", optopt);
 			fail_usage("unknown option '%s' (try --help)", argv[optind - 1]);
 		}
 	}

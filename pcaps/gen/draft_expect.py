@@ -81,7 +81,8 @@ def ladder(pcap):
         if rst in ("1", "True") and not s["rst"]:
             s["rst"] = "%s first RST frame %s" % (side, fno)
         keep = any(k in info for k in ("Hello", "Alert", "S: 4", "S: 5", "STARTTLS", "Change Cipher",
-                                       "XXXXXXX", "S: 220 2.0.0", "Certificate", "Retry"))
+                                       "XXXXXXX", "S: 220 2.0.0", "Certificate", "Retry",
+                                       "Retransmission"))
         cts = ct.split(",") if ct else []
         lns = ln.split(",") if ln else []
         if any(c == "23" and l == "19" for c, l in zip(cts, lns)):

@@ -4,6 +4,7 @@
 #include "sti/capture.h"
 
 #include <pcap/pcap.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,25 @@ const char *sti_capture_datalink_name(int dlt, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * Microseconds since the epoch, clamped to +-2^62 so that any difference of
+ * two timestamps still fits: pcapng carries 64-bit times, and a corrupt one
+ * must not overflow.
+ */
+static int64_t timestamp_us(const struct pcap_pkthdr *h)
+{
+	const int64_t limit_s = (INT64_C(1) << 62) / 1000000 - 1;
+	int64_t sec = (int64_t)h->ts.tv_sec;
+	int64_t usec = (int64_t)h->ts.tv_usec;
+	if (sec > limit_s)
+		sec = limit_s;
+	if (sec < -limit_s)
+		sec = -limit_s;
+	if (usec < 0 || usec >= 1000000)
+		usec = 0;
+	return sec * 1000000 + usec;
+}
+
 enum sti_capture_rc sti_capture_next(struct sti_capture *c,
 				     struct sti_frame *f, char *err,
 				     size_t errlen)
@@ -79,7 +99,7 @@ enum sti_capture_rc sti_capture_next(struct sti_capture *c,
 		return STI_CAP_ERROR;
 	}
 	f->number = ++c->frames;
-	f->ts_us = (int64_t)h->ts.tv_sec * 1000000 + (int64_t)h->ts.tv_usec;
+	f->ts_us = timestamp_us(h);
 	f->data = data;
 	f->caplen = h->caplen;
 	f->len = h->len;

@@ -117,7 +117,8 @@ static int by_id(const void *a, const void *b)
 
 void sti_sessions_view_print(struct sti_sessions_view *v, FILE *out)
 {
-	qsort(v->lines, v->n, sizeof(*v->lines), by_id);
+	if (v->n)
+		qsort(v->lines, v->n, sizeof(*v->lines), by_id);
 	for (size_t i = 0; i < v->n; i++)
 		fprintf(out, "%s\n", v->lines[i].text);
 	forget_lines(v);

@@ -842,10 +842,29 @@ static void client_rejected_certificate(struct ctx *c, const struct sti_tls_aler
 {
 	const char *tlsrpt;
 	const char *problem = cert_problem(c, &tlsrpt);
+	const struct sti_cert_info *ci = &c->tls->server_cert;
+	if (!problem && c->tls->have_server_cert && ci->parsed) {
+		/* Valid dates, the right name, not self-signed: what is left
+		 * is an issuer the client does not trust. */
+		decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_INFERRED);
+		c->out->tlsrpt = "certificate-not-trusted";
+		explain(c, "the client rejected the server's certificate (CN=%s, "
+			"issuer CN=%s) with %s(%u) (frame %" PRIu64 "); nothing is "
+			"wrong with it on the wire, so the client does not trust "
+			"its issuer", ci->subject_cn, ci->issuer_cn,
+			alert_name(a->desc), a->desc, a->frame);
+		remedy(c, "Add the issuing CA (CN=%s) to the sending server's "
+			  "trust store (Postfix: smtp_tls_CAfile; Exim: "
+			  "tls_verify_certificates), or give the receiving server "
+			  "a certificate from a CA the sender trusts.", ci->issuer_cn);
+		add_evidence(c, c->tls->server_cert_frame);
+		add_evidence(c, a->frame);
+		return;
+	}
 	decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 	       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_CERTAIN);
 	c->out->tlsrpt = problem ? tlsrpt : tlsrpt_for_alert(a->desc);
-	const struct sti_cert_info *ci = &c->tls->server_cert;
 	if (problem)
 		explain(c, "the client rejected the server's certificate (CN=%s, %s) "
 			"with %s(%u) (frame %" PRIu64 ")", ci->subject_cn, problem,

@@ -311,6 +311,33 @@ static void test_client_rejects_name_mismatch(void **state)
 	assert_null(strstr(f->v.explanation, "name mismatch"));
 }
 
+/* A certificate with nothing wrong on the wire, rejected: the client's
+ * trust store is the likely culprit (GnuTLS sends 42 for an unknown CA). */
+static void test_client_does_not_trust_issuer(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP Exim 4.96");
+	client_hello(f, 0x0303, 10);
+	strcpy(f->tls.ch.sni, "mx2.example.test");
+	server_hello(f, 0x0303, 11);
+	f->tls.have_server_cert = true;
+	f->tls.server_cert_frame = 12;
+	f->tls.server_cert.parsed = true;
+	strcpy(f->tls.server_cert.subject_cn, "mx2.example.test");
+	strcpy(f->tls.server_cert.issuer_cn, "Example Test Issuing CA");
+	strcpy(f->tls.server_cert.sans[0], "mx2.example.test");
+	f->tls.server_cert.nsans = 1;
+	f->tls.server_cert.not_before = 1600000000;
+	f->tls.server_cert.not_after = INT64_C(4000000000);
+	alert(f, 0, 2, 42, 14);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_INFERRED);
+	assert_string_equal(f->v.tlsrpt, "certificate-not-trusted");
+	assert_non_null(strstr(f->v.remediation, "Example Test Issuing CA"));
+	assert_evidence(f, 3, (const uint64_t[]){ 11, 12, 14 });
+}
+
 static void test_unknown_ca_tls13_cleartext(void **state)
 {
 	struct fx *f = *state;
@@ -576,6 +603,7 @@ int main(void)
 		T(test_client_alert_instead_of_hello),
 		T(test_client_rejects_expired_certificate),
 		T(test_client_rejects_name_mismatch),
+		T(test_client_does_not_trust_issuer),
 		T(test_unknown_ca_tls13_cleartext),
 		T(test_tls13_encrypted_client_abort),
 		T(test_tls13_server_rejects_after_client_finished),

@@ -124,7 +124,8 @@ static void leaf_key(struct sti_cert_info *out, const X509 *x)
 		memcpy(out->key_type, "unknown", sizeof("unknown"));
 		return;
 	}
-	switch (EVP_PKEY_get_base_id(pk)) {
+	/* EVP_PKEY_base_id/_bits: the 1.1 spellings of 3.0's get_base_id/get_bits. */
+	switch (EVP_PKEY_base_id(pk)) {
 	case EVP_PKEY_RSA: type = "RSA"; break;
 	case EVP_PKEY_RSA_PSS: type = "RSA-PSS"; break;
 	case EVP_PKEY_EC: type = "EC"; break;
@@ -135,7 +136,7 @@ static void leaf_key(struct sti_cert_info *out, const X509 *x)
 	}
 	put_str(out, out->key_type, sizeof(out->key_type),
 		(const unsigned char *)type, strlen(type));
-	out->key_bits = EVP_PKEY_get_bits(pk);
+	out->key_bits = EVP_PKEY_bits(pk) > 0 ? EVP_PKEY_bits(pk) : 0;
 }
 
 /* Self-signed: it names itself as issuer and its own key verifies it. */

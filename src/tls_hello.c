@@ -510,11 +510,12 @@ static bool read_u16s(struct sti_rd *v, uint16_t *dst, unsigned cap,
 	return true;
 }
 
-static const char *fail_part(const char **malformed, const char *part)
+/* Name the first part that did not parse; always false, to return. */
+static bool fail_part(const char **malformed, const char *part)
 {
 	if (!*malformed)
 		*malformed = part;
-	return part;
+	return false;
 }
 
 /* ---- ClientHello extensions ----------------------------------------- */
@@ -680,10 +681,8 @@ static bool ch_decode_ext(uint16_t type, struct sti_rd data,
 	for (i = 0; i < sizeof(ch_ext_table) / sizeof(ch_ext_table[0]); i++) {
 		if (ch_ext_table[i].type != type)
 			continue;
-		if (!ch_ext_table[i].fn(&data, ch) || !sti_rd_empty(&data)) {
-			fail_part(&ch->malformed, ch_ext_table[i].part);
-			return false;
-		}
+		if (!ch_ext_table[i].fn(&data, ch) || !sti_rd_empty(&data))
+			return fail_part(&ch->malformed, ch_ext_table[i].part);
 		return true;
 	}
 	return true; /* not one we decode: its type was recorded, that is all */
@@ -694,15 +693,11 @@ static bool ch_read_extensions(struct sti_rd *r, struct sti_client_hello *ch)
 	struct sti_rd exts, data;
 	uint16_t type;
 
-	if (!sti_rd_vec16(r, &exts)) {
-		fail_part(&ch->malformed, "ClientHello extensions length");
-		return false;
-	}
+	if (!sti_rd_vec16(r, &exts))
+		return fail_part(&ch->malformed, "ClientHello extensions length");
 	while (!sti_rd_empty(&exts)) {
-		if (!sti_rd_u16(&exts, &type) || !sti_rd_vec16(&exts, &data)) {
-			fail_part(&ch->malformed, "ClientHello extension length");
-			return false;
-		}
+		if (!sti_rd_u16(&exts, &type) || !sti_rd_vec16(&exts, &data))
+			return fail_part(&ch->malformed, "ClientHello extension length");
 		ch->exts_total++;
 		if (ch->nexts < STI_HELLO_MAX_EXTS)
 			ch->exts[ch->nexts++] = type;
@@ -711,10 +706,8 @@ static bool ch_read_extensions(struct sti_rd *r, struct sti_client_hello *ch)
 		if (!ch_decode_ext(type, data, ch))
 			return false;
 	}
-	if (!sti_rd_empty(r)) {
-		fail_part(&ch->malformed, "ClientHello trailing bytes");
-		return false;
-	}
+	if (!sti_rd_empty(r))
+		return fail_part(&ch->malformed, "ClientHello trailing bytes");
 	return true;
 }
 
@@ -768,31 +761,21 @@ static bool ch_read_body(struct sti_rd *r, struct sti_client_hello *ch)
 	struct sti_rd v;
 	uint16_t suite;
 
-	if (!sti_rd_u16(r, &ch->legacy_version)) {
-		fail_part(&ch->malformed, "ClientHello version");
-		return false;
-	}
-	if (!sti_rd_skip(r, 32)) {
-		fail_part(&ch->malformed, "ClientHello random");
-		return false;
-	}
+	if (!sti_rd_u16(r, &ch->legacy_version))
+		return fail_part(&ch->malformed, "ClientHello version");
+	if (!sti_rd_skip(r, 32))
+		return fail_part(&ch->malformed, "ClientHello random");
 	/* legacy_session_id<0..32> */
-	if (!sti_rd_vec8(r, &v) || sti_rd_left(&v) > 32) {
-		fail_part(&ch->malformed, "ClientHello session_id");
-		return false;
-	}
+	if (!sti_rd_vec8(r, &v) || sti_rd_left(&v) > 32)
+		return fail_part(&ch->malformed, "ClientHello session_id");
 	/* cipher_suites<2..2^16-2>: an empty list is a decode_error too. */
-	if (!sti_rd_vec16(r, &v) || sti_rd_left(&v) == 0 || sti_rd_left(&v) % 2 != 0) {
-		fail_part(&ch->malformed, "ClientHello cipher_suites");
-		return false;
-	}
+	if (!sti_rd_vec16(r, &v) || sti_rd_left(&v) == 0 || sti_rd_left(&v) % 2 != 0)
+		return fail_part(&ch->malformed, "ClientHello cipher_suites");
 	while (sti_rd_u16(&v, &suite))
 		ch_add_cipher(ch, suite);
 	/* legacy_compression_methods<1..2^8-1> */
-	if (!sti_rd_vec8(r, &v) || sti_rd_empty(&v)) {
-		fail_part(&ch->malformed, "ClientHello compression_methods");
-		return false;
-	}
+	if (!sti_rd_vec8(r, &v) || sti_rd_empty(&v))
+		return fail_part(&ch->malformed, "ClientHello compression_methods");
 	/* Extensions are optional before TLS 1.3 (RFC 5246 7.4.1.2). */
 	if (sti_rd_empty(r))
 		return true;
@@ -815,50 +798,44 @@ bool sti_tls_parse_client_hello(const uint8_t *body, size_t len,
  * RFC 5246 E.2: msg_type 1, version, three uint16 lengths, then the 3-byte
  * cipher specs, the session id and the challenge, with no extensions.
  */
+static bool v2_read_body(struct sti_rd *r, struct sti_client_hello *ch)
+{
+	struct sti_rd specs;
+	uint8_t type, hi;
+	uint16_t spec_len, sid_len, chal_len, lo;
+
+	if (!sti_rd_u8(r, &type) || type != 1)
+		return fail_part(&ch->malformed, "SSLv2 ClientHello msg_type");
+	if (!sti_rd_u16(r, &ch->legacy_version) || !sti_rd_u16(r, &spec_len) ||
+	    !sti_rd_u16(r, &sid_len) || !sti_rd_u16(r, &chal_len))
+		return fail_part(&ch->malformed, "SSLv2 ClientHello header");
+	if (spec_len == 0 || spec_len % 3 != 0 || !sti_rd_sub(r, spec_len, &specs))
+		return fail_part(&ch->malformed, "SSLv2 ClientHello cipher_specs");
+	while (sti_rd_u8(&specs, &hi) && sti_rd_u16(&specs, &lo)) {
+		if (hi == 0) /* a TLS suite written in 3 bytes */
+			ch_add_cipher(ch, lo);
+		else
+			ch->sslv2_specs++;
+	}
+	if (sid_len > 32 || !sti_rd_skip(r, sid_len))
+		return fail_part(&ch->malformed, "SSLv2 ClientHello session_id");
+	/* "Historically, permissible values are between 16 and 32 bytes." */
+	if (chal_len < 16 || chal_len > 32 || !sti_rd_skip(r, chal_len))
+		return fail_part(&ch->malformed, "SSLv2 ClientHello challenge");
+	if (!sti_rd_empty(r))
+		return fail_part(&ch->malformed, "SSLv2 ClientHello trailing bytes");
+	return true;
+}
+
 bool sti_tls_parse_client_hello_v2(const uint8_t *msg, size_t len,
 				   struct sti_client_hello *out)
 {
-	struct sti_rd r = sti_rd_init(msg, len), specs;
-	uint8_t type, hi;
-	uint16_t spec_len, sid_len, chal_len, lo;
-	bool ok = false;
+	struct sti_rd r = sti_rd_init(msg, len);
+	bool ok;
 
 	memset(out, 0, sizeof(*out));
 	out->sslv2_format = true;
-	if (!sti_rd_u8(&r, &type) || type != 1) {
-		fail_part(&out->malformed, "SSLv2 ClientHello msg_type");
-		goto done;
-	}
-	if (!sti_rd_u16(&r, &out->legacy_version) || !sti_rd_u16(&r, &spec_len) ||
-	    !sti_rd_u16(&r, &sid_len) || !sti_rd_u16(&r, &chal_len)) {
-		fail_part(&out->malformed, "SSLv2 ClientHello header");
-		goto done;
-	}
-	if (spec_len == 0 || spec_len % 3 != 0 || !sti_rd_sub(&r, spec_len, &specs)) {
-		fail_part(&out->malformed, "SSLv2 ClientHello cipher_specs");
-		goto done;
-	}
-	while (sti_rd_u8(&specs, &hi) && sti_rd_u16(&specs, &lo)) {
-		if (hi == 0) /* a TLS suite written in 3 bytes */
-			ch_add_cipher(out, lo);
-		else
-			out->sslv2_specs++;
-	}
-	if (sid_len > 32 || !sti_rd_skip(&r, sid_len)) {
-		fail_part(&out->malformed, "SSLv2 ClientHello session_id");
-		goto done;
-	}
-	/* "Historically, permissible values are between 16 and 32 bytes." */
-	if (chal_len < 16 || chal_len > 32 || !sti_rd_skip(&r, chal_len)) {
-		fail_part(&out->malformed, "SSLv2 ClientHello challenge");
-		goto done;
-	}
-	if (!sti_rd_empty(&r)) {
-		fail_part(&out->malformed, "SSLv2 ClientHello trailing bytes");
-		goto done;
-	}
-	ok = true;
-done:
+	ok = v2_read_body(&r, out);
 	ch_finish(out);
 	return ok;
 }
@@ -929,10 +906,8 @@ static bool sh_decode_ext(uint16_t type, struct sti_rd data,
 	for (i = 0; i < sizeof(sh_ext_table) / sizeof(sh_ext_table[0]); i++) {
 		if (sh_ext_table[i].type != type)
 			continue;
-		if (!sh_ext_table[i].fn(&data, sh) || !sti_rd_empty(&data)) {
-			fail_part(&sh->malformed, sh_ext_table[i].part);
-			return false;
-		}
+		if (!sh_ext_table[i].fn(&data, sh) || !sti_rd_empty(&data))
+			return fail_part(&sh->malformed, sh_ext_table[i].part);
 		return true;
 	}
 	return true;
@@ -943,15 +918,11 @@ static bool sh_read_extensions(struct sti_rd *r, struct sti_server_hello *sh)
 	struct sti_rd exts, data;
 	uint16_t type;
 
-	if (!sti_rd_vec16(r, &exts)) {
-		fail_part(&sh->malformed, "ServerHello extensions length");
-		return false;
-	}
+	if (!sti_rd_vec16(r, &exts))
+		return fail_part(&sh->malformed, "ServerHello extensions length");
 	while (!sti_rd_empty(&exts)) {
-		if (!sti_rd_u16(&exts, &type) || !sti_rd_vec16(&exts, &data)) {
-			fail_part(&sh->malformed, "ServerHello extension length");
-			return false;
-		}
+		if (!sti_rd_u16(&exts, &type) || !sti_rd_vec16(&exts, &data))
+			return fail_part(&sh->malformed, "ServerHello extension length");
 		sh->exts_total++;
 		if (sh->nexts < STI_HELLO_MAX_EXTS)
 			sh->exts[sh->nexts++] = type;
@@ -960,10 +931,8 @@ static bool sh_read_extensions(struct sti_rd *r, struct sti_server_hello *sh)
 		if (!sh_decode_ext(type, data, sh))
 			return false;
 	}
-	if (!sti_rd_empty(r)) {
-		fail_part(&sh->malformed, "ServerHello trailing bytes");
-		return false;
-	}
+	if (!sti_rd_empty(r))
+		return fail_part(&sh->malformed, "ServerHello trailing bytes");
 	return true;
 }
 
@@ -991,29 +960,19 @@ static bool sh_read_body(struct sti_rd *r, struct sti_server_hello *sh)
 	struct sti_rd sid;
 	bool early_draft;
 
-	if (!sti_rd_u16(r, &sh->legacy_version)) {
-		fail_part(&sh->malformed, "ServerHello version");
-		return false;
-	}
+	if (!sti_rd_u16(r, &sh->legacy_version))
+		return fail_part(&sh->malformed, "ServerHello version");
 	sh->version = sh->legacy_version;
-	if (!sh_read_random(r, sh)) {
-		fail_part(&sh->malformed, "ServerHello random");
-		return false;
-	}
+	if (!sh_read_random(r, sh))
+		return fail_part(&sh->malformed, "ServerHello random");
 	/* TLS 1.3 drafts before -22 had no session id and no compression. */
 	early_draft = (sh->legacy_version >> 8) == 0x7f && (sh->legacy_version & 0xff) < 22;
-	if (!early_draft && (!sti_rd_vec8(r, &sid) || sti_rd_left(&sid) > 32)) {
-		fail_part(&sh->malformed, "ServerHello session_id");
-		return false;
-	}
-	if (!sti_rd_u16(r, &sh->cipher)) {
-		fail_part(&sh->malformed, "ServerHello cipher_suite");
-		return false;
-	}
-	if (!early_draft && !sti_rd_u8(r, &sh->compression)) {
-		fail_part(&sh->malformed, "ServerHello compression_method");
-		return false;
-	}
+	if (!early_draft && (!sti_rd_vec8(r, &sid) || sti_rd_left(&sid) > 32))
+		return fail_part(&sh->malformed, "ServerHello session_id");
+	if (!sti_rd_u16(r, &sh->cipher))
+		return fail_part(&sh->malformed, "ServerHello cipher_suite");
+	if (!early_draft && !sti_rd_u8(r, &sh->compression))
+		return fail_part(&sh->malformed, "ServerHello compression_method");
 	if (sti_rd_empty(r))
 		return true;
 	return sh_read_extensions(r, sh);

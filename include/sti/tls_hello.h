@@ -115,10 +115,12 @@ struct sti_cert_info {
 	char issuer[STI_CERT_NAME_MAX];
 	char sans[STI_CERT_MAX_SANS][STI_CERT_NAME_MAX]; /* DNS names */
 	unsigned nsans;
-	int64_t not_before, not_after;     /* seconds since the epoch (UTC) */
-	bool self_signed;                  /* subject == issuer and signature verifies with own key */
-	char key_type[16];                 /* "RSA", "EC", "Ed25519", ... */
-	int key_bits;
+	int64_t not_before, not_after;     /* seconds since the epoch (UTC); 0 if undecodable */
+	bool self_signed;                  /* subject == issuer and signature verifies with
+					      own key (false when the key cannot be loaded) */
+	char key_type[16];                 /* "RSA", "RSA-PSS", "EC", "DSA", "Ed25519", "Ed448";
+					      "unknown" for keys libcrypto cannot load */
+	int key_bits;                      /* 0 when unknown */
 	char sha256[65];                   /* of the leaf DER, lowercase hex */
 	bool truncated;
 	const char *malformed;
@@ -129,6 +131,8 @@ bool sti_tls_parse_client_hello(const uint8_t *body, size_t len,
 /* The SSLv2-compatible form (RFC 5246 E.2): the record after its 2-byte header. */
 bool sti_tls_parse_client_hello_v2(const uint8_t *msg, size_t len,
 				   struct sti_client_hello *out);
+/* Also HelloRetryRequest, and the TLS 1.3 draft (0x7f00..0x7f15) layout
+ * without session id and compression. */
 bool sti_tls_parse_server_hello(const uint8_t *body, size_t len,
 				struct sti_server_hello *out);
 /* tls_version selects the TLS 1.3 form (request context, per-entry extensions). */
@@ -166,7 +170,8 @@ bool sti_tls_copy_printable(char *dst, size_t cap, const uint8_t *src, size_t n)
 /*
  * JA3 (the string and its MD5), JA3S, and JA4 (the a_b_c form). They are
  * computed from the stored lists, so a hello that hit a cap (`truncated`)
- * gives a fingerprint of its first STI_HELLO_MAX_* entries only.
+ * gives a fingerprint of its first STI_HELLO_MAX_* entries only, and an
+ * SSLv2-format hello contributes only its TLS-form cipher specs.
  */
 #define STI_JA3_STR_MAX 2048
 void sti_ja3_string(const struct sti_client_hello *ch, char *out, size_t len);

@@ -80,9 +80,7 @@ struct sti_record;
 	X(CAPTURE_GAP, "capture_gap", NULL,                                  \
 	  "packets the verdict needs are missing from the capture")         \
 	X(MALFORMED_TLS, "malformed_tls", NULL,                              \
-	  "the TLS bytes did not parse")                                    \
-	X(NOT_SMTP, "not_smtp", NULL,                                        \
-	  "neither SMTP nor TLS was recognised in the session")
+	  "the TLS bytes did not parse")
 
 enum sti_outcome {
 #define STI_X(name, str, desc) STI_OUTCOME_##name,

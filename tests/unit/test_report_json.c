@@ -69,7 +69,7 @@ static void base_verdict(struct sti_verdict *v)
 	memset(v, 0, sizeof(*v));
 	v->outcome = STI_OUTCOME_INCOMPLETE;
 	v->cause = STI_CAUSE_UNKNOWN;
-	v->reason = STI_REASON_NOT_SMTP;
+	v->reason = STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE;
 	v->confidence = STI_INFERRED;
 }
 
@@ -470,7 +470,7 @@ static void test_session_minimal(void **state)
 	assert_has(out,
 		   "\"verdict.outcome\":\"incomplete\","
 		   "\"verdict.cause\":\"unknown\","
-		   "\"verdict.reason\":\"not_smtp\","
+		   "\"verdict.reason\":\"capture_ended_mid_handshake\","
 		   "\"verdict.confidence\":\"inferred\","
 		   "\"verdict.explanation\":\"\","
 		   "\"verdict.remediation\":\"\","

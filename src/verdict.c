@@ -217,11 +217,13 @@ static enum software server_software(const struct ctx *c)
 	return SW_UNKNOWN;
 }
 
+/* The registry keys of Microsoft's TLS 1.0/1.1 deprecation notice (seed/). */
 #define SCHANNEL_TLS12 \
-	"on Windows/Exchange enable TLS 1.2 in SChannel: set \"Enabled\"=dword:00000001 and " \
-	"\"DisabledByDefault\"=dword:00000000 under HKLM\\SYSTEM\\CurrentControlSet\\Control\\" \
-	"SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client and ...\\TLS 1.2\\Server, " \
-	"restart, and install the latest Windows and Exchange updates"
+	"on Windows/Exchange enable TLS 1.2 in SChannel, DWORD values " \
+	"Enabled=1 and DisabledByDefault=0 under both " \
+	"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client " \
+	"and ...\\TLS 1.2\\Server, then restart and install the latest Windows " \
+	"and Exchange updates"
 
 static void remedy_client_versions(struct ctx *c)
 {

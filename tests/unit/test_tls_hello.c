@@ -2170,6 +2170,67 @@ static void test_cert_malformed(void **state)
 	assert_null(ci.malformed);
 }
 
+/*
+ * Each byte of real messages set to 0x00 and to 0xff in turn: whatever the
+ * outcome, it must not crash, and "false" must come with a named part and
+ * "true" without one.
+ */
+static void test_byte_flips(void **state)
+{
+	static const struct { const uint8_t *p; size_t n; int kind; } msgs[] = {
+		{ ch_openssl_tls12, sizeof(ch_openssl_tls12), 0 },
+		{ ch_ja4_badcurveball, sizeof(ch_ja4_badcurveball), 0 },
+		{ sslv2_compat_tls10, sizeof(sslv2_compat_tls10), 1 },
+		{ sh_openssl_tls13, sizeof(sh_openssl_tls13), 2 },
+		{ cert_selfsigned_ec, sizeof(cert_selfsigned_ec), 3 },
+	};
+	size_t m, i, v;
+	(void)state;
+
+	for (m = 0; m < sizeof(msgs) / sizeof(msgs[0]); m++) {
+		for (i = 0; i < msgs[m].n; i++) {
+			for (v = 0; v < 2; v++) {
+				uint8_t *q = dup_exact(msgs[m].p, msgs[m].n);
+				struct sti_client_hello ch;
+				struct sti_server_hello sh;
+				struct sti_cert_info ci;
+				const char *mal;
+				char j[40], h[33];
+				bool ok;
+
+				q[i] = v ? 0xff : 0x00;
+				switch (msgs[m].kind) {
+				case 0:
+					ok = sti_tls_parse_client_hello(q, msgs[m].n, &ch);
+					mal = ch.malformed;
+					sti_ja4(&ch, j);
+					sti_ja3_hash(&ch, h);
+					break;
+				case 1:
+					ok = sti_tls_parse_client_hello_v2(q, msgs[m].n, &ch);
+					mal = ch.malformed;
+					sti_ja4(&ch, j);
+					break;
+				case 2:
+					ok = sti_tls_parse_server_hello(q, msgs[m].n, &sh);
+					mal = sh.malformed;
+					sti_ja3s_hash(&sh, h);
+					break;
+				default:
+					ok = sti_tls_parse_certificate(q, msgs[m].n, STI_TLS12, &ci);
+					mal = ci.malformed;
+					break;
+				}
+				free(q);
+				if (ok)
+					assert_null(mal);
+				else
+					assert_non_null(mal);
+			}
+		}
+	}
+}
+
 /* ---- tables and strings ------------------------------------------------ */
 
 static void test_versions_and_names(void **state)
@@ -2278,6 +2339,7 @@ int main(void)
 		cmocka_unit_test(test_cert_self_signed),
 		cmocka_unit_test(test_cert_tls13_form),
 		cmocka_unit_test(test_cert_malformed),
+		cmocka_unit_test(test_byte_flips),
 		cmocka_unit_test(test_versions_and_names),
 		cmocka_unit_test(test_offer_flags),
 	};

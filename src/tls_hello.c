@@ -493,15 +493,13 @@ bool sti_tls_copy_printable(char *dst, size_t cap, const uint8_t *src, size_t n)
  * length must be even; entries past cap are counted, not stored.
  */
 static bool read_u16s(struct sti_rd *v, uint16_t *dst, unsigned cap,
-		      unsigned *n, unsigned *total, bool *truncated)
+		      unsigned *n, bool *truncated)
 {
 	uint16_t x;
 
 	if (sti_rd_left(v) % 2 != 0)
 		return false;
 	while (sti_rd_u16(v, &x)) {
-		if (total)
-			(*total)++;
 		if (*n < cap)
 			dst[(*n)++] = x;
 		else
@@ -547,7 +545,7 @@ static bool ch_ext_groups(struct sti_rd *d, struct sti_client_hello *ch)
 	if (!sti_rd_vec16(d, &v))
 		return false;
 	return read_u16s(&v, ch->groups, STI_HELLO_MAX_GROUPS, &ch->ngroups,
-			 NULL, &ch->truncated);
+			 &ch->truncated);
 }
 
 static bool ch_ext_point_formats(struct sti_rd *d, struct sti_client_hello *ch)
@@ -574,7 +572,7 @@ static bool ch_ext_sigalgs(struct sti_rd *d, struct sti_client_hello *ch)
 	if (!sti_rd_vec16(d, &v))
 		return false;
 	return read_u16s(&v, ch->sigalgs, STI_HELLO_MAX_SIGALGS, &ch->nsigalgs,
-			 NULL, &ch->truncated);
+			 &ch->truncated);
 }
 
 /* RFC 7301 3.1: ProtocolName protocol_name_list<2..2^16-1>, each <1..2^8-1>. */

@@ -364,13 +364,21 @@ static bool rule_stripped(struct ctx *c)
 	const struct sti_smtp_facts *s = c->smtp;
 	if (!s || (s->starttls_offered != STI_SMTP_OFFER_STRIPPED && !s->masked_commands))
 		return false;
-	bool attempted = s->masked_commands > 0;
+	/* The client tried STARTTLS if it sent the command (answered with an
+	 * error by a server that got X's), or if X's arrived in its place. */
+	bool attempted = s->masked_commands > 0 || s->starttls_count > 0;
 	decide(c, attempted ? STI_OUTCOME_FAILED : STI_OUTCOME_NO_TLS,
 	       STI_CAUSE_MIDDLEBOX, STI_REASON_STARTTLS_STRIPPED, STI_CERTAIN);
-	if (attempted)
+	if (s->masked_commands)
 		explain(c, "a middlebox rewrote the client's STARTTLS command to X's "
 			"(frame %" PRIu64 ") and the server answered %u", s->masked_command_frame,
 			s->masked_command_reply.code);
+	else if (attempted)
+		explain(c, "the EHLO reply carries the masked capability \"%s\" "
+			"(frame %" PRIu64 ") and the client's STARTTLS (frame %" PRIu64
+			") was answered \"%u %s\": a middlebox rewrote both",
+			s->masked_cap, s->anomaly_frame[STI_SMTP_AN_MASKED_CAPABILITY],
+			s->starttls_frame, s->starttls_reply.code, s->starttls_reply.text);
 	else
 		explain(c, "the EHLO reply carries the masked capability \"%s\" "
 			"(frame %" PRIu64 ") where STARTTLS belongs: a middlebox "
@@ -382,6 +390,8 @@ static bool rule_stripped(struct ctx *c)
 	add_evidence(c, s->anomaly_frame[STI_SMTP_AN_MASKED_CAPABILITY]);
 	add_evidence(c, s->masked_command_frame);
 	add_evidence(c, s->masked_command_reply.frame);
+	add_evidence(c, s->starttls_frame);
+	add_evidence(c, s->starttls_reply.frame);
 	return true;
 }
 
@@ -686,19 +696,35 @@ static bool offers_common_group(const struct sti_client_hello *ch)
 	return false;
 }
 
+/* Any suite with an ephemeral key exchange (TLS 1.3 suites all are). */
+static bool offers_forward_secrecy(const struct sti_client_hello *ch)
+{
+	for (unsigned i = 0; i < ch->nciphers; i++) {
+		const char *n = sti_tls_cipher_name(ch->ciphers[i]);
+		if (!n)
+			continue;
+		if ((ch->ciphers[i] >> 8) == 0x13 || strncmp(n, "TLS_ECDHE_", 10) == 0 ||
+		    strncmp(n, "TLS_DHE_", 8) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void no_shared_cipher(struct ctx *c, enum sti_confidence conf,
 			     const char *what_server_did)
 {
 	const struct sti_client_hello *ch = &c->tls->ch;
-	bool client_fault = ch->only_legacy_ciphers || !offers_common_group(ch);
+	bool no_fs = !offers_forward_secrecy(ch);
+	bool client_fault = ch->only_legacy_ciphers || no_fs || !offers_common_group(ch);
 	decide(c, STI_OUTCOME_FAILED, client_fault ? STI_CAUSE_CLIENT : STI_CAUSE_SERVER,
 	       STI_REASON_NO_SHARED_CIPHER, conf);
 	if (client_fault)
 		explain(c, "the client offered %s (%u cipher suites); the server "
 			"%s", ch->only_legacy_ciphers ? "only legacy ciphers (RC4, 3DES, "
-			"DES, NULL or EXPORT)" : "no common key-exchange group "
-			"(no x25519 or NIST P-256/P-384)", ch->ciphers_total,
-			what_server_did);
+			"DES, NULL or EXPORT)" : no_fs ? "no suite with an ephemeral "
+			"key exchange (no ECDHE, DHE or TLS 1.3 suite)" :
+			"no common key-exchange group (no x25519 or NIST P-256/P-384)",
+			ch->ciphers_total, what_server_did);
 	else
 		explain(c, "the client offered %u cipher suites including modern "
 			"AEAD ones; the server %s: it has no matching cipher or no "
@@ -822,18 +848,20 @@ static bool rule_rejected_hello(struct ctx *c)
 			  "handshake it started.");
 		return true;
 	}
-	if (!t->dir[STI_S2C].bytes && c->rec->retransmitted[STI_C2S]) {
-		decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
-		       STI_REASON_SERVER_ABORTED_HANDSHAKE, STI_INFERRED);
-		explain(c, "the server never answered the ClientHello; the client "
-			"retransmitted it %" PRIu64 " time(s) until the capture ended",
-			c->rec->retransmitted[STI_C2S]);
-		remedy(c, "Check the receiving server: it stopped responding after "
-			  "the ClientHello (hung TLS stack, or a firewall dropping TLS).");
-		return true;
-	}
+	/* SPEC 6.1 item 11: the client may still be retransmitting when the
+	 * capture ends; nothing has failed yet, but say what is visible. */
 	decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
 	       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
+	if (!t->dir[STI_S2C].bytes && c->rec->retransmitted[STI_C2S]) {
+		explain(c, "the capture ends while the client retransmits its "
+			"ClientHello (offering up to %s, %" PRIu64 " retransmission(s)) "
+			"with no answer: the server or the path to it stopped "
+			"responding", cm, c->rec->retransmitted[STI_C2S]);
+		remedy(c, "Check the receiving server and the firewalls in between "
+			  "(a hung TLS stack, or a device dropping TLS), and capture "
+			  "until the client gives up.");
+		return true;
+	}
 	explain(c, "the capture ends after the ClientHello (offering up to %s) "
 		"with no answer yet", cm);
 	remedy(c, "Capture the whole session.");

@@ -71,6 +71,9 @@ static void client_hello(struct fx *f, uint16_t max, uint64_t frame)
 	f->tls.ch_frame = frame;
 	f->tls.ch.max_version = max;
 	f->tls.ch.legacy_version = max > 0x0303 ? 0x0303 : max;
+	f->tls.ch.ciphers[0] = 0x1301;    /* TLS_AES_128_GCM_SHA256 */
+	f->tls.ch.ciphers[1] = 0xc02f;    /* ECDHE-RSA-AES128-GCM-SHA256 */
+	f->tls.ch.nciphers = 2;
 	f->tls.ch.ciphers_total = 30;
 	f->tls.ch.offers_aead = true;
 	f->tls.dir[0].bytes = 300;
@@ -238,6 +241,28 @@ static void test_no_shared_cipher_client_legacy(void **state)
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_NO_SHARED_CIPHER, STI_CERTAIN);
 	assert_non_null(strstr(f->v.explanation, "only legacy ciphers"));
+}
+
+/* Only static-RSA suites: modern servers refuse them, the client changes. */
+static void test_no_shared_cipher_client_without_forward_secrecy(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP Postfix");
+	client_hello(f, 0x0303, 11);
+	f->tls.ch.ciphers[0] = 0x003c;   /* TLS_RSA_WITH_AES_128_CBC_SHA256 */
+	f->tls.ch.ciphers[1] = 0x00ff;   /* renegotiation SCSV */
+	f->tls.ch.nciphers = 2;
+	f->tls.ch.ciphers_total = 2;
+	alert(f, 1, 2, 40, 12);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_NO_SHARED_CIPHER, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "no suite with an ephemeral key exchange"));
+	/* One ECDHE suite makes it the server's problem. */
+	f->tls.ch.ciphers[1] = 0xc02f;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_NO_SHARED_CIPHER, STI_CERTAIN);
 }
 
 static void test_no_shared_group_client(void **state)
@@ -509,8 +534,15 @@ static void test_silent_server_and_capture_end(void **state)
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
 		       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
-	/* 6.1 item 11: retransmitted ClientHello, no answer at all. */
+	/* 6.1 item 11: retransmitted ClientHello, no answer at all, and the
+	 * capture ends first: still undecided, but the silence is named. */
 	f->rec.retransmitted[0] = 4;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
+		       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
+	assert_non_null(strstr(f->v.explanation, "4 retransmission(s)"));
+	/* The client giving up makes it a failure on the server's side. */
+	closes(f, 0, false, 30);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_SERVER_ABORTED_HANDSHAKE, STI_INFERRED);
@@ -599,6 +631,7 @@ int main(void)
 		T(test_client_contradicts_itself),
 		T(test_no_shared_cipher_server),
 		T(test_no_shared_cipher_client_legacy),
+		T(test_no_shared_cipher_client_without_forward_secrecy),
 		T(test_no_shared_group_client),
 		T(test_client_alert_instead_of_hello),
 		T(test_client_rejects_expired_certificate),

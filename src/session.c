@@ -417,10 +417,14 @@ static void note_end(struct sti_session *s, enum sti_dir d, uint64_t frame)
 static void follow_client_ack(struct sti_session *s, uint32_t ack)
 {
 	struct sti_reasm *srv = &s->rs[STI_S2C];
-	if (s->server_isn_known || !srv->started)
+	if (s->server_isn_known)
 		return;
 	s->server_isn_known = true;
-	if (ack != srv->next_seq)
+	/* Before any server byte was seen (no SYN+ACK in the capture), the
+	 * ACK says where the server's stream stands: bytes the capture
+	 * missed before the first server segment become a gap, not a
+	 * stream that seems to start mid-record. */
+	if (!srv->started || ack != srv->next_seq)
 		sti_reasm_syn(srv, ack - 1);
 }
 

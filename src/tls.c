@@ -972,6 +972,15 @@ void sti_tls_gap(struct sti_tls *t, int dir, uint64_t len, uint64_t frame)
 
 	if (t->d[c.dir].state == ST_DEAD)
 		return;
+	/* TLS 1.3 after the client's Finished: bytes lost here were data
+	 * (more than an alert's worth), which counts towards established. */
+	if (tls13_mode(&t->f) && t->f.dir[0].finished_frame && !t->f.established &&
+	    len > ALERT_SIZED_MAX) {
+		t->d[c.dir].pend_len = 0;
+		t->d[c.dir].data_after_finished = true;
+		if (t->d[0].data_after_finished && t->d[1].data_after_finished)
+			set_established(&c);
+	}
 	df->gap = true;
 	df->gap_frame = frame;
 	df->gap_len = len;

@@ -617,12 +617,71 @@ static bool rule_not_tls(struct ctx *c)
 	return false;
 }
 
+/*
+ * TLS in use: ok, or deprecated on the side whose capability is below the
+ * policy. `note` qualifies a handshake whose end the capture lost.
+ */
+static void established_verdict(struct ctx *c, enum sti_confidence conf,
+				const char *note)
+{
+	const struct sti_tls_facts *t = c->tls;
+	char cm[16], v[16], min[16];
+	vname(c->cmax, cm, sizeof(cm));
+	vname(c->ver, v, sizeof(v));
+	vname(c->min, min, sizeof(min));
+	add_evidence(c, t->sh_frame);
+	add_evidence(c, t->established_frame);
+	if (c->ver && c->ver < c->min) {
+		bool client_low = c->cmax && c->cmax < c->min;
+		decide(c, STI_OUTCOME_DEPRECATED, client_low ? STI_CAUSE_CLIENT : STI_CAUSE_SERVER,
+		       STI_REASON_VERSION_BELOW_POLICY, conf);
+		if (client_low)
+			explain(c, "TLS established with %s%s: the client offered at most "
+				"%s, below the policy minimum %s", v, note, cm, min);
+		else
+			explain(c, "TLS established with %s%s: the client offered up to %s "
+				"but the server chose %s, below the policy minimum %s",
+				v, note, cm, v, min);
+		if (client_low)
+			remedy_client_versions(c);
+		else
+			remedy_server_versions(c);
+		return;
+	}
+	decide(c, STI_OUTCOME_OK, STI_CAUSE_NONE, STI_REASON_TLS_OK, conf);
+	explain(c, "%s established%s (client offered up to %s)", v, note, cm);
+	remedy(c, "Nothing to change.");
+}
+
+/*
+ * A capture gap hid the end of the handshake, but the client sent its
+ * Finished and more after it, with no alert from either side: the client
+ * only finishes a handshake whose server flight it accepted.
+ */
+static bool completed_behind_gap(const struct ctx *c)
+{
+	const struct sti_tls_dir_facts *cl = &c->tls->dir[STI_C2S];
+	return c->tls->have_sh && cl->finished_frame &&
+	       cl->last_frame > cl->finished_frame && !c->alert &&
+	       !c->enc_alert[STI_C2S] && !c->enc_alert[STI_S2C];
+}
+
 static bool rule_gap_or_malformed(struct ctx *c)
 {
 	const struct sti_tls_facts *t = c->tls;
 	if (t->established)
 		return false;
 	for (int d = 0; d < 2; d++) {
+		if (t->dir[d].gap && completed_behind_gap(c)) {
+			char note[96];
+			snprintf(note, sizeof(note), " as far as the capture shows "
+				 "(%s bytes lost at frame %" PRIu64 ")", side(d),
+				 t->dir[d].gap_frame);
+			established_verdict(c, STI_INFERRED, note);
+			add_evidence(c, t->dir[STI_C2S].finished_frame);
+			add_evidence(c, t->dir[d].gap_frame);
+			return true;
+		}
 		if (t->dir[d].gap) {
 			decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
 			       STI_REASON_CAPTURE_GAP, STI_INFERRED);
@@ -1050,35 +1109,9 @@ static bool rule_aborted_after_server_hello(struct ctx *c)
 
 static bool rule_established(struct ctx *c)
 {
-	const struct sti_tls_facts *t = c->tls;
-	if (!t->established)
+	if (!c->tls->established)
 		return false;
-	char cm[16], v[16], min[16];
-	vname(c->cmax, cm, sizeof(cm));
-	vname(c->ver, v, sizeof(v));
-	vname(c->min, min, sizeof(min));
-	add_evidence(c, t->sh_frame);
-	add_evidence(c, t->established_frame);
-	if (c->ver && c->ver < c->min) {
-		bool client_low = c->cmax && c->cmax < c->min;
-		decide(c, STI_OUTCOME_DEPRECATED, client_low ? STI_CAUSE_CLIENT : STI_CAUSE_SERVER,
-		       STI_REASON_VERSION_BELOW_POLICY, STI_CERTAIN);
-		if (client_low)
-			explain(c, "TLS established with %s: the client offered at most "
-				"%s, below the policy minimum %s", v, cm, min);
-		else
-			explain(c, "TLS established with %s: the client offered up to %s "
-				"but the server chose %s, below the policy minimum %s",
-				v, cm, v, min);
-		if (client_low)
-			remedy_client_versions(c);
-		else
-			remedy_server_versions(c);
-		return true;
-	}
-	decide(c, STI_OUTCOME_OK, STI_CAUSE_NONE, STI_REASON_TLS_OK, STI_CERTAIN);
-	explain(c, "%s established (client offered up to %s)", v, cm);
-	remedy(c, "Nothing to change.");
+	established_verdict(c, STI_CERTAIN, "");
 	return true;
 }
 

@@ -590,6 +590,19 @@ static void test_mid_session_and_gap(void **state)
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
 		       STI_REASON_CAPTURE_GAP, STI_INFERRED);
+	/* The same gap after the ServerHello, with the client's Finished and
+	 * data after it: the handshake completed as far as one can tell. */
+	server_hello(f, 0x0304, 12);
+	f->tls.dir[0].finished_frame = 14;
+	f->tls.dir[0].last_frame = 15;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_OK, STI_CAUSE_NONE, STI_REASON_TLS_OK, STI_INFERRED);
+	assert_non_null(strstr(f->v.explanation, "as far as the capture shows"));
+	/* ... unless someone sent an alert. */
+	encrypted_alert(f, 1, 16);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
+		       STI_REASON_CAPTURE_GAP, STI_INFERRED);
 }
 
 static void test_implicit_tls_ok(void **state)

@@ -1014,11 +1014,23 @@ static bool rule_alert_after_server_hello(struct ctx *c)
 		return true;
 	}
 	add_evidence(c, a->frame);
-	if (is_cert_alert(a->desc) || a->desc == 116) {
+	/* A server that asked for a certificate and then fails the handshake
+	 * right after the client's answer rejected that answer, whatever the
+	 * alert (often handshake_failure for an empty certificate). */
+	bool asked = t->dir[STI_S2C].hs[STI_TLS_HSI_CERTIFICATE_REQUEST].count > 0;
+	bool answered = t->dir[STI_C2S].hs[STI_TLS_HSI_CERTIFICATE].count > 0;
+	if (is_cert_alert(a->desc) || a->desc == 116 || (asked && answered)) {
 		decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_SERVER_REJECTED_CLIENT_CERTIFICATE, STI_CERTAIN);
-		explain(c, "the server rejected the client's certificate with %s(%u) "
-			"(frame %" PRIu64 ")", alert_name(a->desc), a->desc, a->frame);
+		if (answered && t->have_client_cert && t->client_cert.chain_len == 0)
+			explain(c, "the server asked for a client certificate, the "
+				"client sent none, and the server ended the handshake "
+				"with %s(%u) (frame %" PRIu64 ")", alert_name(a->desc),
+				a->desc, a->frame);
+		else
+			explain(c, "the server rejected the client's certificate with "
+				"%s(%u) (frame %" PRIu64 ")", alert_name(a->desc), a->desc,
+				a->frame);
 		remedy(c, "Give the sending server a client certificate the receiver "
 			  "trusts (or ask the receiver to stop requiring one).");
 		add_evidence(c, t->client_cert_frame);

@@ -377,6 +377,31 @@ static void test_unknown_ca_tls13_cleartext(void **state)
 }
 
 /* TLS 1.3 with an encrypted alert from the client: inferred, server. */
+/* zeek certificate-request-failed: CertificateRequest, an empty client
+ * Certificate, then handshake_failure from the server. */
+static void test_server_rejects_missing_client_certificate(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	client_hello(f, 0x0303, 4);
+	server_hello(f, 0x0303, 6);
+	f->tls.dir[1].hs[STI_TLS_HSI_CERTIFICATE_REQUEST].count = 1;
+	f->tls.dir[0].hs[STI_TLS_HSI_CERTIFICATE].count = 1;
+	f->tls.have_client_cert = true;
+	f->tls.client_cert_frame = 8;
+	alert(f, 1, 2, 40, 9);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_SERVER_REJECTED_CLIENT_CERTIFICATE, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "the client sent none"));
+	assert_evidence(f, 3, (const uint64_t[]){ 6, 8, 9 });
+	/* Without the request, handshake_failure is just a named alert. */
+	f->tls.dir[1].hs[STI_TLS_HSI_CERTIFICATE_REQUEST].count = 0;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_UNKNOWN,
+		       STI_REASON_PEER_ALERT, STI_CERTAIN);
+}
+
 static void test_tls13_encrypted_client_abort(void **state)
 {
 	struct fx *f = *state;
@@ -651,6 +676,7 @@ int main(void)
 		T(test_client_rejects_name_mismatch),
 		T(test_client_does_not_trust_issuer),
 		T(test_unknown_ca_tls13_cleartext),
+		T(test_server_rejects_missing_client_certificate),
 		T(test_tls13_encrypted_client_abort),
 		T(test_tls13_server_rejects_after_client_finished),
 		T(test_ok_and_deprecated),

@@ -372,6 +372,7 @@ run_scenarios() {
   sel fail-starttls-refused-454-exim-openssl && cap fail-starttls-refused-454-exim-openssl -- "$(ossl 198.51.100.32)"
   sel notls-starttls-required-530-postfix-python && cap notls-starttls-required-530-postfix-python -- "$(pyc 198.51.100.34 25 40193 plain)"
   sel notls-client-skipped-starttls-postfix-python && cap notls-client-skipped-starttls-postfix-python -- "$(pyc 198.51.100.25 25 40194 plain)"
+  sel fail-plaintext-injection-postfix-python && cap fail-plaintext-injection-postfix-python -- "$(pyc 198.51.100.25 25 40195 inject)"
 
   # 8. middlebox
   if sel middlebox-stripped-swaks || sel middlebox-stripped-two-leg-openssl; then

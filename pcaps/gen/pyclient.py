@@ -7,6 +7,8 @@ MODE: starttls   EHLO, STARTTLS, TLS, EHLO, tiny message, QUIT
       plain      EHLO and a tiny message without STARTTLS even if offered
       reset      EHLO, STARTTLS, send a ClientHello, then close with
                  SO_LINGER 0 (an RST) before the server's reply is read
+      inject     EHLO, then "STARTTLS" and "RSET" in one segment (the
+                 CVE-2011-0411 probe), TLS after the 220, then the same
 options: --min V --max V (1.0 1.1 1.2 1.3), --ciphers STR, --cafile F,
          --name SNI/verify name, --noverify, --groups (ignored: ssl has no API)
 Prints one line with the outcome; never raises.
@@ -83,8 +85,18 @@ def main():
             c._host = name
             c.connect(host, port, source_address=src)
         c.ehlo()
-        if mode == "starttls":
-            code, msg = c.docmd("STARTTLS")
+        if mode == "inject":
+            # Plaintext pipelined after STARTTLS: a server that keeps it
+            # would run it inside the TLS session. The reply to RSET, if
+            # any, would come in clear before the handshake; none is read.
+            c.sock.sendall(b"STARTTLS\r\nRSET\r\n")
+            code, msg = c.getreply()
+            if code != 220:
+                print("STARTTLS refused", code, msg)
+                return
+            mode = "starttls-after-220"
+        if mode == "starttls-after-220" or mode == "starttls":
+            code, msg = (220, b"") if mode != "starttls" else c.docmd("STARTTLS")
             if code != 220:
                 print("STARTTLS refused", code, msg)
                 c.quit()

@@ -74,7 +74,7 @@ net_up() {
   ip -n $NM addr add 2001:db8:5::1/64 dev m1 nodad
   ip -n $NM addr add 203.0.113.25/32 dev lo         # the middlebox's SMTP addresses
   ip -n $NM addr add 203.0.113.26/32 dev lo
-  for a in 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 41 42 43 44; do
+  for a in 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 41 42 43 44 45 46; do
     ip -n $NS addr add 198.51.100.$a/24 dev s0
   done
   ip -n $NS addr add 2001:db8:5::25/64 dev s0 nodad
@@ -420,6 +420,20 @@ run_scenarios() {
     kill "$(cat "$W/silent-client.pid")" 2>/dev/null || true
     pkill -P "$(cat "$W/silent-client.pid")" 2>/dev/null || true
     sleep 1
+  fi
+  # a server that resets right after a modern ClientHello (SChannel style),
+  # and one that answers it with a record no TLS stack may send
+  if sel fail-server-reset-after-clienthello-python; then
+    ip netns exec $NS $PY "$GEN/silent_server.py" 198.51.100.45 25 --reset >/dev/null 2>&1 &
+    PIDS+=($!)
+    sleep 0.5
+    cap fail-server-reset-after-clienthello-python -- "$(pyc 198.51.100.45 25 40223 starttls)"
+  fi
+  if sel fail-server-malformed-record-python; then
+    ip netns exec $NS $PY "$GEN/silent_server.py" 198.51.100.46 25 --garbage >/dev/null 2>&1 &
+    PIDS+=($!)
+    sleep 0.5
+    cap fail-server-malformed-record-python -- "$(pyc 198.51.100.46 25 40224 starttls)"
   fi
   if sel incomplete-capture-starts-mid-session; then
     cap full-session-for-cut -- "$(swk 198.51.100.25 25 40231 --tls --tls-verify --tls-protocol tlsv1_2)"

@@ -2,8 +2,13 @@
 """A lab SMTP server that offers STARTTLS, answers 220 to it, then reads the
 client's ClientHello and never answers (the silent peer of SPEC 6.1 item 13).
 With --no-ack it stops reading after the 220, so the kernel still ACKs but the
-application never replies.  Usage: silent_server.py ADDR PORT"""
-import socket, sys, threading, time
+application never replies.
+With --reset it resets the connection (SO_LINGER 0) as soon as the
+ClientHello is in: what SChannel peers are reported to do (SPEC 6.1.13).
+With --garbage it answers the ClientHello with a handshake record header
+claiming 20000 bytes, more than TLS allows (RFC 8446 5.1), then closes.
+Usage: silent_server.py ADDR PORT [--reset | --garbage]"""
+import socket, struct, sys, threading, time
 
 def handle(c):
     f = c.makefile("rb")
@@ -21,6 +26,19 @@ def handle(c):
             return
         else:
             c.sendall(b"250 2.0.0 Ok\r\n")
+    if "--reset" in sys.argv or "--garbage" in sys.argv:
+        try:
+            c.recv(65536)   # the ClientHello (or its first segment)
+            time.sleep(0.05)
+            if "--garbage" in sys.argv:
+                c.sendall(b"\x16\x03\x03\x4e\x20" + b"\x02" * 64)
+                time.sleep(0.05)
+            else:
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        c.close()
+        return
     # read and discard whatever comes (the ClientHello), never reply
     try:
         c.settimeout(60)

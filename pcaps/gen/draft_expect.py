@@ -29,20 +29,22 @@ def verdicts(name):
             line = line.split(" # ", 1)
             note = line[1].strip() if len(line) > 1 else ""
             p = line[0].split()
-            if len(p) == 6 and p[0] == name:
-                rows.append((p[1], p[2:], note))
+            # six columns, then optional key=value fields to expect too
+            if len(p) >= 6 and p[0] == name:
+                extra = [tuple(x.split("=", 1)) for x in p[6:] if "=" in x]
+                rows.append((p[1], p[2:6], note, extra))
     return rows
 
 
 def pick(rows, port, ordinal):
-    for sel, v, note in rows:
+    for sel, v, note, extra in rows:
         if sel == "*" or sel == "#%d" % ordinal or sel == str(port):
-            return v, note
+            return v, note, extra
         if "-" in sel and not sel.startswith("#"):
             a, b = sel.split("-")
             if int(a) <= port <= int(b):
-                return v, note
-    return None, ""
+                return v, note, extra
+    return None, "", []
 
 
 def ladder(pcap):
@@ -113,7 +115,7 @@ def main():
             d = got.get(port)
             if d is None:
                 continue
-            v, note = pick(rows, port, i)
+            v, note, extra = pick(rows, port, i)
             if v is None:
                 v = ["?", "?", "?", "?"]
             out.append("")
@@ -133,6 +135,8 @@ def main():
                 out.append("  %s %s" % (k, d[k]))
             out.append("  tls.established %s" % str(established(per[port]["ct"], d["tls.version"])).lower())
             out.append("  tls.alerts %s" % d["tls.alerts"])
+            for k, val in extra:
+                out.append("  %s %s" % (k, val))
         with open(os.path.join(PCAPS, name + ".expect"), "w") as f:
             f.write("\n".join(out) + "\n")
         print("drafted", name)

@@ -435,6 +435,11 @@ run_scenarios() {
     sleep 0.5
     cap fail-server-malformed-record-python -- "$(pyc 198.51.100.46 25 40224 starttls)"
   fi
+  # opportunistic TLS falling back to plaintext (what Exchange Online and
+  # Postfix do after a TLS failure): a TLS 1.0-only attempt at a server that
+  # requires 1.2, then the same message in clear to the same server
+  sel notls-fallback-after-tls-failure-python && cap notls-fallback-after-tls-failure-python -- \
+    "$(pyc 198.51.100.31 25 40225 starttls --max 1.0 --min 1.0 --ciphers DEFAULT:@SECLEVEL=0); sleep 0.3; $(pyc 198.51.100.31 25 40226 plain)"
   if sel incomplete-capture-starts-mid-session; then
     cap full-session-for-cut -- "$(swk 198.51.100.25 25 40231 --tls --tls-verify --tls-protocol tlsv1_2)"
     rm -f "$OUT/full-session-for-cut.pcap"

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/opensslv.h>
+#include <openssl/crypto.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -128,7 +128,7 @@ static void parse_ports(const char *opt, const char *list, struct sti_portset *s
 static void print_version(void)
 {
 	printf("%s %s\n%s\n%s\n", PACKAGE_NAME, PACKAGE_VERSION,
-	       pcap_lib_version(), OPENSSL_VERSION_TEXT);
+	       pcap_lib_version(), OpenSSL_version(OPENSSL_VERSION));
 }
 
 enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,

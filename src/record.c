@@ -79,20 +79,6 @@ void sti_record_ladder_add(struct sti_record *rec, uint8_t dir, uint64_t frame,
 
 /* ---- ladder rows from the layers' events ---- */
 
-/* "TLS 1.2", "SSL 3.0", or the raw value, for ladder rows. */
-static const char *version_text(uint16_t v, char *buf, size_t len)
-{
-	char raw[16];
-	const char *n = sti_tls_version_name(v, raw, sizeof(raw));
-	if (strcmp(n, "ssl3") == 0)
-		snprintf(buf, len, "SSL 3.0");
-	else if (n[0] >= '0' && n[0] <= '9')
-		snprintf(buf, len, "TLS %s", n);
-	else
-		snprintf(buf, len, "%s", n);
-	return buf;
-}
-
 static void versions_text(const struct sti_client_hello *ch, char *buf,
 			  size_t len)
 {
@@ -124,7 +110,7 @@ static void ladder_client_hello(struct flow *fl, const struct sti_tls_ev *ev)
 	versions_text(ch, vers, sizeof(vers));
 	sti_record_ladder_add(&fl->rec, 0, ev->frame, ev->ts_us,
 			      "ClientHello max %s [%s], %u ciphers%s%s",
-			      version_text(ch->max_version, max, sizeof(max)),
+			      sti_tls_version_text(ch->max_version, max, sizeof(max)),
 			      vers, ch->ciphers_total, ch->sni[0] ? ", SNI " : "",
 			      ch->sni);
 }
@@ -145,7 +131,7 @@ static void ladder_server_hello(struct flow *fl, const struct sti_tls_ev *ev)
 	}
 	sti_record_ladder_add(&fl->rec, 1, ev->frame, ev->ts_us,
 			      "ServerHello %s, cipher 0x%04x",
-			      version_text(f->sh.version, v, sizeof(v)),
+			      sti_tls_version_text(f->sh.version, v, sizeof(v)),
 			      f->sh.cipher);
 }
 

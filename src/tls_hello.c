@@ -467,6 +467,23 @@ const char *sti_tls_version_name(uint16_t v, char *buf, size_t len)
 	return buf ? buf : "?";
 }
 
+const char *sti_tls_version_text(uint16_t v, char *buf, size_t len)
+{
+	char raw[16];
+	const char *n = sti_tls_version_name(v, raw, sizeof(raw));
+	if (v == 0)
+		snprintf(buf, len, "none");
+	else if (n[0] >= '0' && n[0] <= '9')
+		snprintf(buf, len, "TLS %s", n);
+	else if (strcmp(n, "ssl3") == 0)
+		snprintf(buf, len, "SSL 3.0");
+	else if (strcmp(n, "ssl2") == 0)
+		snprintf(buf, len, "SSL 2.0");
+	else
+		snprintf(buf, len, "%s", n);
+	return buf;
+}
+
 /* Reads the bytes through the reader like everything else on the wire. */
 static bool copy_printable_rd(char *dst, size_t cap, struct sti_rd src)
 {

@@ -90,23 +90,6 @@ struct ctx {
 	struct sti_verdict *out;
 };
 
-/* "TLS 1.2", "SSL 3.0", "none" for a version in a sentence. */
-static void vname(uint16_t v, char *buf, size_t len)
-{
-	char tmp[16];
-	const char *n = sti_tls_version_name(v, tmp, sizeof(tmp));
-	if (v == 0)
-		snprintf(buf, len, "none");
-	else if (n[0] >= '0' && n[0] <= '9')
-		snprintf(buf, len, "TLS %s", n);
-	else if (strcmp(n, "ssl3") == 0)
-		snprintf(buf, len, "SSL 3.0");
-	else if (strcmp(n, "ssl2") == 0)
-		snprintf(buf, len, "SSL 2.0");
-	else
-		snprintf(buf, len, "%s", n);
-}
-
 static void add_evidence(struct ctx *c, uint64_t frame)
 {
 	struct sti_verdict *v = c->out;
@@ -626,9 +609,9 @@ static void established_verdict(struct ctx *c, enum sti_confidence conf,
 {
 	const struct sti_tls_facts *t = c->tls;
 	char cm[16], v[16], min[16];
-	vname(c->cmax, cm, sizeof(cm));
-	vname(c->ver, v, sizeof(v));
-	vname(c->min, min, sizeof(min));
+	sti_tls_version_text(c->cmax, cm, sizeof(cm));
+	sti_tls_version_text(c->ver, v, sizeof(v));
+	sti_tls_version_text(c->min, min, sizeof(min));
 	add_evidence(c, t->sh_frame);
 	add_evidence(c, t->established_frame);
 	if (c->ver && c->ver < c->min) {
@@ -809,8 +792,8 @@ static bool rule_sslv2(struct ctx *c)
 	if (t->have_sh || !t->dir[STI_S2C].sslv2 || !t->version)
 		return false;
 	char cm[16], v[16];
-	vname(c->cmax, cm, sizeof(cm));
-	vname(t->version, v, sizeof(v));
+	sti_tls_version_text(c->cmax, cm, sizeof(cm));
+	sti_tls_version_text(t->version, v, sizeof(v));
 	bool client_low = !c->cmax || c->cmax <= t->version;
 	decide(c, STI_OUTCOME_DEPRECATED, client_low ? STI_CAUSE_CLIENT : STI_CAUSE_SERVER,
 	       STI_REASON_VERSION_BELOW_POLICY, STI_CERTAIN);
@@ -831,8 +814,8 @@ static bool rule_rejected_hello(struct ctx *c)
 	if (!t->have_ch || t->have_sh)
 		return false;
 	char cm[16], min[16], how[64];
-	vname(c->cmax, cm, sizeof(cm));
-	vname(c->min, min, sizeof(min));
+	sti_tls_version_text(c->cmax, cm, sizeof(cm));
+	sti_tls_version_text(c->min, min, sizeof(min));
 	const struct sti_tls_alert *a = c->alert;
 	add_evidence(c, t->ch_frame);
 	if (a && a->from == STI_S2C) {
@@ -863,11 +846,10 @@ static bool rule_rejected_hello(struct ctx *c)
 		return true;
 	}
 	int who = first_closer(c);
-	if (who == STI_S2C || (who == STI_C2S && t->dir[STI_S2C].bytes)) {
-		int closer = who == STI_S2C ? STI_S2C : STI_C2S;
+	if (who == STI_S2C) {
 		closing_text(c, STI_S2C, how, sizeof(how));
 		add_evidence(c, closing_frame(c, STI_S2C));
-		if (closer == STI_S2C && c->cmax && c->cmax < c->min) {
+		if (c->cmax && c->cmax < c->min) {
 			decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 			       STI_REASON_CLIENT_VERSION_TOO_LOW, STI_INFERRED);
 			explain(c, "client offered at most %s; server requires %s and %s "
@@ -875,16 +857,14 @@ static bool rule_rejected_hello(struct ctx *c)
 			remedy_client_versions(c);
 			return true;
 		}
-		if (closer == STI_S2C) {
-			decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
-			       STI_REASON_SERVER_ABORTED_HANDSHAKE, STI_INFERRED);
-			explain(c, "client offered up to %s; the server %s after the "
-				"ClientHello without an alert or ServerHello", cm, how);
-			remedy(c, "Check the receiving server's TLS log at this time: "
-				  "it dropped the handshake after the ClientHello (SChannel "
-				  "does this when no protocol or cipher matches).");
-			return true;
-		}
+		decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_SERVER_ABORTED_HANDSHAKE, STI_INFERRED);
+		explain(c, "client offered up to %s; the server %s after the "
+			"ClientHello without an alert or ServerHello", cm, how);
+		remedy(c, "Check the receiving server's TLS log at this time: "
+			  "it dropped the handshake after the ClientHello (SChannel "
+			  "does this when no protocol or cipher matches).");
+		return true;
 	}
 	if (who == STI_C2S) {
 		closing_text(c, STI_C2S, how, sizeof(how));
@@ -979,9 +959,9 @@ static bool rule_alert_after_server_hello(struct ctx *c)
 	if (!t->have_sh || t->established || !a)
 		return false;
 	char cm[16], v[16], min[16];
-	vname(c->cmax, cm, sizeof(cm));
-	vname(c->ver, v, sizeof(v));
-	vname(c->min, min, sizeof(min));
+	sti_tls_version_text(c->cmax, cm, sizeof(cm));
+	sti_tls_version_text(c->ver, v, sizeof(v));
+	sti_tls_version_text(c->min, min, sizeof(min));
 	add_evidence(c, t->sh_frame);
 	if (a->from == STI_C2S) {
 		bool refuses = a->desc == 70 || a->desc == 80 || a->desc == 40 || a->desc == 71;
@@ -1088,8 +1068,8 @@ static bool rule_aborted_after_server_hello(struct ctx *c)
 		return false;
 	int who = first_closer(c);
 	char cm[16], v[16], how[64];
-	vname(c->cmax, cm, sizeof(cm));
-	vname(c->ver, v, sizeof(v));
+	sti_tls_version_text(c->cmax, cm, sizeof(cm));
+	sti_tls_version_text(c->ver, v, sizeof(v));
 	add_evidence(c, t->sh_frame);
 	if (who < 0) {
 		decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,

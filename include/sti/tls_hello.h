@@ -150,6 +150,8 @@ static inline bool sti_tls_is_grease(uint16_t v)
  * is formatted "0x7f1c" style into buf, which is then returned.
  */
 const char *sti_tls_version_name(uint16_t v, char *buf, size_t len);
+/* The same for a sentence: "TLS 1.2", "SSL 3.0", "SSL 2.0", "none" for 0. */
+const char *sti_tls_version_text(uint16_t v, char *buf, size_t len);
 
 /*
  * An order on versions: 0 for unknown and GREASE, then SSL 2 < SSL 3 < 1.0 <

@@ -191,8 +191,10 @@ if command -v mandoc >/dev/null 2>&1; then
 		"$(grep -E 'WARNING|ERROR|UNSUPP|BADARG' "$E2E_TMP/lint")"
 fi
 if command -v groff >/dev/null 2>&1; then
-	groff -mdoc -ww -z -T utf8 "$MAN" >"$E2E_TMP/groff" 2>&1
-	e2e_eq "groff -ww" "" "$(cat "$E2E_TMP/groff")"
+	# All warnings but "can't break line": a long installation prefix
+	# (make distcheck's) makes a path wider than the page.
+	groff -mdoc -ww -Wbreak -z -T utf8 "$MAN" >"$E2E_TMP/groff" 2>&1
+	e2e_eq "groff -ww -Wbreak" "" "$(cat "$E2E_TMP/groff")"
 fi
 if command -v man >/dev/null 2>&1; then
 	# man-db renders an installed page through groff; the same, by path.

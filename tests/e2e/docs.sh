@@ -10,6 +10,7 @@
 #   exactly for those shown with one;
 # - the man page's outcomes, causes and reasons are the ones the program
 #   counts in its --json summary, in the same order;
+# - every JSON field the page names is a field of the schema;
 # - --help fits 80 columns; no @placeholder@ is left in the page;
 # - mandoc -T lint and groff -ww find nothing to warn about.
 #
@@ -173,6 +174,22 @@ for what in outcome:Outcomes reason:Reasons; do
 	e2e_eq "man page ${what#*:} are the program's" "$want" "$(page_keys "${what#*:}")"
 done
 e2e_eq "man page Causes are the program's" "$(program_keys cause)" "$causes_sentence "
+
+# ---- JSON OUTPUT: every field the page names is in the schema ----
+
+SCHEMA=$STI_SRCDIR/docs/starttls-inspect.schema.json
+fields=$(awk '/^[A-Z]/ { here = ($0 == "JSON OUTPUT"); next } here' "$E2E_TMP/page" |
+	grep -o -E '(^|[ (])[a-z@][a-z0-9_]*(\.[a-z0-9_*]+)+' | sed 's/^[ (]//' |
+	grep -v -E '\.json$' | sort -u)
+[ "$(wc -l <<<"$fields")" -ge 20 ] || e2e_hard_error "found only: $fields"
+for f in $fields; do
+	case $f in
+	*.\*) key="\"${f%.\*}." ;;      # tls.server.x509.*: some field under it
+	*) key="\"$f\":" ;;
+	esac
+	e2e_check "JSON field $f named in the page is in the schema" \
+		grep -q -F "$key" "$SCHEMA"
+done
 
 # ---- shape of --help and of the page source ----
 

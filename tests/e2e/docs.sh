@@ -141,7 +141,7 @@ while IFS=$'\t' read -r group spec; do
 	if [ -n "$arg" ]; then
 		e2e_match "$opt takes an argument ($arg)" "$E2E_ERR" "needs an argument"
 	else
-		e2e_match "$opt is a flag" "$E2E_ERR" "no capture file given"
+		e2e_match "$opt is a flag" "$E2E_ERR" "no capture file"
 	fi
 done <"$E2E_TMP/help-options"
 

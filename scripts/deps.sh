@@ -10,4 +10,4 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake pkg-config \
 	libpcap-dev libcmocka-dev libssl-dev \
 	clang libclang-rt-14-dev \
-	python3 python3-jsonschema tshark tcpdump >/dev/null
+	python3 python3-jsonschema tshark tcpdump time >/dev/null

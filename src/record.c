@@ -17,6 +17,7 @@
 #include "sti/tls_hello.h"
 
 struct flow {
+	bool frozen;                     /* false: see struct frozen_flow */
 	struct sti_record rec;
 	struct sti_smtp smtp;
 	struct sti_tls tls;
@@ -24,6 +25,19 @@ struct flow {
 	uint32_t laddered_anomalies[2];  /* one row per anomaly and side */
 	int ehlo_row;                    /* ladder row of the EHLO reply, -1 */
 	struct sti_session *s;
+};
+
+/*
+ * A session whose payload is stopped in both directions (TLS settled, or
+ * not SMTP at all) only waits for its FIN, RST or expiry; long mail
+ * transfers spend nearly all their life so. Its flow, tens of kilobytes of
+ * fixed-size text fields that are mostly zero, is then kept zero-run
+ * encoded and decoded again for the few events still to come.
+ */
+struct frozen_flow {
+	bool frozen;                     /* true: first member, as in flow */
+	size_t len;                      /* bytes in data */
+	uint8_t data[];
 };
 
 struct sti_recorder {
@@ -379,10 +393,108 @@ static void on_end(struct flow *fl, const struct sti_stream_ev *ev)
 			      ev->kind == STI_EV_FIN ? "FIN" : "RST");
 }
 
+/* ---- frozen flows ---- */
+
+/*
+ * The encoding: tokens of a 16-bit count of zero bytes, a 16-bit count of
+ * literal bytes, then the literals. With out NULL only the size is counted.
+ */
+static size_t zero_runs_encode(const uint8_t *in, size_t n, uint8_t *out)
+{
+	size_t i = 0, o = 0;
+	while (i < n) {
+		size_t z = 0, lit = 0;
+		while (i + z < n && in[i + z] == 0 && z < 0xFFFF)
+			z++;
+		i += z;
+		/* literals run until four zeros in a row (a token costs four) */
+		while (i + lit < n && lit < 0xFFFF) {
+			if (in[i + lit] == 0 && i + lit + 4 <= n &&
+			    !(in[i + lit + 1] | in[i + lit + 2] | in[i + lit + 3]))
+				break;
+			lit++;
+		}
+		if (out) {
+			uint16_t hdr[2] = { (uint16_t)z, (uint16_t)lit };
+			memcpy(out + o, hdr, sizeof(hdr));
+			memcpy(out + o + sizeof(hdr), in + i, lit);
+		}
+		o += 4 + lit;
+		i += lit;
+	}
+	return o;
+}
+
+static void zero_runs_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+	size_t i = 0, o = 0;
+	while (i + 4 <= n) {
+		uint16_t hdr[2];
+		memcpy(hdr, in + i, sizeof(hdr));
+		i += 4;
+		if (hdr[0] > cap - o || hdr[1] > cap - o - hdr[0] || hdr[1] > n - i)
+			return;   /* cannot happen for our own encoding */
+		memset(out + o, 0, hdr[0]);
+		o += hdr[0];
+		memcpy(out + o, in + i, hdr[1]);
+		o += hdr[1];
+		i += hdr[1];
+	}
+}
+
+/* Keep the flow encoded; on allocation failure it just stays as it is. */
+static void freeze(struct sti_session *s)
+{
+	struct flow *fl = s->app;
+	size_t len = zero_runs_encode((const uint8_t *)fl, sizeof(*fl), NULL);
+	struct frozen_flow *ff = malloc(sizeof(*ff) + len);
+	if (!ff)
+		return;
+	ff->frozen = true;
+	ff->len = len;
+	zero_runs_encode((const uint8_t *)fl, sizeof(*fl), ff->data);
+	free(fl);
+	s->app = ff;
+}
+
+/* The live flow of a session, decoded if it was frozen; NULL if none. */
+static struct flow *flow_of(struct sti_session *s)
+{
+	if (!s->app || !*(const bool *)s->app)
+		return s->app;
+	struct frozen_flow *ff = s->app;
+	struct flow *fl = calloc(1, sizeof(*fl));
+	if (!fl)
+		return NULL;
+	zero_runs_decode(ff->data, ff->len, (uint8_t *)fl, sizeof(*fl));
+	fl->frozen = false;
+	/* the layers' callbacks pointed at the flow's old address */
+	sti_smtp_set_sink(&fl->smtp, on_smtp_event, fl);
+	sti_tls_set_sink(&fl->tls, on_tls_event, fl);
+	free(ff);
+	s->app = fl;
+	return fl;
+}
+
+static void drop_flow(struct sti_session *s)
+{
+	struct flow *fl = flow_of(s);   /* a frozen one may hold buffers */
+	if (!fl) {
+		free(s->app);   /* frozen, and could not be decoded */
+		s->app = NULL;
+		return;
+	}
+	sti_tls_free(&fl->tls);
+	free(fl);
+	s->app = NULL;
+}
+
 static void rec_stream(void *ctx, struct sti_session *s, const struct sti_stream_ev *ev)
 {
 	struct sti_recorder *r = ctx;
-	struct flow *fl = s->app;
+	if (ev->kind == STI_EV_SKIP)
+		return;   /* bulk data after the stop: nothing to do, stay frozen */
+	struct flow *fl = flow_of(s);
 	if (!fl)
 		return;
 	switch (ev->kind) {
@@ -399,6 +511,8 @@ static void rec_stream(void *ctx, struct sti_session *s, const struct sti_stream
 	case STI_EV_SKIP:
 		break;
 	}
+	if (ev->kind == STI_EV_DATA && s->rs[STI_C2S].stopped && s->rs[STI_S2C].stopped)
+		freeze(s);
 }
 
 static void rec_open(void *ctx, struct sti_session *s)
@@ -440,7 +554,7 @@ static void fill_tcp(struct sti_record *rec, const struct sti_session *s)
 static void rec_close(void *ctx, struct sti_session *s)
 {
 	struct sti_recorder *r = ctx;
-	struct flow *fl = s->app;
+	struct flow *fl = flow_of(s);
 	if (!fl)
 		return;
 	struct sti_record *rec = &fl->rec;
@@ -469,17 +583,15 @@ static void rec_close(void *ctx, struct sti_session *s)
 	     (sti_portset_has(&r->cfg.smtp_ports, rec->srv.port) ||
 	      sti_portset_has(&r->cfg.tls_ports, rec->srv.port))))
 		r->sink(r->sink_ctx, rec);
+	/* The record is out: a closed session lingers in the table only to
+	 * absorb late packets, and needs none of this any more. */
+	drop_flow(s);
 }
 
 static void rec_release(void *ctx, struct sti_session *s)
 {
 	(void)ctx;
-	struct flow *fl = s->app;
-	if (!fl)
-		return;
-	sti_tls_free(&fl->tls);
-	free(fl);
-	s->app = NULL;
+	drop_flow(s);
 }
 
 const struct sti_session_ops sti_recorder_ops = {

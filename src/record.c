@@ -18,6 +18,7 @@
 
 struct flow {
 	bool frozen;                     /* false: see struct frozen_flow */
+	unsigned skips;                  /* SKIP events seen (FREEZE_AFTER_SKIPS) */
 	struct sti_record rec;
 	struct sti_smtp smtp;
 	struct sti_tls tls;
@@ -34,6 +35,8 @@ struct flow {
  * fixed-size text fields that are mostly zero, is then kept zero-run
  * encoded and decoded again for the few events still to come.
  */
+#define FREEZE_AFTER_SKIPS 8   /* segments passed by unread */
+
 struct frozen_flow {
 	bool frozen;                     /* true: first member, as in flow */
 	size_t len;                      /* bytes in data */
@@ -407,10 +410,17 @@ static size_t zero_runs_encode(const uint8_t *in, size_t n, uint8_t *out)
 		while (i + z < n && in[i + z] == 0 && z < 0xFFFF)
 			z++;
 		i += z;
-		/* literals run until four zeros in a row (a token costs four) */
+		/* literals run until four zeros in a row (a token costs four);
+		 * memchr finds the candidates fast, the structs are mostly zero */
 		while (i + lit < n && lit < 0xFFFF) {
-			if (in[i + lit] == 0 && i + lit + 4 <= n &&
-			    !(in[i + lit + 1] | in[i + lit + 2] | in[i + lit + 3]))
+			size_t room = n - i - lit < 0xFFFF - lit ? n - i - lit : 0xFFFF - lit;
+			const uint8_t *zp = memchr(in + i + lit, 0, room);
+			if (!zp) {
+				lit += room;
+				break;
+			}
+			lit = (size_t)(zp - (in + i));
+			if (i + lit + 4 <= n && !(zp[1] | zp[2] | zp[3]))
 				break;
 			lit++;
 		}
@@ -492,8 +502,16 @@ static void drop_flow(struct sti_session *s)
 static void rec_stream(void *ctx, struct sti_session *s, const struct sti_stream_ev *ev)
 {
 	struct sti_recorder *r = ctx;
-	if (ev->kind == STI_EV_SKIP)
-		return;   /* bulk data after the stop: nothing to do, stay frozen */
+	if (ev->kind == STI_EV_SKIP) {
+		/* Bulk data after the stop: a session that carries some is
+		 * worth freezing; one that just closes after its handshake
+		 * is not. */
+		struct flow *live = s->app;
+		if (live && !live->frozen && ++live->skips == FREEZE_AFTER_SKIPS &&
+		    s->rs[STI_C2S].stopped && s->rs[STI_S2C].stopped)
+			freeze(s);
+		return;
+	}
 	struct flow *fl = flow_of(s);
 	if (!fl)
 		return;
@@ -511,8 +529,6 @@ static void rec_stream(void *ctx, struct sti_session *s, const struct sti_stream
 	case STI_EV_SKIP:
 		break;
 	}
-	if (ev->kind == STI_EV_DATA && s->rs[STI_C2S].stopped && s->rs[STI_S2C].stopped)
-		freeze(s);
 }
 
 static void rec_open(void *ctx, struct sti_session *s)

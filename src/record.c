@@ -43,7 +43,7 @@ struct flow {
  * exactly where they were.
  */
 #define FREEZE_AFTER_SKIPS 8                   /* segments passed by unread */
-#define FREEZE_IDLE_US (INT64_C(2) * 1000000)  /* capture time without events */
+#define FREEZE_IDLE_US (INT64_C(500) * 1000)   /* capture time without events */
 
 struct frozen_flow {
 	bool frozen;                     /* true: first member, as in flow */

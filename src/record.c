@@ -17,6 +17,8 @@
 #include "sti/tls_hello.h"
 
 struct flow {
+	bool frozen;                     /* false: see struct frozen_flow */
+	unsigned skips;                  /* SKIP events seen (FREEZE_AFTER_SKIPS) */
 	struct sti_record rec;
 	struct sti_smtp smtp;
 	struct sti_tls tls;
@@ -25,6 +27,29 @@ struct flow {
 	uint32_t laddered_anomalies[2];  /* one row per anomaly and side */
 	int ehlo_row;                    /* ladder row of the EHLO reply, -1 */
 	struct sti_session *s;
+	/* live flows, least recently used first (see FREEZE_IDLE_US) */
+	struct flow *lru_prev, *lru_next;
+	int64_t used_us;                 /* table clock at the last event */
+};
+
+/*
+ * A session whose payload is stopped in both directions (TLS settled, or
+ * not SMTP at all) only waits for its FIN, RST or expiry; long mail
+ * transfers spend nearly all their life so. Its flow, tens of kilobytes of
+ * fixed-size text fields that are mostly zero, is then kept zero-run
+ * encoded and decoded again for the few events still to come. The same
+ * is done to any flow that had no event for a while: on a gateway most
+ * open sessions are waiting for the far side, and the memory a capture
+ * needs is set by them. Encoding is lossless, so the parsers pick up
+ * exactly where they were.
+ */
+#define FREEZE_AFTER_SKIPS 8                   /* segments passed by unread */
+#define FREEZE_IDLE_US (INT64_C(500) * 1000)   /* capture time without events */
+
+struct frozen_flow {
+	bool frozen;                     /* true: first member, as in flow */
+	size_t len;                      /* bytes in data */
+	uint8_t data[];
 };
 
 struct sti_recorder {
@@ -32,6 +57,8 @@ struct sti_recorder {
 	sti_record_sink sink;
 	void *sink_ctx;
 	bool early;   /* report once the outcome is final, before the close */
+	struct flow *lru_head, *lru_tail;   /* live flows, oldest event first */
+	uint8_t *scratch;                   /* FROZEN_MAX bytes, for freeze */
 };
 
 const char *sti_mode_name(enum sti_mode m)
@@ -64,6 +91,8 @@ void sti_recorder_report_early(struct sti_recorder *r, bool early)
 
 void sti_recorder_free(struct sti_recorder *r)
 {
+	if (r)
+		free(r->scratch);
 	free(r);
 }
 
@@ -386,14 +415,168 @@ static void on_end(struct flow *fl, const struct sti_stream_ev *ev)
 			      ev->kind == STI_EV_FIN ? "FIN" : "RST");
 }
 
+/* ---- frozen flows ---- */
+
+/*
+ * The encoding works on 64-bit words (the flow is made of them): tokens of
+ * a 16-bit count of zero words and a 16-bit count of literal words, then
+ * the literal words. Worst case, every other word zero, it needs
+ * FROZEN_MAX bytes.
+ */
+#define FLOW_WORDS (sizeof(struct flow) / sizeof(uint64_t))
+#define FROZEN_MAX (sizeof(struct flow) + 4 * (FLOW_WORDS + 1))
+_Static_assert(sizeof(struct flow) % sizeof(uint64_t) == 0, "flow is whole words");
+_Static_assert(FLOW_WORDS < 0xFFFF, "word counts fit in 16 bits");
+
+static size_t zero_runs_encode(const uint64_t *in, size_t n, uint8_t *out)
+{
+	size_t i = 0, o = 0;
+	while (i < n) {
+		size_t z = 0, lit = 0;
+		while (i + z < n && in[i + z] == 0)
+			z++;
+		i += z;
+		while (i + lit < n && in[i + lit] != 0)
+			lit++;
+		uint16_t hdr[2] = { (uint16_t)z, (uint16_t)lit };
+		memcpy(out + o, hdr, sizeof(hdr));
+		memcpy(out + o + sizeof(hdr), in + i, lit * sizeof(*in));
+		o += sizeof(hdr) + lit * sizeof(*in);
+		i += lit;
+	}
+	return o;
+}
+
+static void zero_runs_decode(const uint8_t *in, size_t n, uint64_t *out, size_t cap)
+{
+	size_t i = 0, o = 0;
+	while (i + 4 <= n) {
+		uint16_t hdr[2];
+		memcpy(hdr, in + i, sizeof(hdr));
+		i += 4;
+		if (hdr[0] > cap - o || hdr[1] > cap - o - hdr[0] ||
+		    hdr[1] * sizeof(*out) > n - i)
+			return;   /* cannot happen for our own encoding */
+		memset(out + o, 0, hdr[0] * sizeof(*out));
+		o += hdr[0];
+		memcpy(out + o, in + i, hdr[1] * sizeof(*out));
+		o += hdr[1];
+		i += hdr[1] * sizeof(*out);
+	}
+}
+
+static void lru_unlink(struct sti_recorder *r, struct flow *fl)
+{
+	if (fl->lru_prev)
+		fl->lru_prev->lru_next = fl->lru_next;
+	else
+		r->lru_head = fl->lru_next;
+	if (fl->lru_next)
+		fl->lru_next->lru_prev = fl->lru_prev;
+	else
+		r->lru_tail = fl->lru_prev;
+	fl->lru_prev = fl->lru_next = NULL;
+}
+
+static void lru_append(struct sti_recorder *r, struct flow *fl)
+{
+	fl->lru_next = NULL;
+	fl->lru_prev = r->lru_tail;
+	if (r->lru_tail)
+		r->lru_tail->lru_next = fl;
+	else
+		r->lru_head = fl;
+	r->lru_tail = fl;
+}
+
+/* Keep the flow encoded; on allocation failure it just stays as it is. */
+static void freeze(struct sti_recorder *r, struct sti_session *s)
+{
+	struct flow *fl = s->app;
+	if (!r->scratch && !(r->scratch = malloc(FROZEN_MAX)))
+		return;
+	lru_unlink(r, fl);
+	size_t len = zero_runs_encode((const uint64_t *)(const void *)fl, FLOW_WORDS,
+				      r->scratch);
+	struct frozen_flow *ff = malloc(sizeof(*ff) + len);
+	if (!ff) {
+		lru_append(r, fl);
+		return;
+	}
+	ff->frozen = true;
+	ff->len = len;
+	memcpy(ff->data, r->scratch, len);
+	free(fl);
+	s->app = ff;
+}
+
+/* The live flow of a session, decoded if it was frozen; NULL if none. */
+static struct flow *flow_of(struct sti_recorder *r, struct sti_session *s)
+{
+	if (!s->app || !*(const bool *)s->app)
+		return s->app;
+	struct frozen_flow *ff = s->app;
+	struct flow *fl = malloc(sizeof(*fl));   /* decoding writes every word */
+	if (!fl)
+		return NULL;
+	zero_runs_decode(ff->data, ff->len, (uint64_t *)(void *)fl, FLOW_WORDS);
+	fl->frozen = false;
+	lru_append(r, fl);
+	/* the layers' callbacks pointed at the flow's old address */
+	sti_smtp_set_sink(&fl->smtp, on_smtp_event, fl);
+	sti_tls_set_sink(&fl->tls, on_tls_event, fl);
+	free(ff);
+	s->app = fl;
+	return fl;
+}
+
+static void drop_flow(struct sti_recorder *r, struct sti_session *s)
+{
+	struct flow *fl = flow_of(r, s);   /* a frozen one may hold buffers */
+	if (!fl) {
+		free(s->app);   /* frozen, and could not be decoded */
+		s->app = NULL;
+		return;
+	}
+	lru_unlink(r, fl);
+	sti_tls_free(&fl->tls);
+	free(fl);
+	s->app = NULL;
+}
+
+/* Freeze the flows that have had no event for FREEZE_IDLE_US, but not
+ * `current`, whose event is being handled. */
+static void freeze_idle(struct sti_recorder *r, const struct flow *current,
+			int64_t now_us)
+{
+	struct flow *fl;
+	while ((fl = r->lru_head) && fl != current &&
+	       now_us - fl->used_us >= FREEZE_IDLE_US)
+		freeze(r, fl->s);
+}
+
 static void maybe_report_early(struct sti_recorder *r, struct flow *fl);
 
 static void rec_stream(void *ctx, struct sti_session *s, const struct sti_stream_ev *ev)
 {
 	struct sti_recorder *r = ctx;
-	struct flow *fl = s->app;
+	if (ev->kind == STI_EV_SKIP) {
+		/* Bulk data after the stop: a session that carries some is
+		 * worth freezing; one that just closes after its handshake
+		 * is not. */
+		struct flow *live = s->app;
+		if (live && !live->frozen && ++live->skips >= FREEZE_AFTER_SKIPS &&
+		    s->rs[STI_C2S].stopped && s->rs[STI_S2C].stopped)
+			freeze(r, s);
+		return;
+	}
+	struct flow *fl = flow_of(r, s);
 	if (!fl)
 		return;
+	lru_unlink(r, fl);
+	lru_append(r, fl);
+	fl->used_us = s->touched_us;
+	freeze_idle(r, fl, s->touched_us);
 	switch (ev->kind) {
 	case STI_EV_DATA:
 		on_data(r, fl, ev);
@@ -413,11 +596,13 @@ static void rec_stream(void *ctx, struct sti_session *s, const struct sti_stream
 
 static void rec_open(void *ctx, struct sti_session *s)
 {
-	(void)ctx;
+	struct sti_recorder *r = ctx;
 	struct flow *fl = calloc(1, sizeof(*fl));
 	if (!fl)
 		return;   /* the session goes unreported; counted by the table */
 	fl->s = s;
+	fl->used_us = s->touched_us;
+	lru_append(r, fl);
 	fl->ehlo_row = -1;
 	sti_smtp_init(&fl->smtp);
 	sti_smtp_set_sink(&fl->smtp, on_smtp_event, fl);
@@ -524,21 +709,19 @@ static void maybe_report_early(struct sti_recorder *r, struct flow *fl)
 static void rec_close(void *ctx, struct sti_session *s)
 {
 	struct sti_recorder *r = ctx;
-	struct flow *fl = s->app;
-	if (!fl || fl->reported)
+	struct flow *fl = flow_of(r, s);
+	if (!fl)
 		return;
-	report(r, fl, s, true);
+	if (!fl->reported)
+		report(r, fl, s, true);
+	/* The record is out: a closed session lingers in the table only to
+	 * absorb late packets, and needs none of this any more. */
+	drop_flow(r, s);
 }
 
 static void rec_release(void *ctx, struct sti_session *s)
 {
-	(void)ctx;
-	struct flow *fl = s->app;
-	if (!fl)
-		return;
-	sti_tls_free(&fl->tls);
-	free(fl);
-	s->app = NULL;
+	drop_flow(ctx, s);
 }
 
 const struct sti_session_ops sti_recorder_ops = {

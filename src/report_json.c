@@ -100,6 +100,16 @@ static void j_string(FILE *f, const char *s, size_t n)
 	fputc('"', f);
 	while (i < n) {
 		uint8_t c = p[i];
+		size_t run = 0;
+		/* plain ASCII goes out in one piece, not byte by byte */
+		while (i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f &&
+		       p[i + run] != '"' && p[i + run] != '\\')
+			run++;
+		if (run) {
+			fwrite(p + i, 1, run, f);
+			i += run;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			fputc('\\', f);
 			fputc(c, f);

@@ -194,6 +194,53 @@ static bool decode_leaf(const uint8_t *der, size_t len, struct sti_cert_info *ou
 	return true;
 }
 
+/*
+ * A gateway sees the same few server certificates in session after session,
+ * and decoding one with libcrypto costs about half a million instructions.
+ * Decoded leaves are kept in a small direct-mapped cache keyed by their DER
+ * bytes, compared in full, so a hit gives exactly what decoding would. The
+ * program reads captures on one thread; the cache is not locked.
+ */
+#define LEAF_CACHE_SLOTS 16
+#define LEAF_CACHE_MAX_DER 4096
+
+struct leaf_cache_slot {
+	size_t len;                     /* 0: empty */
+	uint8_t der[LEAF_CACHE_MAX_DER];
+	struct sti_cert_info info;
+};
+
+static struct leaf_cache_slot leaf_cache[LEAF_CACHE_SLOTS];
+
+static struct leaf_cache_slot *leaf_slot(const uint8_t *der, size_t len)
+{
+	uint64_t h = UINT64_C(14695981039346656037);   /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ der[i]) * UINT64_C(1099511628211);
+	return &leaf_cache[h % LEAF_CACHE_SLOTS];
+}
+
+/* decode_leaf, remembered; out->chain_len is the message's own. */
+static bool decode_leaf_cached(const uint8_t *der, size_t len,
+			       struct sti_cert_info *out)
+{
+	if (len > LEAF_CACHE_MAX_DER)
+		return decode_leaf(der, len, out);
+	struct leaf_cache_slot *slot = leaf_slot(der, len);
+	unsigned chain_len = out->chain_len;
+	if (slot->len == len && memcmp(slot->der, der, len) == 0) {
+		*out = slot->info;
+		out->chain_len = chain_len;
+		return true;
+	}
+	if (!decode_leaf(der, len, out))
+		return false;   /* failures are rare: not kept */
+	slot->len = len;
+	memcpy(slot->der, der, len);
+	slot->info = *out;
+	return true;
+}
+
 /* ---- the message ------------------------------------------------------ */
 
 /*
@@ -243,5 +290,5 @@ bool sti_tls_parse_certificate(const uint8_t *body, size_t len,
 	der_len = sti_rd_left(&leaf);
 	if (!sti_rd_take(&leaf, der_len, &der))
 		return cert_fail(out, "certificate entry length");
-	return decode_leaf(der, der_len, out);
+	return decode_leaf_cached(der, der_len, out);
 }

@@ -10,7 +10,10 @@ OUT=$(dirname "$GEN")
 W=${LAB_WORK:-/tmp/starttls-lab}
 PY=/usr/bin/python3
 EXIM_ROOT=${EXIM_ROOT:-/opt/starttls-lab-exim}
-NC=lab-c NM=lab-m NS=lab-s      # client, middlebox/router, server namespaces
+# client, middlebox/router, server namespaces; LAB_NS_PREFIX lets a second
+# lab run beside another one on the same machine
+NSP=${LAB_NS_PREFIX:-lab}
+NC=$NSP-c NM=$NSP-m NS=$NSP-s
 PIDS=()
 
 log() { echo "lab: $*" >&2; }
@@ -430,6 +433,12 @@ run_scenarios() {
            -T fields -e frame.number 2>/dev/null | head -1)
     editcap -F pcap -r "$W/full-session-for-cut.pcap" "$OUT/incomplete-capture-starts-mid-session.pcap" "$ad-100000"
   fi
+
+  # long encrypted sessions (message bodies of 128 KiB to 1.5 MiB) that the
+  # benchmark clones into its large corpus (bench/README.md)
+  sel ok-big-body-tls13-postfix-python && cap ok-big-body-tls13-postfix-python -- "$(pyc 198.51.100.25 25 40241 starttls --body-kib 1536)"
+  sel ok-big-body-tls12-exim-python && cap ok-big-body-tls12-exim-python -- "$(pyc 198.51.100.26 25 40242 starttls --max 1.2 --body-kib 512)"
+  sel ok-big-body-implicit-465-postfix-python && cap ok-big-body-implicit-465-postfix-python -- "$(pyc 198.51.100.25 465 40243 implicit --body-kib 128)"
 
   # 10. busy gateway
   sel busy-gateway-mixed && cap busy-gateway-mixed -- "ip netns exec $NC $PY $GEN/busy.py $PY $GEN/pyclient.py $P/root.crt"

@@ -10,7 +10,9 @@ MODE: starttls   EHLO, STARTTLS, TLS, EHLO, tiny message, QUIT
       inject     EHLO, then "STARTTLS" and "RSET" in one segment (the
                  CVE-2011-0411 probe), TLS after the 220, then the same
 options: --min V --max V (1.0 1.1 1.2 1.3), --ciphers STR, --cafile F,
-         --name SNI/verify name, --noverify, --groups (ignored: ssl has no API)
+         --name SNI/verify name, --noverify, --groups (ignored: ssl has no API),
+         --body-kib N (a message body of N KiB of text lines instead of "x",
+         for the benchmark's long encrypted sessions)
 Prints one line with the outcome; never raises.
 """
 import smtplib, socket, ssl, struct, sys, time
@@ -37,6 +39,16 @@ def make_ctx():
     else:
         ctx.load_verify_locations(opt("--cafile"))
     return ctx
+
+def message():
+    kib = int(opt("--body-kib", "0"))
+    if not kib:
+        return b"Subject: t\r\n\r\nx\r\n"
+    # numbered 64-byte lines: readable, and never a lone "." line
+    lines = [b"line %08d of a long lab message body .........................\r\n" % i
+             for i in range(kib * 1024 // 64)]
+    return b"Subject: t\r\n\r\n" + b"".join(lines)
+
 
 def main():
     host, port, sport, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
@@ -108,7 +120,7 @@ def main():
             c.does_esmtp = False
             c.ehlo()
             print("TLS", c.sock.version(), c.sock.cipher()[0])
-        c.sendmail("a@client.example.test", ["b@example.test"], b"Subject: t\r\n\r\nx\r\n")
+        c.sendmail("a@client.example.test", ["b@example.test"], message())
         c.quit()
         print("sent")
     except Exception as e:  # report and go on: failures are the point

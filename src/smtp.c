@@ -764,6 +764,16 @@ static void cmd_starttls(struct sti_smtp *m)
 	m->inj_line[0] = '\0';
 }
 
+/* The length of keyword (upper case) at the start of args, or 0. */
+static uint64_t path_keyword_len(struct sti_rd args, const char *keyword)
+{
+	size_t n = strlen(keyword);
+	struct sti_rd head;
+	if (!sti_rd_sub(&args, n, &head))
+		return 0;
+	return word_ieq(head, keyword) ? n : 0;
+}
+
 /*
  * Per-verb facts. `args` is the line after the verb; `off`/`wire_len`
  * place the line in the stream for redaction. Returns the event text to
@@ -773,7 +783,7 @@ static void cmd_effects(struct sti_smtp *m, enum sti_smtp_cmd cmd,
 			struct sti_rd line, struct sti_rd args, uint64_t off,
 			uint64_t wire_len, bool *last)
 {
-	uint64_t arg_at = off + (line.n - args.n);
+	uint64_t arg_at = off + (line.n - args.n), k;
 	uint64_t arg_len = wire_len > line.n - args.n ?
 			   wire_len - (line.n - args.n) : 0;
 	struct sti_rd rest = args;
@@ -792,7 +802,11 @@ static void cmd_effects(struct sti_smtp *m, enum sti_smtp_cmd cmd,
 			m->f.mail_cmds++;
 		else
 			m->f.rcpt_cmds++;
-		add_span(m, 0, STI_SMTP_SPAN_ENVELOPE, arg_at, arg_len);
+		/* "FROM:"/"TO:" is the command, not the address: it stays
+		 * readable in a redacted capture. */
+		k = path_keyword_len(args, cmd == STI_SMTP_CMD_MAIL ? "FROM:" : "TO:");
+		if (k <= arg_len)
+			add_span(m, 0, STI_SMTP_SPAN_ENVELOPE, arg_at + k, arg_len - k);
 		break;
 	case STI_SMTP_CMD_DATA:
 		/* Content from here unless the reply refuses it: some

@@ -1304,10 +1304,10 @@ static void test_pipelining(void **state)
 	/* Redaction: both envelope arguments and the content. */
 	assert_int_equal(f->nspans, 3);
 	assert_int_equal(f->spans[0].kind, STI_SMTP_SPAN_ENVELOPE);
-	assert_int_equal(f->spans[0].offset, 14 + 5);
-	assert_int_equal(f->spans[0].len, strlen("FROM:<username@domain.com>"));
-	assert_int_equal(f->spans[1].offset, 14 + 33 + 5);
-	assert_int_equal(f->spans[1].len, strlen("TO:<john.doe@example.com>"));
+	assert_int_equal(f->spans[0].offset, 14 + 5 + 5);
+	assert_int_equal(f->spans[0].len, strlen("<username@domain.com>"));
+	assert_int_equal(f->spans[1].offset, 14 + 33 + 5 + 3);
+	assert_int_equal(f->spans[1].len, strlen("<john.doe@example.com>"));
 	assert_int_equal(f->spans[2].kind, STI_SMTP_SPAN_CONTENT);
 	assert_int_equal(f->spans[2].offset, 14 + 33 + 32 + 6);
 	assert_int_equal(f->spans[2].len, 16);
@@ -1773,8 +1773,8 @@ static void test_megabyte_line(void **state)
 	assert_int_equal(f->notable[0].code, 500);
 	/* The whole argument is redacted, not just what was kept. */
 	assert_int_equal(f->nspans, 1);
-	assert_int_equal(f->spans[0].offset, 8 + 5);
-	assert_int_equal(f->spans[0].len, 11 + big + 1 - 5);
+	assert_int_equal(f->spans[0].offset, 8 + 5 + 5);
+	assert_int_equal(f->spans[0].len, 11 + big + 1 - 5 - 5);
 	assert_int_equal(f->quit_frame, 6);
 	assert_int_equal(total_anomalies(f), 1);
 	run_free(r);
@@ -1864,7 +1864,7 @@ static void test_gap_mid_line(void **state)
 	/* The EHLO was cut: only MAIL reached the queue, at offset 14. */
 	assert_int_equal(f->hello_cmd, STI_SMTP_CMD_NONE);
 	assert_int_equal(f->mail_cmds, 1);
-	assert_int_equal(f->spans[0].offset, 14 + 5);
+	assert_int_equal(f->spans[0].offset, 14 + 5 + 5);   /* after FROM: */
 	assert_int_equal(f->commands, 1);
 	/* The reply that lost its middle still ended at its last line. */
 	assert_non_null(strstr(r->log,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sti/evidence.h"
 #include "sti/ingest.h"
 #include "sti/record.h"
 
@@ -30,6 +31,7 @@ struct sti_analysis {
 	struct sti_tally run, file;
 	const char *path;
 	bool problems;
+	struct sti_evidence *evidence;   /* -w, or NULL */
 	struct fallback_slot fallback[FALLBACK_SLOTS];
 };
 
@@ -49,6 +51,11 @@ struct sti_analysis *sti_analysis_new(const struct sti_session_cfg *cfg,
 void sti_analysis_free(struct sti_analysis *a)
 {
 	free(a);
+}
+
+void sti_analysis_set_evidence(struct sti_analysis *a, struct sti_evidence *e)
+{
+	a->evidence = e;
 }
 
 static size_t pair_slot(const struct sti_addr *cli, const struct sti_addr *srv)
@@ -95,7 +102,21 @@ static void on_record(void *ctx, struct sti_record *rec)
 		a->problems = true;
 	sti_tally_add(&a->file, &v);
 	sti_tally_add(&a->run, &v);
+	if (a->evidence)
+		sti_evidence_session(a->evidence, rec, &v);
 	a->rep->ops->session(a->rep, a->path, rec, &v);
+}
+
+/* Park the frames of this source's sessions for the evidence pcap. */
+static bool start_evidence(struct sti_analysis *a, struct sti_table *t,
+			   char *err, size_t errlen)
+{
+	if (!a->evidence)
+		return true;
+	if (!sti_evidence_begin(a->evidence, err, errlen))
+		return false;
+	sti_table_set_tap(t, sti_evidence_tap, a->evidence);
+	return true;
 }
 
 bool sti_analysis_file(struct sti_analysis *a, const char *path)
@@ -112,7 +133,8 @@ bool sti_analysis_file(struct sti_analysis *a, const char *path)
 		fprintf(stderr, "starttls-inspect: %s: out of memory\n", path);
 		return false;
 	}
-	char err[512], line[700];
+	char err[512], line[700], everr[512];
+	bool evidence_ok = start_evidence(a, t, everr, sizeof(everr));
 	enum sti_ingest_rc rc = sti_ingest_file(path, t, &st, err, sizeof(err));
 	sti_table_free(t);   /* closes every open session: reported */
 	sti_recorder_free(r);
@@ -121,12 +143,17 @@ bool sti_analysis_file(struct sti_analysis *a, const char *path)
 		snprintf(line, sizeof(line), "%s: %s", path, err);
 		msg = line;
 	}
+	/* Sessions gathered before a read error are still written. */
+	if (evidence_ok && a->evidence && (rc == STI_INGEST_OK || rc == STI_INGEST_READ_ERROR))
+		evidence_ok = sti_evidence_flush(a->evidence, st.dlt, true, everr, sizeof(everr));
 	a->rep->ops->file_done(a->rep, path, &st, &a->file, msg);
-	if (msg) {
+	if (msg || !evidence_ok)
 		fflush(a->rep->out);
+	if (msg)
 		fprintf(stderr, "starttls-inspect: %s\n", msg);
-	}
-	return rc == STI_INGEST_OK;
+	if (!evidence_ok)
+		fprintf(stderr, "starttls-inspect: %s\n", everr);
+	return rc == STI_INGEST_OK && evidence_ok;
 }
 
 bool sti_analysis_finish(struct sti_analysis *a)

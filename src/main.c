@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "sti/analyze.h"
+#include "sti/evidence.h"
 #include "sti/ingest.h"
 #include "sti/report.h"
 #include "sti/report_sessions.h"
@@ -34,6 +35,7 @@ struct options {
 	bool sessions_view;
 	bool json;
 	bool no_color;
+	struct sti_evidence_cfg evidence;   /* path NULL: no -w */
 	const char **files;
 	size_t nfiles;
 };
@@ -51,6 +53,17 @@ static void usage(FILE *out)
 		"  --sessions            debug view: one line per TCP session with\n"
 		"                        endpoints, orientation, packets and bytes\n"
 		"                        each way, gaps, how it ended\n"
+		"\n"
+		"Evidence (SPEC 2.3):\n"
+		"  -w FILE               write the selected sessions' packets to FILE\n"
+		"                        (pcap, mode 0600), mail bytes redacted\n"
+		"  --only LIST           sessions to select: failed, deprecated, no_tls,\n"
+		"                        incomplete, ok, all (default failed,deprecated)\n"
+		"  --session ID          select session ID (repeatable)\n"
+		"  --host IP             select sessions with IP at either end (repeatable)\n"
+		"  --no-redact           keep MAIL FROM/RCPT TO, AUTH and message bytes\n"
+		"  -C SIZE               start FILE1, FILE2... when FILE would pass SIZE\n"
+		"                        (millions of bytes; or with a k, m, g suffix)\n"
 		"\n"
 		"Policy:\n"
 		"  --min-version VER     lowest acceptable TLS version: 1.0, 1.1,\n"
@@ -132,7 +145,8 @@ static void print_version(void)
 }
 
 enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
-       OPT_IDLE_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_MIN_VERSION };
+       OPT_IDLE_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_MIN_VERSION,
+       OPT_ONLY, OPT_SESSION, OPT_HOST, OPT_NO_REDACT };
 
 static uint16_t parse_min_version(const char *s)
 {
@@ -157,6 +171,59 @@ static void add_file(struct options *o, const char *f)
 	o->files[o->nfiles++] = f;
 }
 
+/* -C: millions of bytes like tcpdump, or k/m/g (binary) units. */
+static uint64_t parse_size(const char *s)
+{
+	char num[32];
+	size_t n = strlen(s);
+	uint64_t unit = 1000000, v;
+	if (n && strchr("kKmMgG", s[n - 1])) {
+		char u = (char)(s[n - 1] | 0x20);
+		unit = u == 'k' ? 1024 : u == 'm' ? 1024 * 1024 : 1024 * 1024 * 1024;
+		n--;
+	}
+	if (n == 0 || n >= sizeof(num))
+		fail_usage("-C: '%s' is not a size", s);
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (!parse_u64(num, UINT64_MAX / unit, &v) || v == 0)
+		fail_usage("-C: '%s' is not a size", s);
+	return v * unit;
+}
+
+static void parse_evidence_option(int c, const char *arg, struct sti_evidence_cfg *ev)
+{
+	uint64_t v;
+	char bad[80];
+	switch (c) {
+	case 'w':
+		ev->path = arg;
+		break;
+	case 'C':
+		ev->rotate_bytes = parse_size(arg);
+		break;
+	case OPT_ONLY:
+		if (!sti_selection_parse_only(&ev->sel, arg, bad, sizeof(bad)))
+			fail_usage("--only: '%s' is not one of failed, deprecated, "
+				   "no_tls, incomplete, ok, all", bad);
+		break;
+	case OPT_SESSION:
+		if (!parse_u64(arg, UINT64_MAX, &v) || v == 0)
+			fail_usage("--session: '%s' is not a session number", arg);
+		if (!sti_selection_add_id(&ev->sel, v))
+			fail_usage("--session: more than %d sessions", STI_SELECT_MAX_IDS);
+		break;
+	case OPT_HOST:
+		if (!sti_selection_add_host(&ev->sel, arg))
+			fail_usage("--host: '%s' is not an IP address (or more than %d)",
+				   arg, STI_SELECT_MAX_HOSTS);
+		break;
+	case OPT_NO_REDACT:
+		ev->redact = false;
+		break;
+	}
+}
+
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -168,6 +235,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "tls-ports", required_argument, NULL, OPT_TLS_PORTS },
 		{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+		{ "only", required_argument, NULL, OPT_ONLY },
+		{ "session", required_argument, NULL, OPT_SESSION },
+		{ "host", required_argument, NULL, OPT_HOST },
+		{ "no-redact", no_argument, NULL, OPT_NO_REDACT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -175,7 +246,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	uint64_t v;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:w:C:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			add_file(o, optarg);
@@ -208,6 +279,14 @@ static void parse_options(int argc, char **argv, struct options *o)
 				fail_usage("--idle-timeout: '%s' is not a positive number of seconds", optarg);
 			o->cfg.idle_timeout_us = (int64_t)v * 1000000;
 			break;
+		case 'w':
+		case 'C':
+		case OPT_ONLY:
+		case OPT_SESSION:
+		case OPT_HOST:
+		case OPT_NO_REDACT:
+			parse_evidence_option(c, optarg, &o->evidence);
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -232,6 +311,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		add_file(o, argv[i]);
 	if (o->nfiles == 0)
 		fail_usage("no capture file given (try --help)");
+	if (o->evidence.rotate_bytes && !o->evidence.path)
+		fail_usage("-C: needs -w FILE");
 }
 
 /* One file through the sessions view; false on an input error. */
@@ -273,17 +354,21 @@ static int run_verdicts(const struct options *o)
 	struct sti_reporter *rep = o->json ? sti_report_json_new(stdout, &ro)
 					   : sti_report_text_new(stdout, &ro);
 	struct sti_analysis *a = rep ? sti_analysis_new(&o->cfg, &o->policy, rep) : NULL;
-	if (!a) {
+	struct sti_evidence *ev = o->evidence.path ? sti_evidence_new(&o->evidence) : NULL;
+	if (!a || (o->evidence.path && !ev)) {
 		fprintf(stderr, "%s: out of memory\n", progname);
+		sti_analysis_free(a);
 		if (rep)
 			rep->ops->destroy(rep);
 		return EXIT_INPUT_ERROR;
 	}
+	sti_analysis_set_evidence(a, ev);
 	bool ok = true;
 	for (size_t i = 0; i < o->nfiles; i++)
 		ok &= sti_analysis_file(a, o->files[i]);
 	bool problems = sti_analysis_finish(a);
 	sti_analysis_free(a);
+	sti_evidence_free(ev);
 	rep->ops->destroy(rep);
 	if (!ok)
 		return EXIT_INPUT_ERROR;
@@ -296,6 +381,8 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	sti_session_cfg_defaults(&o.cfg);
 	sti_policy_defaults(&o.policy);
+	sti_selection_defaults(&o.evidence.sel);
+	o.evidence.redact = true;
 	parse_options(argc, argv, &o);
 	int status;
 	if (o.sessions_view) {

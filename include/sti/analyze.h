@@ -19,6 +19,10 @@ struct sti_analysis *sti_analysis_new(const struct sti_session_cfg *cfg,
 				      struct sti_reporter *rep);
 void sti_analysis_free(struct sti_analysis *a);
 
+struct sti_evidence;
+/* Also write an evidence pcap (-w); the caller keeps ownership. */
+void sti_analysis_set_evidence(struct sti_analysis *a, struct sti_evidence *e);
+
 /*
  * Analyse one capture file ("-" for standard input). On an input error the
  * sessions gathered so far are still reported, the error goes to stderr as

@@ -5,15 +5,13 @@
 #include "sti/evidence.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "sti/redact.h"
+#include "sti/report.h"
 
 #define PCAP_FILE_HEADER 24u
 #define PCAP_RECORD_HEADER 16u
@@ -299,18 +297,9 @@ static bool open_output(struct sti_evidence *e, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", name);
 		return false;
 	}
-	/* Mail metadata: readable by the owner only, even when the file
-	 * existed with wider permissions. */
-	int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	FILE *f = NULL;
-	if (fd >= 0 && fchmod(fd, 0600) == 0)
-		f = fdopen(fd, "wb");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", name, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	FILE *f = sti_fopen_private(name, err, errlen);
+	if (!f)
 		return false;
-	}
 	e->dump = pcap_dump_fopen(e->dead, f);
 	if (!e->dump) {
 		snprintf(err, errlen, "%s: %s", name, pcap_geterr(e->dead));

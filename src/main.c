@@ -34,6 +34,8 @@ struct options {
 	struct sti_policy policy;
 	bool sessions_view;
 	bool json;
+	bool markdown;                      /* --format markdown */
+	const char *report_path;            /* --report FILE.md */
 	bool no_color;
 	struct sti_evidence_cfg evidence;   /* path NULL: no -w */
 	const char **files;
@@ -49,12 +51,16 @@ static void usage(FILE *out)
 		"\n"
 		"Output (default: text, failures first, with a ladder diagram):\n"
 		"  --json                NDJSON: one object per session, then a summary\n"
+		"  --format FMT          text (default), json (as --json), or markdown:\n"
+		"                        a ticket report of the selected sessions\n"
+		"  --report FILE.md      also write that ticket report to FILE.md (0600)\n"
 		"  --no-color            no colour even on a terminal\n"
 		"  --sessions            debug view: one line per TCP session with\n"
 		"                        endpoints, orientation, packets and bytes\n"
 		"                        each way, gaps, how it ended\n"
 		"\n"
 		"Evidence (SPEC 2.3):\n"
+		"  Reports and -w take the sessions chosen by --only, --session, --host.\n"
 		"  -w FILE               write the selected sessions' packets to FILE\n"
 		"                        (pcap, mode 0600), mail bytes redacted\n"
 		"  --only LIST           sessions to select: failed, deprecated, no_tls,\n"
@@ -146,7 +152,7 @@ static void print_version(void)
 
 enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
        OPT_IDLE_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_MIN_VERSION,
-       OPT_ONLY, OPT_SESSION, OPT_HOST, OPT_NO_REDACT };
+       OPT_ONLY, OPT_SESSION, OPT_HOST, OPT_NO_REDACT, OPT_FORMAT, OPT_REPORT };
 
 static uint16_t parse_min_version(const char *s)
 {
@@ -239,6 +245,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "session", required_argument, NULL, OPT_SESSION },
 		{ "host", required_argument, NULL, OPT_HOST },
 		{ "no-redact", no_argument, NULL, OPT_NO_REDACT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -286,6 +294,15 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_HOST:
 		case OPT_NO_REDACT:
 			parse_evidence_option(c, optarg, &o->evidence);
+			break;
+		case OPT_FORMAT:
+			o->json = strcmp(optarg, "json") == 0;
+			o->markdown = strcmp(optarg, "markdown") == 0;
+			if (!o->json && !o->markdown && strcmp(optarg, "text") != 0)
+				fail_usage("--format: '%s' is not one of text, json, markdown", optarg);
+			break;
+		case OPT_REPORT:
+			o->report_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -344,15 +361,43 @@ static bool run_sessions_view(const struct options *o, const char *file)
 	return rc == STI_INGEST_OK;
 }
 
+/* The reporter on standard output, and the ticket report file if asked. */
+static struct sti_reporter *make_reporter(const struct options *o, FILE **report_file)
+{
+	struct sti_report_opts ro = {
+		.color = !o->json && !o->markdown && !o->no_color && isatty(STDOUT_FILENO),
+		.min_version = o->policy.min_version,
+		.redact = o->evidence.redact,
+	};
+	struct sti_reporter *rep = o->json ? sti_report_json_new(stdout, &ro)
+		: o->markdown ? sti_report_markdown_new(stdout, &ro, &o->evidence.sel)
+		: sti_report_text_new(stdout, &ro);
+	if (!rep || !o->report_path)
+		return rep;
+	char err[512];
+	*report_file = sti_fopen_private(o->report_path, err, sizeof(err));
+	if (!*report_file) {
+		rep->ops->destroy(rep);
+		fprintf(stderr, "%s: %s\n", progname, err);
+		exit(EXIT_INPUT_ERROR);
+	}
+	ro.color = false;
+	struct sti_reporter *md = sti_report_markdown_new(*report_file, &ro, &o->evidence.sel);
+	struct sti_reporter *both = md ? sti_report_tee_new(rep, md) : NULL;
+	if (!both) {
+		rep->ops->destroy(rep);
+		if (md)
+			md->ops->destroy(md);
+		return NULL;
+	}
+	return both;
+}
+
 /* Every file through the verdict pipeline; the exit status of SPEC 7. */
 static int run_verdicts(const struct options *o)
 {
-	struct sti_report_opts ro = {
-		.color = !o->json && !o->no_color && isatty(STDOUT_FILENO),
-		.min_version = o->policy.min_version,
-	};
-	struct sti_reporter *rep = o->json ? sti_report_json_new(stdout, &ro)
-					   : sti_report_text_new(stdout, &ro);
+	FILE *report_file = NULL;
+	struct sti_reporter *rep = make_reporter(o, &report_file);
 	struct sti_analysis *a = rep ? sti_analysis_new(&o->cfg, &o->policy, rep) : NULL;
 	struct sti_evidence *ev = o->evidence.path ? sti_evidence_new(&o->evidence) : NULL;
 	if (!a || (o->evidence.path && !ev)) {
@@ -370,6 +415,10 @@ static int run_verdicts(const struct options *o)
 	sti_analysis_free(a);
 	sti_evidence_free(ev);
 	rep->ops->destroy(rep);
+	if (report_file && (ferror(report_file) | fclose(report_file))) {
+		fprintf(stderr, "%s: %s: write error\n", progname, o->report_path);
+		return EXIT_INPUT_ERROR;
+	}
 	if (!ok)
 		return EXIT_INPUT_ERROR;
 	return problems ? 1 : 0;

@@ -19,6 +19,7 @@
 #include "sti/analyze.h"
 #include "sti/evidence.h"
 #include "sti/ingest.h"
+#include "sti/inventory.h"
 #include "sti/report.h"
 #include "sti/report_sessions.h"
 #include "sti/session.h"
@@ -35,6 +36,7 @@ struct options {
 	bool sessions_view;
 	bool json;
 	bool markdown;                      /* --format markdown */
+	bool summary;                       /* --summary: the inventory */
 	const char *report_path;            /* --report FILE.md */
 	bool no_color;
 	struct sti_evidence_cfg evidence;   /* path NULL: no -w */
@@ -54,6 +56,9 @@ static void usage(FILE *out)
 		"  --format FMT          text (default), json (as --json), or markdown:\n"
 		"                        a ticket report of the selected sessions\n"
 		"  --report FILE.md      also write that ticket report to FILE.md (0600)\n"
+		"  --summary             counts and the per-client/per-server TLS\n"
+		"                        readiness inventory instead of the sessions\n"
+		"                        (with --json: inventory objects added)\n"
 		"  --no-color            no colour even on a terminal\n"
 		"  --sessions            debug view: one line per TCP session with\n"
 		"                        endpoints, orientation, packets and bytes\n"
@@ -152,7 +157,8 @@ static void print_version(void)
 
 enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
        OPT_IDLE_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_MIN_VERSION,
-       OPT_ONLY, OPT_SESSION, OPT_HOST, OPT_NO_REDACT, OPT_FORMAT, OPT_REPORT };
+       OPT_ONLY, OPT_SESSION, OPT_HOST, OPT_NO_REDACT, OPT_FORMAT, OPT_REPORT,
+       OPT_SUMMARY };
 
 static uint16_t parse_min_version(const char *s)
 {
@@ -247,6 +253,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "no-redact", no_argument, NULL, OPT_NO_REDACT },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -303,6 +310,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_REPORT:
 			o->report_path = optarg;
+			break;
+		case OPT_SUMMARY:
+			o->summary = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -371,7 +381,20 @@ static struct sti_reporter *make_reporter(const struct options *o, FILE **report
 	};
 	struct sti_reporter *rep = o->json ? sti_report_json_new(stdout, &ro)
 		: o->markdown ? sti_report_markdown_new(stdout, &ro, &o->evidence.sel)
+		: o->summary ? sti_report_inventory_new(stdout, &ro, false)
 		: sti_report_text_new(stdout, &ro);
+	if (rep && o->summary && o->json) {
+		/* Ahead of the JSON reporter: its summary stays the last line. */
+		struct sti_reporter *inv = sti_report_inventory_new(stdout, &ro, true);
+		struct sti_reporter *both = inv ? sti_report_tee_new(inv, rep) : NULL;
+		if (!both) {
+			if (inv)
+				inv->ops->destroy(inv);
+			rep->ops->destroy(rep);
+			return NULL;
+		}
+		rep = both;
+	}
 	if (!rep || !o->report_path)
 		return rep;
 	char err[512];

@@ -24,8 +24,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 e2e_require_bin
 e2e_tmpdir
-PY=${PYTHON3:-python3}
-command -v "$PY" >/dev/null 2>&1 || e2e_skip "python3 not found"
+e2e_require_python
 CMP="$STI_SRCDIR/tests/e2e/evidence-verdicts.py"
 PC=$STI_SRCDIR/pcaps
 BUSY=$PC/busy-gateway-mixed.pcap

@@ -131,3 +131,9 @@ e2e_crashed() {
 e2e_session_lines() {
 	grep -v '^#' "$E2E_TMP/out"
 }
+
+# PY: the python3 to run helpers with; the script is skipped without one.
+e2e_require_python() {
+	PY=${PYTHON3:-python3}
+	command -v "$PY" >/dev/null 2>&1 || e2e_skip "python3 not found"
+}

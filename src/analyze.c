@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sti/anon.h"
 #include "sti/evidence.h"
 #include "sti/ingest.h"
 #include "sti/record.h"
@@ -32,6 +33,7 @@ struct sti_analysis {
 	const char *path;
 	bool problems;
 	struct sti_evidence *evidence;   /* -w, or NULL */
+	const struct sti_anon *anon;     /* --anonymize, or NULL */
 	struct fallback_slot fallback[FALLBACK_SLOTS];
 };
 
@@ -56,6 +58,33 @@ void sti_analysis_free(struct sti_analysis *a)
 void sti_analysis_set_evidence(struct sti_analysis *a, struct sti_evidence *e)
 {
 	a->evidence = e;
+}
+
+void sti_analysis_set_anon(struct sti_analysis *a, const struct sti_anon *an)
+{
+	a->anon = an;
+}
+
+/* The one place reporters' input is pseudonymised; the evidence writer
+ * gets the real record (its frames carry the real addresses). */
+static void report_session(struct sti_analysis *a, const struct sti_record *rec,
+			   const struct sti_verdict *v)
+{
+	if (!a->anon) {
+		a->rep->ops->session(a->rep, a->path, rec, v);
+		return;
+	}
+	struct sti_anon_record *ar = malloc(sizeof(*ar));
+	if (!ar) {
+		fprintf(stderr, "starttls-inspect: %s: out of memory: session %llu "
+			"not reported\n", a->path, (unsigned long long)rec->id);
+		return;
+	}
+	struct sti_verdict av = *v;
+	sti_anon_record(a->anon, rec, ar);
+	sti_anon_verdict(a->anon, &av);
+	a->rep->ops->session(a->rep, a->path, &ar->rec, &av);
+	free(ar);
 }
 
 static size_t pair_slot(const struct sti_addr *cli, const struct sti_addr *srv)
@@ -104,7 +133,7 @@ static void on_record(void *ctx, struct sti_record *rec)
 	sti_tally_add(&a->run, &v);
 	if (a->evidence)
 		sti_evidence_session(a->evidence, rec, &v);
-	a->rep->ops->session(a->rep, a->path, rec, &v);
+	report_session(a, rec, &v);
 }
 
 /* Park the frames of this source's sessions for the evidence pcap. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sti/anon.h"
 #include "sti/redact.h"
 #include "sti/report.h"
 
@@ -31,6 +32,9 @@ struct picked {
 	uint64_t id;
 	struct sti_endpoint cli;
 	struct sti_redact_plan *plan;   /* NULL: nothing to blank */
+	struct sti_anon_names *names;   /* --anonymize: names in its payload */
+	uint64_t plain_end[2];          /* stream offset where each direction's
+					   plaintext SMTP ends (TLS after) */
 };
 
 enum { DECIDED = 1, SELECTED = 2 };
@@ -88,8 +92,10 @@ static void forget_source(struct sti_evidence *e)
 	free(e->state);
 	e->state = NULL;
 	e->nstate = 0;
-	for (size_t i = 0; i < e->npicked; i++)
+	for (size_t i = 0; i < e->npicked; i++) {
 		free(e->picked[i].plan);
+		free(e->picked[i].names);
+	}
 	e->npicked = 0;
 	e->picked_sorted = true;
 }
@@ -247,12 +253,28 @@ static bool add_picked(struct sti_evidence *e, const struct sti_record *rec)
 	pk->id = rec->id;
 	pk->cli = rec->cli;
 	pk->plan = NULL;
+	pk->names = NULL;
+	pk->plain_end[0] = pk->plain_end[1] = 0;
+	if (rec->smtp) {
+		for (int d = 0; d < 2; d++)
+			pk->plain_end[d] = rec->smtp->starttls_accepted
+				? rec->smtp->switch_offset[d] : UINT64_MAX;
+	}
+	if (e->cfg.anon) {
+		/* Without its names the session cannot be written safely. */
+		pk->names = malloc(sizeof(*pk->names));
+		if (!pk->names)
+			return false;
+		sti_anon_collect(e->cfg.anon, rec, pk->names);
+	}
 	if (e->cfg.redact && rec->smtp) {
 		pk->plan = plan_for(rec);
 		/* Without its plan a session with mail in it cannot be
 		 * written safely. */
-		if (!pk->plan && rec->smtp->nspans)
+		if (!pk->plan && rec->smtp->nspans) {
+			free(pk->names);
 			return false;
+		}
 	}
 	e->npicked++;
 	e->picked_sorted = false;
@@ -332,7 +354,16 @@ static bool rotate_if_full(struct sti_evidence *e, uint32_t caplen,
 	return open_output(e, err, errlen);
 }
 
-/* Blank the mail bytes of one frame copy. */
+/* How many payload bytes from stream offset off are plaintext SMTP. */
+static size_t plain_bytes(uint64_t plain_end, int64_t off)
+{
+	if (off < 0 || (uint64_t)off >= plain_end)
+		return 0;
+	uint64_t n = plain_end - (uint64_t)off;
+	return n > SIZE_MAX ? SIZE_MAX : (size_t)n;
+}
+
+/* Blank the mail bytes and pseudonymise one frame copy. */
 static void rewrite(struct sti_evidence *e, const struct picked *pk,
 		    const struct parked *h)
 {
@@ -343,6 +374,9 @@ static void rewrite(struct sti_evidence *e, const struct picked *pk,
 	int dir = endpoint_is(&pk->cli, &pkt.src, pkt.sport) ? STI_C2S : STI_S2C;
 	if (pk->plan)
 		sti_redact_frame(e->buf, &pkt, h->stream_off, dir, pk->plan);
+	if (e->cfg.anon)
+		sti_anon_frame(e->cfg.anon, e->buf, &pkt, pk->names,
+			       plain_bytes(pk->plain_end[dir], h->stream_off));
 }
 
 static bool write_frame(struct sti_evidence *e, const struct picked *pk,

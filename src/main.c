@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "sti/analyze.h"
+#include "sti/anon.h"
 #include "sti/evidence.h"
 #include "sti/ingest.h"
 #include "sti/inventory.h"
@@ -37,6 +38,7 @@ struct options {
 	bool json;
 	bool markdown;                      /* --format markdown */
 	bool summary;                       /* --summary: the inventory */
+	const char *anon_key;               /* --anonymize KEY */
 	const char *report_path;            /* --report FILE.md */
 	bool no_color;
 	struct sti_evidence_cfg evidence;   /* path NULL: no -w */
@@ -59,6 +61,8 @@ static void usage(FILE *out)
 		"  --summary             counts and the per-client/per-server TLS\n"
 		"                        readiness inventory instead of the sessions\n"
 		"                        (with --json: inventory objects added)\n"
+		"  --anonymize KEY       keyed pseudonyms for IP addresses and host names\n"
+		"                        in every output, the -w file included\n"
 		"  --no-color            no colour even on a terminal\n"
 		"  --sessions            debug view: one line per TCP session with\n"
 		"                        endpoints, orientation, packets and bytes\n"
@@ -158,7 +162,7 @@ static void print_version(void)
 enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
        OPT_IDLE_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_MIN_VERSION,
        OPT_ONLY, OPT_SESSION, OPT_HOST, OPT_NO_REDACT, OPT_FORMAT, OPT_REPORT,
-       OPT_SUMMARY };
+       OPT_SUMMARY, OPT_ANONYMIZE };
 
 static uint16_t parse_min_version(const char *s)
 {
@@ -254,6 +258,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "summary", no_argument, NULL, OPT_SUMMARY },
+		{ "anonymize", required_argument, NULL, OPT_ANONYMIZE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -314,6 +319,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_SUMMARY:
 			o->summary = true;
 			break;
+		case OPT_ANONYMIZE:
+			if (!*optarg)
+				fail_usage("--anonymize: the key is empty");
+			o->anon_key = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -372,7 +382,8 @@ static bool run_sessions_view(const struct options *o, const char *file)
 }
 
 /* The reporter on standard output, and the ticket report file if asked. */
-static struct sti_reporter *make_reporter(const struct options *o, FILE **report_file)
+static struct sti_reporter *make_reporter(const struct options *o,
+					  const struct sti_selection *sel, FILE **report_file)
 {
 	struct sti_report_opts ro = {
 		.color = !o->json && !o->markdown && !o->no_color && isatty(STDOUT_FILENO),
@@ -380,7 +391,7 @@ static struct sti_reporter *make_reporter(const struct options *o, FILE **report
 		.redact = o->evidence.redact,
 	};
 	struct sti_reporter *rep = o->json ? sti_report_json_new(stdout, &ro)
-		: o->markdown ? sti_report_markdown_new(stdout, &ro, &o->evidence.sel)
+		: o->markdown ? sti_report_markdown_new(stdout, &ro, sel)
 		: o->summary ? sti_report_inventory_new(stdout, &ro, false)
 		: sti_report_text_new(stdout, &ro);
 	if (rep && o->summary && o->json) {
@@ -405,7 +416,7 @@ static struct sti_reporter *make_reporter(const struct options *o, FILE **report
 		exit(EXIT_INPUT_ERROR);
 	}
 	ro.color = false;
-	struct sti_reporter *md = sti_report_markdown_new(*report_file, &ro, &o->evidence.sel);
+	struct sti_reporter *md = sti_report_markdown_new(*report_file, &ro, sel);
 	struct sti_reporter *both = md ? sti_report_tee_new(rep, md) : NULL;
 	if (!both) {
 		rep->ops->destroy(rep);
@@ -420,23 +431,34 @@ static struct sti_reporter *make_reporter(const struct options *o, FILE **report
 static int run_verdicts(const struct options *o)
 {
 	FILE *report_file = NULL;
-	struct sti_reporter *rep = make_reporter(o, &report_file);
+	struct sti_anon *anon = o->anon_key ? sti_anon_new(o->anon_key) : NULL;
+	struct sti_evidence_cfg evcfg = o->evidence;
+	struct sti_selection report_sel = o->evidence.sel;
+	/* Reports see pseudonyms: --host names a real address. */
+	for (size_t i = 0; anon && i < report_sel.nhosts; i++)
+		sti_anon_addr(anon, &report_sel.hosts[i]);
+	evcfg.anon = anon;
+	struct sti_reporter *rep = make_reporter(o, &report_sel, &report_file);
 	struct sti_analysis *a = rep ? sti_analysis_new(&o->cfg, &o->policy, rep) : NULL;
-	struct sti_evidence *ev = o->evidence.path ? sti_evidence_new(&o->evidence) : NULL;
-	if (!a || (o->evidence.path && !ev)) {
+	struct sti_evidence *ev = o->evidence.path ? sti_evidence_new(&evcfg) : NULL;
+	if (!a || (o->evidence.path && !ev) || (o->anon_key && !anon)) {
 		fprintf(stderr, "%s: out of memory\n", progname);
 		sti_analysis_free(a);
+		sti_evidence_free(ev);
+		sti_anon_free(anon);
 		if (rep)
 			rep->ops->destroy(rep);
 		return EXIT_INPUT_ERROR;
 	}
 	sti_analysis_set_evidence(a, ev);
+	sti_analysis_set_anon(a, anon);
 	bool ok = true;
 	for (size_t i = 0; i < o->nfiles; i++)
 		ok &= sti_analysis_file(a, o->files[i]);
 	bool problems = sti_analysis_finish(a);
 	sti_analysis_free(a);
 	sti_evidence_free(ev);
+	sti_anon_free(anon);
 	rep->ops->destroy(rep);
 	if (report_file && (ferror(report_file) | fclose(report_file))) {
 		fprintf(stderr, "%s: %s: write error\n", progname, o->report_path);

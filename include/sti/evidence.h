@@ -27,11 +27,14 @@
 #include "sti/session.h"
 #include "sti/verdict.h"
 
+struct sti_anon;
+
 struct sti_evidence_cfg {
 	const char *path;            /* -w FILE */
 	struct sti_selection sel;
 	bool redact;                 /* off with --no-redact */
 	uint64_t rotate_bytes;       /* -C: start FILE1, FILE2... past this; 0 never */
+	const struct sti_anon *anon; /* --anonymize: addresses and names, or NULL */
 };
 
 struct sti_evidence;

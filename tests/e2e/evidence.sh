@@ -31,8 +31,7 @@ BUSY=$PC/busy-gateway-mixed.pcap
 PLAIN=$PC/notls-client-skipped-starttls-postfix-python.pcap
 TLS=$PC/fail-server-too-old-postfix-openssl-defaults.pcap
 T=$E2E_TMP
-HAVE_TSHARK=false
-command -v tshark >/dev/null 2>&1 && HAVE_TSHARK=true
+e2e_detect_tshark
 
 # tshark, its complaints kept apart (minus the warning about running as root).
 tshark_q() {

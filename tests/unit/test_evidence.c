@@ -2,6 +2,7 @@
  * test_evidence.c - redaction ranges, checksum updates, the selection, and
  * the evidence writer end to end on frames built in memory.
  */
+#define _GNU_SOURCE   /* memmem */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sti/anon.h"
 #include "sti/evidence.h"
 #include "sti/redact.h"
 #include "sti/select.h"
@@ -392,6 +394,105 @@ static void test_link_type_change(void **state)
 	unlink(path);
 }
 
+/* ---- pseudonyms ---- */
+
+static void test_anon_addresses(void **state)
+{
+	(void)state;
+	struct sti_anon *k1 = sti_anon_new("key one"), *k2 = sti_anon_new("key two");
+	assert_null(sti_anon_new(""));
+	struct sti_addr a = { .family = 4, .a = { 192, 0, 2, 10 } }, b = a, c = a;
+	sti_anon_addr(k1, &a);
+	sti_anon_addr(k1, &b);
+	sti_anon_addr(k2, &c);
+	assert_memory_equal(a.a, b.a, 4);            /* same key, same pseudonym */
+	assert_memory_not_equal(a.a, c.a, 4);        /* another key, another */
+	assert_memory_not_equal(a.a, ((uint8_t[]){ 192, 0, 2, 10 }), 4);
+	/* Each octet keeps its number of digits. */
+	assert_true(a.a[0] >= 100);
+	assert_true(a.a[1] < 10 && a.a[2] < 10);
+	assert_true(a.a[3] >= 10 && a.a[3] < 100);
+	struct sti_addr v6 = { .family = 6, .a = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x10 } };
+	sti_anon_addr(k1, &v6);
+	assert_int_equal(v6.a[0], 0xfd);
+	sti_anon_free(k1);
+	sti_anon_free(k2);
+}
+
+static void test_anon_text(void **state)
+{
+	(void)state;
+	struct sti_anon *k = sti_anon_new("key one");
+	char t[128] = "220 mx.example.test ESMTP Postfix 3.7.11; 2.0.0 e.g. TLSv1.2";
+	size_t n = strlen(t);
+	sti_anon_text(k, t, sizeof(t));
+	assert_int_equal(strlen(t), n);
+	assert_null(strstr(t, "example"));
+	assert_null(strstr(t, "mx."));
+	/* Not names: kept. */
+	assert_non_null(strstr(t, " ESMTP Postfix 3.7.11; 2.0.0 e.g. TLSv1.2"));
+	assert_memory_equal(t, "220 ", 4);
+	assert_int_equal(t[6], '.');
+	/* Labels map the same wherever they appear: a wildcard still fits. */
+	char w[64] = "*.example.test", h[64] = "www.example.test";
+	sti_anon_text(k, w, sizeof(w));
+	sti_anon_text(k, h, sizeof(h));
+	assert_string_equal(w + 1, h + 3);
+	assert_int_equal(w[0], '*');
+	/* Case does not matter; mail addresses lose both parts. */
+	char u[64] = "WWW.Example.TEST", m[64] = "mail FROM:<bob@example.test>";
+	sti_anon_text(k, u, sizeof(u));
+	assert_string_equal(u, h);
+	sti_anon_text(k, m, sizeof(m));
+	assert_null(strstr(m, "bob"));
+	assert_non_null(strstr(m, w + 2));   /* after the '@' */
+	assert_memory_equal(m, "mail FROM:<", 11);
+	/* Address literals. */
+	char l[64] = "EHLO [192.0.2.10] [IPv6:2001:db8::10]";
+	sti_anon_text(k, l, sizeof(l));
+	assert_null(strstr(l, "192.0.2.10"));
+	assert_null(strstr(l, "2001:db8"));
+	assert_non_null(strstr(l, "[IPv6:fd"));
+	sti_anon_free(k);
+}
+
+static void test_anon_frame(void **state)
+{
+	(void)state;
+	struct sti_anon *k = sti_anon_new("key one");
+	struct frame f;
+	struct sti_pkt pkt;
+	build(&f, false, 1, "250-mx2.example.test Hello c.example.test [192.0.2.10]\r\n");
+	memset(&pkt, 0, sizeof(pkt));
+	assert_int_equal(sti_decode_frame(DLT_RAW, f.b, f.n, f.n, &pkt), STI_DEC_TCP);
+	sti_anon_frame(k, f.b, &pkt, NULL, pkt.payload_caplen);
+	assert_true(checksum_ok(f.b, f.n));
+	assert_int_equal(sti_csum(f.b, 20, 0), 0);   /* the IPv4 header too */
+	struct sti_addr src = { .family = 4, .a = { 198, 51, 100, 25 } };
+	sti_anon_addr(k, &src);
+	assert_memory_equal(f.b + 12, src.a, 4);
+	assert_null(memmem(f.b, f.n, "example", 7));
+	assert_null(memmem(f.b, f.n, "192.0.2.10", 10));
+	assert_memory_equal(f.b + 40, "250-", 4);
+	assert_int_equal(f.n, 40 + strlen("250-mx2.example.test Hello c.example.test [192.0.2.10]\r\n"));
+
+	/* Inside TLS only the listed names change, byte for byte. */
+	struct sti_anon_names names;
+	struct fake fk;
+	fake_init(&fk, 1, STI_OUTCOME_OK);
+	strcpy(fk.smtp.hello_name, "c.example.test");
+	sti_anon_collect(k, &fk.rec, &names);
+	assert_true(names.n >= 3);    /* both addresses and the EHLO name */
+	build(&f, true, 1, "\x16\x03\x01\x01\x0e.c.example.test\x05x.y.zz");
+	assert_int_equal(sti_decode_frame(DLT_RAW, f.b, f.n, f.n, &pkt), STI_DEC_TCP);
+	sti_anon_frame(k, f.b, &pkt, &names, 0);
+	assert_true(checksum_ok(f.b, f.n));
+	assert_null(memmem(f.b, f.n, "c.example.test", 14));
+	assert_memory_equal(f.b + 40, "\x16\x03\x01\x01\x0e.", 6);
+	assert_non_null(memmem(f.b, f.n, "\x05x.y.zz", 7));   /* not listed, not plaintext */
+	sti_anon_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +504,9 @@ int main(void)
 		cmocka_unit_test(test_writer),
 		cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_link_type_change),
+		cmocka_unit_test(test_anon_addresses),
+		cmocka_unit_test(test_anon_text),
+		cmocka_unit_test(test_anon_frame),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

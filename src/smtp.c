@@ -665,6 +665,33 @@ static bool reply_code(struct sti_rd *r, uint16_t *code, bool *more)
 	return true;
 }
 
+/*
+ * A reply to MAIL, RCPT, VRFY or EXPN may echo the address (sendmail:
+ * "250 2.1.0 <who@example.org>... Sender ok"): every word with an '@' in
+ * it is a span to redact. `text` starts at stream offset text_off.
+ */
+static void echo_spans(struct sti_smtp *m, struct sti_rd text, uint64_t text_off)
+{
+	uint64_t pos = 0, start = 0;
+	bool at = false;
+	uint8_t c;
+
+	for (;;) {
+		bool got = sti_rd_u8(&text, &c);
+		if (!got || c == ' ') {
+			if (at)
+				add_span(m, 1, STI_SMTP_SPAN_ENVELOPE, text_off + start, pos - start);
+			if (!got)
+				return;
+			start = pos + 1;
+			at = false;
+		} else if (c == '@') {
+			at = true;
+		}
+		pos++;
+	}
+}
+
 static void server_line(struct sti_smtp *m, struct sti_rd line, uint64_t off)
 {
 	struct sti_smtp_acc *a = &m->acc;
@@ -685,6 +712,9 @@ static void server_line(struct sti_smtp *m, struct sti_rd line, uint64_t off)
 		reply_start(m, code, off);
 	else if (code != a->code)
 		note(m, 1, STI_SMTP_AN_REPLY_CODE_MISMATCH, m->frame);
+	if (a->cmd == STI_SMTP_CMD_MAIL || a->cmd == STI_SMTP_CMD_RCPT ||
+	    a->cmd == STI_SMTP_CMD_VRFY || a->cmd == STI_SMTP_CMD_EXPN)
+		echo_spans(m, text, off + (line.n - text.n));
 	if (++a->lines == 1)
 		text_put(a->first, sizeof(a->first), text);
 	else if (a->cmd == STI_SMTP_CMD_EHLO)

@@ -1852,6 +1852,34 @@ static const struct seg hb_gap[] = {
 	SEG(S2C, 7, "0\r\n250 2.1.0 Ok\r\n"),
 };
 
+/* sendmail echoes the envelope in its replies: those words are spans too. */
+static const struct seg echo[] = {
+	SEG(S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(C2S, 2, "MAIL FROM:<a@b.example>\r\n"),
+	SEG(S2C, 3, "250 2.1.0 <a@b.example>... Sender ok\r\n"),
+	SEG(C2S, 4, "RCPT TO:<c@d>\r\n"),
+	SEG(S2C, 5, "550 5.1.1 c@d... User unknown\r\n"),
+	SEG(C2S, 6, "NOOP\r\n"),
+	SEG(S2C, 7, "250 2.0.0 me@here OK\r\n"),
+};
+
+static void test_reply_echo_spans(void **state)
+{
+	struct run *r = check_case(echo, NSEGS(echo), true);
+	const struct sti_smtp_facts *f = F(r);
+
+	(void)state;
+	assert_int_equal(f->nspans, 4);
+	assert_int_equal(f->spans[1].dir, 1);
+	assert_int_equal(f->spans[1].kind, STI_SMTP_SPAN_ENVELOPE);
+	assert_int_equal(f->spans[1].offset, 14 + 10);
+	assert_int_equal(f->spans[1].len, strlen("<a@b.example>..."));
+	assert_int_equal(f->spans[3].dir, 1);
+	assert_int_equal(f->spans[3].offset, 14 + 38 + 10);
+	assert_int_equal(f->spans[3].len, strlen("c@d..."));
+	run_free(r);   /* the NOOP reply's word is no envelope: not a span */
+}
+
 static void test_gap_mid_line(void **state)
 {
 	struct run *r = check_case(hb_gap, NSEGS(hb_gap), true);
@@ -2256,6 +2284,7 @@ int main(void)
 		cmocka_unit_test(test_line_ends),
 		cmocka_unit_test(test_reply_without_code),
 		cmocka_unit_test(test_gap_mid_line),
+		cmocka_unit_test(test_reply_echo_spans),
 		cmocka_unit_test(test_no_greeting),
 		cmocka_unit_test(test_mid_session_starttls),
 		cmocka_unit_test(test_bdat_and_bare_lf_data),

@@ -144,7 +144,7 @@ static bool start_evidence(struct sti_analysis *a, struct sti_table *t,
 		return true;
 	if (!sti_evidence_begin(a->evidence, err, errlen))
 		return false;
-	sti_table_set_tap(t, sti_evidence_tap, a->evidence);
+	sti_table_set_tap(t, sti_evidence_tap, sti_evidence_gone, a->evidence);
 	return true;
 }
 

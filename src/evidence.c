@@ -143,6 +143,11 @@ uint64_t sti_evidence_frames(const struct sti_evidence *e)
 	return e->frames;
 }
 
+uint64_t sti_evidence_parked(const struct sti_evidence *e)
+{
+	return e->parked;
+}
+
 unsigned sti_evidence_files(const struct sti_evidence *e)
 {
 	return e->dump || e->file_index ? e->file_index + 1 : 0;
@@ -288,6 +293,15 @@ void sti_evidence_session(struct sti_evidence *e, const struct sti_record *rec,
 		return;   /* undecided: its frames are dropped, never leaked */
 	bool sel = sti_selection_match(&e->cfg.sel, rec, v) && add_picked(e, rec);
 	e->state[rec->id] = DECIDED | (sel ? SELECTED : 0);
+}
+
+void sti_evidence_gone(void *ctx, const struct sti_session *s)
+{
+	struct sti_evidence *e = ctx;
+	if (!grow_state(e, s->id))
+		return;
+	if (!(e->state[s->id] & DECIDED))
+		e->state[s->id] = DECIDED;   /* never reported: never selected */
 }
 
 static int by_id(const void *a, const void *b)

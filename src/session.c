@@ -32,6 +32,7 @@ struct sti_table {
 	int64_t now;
 	struct sti_table_stats st;
 	sti_table_tap tap;
+	sti_table_tap_gone tap_gone;
 	void *tap_ctx;
 };
 
@@ -266,6 +267,8 @@ static void release_session(struct sti_table *t, struct sti_session *s,
 	close_session(t, s, why_if_open);
 	if (t->ops->release)
 		t->ops->release(t->ctx, s);
+	if (t->tap_gone)
+		t->tap_gone(t->tap_ctx, s);
 	list_unlink(&t->closed, s);
 	hash_remove(t, s);
 	free(s->syn_data);
@@ -611,9 +614,11 @@ void sti_table_flush(struct sti_table *t)
 		release_session(t, t->closed.head, STI_END_NONE);
 }
 
-void sti_table_set_tap(struct sti_table *t, sti_table_tap tap, void *ctx)
+void sti_table_set_tap(struct sti_table *t, sti_table_tap tap,
+		       sti_table_tap_gone gone, void *ctx)
 {
 	t->tap = tap;
+	t->tap_gone = gone;
 	t->tap_ctx = ctx;
 }
 

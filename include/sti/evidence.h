@@ -49,6 +49,10 @@ bool sti_evidence_begin(struct sti_evidence *e, char *err, size_t errlen);
 void sti_evidence_tap(void *ctx, const struct sti_session *s,
 		      const struct sti_pkt *p);
 
+/* The session left the table (ctx is the evidence writer): if it never got
+ * a verdict (not SMTP or TLS), its parked frames go at the next flush. */
+void sti_evidence_gone(void *ctx, const struct sti_session *s);
+
 /* A session's verdict: remember whether it is selected, and what to blank. */
 void sti_evidence_session(struct sti_evidence *e, const struct sti_record *rec,
 			  const struct sti_verdict *v);
@@ -62,8 +66,9 @@ void sti_evidence_session(struct sti_evidence *e, const struct sti_record *rec,
 bool sti_evidence_flush(struct sti_evidence *e, int dlt, bool at_end,
 			char *err, size_t errlen);
 
-/* Frames written so far, and the files they went to. */
+/* Frames written so far, frames parked, and the files written to. */
 uint64_t sti_evidence_frames(const struct sti_evidence *e);
+uint64_t sti_evidence_parked(const struct sti_evidence *e);
 unsigned sti_evidence_files(const struct sti_evidence *e);
 
 /* The name of rotation file number n (0 is FILE itself, then FILE1...). */

@@ -327,16 +327,28 @@ static void test_writer(void **state)
 	a.smtp.nspans = 2;
 	sti_evidence_session(e, &a.rec, &a.v);
 	sti_evidence_session(e, &b.rec, &b.v);
-	assert_true(sti_evidence_flush(e, DLT_RAW, true, err, sizeof(err)));
+	/* A live flush writes the decided sessions and keeps c parked, until
+	 * c leaves the table without a verdict. */
+	assert_true(sti_evidence_flush(e, DLT_RAW, false, err, sizeof(err)));
 	assert_int_equal(sti_evidence_frames(e), 4);
+	assert_int_equal(sti_evidence_parked(e), 1);
+	tap(e, &a, false, 15, "354 go ahead\r\n");   /* a late frame of a */
+	assert_true(sti_evidence_flush(e, DLT_RAW, false, err, sizeof(err)));
+	assert_int_equal(sti_evidence_frames(e), 5);
+	assert_int_equal(sti_evidence_parked(e), 1);
+	sti_evidence_gone(e, &c.s);
+	assert_true(sti_evidence_flush(e, DLT_RAW, false, err, sizeof(err)));
+	assert_int_equal(sti_evidence_parked(e), 0);
+	assert_int_equal(sti_evidence_frames(e), 5);
 	sti_evidence_free(e);
 
 	char got[8][128];
-	assert_int_equal(read_back(path, got, 8), 4);
+	assert_int_equal(read_back(path, got, 8), 5);
 	assert_string_equal(got[0], "220 mx ESMTP\r\n");
 	assert_string_equal(got[1], "MAIL FROM:***********\r\n");
 	assert_string_equal(got[2], "DATA\r\n");
 	assert_string_equal(got[3], "***********\r\n.\r\n");
+	assert_string_equal(got[4], "354 go ahead\r\n");
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);

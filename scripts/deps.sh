@@ -10,4 +10,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake pkg-config \
 	libpcap-dev libcmocka-dev libssl-dev \
 	clang libclang-rt-14-dev \
+	postfix swaks openssl iproute2 tcpreplay ethtool \
 	python3 python3-jsonschema tshark tcpdump >/dev/null

@@ -3,13 +3,17 @@
  */
 #include "sti/analyze.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sti/anon.h"
+#include "sti/capture.h"
 #include "sti/evidence.h"
 #include "sti/ingest.h"
+#include "sti/live.h"
 #include "sti/record.h"
 
 /*
@@ -136,53 +140,291 @@ static void on_record(void *ctx, struct sti_record *rec)
 	report_session(a, rec, &v);
 }
 
-/* Park the frames of this source's sessions for the evidence pcap. */
-static bool start_evidence(struct sti_analysis *a, struct sti_table *t,
-			   char *err, size_t errlen)
+/* Park the frames of this input's sessions for the evidence pcap. */
+static bool start_evidence(struct sti_analysis *a, struct sti_table *t)
 {
+	char err[512];
 	if (!a->evidence)
 		return true;
-	if (!sti_evidence_begin(a->evidence, err, errlen))
+	if (!sti_evidence_begin(a->evidence, err, sizeof(err))) {
+		fprintf(stderr, "starttls-inspect: %s\n", err);
 		return false;
+	}
 	sti_table_set_tap(t, sti_evidence_tap, sti_evidence_gone, a->evidence);
 	return true;
+}
+
+/* Write the evidence of sessions decided so far (all of them at_end). */
+static bool flush_evidence(struct sti_analysis *a, int dlt, bool at_end)
+{
+	char err[512];
+	if (!a->evidence || dlt < 0 || !sti_decode_link_supported(dlt))
+		return true;   /* the input never opened: nothing was parked */
+	if (sti_evidence_flush(a->evidence, dlt, at_end, err, sizeof(err)))
+		return true;
+	fflush(a->rep->out);
+	fprintf(stderr, "starttls-inspect: %s\n", err);
+	return false;
+}
+
+/* One input's session table and recorder, reporting into the analysis. */
+struct input {
+	struct sti_recorder *rec;
+	struct sti_table *table;
+};
+
+static bool input_begin(struct sti_analysis *a, const char *name, bool early,
+			struct input *in)
+{
+	memset(&a->file, 0, sizeof(a->file));
+	memset(a->fallback, 0, sizeof(a->fallback));   /* ids are per input */
+	a->path = name;
+	in->rec = sti_recorder_new(&a->cfg, on_record, a);
+	in->table = in->rec ? sti_table_new(&a->cfg, &sti_recorder_ops, in->rec) : NULL;
+	if (!in->table) {
+		sti_recorder_free(in->rec);
+		fprintf(stderr, "starttls-inspect: %s: out of memory\n", name);
+		return false;
+	}
+	sti_recorder_report_early(in->rec, early);
+	if (!start_evidence(a, in->table)) {
+		sti_table_free(in->table);
+		sti_recorder_free(in->rec);
+		return false;
+	}
+	return true;
+}
+
+/* Sessions not yet closed; closed ones linger in the table for a while. */
+static uint64_t open_sessions(const struct sti_table_stats *ts)
+{
+	return ts->created - ts->closed_fin - ts->closed_rst - ts->expired -
+	       ts->evicted - ts->reused - ts->at_end;
+}
+
+/* Close every session (each is reported), write their evidence, then the
+ * input's summary and its error line, if any. False when the evidence
+ * could not be written. */
+static bool input_end(struct sti_analysis *a, struct input *in,
+		       struct sti_ingest_stats *st, const char *err)
+{
+	st->sessions_open = open_sessions(sti_table_stats(in->table));
+	sti_table_flush(in->table);
+	st->table = *sti_table_stats(in->table);
+	sti_table_free(in->table);
+	sti_recorder_free(in->rec);
+	/* Sessions gathered before a read error are still written. */
+	bool evidence_ok = flush_evidence(a, st->dlt, true);
+	char line[700];
+	const char *msg = NULL;
+	if (err) {
+		snprintf(line, sizeof(line), "%s: %s", a->path, err);
+		msg = line;
+	}
+	a->rep->ops->file_done(a->rep, a->path, st, &a->file, msg);
+	if (msg) {
+		fflush(a->rep->out);
+		fprintf(stderr, "starttls-inspect: %s\n", msg);
+	}
+	return evidence_ok;
 }
 
 bool sti_analysis_file(struct sti_analysis *a, const char *path)
 {
 	struct sti_ingest_stats st;
+	struct input in;
 	memset(&st, 0, sizeof(st));
-	memset(&a->file, 0, sizeof(a->file));
-	memset(a->fallback, 0, sizeof(a->fallback));   /* ids are per file */
-	a->path = path;
-	struct sti_recorder *r = sti_recorder_new(&a->cfg, on_record, a);
-	struct sti_table *t = r ? sti_table_new(&a->cfg, &sti_recorder_ops, r) : NULL;
-	if (!t) {
-		sti_recorder_free(r);
-		fprintf(stderr, "starttls-inspect: %s: out of memory\n", path);
+	st.dlt = -1;   /* set once the file is open */
+	if (!input_begin(a, path, false, &in))
+		return false;
+	char err[512];
+	enum sti_ingest_rc rc = sti_ingest_file(path, in.table, &st, err, sizeof(err));
+	bool evidence_ok = input_end(a, &in, &st, rc == STI_INGEST_OK ? NULL : err);
+	return rc == STI_INGEST_OK && evidence_ok;
+}
+
+/* ---- live ---- */
+
+/* How often a live capture writes the evidence of decided sessions. */
+#define STI_LIVE_EVIDENCE_US (10 * INT64_C(1000000))
+
+static int64_t wall_clock_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The port filter, tagged traffic included where the link allows it. */
+static bool live_filter(const struct sti_analysis *a, const struct sti_live_opts *lo,
+			struct sti_capture *c, char *err, size_t errlen)
+{
+	for (int vlan = 1; vlan >= 0; vlan--) {
+		size_t n = sti_live_filter(&a->cfg.smtp_ports, &a->cfg.tls_ports,
+					   lo->filter_extra, vlan, NULL, 0);
+		char *expr = malloc(n + 1);
+		if (!expr) {
+			snprintf(err, errlen, "out of memory");
+			return false;
+		}
+		sti_live_filter(&a->cfg.smtp_ports, &a->cfg.tls_ports, lo->filter_extra,
+				vlan, expr, n + 1);
+		bool ok = sti_capture_set_filter(c, expr, err, errlen);
+		free(expr);
+		if (ok)
+			return true;   /* else retry without "vlan" (the "any" device) */
+	}
+	if (lo->filter_extra) {
+		/* Name what the user wrote, with libpcap's complaint about it. */
+		const char *why = strstr(err, "': ");
+		char copy[256];
+		snprintf(copy, sizeof(copy), "%.200s", why ? why + 3 : err);
+		snprintf(err, errlen, "-f '%.200s': %s", lo->filter_extra, copy);
+	}
+	return false;
+}
+
+static struct sti_capture *live_open(const struct sti_analysis *a,
+				     const struct sti_live_opts *lo,
+				     char *err, size_t errlen)
+{
+	struct sti_live_cfg cfg = {
+		.iface = lo->iface, .snaplen = lo->snaplen,
+		.buffer_kib = lo->buffer_kib, .timeout_ms = STI_LIVE_TIMEOUT_MS,
+	};
+	char warn[512];
+	struct sti_capture *c = sti_capture_open_live(&cfg, warn, sizeof(warn), err, errlen);
+	if (!c)
+		return NULL;
+	if (warn[0])
+		fprintf(stderr, "starttls-inspect: warning: %s\n", warn);
+	if (!live_filter(a, lo, c, err, errlen) ||
+	    !sti_live_drop_privileges(lo->user, err, errlen)) {
+		sti_capture_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct live_run {
+	struct sti_analysis *a;
+	const struct sti_live_opts *lo;
+	struct sti_capture *cap;
+	struct input in;
+	struct sti_ingest_stats st;
+	int64_t started, last_tick, last_evidence;
+	bool evidence_failed;
+	uint64_t drops_warned;
+};
+
+static void live_stats_line(struct live_run *lr)
+{
+	const struct sti_table_stats *ts = sti_table_stats(lr->in.table);
+	const struct sti_ingest_stats *st = &lr->st;
+	fprintf(stderr,
+		"starttls-inspect: %s: %" PRIu64 " packets; sessions %" PRIu64 " open, %" PRIu64
+		" closed, %" PRIu64 " evicted; kernel %" PRIu64 " received, %" PRIu64
+		" dropped, %" PRIu64 " dropped by the interface; %" PRIu64 " malformed\n",
+		lr->lo->iface, st->frames, open_sessions(ts),
+		ts->closed_fin + ts->closed_rst + ts->expired + ts->reused, ts->evicted,
+		st->kernel_received, st->kernel_dropped, st->kernel_if_dropped,
+		st->by_status[STI_DEC_MALFORMED] + st->by_status[STI_DEC_TRUNCATED]);
+}
+
+static void live_kernel_stats(struct live_run *lr)
+{
+	struct sti_capture_kstats ks;
+	char err[256];
+	if (!sti_capture_kstats(lr->cap, &ks, err, sizeof(err)))
+		return;
+	lr->st.kernel_valid = true;
+	lr->st.kernel_received = ks.received;
+	lr->st.kernel_dropped = ks.dropped;
+	lr->st.kernel_if_dropped = ks.if_dropped;
+	if (ks.dropped > lr->drops_warned) {
+		fprintf(stderr, "starttls-inspect: %s: warning: the kernel dropped %" PRIu64
+			" packet(s), %" PRIu64 " in all; verdicts may be incomplete"
+			" (a bigger -B or a narrower -f helps)\n",
+			lr->lo->iface, ks.dropped - lr->drops_warned, ks.dropped);
+		lr->drops_warned = ks.dropped;
+	}
+}
+
+/* Several times a second: the idle clock, the kernel's drops, statistics. */
+static void live_tick(struct live_run *lr, int64_t now)
+{
+	bool want_stats = sti_live_take_stats_request();
+	if (now - lr->last_tick < STI_LIVE_TIMEOUT_MS * 1000 && !want_stats)
+		return;
+	lr->last_tick = now;
+	sti_table_expire(lr->in.table, now);
+	live_kernel_stats(lr);
+	fflush(lr->a->rep->out);
+	if (want_stats)
+		live_stats_line(lr);
+	/* Decided sessions go to the evidence file (and its -C rotation)
+	 * while the capture runs; the others stay parked. */
+	if (!lr->evidence_failed && now - lr->last_evidence >= STI_LIVE_EVIDENCE_US) {
+		lr->last_evidence = now;
+		lr->evidence_failed = !flush_evidence(lr->a, lr->st.dlt, false);
+	}
+}
+
+/* Frames until a stop; NULL, or the read error. */
+static const char *live_loop(struct live_run *lr, char *err, size_t errlen)
+{
+	struct sti_frame f;
+	int dlt = sti_capture_datalink(lr->cap);
+	for (;;) {
+		if (sti_live_stop_requested())
+			return NULL;
+		enum sti_capture_rc rc = sti_capture_next(lr->cap, &f, err, errlen);
+		if (rc == STI_CAP_EOF)
+			return NULL;
+		if (rc == STI_CAP_ERROR)
+			return err;
+		if (rc == STI_CAP_FRAME)
+			sti_ingest_frame(lr->in.table, dlt, f.number, f.ts_us, f.data,
+					 f.caplen, f.len, &lr->st);
+		int64_t now = wall_clock_us();
+		live_tick(lr, now);
+		if (lr->lo->count && lr->st.frames >= lr->lo->count)
+			return NULL;
+		if (lr->lo->duration_us && now - lr->started >= lr->lo->duration_us)
+			return NULL;
+	}
+}
+
+bool sti_analysis_live(struct sti_analysis *a, const struct sti_live_opts *lo)
+{
+	struct live_run lr = { .a = a, .lo = lo };
+	char err[512];
+	lr.cap = live_open(a, lo, err, sizeof(err));
+	if (!lr.cap) {
+		fprintf(stderr, "starttls-inspect: %s\n", err);
 		return false;
 	}
-	char err[512], line[700], everr[512];
-	bool evidence_ok = start_evidence(a, t, everr, sizeof(everr));
-	enum sti_ingest_rc rc = sti_ingest_file(path, t, &st, err, sizeof(err));
-	sti_table_free(t);   /* closes every open session: reported */
-	sti_recorder_free(r);
-	const char *msg = NULL;
-	if (rc != STI_INGEST_OK) {
-		snprintf(line, sizeof(line), "%s: %s", path, err);
-		msg = line;
+	lr.st.live = true;
+	lr.st.dlt = sti_capture_datalink(lr.cap);
+	if (!sti_decode_link_supported(lr.st.dlt)) {
+		char name[64];
+		fprintf(stderr, "starttls-inspect: %s: unsupported link type %s\n", lo->iface,
+			sti_capture_datalink_name(lr.st.dlt, name, sizeof(name)));
+		sti_capture_close(lr.cap);
+		return false;
 	}
-	/* Sessions gathered before a read error are still written. */
-	if (evidence_ok && a->evidence && (rc == STI_INGEST_OK || rc == STI_INGEST_READ_ERROR))
-		evidence_ok = sti_evidence_flush(a->evidence, st.dlt, true, everr, sizeof(everr));
-	a->rep->ops->file_done(a->rep, path, &st, &a->file, msg);
-	if (msg || !evidence_ok)
-		fflush(a->rep->out);
-	if (msg)
-		fprintf(stderr, "starttls-inspect: %s\n", msg);
-	if (!evidence_ok)
-		fprintf(stderr, "starttls-inspect: %s\n", everr);
-	return rc == STI_INGEST_OK && evidence_ok;
+	if (!input_begin(a, lo->iface, true, &lr.in)) {
+		sti_capture_close(lr.cap);
+		return false;
+	}
+	sti_live_signals_install(lr.cap);
+	lr.started = lr.last_tick = lr.last_evidence = wall_clock_us();
+	const char *read_err = live_loop(&lr, err, sizeof(err));
+	sti_live_signals_restore();
+	live_kernel_stats(&lr);
+	sti_capture_close(lr.cap);
+	bool evidence_ok = input_end(a, &lr.in, &lr.st, read_err);
+	return read_err == NULL && evidence_ok && !lr.evidence_failed;
 }
 
 bool sti_analysis_finish(struct sti_analysis *a)

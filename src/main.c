@@ -21,6 +21,7 @@
 #include "sti/evidence.h"
 #include "sti/ingest.h"
 #include "sti/inventory.h"
+#include "sti/live.h"
 #include "sti/report.h"
 #include "sti/report_sessions.h"
 #include "sti/session.h"
@@ -44,14 +45,17 @@ struct options {
 	struct sti_evidence_cfg evidence;   /* path NULL: no -w */
 	const char **files;
 	size_t nfiles;
+	struct sti_live_opts live;   /* live.iface set: -i */
+	const char *live_only;       /* a live option given, for the error */
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: %s [options] FILE...\n"
-		"Read pcap/pcapng captures (\"-\" is standard input) and follow\n"
-		"the SMTP and TLS sessions in them.\n"
+		"       %s [options] -i IFACE\n"
+		"Read pcap/pcapng captures (\"-\" is standard input), or capture\n"
+		"live, and follow the SMTP and TLS sessions in them.\n"
 		"\n"
 		"Output (default: text, failures first, with a ladder diagram):\n"
 		"  --json                NDJSON: one object per session, then a summary\n"
@@ -86,6 +90,16 @@ static void usage(FILE *out)
 		"\n"
 		"Input:\n"
 		"  -r FILE               read FILE (same as naming it)\n"
+		"  -i IFACE              capture live on IFACE (\"any\": all); verdicts\n"
+		"                        appear as soon as they are final\n"
+		"  -f EXPR               narrow the capture filter (pcap-filter(7)); the\n"
+		"                        default takes the ports below, VLANs included\n"
+		"  -s SNAPLEN            bytes kept per packet (default 262144)\n"
+		"  -B KIB                kernel buffer in KiB (default: libpcap's)\n"
+		"  -c COUNT              stop after COUNT packets\n"
+		"  --duration SECS       stop after SECS seconds\n"
+		"  -Z USER               user to run as once the capture is open\n"
+		"                        (default nobody when root; -Z root keeps it)\n"
 		"  --ports LIST          STARTTLS ports (default 25,587)\n"
 		"  --tls-ports LIST      implicit-TLS ports (default 465)\n"
 		"  --max-sessions N      sessions held at once; the longest idle\n"
@@ -97,7 +111,7 @@ static void usage(FILE *out)
 		"\n"
 		"Exit status: 0 no session failed or was deprecated, 1 some did,\n"
 		"2 usage or input error.\n",
-		progname);
+		progname, progname);
 }
 
 /* One line naming the option and what is wrong with it, then exit 2. */
@@ -161,8 +175,8 @@ static void print_version(void)
 
 enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
        OPT_IDLE_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_MIN_VERSION,
-       OPT_ONLY, OPT_SESSION, OPT_HOST, OPT_NO_REDACT, OPT_FORMAT, OPT_REPORT,
-       OPT_SUMMARY, OPT_ANONYMIZE };
+       OPT_DURATION, OPT_ONLY, OPT_SESSION, OPT_HOST, OPT_NO_REDACT, OPT_FORMAT,
+       OPT_REPORT, OPT_SUMMARY, OPT_ANONYMIZE };
 
 static uint16_t parse_min_version(const char *s)
 {
@@ -185,6 +199,49 @@ static void add_file(struct options *o, const char *f)
 	}
 	o->files = nf;
 	o->files[o->nfiles++] = f;
+}
+
+/* The options that shape a live capture; each is checked here. */
+static void parse_live_option(struct options *o, int opt, const char *arg)
+{
+	uint64_t v;
+	switch (opt) {
+	case 'f':
+		o->live.filter_extra = arg;
+		o->live_only = "-f";
+		break;
+	case 's':
+		if (!parse_u64(arg, STI_LIVE_SNAPLEN_DEFAULT, &v) || v == 0)
+			fail_usage("-s: '%s' is not a snap length from 1 to %d", arg,
+				   STI_LIVE_SNAPLEN_DEFAULT);
+		o->live.snaplen = (int)v;
+		o->live_only = "-s";
+		break;
+	case 'B':
+		if (!parse_u64(arg, INT_MAX / 1024, &v) || v == 0)
+			fail_usage("-B: '%s' is not a buffer size in KiB", arg);
+		o->live.buffer_kib = (int)v;
+		o->live_only = "-B";
+		break;
+	case 'c':
+		if (!parse_u64(arg, UINT64_MAX, &v) || v == 0)
+			fail_usage("-c: '%s' is not a positive packet count", arg);
+		o->live.count = v;
+		o->live_only = "-c";
+		break;
+	case 'Z':
+		if (!*arg)
+			fail_usage("-Z: expected a user name");
+		o->live.user = arg;
+		o->live_only = "-Z";
+		break;
+	default:   /* --duration */
+		if (!parse_u64(arg, INT64_MAX / 1000000, &v) || v == 0)
+			fail_usage("--duration: '%s' is not a positive number of seconds", arg);
+		o->live.duration_us = (int64_t)v * 1000000;
+		o->live_only = "--duration";
+		break;
+	}
 }
 
 /* -C: millions of bytes like tcpdump, or k/m/g (binary) units. */
@@ -240,6 +297,23 @@ static void parse_evidence_option(int c, const char *arg, struct sti_evidence_cf
 	}
 }
 
+/* Files or an interface, not both; live options only with -i. */
+static void check_input(const struct options *o)
+{
+	if (o->live.iface) {
+		if (o->nfiles)
+			fail_usage("-i %s: capture files cannot be read in the same run",
+				   o->live.iface);
+		if (o->sessions_view)
+			fail_usage("--sessions: not available with -i");
+		return;
+	}
+	if (o->live_only)
+		fail_usage("%s: only with -i (a live capture)", o->live_only);
+	if (o->nfiles == 0)
+		fail_usage("no capture file or interface given (try --help)");
+}
+
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -251,6 +325,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "tls-ports", required_argument, NULL, OPT_TLS_PORTS },
 		{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "only", required_argument, NULL, OPT_ONLY },
 		{ "session", required_argument, NULL, OPT_SESSION },
 		{ "host", required_argument, NULL, OPT_HOST },
@@ -266,10 +341,21 @@ static void parse_options(int argc, char **argv, struct options *o)
 	uint64_t v;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:w:C:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:i:f:s:B:c:Z:w:C:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			add_file(o, optarg);
+			break;
+		case 'i':
+			o->live.iface = optarg;
+			break;
+		case 'f':
+		case 's':
+		case 'B':
+		case 'c':
+		case 'Z':
+		case OPT_DURATION:
+			parse_live_option(o, c, optarg);
 			break;
 		case OPT_SESSIONS:
 			o->sessions_view = true;
@@ -346,8 +432,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	}
 	for (int i = optind; i < argc; i++)
 		add_file(o, argv[i]);
-	if (o->nfiles == 0)
-		fail_usage("no capture file given (try --help)");
+	check_input(o);
 	if (o->evidence.rotate_bytes && !o->evidence.path)
 		fail_usage("-C: needs -w FILE");
 }
@@ -389,6 +474,7 @@ static struct sti_reporter *make_reporter(const struct options *o,
 		.color = !o->json && !o->markdown && !o->no_color && isatty(STDOUT_FILENO),
 		.min_version = o->policy.min_version,
 		.redact = o->evidence.redact,
+		.live = o->live.iface != NULL,
 	};
 	struct sti_reporter *rep = o->json ? sti_report_json_new(stdout, &ro)
 		: o->markdown ? sti_report_markdown_new(stdout, &ro, sel)
@@ -453,6 +539,8 @@ static int run_verdicts(const struct options *o)
 	sti_analysis_set_evidence(a, ev);
 	sti_analysis_set_anon(a, anon);
 	bool ok = true;
+	if (o->live.iface)
+		ok = sti_analysis_live(a, &o->live);
 	for (size_t i = 0; i < o->nfiles; i++)
 		ok &= sti_analysis_file(a, o->files[i]);
 	bool problems = sti_analysis_finish(a);
@@ -477,6 +565,7 @@ int main(int argc, char **argv)
 	sti_policy_defaults(&o.policy);
 	sti_selection_defaults(&o.evidence.sel);
 	o.evidence.redact = true;
+	o.live.snaplen = STI_LIVE_SNAPLEN_DEFAULT;
 	parse_options(argc, argv, &o);
 	int status;
 	if (o.sessions_view) {

@@ -21,6 +21,7 @@ struct flow {
 	struct sti_smtp smtp;
 	struct sti_tls tls;
 	bool tls_fed;
+	bool reported;                   /* the record went to the sink early */
 	uint32_t laddered_anomalies[2];  /* one row per anomaly and side */
 	int ehlo_row;                    /* ladder row of the EHLO reply, -1 */
 	struct sti_session *s;
@@ -30,6 +31,7 @@ struct sti_recorder {
 	struct sti_session_cfg cfg;
 	sti_record_sink sink;
 	void *sink_ctx;
+	bool early;   /* report once the outcome is final, before the close */
 };
 
 const char *sti_mode_name(enum sti_mode m)
@@ -53,6 +55,11 @@ struct sti_recorder *sti_recorder_new(const struct sti_session_cfg *cfg,
 	r->sink = sink;
 	r->sink_ctx = sink_ctx;
 	return r;
+}
+
+void sti_recorder_report_early(struct sti_recorder *r, bool early)
+{
+	r->early = early;
 }
 
 void sti_recorder_free(struct sti_recorder *r)
@@ -379,6 +386,8 @@ static void on_end(struct flow *fl, const struct sti_stream_ev *ev)
 			      ev->kind == STI_EV_FIN ? "FIN" : "RST");
 }
 
+static void maybe_report_early(struct sti_recorder *r, struct flow *fl);
+
 static void rec_stream(void *ctx, struct sti_session *s, const struct sti_stream_ev *ev)
 {
 	struct sti_recorder *r = ctx;
@@ -399,6 +408,7 @@ static void rec_stream(void *ctx, struct sti_session *s, const struct sti_stream
 	case STI_EV_SKIP:
 		break;
 	}
+	maybe_report_early(r, fl);
 }
 
 static void rec_open(void *ctx, struct sti_session *s)
@@ -437,12 +447,14 @@ static void fill_tcp(struct sti_record *rec, const struct sti_session *s)
 	rec->retransmitted[1] = s->rs[1].st.retransmitted;
 }
 
-static void rec_close(void *ctx, struct sti_session *s)
+/*
+ * Fill the record from everything seen and hand it to the sink. At the
+ * close (`closing`) the TLS streams are ended first: an unfinished record
+ * is then known to be cut short.
+ */
+static void report(struct sti_recorder *r, struct flow *fl, struct sti_session *s,
+		   bool closing)
 {
-	struct sti_recorder *r = ctx;
-	struct flow *fl = s->app;
-	if (!fl)
-		return;
 	struct sti_record *rec = &fl->rec;
 	fill_tcp(rec, s);
 	complete_ehlo_row(fl);
@@ -460,8 +472,10 @@ static void rec_close(void *ctx, struct sti_session *s)
 			rec->mode = STI_MODE_PLAINTEXT;
 	}
 	if (fl->tls_fed) {
-		sti_tls_end(&fl->tls, STI_C2S);   /* the capture ended, if not */
-		sti_tls_end(&fl->tls, STI_S2C);   /* the connection */
+		if (closing) {
+			sti_tls_end(&fl->tls, STI_C2S);   /* the capture ended, if not */
+			sti_tls_end(&fl->tls, STI_S2C);   /* the connection */
+		}
 		rec->tls = sti_tls_facts(&fl->tls);
 	}
 	if (rec->proto == STI_PROTO_SMTP || rec->proto == STI_PROTO_TLS ||
@@ -469,6 +483,51 @@ static void rec_close(void *ctx, struct sti_session *s)
 	     (sti_portset_has(&r->cfg.smtp_ports, rec->srv.port) ||
 	      sti_portset_has(&r->cfg.tls_ports, rec->srv.port))))
 		r->sink(r->sink_ctx, rec);
+}
+
+static bool fatal_alert_seen(const struct sti_tls_facts *tf)
+{
+	for (unsigned i = 0; i < tf->nalerts && i < STI_TLS_MAX_ALERTS; i++)
+		if (!tf->alerts[i].encrypted && tf->alerts[i].level == STI_TLS_ALERT_FATAL)
+			return true;
+	return false;
+}
+
+/*
+ * Whether the verdict can no longer change before the close: TLS settled
+ * both ways (established and talking, or beyond parsing), a fatal alert,
+ * or a refused STARTTLS. Used for live capture, where an admin watches.
+ */
+static bool outcome_final(const struct flow *fl)
+{
+	if (fl->tls_fed) {
+		if (sti_tls_settled(&fl->tls, STI_C2S) && sti_tls_settled(&fl->tls, STI_S2C))
+			return true;
+		if (fatal_alert_seen(sti_tls_facts(&fl->tls)))
+			return true;
+	}
+	return fl->rec.proto == STI_PROTO_SMTP &&
+	       sti_smtp_facts(&fl->smtp)->starttls_refused;
+}
+
+static void maybe_report_early(struct sti_recorder *r, struct flow *fl)
+{
+	if (!r->early || fl->reported || !outcome_final(fl))
+		return;
+	fl->reported = true;
+	report(r, fl, fl->s, false);
+	/* Nothing later can change what was said: stop reading payload. */
+	sti_session_stop_payload(fl->s, STI_C2S);
+	sti_session_stop_payload(fl->s, STI_S2C);
+}
+
+static void rec_close(void *ctx, struct sti_session *s)
+{
+	struct sti_recorder *r = ctx;
+	struct flow *fl = s->app;
+	if (!fl || fl->reported)
+		return;
+	report(r, fl, s, true);
 }
 
 static void rec_release(void *ctx, struct sti_session *s)

@@ -44,6 +44,8 @@ struct json_reporter {
 	struct sti_reporter base;   /* first: the ops get &base */
 	uint64_t files;
 	uint64_t files_failed;
+	struct sti_ingest_stats live;      /* the live capture's counters */
+	bool have_live;
 };
 
 /* ---- JSON primitives -------------------------------------------------- */
@@ -668,7 +670,7 @@ static void json_session(struct sti_reporter *r, const char *file,
 	j_time_us(&w, "@timestamp", rec->first_ts);
 	j_time_us(&w, "event.start", rec->first_ts);
 	j_time_us(&w, "event.end", rec->last_ts);
-	j_str(&w, "file", file);
+	j_str(&w, r->opts.live ? "observer.ingress.interface.name" : "file", file);
 	j_u64(&w, "session.id", rec->id);
 	j_u64(&w, "session.first_frame", rec->first_frame);
 	j_u64(&w, "session.last_frame", rec->last_frame);
@@ -693,11 +695,32 @@ static void json_file_done(struct sti_reporter *r, const char *file,
 	struct json_reporter *j = json_of(r);
 
 	(void)file;
-	(void)st;
 	(void)tally;
+	if (st && st->live) {
+		j->live = *st;
+		j->have_live = true;
+	}
 	j->files++;
 	if (error)
 		j->files_failed++;
+}
+
+/* What a live capture saw and lost: for the closing summary. */
+static void j_capture_stats(struct jw *w, const struct sti_ingest_stats *st)
+{
+	j_u64(w, "capture.packets", st->frames);
+	j_u64(w, "capture.bytes", st->bytes);
+	j_u64(w, "capture.malformed", st->by_status[STI_DEC_MALFORMED] +
+					      st->by_status[STI_DEC_TRUNCATED]);
+	if (st->kernel_valid) {
+		j_u64(w, "capture.kernel.received", st->kernel_received);
+		j_u64(w, "capture.kernel.dropped", st->kernel_dropped);
+		j_u64(w, "capture.kernel.interface_dropped", st->kernel_if_dropped);
+	}
+	j_u64(w, "capture.sessions.open_at_stop", st->sessions_open);
+	j_u64(w, "capture.sessions.expired", st->table.expired);
+	j_u64(w, "capture.sessions.evicted", st->table.evicted);
+	j_u64(w, "capture.sessions.high_water", st->table.high_water);
 }
 
 static void json_finish(struct sti_reporter *r, const struct sti_tally *t)
@@ -731,6 +754,8 @@ static void json_finish(struct sti_reporter *r, const struct sti_tally *t)
 
 	if (r->opts.min_version)
 		j_version(&w, "policy.min_version", r->opts.min_version);
+	if (j->have_live)
+		j_capture_stats(&w, &j->live);
 	j_end(&w);
 	end_line(r->out);
 }

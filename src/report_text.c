@@ -380,6 +380,29 @@ static void unpark(struct text_reporter *t, enum park k)
 	t->park_failed[k] = false;
 }
 
+/*
+ * Live capture: each verdict as it comes, nothing parked. A session that
+ * went well is one line; the others get the whole block.
+ */
+static void live_session(struct text_reporter *t, const char *file,
+			 const struct sti_record *rec, const struct sti_verdict *v)
+{
+	FILE *out = t->base.out;
+	file_header(t, file);
+	if (v->outcome == STI_OUTCOME_OK) {
+		char cli[80], srv[80], kind[32];
+		endpoint_str(&rec->cli, cli, sizeof(cli));
+		endpoint_str(&rec->srv, srv, sizeof(srv));
+		kind_str(rec, kind, sizeof(kind));
+		fprintf(out, "#%" PRIu64 " %s -> %s (%s): ", rec->id, cli, srv, kind);
+		put_outcome(out, t->base.opts.color, v->outcome, true);
+		fprintf(out, "  %s\n", sti_reason_name(v->reason));
+	} else {
+		write_block(out, t->base.opts.color, rec, v);
+	}
+	fflush(out);
+}
+
 /* ---- the reporter ops ---- */
 
 static void text_session(struct sti_reporter *r, const char *file,
@@ -394,13 +417,17 @@ static void text_session(struct sti_reporter *r, const char *file,
 		t->file = strdup(file);
 	sti_tally_add(&t->run, v);
 	t->count[o]++;
+	if (o == STI_OUTCOME_INCOMPLETE && (unsigned)v->reason < STI_REASON_COUNT)
+		t->incomplete[v->reason]++;
+	if (r->opts.live) {
+		live_session(t, file, rec, v);
+		return;
+	}
 	switch (o) {
 	case STI_OUTCOME_FAILED: k = PARK_FAILED; break;
 	case STI_OUTCOME_DEPRECATED: k = PARK_DEPRECATED; break;
 	case STI_OUTCOME_NO_TLS: k = PARK_NO_TLS; break;
 	case STI_OUTCOME_INCOMPLETE:
-		if ((unsigned)v->reason < STI_REASON_COUNT)
-			t->incomplete[v->reason]++;
 		return;
 	case STI_OUTCOME_OK:
 	case STI_OUTCOME_COUNT:
@@ -461,6 +488,22 @@ static void ingest_note(FILE *out, const struct sti_ingest_stats *st)
 		fputs("; sessions in them may be missing or incomplete\n", out);
 }
 
+/* What a live capture saw and what the kernel lost. */
+static void capture_note(FILE *out, const struct sti_ingest_stats *st)
+{
+	if (!st || !st->live)
+		return;
+	fprintf(out, "capture: %" PRIu64 " packets, %" PRIu64 " bytes",
+		st->frames, st->bytes);
+	if (st->kernel_valid)
+		fprintf(out, "; kernel: %" PRIu64 " received, %" PRIu64 " dropped, %"
+			PRIu64 " dropped by the interface", st->kernel_received,
+			st->kernel_dropped, st->kernel_if_dropped);
+	fprintf(out, "; sessions: %" PRIu64 " open at the stop, %" PRIu64
+		" expired idle, %" PRIu64 " evicted\n", st->sessions_open,
+		st->table.expired, st->table.evicted);
+}
+
 static void text_file_done(struct sti_reporter *r, const char *file,
 			   const struct sti_ingest_stats *st,
 			   const struct sti_tally *tally, const char *error)
@@ -480,6 +523,7 @@ static void text_file_done(struct sti_reporter *r, const char *file,
 			unpark(t, (enum park)k);
 		count_line(t);
 		ingest_note(r->out, st);
+		capture_note(r->out, st);
 	}
 	if (error) {
 		if (!t->header_done && t->wrote)

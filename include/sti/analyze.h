@@ -7,6 +7,7 @@
 #define STI_ANALYZE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "sti/report.h"
 #include "sti/session.h"
@@ -33,6 +34,26 @@ void sti_analysis_set_anon(struct sti_analysis *a, const struct sti_anon *an);
  * one line naming the file, and false is returned.
  */
 bool sti_analysis_file(struct sti_analysis *a, const char *path);
+
+/* A live capture (-i) and when to stop it. */
+struct sti_live_opts {
+	const char *iface;
+	const char *filter_extra;   /* -f: narrows the port filter, or NULL */
+	int snaplen;
+	int buffer_kib;             /* 0: libpcap's default */
+	uint64_t count;             /* stop after this many frames, 0: never */
+	int64_t duration_us;        /* stop after this long, 0: never */
+	const char *user;           /* -Z, or NULL for "nobody" when root */
+};
+
+/*
+ * Capture live until a signal (SIGINT/SIGTERM), the count or the duration
+ * stops it. Verdicts are reported as soon as they are final; at the end
+ * every open session is reported and the kernel's counters go to the
+ * reporter. Root is given up once the capture is open (sti_live.h).
+ * False on an error (one line on stderr); sessions seen are still reported.
+ */
+bool sti_analysis_live(struct sti_analysis *a, const struct sti_live_opts *lo);
 
 /* The closing summary; true when some session was failed or deprecated. */
 bool sti_analysis_finish(struct sti_analysis *a);

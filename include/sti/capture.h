@@ -1,5 +1,5 @@
 /*
- * capture.h - where frames come from: libpcap, offline for now.
+ * capture.h - where frames come from: libpcap, a file or an interface.
  *
  * The only module that talks to libpcap for reading. It numbers frames from
  * 1 per source, the way Wireshark's frame.number does.
@@ -7,6 +7,7 @@
 #ifndef STI_CAPTURE_H
 #define STI_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,7 +21,8 @@ struct sti_frame {
 
 enum sti_capture_rc {
 	STI_CAP_FRAME,   /* a frame was read */
-	STI_CAP_EOF,     /* the source is exhausted */
+	STI_CAP_EOF,     /* the source is exhausted, or the loop was broken */
+	STI_CAP_TIMEOUT, /* live: no frame within the read timeout */
 	STI_CAP_ERROR    /* a read error: err says what */
 };
 
@@ -30,6 +32,39 @@ struct sti_capture;
 struct sti_capture *sti_capture_open_offline(const char *path, char *err,
 					     size_t errlen);
 void sti_capture_close(struct sti_capture *c);
+
+/* A live capture: pcap_create, the setters, pcap_activate. */
+struct sti_live_cfg {
+	const char *iface;    /* "any" is every interface */
+	int snaplen;          /* bytes kept per frame */
+	int buffer_kib;       /* kernel buffer, 0 for libpcap's default */
+	int timeout_ms;       /* longest wait for a frame */
+};
+
+/*
+ * NULL on failure with pcap_geterr's reason in err. A warning from
+ * pcap_activate (the capture still works) goes to warn, else warn[0] = 0.
+ */
+struct sti_capture *sti_capture_open_live(const struct sti_live_cfg *cfg,
+					  char *warn, size_t warnlen,
+					  char *err, size_t errlen);
+
+/* Install a BPF filter on a live capture; false with the reason in err. */
+bool sti_capture_set_filter(struct sti_capture *c, const char *expr, char *err,
+			    size_t errlen);
+
+/* Make the next sti_capture_next return STI_CAP_EOF. Signal-safe. */
+void sti_capture_breakloop(struct sti_capture *c);
+
+struct sti_capture_kstats {
+	uint64_t received;   /* ps_recv: frames the filter passed */
+	uint64_t dropped;    /* ps_drop: no room in the buffer */
+	uint64_t if_dropped; /* ps_ifdrop: dropped by the interface */
+};
+
+/* Kernel counters of a live capture; false (err set) if unavailable. */
+bool sti_capture_kstats(struct sti_capture *c, struct sti_capture_kstats *ks,
+			char *err, size_t errlen);
 
 int sti_capture_datalink(const struct sti_capture *c);
 /* libpcap's name for a DLT, or "DLT_<n>" when it has none. */

@@ -4,6 +4,7 @@
 #ifndef STI_INGEST_H
 #define STI_INGEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,13 @@ struct sti_ingest_stats {
 	uint64_t bytes;                           /* captured bytes */
 	uint64_t by_status[STI_DEC_STATUS_COUNT]; /* what decode made of them */
 	int dlt;
+	/* A live capture: the kernel's counters and the session table's at the
+	 * end, for the closing summary. */
+	bool live;
+	bool kernel_valid;
+	uint64_t kernel_received, kernel_dropped, kernel_if_dropped;
+	uint64_t sessions_open;                   /* when the capture stopped */
+	struct sti_table_stats table;
 };
 
 enum sti_ingest_rc {

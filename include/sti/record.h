@@ -85,6 +85,13 @@ struct sti_recorder;
 struct sti_recorder *sti_recorder_new(const struct sti_session_cfg *cfg,
 				      sti_record_sink sink, void *sink_ctx);
 void sti_recorder_free(struct sti_recorder *r);
+/*
+ * Report a session as soon as its outcome is final (TLS settled both ways,
+ * a fatal alert, STARTTLS refused) instead of at the TCP close: live
+ * capture shows verdicts as they happen. The early record has no TCP
+ * ending yet. Off by default.
+ */
+void sti_recorder_report_early(struct sti_recorder *r, bool early);
 extern const struct sti_session_ops sti_recorder_ops;
 
 const char *sti_mode_name(enum sti_mode m);

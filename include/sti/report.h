@@ -23,6 +23,8 @@ struct sti_report_opts {
 	bool color;                /* ANSI colour (text only) */
 	uint16_t min_version;      /* the policy minimum, for headers */
 	bool redact;               /* markdown: envelope addresses left out */
+	bool live;                 /* a live capture: verdicts as they come,
+				      the input is an interface */
 };
 
 /* Counts by outcome, cause and reason, per file and per run. */

@@ -1,0 +1,264 @@
+#!/bin/bash
+#
+# live.sh - live capture (-i) against a real Postfix with STARTTLS in one
+# network namespace and real clients (swaks, openssl s_client, a Python
+# socket client) in another, joined by a veth pair (issue: live capture).
+#
+# While starttls-inspect runs on the server's veth it must print each
+# verdict as NDJSON: a success, a client below the policy minimum, a
+# refused STARTTLS. It must have left root after start-up, print
+# statistics on SIGUSR1, give an open session an "incomplete" verdict and
+# a summary on SIGINT, and stop by itself with -c and --duration.
+# Needs root, ip netns, postfix, swaks, openssl; skipped (77) otherwise.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+set -u
+. "$(dirname "$0")/lib.sh"
+
+e2e_require_bin
+[ "$(id -u)" = 0 ] || e2e_skip "needs root (network namespaces)"
+for c in ip postfix swaks openssl timeout; do
+	command -v "$c" >/dev/null || e2e_skip "needs $c"
+done
+PY=${PYTHON3:-python3}
+[ -n "$PY" ] || PY=python3
+TOOLS="$PY $STI_SRCDIR/tests/e2e/live_tools.py"
+
+# Names unique to this run: two builds may run the suite at once.
+NS=sti-lv-s$$ NC=sti-lv-c$$      # server and client namespaces
+VC=lvc$$ VS=lvs$$                # their veth ends
+SRV=198.18.0.2 REFUSE=198.18.0.3 CLI=198.18.0.1
+W=$(mktemp -d /tmp/sti-live.XXXXXX)
+chmod 755 "$W"                   # postfix's own user walks into it
+STI_PID= HOLD_PID=
+
+cleanup() {
+	[ -n "${KEEP:-}" ] && return   # KEEP=1: leave it all for a look
+	[ -n "$STI_PID" ] && kill -9 "$STI_PID" 2>/dev/null
+	[ -n "$HOLD_PID" ] && kill -9 "$HOLD_PID" 2>/dev/null
+	ip netns exec $NS postfix -c "$W/pf" stop >/dev/null 2>&1
+	[ -f "$W/pf/queue/pid/master.pid" ] &&
+		kill "$(tr -d ' ' <"$W/pf/queue/pid/master.pid")" 2>/dev/null
+	ip netns del $NS 2>/dev/null
+	ip netns del $NC 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+net_up() {
+	ip netns add $NS && ip netns add $NC || e2e_skip "cannot create network namespaces"
+	ip -n $NS link set lo up
+	ip -n $NC link set lo up
+	ip link add $VC netns $NC type veth peer name $VS netns $NS ||
+		e2e_skip "cannot create a veth pair"
+	ip -n $NC addr add $CLI/24 dev $VC
+	ip -n $NS addr add $SRV/24 dev $VS
+	ip -n $NS addr add $REFUSE/24 dev $VS
+	ip -n $NC link set $VC up
+	ip -n $NS link set $VS up
+}
+
+pki() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$W/key.pem" -out "$W/cert.pem" -days 2 \
+		-subj /CN=mx.example.test >/dev/null 2>&1
+}
+
+# Postfix on $SRV with STARTTLS (TLS 1.2 and up), and on $REFUSE with a
+# certificate that cannot be loaded, so that STARTTLS gets a 454.
+postfix_up() {
+	local d=$W/pf
+	mkdir -p "$d/queue" "$d/data"
+	chown postfix "$d/data"
+	cat >"$d/main.cf" <<CF
+compatibility_level = 3.6
+queue_directory = $d/queue
+data_directory = $d/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.example.test
+mydestination =
+alias_maps =
+alias_database =
+local_recipient_maps =
+default_transport = discard:live
+relay_transport = discard:live
+local_transport = discard:live
+inet_interfaces = all
+inet_protocols = ipv4
+mynetworks = 198.18.0.0/24
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtputf8_enable = no
+maillog_file = $d/maillog
+maillog_file_prefixes = $d
+smtpd_tls_chain_files = $W/key.pem, $W/cert.pem
+smtpd_tls_security_level = may
+smtpd_tls_protocols = >=TLSv1.2
+CF
+	local S="inet  n       -       n       -       -       smtpd"
+	cat >"$d/master.cf" <<CF
+$SRV:smtp     $S
+$REFUSE:smtp  $S -o smtpd_tls_chain_files= -o smtpd_tls_cert_file=$W/missing.pem -o smtpd_tls_key_file=$W/missing.key
+CF
+	grep -v '^#' "$STI_SRCDIR/pcaps/gen/postfix-services.cf" >>"$d/master.cf"
+	ip netns exec $NS postfix -c "$d" start >"$W/postfix.out" 2>&1 </dev/null ||
+		e2e_hard_error "postfix did not start: $(cat "$W/postfix.out")"
+	for _ in $(seq 50); do
+		ip netns exec $NC bash -c "exec 3<>/dev/tcp/$SRV/25" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	e2e_hard_error "postfix does not answer on $SRV:25"
+}
+
+# start_sti OUT ARGS...: starttls-inspect on the server's veth, in the
+# background; returns once it has left root (the capture is open then),
+# or at once when it was asked to keep root.
+start_sti() {
+	local out=$1
+	shift
+	ip netns exec $NS "$STI_BIN" -i $VS "$@" >"$out" 2>"$out.err" &
+	STI_PID=$!
+	for _ in $(seq 100); do
+		[ "$(uid_of $STI_PID)" != 0 ] && return 0
+		case " $* " in *" -Z root "*) sleep 1; return 0 ;; esac
+		kill -0 $STI_PID 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# The real, effective, saved and file-system uid of a process, when they
+# agree; "mixed" otherwise.
+uid_of() {
+	awk '/^Uid:/ { print ($2 == $3 && $3 == $4 && $4 == $5) ? $2 : "mixed" }' \
+		"/proc/$1/status" 2>/dev/null
+}
+
+running() { kill -0 "$STI_PID" 2>/dev/null; }
+
+# expect_session WHAT KEY=VALUE...: the verdict is in the stream within
+# 10 seconds while the tool still runs.
+expect_session() {
+	local what=$1
+	shift
+	if $TOOLS find "$W/out.ndjson" 10 event.kind=session "$@" >/dev/null; then
+		e2e_pass
+	else
+		e2e_fail "$what: no session with $* in: $(cat "$W/out.ndjson")"
+	fi
+	e2e_check "$what: reported while still running" running
+}
+
+swaks_ok() {
+	ip netns exec $NC timeout 20 swaks --server $SRV --port 25 --local-port 41001 \
+		--helo client.example.test --from a@client.example.test \
+		--to b@example.test --body x --tls >"$W/swaks.out" 2>&1
+}
+
+client_too_old() {
+	(sleep 0.5; printf 'QUIT\r\n'; sleep 1) | ip netns exec $NC timeout 10 \
+		openssl s_client -starttls smtp -connect $SRV:25 -crlf -ign_eof \
+		-tls1 -cipher DEFAULT:@SECLEVEL=0 >"$W/ossl.out" 2>&1
+}
+
+net_up
+pki
+postfix_up
+sleep 1   # the readiness probe's connection is over before the capture
+
+# ---- verdicts while running, privileges, SIGUSR1, SIGINT
+start_sti "$W/out.ndjson" --json || e2e_fail "starttls-inspect did not start: $(cat "$W/out.ndjson.err")"
+uid=$(uid_of $STI_PID)
+e2e_check "left root after start-up (uid $uid)" test "$uid" != 0 -a "$uid" != mixed
+e2e_eq "became nobody" "$(id -u nobody)" "$uid"
+gid=$(awk '/^Gid:/ { print $2 }' /proc/$STI_PID/status)
+e2e_eq "group of nobody" "$(id -g nobody)" "$gid"
+groups=$(awk '/^Groups:/ { $1 = ""; print $0 }' /proc/$STI_PID/status | tr -s ' ')
+e2e_eq "supplementary groups only nobody's" " $(id -g nobody)" "$groups"
+
+swaks_ok || e2e_fail "swaks failed: $(tail -5 "$W/swaks.out")"
+expect_session "TLS success" source.port=41001 verdict.outcome=ok verdict.reason=tls_ok \
+	smtp.mode=starttls tls.version=1.3 destination.ip=$SRV
+
+client_too_old
+expect_session "client below the policy minimum" destination.ip=$SRV \
+	verdict.outcome=failed verdict.cause=client verdict.reason=client_version_too_low \
+	tls.client.max_version=1.0
+
+ip netns exec $NC $TOOLS smtp $REFUSE 25 refused ||
+	e2e_fail "the server at $REFUSE did not answer STARTTLS with 454"
+expect_session "STARTTLS refused" destination.ip=$REFUSE verdict.outcome=failed \
+	verdict.cause=server verdict.reason=starttls_refused smtp.starttls.reply_code=454
+
+kill -USR1 $STI_PID
+sleep 1
+stats=$(grep 'packets; sessions' "$W/out.ndjson.err")
+e2e_match "SIGUSR1 statistics" "$stats" "$VS: "
+e2e_match "SIGUSR1 kernel counters" "$stats" " dropped by the interface; "
+
+ip netns exec $NC $TOOLS smtp $SRV 25 hold >"$W/hold.out" 2>&1 &
+HOLD_PID=$!
+for _ in $(seq 100); do grep -q holding "$W/hold.out" && break; sleep 0.1; done
+e2e_check "the held session is open" grep -q holding "$W/hold.out"
+sleep 0.5
+kill -INT $STI_PID
+for _ in $(seq 50); do running || break; sleep 0.1; done
+e2e_check "SIGINT stops the capture" test ! -d /proc/$STI_PID
+wait $STI_PID
+e2e_eq "exit status after SIGINT (failures seen)" 1 $?
+STI_PID=
+kill $HOLD_PID 2>/dev/null
+HOLD_PID=
+if $TOOLS find "$W/out.ndjson" 0 event.kind=session verdict.outcome=incomplete \
+	destination.ip=$SRV smtp.mode=starttls >"$W/incomplete.json"; then
+	e2e_pass
+else
+	e2e_fail "no incomplete verdict for the open session: $(cat "$W/out.ndjson")"
+fi
+e2e_check "summary after SIGINT" $TOOLS find "$W/out.ndjson" 0 event.kind=summary sessions=4
+e2e_check "kernel counters in the summary" $TOOLS find "$W/out.ndjson" 0 \
+	event.kind=summary capture.kernel.dropped=0
+
+# ---- -Z root keeps root
+start_sti "$W/root.ndjson" --json -Z root --duration 2
+e2e_eq "-Z root keeps root" 0 "$(uid_of $STI_PID)"
+wait $STI_PID
+STI_PID=
+
+# ---- -c stops after COUNT packets
+t0=$(date +%s)
+start_sti "$W/count.ndjson" --json -c 5
+swaks_ok
+for _ in $(seq 100); do running || break; sleep 0.1; done
+e2e_check "-c 5 stopped the capture" test ! -d /proc/$STI_PID
+wait $STI_PID
+STI_PID=
+e2e_check "-c 5: 5 packets read" $TOOLS find "$W/count.ndjson" 0 event.kind=summary capture.packets=5
+e2e_check "-c 5: the open session reported" $TOOLS find "$W/count.ndjson" 0 \
+	event.kind=session verdict.outcome=incomplete
+
+# ---- --duration stops on time without traffic
+t0=$(date +%s%N)
+start_sti "$W/dur.ndjson" --json --duration 2
+wait $STI_PID
+rc=$?
+STI_PID=
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+e2e_eq "--duration 2: exit status" 0 $rc
+e2e_check "--duration 2 took 2 to 3.5 s ($ms ms)" test $ms -ge 1900 -a $ms -le 3500
+e2e_check "--duration 2: summary" $TOOLS find "$W/dur.ndjson" 0 event.kind=summary capture.packets=0
+
+# ---- every line of the live streams against the JSON Schema
+if $PY -c 'import jsonschema; jsonschema.Draft202012Validator' 2>/dev/null; then
+	bad=$($PY - "$STI_SRCDIR/docs/starttls-inspect.schema.json" "$W"/*.ndjson <<'PYEOF'
+import json, sys, jsonschema
+v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+for path in sys.argv[2:]:
+    for n, line in enumerate(open(path), 1):
+        for e in v.iter_errors(json.loads(line)):
+            print(f"{path}:{n}: {e.message[:200]}")
+PYEOF
+)
+	e2e_eq "live NDJSON valid against the schema" "" "$bad"
+fi
+
+e2e_summary

@@ -49,69 +49,65 @@ struct options {
 	const char *live_only;       /* a live option given, for the error */
 };
 
+/*
+ * --help, one row per option, grouped and ordered as in the man page
+ * (docs/starttls-inspect.1.in, section OPTIONS): a row without an option
+ * starts a group. Adding an option is one row here and one entry there;
+ * tests/e2e/docs.sh checks that the two list the same options.
+ */
+static const struct help_row {
+	const char *option;	/* "-r FILE", or NULL for a group heading */
+	const char *text;
+} help_rows[] = {
+	{ NULL, "Input" },
+	{ "-r FILE", "read FILE (same as naming it)" },
+	{ "--ports LIST", "STARTTLS ports (default 25,587)" },
+	{ "--tls-ports LIST", "implicit-TLS ports (default 465)" },
+	{ "--max-sessions N", "sessions held at once (default 100000)" },
+	{ "--idle-timeout SECS", "close a session idle this long (default 300)" },
+	{ NULL, "Live capture" },
+	{ "-i IFACE", "capture live on IFACE (any: all interfaces)" },
+	{ "-f EXPR", "narrow the capture filter (pcap-filter(7))" },
+	{ "-s SNAPLEN", "bytes kept per packet (default 262144)" },
+	{ "-B KIB", "kernel buffer in KiB (default: libpcap's)" },
+	{ "-c COUNT", "stop after COUNT packets" },
+	{ "--duration SECS", "stop after SECS seconds" },
+	{ "-Z USER", "run as USER once the capture is open (default nobody)" },
+	{ NULL, "Policy" },
+	{ "--min-version VER", "lowest acceptable TLS version: 1.0 to 1.3 (default 1.2)" },
+	{ NULL, "Output (default: text, failures first, with a ladder diagram)" },
+	{ "--json", "NDJSON: one object per session, then a summary" },
+	{ "--no-color", "no colour even on a terminal" },
+	{ "--sessions", "debug view: one line per TCP session" },
+	{ NULL, "Evidence" },
+	{ "-w FILE", "write the selected sessions' packets to FILE, redacted" },
+	{ "-C SIZE", "then FILE1, FILE2... each under SIZE MB (or k, m, g)" },
+	{ "--only LIST", "outcomes to select (default failed,deprecated); all" },
+	{ "--session ID", "select session ID, any outcome (repeatable)" },
+	{ "--host IP", "select sessions with IP at either end (repeatable)" },
+	{ "--no-redact", "keep envelope, AUTH and message bytes in FILE" },
+	{ "--report FILE", "also write a Markdown ticket report of them to FILE" },
+	{ "--format FMT", "text (default), json or markdown on standard output" },
+	{ "--summary", "counts and the per-client/per-server TLS inventory" },
+	{ "--anonymize KEY", "keyed pseudonyms for addresses and host names" },
+	{ NULL, "Miscellaneous" },
+	{ "-h, --help", "this text" },
+	{ "-V, --version", "the program's version and its libraries'" },
+};
+
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: %s [options] FILE...\n"
-		"       %s [options] -i IFACE\n"
-		"Read pcap/pcapng captures (\"-\" is standard input), or capture\n"
-		"live, and follow the SMTP and TLS sessions in them.\n"
-		"\n"
-		"Output (default: text, failures first, with a ladder diagram):\n"
-		"  --json                NDJSON: one object per session, then a summary\n"
-		"  --format FMT          text (default), json (as --json), or markdown:\n"
-		"                        a ticket report of the selected sessions\n"
-		"  --report FILE.md      also write that ticket report to FILE.md (0600)\n"
-		"  --summary             counts and the per-client/per-server TLS\n"
-		"                        readiness inventory instead of the sessions\n"
-		"                        (with --json: inventory objects added)\n"
-		"  --anonymize KEY       keyed pseudonyms for IP addresses and host names\n"
-		"                        in every output, the -w file included\n"
-		"  --no-color            no colour even on a terminal\n"
-		"  --sessions            debug view: one line per TCP session with\n"
-		"                        endpoints, orientation, packets and bytes\n"
-		"                        each way, gaps, how it ended\n"
-		"\n"
-		"Evidence (SPEC 2.3):\n"
-		"  Reports and -w take the sessions chosen by --only, --session, --host.\n"
-		"  -w FILE               write the selected sessions' packets to FILE\n"
-		"                        (pcap, mode 0600), mail bytes redacted\n"
-		"  --only LIST           sessions to select: failed, deprecated, no_tls,\n"
-		"                        incomplete, ok, all (default failed,deprecated)\n"
-		"  --session ID          select session ID (repeatable)\n"
-		"  --host IP             select sessions with IP at either end (repeatable)\n"
-		"  --no-redact           keep MAIL FROM/RCPT TO, AUTH and message bytes\n"
-		"  -C SIZE               start FILE1, FILE2... when FILE would pass SIZE\n"
-		"                        (millions of bytes; or with a k, m, g suffix)\n"
-		"\n"
-		"Policy:\n"
-		"  --min-version VER     lowest acceptable TLS version: 1.0, 1.1,\n"
-		"                        1.2 or 1.3 (default 1.2)\n"
-		"\n"
-		"Input:\n"
-		"  -r FILE               read FILE (same as naming it)\n"
-		"  -i IFACE              capture live on IFACE (\"any\": all); verdicts\n"
-		"                        appear as soon as they are final\n"
-		"  -f EXPR               narrow the capture filter (pcap-filter(7)); the\n"
-		"                        default takes the ports below, VLANs included\n"
-		"  -s SNAPLEN            bytes kept per packet (default 262144)\n"
-		"  -B KIB                kernel buffer in KiB (default: libpcap's)\n"
-		"  -c COUNT              stop after COUNT packets\n"
-		"  --duration SECS       stop after SECS seconds\n"
-		"  -Z USER               user to run as once the capture is open\n"
-		"                        (default nobody when root; -Z root keeps it)\n"
-		"  --ports LIST          STARTTLS ports (default 25,587)\n"
-		"  --tls-ports LIST      implicit-TLS ports (default 465)\n"
-		"  --max-sessions N      sessions held at once; the longest idle\n"
-		"                        is closed and reported (default 100000)\n"
-		"  --idle-timeout SECS   close a session idle this long (default 300)\n"
-		"\n"
-		"  -h, --help            this text\n"
-		"  -V, --version         version of the program and its libraries\n"
-		"\n"
-		"Exit status: 0 no session failed or was deprecated, 1 some did,\n"
-		"2 usage or input error.\n",
-		progname, progname);
+	fprintf(out, "Usage: %s [options] FILE...    (\"-\" is standard input)\n"
+		"       %s [options] -i IFACE   (live capture)\n", progname, progname);
+	for (size_t i = 0; i < sizeof(help_rows) / sizeof(help_rows[0]); i++) {
+		const struct help_row *r = &help_rows[i];
+		if (r->option)
+			fprintf(out, "  %-20s %s\n", r->option, r->text);
+		else
+			fprintf(out, "%s:\n", r->text);
+	}
+	fprintf(out, "Exit status 0, 1 when some failed or were deprecated, 2 on error.\n"
+		"Everything else: man starttls-inspect\n");
 }
 
 /* One line naming the option and what is wrong with it, then exit 2. */

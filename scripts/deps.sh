@@ -11,6 +11,6 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 	libpcap-dev libcmocka-dev libssl-dev \
 	clang libclang-rt-14-dev \
 	postfix swaks openssl iproute2 tcpreplay ethtool \
-	python3 python3-jsonschema tshark tcpdump \
+	python3 python3-jsonschema tshark tcpdump valgrind \
 	mandoc bash-completion \
 	dpkg-dev debhelper lintian devscripts >/dev/null

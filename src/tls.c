@@ -836,6 +836,31 @@ static bool v2_later(const struct feed_ctx *c)
 	return true;
 }
 
+/*
+ * RFC 5246 6.2.1 and RFC 8446 5.1: no zero-length handshake, alert or CCS
+ * fragment, and no other record type between the pieces of a handshake
+ * message (a CCS there is handled as a key change, see on_ccs). Applies in
+ * clear only: ciphertext lengths and types say nothing about the content.
+ */
+static bool cleartext_record_ok(const struct feed_ctx *c, uint8_t type,
+				uint16_t len)
+{
+	const char *name = sti_tls_content_type_name(type);
+	if (c->t->f.dir[c->dir].encrypted)
+		return true;
+	if (len == 0 && (type == STI_TLS_CT_HANDSHAKE || type == STI_TLS_CT_ALERT ||
+			 type == STI_TLS_CT_CHANGE_CIPHER_SPEC)) {
+		malformed(c, "zero-length %s record", name);
+		return false;
+	}
+	if (c->t->d[c->dir].hs_hdr_have && type != STI_TLS_CT_HANDSHAKE &&
+	    type != STI_TLS_CT_CHANGE_CIPHER_SPEC && name) {
+		malformed(c, "%s record in a handshake message", name);
+		return false;
+	}
+	return true;
+}
+
 /* The complete 5-byte header: check it and set up the body. */
 static void record_header(const struct feed_ctx *c)
 {
@@ -855,6 +880,8 @@ static void record_header(const struct feed_ctx *c)
 		malformed(c, "record length %u", len);
 		return;
 	}
+	if (!cleartext_record_ok(c, type, len))
+		return;
 	d->rtype = type;
 	d->rlen = len;
 	d->rleft = len;

@@ -649,6 +649,44 @@ static bool completed_behind_gap(const struct ctx *c)
 	       !c->enc_alert[STI_C2S] && !c->enc_alert[STI_S2C];
 }
 
+/*
+ * A hello or Certificate in clear that did not parse, for a handshake that
+ * then failed: its sender and the part (the parsers' names for parts say
+ * which message they belong to).
+ */
+static bool malformed_message(const struct sti_tls_facts *t, int *d,
+			      const char **part, uint64_t *frame)
+{
+	const struct { bool have; const char *malformed; int d; uint64_t frame; } m[] = {
+		{ t->have_ch, t->ch.malformed, STI_C2S, t->ch_frame },
+		{ t->have_sh, t->sh.malformed, STI_S2C, t->sh_frame },
+		{ t->have_server_cert, t->server_cert.malformed, STI_S2C, t->server_cert_frame },
+		{ t->have_client_cert, t->client_cert.malformed, STI_C2S, t->client_cert_frame },
+	};
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		if (m[i].have && m[i].malformed) {
+			*d = m[i].d;
+			*part = m[i].malformed;
+			*frame = m[i].frame;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void malformed_verdict(struct ctx *c, int d, const char *part,
+			      uint64_t frame)
+{
+	decide(c, STI_OUTCOME_FAILED, d == STI_C2S ? STI_CAUSE_CLIENT : STI_CAUSE_SERVER,
+	       STI_REASON_MALFORMED_TLS, STI_CERTAIN);
+	explain(c, "the %s sent malformed TLS: %s (frame %" PRIu64 ")",
+		side(d), part, frame);
+	remedy(c, "The %s's TLS implementation sends bytes that are not "
+		  "valid TLS records; update it or remove the device that "
+		  "alters them.", side(d));
+	add_evidence(c, frame);
+}
+
 static bool rule_gap_or_malformed(struct ctx *c)
 {
 	const struct sti_tls_facts *t = c->tls;
@@ -678,17 +716,17 @@ static bool rule_gap_or_malformed(struct ctx *c)
 	}
 	for (int d = 0; d < 2; d++) {
 		if (t->dir[d].malformed) {
-			decide(c, STI_OUTCOME_FAILED,
-			       d == STI_C2S ? STI_CAUSE_CLIENT : STI_CAUSE_SERVER,
-			       STI_REASON_MALFORMED_TLS, STI_CERTAIN);
-			explain(c, "the %s sent malformed TLS: %s (frame %" PRIu64 ")",
-				side(d), t->dir[d].reason, t->dir[d].malformed_frame);
-			remedy(c, "The %s's TLS implementation sends bytes that are not "
-				  "valid TLS records; update it or remove the device that "
-				  "alters them.", side(d));
-			add_evidence(c, t->dir[d].malformed_frame);
+			malformed_verdict(c, d, t->dir[d].reason,
+					  t->dir[d].malformed_frame);
 			return true;
 		}
+	}
+	int d;
+	const char *part;
+	uint64_t frame;
+	if (malformed_message(t, &d, &part, &frame)) {
+		malformed_verdict(c, d, part, frame);
+		return true;
 	}
 	return false;
 }

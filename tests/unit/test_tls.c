@@ -2452,8 +2452,9 @@ static void test_record_lengths(void **state)
 	static const uint8_t ok_max[5] = { 0x17, 0x03, 0x03, 0x48, 0x00 };
 
 	(void)state;
-	/* Zero-length records are framed and counted. */
-	add_rec(&in, 0, 1, STI_TLS_CT_HANDSHAKE, NULL, 0);
+	/* Zero-length application data (RFC 5246 6.2.1 allows it) is framed
+	 * and counted. */
+	add_rec(&in, 0, 1, STI_TLS_CT_APPLICATION_DATA, NULL, 0);
 	add_rec(&in, 0, 1, STI_TLS_CT_APPLICATION_DATA, NULL, 0);
 	/* 2^14 + 2048 is the largest allowed ciphertext. */
 	input_add(&in, 1, 2, ok_max, sizeof(ok_max));
@@ -2466,8 +2467,7 @@ static void test_record_lengths(void **state)
 	input_add(&in, 1, 4, huge, sizeof(huge));
 	r = check_all(&in);
 	assert_int_equal(r->t.f.dir[0].records, 2);
-	assert_int_equal(BY_TYPE(&r->t.f.dir[0], HANDSHAKE), 1);
-	assert_int_equal(BY_TYPE(&r->t.f.dir[0], APPLICATION_DATA), 1);
+	assert_int_equal(BY_TYPE(&r->t.f.dir[0], APPLICATION_DATA), 2);
 	assert_false(r->t.f.dir[0].malformed);
 	assert_false(r->t.f.dir[0].mid_record);
 	assert_int_equal(r->t.f.dir[1].records, 1);
@@ -2478,6 +2478,39 @@ static void test_record_lengths(void **state)
 	assert_int_equal(r->t.f.dir[1].malformed_frame, 4);
 	assert_true(sti_tls_settled(&r->t, 1));
 	assert_false(sti_tls_settled(&r->t, 0));
+	run_free(r);
+	input_free(&in);
+}
+
+/* RFC 5246 6.2.1, RFC 8446 5.1: a zero-length handshake, alert or CCS
+ * record in clear is malformed, and so is another record type between the
+ * pieces of a handshake message. */
+static void test_zero_length_and_interleaved_records(void **state)
+{
+	static const uint8_t part[] = { 0x01, 0x00, 0x03, 0xe8, 0x03, 0x03 };
+	static const uint8_t appdata[3] = { 1, 2, 3 };
+	struct input in = { 0 };
+	struct run *r;
+
+	(void)state;
+	add_rec(&in, 0, 1, STI_TLS_CT_HANDSHAKE, NULL, 0);
+	add_rec(&in, 1, 2, STI_TLS_CT_HANDSHAKE, part, sizeof(part));
+	add_rec(&in, 1, 3, STI_TLS_CT_APPLICATION_DATA, appdata, sizeof(appdata));
+	r = check_all(&in);
+	assert_true(r->t.f.dir[0].malformed);
+	assert_string_equal(r->t.f.dir[0].reason, "zero-length handshake record");
+	assert_int_equal(r->t.f.dir[0].malformed_frame, 1);
+	assert_true(r->t.f.dir[1].malformed);
+	assert_string_equal(r->t.f.dir[1].reason,
+			    "application_data record in a handshake message");
+	assert_int_equal(r->t.f.dir[1].malformed_frame, 3);
+	run_free(r);
+	input_free(&in);
+
+	memset(&in, 0, sizeof(in));
+	add_rec(&in, 1, 1, STI_TLS_CT_ALERT, NULL, 0);
+	r = check_all(&in);
+	assert_string_equal(r->t.f.dir[1].reason, "zero-length alert record");
 	run_free(r);
 	input_free(&in);
 }
@@ -2968,6 +3001,7 @@ int main(void)
 		cmocka_unit_test(test_tls10_encrypted_alerts),
 		cmocka_unit_test(test_smtp_starttls),
 		cmocka_unit_test(test_record_lengths),
+		cmocka_unit_test(test_zero_length_and_interleaved_records),
 		cmocka_unit_test(test_client_hello_fragmented),
 		cmocka_unit_test(test_bad_record_header),
 		cmocka_unit_test(test_plaintext_after_starttls),

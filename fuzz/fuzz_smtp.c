@@ -1,0 +1,68 @@
+/*
+ * fuzz_smtp.c - the SMTP layer, both directions, in pieces of any size
+ * (chunks.h). Every event string is read whole so that a dangling or
+ * unterminated one shows up under AddressSanitizer.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "chunks.h"
+#include "sti/smtp.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static size_t touched;
+
+static void touch_event(void *ctx, const struct sti_smtp_event *ev)
+{
+	(void)ctx;
+	touched += strlen(ev->text ? ev->text : "") + strlen(ev->enhanced ? ev->enhanced : "");
+	touched += strlen(sti_smtp_ev_name(ev->kind)) + strlen(sti_smtp_cmd_name(ev->cmd));
+	if (ev->kind == STI_SMTP_EV_ANOMALY)
+		touched += strlen(sti_smtp_anomaly_name(ev->anomaly));
+}
+
+/* Once the direction switched to TLS the layer takes nothing more. */
+static void feed(void *ctx, int dir, const uint8_t *p, size_t n, uint64_t frame)
+{
+	if (sti_smtp_feed(ctx, dir, p, n, frame, (int64_t)frame) > n)
+		__builtin_trap();   /* consumed more than it was given */
+}
+
+static void gap(void *ctx, int dir, uint64_t len, uint64_t frame)
+{
+	sti_smtp_gap(ctx, dir, len, frame);
+}
+
+static void end(void *ctx, int dir)
+{
+	sti_smtp_end(ctx, dir);
+}
+
+static const struct chunk_calls calls = { feed, gap, end };
+
+static void check_facts(const struct sti_smtp_facts *f)
+{
+	touched += strlen(f->greeting.text) + strlen(f->hello_name) +
+		   strlen(sti_smtp_offer_name(f->starttls_offered));
+	if (f->ncaps > STI_SMTP_MAX_CAPS || f->nnotable > STI_SMTP_MAX_NOTABLE ||
+	    f->nspans > STI_SMTP_MAX_SPANS)
+		__builtin_trap();   /* a count past its array */
+	for (unsigned i = 0; i < f->ncaps; i++)
+		touched += strlen(f->caps[i]);
+	for (unsigned i = 0; i < f->nnotable; i++)
+		touched += strlen(f->notable[i].text) + strlen(f->notable[i].enhanced);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct sti_smtp m;   /* large: keep it off the stack */
+	sti_smtp_init(&m);
+	sti_smtp_set_sink(&m, touch_event, NULL);
+	chunk_play(data, size, &calls, &m);
+	sti_smtp_end(&m, 0);
+	sti_smtp_end(&m, 1);
+	check_facts(sti_smtp_facts(&m));
+	return 0;
+}

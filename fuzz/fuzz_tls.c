@@ -1,0 +1,73 @@
+/*
+ * fuzz_tls.c - the TLS record and handshake layer, both directions, in
+ * pieces of any size (chunks.h), then the fingerprints of what it parsed.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "chunks.h"
+#include "sti/tls.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static size_t touched;
+
+static void touch_event(void *ctx, const struct sti_tls_ev *ev)
+{
+	(void)ctx;
+	if (ev->text)
+		touched += strlen(ev->text);
+}
+
+static void feed(void *ctx, int dir, const uint8_t *p, size_t n, uint64_t frame)
+{
+	sti_tls_feed(ctx, dir, p, n, frame, (int64_t)frame);
+	touched += sti_tls_settled(ctx, dir);
+}
+
+static void gap(void *ctx, int dir, uint64_t len, uint64_t frame)
+{
+	sti_tls_gap(ctx, dir, len, frame);
+}
+
+static void end(void *ctx, int dir)
+{
+	sti_tls_end(ctx, dir);
+}
+
+static const struct chunk_calls calls = { feed, gap, end };
+
+static void fingerprints(const struct sti_tls_facts *f)
+{
+	char ja3[33], ja4[40], str[STI_JA3_STR_MAX];
+	if (f->have_ch) {
+		sti_ja3_string(&f->ch, str, sizeof(str));
+		sti_ja3_hash(&f->ch, ja3);
+		sti_ja4(&f->ch, ja4);
+		touched += strlen(str) + strlen(ja3) + strlen(ja4) + strlen(f->ch.sni);
+	}
+	if (f->have_sh) {
+		sti_ja3s_hash(&f->sh, ja3);
+		touched += strlen(ja3);
+	}
+	if (f->have_server_cert)
+		touched += strlen(f->server_cert.subject) + strlen(f->server_cert.issuer);
+	if (f->nalerts > STI_TLS_MAX_ALERTS)
+		__builtin_trap();
+	for (int d = 0; d < 2; d++)
+		touched += strlen(f->dir[d].reason) + strlen(f->dir[d].sample);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct sti_tls t;
+	sti_tls_init(&t);
+	sti_tls_set_sink(&t, touch_event, NULL);
+	chunk_play(data, size, &calls, &t);
+	sti_tls_end(&t, 0);
+	sti_tls_end(&t, 1);
+	fingerprints(sti_tls_facts(&t));
+	sti_tls_free(&t);
+	return 0;
+}

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "sti/anon.h"
 #include "sti/capture.h"
+#include "sti/evidence.h"
 #include "sti/ingest.h"
 #include "sti/live.h"
 #include "sti/record.h"
@@ -34,6 +36,8 @@ struct sti_analysis {
 	struct sti_tally run, file;
 	const char *path;
 	bool problems;
+	struct sti_evidence *evidence;   /* -w, or NULL */
+	const struct sti_anon *anon;     /* --anonymize, or NULL */
 	struct fallback_slot fallback[FALLBACK_SLOTS];
 };
 
@@ -53,6 +57,38 @@ struct sti_analysis *sti_analysis_new(const struct sti_session_cfg *cfg,
 void sti_analysis_free(struct sti_analysis *a)
 {
 	free(a);
+}
+
+void sti_analysis_set_evidence(struct sti_analysis *a, struct sti_evidence *e)
+{
+	a->evidence = e;
+}
+
+void sti_analysis_set_anon(struct sti_analysis *a, const struct sti_anon *an)
+{
+	a->anon = an;
+}
+
+/* The one place reporters' input is pseudonymised; the evidence writer
+ * gets the real record (its frames carry the real addresses). */
+static void report_session(struct sti_analysis *a, const struct sti_record *rec,
+			   const struct sti_verdict *v)
+{
+	if (!a->anon) {
+		a->rep->ops->session(a->rep, a->path, rec, v);
+		return;
+	}
+	struct sti_anon_record *ar = malloc(sizeof(*ar));
+	if (!ar) {
+		fprintf(stderr, "starttls-inspect: %s: out of memory: session %llu "
+			"not reported\n", a->path, (unsigned long long)rec->id);
+		return;
+	}
+	struct sti_verdict av = *v;
+	sti_anon_record(a->anon, rec, ar);
+	sti_anon_verdict(a->anon, &av);
+	a->rep->ops->session(a->rep, a->path, &ar->rec, &av);
+	free(ar);
 }
 
 static size_t pair_slot(const struct sti_addr *cli, const struct sti_addr *srv)
@@ -99,7 +135,36 @@ static void on_record(void *ctx, struct sti_record *rec)
 		a->problems = true;
 	sti_tally_add(&a->file, &v);
 	sti_tally_add(&a->run, &v);
-	a->rep->ops->session(a->rep, a->path, rec, &v);
+	if (a->evidence)
+		sti_evidence_session(a->evidence, rec, &v);
+	report_session(a, rec, &v);
+}
+
+/* Park the frames of this input's sessions for the evidence pcap. */
+static bool start_evidence(struct sti_analysis *a, struct sti_table *t)
+{
+	char err[512];
+	if (!a->evidence)
+		return true;
+	if (!sti_evidence_begin(a->evidence, err, sizeof(err))) {
+		fprintf(stderr, "starttls-inspect: %s\n", err);
+		return false;
+	}
+	sti_table_set_tap(t, sti_evidence_tap, sti_evidence_gone, a->evidence);
+	return true;
+}
+
+/* Write the evidence of sessions decided so far (all of them at_end). */
+static bool flush_evidence(struct sti_analysis *a, int dlt, bool at_end)
+{
+	char err[512];
+	if (!a->evidence || dlt < 0 || !sti_decode_link_supported(dlt))
+		return true;   /* the input never opened: nothing was parked */
+	if (sti_evidence_flush(a->evidence, dlt, at_end, err, sizeof(err)))
+		return true;
+	fflush(a->rep->out);
+	fprintf(stderr, "starttls-inspect: %s\n", err);
+	return false;
 }
 
 /* One input's session table and recorder, reporting into the analysis. */
@@ -122,6 +187,11 @@ static bool input_begin(struct sti_analysis *a, const char *name, bool early,
 		return false;
 	}
 	sti_recorder_report_early(in->rec, early);
+	if (!start_evidence(a, in->table)) {
+		sti_table_free(in->table);
+		sti_recorder_free(in->rec);
+		return false;
+	}
 	return true;
 }
 
@@ -132,9 +202,10 @@ static uint64_t open_sessions(const struct sti_table_stats *ts)
 	       ts->evicted - ts->reused - ts->at_end;
 }
 
-/* Close every session (each is reported), then the input's summary and
- * its error line, if any. */
-static void input_end(struct sti_analysis *a, struct input *in,
+/* Close every session (each is reported), write their evidence, then the
+ * input's summary and its error line, if any. False when the evidence
+ * could not be written. */
+static bool input_end(struct sti_analysis *a, struct input *in,
 		       struct sti_ingest_stats *st, const char *err)
 {
 	st->sessions_open = open_sessions(sti_table_stats(in->table));
@@ -142,6 +213,8 @@ static void input_end(struct sti_analysis *a, struct input *in,
 	st->table = *sti_table_stats(in->table);
 	sti_table_free(in->table);
 	sti_recorder_free(in->rec);
+	/* Sessions gathered before a read error are still written. */
+	bool evidence_ok = flush_evidence(a, st->dlt, true);
 	char line[700];
 	const char *msg = NULL;
 	if (err) {
@@ -153,6 +226,7 @@ static void input_end(struct sti_analysis *a, struct input *in,
 		fflush(a->rep->out);
 		fprintf(stderr, "starttls-inspect: %s\n", msg);
 	}
+	return evidence_ok;
 }
 
 bool sti_analysis_file(struct sti_analysis *a, const char *path)
@@ -160,15 +234,19 @@ bool sti_analysis_file(struct sti_analysis *a, const char *path)
 	struct sti_ingest_stats st;
 	struct input in;
 	memset(&st, 0, sizeof(st));
+	st.dlt = -1;   /* set once the file is open */
 	if (!input_begin(a, path, false, &in))
 		return false;
 	char err[512];
 	enum sti_ingest_rc rc = sti_ingest_file(path, in.table, &st, err, sizeof(err));
-	input_end(a, &in, &st, rc == STI_INGEST_OK ? NULL : err);
-	return rc == STI_INGEST_OK;
+	bool evidence_ok = input_end(a, &in, &st, rc == STI_INGEST_OK ? NULL : err);
+	return rc == STI_INGEST_OK && evidence_ok;
 }
 
 /* ---- live ---- */
+
+/* How often a live capture writes the evidence of decided sessions. */
+#define STI_LIVE_EVIDENCE_US (10 * INT64_C(1000000))
 
 static int64_t wall_clock_us(void)
 {
@@ -234,7 +312,8 @@ struct live_run {
 	struct sti_capture *cap;
 	struct input in;
 	struct sti_ingest_stats st;
-	int64_t started, last_tick;
+	int64_t started, last_tick, last_evidence;
+	bool evidence_failed;
 	uint64_t drops_warned;
 };
 
@@ -283,6 +362,12 @@ static void live_tick(struct live_run *lr, int64_t now)
 	fflush(lr->a->rep->out);
 	if (want_stats)
 		live_stats_line(lr);
+	/* Decided sessions go to the evidence file (and its -C rotation)
+	 * while the capture runs; the others stay parked. */
+	if (!lr->evidence_failed && now - lr->last_evidence >= STI_LIVE_EVIDENCE_US) {
+		lr->last_evidence = now;
+		lr->evidence_failed = !flush_evidence(lr->a, lr->st.dlt, false);
+	}
 }
 
 /* Frames until a stop; NULL, or the read error. */
@@ -333,13 +418,13 @@ bool sti_analysis_live(struct sti_analysis *a, const struct sti_live_opts *lo)
 		return false;
 	}
 	sti_live_signals_install(lr.cap);
-	lr.started = lr.last_tick = wall_clock_us();
+	lr.started = lr.last_tick = lr.last_evidence = wall_clock_us();
 	const char *read_err = live_loop(&lr, err, sizeof(err));
 	sti_live_signals_restore();
 	live_kernel_stats(&lr);
 	sti_capture_close(lr.cap);
-	input_end(a, &lr.in, &lr.st, read_err);
-	return read_err == NULL;
+	bool evidence_ok = input_end(a, &lr.in, &lr.st, read_err);
+	return read_err == NULL && evidence_ok && !lr.evidence_failed;
 }
 
 bool sti_analysis_finish(struct sti_analysis *a)

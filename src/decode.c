@@ -369,6 +369,9 @@ enum sti_decode_status sti_decode_frame(int dlt, const uint8_t *frame,
 {
 	struct sti_rd r = sti_rd_init(frame, caplen);
 	enum net_proto net = NET_NONE;
+	out->raw = frame;
+	out->raw_caplen = (uint32_t)caplen;
+	out->raw_len = (uint32_t)wirelen;
 	enum sti_decode_status st = decode_link(dlt, &r, &net);
 	if (st != STI_DEC_TCP)
 		return st;

@@ -17,7 +17,10 @@
 
 #include "config.h"
 #include "sti/analyze.h"
+#include "sti/anon.h"
+#include "sti/evidence.h"
 #include "sti/ingest.h"
+#include "sti/inventory.h"
 #include "sti/live.h"
 #include "sti/report.h"
 #include "sti/report_sessions.h"
@@ -34,7 +37,12 @@ struct options {
 	struct sti_policy policy;
 	bool sessions_view;
 	bool json;
+	bool markdown;                      /* --format markdown */
+	bool summary;                       /* --summary: the inventory */
+	const char *anon_key;               /* --anonymize KEY */
+	const char *report_path;            /* --report FILE.md */
 	bool no_color;
+	struct sti_evidence_cfg evidence;   /* path NULL: no -w */
 	const char **files;
 	size_t nfiles;
 	struct sti_live_opts live;   /* live.iface set: -i */
@@ -71,6 +79,17 @@ static const struct help_row {
 	{ "--json", "NDJSON: one object per session, then a summary" },
 	{ "--no-color", "no colour even on a terminal" },
 	{ "--sessions", "debug view: one line per TCP session" },
+	{ NULL, "Evidence" },
+	{ "-w FILE", "write the selected sessions' packets to FILE, redacted" },
+	{ "-C SIZE", "then FILE1, FILE2... each under SIZE MB (or k, m, g)" },
+	{ "--only LIST", "outcomes to select (default failed,deprecated); all" },
+	{ "--session ID", "select session ID, any outcome (repeatable)" },
+	{ "--host IP", "select sessions with IP at either end (repeatable)" },
+	{ "--no-redact", "keep envelope, AUTH and message bytes in FILE" },
+	{ "--report FILE", "also write a Markdown ticket report of them to FILE" },
+	{ "--format FMT", "text (default), json or markdown on standard output" },
+	{ "--summary", "counts and the per-client/per-server TLS inventory" },
+	{ "--anonymize KEY", "keyed pseudonyms for addresses and host names" },
 	{ NULL, "Miscellaneous" },
 	{ "-h, --help", "this text" },
 	{ "-V, --version", "the program's version and its libraries'" },
@@ -152,7 +171,8 @@ static void print_version(void)
 
 enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
        OPT_IDLE_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_MIN_VERSION,
-       OPT_DURATION };
+       OPT_DURATION, OPT_ONLY, OPT_SESSION, OPT_HOST, OPT_NO_REDACT, OPT_FORMAT,
+       OPT_REPORT, OPT_SUMMARY, OPT_ANONYMIZE };
 
 static uint16_t parse_min_version(const char *s)
 {
@@ -220,6 +240,59 @@ static void parse_live_option(struct options *o, int opt, const char *arg)
 	}
 }
 
+/* -C: millions of bytes like tcpdump, or k/m/g (binary) units. */
+static uint64_t parse_size(const char *s)
+{
+	char num[32];
+	size_t n = strlen(s);
+	uint64_t unit = 1000000, v;
+	if (n && strchr("kKmMgG", s[n - 1])) {
+		char u = (char)(s[n - 1] | 0x20);
+		unit = u == 'k' ? 1024 : u == 'm' ? 1024 * 1024 : 1024 * 1024 * 1024;
+		n--;
+	}
+	if (n == 0 || n >= sizeof(num))
+		fail_usage("-C: '%s' is not a size", s);
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (!parse_u64(num, UINT64_MAX / unit, &v) || v == 0)
+		fail_usage("-C: '%s' is not a size", s);
+	return v * unit;
+}
+
+static void parse_evidence_option(int c, const char *arg, struct sti_evidence_cfg *ev)
+{
+	uint64_t v;
+	char bad[80];
+	switch (c) {
+	case 'w':
+		ev->path = arg;
+		break;
+	case 'C':
+		ev->rotate_bytes = parse_size(arg);
+		break;
+	case OPT_ONLY:
+		if (!sti_selection_parse_only(&ev->sel, arg, bad, sizeof(bad)))
+			fail_usage("--only: '%s' is not one of failed, deprecated, "
+				   "no_tls, incomplete, ok, all", bad);
+		break;
+	case OPT_SESSION:
+		if (!parse_u64(arg, UINT64_MAX, &v) || v == 0)
+			fail_usage("--session: '%s' is not a session number", arg);
+		if (!sti_selection_add_id(&ev->sel, v))
+			fail_usage("--session: more than %d sessions", STI_SELECT_MAX_IDS);
+		break;
+	case OPT_HOST:
+		if (!sti_selection_add_host(&ev->sel, arg))
+			fail_usage("--host: '%s' is not an IP address (or more than %d)",
+				   arg, STI_SELECT_MAX_HOSTS);
+		break;
+	case OPT_NO_REDACT:
+		ev->redact = false;
+		break;
+	}
+}
+
 /* Files or an interface, not both; live options only with -i. */
 static void check_input(const struct options *o)
 {
@@ -249,6 +322,14 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "only", required_argument, NULL, OPT_ONLY },
+		{ "session", required_argument, NULL, OPT_SESSION },
+		{ "host", required_argument, NULL, OPT_HOST },
+		{ "no-redact", no_argument, NULL, OPT_NO_REDACT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "summary", no_argument, NULL, OPT_SUMMARY },
+		{ "anonymize", required_argument, NULL, OPT_ANONYMIZE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -256,7 +337,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	uint64_t v;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:i:f:s:B:c:Z:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:i:f:s:B:c:Z:w:C:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			add_file(o, optarg);
@@ -300,6 +381,31 @@ static void parse_options(int argc, char **argv, struct options *o)
 				fail_usage("--idle-timeout: '%s' is not a positive number of seconds", optarg);
 			o->cfg.idle_timeout_us = (int64_t)v * 1000000;
 			break;
+		case 'w':
+		case 'C':
+		case OPT_ONLY:
+		case OPT_SESSION:
+		case OPT_HOST:
+		case OPT_NO_REDACT:
+			parse_evidence_option(c, optarg, &o->evidence);
+			break;
+		case OPT_FORMAT:
+			o->json = strcmp(optarg, "json") == 0;
+			o->markdown = strcmp(optarg, "markdown") == 0;
+			if (!o->json && !o->markdown && strcmp(optarg, "text") != 0)
+				fail_usage("--format: '%s' is not one of text, json, markdown", optarg);
+			break;
+		case OPT_REPORT:
+			o->report_path = optarg;
+			break;
+		case OPT_SUMMARY:
+			o->summary = true;
+			break;
+		case OPT_ANONYMIZE:
+			if (!*optarg)
+				fail_usage("--anonymize: the key is empty");
+			o->anon_key = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -323,6 +429,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 	for (int i = optind; i < argc; i++)
 		add_file(o, argv[i]);
 	check_input(o);
+	if (o->evidence.rotate_bytes && !o->evidence.path)
+		fail_usage("-C: needs -w FILE");
 }
 
 /* One file through the sessions view; false on an input error. */
@@ -354,23 +462,78 @@ static bool run_sessions_view(const struct options *o, const char *file)
 	return rc == STI_INGEST_OK;
 }
 
-/* Every file through the verdict pipeline; the exit status of SPEC 7. */
-static int run_verdicts(const struct options *o)
+/* The reporter on standard output, and the ticket report file if asked. */
+static struct sti_reporter *make_reporter(const struct options *o,
+					  const struct sti_selection *sel, FILE **report_file)
 {
 	struct sti_report_opts ro = {
-		.color = !o->json && !o->no_color && isatty(STDOUT_FILENO),
+		.color = !o->json && !o->markdown && !o->no_color && isatty(STDOUT_FILENO),
 		.min_version = o->policy.min_version,
+		.redact = o->evidence.redact,
 		.live = o->live.iface != NULL,
 	};
 	struct sti_reporter *rep = o->json ? sti_report_json_new(stdout, &ro)
-					   : sti_report_text_new(stdout, &ro);
+		: o->markdown ? sti_report_markdown_new(stdout, &ro, sel)
+		: o->summary ? sti_report_inventory_new(stdout, &ro, false)
+		: sti_report_text_new(stdout, &ro);
+	if (rep && o->summary && o->json) {
+		/* Ahead of the JSON reporter: its summary stays the last line. */
+		struct sti_reporter *inv = sti_report_inventory_new(stdout, &ro, true);
+		struct sti_reporter *both = inv ? sti_report_tee_new(inv, rep) : NULL;
+		if (!both) {
+			if (inv)
+				inv->ops->destroy(inv);
+			rep->ops->destroy(rep);
+			return NULL;
+		}
+		rep = both;
+	}
+	if (!rep || !o->report_path)
+		return rep;
+	char err[512];
+	*report_file = sti_fopen_private(o->report_path, err, sizeof(err));
+	if (!*report_file) {
+		rep->ops->destroy(rep);
+		fprintf(stderr, "%s: %s\n", progname, err);
+		exit(EXIT_INPUT_ERROR);
+	}
+	ro.color = false;
+	struct sti_reporter *md = sti_report_markdown_new(*report_file, &ro, sel);
+	struct sti_reporter *both = md ? sti_report_tee_new(rep, md) : NULL;
+	if (!both) {
+		rep->ops->destroy(rep);
+		if (md)
+			md->ops->destroy(md);
+		return NULL;
+	}
+	return both;
+}
+
+/* Every file through the verdict pipeline; the exit status of SPEC 7. */
+static int run_verdicts(const struct options *o)
+{
+	FILE *report_file = NULL;
+	struct sti_anon *anon = o->anon_key ? sti_anon_new(o->anon_key) : NULL;
+	struct sti_evidence_cfg evcfg = o->evidence;
+	struct sti_selection report_sel = o->evidence.sel;
+	/* Reports see pseudonyms: --host names a real address. */
+	for (size_t i = 0; anon && i < report_sel.nhosts; i++)
+		sti_anon_addr(anon, &report_sel.hosts[i]);
+	evcfg.anon = anon;
+	struct sti_reporter *rep = make_reporter(o, &report_sel, &report_file);
 	struct sti_analysis *a = rep ? sti_analysis_new(&o->cfg, &o->policy, rep) : NULL;
-	if (!a) {
+	struct sti_evidence *ev = o->evidence.path ? sti_evidence_new(&evcfg) : NULL;
+	if (!a || (o->evidence.path && !ev) || (o->anon_key && !anon)) {
 		fprintf(stderr, "%s: out of memory\n", progname);
+		sti_analysis_free(a);
+		sti_evidence_free(ev);
+		sti_anon_free(anon);
 		if (rep)
 			rep->ops->destroy(rep);
 		return EXIT_INPUT_ERROR;
 	}
+	sti_analysis_set_evidence(a, ev);
+	sti_analysis_set_anon(a, anon);
 	bool ok = true;
 	if (o->live.iface)
 		ok = sti_analysis_live(a, &o->live);
@@ -378,7 +541,13 @@ static int run_verdicts(const struct options *o)
 		ok &= sti_analysis_file(a, o->files[i]);
 	bool problems = sti_analysis_finish(a);
 	sti_analysis_free(a);
+	sti_evidence_free(ev);
+	sti_anon_free(anon);
 	rep->ops->destroy(rep);
+	if (report_file && (ferror(report_file) | fclose(report_file))) {
+		fprintf(stderr, "%s: %s: write error\n", progname, o->report_path);
+		return EXIT_INPUT_ERROR;
+	}
 	if (!ok)
 		return EXIT_INPUT_ERROR;
 	return problems ? 1 : 0;
@@ -390,6 +559,8 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	sti_session_cfg_defaults(&o.cfg);
 	sti_policy_defaults(&o.policy);
+	sti_selection_defaults(&o.evidence.sel);
+	o.evidence.redact = true;
 	o.live.snaplen = STI_LIVE_SNAPLEN_DEFAULT;
 	parse_options(argc, argv, &o);
 	int status;

@@ -277,6 +277,11 @@ static void write_ladder(FILE *f, const struct sti_record *rec)
 			rec->ladder_dropped == 1 ? "" : "s");
 }
 
+void sti_report_ladder(FILE *f, const struct sti_record *rec)
+{
+	write_ladder(f, rec);
+}
+
 /* ---- one session in detail ---- */
 
 static void write_block(FILE *f, bool color, const struct sti_record *rec,

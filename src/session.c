@@ -31,6 +31,9 @@ struct sti_table {
 	uint64_t seed;
 	int64_t now;
 	struct sti_table_stats st;
+	sti_table_tap tap;
+	sti_table_tap_gone tap_gone;
+	void *tap_ctx;
 };
 
 void sti_session_cfg_defaults(struct sti_session_cfg *cfg)
@@ -264,6 +267,8 @@ static void release_session(struct sti_table *t, struct sti_session *s,
 	close_session(t, s, why_if_open);
 	if (t->ops->release)
 		t->ops->release(t->ctx, s);
+	if (t->tap_gone)
+		t->tap_gone(t->tap_ctx, s);
 	list_unlink(&t->closed, s);
 	hash_remove(t, s);
 	free(s->syn_data);
@@ -548,6 +553,8 @@ static void handle_packet(struct sti_table *t, const struct sti_pkt *p)
 	struct sti_list *l = list_of(t, s);
 	list_unlink(l, s);
 	list_append(l, s);
+	if (t->tap)
+		t->tap(t->tap_ctx, s, p);
 	if (s->closed)
 		return;
 	confirm_orientation(s, p, &d);
@@ -605,6 +612,14 @@ void sti_table_flush(struct sti_table *t)
 		close_session(t, t->open.head, STI_END_CAPTURE);
 	while (t->closed.head)
 		release_session(t, t->closed.head, STI_END_NONE);
+}
+
+void sti_table_set_tap(struct sti_table *t, sti_table_tap tap,
+		       sti_table_tap_gone gone, void *ctx)
+{
+	t->tap = tap;
+	t->tap_gone = gone;
+	t->tap_ctx = ctx;
 }
 
 void sti_session_stop_payload(struct sti_session *s, enum sti_dir d)

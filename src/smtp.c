@@ -665,6 +665,33 @@ static bool reply_code(struct sti_rd *r, uint16_t *code, bool *more)
 	return true;
 }
 
+/*
+ * A reply to MAIL, RCPT, VRFY or EXPN may echo the address (sendmail:
+ * "250 2.1.0 <who@example.org>... Sender ok"): every word with an '@' in
+ * it is a span to redact. `text` starts at stream offset text_off.
+ */
+static void echo_spans(struct sti_smtp *m, struct sti_rd text, uint64_t text_off)
+{
+	uint64_t pos = 0, start = 0;
+	bool at = false;
+	uint8_t c;
+
+	for (;;) {
+		bool got = sti_rd_u8(&text, &c);
+		if (!got || c == ' ') {
+			if (at)
+				add_span(m, 1, STI_SMTP_SPAN_ENVELOPE, text_off + start, pos - start);
+			if (!got)
+				return;
+			start = pos + 1;
+			at = false;
+		} else if (c == '@') {
+			at = true;
+		}
+		pos++;
+	}
+}
+
 static void server_line(struct sti_smtp *m, struct sti_rd line, uint64_t off)
 {
 	struct sti_smtp_acc *a = &m->acc;
@@ -685,6 +712,9 @@ static void server_line(struct sti_smtp *m, struct sti_rd line, uint64_t off)
 		reply_start(m, code, off);
 	else if (code != a->code)
 		note(m, 1, STI_SMTP_AN_REPLY_CODE_MISMATCH, m->frame);
+	if (a->cmd == STI_SMTP_CMD_MAIL || a->cmd == STI_SMTP_CMD_RCPT ||
+	    a->cmd == STI_SMTP_CMD_VRFY || a->cmd == STI_SMTP_CMD_EXPN)
+		echo_spans(m, text, off + (line.n - text.n));
 	if (++a->lines == 1)
 		text_put(a->first, sizeof(a->first), text);
 	else if (a->cmd == STI_SMTP_CMD_EHLO)
@@ -764,6 +794,16 @@ static void cmd_starttls(struct sti_smtp *m)
 	m->inj_line[0] = '\0';
 }
 
+/* The length of keyword (upper case) at the start of args, or 0. */
+static uint64_t path_keyword_len(struct sti_rd args, const char *keyword)
+{
+	size_t n = strlen(keyword);
+	struct sti_rd head;
+	if (!sti_rd_sub(&args, n, &head))
+		return 0;
+	return word_ieq(head, keyword) ? n : 0;
+}
+
 /*
  * Per-verb facts. `args` is the line after the verb; `off`/`wire_len`
  * place the line in the stream for redaction. Returns the event text to
@@ -773,7 +813,7 @@ static void cmd_effects(struct sti_smtp *m, enum sti_smtp_cmd cmd,
 			struct sti_rd line, struct sti_rd args, uint64_t off,
 			uint64_t wire_len, bool *last)
 {
-	uint64_t arg_at = off + (line.n - args.n);
+	uint64_t arg_at = off + (line.n - args.n), k;
 	uint64_t arg_len = wire_len > line.n - args.n ?
 			   wire_len - (line.n - args.n) : 0;
 	struct sti_rd rest = args;
@@ -792,7 +832,11 @@ static void cmd_effects(struct sti_smtp *m, enum sti_smtp_cmd cmd,
 			m->f.mail_cmds++;
 		else
 			m->f.rcpt_cmds++;
-		add_span(m, 0, STI_SMTP_SPAN_ENVELOPE, arg_at, arg_len);
+		/* "FROM:"/"TO:" is the command, not the address: it stays
+		 * readable in a redacted capture. */
+		k = path_keyword_len(args, cmd == STI_SMTP_CMD_MAIL ? "FROM:" : "TO:");
+		if (k <= arg_len)
+			add_span(m, 0, STI_SMTP_SPAN_ENVELOPE, arg_at + k, arg_len - k);
 		break;
 	case STI_SMTP_CMD_DATA:
 		/* Content from here unless the reply refuses it: some

@@ -20,6 +20,14 @@ struct sti_analysis *sti_analysis_new(const struct sti_session_cfg *cfg,
 				      struct sti_reporter *rep);
 void sti_analysis_free(struct sti_analysis *a);
 
+struct sti_evidence;
+/* Also write an evidence pcap (-w); the caller keeps ownership. */
+void sti_analysis_set_evidence(struct sti_analysis *a, struct sti_evidence *e);
+
+struct sti_anon;
+/* Reporters get records and verdicts with pseudonyms (--anonymize). */
+void sti_analysis_set_anon(struct sti_analysis *a, const struct sti_anon *an);
+
 /*
  * Analyse one capture file ("-" for standard input). On an input error the
  * sessions gathered so far are still reported, the error goes to stderr as

@@ -39,6 +39,8 @@ struct sti_pkt {
 	uint32_t payload_len;    /* payload bytes on the wire (IP lengths) */
 	uint32_t l3_offset;      /* where IP starts in the frame */
 	uint32_t l4_offset;      /* where TCP starts in the frame */
+	const uint8_t *raw;      /* the whole frame as given to decode */
+	uint32_t raw_caplen, raw_len;
 };
 
 enum sti_decode_status {

@@ -16,11 +16,13 @@
 
 #include "sti/ingest.h"
 #include "sti/record.h"
+#include "sti/select.h"
 #include "sti/verdict.h"
 
 struct sti_report_opts {
 	bool color;                /* ANSI colour (text only) */
 	uint16_t min_version;      /* the policy minimum, for headers */
+	bool redact;               /* markdown: envelope addresses left out */
 	bool live;                 /* a live capture: verdicts as they come,
 				      the input is an interface */
 };
@@ -58,6 +60,25 @@ struct sti_reporter {
 
 struct sti_reporter *sti_report_text_new(FILE *out, const struct sti_report_opts *o);
 struct sti_reporter *sti_report_json_new(FILE *out, const struct sti_report_opts *o);
+
+/*
+ * The ticket report (--report FILE.md, --format markdown): a Markdown
+ * document that stands on its own: capture names and time span, the policy,
+ * counts by outcome, cause and reason, then every session the selection
+ * picks with its verdict, ladder, decisive frames and a Wireshark filter.
+ */
+struct sti_reporter *sti_report_markdown_new(FILE *out, const struct sti_report_opts *o,
+					     const struct sti_selection *sel);
+
+/* Both reporters get every call, a first; destroying the tee destroys both. */
+struct sti_reporter *sti_report_tee_new(struct sti_reporter *a, struct sti_reporter *b);
+
+/* The text reporter's ladder diagram of a session (shared by markdown). */
+void sti_report_ladder(FILE *f, const struct sti_record *rec);
+
+/* Create or truncate path for writing, mode 0600 even if it existed: the
+ * outputs may hold mail metadata. NULL with err set on failure. */
+FILE *sti_fopen_private(const char *path, char *err, size_t errlen);
 
 /* Community ID v1 (corelight/community-id-spec), seed 0, TCP: "1:..." */
 void sti_community_id(const struct sti_endpoint *a, const struct sti_endpoint *b,

@@ -143,6 +143,18 @@ void sti_table_packet(struct sti_table *t, const struct sti_pkt *p);
 /* Expire sessions idle at `now_us` (live capture calls this on timeouts). */
 void sti_table_expire(struct sti_table *t, int64_t now_us);
 
+/*
+ * A tap sees every packet the table gives to a session, before the session
+ * processes it (so a packet that closes the session is seen first), and
+ * each session as it leaves the table (gone may be NULL). The evidence
+ * writer uses it to keep each session's own frames.
+ */
+typedef void (*sti_table_tap)(void *ctx, const struct sti_session *s,
+			      const struct sti_pkt *p);
+typedef void (*sti_table_tap_gone)(void *ctx, const struct sti_session *s);
+void sti_table_set_tap(struct sti_table *t, sti_table_tap tap,
+		       sti_table_tap_gone gone, void *ctx);
+
 /* End of input: every session closes with STI_END_CAPTURE. */
 void sti_table_flush(struct sti_table *t);
 

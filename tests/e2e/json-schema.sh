@@ -1,5 +1,5 @@
 #!/bin/bash
-# json-schema.sh - every line `starttls-inspect --json` writes for the
+# json-schema.sh - every line `starttls-inspect --json --summary` writes for the
 # fixture captures validates against docs/starttls-inspect.schema.json.
 #
 # Environment: STI_BIN (the binary), STI_SRCDIR (the source tree), PYTHON3
@@ -50,7 +50,8 @@ trap 'rm -rf "$work"' EXIT
 i=0
 for p in "${pcaps[@]}"; do
 	i=$((i + 1))
-	"$STI_BIN" --json "$p" >"$work/$i.out" 2>"$work/$i.err"
+	# --summary adds the inventory objects; the session lines are the same.
+	"$STI_BIN" --json --summary "$p" >"$work/$i.out" 2>"$work/$i.err"
 	echo $? >"$work/$i.rc"
 	printf '%s\n' "$p" >"$work/$i.name"
 done
@@ -89,7 +90,7 @@ try:
     # Per kind, so that an error names the field rather than "not valid
     # under any of the given schemas".
     by_kind = {}
-    for kind in ("session", "summary"):
+    for kind in ("session", "summary", "inventory"):
         sub = dict(schema)
         sub.pop("oneOf", None)
         sub["$ref"] = "#/$defs/" + kind
@@ -133,7 +134,8 @@ if validator is not None:
            {k: v for k, v in good.items() if k != "reason"},
            dict(good, extra=1),
            {"event.kind": "session", "source": {"ip": "192.0.2.1"}},
-           {"event.kind": "other"}]
+           {"event.kind": "other"},
+           {"event.kind": "inventory", "inventory.role": "peer"}]
     for b in bad:
         if validator.is_valid(b):
             problems.append("schema accepts %s" % json.dumps(b)[:80])
@@ -159,7 +161,7 @@ for i in range(1, count + 1):
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
-    sessions = summaries = 0
+    sessions = summaries = inventories = 0
     summary = None
     last_kind = None
     for n, raw in enumerate(lines, 1):
@@ -186,6 +188,10 @@ for i in range(1, count + 1):
                 problems.append("line %d: a session after the summary" % n)
             if obj.get("file") != pcap:
                 problems.append("line %d: file is %r, not %r" % (n, obj.get("file"), pcap))
+        elif kind == "inventory":
+            inventories += 1
+            if summaries:
+                problems.append("line %d: an inventory object after the summary" % n)
         elif kind == "summary":
             summaries += 1
             summary = obj
@@ -198,6 +204,8 @@ for i in range(1, count + 1):
             problems.append("summary says %r sessions, %d lines" % (summary.get("sessions"), sessions))
         if summary is not None and summary.get("files") != 1:
             problems.append("summary says %r files, not 1" % summary.get("files"))
+        if sessions and not inventories:
+            problems.append("sessions but no inventory object")
     report(name, problems)
 
 print("%d passed, %d failed" % (passed, failed))

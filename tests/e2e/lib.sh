@@ -131,3 +131,16 @@ e2e_crashed() {
 e2e_session_lines() {
 	grep -v '^#' "$E2E_TMP/out"
 }
+
+# PY: the python3 to run helpers with; the script is skipped without one.
+e2e_require_python() {
+	PY=${PYTHON3:-python3}
+	command -v "$PY" >/dev/null 2>&1 || e2e_skip "python3 not found"
+}
+
+# HAVE_TSHARK: true when tshark is installed (checks that need it are
+# skipped otherwise, the rest of the script still runs).
+e2e_detect_tshark() {
+	HAVE_TSHARK=false
+	command -v tshark >/dev/null 2>&1 && HAVE_TSHARK=true
+}

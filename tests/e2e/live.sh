@@ -247,6 +247,19 @@ e2e_eq "--duration 2: exit status" 0 $rc
 e2e_check "--duration 2 took 2 to 6 s ($ms ms)" test $ms -ge 1900 -a $ms -le 6000
 e2e_check "--duration 2: summary" $TOOLS find "$W/dur.ndjson" 0 event.kind=summary capture.packets=0
 
+# ---- -w on a live capture: the evidence file reads back (-Z root: like
+# tcpdump, the file is created after the privilege drop)
+start_sti "$W/ev.ndjson" --json -Z root --only all -w "$W/live-ev.pcap" --duration 4
+swaks_ok || e2e_fail "swaks failed: $(tail -5 "$W/swaks.out")"
+wait $STI_PID
+STI_PID=
+e2e_eq "-w live: file mode" 600 "$(stat -c %a "$W/live-ev.pcap" 2>/dev/null)"
+"$STI_BIN" --json "$W/live-ev.pcap" >"$W/ev-reread.ndjson" 2>&1
+e2e_check "-w live: the session is in the evidence" $TOOLS find "$W/ev-reread.ndjson" 0 \
+	event.kind=session source.port=41001 verdict.outcome=ok verdict.reason=tls_ok
+e2e_eq "-w live: the mail's addresses are not" 0 \
+	"$(grep -c -a -F -e a@client.example.test -e b@example.test "$W/live-ev.pcap")"
+
 # ---- every line of the live streams against the JSON Schema
 if $PY -c 'import jsonschema; jsonschema.Draft202012Validator' 2>/dev/null; then
 	bad=$($PY - "$STI_SRCDIR/docs/starttls-inspect.schema.json" "$W"/*.ndjson <<'PYEOF'

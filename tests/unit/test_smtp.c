@@ -1304,10 +1304,10 @@ static void test_pipelining(void **state)
 	/* Redaction: both envelope arguments and the content. */
 	assert_int_equal(f->nspans, 3);
 	assert_int_equal(f->spans[0].kind, STI_SMTP_SPAN_ENVELOPE);
-	assert_int_equal(f->spans[0].offset, 14 + 5);
-	assert_int_equal(f->spans[0].len, strlen("FROM:<username@domain.com>"));
-	assert_int_equal(f->spans[1].offset, 14 + 33 + 5);
-	assert_int_equal(f->spans[1].len, strlen("TO:<john.doe@example.com>"));
+	assert_int_equal(f->spans[0].offset, 14 + 5 + 5);
+	assert_int_equal(f->spans[0].len, strlen("<username@domain.com>"));
+	assert_int_equal(f->spans[1].offset, 14 + 33 + 5 + 3);
+	assert_int_equal(f->spans[1].len, strlen("<john.doe@example.com>"));
 	assert_int_equal(f->spans[2].kind, STI_SMTP_SPAN_CONTENT);
 	assert_int_equal(f->spans[2].offset, 14 + 33 + 32 + 6);
 	assert_int_equal(f->spans[2].len, 16);
@@ -1773,8 +1773,8 @@ static void test_megabyte_line(void **state)
 	assert_int_equal(f->notable[0].code, 500);
 	/* The whole argument is redacted, not just what was kept. */
 	assert_int_equal(f->nspans, 1);
-	assert_int_equal(f->spans[0].offset, 8 + 5);
-	assert_int_equal(f->spans[0].len, 11 + big + 1 - 5);
+	assert_int_equal(f->spans[0].offset, 8 + 5 + 5);
+	assert_int_equal(f->spans[0].len, 11 + big + 1 - 5 - 5);
 	assert_int_equal(f->quit_frame, 6);
 	assert_int_equal(total_anomalies(f), 1);
 	run_free(r);
@@ -1852,6 +1852,34 @@ static const struct seg hb_gap[] = {
 	SEG(S2C, 7, "0\r\n250 2.1.0 Ok\r\n"),
 };
 
+/* sendmail echoes the envelope in its replies: those words are spans too. */
+static const struct seg echo[] = {
+	SEG(S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(C2S, 2, "MAIL FROM:<a@b.example>\r\n"),
+	SEG(S2C, 3, "250 2.1.0 <a@b.example>... Sender ok\r\n"),
+	SEG(C2S, 4, "RCPT TO:<c@d>\r\n"),
+	SEG(S2C, 5, "550 5.1.1 c@d... User unknown\r\n"),
+	SEG(C2S, 6, "NOOP\r\n"),
+	SEG(S2C, 7, "250 2.0.0 me@here OK\r\n"),
+};
+
+static void test_reply_echo_spans(void **state)
+{
+	struct run *r = check_case(echo, NSEGS(echo), true);
+	const struct sti_smtp_facts *f = F(r);
+
+	(void)state;
+	assert_int_equal(f->nspans, 4);
+	assert_int_equal(f->spans[1].dir, 1);
+	assert_int_equal(f->spans[1].kind, STI_SMTP_SPAN_ENVELOPE);
+	assert_int_equal(f->spans[1].offset, 14 + 10);
+	assert_int_equal(f->spans[1].len, strlen("<a@b.example>..."));
+	assert_int_equal(f->spans[3].dir, 1);
+	assert_int_equal(f->spans[3].offset, 14 + 38 + 10);
+	assert_int_equal(f->spans[3].len, strlen("c@d..."));
+	run_free(r);   /* the NOOP reply's word is no envelope: not a span */
+}
+
 static void test_gap_mid_line(void **state)
 {
 	struct run *r = check_case(hb_gap, NSEGS(hb_gap), true);
@@ -1864,7 +1892,7 @@ static void test_gap_mid_line(void **state)
 	/* The EHLO was cut: only MAIL reached the queue, at offset 14. */
 	assert_int_equal(f->hello_cmd, STI_SMTP_CMD_NONE);
 	assert_int_equal(f->mail_cmds, 1);
-	assert_int_equal(f->spans[0].offset, 14 + 5);
+	assert_int_equal(f->spans[0].offset, 14 + 5 + 5);   /* after FROM: */
 	assert_int_equal(f->commands, 1);
 	/* The reply that lost its middle still ended at its last line. */
 	assert_non_null(strstr(r->log,
@@ -2256,6 +2284,7 @@ int main(void)
 		cmocka_unit_test(test_line_ends),
 		cmocka_unit_test(test_reply_without_code),
 		cmocka_unit_test(test_gap_mid_line),
+		cmocka_unit_test(test_reply_echo_spans),
 		cmocka_unit_test(test_no_greeting),
 		cmocka_unit_test(test_mid_session_starttls),
 		cmocka_unit_test(test_bdat_and_bare_lf_data),

@@ -1,0 +1,69 @@
+/*
+ * inventory.h - the TLS-readiness inventory (--summary, SPEC 2.4 and 7).
+ *
+ * One row per client address and one per server address over the whole
+ * run: sessions, the versions the peer offered (a client's ClientHello
+ * maximum, lowest and highest over its sessions), the versions and ciphers
+ * negotiated, outcomes by count, and whether the peer breaks once the other
+ * side requires the policy minimum. That last column is read from what was
+ * offered, not only from what was negotiated: a client breaks when one of
+ * its ClientHellos stops below the minimum; a server breaks when a client
+ * offered the minimum or more and the server still chose less (or refused
+ * with server_version_too_low); a server that negotiated the minimum once
+ * does not; otherwise the capture cannot tell.
+ */
+#ifndef STI_INVENTORY_H
+#define STI_INVENTORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sti/decode.h"
+#include "sti/record.h"
+#include "sti/report.h"
+#include "sti/verdict.h"
+
+#define STI_INV_CIPHERS 8
+#define STI_INV_NAME 64
+#define STI_INV_MAX_PEERS 65536
+
+enum sti_inv_role { STI_INV_CLIENT, STI_INV_SERVER };
+enum sti_inv_risk { STI_INV_BREAKS, STI_INV_UNKNOWN, STI_INV_SAFE };
+
+struct sti_inv_peer {
+	enum sti_inv_role role;
+	struct sti_addr addr;
+	char name[STI_INV_NAME];          /* EHLO (client); SNI or banner (server) */
+	uint64_t sessions;
+	uint16_t offered_low, offered_high;  /* ClientHello maxima; 0 none */
+	uint16_t chosen_high;             /* server: best version it chose */
+	uint8_t negotiated;               /* bit per version: ssl3 1.0 1.1 1.2 1.3 */
+	uint16_t ciphers[STI_INV_CIPHERS];
+	unsigned nciphers;
+	bool ciphers_more;
+	uint64_t outcomes[STI_OUTCOME_COUNT];
+	bool below_with_modern_offer;     /* server chose < minimum for a client
+					     that offered at least the minimum */
+};
+
+struct sti_inventory;
+
+struct sti_inventory *sti_inventory_new(uint16_t min_version);
+void sti_inventory_free(struct sti_inventory *inv);
+void sti_inventory_add(struct sti_inventory *inv, const struct sti_record *rec,
+		       const struct sti_verdict *v);
+enum sti_inv_risk sti_inventory_risk(const struct sti_inventory *inv,
+				     const struct sti_inv_peer *p);
+/* Rows in report order: clients then servers, breaking peers first, then
+ * unknown, then safe; more sessions first. Valid until the next add. */
+const struct sti_inv_peer *const *sti_inventory_rows(struct sti_inventory *inv,
+						     size_t *n, uint64_t *dropped);
+const char *sti_inv_risk_name(enum sti_inv_risk r);
+
+/* --summary: text (counts and the two tables) or NDJSON "inventory"
+ * objects (before the closing summary when teed ahead of the JSON
+ * reporter). */
+struct sti_reporter *sti_report_inventory_new(FILE *out, const struct sti_report_opts *o,
+					      bool json);
+
+#endif /* STI_INVENTORY_H */

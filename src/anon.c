@@ -1,0 +1,525 @@
+/*
+ * anon.c - keyed, shape-keeping pseudonyms (--anonymize KEY).
+ */
+#include "sti/anon.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "sti/redact.h"
+
+#define KEY_MAX 256
+#define TEXT_MAX 1024   /* the longest text field rewritten at once */
+
+struct sti_anon {
+	uint8_t key[KEY_MAX];
+	size_t keylen;
+};
+
+struct sti_anon *sti_anon_new(const char *key)
+{
+	size_t n = strlen(key);
+	if (n == 0)
+		return NULL;
+	struct sti_anon *an = calloc(1, sizeof(*an));
+	if (!an)
+		return NULL;
+	/* A longer key is hashed by HMAC anyway; keep what fits. */
+	an->keylen = n < KEY_MAX ? n : KEY_MAX;
+	memcpy(an->key, key, an->keylen);
+	return an;
+}
+
+void sti_anon_free(struct sti_anon *an)
+{
+	if (an)
+		OPENSSL_cleanse(an->key, sizeof(an->key));
+	free(an);
+}
+
+/* HMAC-SHA256(key, tag || data). */
+static void mac(const struct sti_anon *an, const char *tag, const uint8_t *data,
+		size_t n, uint8_t out[32])
+{
+	uint8_t buf[TEXT_MAX + 16];
+	size_t tl = strlen(tag);
+	if (n > sizeof(buf) - tl)
+		n = sizeof(buf) - tl;
+	memcpy(buf, tag, tl);
+	memcpy(buf + tl, data, n);
+	unsigned int len = 32;
+	if (!HMAC(EVP_sha256(), an->key, (int)an->keylen, buf, tl + n, out, &len))
+		memset(out, 0, 32);
+}
+
+/* ---- addresses ---- */
+
+static unsigned digits(unsigned v)
+{
+	return v < 10 ? 1 : v < 100 ? 2 : 3;
+}
+
+void sti_anon_addr(const struct sti_anon *an, struct sti_addr *a)
+{
+	uint8_t h[32];
+	if (a->family == 4) {
+		mac(an, "ip4:", a->a, 4, h);
+		/* Same number of digits per octet: the text keeps its length. */
+		for (int i = 0; i < 4; i++) {
+			unsigned d = digits(a->a[i]), r = (unsigned)h[2 * i] << 8 | h[2 * i + 1];
+			a->a[i] = (uint8_t)(d == 1 ? r % 10 : d == 2 ? 10 + r % 90 : 100 + r % 156);
+		}
+	} else if (a->family == 6) {
+		mac(an, "ip6:", a->a, 16, h);
+		a->a[0] = 0xfd;
+		memcpy(a->a + 1, h, 15);
+	}
+}
+
+/* out into s (capacity cap), cut to fit. */
+static void copy_cut(char *s, size_t cap, const char *out)
+{
+	size_t n = strnlen(out, cap - 1);
+	memcpy(s, out, n);
+	s[n] = '\0';
+}
+
+/* ---- names ---- */
+
+static const char alnum[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+/* One label, same length: letters and digits, a letter first. */
+static void label_pseudonym(const struct sti_anon *an, const char *label, size_t n, char *out)
+{
+	if (n == 1 && label[0] == '*') {
+		out[0] = '*';
+		return;
+	}
+	uint8_t lower[TEXT_MAX], h[32];
+	n = n < sizeof(lower) ? n : sizeof(lower);
+	for (size_t i = 0; i < n; i++)
+		lower[i] = (uint8_t)tolower((unsigned char)label[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (i % 32 == 0) {
+			char tag[16];
+			snprintf(tag, sizeof(tag), "name%zu:", i / 32);
+			mac(an, tag, lower, n, h);
+		}
+		out[i] = i == 0 ? alnum[h[0] % 26] : alnum[h[i % 32] % 36];
+	}
+}
+
+/* A dotted name, label by label; dots stay. */
+static void name_pseudonym(const struct sti_anon *an, const char *s, size_t n, char *out)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t l = 0;
+		while (i + l < n && s[i + l] != '.')
+			l++;
+		label_pseudonym(an, s + i, l, out + i);
+		i += l;
+		if (i < n)
+			out[i++] = '.';
+	}
+}
+
+static bool name_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '-' || c == '.';
+}
+
+static bool is_ipv4(const char *s, size_t n)
+{
+	char buf[16];
+	struct in_addr a;
+	if (n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return inet_pton(AF_INET, buf, &a) == 1;
+}
+
+/* label.label..., the last one letters only (a top-level domain). */
+static bool is_hostname(const char *s, size_t n)
+{
+	size_t dots = 0, last = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '.')
+			continue;
+		if (i == 0 || s[i - 1] == '.' || i + 1 == n)
+			return false;
+		dots++;
+		last = i + 1;
+	}
+	if (!dots || n - last < 2)
+		return false;
+	for (size_t i = last; i < n; i++)
+		if (!isalpha((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static void ipv4_text(const struct sti_anon *an, const char *s, size_t n, char *out, size_t cap)
+{
+	char buf[16];
+	struct sti_addr a = { .family = 4 };
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, a.a) != 1) {
+		snprintf(out, cap, "%s", buf);
+		return;
+	}
+	sti_anon_addr(an, &a);
+	sti_addr_str(&a, out, cap);
+}
+
+/* An IPv6 literal at s (hex digits, colons, maybe a dotted tail). */
+static size_t ipv6_at(const char *s, char *out, size_t cap, const struct sti_anon *an)
+{
+	size_t n = 0, colons = 0;
+	while (s[n] && (isxdigit((unsigned char)s[n]) || s[n] == ':' || s[n] == '.') && n < 45)
+		colons += s[n++] == ':';
+	if (colons < 2)
+		return 0;
+	char buf[46];
+	struct sti_addr a = { .family = 6 };
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET6, buf, a.a) != 1)
+		return 0;
+	sti_anon_addr(an, &a);
+	sti_addr_str(&a, out, cap);
+	return n;
+}
+
+static void note_name(struct sti_anon_names *names, const char *orig, const char *repl,
+		      size_t n)
+{
+	/* Short strings would match random bytes in binary payloads. */
+	if (!names || n < 4 || n >= STI_ANON_NAME_MAX || names->n == STI_ANON_NAMES)
+		return;
+	for (unsigned i = 0; i < names->n; i++)
+		if (strlen(names->orig[i]) == n && strncasecmp(names->orig[i], orig, n) == 0)
+			return;
+	memcpy(names->orig[names->n], orig, n);
+	names->orig[names->n][n] = '\0';
+	memcpy(names->repl[names->n], repl, n);
+	names->repl[names->n][n] = '\0';
+	names->n++;
+}
+
+/* One run of name characters at s[0..n): what replaces it, into out. */
+static void token(const struct sti_anon *an, const char *s, size_t n, bool before_at,
+		  char *out, size_t cap, struct sti_anon_names *names)
+{
+	if (n >= cap || n >= TEXT_MAX) {
+		snprintf(out, cap, "%.*s", (int)n, s);
+		return;
+	}
+	if (is_ipv4(s, n)) {
+		ipv4_text(an, s, n, out, cap);
+		note_name(names, s, out, n);
+	} else if (before_at || is_hostname(s, n)) {
+		name_pseudonym(an, s, n, out);
+		out[n] = '\0';
+		if (!before_at)
+			note_name(names, s, out, n);
+	} else {
+		memcpy(out, s, n);
+		out[n] = '\0';
+	}
+}
+
+/*
+ * Within a run of n name characters, the part that may be a name: leading
+ * dots and hyphens, and an SMTP reply's "250-", stay; so do trailing dots
+ * and hyphens (a sentence's full stop). Returns its length, *lead where
+ * it starts.
+ */
+static size_t token_core(const char *s, size_t n, size_t *lead)
+{
+	size_t a = 0;
+	if (n > 4 && isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) &&
+	    isdigit((unsigned char)s[2]) && s[3] == '-')
+		a = 4;
+	while (a < n && (s[a] == '.' || s[a] == '-'))
+		a++;
+	size_t b = n;
+	while (b > a && (s[b - 1] == '.' || s[b - 1] == '-'))
+		b--;
+	*lead = a;
+	return b - a;
+}
+
+/* n bytes of p after the used bytes of buf (capacity cap), cut to fit;
+ * returns the new length. */
+static size_t append(char *buf, size_t cap, size_t used, const char *p, size_t n)
+{
+	if (used + n >= cap)
+		n = cap - 1 - used;
+	memcpy(buf + used, p, n);
+	buf[used + n] = '\0';
+	return used + n;
+}
+
+/* The text of s rewritten into out (capacity cap). */
+static void scrub(const struct sti_anon *an, const char *s, char *out, size_t cap,
+		  struct sti_anon_names *names)
+{
+	size_t o = 0;
+	char rep[TEXT_MAX];
+	while (*s && o + 1 < cap) {
+		size_t n = ipv6_at(s, rep, sizeof(rep), an);
+		if (!n && name_char(*s)) {
+			while (name_char(s[n]) && n + 1 < TEXT_MAX)
+				n++;
+			size_t lead, core = token_core(s, n, &lead);
+			char tok[TEXT_MAX], mid[TEXT_MAX];
+			memcpy(tok, s + lead, core);
+			tok[core] = '\0';
+			token(an, tok, core, s[n] == '@' && lead + core == n, mid, sizeof(mid), names);
+			size_t rl = append(rep, sizeof(rep), 0, s, lead);
+			rl = append(rep, sizeof(rep), rl, mid, strlen(mid));
+			append(rep, sizeof(rep), rl, s + lead + core, n - lead - core);
+		} else if (!n) {
+			rep[0] = *s;
+			rep[1] = '\0';
+			n = 1;
+		}
+		size_t rl = strlen(rep);
+		if (o + rl >= cap)
+			rl = cap - 1 - o;
+		memcpy(out + o, rep, rl);
+		o += rl;
+		s += n;
+	}
+	out[o] = '\0';
+}
+
+void sti_anon_text(const struct sti_anon *an, char *s, size_t cap)
+{
+	char out[TEXT_MAX];
+	if (!cap)
+		return;
+	scrub(an, s, out, cap < sizeof(out) ? cap : sizeof(out), NULL);
+	copy_cut(s, cap, out);
+}
+
+/* A field that is a name as a whole (EHLO argument, SNI, certificate
+ * name): every label is rewritten, even without a dot. */
+static void field_name(const struct sti_anon *an, char *s, size_t cap,
+		       struct sti_anon_names *names)
+{
+	size_t n = strnlen(s, cap);
+	for (size_t i = 0; i < n; i++)
+		if (!name_char(s[i]) && s[i] != '*') {
+			char out[TEXT_MAX];
+			scrub(an, s, out, cap < sizeof(out) ? cap : sizeof(out), names);
+			copy_cut(s, cap, out);
+			return;
+		}
+	if (is_ipv4(s, n)) {
+		char out[16];
+		ipv4_text(an, s, n, out, sizeof(out));
+		note_name(names, s, out, n);
+		copy_cut(s, cap, out);
+		return;
+	}
+	char out[TEXT_MAX];
+	if (n >= sizeof(out))
+		return;
+	name_pseudonym(an, s, n, out);
+	note_name(names, s, out, n);
+	memcpy(s, out, n);
+}
+
+/* ---- records ---- */
+
+#define TEXT(an, field, names) scrub_field(an, field, sizeof(field), names)
+
+static void scrub_field(const struct sti_anon *an, char *s, size_t cap,
+			struct sti_anon_names *names)
+{
+	char out[TEXT_MAX];
+	scrub(an, s, out, cap < sizeof(out) ? cap : sizeof(out), names);
+	copy_cut(s, cap, out);
+}
+
+static void anon_smtp(const struct sti_anon *an, struct sti_smtp_facts *m,
+		      struct sti_anon_names *names)
+{
+	field_name(an, m->hello_name, sizeof(m->hello_name), names);
+	TEXT(an, m->greeting.text, names);
+	TEXT(an, m->starttls_reply.text, names);
+	TEXT(an, m->masked_command_reply.text, names);
+	TEXT(an, m->quit_reply.text, names);
+	TEXT(an, m->injected_line, names);
+	TEXT(an, m->masked_cap, names);
+	for (unsigned i = 0; i < m->ncaps && i < STI_SMTP_MAX_CAPS; i++)
+		TEXT(an, m->caps[i], names);
+	for (unsigned i = 0; i < m->nnotable && i < STI_SMTP_MAX_NOTABLE; i++)
+		TEXT(an, m->notable[i].text, names);
+}
+
+static void anon_cert(const struct sti_anon *an, struct sti_cert_info *c,
+		      struct sti_anon_names *names)
+{
+	field_name(an, c->subject_cn, sizeof(c->subject_cn), names);
+	field_name(an, c->issuer_cn, sizeof(c->issuer_cn), names);
+	TEXT(an, c->subject, names);
+	TEXT(an, c->issuer, names);
+	for (unsigned i = 0; i < c->nsans && i < STI_CERT_MAX_SANS; i++)
+		field_name(an, c->sans[i], sizeof(c->sans[i]), names);
+}
+
+static void anon_tls(const struct sti_anon *an, struct sti_tls_facts *t,
+		     struct sti_anon_names *names)
+{
+	field_name(an, t->ch.sni, sizeof(t->ch.sni), names);
+	field_name(an, t->ch2.sni, sizeof(t->ch2.sni), names);
+	anon_cert(an, &t->server_cert, names);
+	anon_cert(an, &t->client_cert, names);
+	for (int d = 0; d < 2; d++) {
+		TEXT(an, t->dir[d].sample, names);
+		TEXT(an, t->dir[d].reason, names);
+	}
+}
+
+void sti_anon_record(const struct sti_anon *an, const struct sti_record *in,
+		     struct sti_anon_record *out)
+{
+	out->rec = *in;
+	sti_anon_addr(an, &out->rec.cli.addr);
+	sti_anon_addr(an, &out->rec.srv.addr);
+	if (in->smtp) {
+		out->smtp = *in->smtp;
+		anon_smtp(an, &out->smtp, NULL);
+		out->rec.smtp = &out->smtp;
+	}
+	if (in->tls) {
+		out->tls = *in->tls;
+		anon_tls(an, &out->tls, NULL);
+		out->rec.tls = &out->tls;
+	}
+	for (unsigned i = 0; i < out->rec.nladder && i < STI_LADDER_MAX; i++)
+		TEXT(an, out->rec.ladder[i].text, NULL);
+}
+
+void sti_anon_verdict(const struct sti_anon *an, struct sti_verdict *v)
+{
+	TEXT(an, v->explanation, NULL);
+	TEXT(an, v->remediation, NULL);
+}
+
+void sti_anon_collect(const struct sti_anon *an, const struct sti_record *rec,
+		      struct sti_anon_names *names)
+{
+	struct sti_anon_record *scratch = malloc(sizeof(*scratch));
+	memset(names, 0, sizeof(*names));
+	if (!scratch)
+		return;
+	/* The session's own addresses, as an SMTP server echoes them. */
+	for (int i = 0; i < 2; i++) {
+		struct sti_addr a = i ? rec->srv.addr : rec->cli.addr;
+		char o[64], r[64];
+		if (a.family != 4)
+			continue;   /* an IPv6 pseudonym's text has another length */
+		sti_addr_str(&a, o, sizeof(o));
+		sti_anon_addr(an, &a);
+		sti_addr_str(&a, r, sizeof(r));
+		note_name(names, o, r, strlen(o));
+	}
+	/* The same walk as for the reporters, keeping what it replaced. */
+	if (rec->smtp) {
+		scratch->smtp = *rec->smtp;
+		anon_smtp(an, &scratch->smtp, names);
+	}
+	if (rec->tls) {
+		scratch->tls = *rec->tls;
+		anon_tls(an, &scratch->tls, names);
+	}
+	free(scratch);
+}
+
+/* ---- frames ---- */
+
+/* Plaintext bytes: host names, mail local parts and IPv4 literals, each
+ * only when its pseudonym is as long (so IPv6 literals stay). */
+static void scrub_bytes(const struct sti_anon *an, uint8_t *p, size_t n)
+{
+	char tok[TEXT_MAX], rep[TEXT_MAX];
+	size_t i = 0;
+	while (i < n) {
+		size_t l = 0;
+		while (i + l < n && l + 1 < sizeof(tok) && name_char((char)p[i + l]))
+			l++;
+		if (!l) {
+			i++;
+			continue;
+		}
+		size_t lead, core = token_core((const char *)p + i, l, &lead);
+		memcpy(tok, p + i + lead, core);
+		tok[core] = '\0';
+		bool at = i + l < n && p[i + l] == '@' && lead + core == l;
+		token(an, tok, core, at, rep, sizeof(rep), NULL);
+		if (strlen(rep) == core)
+			memcpy(p + i + lead, rep, core);
+		i += l;
+	}
+}
+
+static void replace_names(uint8_t *p, size_t n, const struct sti_anon_names *names)
+{
+	for (unsigned k = 0; k < names->n; k++) {
+		size_t l = strlen(names->orig[k]);
+		for (size_t i = 0; l && i + l <= n; i++) {
+			if (strncasecmp((const char *)p + i, names->orig[k], l) != 0)
+				continue;
+			memcpy(p + i, names->repl[k], l);
+			i += l - 1;
+		}
+	}
+}
+
+static void swap_addr(const struct sti_anon *an, uint8_t *frame, const struct sti_pkt *pkt)
+{
+	uint8_t *ip = frame + pkt->l3_offset;
+	uint8_t *tcp_sum = frame + pkt->l4_offset + 16;
+	size_t at = pkt->src.family == 4 ? 12 : 8, len = pkt->src.family == 4 ? 4 : 16;
+	struct sti_addr s = pkt->src, d = pkt->dst;
+	uint8_t before[32];
+	sti_anon_addr(an, &s);
+	sti_anon_addr(an, &d);
+	memcpy(before, ip + at, 2 * len);
+	memcpy(ip + at, s.a, len);
+	memcpy(ip + at + len, d.a, len);
+	/* Both addresses are in the TCP pseudo-header; IPv4 also sums its
+	 * own header. Offsets 12 and 8 are even. */
+	sti_csum_update(tcp_sum, before, ip + at, 2 * len);
+	if (pkt->src.family == 4)
+		sti_csum_update(ip + 10, before, ip + at, 2 * len);
+}
+
+void sti_anon_frame(const struct sti_anon *an, uint8_t *frame,
+		    const struct sti_pkt *pkt, const struct sti_anon_names *names,
+		    size_t plain)
+{
+	if (pkt->payload_caplen) {
+		size_t at = (size_t)(pkt->payload - pkt->raw), n = pkt->payload_caplen;
+		uint8_t before[65536];
+		n = n < sizeof(before) ? n : sizeof(before);
+		memcpy(before, frame + at, n);
+		scrub_bytes(an, frame + at, plain < n ? plain : n);
+		if (names)
+			replace_names(frame + at, n, names);
+		if (memcmp(before, frame + at, n) != 0)
+			sti_csum_update(frame + pkt->l4_offset + 16, before, frame + at, n);
+	}
+	swap_addr(an, frame, pkt);
+}

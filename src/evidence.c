@@ -196,12 +196,12 @@ void sti_evidence_tap(void *ctx, const struct sti_session *s,
 	enum sti_dir d = endpoint_is(&s->cli, &p->src, p->sport) ? STI_C2S : STI_S2C;
 	struct parked h = {
 		.id = s->id, .ts_us = p->ts_us,
-		.stream_off = p->payload_len ? stream_offset(&s->rs[d], p) : -1,
+		.stream_off = p->payload_len ? stream_offset(sti_session_stream(s, d), p) : -1,
 		.caplen = p->raw_caplen, .len = p->raw_len,
 	};
 	if (h.caplen > MAX_FRAME)
 		h.caplen = MAX_FRAME;
-	if (s->rs[d].stopped && p->payload_caplen && e->cfg.redact) {
+	if (sti_session_stream(s, d)->stopped && p->payload_caplen && e->cfg.redact) {
 		uint32_t cut = settled_caplen(p);
 		if (cut < h.caplen)
 			h.caplen = cut;

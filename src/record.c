@@ -557,6 +557,28 @@ static void freeze_idle(struct sti_recorder *r, const struct flow *current,
 
 static void maybe_report_early(struct sti_recorder *r, struct flow *fl);
 
+/*
+ * A session gets its flow (tens of kilobytes of parse state) with its
+ * first stream event, not at its SYN: half-open sessions, a SYN flood or
+ * a port scan, never have one. NULL without memory.
+ */
+static struct flow *new_flow(struct sti_recorder *r, struct sti_session *s)
+{
+	struct flow *fl = calloc(1, sizeof(*fl));
+	if (!fl)
+		return NULL;   /* the session goes unreported */
+	fl->s = s;
+	fl->used_us = s->touched_us;
+	lru_append(r, fl);
+	fl->ehlo_row = -1;
+	sti_smtp_init(&fl->smtp);
+	sti_smtp_set_sink(&fl->smtp, on_smtp_event, fl);
+	sti_tls_init(&fl->tls);
+	sti_tls_set_sink(&fl->tls, on_tls_event, fl);
+	s->app = fl;
+	return fl;
+}
+
 static void rec_stream(void *ctx, struct sti_session *s, const struct sti_stream_ev *ev)
 {
 	struct sti_recorder *r = ctx;
@@ -570,7 +592,7 @@ static void rec_stream(void *ctx, struct sti_session *s, const struct sti_stream
 			freeze(r, s);
 		return;
 	}
-	struct flow *fl = flow_of(r, s);
+	struct flow *fl = s->app ? flow_of(r, s) : new_flow(r, s);
 	if (!fl)
 		return;
 	lru_unlink(r, fl);
@@ -594,21 +616,12 @@ static void rec_stream(void *ctx, struct sti_session *s, const struct sti_stream
 	maybe_report_early(r, fl);
 }
 
-static void rec_open(void *ctx, struct sti_session *s)
+
+/* A session without payload is reported only on a mail port. */
+static bool listed_server(const struct sti_recorder *r, uint16_t port)
 {
-	struct sti_recorder *r = ctx;
-	struct flow *fl = calloc(1, sizeof(*fl));
-	if (!fl)
-		return;   /* the session goes unreported; counted by the table */
-	fl->s = s;
-	fl->used_us = s->touched_us;
-	lru_append(r, fl);
-	fl->ehlo_row = -1;
-	sti_smtp_init(&fl->smtp);
-	sti_smtp_set_sink(&fl->smtp, on_smtp_event, fl);
-	sti_tls_init(&fl->tls);
-	sti_tls_set_sink(&fl->tls, on_tls_event, fl);
-	s->app = fl;
+	return sti_portset_has(&r->cfg.smtp_ports, port) ||
+	       sti_portset_has(&r->cfg.tls_ports, port);
 }
 
 /* Copy what the session table knows into the record. */
@@ -628,8 +641,8 @@ static void fill_tcp(struct sti_record *rec, const struct sti_session *s)
 	rec->end = s->end;
 	rec->end_side = s->end_side;
 	rec->end_frame = s->end_frame;
-	rec->retransmitted[0] = s->rs[0].st.retransmitted;
-	rec->retransmitted[1] = s->rs[1].st.retransmitted;
+	rec->retransmitted[0] = sti_session_stream(s, STI_C2S)->st.retransmitted;
+	rec->retransmitted[1] = sti_session_stream(s, STI_S2C)->st.retransmitted;
 }
 
 /*
@@ -664,10 +677,23 @@ static void report(struct sti_recorder *r, struct flow *fl, struct sti_session *
 		rec->tls = sti_tls_facts(&fl->tls);
 	}
 	if (rec->proto == STI_PROTO_SMTP || rec->proto == STI_PROTO_TLS ||
-	    (rec->proto == STI_PROTO_NONE &&
-	     (sti_portset_has(&r->cfg.smtp_ports, rec->srv.port) ||
-	      sti_portset_has(&r->cfg.tls_ports, rec->srv.port))))
+	    (rec->proto == STI_PROTO_NONE && listed_server(r, rec->srv.port)))
 		r->sink(r->sink_ctx, rec);
+}
+
+/*
+ * A session without a single stream event (SYNs only, or nothing but
+ * empty segments) has no flow: its record is what the table knows, built
+ * here without the parse state a flow would zero.
+ */
+static void report_bare(struct sti_recorder *r, const struct sti_session *s)
+{
+	struct sti_record *rec = calloc(1, sizeof(*rec));
+	if (!rec)
+		return;   /* as a flow without memory: unreported */
+	fill_tcp(rec, s);
+	r->sink(r->sink_ctx, rec);
+	free(rec);
 }
 
 static bool fatal_alert_seen(const struct sti_tls_facts *tf)
@@ -709,6 +735,13 @@ static void maybe_report_early(struct sti_recorder *r, struct flow *fl)
 static void rec_close(void *ctx, struct sti_session *s)
 {
 	struct sti_recorder *r = ctx;
+	if (!s->app) {
+		/* no stream event: reported on a mail port, like any other
+		 * session whose protocol is unknown */
+		if (listed_server(r, s->srv.port))
+			report_bare(r, s);
+		return;
+	}
 	struct flow *fl = flow_of(r, s);
 	if (!fl)
 		return;
@@ -725,7 +758,7 @@ static void rec_release(void *ctx, struct sti_session *s)
 }
 
 const struct sti_session_ops sti_recorder_ops = {
-	.open = rec_open,
+	.open = NULL,   /* state comes with the first stream event */
 	.stream = rec_stream,
 	.close = rec_close,
 	.release = rec_release,

@@ -65,7 +65,8 @@ static char *format_session(const struct sti_session *s)
 	format_endpoint(&s->cli, cli, sizeof(cli));
 	format_endpoint(&s->srv, srv, sizeof(srv));
 	format_first_end(s, first, sizeof(first));
-	const struct sti_reasm_stats *c = &s->rs[STI_C2S].st, *v = &s->rs[STI_S2C].st;
+	const struct sti_reasm_stats *c = &sti_session_stream(s, STI_C2S)->st,
+				     *v = &sti_session_stream(s, STI_S2C)->st;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);

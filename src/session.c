@@ -241,9 +241,11 @@ static void close_session(struct sti_table *t, struct sti_session *s,
 {
 	if (s->closed)
 		return;
-	release_syn_data(s, true);   /* no SYN+ACK seen: best effort */
-	sti_reasm_flush(&s->rs[STI_C2S]);
-	sti_reasm_flush(&s->rs[STI_S2C]);
+	if (s->rs) {
+		release_syn_data(s, true);   /* no SYN+ACK seen: best effort */
+		sti_reasm_flush(&s->rs[STI_C2S]);
+		sti_reasm_flush(&s->rs[STI_S2C]);
+	}
 	list_unlink(&t->open, s);
 	s->closed = true;
 	s->end = why;
@@ -272,8 +274,11 @@ static void release_session(struct sti_table *t, struct sti_session *s,
 	list_unlink(&t->closed, s);
 	hash_remove(t, s);
 	free(s->syn_data);
-	sti_reasm_free(&s->rs[STI_C2S]);
-	sti_reasm_free(&s->rs[STI_S2C]);
+	if (s->rs) {
+		sti_reasm_free(&s->rs[STI_C2S]);
+		sti_reasm_free(&s->rs[STI_S2C]);
+		free(s->rs);
+	}
 	t->count--;
 	free(s);
 }
@@ -360,8 +365,6 @@ static struct sti_session *create(struct sti_table *t, const struct sti_pkt *p,
 	s->touched_us = t->now;
 	bool src_cli = sender_is_client(t, p, &s->orient, &s->orient_tentative);
 	set_endpoints(s, p, src_cli);
-	for (int d = 0; d < 2; d++)
-		sti_reasm_init(&s->rs[d], d, t->cfg.reasm_cap, on_stream, s);
 	maybe_grow(t);
 	hash_insert(t, s);
 	list_append(&t->open, s);
@@ -405,6 +408,33 @@ static void confirm_orientation(struct sti_session *s, const struct sti_pkt *p,
 	s->rs[0].dir = STI_C2S;
 	s->rs[1].dir = STI_S2C;
 	*d = *d == STI_C2S ? STI_S2C : STI_C2S;
+}
+
+/* The client's first SYN, bare: all a half-open session ever sends. */
+static bool bare_client_syn(const struct sti_pkt *p, enum sti_dir d)
+{
+	return d == STI_C2S && p->payload_len == 0 && p->payload_caplen == 0 &&
+	       (p->flags & (STI_TCP_SYN | STI_TCP_ACK | STI_TCP_RST | STI_TCP_FIN)) ==
+		       STI_TCP_SYN;
+}
+
+/*
+ * Give a session its reassemblers, in the state they would have reached
+ * had they seen its bare SYNs (the last ISN counts, as sti_reasm_syn
+ * lets a later SYN replace an earlier one). False without memory.
+ */
+static bool materialize(struct sti_session *s)
+{
+	if (s->rs)
+		return true;
+	s->rs = calloc(2, sizeof(*s->rs));
+	if (!s->rs)
+		return false;
+	for (int d = 0; d < 2; d++)
+		sti_reasm_init(&s->rs[d], d, s->table->cfg.reasm_cap, on_stream, s);
+	if (s->dir[STI_C2S].syn)
+		sti_reasm_syn(&s->rs[STI_C2S], s->client_isn);
+	return true;
 }
 
 static void note_end(struct sti_session *s, enum sti_dir d, uint64_t frame)
@@ -474,6 +504,12 @@ static void feed_tcp(struct sti_table *t, struct sti_session *s,
 		     const struct sti_pkt *p, enum sti_dir d)
 {
 	struct sti_dir_info *di = &s->dir[d];
+	if (!s->rs) {
+		/* a bare SYN before anything else: what materialize needs */
+		di->syn = true;
+		s->client_isn = p->seq;
+		return;
+	}
 	struct sti_reasm *rs = &s->rs[d];
 	uint32_t seq = p->seq;
 	if (foreign_segment(s, p, d)) {
@@ -553,6 +589,8 @@ static void handle_packet(struct sti_table *t, const struct sti_pkt *p)
 	struct sti_list *l = list_of(t, s);
 	list_unlink(l, s);
 	list_append(l, s);
+	if (!s->rs && !bare_client_syn(p, d) && !materialize(s))
+		return;
 	if (t->tap)
 		t->tap(t->tap_ctx, s, p);
 	if (s->closed)
@@ -624,7 +662,15 @@ void sti_table_set_tap(struct sti_table *t, sti_table_tap tap,
 
 void sti_session_stop_payload(struct sti_session *s, enum sti_dir d)
 {
-	sti_reasm_stop(&s->rs[d]);
+	if (materialize(s))
+		sti_reasm_stop(&s->rs[d]);
+}
+
+const struct sti_reasm *sti_session_stream(const struct sti_session *s,
+					   enum sti_dir d)
+{
+	static const struct sti_reasm idle;
+	return s->rs ? &s->rs[d] : &idle;
 }
 
 static uint64_t random_seed(void)

@@ -78,7 +78,10 @@ struct sti_session {
 	int64_t first_ts, last_ts;   /* capture timestamps, as recorded */
 	int64_t touched_us;          /* the table clock at the last packet */
 	struct sti_dir_info dir[2];
-	struct sti_reasm rs[2];
+	/* The two reassemblers, allocated at the first packet that is not
+	 * the client's bare SYN: a SYN flood costs the table entry only.
+	 * Read them through sti_session_stream; NULL until then. */
+	struct sti_reasm *rs;
 	bool closed;              /* ended; kept only to absorb late packets */
 	enum sti_end end;
 	int end_side;             /* STI_C2S/STI_S2C: who ended it, -1 unknown */
@@ -160,6 +163,11 @@ void sti_table_flush(struct sti_table *t);
 
 /* The consumer needs no more payload from this direction. */
 void sti_session_stop_payload(struct sti_session *s, enum sti_dir d);
+
+/* A direction's reassembler, or an idle one (nothing started, all counts
+ * zero) while the session has seen only the client's SYN. */
+const struct sti_reasm *sti_session_stream(const struct sti_session *s,
+					   enum sti_dir d);
 
 size_t sti_table_count(const struct sti_table *t);
 const struct sti_table_stats *sti_table_stats(const struct sti_table *t);

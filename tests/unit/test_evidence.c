@@ -237,6 +237,7 @@ static void test_selection(void **state)
 
 struct fake {
 	struct sti_session s;
+	struct sti_reasm rs[2];   /* s.rs points here */
 	struct sti_record rec;
 	struct sti_smtp_facts smtp;
 	struct sti_verdict v;
@@ -245,6 +246,7 @@ struct fake {
 static void fake_init(struct fake *fk, uint64_t id, enum sti_outcome o)
 {
 	memset(fk, 0, sizeof(*fk));
+	fk->s.rs = fk->rs;
 	fk->s.id = fk->rec.id = id;
 	fk->s.cli.addr.family = fk->s.srv.addr.family = 4;
 	memcpy(fk->s.cli.addr.a, cli_ip, 4);

@@ -701,8 +701,10 @@ static bool parse_exchange(struct sti_mtalog_reader *r, const char *text, char *
 		      is_digit(data[2]) && data[3] == ' ');
 	exchange_msgid(data, l->msgid);
 	/* the MTA's words: the data field on (offsets in copy are the line's) */
-	if (r->xfield[XF_DATA] >= 0 && r->xfield[XF_DATA] < n)
-		l->msg = text + (f[r->xfield[XF_DATA]] - copy);
+	int words = data[0] || r->xfield[XF_CONTEXT] < 0 ? r->xfield[XF_DATA]
+		    : r->xfield[XF_CONTEXT];
+	if (words >= 0 && words < n)
+		l->msg = text + (f[words] - copy) + (text[f[words] - copy] == '"');
 	return l->xsession_len > 0;
 }
 

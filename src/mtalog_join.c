@@ -184,31 +184,32 @@ static int64_t log_start(const struct sti_mtalog_session *s, int64_t skew)
 	return s->first_ts - skew;
 }
 
-/* Which of the captured sessions in a set were already taken. */
+/* The captured sessions each log file's sessions already took: another
+ * log file (the other MTA, the other end) may take them again. */
 struct taken {
-	uint64_t *ids;
+	struct taken_id { uint32_t file; uint64_t id; } *ids;
 	size_t n, cap;
 };
 
-static bool was_taken(const struct taken *t, uint64_t id)
+static bool was_taken(const struct taken *t, uint32_t file, uint64_t id)
 {
 	for (size_t i = 0; i < t->n; i++)
-		if (t->ids[i] == id)
+		if (t->ids[i].id == id && t->ids[i].file == file)
 			return true;
 	return false;
 }
 
-static void take(struct taken *t, uint64_t id)
+static void take(struct taken *t, uint32_t file, uint64_t id)
 {
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
-		uint64_t *ni = realloc(t->ids, cap * sizeof(*ni));
+		struct taken_id *ni = realloc(t->ids, cap * sizeof(*ni));
 		if (!ni)
 			return;   /* only loses the ordering hint */
 		t->ids = ni;
 		t->cap = cap;
 	}
-	t->ids[t->n++] = id;
+	t->ids[t->n++] = (struct taken_id){ file, id };
 }
 
 static const struct sti_mtajoin_cap *pick(const struct sti_mtalog_session *s,
@@ -218,7 +219,8 @@ static const struct sti_mtajoin_cap *pick(const struct sti_mtalog_session *s,
 	const struct sti_mtajoin_cap *best = NULL;
 	int best_score = -1;
 	for (size_t i = 0; i < n; i++) {   /* candidates are in start order */
-		int score = (cand[i]->failed == s->failure) * 2 + !was_taken(t, cand[i]->id);
+		int score = (cand[i]->failed == s->failure) * 2 +
+			    !was_taken(t, s->file, cand[i]->id);
 		if (score > best_score) {
 			best = cand[i];
 			best_score = score;
@@ -308,7 +310,7 @@ static void join_pass(struct sti_mtalog *log, uint32_t capture, const size_t *or
 		if (n == 0 || (n > 1) != ambiguous_pass)
 			continue;
 		place(s, capture, cand, n, t, res);
-		take(t, s->session_id);
+		take(t, s->file, s->session_id);
 	}
 }
 

@@ -49,12 +49,12 @@ struct sti_reporter_ops {
 	void (*file_done)(struct sti_reporter *r, const char *file,
 			  const struct sti_ingest_stats *st,
 			  const struct sti_tally *tally, const char *error);
-	/* --mta-log, after the last file: the skew and the log's failures
-	 * with no captured session. May be NULL. */
-	void (*mta_done)(struct sti_reporter *r, const struct sti_mtalog_report *m);
 	/* The run ended: the closing summary. */
 	void (*finish)(struct sti_reporter *r, const struct sti_tally *tally);
 	void (*destroy)(struct sti_reporter *r);
+	/* --mta-log, after the last file and before finish: the skew and the
+	 * log's failures with no captured session. May be NULL. */
+	void (*mta_done)(struct sti_reporter *r, const struct sti_mtalog_report *m);
 };
 
 struct sti_reporter {

@@ -11,7 +11,7 @@ import datetime, gzip, json, os, re, subprocess, sys
 
 BIN, SRC, TMP = sys.argv[1:4]
 P = os.path.join(SRC, "pcaps")
-M = os.path.join(SRC, "tests", "e2e", "mtalog")
+M = os.path.join(SRC, "tests", "e2e", "mtalogs")
 failures = 0
 
 
@@ -180,9 +180,9 @@ check("log from another day: text lists them with the hint",
 
 # --- Exchange (written examples) ------------------------------------------
 RESET = "fail-server-reset-after-clienthello-python"
-rc, sess, mta, _ = run_json(["--mta-log", os.path.join(M, "exchange-send.log"), capture(RESET)])
+rc, sess, mta, _ = run_json(["--mta-log", os.path.join(M, "SEND2026112719-1.LOG"), capture(RESET)])
 o = sess.get(40223, {})
-check("Exchange send log: exact on both endpoints", lines_of(o).get("exchange-send.log") == list(range(12, 20))
+check("Exchange send log: exact on both endpoints", lines_of(o).get("SEND2026112719-1.LOG") == list(range(12, 20))
       and matches_of(o) == ["exact"], lines_of(o))
 check("Exchange send log: explanation cites it", o.get("verdict.explanation", "").endswith(
       'Exchange logged "TLS negotiation failed with error SocketError".'), o.get("verdict.explanation"))
@@ -190,10 +190,10 @@ check("Exchange send log: the retry no capture holds is listed",
       mta and [u["line"] for u in mta["mta.unmatched"]] == [23, 24]
       and "421 4.4.2 Connection dropped due to SocketError" in mta["mta.unmatched"][1]["text"], mta)
 
-rc, sess, mta, _ = run_json(["--mta-log", os.path.join(M, "exchange-receive.log"),
+rc, sess, mta, _ = run_json(["--mta-log", os.path.join(M, "RECV2026120514-1.LOG"),
                              "--mta-log", os.path.join(M, "sendmail.maillog"), capture(CONC)])
-check("Exchange receive log: 40401 exact", lines_of(sess[40401]).get("exchange-receive.log") == list(range(11, 19)))
-check("Exchange receive log: 40404 exact", lines_of(sess[40404]).get("exchange-receive.log") == [19, 20, 21, 22])
+check("Exchange receive log: 40401 exact", lines_of(sess[40401]).get("RECV2026120514-1.LOG") == list(range(11, 19)))
+check("Exchange receive log: 40404 exact", lines_of(sess[40404]).get("RECV2026120514-1.LOG") == [19, 20, 21, 22])
 check("Exchange receive log: message id", [x["message_id"] for x in sess[40401]["mta.log"] if x.get("message_id")][:1]
       == ["<20261205143637.40401@client.example.test>"])
 check("Exchange receive log: 451 5.7.3 unmatched", mta and any(

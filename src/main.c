@@ -367,6 +367,10 @@ static void check_mta_options(const struct options *o)
 	if (o->anon_key)
 		fail_usage("--mta-log: not available with --anonymize (log lines hold real"
 			   " addresses)");
+	for (size_t i = 0; i < o->nmta_logs; i++)
+		for (size_t k = 0; k < o->nfiles; k++)
+			if (strcmp(o->mta_logs[i], "-") == 0 && strcmp(o->files[k], "-") == 0)
+				fail_usage("--mta-log -: standard input is already the capture");
 }
 
 static void parse_options(int argc, char **argv, struct options *o)

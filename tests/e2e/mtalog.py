@@ -236,7 +236,9 @@ for label, args, msg in [
          "--log-skew: 'soon' is not a number of seconds"),
         ("missing log file", ["--mta-log", os.path.join(TMP, "nope.log"), capture(CONC)],
          "--mta-log " + os.path.join(TMP, "nope.log") + ": No such file or directory"),
-        ("with -i", ["--mta-log", log(CONC), "-i", "lo"], "--mta-log: not available with -i")]:
+        ("with -i", ["--mta-log", log(CONC), "-i", "lo"], "--mta-log: not available with -i"),
+        ("log and capture both on standard input", ["--mta-log", "-", "-"],
+         "--mta-log -: standard input is already the capture")]:
     rc, out, err = run(args)
     check(label + ": exit 2, one line", rc == 2 and err.count("\n") == 1 and msg in err, (rc, err))
 

@@ -26,6 +26,7 @@
 #include "sti/report_sessions.h"
 #include "sti/session.h"
 #include "sti/tls_hello.h"
+#include "sti/tls_keylog.h"
 #include "sti/verdict.h"
 
 #define EXIT_INPUT_ERROR 2
@@ -41,6 +42,8 @@ struct options {
 	bool summary;                       /* --summary: the inventory */
 	const char *anon_key;               /* --anonymize KEY */
 	const char *report_path;            /* --report FILE.md */
+	const char **keylogs;               /* --keylog FILE, repeatable */
+	size_t nkeylogs;
 	bool no_color;
 	struct sti_evidence_cfg evidence;   /* path NULL: no -w */
 	const char **files;
@@ -75,6 +78,8 @@ static const struct help_row {
 	{ "-Z USER", "run as USER once the capture is open (default nobody)" },
 	{ NULL, "Policy" },
 	{ "--min-version VER", "lowest acceptable TLS version: 1.0 to 1.3 (default 1.2)" },
+	{ NULL, "Decryption" },
+	{ "--keylog FILE", "read handshakes and alerts with this SSLKEYLOGFILE" },
 	{ NULL, "Output (default: text, failures first, with a ladder diagram)" },
 	{ "--json", "NDJSON: one object per session, then a summary" },
 	{ "--no-color", "no colour even on a terminal" },
@@ -86,6 +91,7 @@ static const struct help_row {
 	{ "--session ID", "select session ID, any outcome (repeatable)" },
 	{ "--host IP", "select sessions with IP at either end (repeatable)" },
 	{ "--no-redact", "keep envelope, AUTH and message bytes in FILE" },
+	{ "--embed-keys", "FILE is pcapng with the sessions' --keylog secrets" },
 	{ "--report FILE", "also write a Markdown ticket report of them to FILE" },
 	{ "--format FMT", "text (default), json or markdown on standard output" },
 	{ "--summary", "counts and the per-client/per-server TLS inventory" },
@@ -172,7 +178,7 @@ static void print_version(void)
 enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
        OPT_IDLE_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_MIN_VERSION,
        OPT_DURATION, OPT_ONLY, OPT_SESSION, OPT_HOST, OPT_NO_REDACT, OPT_FORMAT,
-       OPT_REPORT, OPT_SUMMARY, OPT_ANONYMIZE };
+       OPT_REPORT, OPT_SUMMARY, OPT_ANONYMIZE, OPT_KEYLOG, OPT_EMBED_KEYS };
 
 static uint16_t parse_min_version(const char *s)
 {
@@ -186,15 +192,47 @@ static uint16_t parse_min_version(const char *s)
 	fail_usage("--min-version: '%s' is not one of 1.0, 1.1, 1.2, 1.3", s);
 }
 
-static void add_file(struct options *o, const char *f)
+static void append_name(const char ***list, size_t *n, const char *name)
 {
-	const char **nf = realloc(o->files, (o->nfiles + 1) * sizeof(*nf));
-	if (!nf) {
+	const char **nl = realloc(*list, (*n + 1) * sizeof(*nl));
+	if (!nl) {
 		fprintf(stderr, "%s: out of memory\n", progname);
 		exit(EXIT_INPUT_ERROR);
 	}
-	o->files = nf;
-	o->files[o->nfiles++] = f;
+	*list = nl;
+	nl[(*n)++] = name;
+}
+
+static void add_file(struct options *o, const char *f)
+{
+	append_name(&o->files, &o->nfiles, f);
+}
+
+static void add_keylog(struct options *o, const char *f)
+{
+	append_name(&o->keylogs, &o->nkeylogs, f);
+}
+
+/* Every --keylog file, read before any capture; NULL without one. A file
+ * that cannot be read is an input error; bad lines are only counted. */
+static struct sti_keylog *load_keylogs(const struct options *o)
+{
+	char err[600];
+	if (!o->nkeylogs)
+		return NULL;
+	struct sti_keylog *kl = sti_keylog_new();
+	if (!kl) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		exit(EXIT_INPUT_ERROR);
+	}
+	for (size_t i = 0; i < o->nkeylogs; i++) {
+		if (!sti_keylog_load(kl, o->keylogs[i], err, sizeof(err))) {
+			sti_keylog_free(kl);
+			fail_usage("--keylog %s", err);
+		}
+	}
+	sti_keylog_seal(kl);
+	return kl;
 }
 
 /* The options that shape a live capture; each is checked here. */
@@ -330,6 +368,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ "anonymize", required_argument, NULL, OPT_ANONYMIZE },
+		{ "keylog", required_argument, NULL, OPT_KEYLOG },
+		{ "embed-keys", no_argument, NULL, OPT_EMBED_KEYS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -401,6 +441,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_SUMMARY:
 			o->summary = true;
 			break;
+		case OPT_KEYLOG:
+			add_keylog(o, optarg);
+			break;
+		case OPT_EMBED_KEYS:
+			o->evidence.pcapng = true;
+			break;
 		case OPT_ANONYMIZE:
 			if (!*optarg)
 				fail_usage("--anonymize: the key is empty");
@@ -431,6 +477,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 	check_input(o);
 	if (o->evidence.rotate_bytes && !o->evidence.path)
 		fail_usage("-C: needs -w FILE");
+	if (o->evidence.pcapng && !o->evidence.path)
+		fail_usage("--embed-keys: needs -w FILE");
+	if (o->evidence.pcapng && !o->nkeylogs)
+		fail_usage("--embed-keys: needs --keylog FILE");
 }
 
 /* One file through the sessions view; false on an input error. */
@@ -513,6 +563,7 @@ static struct sti_reporter *make_reporter(const struct options *o,
 static int run_verdicts(const struct options *o)
 {
 	FILE *report_file = NULL;
+	struct sti_keylog *keylog = load_keylogs(o);
 	struct sti_anon *anon = o->anon_key ? sti_anon_new(o->anon_key) : NULL;
 	struct sti_evidence_cfg evcfg = o->evidence;
 	struct sti_selection report_sel = o->evidence.sel;
@@ -520,6 +571,7 @@ static int run_verdicts(const struct options *o)
 	for (size_t i = 0; anon && i < report_sel.nhosts; i++)
 		sti_anon_addr(anon, &report_sel.hosts[i]);
 	evcfg.anon = anon;
+	evcfg.keylog = keylog;
 	struct sti_reporter *rep = make_reporter(o, &report_sel, &report_file);
 	struct sti_analysis *a = rep ? sti_analysis_new(&o->cfg, &o->policy, rep) : NULL;
 	struct sti_evidence *ev = o->evidence.path ? sti_evidence_new(&evcfg) : NULL;
@@ -534,6 +586,7 @@ static int run_verdicts(const struct options *o)
 	}
 	sti_analysis_set_evidence(a, ev);
 	sti_analysis_set_anon(a, anon);
+	sti_analysis_set_keylog(a, keylog);
 	bool ok = true;
 	if (o->live.iface)
 		ok = sti_analysis_live(a, &o->live);
@@ -541,6 +594,7 @@ static int run_verdicts(const struct options *o)
 		ok &= sti_analysis_file(a, o->files[i]);
 	bool problems = sti_analysis_finish(a);
 	sti_analysis_free(a);
+	sti_keylog_free(keylog);
 	sti_evidence_free(ev);
 	sti_anon_free(anon);
 	rep->ops->destroy(rep);
@@ -573,5 +627,6 @@ int main(int argc, char **argv)
 		status = run_verdicts(&o);
 	}
 	free(o.files);
+	free(o.keylogs);
 	return status;
 }

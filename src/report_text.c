@@ -284,6 +284,19 @@ void sti_report_ladder(FILE *f, const struct sti_record *rec)
 
 /* ---- one session in detail ---- */
 
+/* --keylog: how much of the session was read, and why not more. */
+static void write_decryption(FILE *f, const struct sti_record *rec)
+{
+	const struct sti_tls_facts *t = rec->tls;
+	if (!t || t->decrypt == STI_TLS_DEC_NONE)
+		return;
+	fprintf(f, "  decryption: %s, %u records", sti_tls_decrypt_state_name(t->decrypt),
+		t->decrypted_records[0] + t->decrypted_records[1]);
+	if (t->decrypt_note[0])
+		fprintf(f, " (%s)", t->decrypt_note);
+	fputc('\n', f);
+}
+
 static void write_block(FILE *f, bool color, const struct sti_record *rec,
 			const struct sti_verdict *v)
 {
@@ -317,6 +330,7 @@ static void write_block(FILE *f, bool color, const struct sti_record *rec,
 	if (rec->fallback_after)
 		fprintf(f, "  fallback: plaintext after failed TLS in session #%" PRIu64 "\n",
 			rec->fallback_after);
+	write_decryption(f, rec);
 	write_ladder(f, rec);
 }
 
@@ -569,6 +583,10 @@ static void text_finish(struct sti_reporter *r, const struct sti_tally *tally)
 		fprintf(r->out, ": %" PRIu64, n);
 	}
 	fputc('\n', r->out);
+	if (tally->keylog)
+		fprintf(r->out, "key log: %" PRIu64 " sessions decrypted, %" PRIu64
+			" lines unused, %" PRIu64 " malformed\n", tally->decrypted,
+			tally->keylog_unused, tally->keylog_malformed);
 	fflush(r->out);
 }
 

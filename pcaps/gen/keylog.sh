@@ -31,6 +31,12 @@ run_keylog_scenarios() {
   local n
   n=ok-starttls-tls13-postfix-openssl-keylog
   sel $n && cap_keys $n "$(ossl 198.51.100.25 -keylogfile $W/$n.keys)"
+  # TLS 1.2 with CLIENT_RANDOM: an AEAD suite, and CBC with HMAC (OpenSSL
+  # negotiates encrypt-then-MAC for it)
+  n=ok-starttls-tls12-postfix-openssl-keylog
+  sel $n && cap_keys $n "$(ossl 198.51.100.25 -tls1_2 -keylogfile $W/$n.keys)"
+  n=ok-starttls-tls12-cbc-postfix-openssl-keylog
+  sel $n && cap_keys $n "$(ossl 198.51.100.25 -tls1_2 -cipher ECDHE-RSA-AES128-SHA -keylogfile $W/$n.keys)"
   n=fail-cert-expired-tls13-postfix-gnutls-keylog
   sel $n && cap_keys $n "$(gtls_keys $W/$n.keys 198.51.100.35)"
   n=fail-cert-unknown-ca-tls13-postfix-gnutls-keylog

@@ -468,6 +468,8 @@ static void test_layer_wrong_or_missing_keys(void **state)
 	assert_true(h->alerts[0].decrypted);
 	sti_keylog_free(kl);
 
+	sti_tls_free(&half_t);
+
 	/* A key log for another session. */
 	kl = sti_keylog_new();
 	play(&half_t, kl, 0);

@@ -6,7 +6,7 @@
  * The input is written to a memfd and opened by its /proc/self/fd path, so
  * the file goes through the same sti_analysis_file() as a capture named on
  * the command line, error paths included. The session cap is small so that
- * eviction runs too.
+ * eviction runs too. A key log (keylog_seed.h) is set, as with --keylog.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -19,6 +19,8 @@
 #include "sti/report.h"
 #include "sti/session.h"
 #include "sti/verdict.h"
+
+#include "keylog_seed.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -113,6 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sti_analysis *a = sti_analysis_new(&cfg, &policy, &fan.base);
 	if (!fan.to[0] || !fan.to[1] || !a)
 		abort();
+	sti_analysis_set_keylog(a, fuzz_keylog());
 	sti_analysis_file(a, path);
 	sti_analysis_finish(a);
 	sti_analysis_free(a);

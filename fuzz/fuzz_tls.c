@@ -1,12 +1,15 @@
 /*
  * fuzz_tls.c - the TLS record and handshake layer, both directions, in
  * pieces of any size (chunks.h), then the fingerprints of what it parsed.
+ * It runs with a key log (keylog_seed.h), so inputs that carry a known
+ * ClientHello random go through the decryption paths too.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "chunks.h"
+#include "keylog_seed.h"
 #include "sti/tls.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -57,6 +60,7 @@ static void fingerprints(const struct sti_tls_facts *f)
 		__builtin_trap();
 	for (int d = 0; d < 2; d++)
 		touched += strlen(f->dir[d].reason) + strlen(f->dir[d].sample);
+	touched += strlen(f->decrypt_note);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -64,6 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct sti_tls t;
 	sti_tls_init(&t);
 	sti_tls_set_sink(&t, touch_event, NULL);
+	sti_tls_set_keylog(&t, fuzz_keylog());
 	chunk_play(data, size, &calls, &t);
 	sti_tls_end(&t, 0);
 	sti_tls_end(&t, 1);

@@ -17,6 +17,7 @@
 #include "sti/live.h"
 #include "sti/mtalog.h"
 #include "sti/record.h"
+#include "sti/tls_keylog.h"
 
 /*
  * Recent failed TLS attempts by (client address, server address), to spot
@@ -40,6 +41,7 @@ struct sti_analysis {
 	bool problems;
 	struct sti_evidence *evidence;   /* -w, or NULL */
 	const struct sti_anon *anon;     /* --anonymize, or NULL */
+	struct sti_keylog *keylog;       /* --keylog, or NULL */
 	struct fallback_slot fallback[FALLBACK_SLOTS];
 	struct mta_state *mta;           /* --mta-log, or NULL */
 };
@@ -192,6 +194,10 @@ static void on_record(void *ctx, struct sti_record *rec)
 		a->problems = true;
 	sti_tally_add(&a->file, &v);
 	sti_tally_add(&a->run, &v);
+	if (rec->tls && rec->tls->decrypted_records[0] + rec->tls->decrypted_records[1]) {
+		a->file.decrypted++;
+		a->run.decrypted++;
+	}
 	if (a->evidence)
 		sti_evidence_session(a->evidence, rec, &v);
 	report_session(a, rec, &v);
@@ -245,6 +251,7 @@ static bool input_begin(struct sti_analysis *a, const char *name, bool early,
 		return false;
 	}
 	sti_recorder_report_early(in->rec, early);
+	sti_recorder_set_keylog(in->rec, a->keylog);
 	if (!start_evidence(a, in->table)) {
 		sti_table_free(in->table);
 		sti_recorder_free(in->rec);
@@ -603,6 +610,11 @@ bool sti_analysis_live(struct sti_analysis *a, const struct sti_live_opts *lo)
 	return read_err == NULL && evidence_ok && !lr.evidence_failed;
 }
 
+void sti_analysis_set_keylog(struct sti_analysis *a, struct sti_keylog *kl)
+{
+	a->keylog = kl;
+}
+
 bool sti_analysis_finish(struct sti_analysis *a)
 {
 	if (a->mta && a->rep->ops->mta_done) {
@@ -611,6 +623,11 @@ bool sti_analysis_finish(struct sti_analysis *a)
 			.capture_names = a->mta->names, .results = a->mta->results,
 		};
 		a->rep->ops->mta_done(a->rep, &r);
+	}
+	if (a->keylog) {
+		a->run.keylog = true;
+		a->run.keylog_unused = sti_keylog_lines_unused(a->keylog);
+		a->run.keylog_malformed = sti_keylog_stats(a->keylog)->malformed;
 	}
 	a->rep->ops->finish(a->rep, &a->run);
 	fflush(a->rep->out);

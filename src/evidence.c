@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "sti/anon.h"
+#include "sti/pcapng.h"
+#include "sti/tls_keylog.h"
 #include "sti/redact.h"
 #include "sti/report.h"
 
@@ -35,6 +37,9 @@ struct picked {
 	struct sti_anon_names *names;   /* --anonymize: names in its payload */
 	uint64_t plain_end[2];          /* stream offset where each direction's
 					   plaintext SMTP ends (TLS after) */
+	bool has_keys;                  /* --embed-keys: the key log has it */
+	bool keys_written;              /* ... in the current file */
+	uint8_t random[32];             /* its ClientHello random */
 };
 
 enum { DECIDED = 1, SELECTED = 2 };
@@ -52,6 +57,7 @@ struct sti_evidence {
 	/* the output */
 	pcap_t *dead;
 	pcap_dumper_t *dump;
+	FILE *ng;                   /* pcapng output (--embed-keys) */
 	int dlt;
 	unsigned file_index;        /* 0: FILE, n: FILEn */
 	uint64_t file_bytes, file_frames;
@@ -103,6 +109,11 @@ static void forget_source(struct sti_evidence *e)
 static bool close_output(struct sti_evidence *e)
 {
 	bool ok = true;
+	if (e->ng) {
+		ok = fflush(e->ng) == 0 && !ferror(e->ng);
+		ok = (fclose(e->ng) == 0) && ok;
+		e->ng = NULL;
+	}
 	if (e->dump) {
 		FILE *f = pcap_dump_file(e->dump);
 		ok = pcap_dump_flush(e->dump) == 0 && !ferror(f);
@@ -260,6 +271,12 @@ static bool add_picked(struct sti_evidence *e, const struct sti_record *rec)
 	pk->plan = NULL;
 	pk->names = NULL;
 	pk->plain_end[0] = pk->plain_end[1] = 0;
+	pk->has_keys = pk->keys_written = false;
+	if (e->cfg.pcapng && e->cfg.keylog && rec->tls &&
+	    rec->tls->decrypt != STI_TLS_DEC_NONE && rec->tls->decrypt != STI_TLS_DEC_NO_KEYS) {
+		memcpy(pk->random, rec->tls->client_random, sizeof(pk->random));
+		pk->has_keys = sti_keylog_lookup(e->cfg.keylog, pk->random) != NULL;
+	}
 	if (rec->smtp) {
 		for (int d = 0; d < 2; d++)
 			pk->plain_end[d] = rec->smtp->starttls_accepted
@@ -310,7 +327,7 @@ static int by_id(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static const struct picked *find_picked(struct sti_evidence *e, uint64_t id)
+static struct picked *find_picked(struct sti_evidence *e, uint64_t id)
 {
 	if (!e->picked_sorted) {
 		qsort(e->picked, e->npicked, sizeof(*e->picked), by_id);
@@ -322,10 +339,32 @@ static const struct picked *find_picked(struct sti_evidence *e, uint64_t id)
 
 /* ---- the output ---- */
 
+/* pcapng: its header now, each session's secrets before its frames. */
+static bool open_pcapng(struct sti_evidence *e, const char *name, char *err, size_t errlen)
+{
+	FILE *f = sti_fopen_private(name, err, errlen);
+	if (!f)
+		return false;
+	size_t n = sti_pcapng_write_header(f, e->dlt, MAX_FRAME);
+	if (!n) {
+		snprintf(err, errlen, "%s: write error", name);
+		fclose(f);
+		return false;
+	}
+	e->ng = f;
+	e->file_bytes = n;
+	e->file_frames = 0;
+	for (size_t i = 0; i < e->npicked; i++)
+		e->picked[i].keys_written = false;   /* a new file needs them again */
+	return true;
+}
+
 static bool open_output(struct sti_evidence *e, char *err, size_t errlen)
 {
 	char name[4096];
 	sti_evidence_file_name(e->cfg.path, e->file_index, name, sizeof(name));
+	if (e->cfg.pcapng)
+		return open_pcapng(e, name, err, errlen);
 	if (!e->dead)
 		e->dead = pcap_open_dead_with_tstamp_precision(e->dlt, MAX_FRAME,
 							       PCAP_TSTAMP_PRECISION_MICRO);
@@ -356,10 +395,10 @@ static bool rotate_if_full(struct sti_evidence *e, uint32_t caplen,
 		return true;
 	char name[4096];
 	sti_evidence_file_name(e->cfg.path, e->file_index, name, sizeof(name));
-	pcap_dumper_t *d = e->dump;
-	bool ok = pcap_dump_flush(d) == 0 && !ferror(pcap_dump_file(d));
-	pcap_dump_close(d);
-	e->dump = NULL;
+	pcap_t *dead = e->dead;
+	e->dead = NULL;   /* kept for the next file: close only the dumper */
+	bool ok = close_output(e);
+	e->dead = dead;
 	if (!ok) {
 		snprintf(err, errlen, "%s: write error", name);
 		return false;
@@ -393,7 +432,39 @@ static void rewrite(struct sti_evidence *e, const struct picked *pk,
 			       plain_bytes(pk->plain_end[dir], h->stream_off));
 }
 
-static bool write_frame(struct sti_evidence *e, const struct picked *pk,
+/* A session's key-log lines, once per file, ahead of its first frame. */
+static bool write_secrets(struct sti_evidence *e, struct picked *pk)
+{
+	char text[2048];
+	const struct sti_keylog_entry *ke = sti_keylog_lookup(e->cfg.keylog, pk->random);
+	size_t n = ke ? sti_keylog_format(ke, text, sizeof(text)) : 0;
+	pk->keys_written = true;
+	if (!n)
+		return true;
+	size_t w = sti_pcapng_write_tls_secrets(e->ng, text, n);
+	e->file_bytes += w;
+	return w != 0;
+}
+
+static bool write_ng_frame(struct sti_evidence *e, struct picked *pk,
+			   const struct parked *h, char *err, size_t errlen)
+{
+	size_t w = 1;
+	if (pk->has_keys && !pk->keys_written && !write_secrets(e, pk))
+		w = 0;
+	if (w)
+		w = sti_pcapng_write_packet(e->ng, h->ts_us, e->buf, h->caplen, h->len);
+	if (!w) {
+		snprintf(err, errlen, "%s: write error", e->cfg.path);
+		return false;
+	}
+	e->file_bytes += w;
+	e->file_frames++;
+	e->frames++;
+	return true;
+}
+
+static bool write_frame(struct sti_evidence *e, struct picked *pk,
 			const struct parked *h, char *err, size_t errlen)
 {
 	if (!rotate_if_full(e, h->caplen, err, errlen))
@@ -409,6 +480,8 @@ static bool write_frame(struct sti_evidence *e, const struct picked *pk,
 	}
 	ph.caplen = h->caplen;
 	ph.len = h->len;
+	if (e->ng)
+		return write_ng_frame(e, pk, h, err, errlen);
 	pcap_dump((u_char *)e->dump, &ph, e->buf);
 	e->file_bytes += PCAP_RECORD_HEADER + h->caplen;
 	e->file_frames++;
@@ -425,7 +498,7 @@ static bool ensure_output(struct sti_evidence *e, int dlt, char *err, size_t err
 			 "its sessions are not written", e->cfg.path, e->dlt, dlt);
 		return false;
 	}
-	return e->dump || open_output(e, err, errlen);
+	return e->dump || e->ng || open_output(e, err, errlen);
 }
 
 /* What to do with one parked frame: write it, keep it parked, or drop it. */
@@ -446,7 +519,7 @@ static bool pass_frame(struct sti_evidence *e, const struct parked *h,
 	}
 	if (!(st & SELECTED))
 		return true;
-	const struct picked *pk = find_picked(e, h->id);
+	struct picked *pk = find_picked(e, h->id);
 	return !pk || write_frame(e, pk, h, err, errlen);
 }
 
@@ -482,8 +555,9 @@ bool sti_evidence_flush(struct sti_evidence *e, int dlt, bool at_end,
 	}
 	fclose(e->spool);
 	e->spool = keep;
-	if (ok && e->dump && (pcap_dump_flush(e->dump) != 0 ||
-			      ferror(pcap_dump_file(e->dump)))) {
+	bool bad_ng = e->ng && (fflush(e->ng) != 0 || ferror(e->ng));
+	if (ok && (bad_ng || (e->dump && (pcap_dump_flush(e->dump) != 0 ||
+					  ferror(pcap_dump_file(e->dump)))))) {
 		snprintf(err, errlen, "%s: write error", e->cfg.path);
 		ok = false;
 	}

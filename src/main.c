@@ -27,6 +27,7 @@
 #include "sti/report_sessions.h"
 #include "sti/session.h"
 #include "sti/tls_hello.h"
+#include "sti/tls_keylog.h"
 #include "sti/verdict.h"
 
 #define EXIT_INPUT_ERROR 2
@@ -42,6 +43,8 @@ struct options {
 	bool summary;                       /* --summary: the inventory */
 	const char *anon_key;               /* --anonymize KEY */
 	const char *report_path;            /* --report FILE.md */
+	const char **keylogs;               /* --keylog FILE, repeatable */
+	size_t nkeylogs;
 	bool no_color;
 	struct sti_evidence_cfg evidence;   /* path NULL: no -w */
 	const char **files;
@@ -80,6 +83,8 @@ static const struct help_row {
 	{ "-Z USER", "run as USER once the capture is open (default nobody)" },
 	{ NULL, "Policy" },
 	{ "--min-version VER", "lowest acceptable TLS version: 1.0 to 1.3 (default 1.2)" },
+	{ NULL, "Decryption" },
+	{ "--keylog FILE", "read handshakes and alerts with this SSLKEYLOGFILE" },
 	{ NULL, "Output (default: text, failures first, with a ladder diagram)" },
 	{ "--json", "NDJSON: one object per session, then a summary" },
 	{ "--no-color", "no colour even on a terminal" },
@@ -91,6 +96,7 @@ static const struct help_row {
 	{ "--session ID", "select session ID, any outcome (repeatable)" },
 	{ "--host IP", "select sessions with IP at either end (repeatable)" },
 	{ "--no-redact", "keep envelope, AUTH and message bytes in FILE" },
+	{ "--embed-keys", "FILE is pcapng with the sessions' --keylog secrets" },
 	{ "--report FILE", "also write a Markdown ticket report of them to FILE" },
 	{ "--format FMT", "text (default), json or markdown on standard output" },
 	{ "--summary", "counts and the per-client/per-server TLS inventory" },
@@ -181,7 +187,8 @@ static void print_version(void)
 enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
        OPT_IDLE_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_MIN_VERSION,
        OPT_DURATION, OPT_ONLY, OPT_SESSION, OPT_HOST, OPT_NO_REDACT, OPT_FORMAT,
-       OPT_REPORT, OPT_SUMMARY, OPT_ANONYMIZE, OPT_MTA_LOG, OPT_LOG_SKEW, OPT_FIND };
+       OPT_REPORT, OPT_SUMMARY, OPT_ANONYMIZE, OPT_MTA_LOG, OPT_LOG_SKEW, OPT_FIND,
+       OPT_KEYLOG, OPT_EMBED_KEYS };
 
 static uint16_t parse_min_version(const char *s)
 {
@@ -209,6 +216,33 @@ static void add_to_list(const char ***list, size_t *n, const char *f)
 static void add_file(struct options *o, const char *f)
 {
 	add_to_list(&o->files, &o->nfiles, f);
+}
+
+static void add_keylog(struct options *o, const char *f)
+{
+	add_to_list(&o->keylogs, &o->nkeylogs, f);
+}
+
+/* Every --keylog file, read before any capture; NULL without one. A file
+ * that cannot be read is an input error; bad lines are only counted. */
+static struct sti_keylog *load_keylogs(const struct options *o)
+{
+	char err[600];
+	if (!o->nkeylogs)
+		return NULL;
+	struct sti_keylog *kl = sti_keylog_new();
+	if (!kl) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		exit(EXIT_INPUT_ERROR);
+	}
+	for (size_t i = 0; i < o->nkeylogs; i++) {
+		if (!sti_keylog_load(kl, o->keylogs[i], err, sizeof(err))) {
+			sti_keylog_free(kl);
+			fail_usage("--keylog %s", err);
+		}
+	}
+	sti_keylog_seal(kl);
+	return kl;
 }
 
 /* --mta-log, --log-skew, --find */
@@ -393,6 +427,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ "anonymize", required_argument, NULL, OPT_ANONYMIZE },
+		{ "keylog", required_argument, NULL, OPT_KEYLOG },
+		{ "embed-keys", no_argument, NULL, OPT_EMBED_KEYS },
 		{ "mta-log", required_argument, NULL, OPT_MTA_LOG },
 		{ "log-skew", required_argument, NULL, OPT_LOG_SKEW },
 		{ "find", required_argument, NULL, OPT_FIND },
@@ -467,6 +503,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_SUMMARY:
 			o->summary = true;
 			break;
+		case OPT_KEYLOG:
+			add_keylog(o, optarg);
+			break;
+		case OPT_EMBED_KEYS:
+			o->evidence.pcapng = true;
+			break;
 		case OPT_ANONYMIZE:
 			if (!*optarg)
 				fail_usage("--anonymize: the key is empty");
@@ -502,6 +544,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 	check_input(o);
 	if (o->evidence.rotate_bytes && !o->evidence.path)
 		fail_usage("-C: needs -w FILE");
+	if (o->evidence.pcapng && !o->evidence.path)
+		fail_usage("--embed-keys: needs -w FILE");
+	if (o->evidence.pcapng && !o->nkeylogs)
+		fail_usage("--embed-keys: needs --keylog FILE");
 	check_mta_options(o);
 }
 
@@ -609,6 +655,7 @@ static struct sti_mtalog *read_mta_logs(const struct options *o)
 static int run_verdicts(const struct options *o)
 {
 	FILE *report_file = NULL;
+	struct sti_keylog *keylog = load_keylogs(o);
 	struct sti_anon *anon = o->anon_key ? sti_anon_new(o->anon_key) : NULL;
 	struct sti_evidence_cfg evcfg = o->evidence;
 	struct sti_selection report_sel = o->evidence.sel;
@@ -616,6 +663,7 @@ static int run_verdicts(const struct options *o)
 	for (size_t i = 0; anon && i < report_sel.nhosts; i++)
 		sti_anon_addr(anon, &report_sel.hosts[i]);
 	evcfg.anon = anon;
+	evcfg.keylog = keylog;
 	struct sti_reporter *rep = make_reporter(o, &report_sel, &report_file);
 	struct sti_analysis *a = rep ? sti_analysis_new(&o->cfg, &o->policy, rep) : NULL;
 	struct sti_evidence *ev = o->evidence.path ? sti_evidence_new(&evcfg) : NULL;
@@ -630,6 +678,7 @@ static int run_verdicts(const struct options *o)
 	}
 	sti_analysis_set_evidence(a, ev);
 	sti_analysis_set_anon(a, anon);
+	sti_analysis_set_keylog(a, keylog);
 	struct sti_mtalog *mtalog = o->nmta_logs ? read_mta_logs(o) : NULL;
 	if (mtalog && !sti_analysis_set_mtalog(a, mtalog, &o->mta_join, o->find)) {
 		fprintf(stderr, "%s: out of memory\n", progname);
@@ -642,6 +691,7 @@ static int run_verdicts(const struct options *o)
 		ok &= sti_analysis_file(a, o->files[i]);
 	bool problems = sti_analysis_finish(a);
 	sti_analysis_free(a);
+	sti_keylog_free(keylog);
 	sti_mtalog_free(mtalog);
 	sti_evidence_free(ev);
 	sti_anon_free(anon);
@@ -675,6 +725,7 @@ int main(int argc, char **argv)
 		status = run_verdicts(&o);
 	}
 	free(o.files);
+	free(o.keylogs);
 	free(o.mta_logs);
 	return status;
 }

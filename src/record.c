@@ -57,6 +57,7 @@ struct sti_recorder {
 	sti_record_sink sink;
 	void *sink_ctx;
 	bool early;   /* report once the outcome is final, before the close */
+	struct sti_keylog *keylog;          /* --keylog, or NULL */
 	struct flow *lru_head, *lru_tail;   /* live flows, oldest event first */
 	uint8_t *scratch;                   /* FROZEN_MAX bytes, for freeze */
 };
@@ -87,6 +88,11 @@ struct sti_recorder *sti_recorder_new(const struct sti_session_cfg *cfg,
 void sti_recorder_report_early(struct sti_recorder *r, bool early)
 {
 	r->early = early;
+}
+
+void sti_recorder_set_keylog(struct sti_recorder *r, struct sti_keylog *kl)
+{
+	r->keylog = kl;
 }
 
 void sti_recorder_free(struct sti_recorder *r)
@@ -174,6 +180,8 @@ static void ladder_server_hello(struct flow *fl, const struct sti_tls_ev *ev)
 static void ladder_handshake(struct flow *fl, const struct sti_tls_ev *ev)
 {
 	const struct sti_tls_facts *f = sti_tls_facts(&fl->tls);
+	/* Read with --keylog: say so, the wire showed only ciphertext. */
+	const char *pre = ev->decrypted ? "decrypted " : "";
 	switch (ev->type) {
 	case STI_TLS_HS_CLIENT_HELLO:
 		ladder_client_hello(fl, ev);
@@ -185,8 +193,8 @@ static void ladder_handshake(struct flow *fl, const struct sti_tls_ev *ev)
 		const struct sti_cert_info *ci = ev->dir ? &f->server_cert : &f->client_cert;
 		if ((ev->dir ? f->have_server_cert : f->have_client_cert) && ci->parsed) {
 			sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
-					      "Certificate CN=%s issuer CN=%s (%u in chain)",
-					      ci->subject_cn, ci->issuer_cn, ci->chain_len);
+					      "%sCertificate CN=%s issuer CN=%s (%u in chain)",
+					      pre, ci->subject_cn, ci->issuer_cn, ci->chain_len);
 			return;
 		}
 		break;
@@ -196,10 +204,11 @@ static void ladder_handshake(struct flow *fl, const struct sti_tls_ev *ev)
 	}
 	const char *name = sti_tls_handshake_name(ev->type);
 	if (name)
-		sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us, "%s", name);
+		sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+				      "%s%s", pre, name);
 	else
 		sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
-				      "handshake type %u", ev->type);
+				      "%shandshake type %u", pre, ev->type);
 }
 
 static void on_tls_event(void *ctx, const struct sti_tls_ev *ev)
@@ -214,14 +223,15 @@ static void on_tls_event(void *ctx, const struct sti_tls_ev *ev)
 				      "SSLv2 %s", ev->type == 1 ? "CLIENT-HELLO" : "SERVER-HELLO");
 		break;
 	case STI_TLS_EV_ALERT:
-		if (ev->encrypted) {
+		if (ev->encrypted && !ev->decrypted) {
 			sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
 					      "Alert (encrypted, %u bytes)", ev->length);
 		} else {
 			const char *n = sti_tls_alert_name(ev->desc);
 			const char *l = sti_tls_alert_level_name(ev->level);
 			sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
-					      "Alert %s %s(%u)", l ? l : "level?",
+					      "%sAlert %s %s(%u)",
+					      ev->decrypted ? "decrypted " : "", l ? l : "level?",
 					      n ? n : "unknown", ev->desc);
 		}
 		break;
@@ -575,6 +585,7 @@ static struct flow *new_flow(struct sti_recorder *r, struct sti_session *s)
 	sti_smtp_set_sink(&fl->smtp, on_smtp_event, fl);
 	sti_tls_init(&fl->tls);
 	sti_tls_set_sink(&fl->tls, on_tls_event, fl);
+	sti_tls_set_keylog(&fl->tls, r->keylog);
 	s->app = fl;
 	return fl;
 }
@@ -699,7 +710,8 @@ static void report_bare(struct sti_recorder *r, const struct sti_session *s)
 static bool fatal_alert_seen(const struct sti_tls_facts *tf)
 {
 	for (unsigned i = 0; i < tf->nalerts && i < STI_TLS_MAX_ALERTS; i++)
-		if (!tf->alerts[i].encrypted && tf->alerts[i].level == STI_TLS_ALERT_FATAL)
+		if ((!tf->alerts[i].encrypted || tf->alerts[i].decrypted) &&
+		    tf->alerts[i].level == STI_TLS_ALERT_FATAL)
 			return true;
 	return false;
 }

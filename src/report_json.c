@@ -525,7 +525,8 @@ static void j_alerts(struct jw *w, const struct sti_tls_facts *t)
 
 		if (i)
 			fputc(',', w->f);
-		if (!a->encrypted) {
+		bool readable = !a->encrypted || a->decrypted;
+		if (readable) {
 			level = sti_tls_alert_level_name(a->level);
 			desc = sti_tls_alert_name(a->desc);
 		}
@@ -537,7 +538,7 @@ static void j_alerts(struct jw *w, const struct sti_tls_facts *t)
 		else
 			fputs("null", o.f);
 		j_key(&o, "code");
-		if (a->encrypted)
+		if (!readable)
 			fputs("null", o.f);
 		else
 			fprintf(o.f, "%u", (unsigned)a->desc);
@@ -547,10 +548,25 @@ static void j_alerts(struct jw *w, const struct sti_tls_facts *t)
 		else
 			fputs("null", o.f);
 		j_bool(&o, "encrypted", a->encrypted);
+		if (a->decrypted)
+			j_bool(&o, "decrypted", true);
 		j_u64(&o, "frame", a->frame);
 		j_end(&o);
 	}
 	fputc(']', w->f);
+}
+
+/* --keylog: how far the session was read (absent without a key log). */
+static void j_decrypted(struct jw *w, const struct sti_tls_facts *t)
+{
+	if (t->decrypt == STI_TLS_DEC_NONE)
+		return;
+	j_bool(w, "tls.decrypted", t->decrypted_records[0] + t->decrypted_records[1] > 0);
+	j_str(w, "tls.decryption.status", sti_tls_decrypt_state_name(t->decrypt));
+	j_u64(w, "tls.decryption.records", (uint64_t)t->decrypted_records[0] +
+					   t->decrypted_records[1]);
+	if (t->decrypt_note[0])
+		j_str(w, "tls.decryption.note", t->decrypt_note);
 }
 
 static void j_tls(struct jw *w, const struct sti_tls_facts *t)
@@ -579,6 +595,7 @@ static void j_tls(struct jw *w, const struct sti_tls_facts *t)
 	if (t->have_server_cert && t->server_cert.parsed)
 		j_server_cert(w, &t->server_cert);
 	j_alerts(w, t);
+	j_decrypted(w, t);
 }
 
 /* ---- TCP ---------------------------------------------------------------- */
@@ -885,6 +902,11 @@ static void json_finish(struct sti_reporter *r, const struct sti_tally *t)
 
 	if (r->opts.min_version)
 		j_version(&w, "policy.min_version", r->opts.min_version);
+	if (t->keylog) {
+		j_u64(&w, "keylog.sessions_decrypted", t->decrypted);
+		j_u64(&w, "keylog.lines_unused", t->keylog_unused);
+		j_u64(&w, "keylog.lines_malformed", t->keylog_malformed);
+	}
 	if (j->have_live)
 		j_capture_stats(&w, &j->live);
 	j_end(&w);

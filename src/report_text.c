@@ -360,6 +360,19 @@ static void text_mta_done(struct sti_reporter *r, const struct sti_mtalog_report
 
 /* ---- one session in detail ---- */
 
+/* --keylog: how much of the session was read, and why not more. */
+static void write_decryption(FILE *f, const struct sti_record *rec)
+{
+	const struct sti_tls_facts *t = rec->tls;
+	if (!t || t->decrypt == STI_TLS_DEC_NONE)
+		return;
+	fprintf(f, "  decryption: %s, %u records", sti_tls_decrypt_state_name(t->decrypt),
+		t->decrypted_records[0] + t->decrypted_records[1]);
+	if (t->decrypt_note[0])
+		fprintf(f, " (%s)", t->decrypt_note);
+	fputc('\n', f);
+}
+
 static void write_block(FILE *f, bool color, const struct sti_record *rec,
 			const struct sti_verdict *v)
 {
@@ -398,6 +411,7 @@ static void write_block(FILE *f, bool color, const struct sti_record *rec,
 	if (rec->fallback_after)
 		fprintf(f, "  fallback: plaintext after failed TLS in session #%" PRIu64 "\n",
 			rec->fallback_after);
+	write_decryption(f, rec);
 	if (rec->mta)
 		write_mta_lines(f, rec->mta);
 	write_ladder(f, rec);
@@ -655,6 +669,10 @@ static void text_finish(struct sti_reporter *r, const struct sti_tally *tally)
 		fprintf(r->out, ": %" PRIu64, n);
 	}
 	fputc('\n', r->out);
+	if (tally->keylog)
+		fprintf(r->out, "key log: %" PRIu64 " sessions decrypted, %" PRIu64
+			" lines unused, %" PRIu64 " malformed\n", tally->decrypted,
+			tally->keylog_unused, tally->keylog_malformed);
 	fflush(r->out);
 }
 

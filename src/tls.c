@@ -14,6 +14,8 @@
 #include "sti/tls.h"
 
 #include "sti/rd.h"
+#include "sti/tls_decrypt.h"
+#include "sti/tls_keylog.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,8 +34,22 @@ enum dir_state {
 enum body_mode {
 	MODE_SKIP,   /* ciphertext, application data, heartbeat */
 	MODE_HS,     /* cleartext handshake: to the message framer */
-	MODE_SMALL   /* cleartext alert or CCS: keep up to two bytes */
+	MODE_SMALL,  /* cleartext alert or CCS: keep up to two bytes */
+	MODE_DECRYPT /* protected, with keys: kept whole, opened at the end */
 };
+
+/* A session the key log matched: its decryptor, each direction's record
+ * body being collected, and room for one record's plaintext. */
+struct sti_tls_dec {
+	struct sti_tls_decryptor *dx;
+	uint8_t client_random[32];
+	uint8_t body[2][STI_TLS_MAX_RECORD];
+	uint32_t have[2];
+	uint8_t plain[STI_TLS_MAX_RECORD];
+};
+
+/* TLS 1.2 encrypt_then_mac (RFC 7366) in the ServerHello. */
+#define EXT_ENCRYPT_THEN_MAC 0x0016
 
 /* An encrypted alert is 2 bytes of alert, 1 of inner type and a 16-byte
  * AEAD tag (RFC 8446 5.2); a little padding allowed. A type-23 record this
@@ -101,6 +117,19 @@ const char *sti_tls_content_type_name(uint8_t type)
 	}
 }
 
+const char *sti_tls_decrypt_state_name(enum sti_tls_decrypt_state st)
+{
+	switch (st) {
+	case STI_TLS_DEC_NO_KEYS: return "no_keys";
+	case STI_TLS_DEC_MATCHED: return "matched";
+	case STI_TLS_DEC_PARTIAL: return "partial";
+	case STI_TLS_DEC_FAILED: return "failed";
+	case STI_TLS_DEC_OK: return "ok";
+	case STI_TLS_DEC_NONE: break;
+	}
+	return "none";
+}
+
 static bool is_content_type(uint8_t b)
 {
 	return b >= STI_TLS_CT_CHANGE_CIPHER_SPEC && b <= STI_TLS_CT_HEARTBEAT;
@@ -130,6 +159,16 @@ void sti_tls_free(struct sti_tls *t)
 {
 	release_buf(&t->d[0]);
 	release_buf(&t->d[1]);
+	if (t->dec) {
+		sti_tls_decryptor_free(t->dec->dx);
+		free(t->dec);
+		t->dec = NULL;
+	}
+}
+
+void sti_tls_set_keylog(struct sti_tls *t, struct sti_keylog *kl)
+{
+	t->keylog = kl;
 }
 
 void sti_tls_set_sink(struct sti_tls *t, sti_tls_sink sink, void *ctx)
@@ -149,6 +188,8 @@ struct feed_ctx {
 	int dir;
 	uint64_t frame;
 	int64_t ts;
+	bool decrypted;     /* the bytes being parsed came out of a record
+			       opened with the key log */
 };
 
 static void emit(const struct feed_ctx *c, enum sti_tls_ev_kind kind,
@@ -157,6 +198,7 @@ static void emit(const struct feed_ctx *c, enum sti_tls_ev_kind kind,
 	struct sti_tls_ev ev = {
 		.kind = kind, .dir = c->dir, .frame = c->frame, .ts_us = c->ts,
 		.type = type, .length = length, .text = text,
+		.decrypted = c->decrypted,
 	};
 	if (c->t->sink)
 		c->t->sink(c->t->sink_ctx, &ev);
@@ -167,7 +209,8 @@ static void emit_alert(const struct feed_ctx *c, const struct sti_tls_alert *a)
 	struct sti_tls_ev ev = {
 		.kind = STI_TLS_EV_ALERT, .dir = c->dir, .frame = c->frame,
 		.ts_us = c->ts, .type = STI_TLS_CT_ALERT, .length = a->length,
-		.encrypted = a->encrypted, .level = a->level, .desc = a->desc,
+		.encrypted = a->encrypted, .decrypted = a->decrypted,
+		.level = a->level, .desc = a->desc,
 	};
 	if (c->t->sink)
 		c->t->sink(c->t->sink_ctx, &ev);
@@ -275,6 +318,8 @@ static void on_ccs(const struct feed_ctx *c)
 
 	if (!df->ccs_frame)
 		df->ccs_frame = c->frame;
+	if (t->dec)
+		sti_tls_decryptor_ccs(t->dec->dx, c->dir);
 	if (tls13_mode(&t->f)) {
 		/* RFC 8446 D.4: only the client's CCS after the real
 		 * ServerHello precedes its encrypted records. */
@@ -368,15 +413,17 @@ static void on_appdata(const struct feed_ctx *c, uint16_t len)
 		df->appdata_after_est++;
 }
 
-static void record_alert(const struct feed_ctx *c, uint16_t len)
+/* The next alert slot, filled with who, size and when; `spare` when the
+ * list is full (the alert is still counted and reported as an event). */
+static struct sti_tls_alert *new_alert(const struct feed_ctx *c, uint16_t len,
+				       struct sti_tls_alert *spare)
 {
 	struct sti_tls_facts *f = &c->t->f;
-	const struct sti_tls_dir *d = &c->t->d[c->dir];
+	struct sti_tls_alert *a = spare;
+
 	/* Filled field by field into zeroed storage, so that padding stays
 	 * zero and facts compare byte for byte. */
-	struct sti_tls_alert spare, *a = &spare;
-
-	memset(&spare, 0, sizeof(spare));
+	memset(spare, 0, sizeof(*spare));
 	f->alerts_total++;
 	if (f->nalerts < STI_TLS_MAX_ALERTS)
 		a = &f->alerts[f->nalerts++];
@@ -384,6 +431,15 @@ static void record_alert(const struct feed_ctx *c, uint16_t len)
 	a->length = len;
 	a->frame = c->frame;
 	a->ts_us = c->ts;
+	return a;
+}
+
+static void record_alert(const struct feed_ctx *c, uint16_t len)
+{
+	struct sti_tls_facts *f = &c->t->f;
+	const struct sti_tls_dir *d = &c->t->d[c->dir];
+	struct sti_tls_alert spare, *a = new_alert(c, len, &spare);
+
 	/* Ciphertext is never 2 bytes (a MAC or AEAD tag is longer), and
 	 * TLS 1.3 ciphertext is always type 23: so a 2-byte alert record
 	 * from a side in clear, or under TLS 1.3, is a cleartext alert. */
@@ -411,6 +467,177 @@ static void push_tail(struct sti_tls_dir_facts *df, uint8_t type,
 	r->frame = frame;
 }
 
+/* ---- decryption with a key log (SPEC 9.3) ---- */
+
+static void hs_feed(const struct feed_ctx *c, struct sti_rd *rb);
+
+static void update_decrypt_state(struct sti_tls_facts *f)
+{
+	uint32_t ok = f->decrypted_records[0] + f->decrypted_records[1];
+	bool trouble = f->decrypt_failures[0] || f->decrypt_failures[1] ||
+		       f->decrypt_note[0];
+	if (ok)
+		f->decrypt = trouble ? STI_TLS_DEC_PARTIAL : STI_TLS_DEC_OK;
+	else
+		f->decrypt = trouble ? STI_TLS_DEC_FAILED : STI_TLS_DEC_MATCHED;
+}
+
+/* The first reason decryption stopped is the one worth telling. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void dec_note(struct sti_tls_facts *f, const char *fmt, ...)
+{
+	va_list ap;
+	if (f->decrypt_note[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(f->decrypt_note, sizeof(f->decrypt_note), fmt, ap);
+	va_end(ap);
+}
+
+/* The first ClientHello: does the key log know its random? */
+static void match_keylog(const struct feed_ctx *c, const uint8_t *b, size_t n)
+{
+	struct sti_tls *t = c->t;
+	struct sti_tls_facts *f = &t->f;
+	struct sti_rd r = sti_rd_init(b, n);
+	uint8_t random[32];
+
+	if (!t->keylog || t->dec || !sti_rd_skip(&r, 2) ||
+	    !sti_rd_copy(&r, random, sizeof(random)))
+		return;
+	memcpy(f->client_random, random, sizeof(random));
+	const struct sti_keylog_entry *e = sti_keylog_find(t->keylog, random);
+	if (!e) {
+		f->decrypt = STI_TLS_DEC_NO_KEYS;
+		dec_note(f, "the key log has no line for this session's client random");
+		return;
+	}
+	t->dec = calloc(1, sizeof(*t->dec));
+	if (t->dec && !(t->dec->dx = sti_tls_decryptor_new(e))) {
+		free(t->dec);
+		t->dec = NULL;
+	}
+	if (!t->dec) {
+		dec_note(f, "no memory to decrypt this session");
+		update_decrypt_state(f);
+		return;
+	}
+	memcpy(t->dec->client_random, random, sizeof(random));
+	update_decrypt_state(f);
+}
+
+/* The real ServerHello: version, suite and random decide the keys. */
+static void dec_hello(const struct feed_ctx *c, const uint8_t *b, size_t n,
+		      const struct sti_server_hello *sh)
+{
+	struct sti_tls *t = c->t;
+	struct sti_rd r = sti_rd_init(b, n);
+	uint8_t random[32];
+	bool etm = false;
+	const char *note = "the ServerHello is too short to read its random";
+
+	if (!t->dec)
+		return;
+	for (unsigned i = 0; i < sh->nexts; i++)
+		etm = etm || sh->exts[i] == EXT_ENCRYPT_THEN_MAC;
+	if (sti_rd_skip(&r, 2) && sti_rd_copy(&r, random, sizeof(random)))
+		note = sti_tls_decryptor_hello(t->dec->dx, sh->version, sh->cipher,
+					       t->dec->client_random, random, etm);
+	if (note)
+		dec_note(&t->f, "%s", note);
+	update_decrypt_state(&t->f);
+}
+
+/* A decrypted Finished or KeyUpdate changes the keys of what follows. */
+static void dec_after_message(const struct feed_ctx *c, uint8_t type)
+{
+	const char *note = NULL;
+	if (!c->decrypted || !c->t->dec)
+		return;
+	if (type == STI_TLS_HS_FINISHED)
+		note = sti_tls_decryptor_finished(c->t->dec->dx, c->dir);
+	else if (type == STI_TLS_HS_KEY_UPDATE)
+		note = sti_tls_decryptor_key_update(c->t->dec->dx, c->dir);
+	if (note) {
+		dec_note(&c->t->f, "%s", note);
+		update_decrypt_state(&c->t->f);
+	}
+}
+
+static void decrypted_alert(const struct feed_ctx *c, const uint8_t *p, size_t n)
+{
+	struct sti_tls_alert spare, *a = new_alert(c, c->t->d[c->dir].rlen, &spare);
+	struct sti_rd r = sti_rd_init(p, n);
+
+	a->encrypted = true;
+	a->decrypted = sti_rd_u8(&r, &a->level) && sti_rd_u8(&r, &a->desc);
+	emit_alert(c, a);
+}
+
+enum opened { OPEN_NONE, OPEN_ALERT, OPEN_OTHER };
+
+/*
+ * Open the protected record just completed and hand its content to the
+ * parsers: handshake messages to the framer, an alert to the alert list.
+ * Application data is only counted; its plaintext is wiped at once.
+ */
+static enum opened open_record(const struct feed_ctx *c)
+{
+	struct sti_tls *t = c->t;
+	struct sti_tls_dec *x = t->dec;
+	struct sti_tls_facts *f = &t->f;
+	struct feed_ctx dc = *c;
+	size_t len = 0;
+	uint8_t type = 0;
+	enum opened res = OPEN_OTHER;
+
+	if (!sti_tls_decryptor_open(x->dx, c->dir, t->d[c->dir].hdr, x->body[c->dir],
+				    x->have[c->dir], x->plain, &len, &type)) {
+		f->decrypt_failures[c->dir]++;
+		dec_note(f, "the %s's record in frame %llu did not decrypt: wrong, "
+			 "truncated or mismatched keys, or a lost segment",
+			 c->dir ? "server" : "client", (unsigned long long)c->frame);
+		update_decrypt_state(f);
+		return OPEN_NONE;
+	}
+	f->decrypted_records[c->dir]++;
+	update_decrypt_state(f);
+	dc.decrypted = true;
+	if (type == STI_TLS_CT_ALERT) {
+		decrypted_alert(&dc, x->plain, len);
+		res = OPEN_ALERT;
+	} else if (type == STI_TLS_CT_HANDSHAKE) {
+		struct sti_rd rb = sti_rd_init(x->plain, len);
+		hs_feed(&dc, &rb);
+	}
+	memset(x->plain, 0, len);
+	return res;
+}
+
+/* A protected record not opened because the key log lacks its secret. */
+static void note_unread(const struct feed_ctx *c)
+{
+	const struct sti_tls_dir *d = &c->t->d[c->dir];
+	const struct sti_tls_facts *f = &c->t->f;
+	bool is13 = tls13_mode(f) && f->have_sh;
+	bool protected = is13 ? d->rtype == STI_TLS_CT_APPLICATION_DATA : d->renc;
+	const char *why = sti_tls_decryptor_unread(c->t->dec->dx, c->dir);
+	if (!protected || !why)
+		return;
+	dec_note(&c->t->f, "%s", why);
+	update_decrypt_state(&c->t->f);
+}
+
+/* Whether this direction's records are still being opened: then its
+ * handshake buffer must survive the switch to ciphertext. */
+static bool decrypting(const struct sti_tls *t, int dir)
+{
+	return t->dec && sti_tls_decryptor_wants(t->dec->dx, dir,
+						 STI_TLS_CT_APPLICATION_DATA);
+}
+
 /* The last byte of a record arrived (or its header, for length 0). */
 static void record_done(const struct feed_ctx *c)
 {
@@ -419,6 +646,10 @@ static void record_done(const struct feed_ctx *c)
 	struct sti_tls_dir_facts *df = &t->f.dir[c->dir];
 	uint8_t type = d->rtype;
 	uint16_t len = d->rlen;
+	enum opened op = d->rmode == MODE_DECRYPT ? open_record(c) : OPEN_NONE;
+
+	if (d->rmode != MODE_DECRYPT && t->dec)
+		note_unread(c);
 
 	df->records++;
 	df->by_type[type - STI_TLS_CT_CHANGE_CIPHER_SPEC]++;
@@ -436,21 +667,26 @@ static void record_done(const struct feed_ctx *c)
 		on_ccs(c);
 		break;
 	case STI_TLS_CT_ALERT:
-		record_alert(c, len);
+		if (op != OPEN_ALERT)
+			record_alert(c, len);
 		break;
 	case STI_TLS_CT_HANDSHAKE:
 		if (d->renc)
 			on_encrypted_handshake(c);
 		break;
 	case STI_TLS_CT_APPLICATION_DATA:
-		on_appdata(c, len);
+		/* A TLS 1.3 alert read with the key log is not data. */
+		if (op != OPEN_ALERT)
+			on_appdata(c, len);
+		else if (c->dir == 0)
+			set_encrypted(c);
 		break;
 	default:
 		break;
 	}
 	d->state = ST_HDR;
 	d->hdr_have = 0;
-	if (df->encrypted)
+	if (df->encrypted && !decrypting(t, c->dir))
 		release_buf(d);
 }
 
@@ -477,6 +713,7 @@ static void on_client_hello(const struct feed_ctx *c, const uint8_t *b,
 		f->have_ch = true;
 		f->ch_frame = c->frame;
 		(void)sti_tls_parse_client_hello(b, n, &f->ch);
+		match_keylog(c, b, n);
 	} else if (f->have_hrr && !f->have_ch2) {
 		f->have_ch2 = true;
 		f->ch2_frame = c->frame;
@@ -506,6 +743,7 @@ static bool on_server_hello(const struct feed_ctx *c, const uint8_t *b,
 	f->sh_frame = c->frame;
 	f->sh = sh;
 	f->version = sh.version;
+	dec_hello(c, b, n, &sh);
 	return is_tls13(sh.version);
 }
 
@@ -570,6 +808,7 @@ static void on_message(const struct feed_ctx *c, uint8_t type,
 		break;
 	}
 	emit(c, STI_TLS_EV_HANDSHAKE, type, full_len, NULL);
+	dec_after_message(c, type);
 	if (to_cipher)
 		set_encrypted(c);
 }
@@ -645,6 +884,11 @@ static enum body_mode body_mode(const struct feed_ctx *c)
 	struct sti_tls_dir *d = &c->t->d[c->dir];
 	struct sti_tls_dir_facts *df = &c->t->f.dir[c->dir];
 
+	if (c->t->dec && d->rlen &&
+	    sti_tls_decryptor_wants(c->t->dec->dx, c->dir, d->rtype)) {
+		c->t->dec->have[c->dir] = 0;
+		return MODE_DECRYPT;
+	}
 	if (df->encrypted) {
 		if (d->rtype == STI_TLS_CT_HANDSHAKE && d->hs_hdr_have) {
 			df->hs_cut = true; /* keys changed mid-message */
@@ -681,6 +925,14 @@ static void record_body(const struct feed_ctx *c, struct sti_rd *r)
 		while (d->small_have < sizeof(d->small) && sti_rd_u8(&rb, &b))
 			d->small[d->small_have++] = b;
 		break;
+	case MODE_DECRYPT: {
+		struct sti_tls_dec *x = c->t->dec;
+		uint32_t at = x->have[c->dir];
+		/* rlen <= STI_TLS_MAX_RECORD, the size of body[] */
+		if (sti_rd_copy(&rb, x->body[c->dir] + at, sti_rd_left(&rb)))
+			x->have[c->dir] = at + (uint32_t)k;
+		break;
+	}
 	case MODE_SKIP:
 		break;
 	}
@@ -953,7 +1205,7 @@ static void update_mid(struct sti_tls *t, int dir)
 void sti_tls_feed(struct sti_tls *t, int dir, const uint8_t *p, size_t n,
 		  uint64_t frame, int64_t ts_us)
 {
-	struct feed_ctx c = { t, dir ? 1 : 0, frame, ts_us };
+	struct feed_ctx c = { t, dir ? 1 : 0, frame, ts_us, false };
 	struct sti_tls_dir *d = &t->d[c.dir];
 	struct sti_rd r = sti_rd_init(p, n);
 
@@ -986,7 +1238,7 @@ void sti_tls_end(struct sti_tls *t, int dir)
 	struct sti_tls_dir *d = &t->d[dir ? 1 : 0];
 	if (!d->pend_len)
 		return;
-	struct feed_ctx c = { t, dir ? 1 : 0, d->pend_frame, d->pend_ts };
+	struct feed_ctx c = { t, dir ? 1 : 0, d->pend_frame, d->pend_ts, false };
 	uint16_t len = d->pend_len;
 	d->pend_len = 0;
 	record_alert(&c, len);
@@ -994,7 +1246,7 @@ void sti_tls_end(struct sti_tls *t, int dir)
 
 void sti_tls_gap(struct sti_tls *t, int dir, uint64_t len, uint64_t frame)
 {
-	struct feed_ctx c = { t, dir ? 1 : 0, frame, 0 };
+	struct feed_ctx c = { t, dir ? 1 : 0, frame, 0, false };
 	struct sti_tls_dir_facts *df = &t->f.dir[c.dir];
 
 	if (t->d[c.dir].state == ST_DEAD)

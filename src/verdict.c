@@ -533,7 +533,9 @@ static void find_alerts(struct ctx *c)
 	const struct sti_tls_facts *t = c->tls;
 	for (unsigned i = 0; t && i < t->nalerts; i++) {
 		const struct sti_tls_alert *a = &t->alerts[i];
-		if (a->encrypted) {
+		/* A decrypted alert (--keylog) says what it says, as if it
+		 * had been sent in clear. */
+		if (a->encrypted && !a->decrypted) {
 			if (!c->enc_alert[a->from])
 				c->enc_alert[a->from] = a;
 		} else if (!c->alert && a->desc != 0 /* close_notify */) {

@@ -24,6 +24,10 @@ struct sti_evidence;
 /* Also write an evidence pcap (-w); the caller keeps ownership. */
 void sti_analysis_set_evidence(struct sti_analysis *a, struct sti_evidence *e);
 
+struct sti_keylog;
+/* Decrypt with this key log (--keylog); the caller keeps ownership. */
+void sti_analysis_set_keylog(struct sti_analysis *a, struct sti_keylog *kl);
+
 struct sti_anon;
 /* Reporters get records and verdicts with pseudonyms (--anonymize). */
 void sti_analysis_set_anon(struct sti_analysis *a, const struct sti_anon *an);

@@ -13,6 +13,8 @@
  * After a direction's TLS handshake is settled its frames are parked with
  * the captured length lowered to the headers (plus a leading TLS record
  * header); the original length is kept. Output files are created mode 0600.
+ * With cfg.pcapng the file is pcapng (pcapng.h) and the secrets of the
+ * selected sessions the key log decrypted go in with them, no others.
  */
 #ifndef STI_EVIDENCE_H
 #define STI_EVIDENCE_H
@@ -28,6 +30,7 @@
 #include "sti/verdict.h"
 
 struct sti_anon;
+struct sti_keylog;
 
 struct sti_evidence_cfg {
 	const char *path;            /* -w FILE */
@@ -35,6 +38,10 @@ struct sti_evidence_cfg {
 	bool redact;                 /* off with --no-redact */
 	uint64_t rotate_bytes;       /* -C: start FILE1, FILE2... past this; 0 never */
 	const struct sti_anon *anon; /* --anonymize: addresses and names, or NULL */
+	/* --embed-keys: write pcapng, with a Decryption Secrets Block of each
+	 * selected session's key-log lines before its first frame. */
+	bool pcapng;
+	const struct sti_keylog *keylog;
 };
 
 struct sti_evidence;

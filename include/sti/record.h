@@ -98,6 +98,9 @@ void sti_recorder_free(struct sti_recorder *r);
  * ending yet. Off by default.
  */
 void sti_recorder_report_early(struct sti_recorder *r, bool early);
+/* Sessions are decrypted with this key log (tls.h sti_tls_set_keylog). */
+struct sti_keylog;
+void sti_recorder_set_keylog(struct sti_recorder *r, struct sti_keylog *kl);
 extern const struct sti_session_ops sti_recorder_ops;
 
 const char *sti_mode_name(enum sti_mode m);

@@ -34,6 +34,11 @@ struct sti_tally {
 	uint64_t by_outcome[STI_OUTCOME_COUNT];
 	uint64_t by_cause[STI_CAUSE_COUNT];
 	uint64_t by_reason[STI_REASON_COUNT];
+	/* --keylog (SPEC 9.3): sessions with a record decrypted; log lines
+	 * no session matched, and lines that could not be read (run only). */
+	bool keylog;
+	uint64_t decrypted;
+	uint64_t keylog_unused, keylog_malformed;
 };
 
 void sti_tally_add(struct sti_tally *t, const struct sti_verdict *v);

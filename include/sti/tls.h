@@ -158,7 +158,10 @@ enum sti_tls_alert_desc {
 
 struct sti_tls_alert {
 	int from;            /* 0 client, 1 server */
-	bool encrypted;      /* level/desc unknown; length says how big */
+	bool encrypted;      /* level/desc unknown (unless decrypted); length
+				says how big */
+	bool decrypted;      /* encrypted on the wire, read with --keylog:
+				level and desc are real */
 	uint8_t level;       /* cleartext only */
 	uint8_t desc;        /* cleartext only */
 	uint16_t length;     /* record length */
@@ -252,6 +255,23 @@ struct sti_tls_facts {
 	bool established;
 	uint64_t established_frame;
 	int64_t established_ts;
+
+	/* --keylog (SPEC 9.3). `decrypt` says how far it got; the note says
+	 * why it stopped (no entry, a missing secret, a record that did not
+	 * open). Only handshake messages and alerts are read; application
+	 * data is opened to follow the keys and then forgotten. */
+	enum sti_tls_decrypt_state {
+		STI_TLS_DEC_NONE,       /* no key log, or no ClientHello */
+		STI_TLS_DEC_NO_KEYS,    /* the key log has nothing for it */
+		STI_TLS_DEC_MATCHED,    /* keys found, no protected record yet */
+		STI_TLS_DEC_PARTIAL,    /* some records opened, then a failure */
+		STI_TLS_DEC_FAILED,     /* keys found, nothing opened */
+		STI_TLS_DEC_OK          /* every protected record read opened */
+	} decrypt;
+	uint8_t client_random[32];      /* the ClientHello's, with a key log */
+	uint32_t decrypted_records[2];
+	uint32_t decrypt_failures[2];
+	char decrypt_note[112];
 };
 
 /* Events, in the order things happened, for the ladder diagram. A message
@@ -275,6 +295,7 @@ struct sti_tls_ev {
 	uint8_t type;           /* content type or handshake type */
 	uint32_t length;
 	bool encrypted;
+	bool decrypted;         /* read with a key log */
 	uint8_t level, desc;    /* alerts */
 	const char *text;       /* STOPPED: reason; valid during the call */
 };
@@ -313,11 +334,16 @@ struct sti_tls_dir {
 	int64_t pend_ts;        /* the direction ends here (sti_tls_end) */
 };
 
+struct sti_keylog;
+struct sti_tls_dec;     /* private to tls.c: keys and record buffers */
+
 struct sti_tls {
 	struct sti_tls_dir d[2];
 	struct sti_tls_facts f;
 	sti_tls_sink sink;
 	void *sink_ctx;
+	struct sti_keylog *keylog;      /* NULL: nothing is decrypted */
+	struct sti_tls_dec *dec;        /* allocated when the log matches */
 };
 
 void sti_tls_init(struct sti_tls *t);
@@ -325,6 +351,11 @@ void sti_tls_init(struct sti_tls *t);
 void sti_tls_free(struct sti_tls *t);
 /* Optional: events go to sink(ctx, ev) as they happen. */
 void sti_tls_set_sink(struct sti_tls *t, sti_tls_sink sink, void *ctx);
+
+/* Optional: a key log (tls_keylog.h) to read the encrypted handshake and
+ * alerts of a session whose ClientHello random it lists (SPEC 9.3). */
+void sti_tls_set_keylog(struct sti_tls *t, struct sti_keylog *kl);
+const char *sti_tls_decrypt_state_name(enum sti_tls_decrypt_state s);
 
 /* Bytes of direction dir, carried by `frame` captured at ts_us. */
 void sti_tls_feed(struct sti_tls *t, int dir, const uint8_t *p, size_t n,

@@ -285,7 +285,11 @@ export NC W
 export -f pf_send
 pyc() { echo "ip netns exec $NC timeout 15 $PY $GEN/pyclient.py $* --cafile $P/root.crt"; }
 
+# scenarios with key logs (--keylog): pcaps/gen/keylog.sh
+. "$GEN/keylog.sh"
+
 run_scenarios() {
+  run_keylog_scenarios "$@"
   local want=" $* "
   sel() { [ "$want" = "  " ] || [[ "$want" == *" $1 "* ]]; }
 

@@ -12,7 +12,8 @@ MODE: starttls   EHLO, STARTTLS, TLS, EHLO, tiny message, QUIT
 options: --min V --max V (1.0 1.1 1.2 1.3), --ciphers STR, --cafile F,
          --name SNI/verify name, --noverify, --groups (ignored: ssl has no API),
          --body-kib N (a message body of N KiB of text lines instead of "x",
-         for the benchmark's long encrypted sessions)
+         for the benchmark's long encrypted sessions),
+         --keylog F (append the TLS secrets to F in NSS key log format)
 Prints one line with the outcome; never raises.
 """
 import smtplib, socket, ssl, struct, sys, time
@@ -33,6 +34,8 @@ def make_ctx():
         ctx.minimum_version = V[opt("--min")]
     if opt("--max"):
         ctx.maximum_version = V[opt("--max")]
+    if opt("--keylog"):
+        ctx.keylog_filename = opt("--keylog")
     if "--noverify" in sys.argv:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE

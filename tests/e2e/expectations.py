@@ -8,7 +8,9 @@ fields their verdict must have ("key value"); the format is described in
 pcaps/README.md. The capture is NAME.pcap beside NAME.expect, unless the
 file names it in a "# capture: PATH" line (relative to the file; used for
 the public captures in ../shared). A "# options: ..." line adds options to
-the command line. Every session in the output must have a block and every
+the command line. A key log beside the capture (NAME.keys) is passed with
+--keylog (SPEC 9.3); a decrypted alert then reads like a cleartext one.
+Every session in the output must have a block and every
 block a session. Prints PASS/FAIL per file and ends with "N passed, N failed".
 """
 import json
@@ -46,7 +48,7 @@ def parse_expect(path):
 
 
 def alert_text(a):
-    if a.get("encrypted"):
+    if a.get("encrypted") and not a.get("decrypted"):
         return "%s:encrypted:-" % a["from"]
     return "%s:%s:%s" % (a["from"], a.get("level"), a.get("code"))
 
@@ -81,6 +83,8 @@ def actual_value(obj, key):
         return "-"
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, list):
+        return ",".join(str(x) for x in v)
     return str(v)
 
 
@@ -88,6 +92,9 @@ def check(binary, path):
     capture, options, want = parse_expect(path)
     if not os.path.exists(capture):
         return ["capture %s is missing" % capture]
+    keys = os.path.splitext(capture)[0] + ".keys"
+    if os.path.exists(keys):
+        options = options + ["--keylog", keys]
     proc = subprocess.run([binary, "--json"] + options + [capture],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
     if proc.returncode not in (0, 1):

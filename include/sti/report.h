@@ -25,6 +25,8 @@ struct sti_report_opts {
 	bool redact;               /* markdown: envelope addresses left out */
 	bool live;                 /* a live capture: verdicts as they come,
 				      the input is an interface */
+	bool dated;                /* inventory text: a "last seen" column
+				      (--summary from a database) */
 };
 
 /* Counts by outcome, cause and reason, per file and per run. */

@@ -14,6 +14,7 @@
 #include "sti/evidence.h"
 #include "sti/ingest.h"
 #include "sti/live.h"
+#include "sti/metrics.h"
 #include "sti/record.h"
 
 /*
@@ -38,6 +39,7 @@ struct sti_analysis {
 	bool problems;
 	struct sti_evidence *evidence;   /* -w, or NULL */
 	const struct sti_anon *anon;     /* --anonymize, or NULL */
+	struct sti_metrics *metrics;     /* --metrics, --metrics-listen, or NULL */
 	struct fallback_slot fallback[FALLBACK_SLOTS];
 };
 
@@ -67,6 +69,11 @@ void sti_analysis_set_evidence(struct sti_analysis *a, struct sti_evidence *e)
 void sti_analysis_set_anon(struct sti_analysis *a, const struct sti_anon *an)
 {
 	a->anon = an;
+}
+
+void sti_analysis_set_metrics(struct sti_analysis *a, struct sti_metrics *m)
+{
+	a->metrics = m;
 }
 
 /* The one place reporters' input is pseudonymised; the evidence writer
@@ -137,6 +144,8 @@ static void on_record(void *ctx, struct sti_record *rec)
 	sti_tally_add(&a->run, &v);
 	if (a->evidence)
 		sti_evidence_session(a->evidence, rec, &v);
+	if (a->metrics)
+		sti_metrics_session(a->metrics, rec, &v);
 	report_session(a, rec, &v);
 }
 
@@ -211,6 +220,8 @@ static bool input_end(struct sti_analysis *a, struct input *in,
 	st->sessions_open = open_sessions(sti_table_stats(in->table));
 	sti_table_flush(in->table);
 	st->table = *sti_table_stats(in->table);
+	if (a->metrics)
+		sti_metrics_input(a->metrics, st, 0, st->table.evicted, true);
 	sti_table_free(in->table);
 	sti_recorder_free(in->rec);
 	/* Sessions gathered before a read error are still written. */
@@ -359,6 +370,10 @@ static void live_tick(struct live_run *lr, int64_t now)
 	lr->last_tick = now;
 	sti_table_expire(lr->in.table, now);
 	live_kernel_stats(lr);
+	if (lr->a->metrics) {
+		const struct sti_table_stats *ts = sti_table_stats(lr->in.table);
+		sti_metrics_input(lr->a->metrics, &lr->st, open_sessions(ts), ts->evicted, false);
+	}
 	fflush(lr->a->rep->out);
 	if (want_stats)
 		live_stats_line(lr);

@@ -23,6 +23,8 @@
 #include "sti/ingest.h"
 #include "sti/inventory.h"
 #include "sti/live.h"
+#include "sti/metrics.h"
+#include "sti/metrics_http.h"
 #include "sti/report.h"
 #include "sti/report_db.h"
 #include "sti/report_sessions.h"
@@ -54,6 +56,10 @@ struct options {
 	size_t ndbs;
 	int64_t db_keep_us;          /* --db-keep, 0: keep all */
 	int64_t since_us;            /* --since, 0: all */
+	/* --metrics, --metrics-listen */
+	const char *metrics_path;
+	unsigned metrics_interval_s;
+	const char *metrics_listen;
 };
 
 /*
@@ -101,6 +107,10 @@ static const struct help_row {
 	{ "--db FILE", "add the sessions to the SQLite database FILE" },
 	{ "--db-keep AGE", "delete stored sessions older than AGE (e.g. 90d)" },
 	{ "--since AGE", "--summary --db, no input: only the last AGE (e.g. 30d)" },
+	{ NULL, "Service: metrics" },
+	{ "--metrics FILE", "write Prometheus metrics to FILE (textfile collector)" },
+	{ "--metrics-interval SECS", "every SECS seconds (default 15)" },
+	{ "--metrics-listen ADDR", "serve /metrics on [HOST:]PORT (host 127.0.0.1)" },
 	{ NULL, "Miscellaneous" },
 	{ "-h, --help", "this text" },
 	{ "-V, --version", "the program's version and its libraries'" },
@@ -191,7 +201,8 @@ enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
        OPT_IDLE_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_MIN_VERSION,
        OPT_DURATION, OPT_ONLY, OPT_SESSION, OPT_HOST, OPT_NO_REDACT, OPT_FORMAT,
        OPT_REPORT, OPT_SUMMARY, OPT_ANONYMIZE,
-       OPT_DB, OPT_DB_KEEP, OPT_SINCE };
+       OPT_DB, OPT_DB_KEEP, OPT_SINCE,
+       OPT_METRICS, OPT_METRICS_INTERVAL, OPT_METRICS_LISTEN };
 
 static uint16_t parse_min_version(const char *s)
 {
@@ -350,6 +361,24 @@ static void parse_db_option(struct options *o, int c, const char *arg)
 	}
 }
 
+static void parse_metrics_option(struct options *o, int c, const char *arg)
+{
+	uint64_t v;
+	if (!*arg)
+		fail_usage("%s: expected a value", c == OPT_METRICS ? "--metrics"
+			   : c == OPT_METRICS_LISTEN ? "--metrics-listen" : "--metrics-interval");
+	if (c == OPT_METRICS) {
+		o->metrics_path = arg;
+	} else if (c == OPT_METRICS_LISTEN) {
+		o->metrics_listen = arg;
+	} else {
+		if (!parse_u64(arg, 86400, &v) || v == 0)
+			fail_usage("--metrics-interval: '%s' is not a number of seconds from "
+				   "1 to 86400", arg);
+		o->metrics_interval_s = (unsigned)v;
+	}
+}
+
 /* Only the summary of stored sessions: --summary --db, no capture. */
 static bool db_summary_only(const struct options *o)
 {
@@ -362,7 +391,8 @@ static void check_db_options(const struct options *o)
 		if (o->db_keep_us)
 			fail_usage("--db-keep: only when adding sessions (with a capture "
 				   "file or -i)");
-		if (o->sessions_view || o->evidence.path || o->report_path || o->anon_key)
+		if (o->sessions_view || o->evidence.path || o->report_path || o->anon_key ||
+		    o->metrics_path || o->metrics_listen)
 			fail_usage("--summary --db without input: only --since, "
 				   "--min-version and --format apply");
 		return;
@@ -376,6 +406,11 @@ static void check_db_options(const struct options *o)
 			   "with --summary and no input)");
 	if (o->ndbs && o->sessions_view)
 		fail_usage("--db: not with --sessions");
+	if (o->metrics_interval_s && !o->metrics_path)
+		fail_usage("--metrics-interval: needs --metrics FILE");
+	if ((o->metrics_path || o->metrics_listen) && o->sessions_view)
+		fail_usage("%s: not with --sessions", o->metrics_path ? "--metrics"
+			   : "--metrics-listen");
 }
 
 /* Files or an interface, not both; live options only with -i. */
@@ -421,6 +456,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "db-keep", required_argument, NULL, OPT_DB_KEEP },
 		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL },
+		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -501,6 +539,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_DB_KEEP:
 		case OPT_SINCE:
 			parse_db_option(o, c, optarg);
+			break;
+		case OPT_METRICS:
+		case OPT_METRICS_INTERVAL:
+		case OPT_METRICS_LISTEN:
+			parse_metrics_option(o, c, optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -631,6 +674,43 @@ static struct sti_reporter *attach_db(const struct options *o, struct sti_report
 	return both;
 }
 
+/* The counters and their two outlets, started before the first input. */
+struct service_metrics {
+	struct sti_metrics *m;
+	struct sti_metrics_file *file;
+	struct sti_metrics_http *http;
+};
+
+static void start_metrics(const struct options *o, struct sti_analysis *a,
+			  struct service_metrics *sm)
+{
+	char err[512];
+	memset(sm, 0, sizeof(*sm));
+	if (!o->metrics_path && !o->metrics_listen)
+		return;
+	sm->m = sti_metrics_new();
+	if (!sm->m)
+		fail_usage("--metrics: out of memory");
+	if (o->metrics_listen && !(sm->http = sti_metrics_http_start(sm->m, o->metrics_listen,
+								     err, sizeof(err))))
+		fail_usage("%s", err);
+	unsigned every = o->metrics_interval_s ? o->metrics_interval_s : 15;
+	if (o->metrics_path && !(sm->file = sti_metrics_file_start(sm->m, o->metrics_path, every,
+								   err, sizeof(err))))
+		fail_usage("%s", err);
+	sti_analysis_set_metrics(a, sm->m);
+}
+
+/* The last write of the file; false when a write failed. */
+static bool stop_metrics(struct service_metrics *sm)
+{
+	char err[512];
+	bool ok = sti_metrics_file_stop(sm->file, err, sizeof(err));
+	sti_metrics_http_stop(sm->http);
+	sti_metrics_free(sm->m);
+	return ok;
+}
+
 /* Every file through the verdict pipeline; the exit status of SPEC 7. */
 static int run_verdicts(const struct options *o)
 {
@@ -658,12 +738,15 @@ static int run_verdicts(const struct options *o)
 	}
 	sti_analysis_set_evidence(a, ev);
 	sti_analysis_set_anon(a, anon);
+	struct service_metrics sm;
+	start_metrics(o, a, &sm);
 	bool ok = true;
 	if (o->live.iface)
 		ok = sti_analysis_live(a, &o->live);
 	for (size_t i = 0; i < o->nfiles; i++)
 		ok &= sti_analysis_file(a, o->files[i]);
 	bool problems = sti_analysis_finish(a);
+	ok &= stop_metrics(&sm);
 	char dberr[512];
 	if (dbrep && !sti_report_db_drain(dbrep, dberr, sizeof(dberr))) {
 		fprintf(stderr, "%s: --db %s\n", progname, dberr);

@@ -28,6 +28,11 @@ struct sti_anon;
 /* Reporters get records and verdicts with pseudonyms (--anonymize). */
 void sti_analysis_set_anon(struct sti_analysis *a, const struct sti_anon *an);
 
+struct sti_metrics;
+/* Count sessions and capture counters into m (--metrics); the caller
+ * keeps ownership. A live capture updates them several times a second. */
+void sti_analysis_set_metrics(struct sti_analysis *a, struct sti_metrics *m);
+
 /*
  * Analyse one capture file ("-" for standard input). On an input error the
  * sessions gathered so far are still reported, the error goes to stderr as

@@ -90,26 +90,19 @@ e2e_run --summary --json --db "$T/b.db" --db "$T/c.db"
 e2e_eq "two databases = both captures" "$(cat "$T/both.json")" "$E2E_OUT"
 
 # ---- refused ----
-refused() {   # refused DESCRIPTION EXPECTED-MESSAGE ARGS...
-	local what=$1 msg=$2
-	shift 2
-	e2e_run "$@"
-	e2e_eq "$what: exit 2, one line" "2 1" "$E2E_RC $E2E_ERR_LINES"
-	e2e_match "$what: message" "$E2E_ERR" "$msg"
-}
 head -c 8192 "$BUSY" >"$T/junk.db"
-refused "not a database" "--db $T/junk.db: not a starttls-inspect database (file is not a database)" \
+e2e_refused "not a database" "--db $T/junk.db: not a starttls-inspect database (file is not a database)" \
 	--db "$T/junk.db" "$BUSY"
-refused "not a database, summary" "not a starttls-inspect database" --summary --db "$T/junk.db"
+e2e_refused "not a database, summary" "not a starttls-inspect database" --summary --db "$T/junk.db"
 q "$T/other.db" 'CREATE TABLE mailq(id INTEGER)'
-refused "another program's database" "$T/other.db: not a starttls-inspect database (another program's tables)" \
+e2e_refused "another program's database" "$T/other.db: not a starttls-inspect database (another program's tables)" \
 	--db "$T/other.db" "$BUSY"
 e2e_eq "another program's database left alone" "mailq" "$(q "$T/other.db" '.tables')"
 cp "$T/b.db" "$T/newer.db"
 q "$T/newer.db" "UPDATE sti_meta SET value='7' WHERE key='schema_version'"
-refused "newer schema" "schema version 7 is newer than this program's 2" --summary --db "$T/newer.db"
-refused "missing, summary" "$T/none.db: No such file or directory" --summary --db "$T/none.db"
-refused "no such directory" "$T/no/dir.db: cannot create: No such file or directory" \
+e2e_refused "newer schema" "schema version 7 is newer than this program's 2" --summary --db "$T/newer.db"
+e2e_refused "missing, summary" "$T/none.db: No such file or directory" --summary --db "$T/none.db"
+e2e_refused "no such directory" "$T/no/dir.db: cannot create: No such file or directory" \
 	--db "$T/no/dir.db" "$BUSY"
 if [ "$(id -u)" -ne 0 ]; then
 	cp "$T/b.db" "$T/ro.db"
@@ -124,15 +117,15 @@ elif command -v setpriv >/dev/null 2>&1; then
 	e2e_eq "read-only file: message" "starttls-inspect: --db $T/ro/ro.db: read-only: cannot write the database" \
 		"$(cat "$T/ro.err")"
 fi
-refused "bad --since" "--since: '30x' is not an age like 30d" --summary --db "$T/b.db" --since 30x
-refused "--since 0d" "--since: '0d' is not an age" --summary --db "$T/b.db" --since 0d
-refused "bad --db-keep" "--db-keep: 'forever' is not an age" --db "$T/b.db" --db-keep forever "$BUSY"
-refused "--since with input" "--since: only with --summary --db and no capture file or -i" \
+e2e_refused "bad --since" "--since: '30x' is not an age like 30d" --summary --db "$T/b.db" --since 30x
+e2e_refused "--since 0d" "--since: '0d' is not an age" --summary --db "$T/b.db" --since 0d
+e2e_refused "bad --db-keep" "--db-keep: 'forever' is not an age" --db "$T/b.db" --db-keep forever "$BUSY"
+e2e_refused "--since with input" "--since: only with --summary --db and no capture file or -i" \
 	--db "$T/b.db" --since 30d "$BUSY"
-refused "two databases to write" "--db: one database is written at a time" \
+e2e_refused "two databases to write" "--db: one database is written at a time" \
 	--db "$T/b.db" --db "$T/c.db" "$BUSY"
-refused "--db-keep without --db" "--db-keep: needs --db FILE" --db-keep 1d "$BUSY"
-refused "--db alone" "no capture file or interface given" --db "$T/b.db"
+e2e_refused "--db-keep without --db" "--db-keep: needs --db FILE" --db-keep 1d "$BUSY"
+e2e_refused "--db alone" "no capture file or interface given" --db "$T/b.db"
 e2e_eq "refusals changed nothing" 44 "$(q "$T/b.db" 'SELECT count(*) FROM sessions')"
 
 e2e_summary

@@ -375,6 +375,12 @@ static void live_tick(struct live_run *lr, int64_t now)
 		sti_metrics_input(lr->a->metrics, &lr->st, open_sessions(ts), ts->evicted, false);
 	}
 	fflush(lr->a->rep->out);
+	if (sti_live_take_reopen_request()) {
+		char err[512];
+		if (!sti_live_output_reopen(err, sizeof(err)))
+			fprintf(stderr, "starttls-inspect: warning: %s; still writing to the "
+				"file it replaced\n", err);
+	}
 	if (want_stats)
 		live_stats_line(lr);
 	/* Decided sessions go to the evidence file (and its -C rotation)

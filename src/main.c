@@ -60,6 +60,7 @@ struct options {
 	const char *metrics_path;
 	unsigned metrics_interval_s;
 	const char *metrics_listen;
+	const char *output_path;     /* --output */
 };
 
 /*
@@ -91,6 +92,7 @@ static const struct help_row {
 	{ NULL, "Output (default: text, failures first, with a ladder diagram)" },
 	{ "--json", "NDJSON: one object per session, then a summary" },
 	{ "--no-color", "no colour even on a terminal" },
+	{ "--output FILE", "append standard output to FILE; reopen it on SIGHUP" },
 	{ "--sessions", "debug view: one line per TCP session" },
 	{ NULL, "Evidence" },
 	{ "-w FILE", "write the selected sessions' packets to FILE, redacted" },
@@ -202,7 +204,7 @@ enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
        OPT_DURATION, OPT_ONLY, OPT_SESSION, OPT_HOST, OPT_NO_REDACT, OPT_FORMAT,
        OPT_REPORT, OPT_SUMMARY, OPT_ANONYMIZE,
        OPT_DB, OPT_DB_KEEP, OPT_SINCE,
-       OPT_METRICS, OPT_METRICS_INTERVAL, OPT_METRICS_LISTEN };
+       OPT_METRICS, OPT_METRICS_INTERVAL, OPT_METRICS_LISTEN, OPT_OUTPUT };
 
 static uint16_t parse_min_version(const char *s)
 {
@@ -459,6 +461,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL },
 		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -544,6 +547,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_METRICS_INTERVAL:
 		case OPT_METRICS_LISTEN:
 			parse_metrics_option(o, c, optarg);
+			break;
+		case OPT_OUTPUT:
+			if (!*optarg)
+				fail_usage("--output: expected a file name");
+			o->output_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -821,6 +829,9 @@ int main(int argc, char **argv)
 	o.evidence.redact = true;
 	o.live.snaplen = STI_LIVE_SNAPLEN_DEFAULT;
 	parse_options(argc, argv, &o);
+	char err[512];
+	if (o.output_path && !sti_live_output_open(o.output_path, err, sizeof(err)))
+		fail_usage("%s", err);
 	int status;
 	if (db_summary_only(&o)) {
 		status = run_db_summary(&o);

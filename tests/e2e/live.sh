@@ -145,7 +145,7 @@ e2e_check "--duration 2: summary" $TOOLS find "$W/dur.ndjson" 0 event.kind=summa
 
 # ---- -w on a live capture: the evidence file reads back (-Z root: like
 # tcpdump, the file is created after the privilege drop)
-start_sti "$W/ev.ndjson" --json -Z root --only all -w "$W/live-ev.pcap" --duration 4
+start_sti "$W/ev.ndjson" --json -Z root --only all -w "$W/live-ev.pcap" --duration 8
 swaks_ok || e2e_fail "swaks failed: $(tail -5 "$W/swaks.out")"
 wait $STI_PID
 STI_PID=

@@ -75,9 +75,26 @@ check "man page names the installed schema" yes \
 	"$(zgrep -q '^\.It Pa /usr/share/starttls-inspect/starttls-inspect.schema.json$' \
 		/usr/share/man/man1/starttls-inspect.1.gz && echo yes || echo no)"
 for f in /usr/share/starttls-inspect/starttls-inspect.schema.json \
-	/usr/share/bash-completion/completions/starttls-inspect; do
+	/usr/share/starttls-inspect/database.md \
+	/usr/share/bash-completion/completions/starttls-inspect \
+	/lib/systemd/system/starttls-inspect@.service \
+	/etc/default/starttls-inspect /etc/logrotate.d/starttls-inspect \
+	/usr/share/doc/starttls-inspect/examples/index-template.json; do
 	check "$f" yes "$([ -f "$f" ] && echo yes || echo no)"
 done
+# The gateway service (SPEC 9.6): installed, not enabled; the unit and the
+# logrotate snippet as the installed tools read them.
+check "unit not enabled" no \
+	"$([ -e /etc/systemd/system/multi-user.target.wants/starttls-inspect@.service ] && echo yes || echo no)"
+if command -v systemd-analyze >/dev/null 2>&1; then
+	check "systemd-analyze verify" "0" \
+		"$(systemd-analyze verify --man=no starttls-inspect@eth0.service >"$work/verify.out" 2>&1; echo $?)"
+	cat "$work/verify.out"
+fi
+if command -v logrotate >/dev/null 2>&1; then
+	check "logrotate reads the snippet" 0 \
+		"$(logrotate -d /etc/logrotate.d/starttls-inspect >"$work/logrotate.out" 2>&1; echo $?)"
+fi
 
 apt-get purge -y -qq starttls-inspect >/dev/null 2>&1
 check "removed" "" "$(command -v starttls-inspect || true)"

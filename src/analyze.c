@@ -15,6 +15,7 @@
 #include "sti/evidence.h"
 #include "sti/ingest.h"
 #include "sti/live.h"
+#include "sti/metrics.h"
 #include "sti/mtalog.h"
 #include "sti/record.h"
 #include "sti/tls_keylog.h"
@@ -42,6 +43,7 @@ struct sti_analysis {
 	struct sti_evidence *evidence;   /* -w, or NULL */
 	const struct sti_anon *anon;     /* --anonymize, or NULL */
 	struct sti_keylog *keylog;       /* --keylog, or NULL */
+	struct sti_metrics *metrics;     /* --metrics, --metrics-listen, or NULL */
 	struct fallback_slot fallback[FALLBACK_SLOTS];
 	struct mta_state *mta;           /* --mta-log, or NULL */
 };
@@ -111,6 +113,11 @@ void sti_analysis_set_evidence(struct sti_analysis *a, struct sti_evidence *e)
 void sti_analysis_set_anon(struct sti_analysis *a, const struct sti_anon *an)
 {
 	a->anon = an;
+}
+
+void sti_analysis_set_metrics(struct sti_analysis *a, struct sti_metrics *m)
+{
+	a->metrics = m;
 }
 
 /* The one place reporters' input is pseudonymised; the evidence writer
@@ -200,6 +207,8 @@ static void on_record(void *ctx, struct sti_record *rec)
 	}
 	if (a->evidence)
 		sti_evidence_session(a->evidence, rec, &v);
+	if (a->metrics)
+		sti_metrics_session(a->metrics, rec, &v);
 	report_session(a, rec, &v);
 	rec->mta = NULL;
 }
@@ -276,6 +285,8 @@ static bool input_end(struct sti_analysis *a, struct input *in,
 	st->sessions_open = open_sessions(sti_table_stats(in->table));
 	sti_table_flush(in->table);
 	st->table = *sti_table_stats(in->table);
+	if (a->metrics)
+		sti_metrics_input(a->metrics, st, 0, st->table.evicted, true);
 	sti_table_free(in->table);
 	sti_recorder_free(in->rec);
 	/* Sessions gathered before a read error are still written. */
@@ -542,7 +553,17 @@ static void live_tick(struct live_run *lr, int64_t now)
 	lr->last_tick = now;
 	sti_table_expire(lr->in.table, now);
 	live_kernel_stats(lr);
+	if (lr->a->metrics) {
+		const struct sti_table_stats *ts = sti_table_stats(lr->in.table);
+		sti_metrics_input(lr->a->metrics, &lr->st, open_sessions(ts), ts->evicted, false);
+	}
 	fflush(lr->a->rep->out);
+	if (sti_live_take_reopen_request()) {
+		char err[512];
+		if (!sti_live_output_reopen(err, sizeof(err)))
+			fprintf(stderr, "starttls-inspect: warning: %s; still writing to the "
+				"file it replaced\n", err);
+	}
 	if (want_stats)
 		live_stats_line(lr);
 	/* Decided sessions go to the evidence file (and its -C rotation)

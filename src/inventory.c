@@ -168,6 +168,10 @@ static void note_common(struct sti_inv_peer *p, const struct sti_record *rec,
 			const struct sti_verdict *v)
 {
 	const struct sti_tls_facts *t = rec->tls;
+	if (!p->sessions || rec->first_ts < p->first_seen)
+		p->first_seen = rec->first_ts;
+	if (rec->last_ts > p->last_seen)
+		p->last_seen = rec->last_ts;
 	p->sessions++;
 	if ((unsigned)v->outcome < STI_OUTCOME_COUNT)
 		p->outcomes[v->outcome]++;

@@ -5,12 +5,16 @@
 #include "sti/live.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -127,6 +131,35 @@ static bool become(const struct passwd *pw, char *err, size_t errlen)
 	return true;
 }
 
+/*
+ * A process that is not root but was given capabilities (ambient ones from
+ * systemd's AmbientCapabilities=, or file capabilities) gives them all up
+ * once the capture is open, as root gives up root: checked, not assumed.
+ */
+static bool drop_capabilities(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) != 0)
+		return true;   /* no capabilities on this system */
+	if (!(d[0].permitted | d[1].permitted | d[0].inheritable | d[1].inheritable))
+		return true;
+	/* Ambient capabilities would come back on an exec: cleared first. */
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capset, &h, d) != 0) {
+		snprintf(err, errlen, "cannot give up capabilities: %s", strerror(errno));
+		return false;
+	}
+	if (syscall(SYS_capget, &h, d) != 0 || d[0].effective | d[1].effective |
+	    d[0].permitted | d[1].permitted) {
+		snprintf(err, errlen, "capabilities could be regained");
+		return false;
+	}
+	return true;
+}
+
 bool sti_live_drop_privileges(const char *user, char *err, size_t errlen)
 {
 	if (user && strcmp(user, "root") == 0)
@@ -140,9 +173,10 @@ bool sti_live_drop_privileges(const char *user, char *err, size_t errlen)
 		return false;
 	}
 	if (geteuid() != 0) {
-		/* Not root: nothing to give up, and no way to become another. */
+		/* Not root: only capabilities to give up, and no way to
+		 * become another. */
 		if (!user || (pw->pw_uid == getuid() && pw->pw_uid == geteuid()))
-			return true;
+			return drop_capabilities(err, errlen);
 		snprintf(err, errlen, "-Z %s: only root can change to another user", name);
 		return false;
 	}
@@ -154,7 +188,8 @@ bool sti_live_drop_privileges(const char *user, char *err, size_t errlen)
 static struct sti_capture *volatile signal_capture;
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t stats_requested;
-static struct sigaction saved_int, saved_term, saved_usr1;
+static volatile sig_atomic_t reopen_requested;
+static struct sigaction saved_int, saved_term, saved_usr1, saved_hup;
 
 static void on_stop(int sig)
 {
@@ -171,6 +206,12 @@ static void on_stats(int sig)
 	stats_requested = 1;
 }
 
+static void on_reopen(int sig)
+{
+	(void)sig;
+	reopen_requested = 1;
+}
+
 void sti_live_signals_install(struct sti_capture *c)
 {
 	struct sigaction sa;
@@ -184,6 +225,9 @@ void sti_live_signals_install(struct sti_capture *c)
 	sigaction(SIGTERM, &sa, &saved_term);
 	sa.sa_handler = on_stats;
 	sigaction(SIGUSR1, &sa, &saved_usr1);
+	reopen_requested = 0;
+	sa.sa_handler = on_reopen;
+	sigaction(SIGHUP, &sa, &saved_hup);
 }
 
 void sti_live_signals_restore(void)
@@ -191,6 +235,7 @@ void sti_live_signals_restore(void)
 	sigaction(SIGINT, &saved_int, NULL);
 	sigaction(SIGTERM, &saved_term, NULL);
 	sigaction(SIGUSR1, &saved_usr1, NULL);
+	sigaction(SIGHUP, &saved_hup, NULL);
 	signal_capture = NULL;
 }
 
@@ -205,4 +250,45 @@ bool sti_live_take_stats_request(void)
 		return false;
 	stats_requested = 0;
 	return true;
+}
+
+bool sti_live_take_reopen_request(void)
+{
+	if (!reopen_requested)
+		return false;
+	reopen_requested = 0;
+	return true;
+}
+
+/* ---- --output ---- */
+
+static const char *output_path;
+
+static bool output_to(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "--output %s: %s", path, strerror(errno));
+		return false;
+	}
+	/* Standard output's descriptor now names the file: every FILE that
+	 * writes to stdout follows without knowing. */
+	bool ok = dup2(fd, STDOUT_FILENO) == STDOUT_FILENO;
+	if (!ok)
+		snprintf(err, errlen, "--output %s: %s", path, strerror(errno));
+	close(fd);
+	return ok;
+}
+
+bool sti_live_output_open(const char *path, char *err, size_t errlen)
+{
+	output_path = path;
+	return output_to(path, err, errlen);
+}
+
+bool sti_live_output_reopen(char *err, size_t errlen)
+{
+	if (!output_path)
+		return true;
+	return output_to(output_path, err, errlen);
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <unistd.h>
@@ -22,8 +23,11 @@
 #include "sti/ingest.h"
 #include "sti/inventory.h"
 #include "sti/live.h"
+#include "sti/metrics.h"
+#include "sti/metrics_http.h"
 #include "sti/mtalog.h"
 #include "sti/report.h"
+#include "sti/report_db.h"
 #include "sti/report_sessions.h"
 #include "sti/session.h"
 #include "sti/tls_hello.h"
@@ -55,6 +59,16 @@ struct options {
 	const char *find;            /* --find */
 	struct sti_live_opts live;   /* live.iface set: -i */
 	const char *live_only;       /* a live option given, for the error */
+	/* --db: one to write with an input; several to read with --summary */
+	const char **dbs;
+	size_t ndbs;
+	int64_t db_keep_us;          /* --db-keep, 0: keep all */
+	int64_t since_us;            /* --since, 0: all */
+	/* --metrics, --metrics-listen */
+	const char *metrics_path;
+	unsigned metrics_interval_s;
+	const char *metrics_listen;
+	const char *output_path;     /* --output */
 };
 
 /*
@@ -88,6 +102,7 @@ static const struct help_row {
 	{ NULL, "Output (default: text, failures first, with a ladder diagram)" },
 	{ "--json", "NDJSON: one object per session, then a summary" },
 	{ "--no-color", "no colour even on a terminal" },
+	{ "--output FILE", "append standard output to FILE; reopen it on SIGHUP" },
 	{ "--sessions", "debug view: one line per TCP session" },
 	{ NULL, "Evidence" },
 	{ "-w FILE", "write the selected sessions' packets to FILE, redacted" },
@@ -101,6 +116,14 @@ static const struct help_row {
 	{ "--format FMT", "text (default), json or markdown on standard output" },
 	{ "--summary", "counts and the per-client/per-server TLS inventory" },
 	{ "--anonymize KEY", "keyed pseudonyms for addresses and host names" },
+	{ NULL, "Service: database" },
+	{ "--db FILE", "add the sessions to the SQLite database FILE" },
+	{ "--db-keep AGE", "delete stored sessions older than AGE (e.g. 90d)" },
+	{ "--since AGE", "--summary --db, no input: only the last AGE (e.g. 30d)" },
+	{ NULL, "Service: metrics" },
+	{ "--metrics FILE", "write Prometheus metrics to FILE (textfile collector)" },
+	{ "--metrics-interval SECS", "every SECS seconds (default 15)" },
+	{ "--metrics-listen ADDR", "serve /metrics on [HOST:]PORT (host 127.0.0.1)" },
 	{ NULL, "MTA logs" },
 	{ "--mta-log FILE", "show the MTA log lines of each session (repeatable)" },
 	{ "--log-skew SECS", "log clock minus capture clock (default: estimated)" },
@@ -136,6 +159,13 @@ static void fail_usage(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(EXIT_INPUT_ERROR);
+}
+
+static int64_t wall_clock_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -188,7 +218,9 @@ enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
        OPT_IDLE_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_MIN_VERSION,
        OPT_DURATION, OPT_ONLY, OPT_SESSION, OPT_HOST, OPT_NO_REDACT, OPT_FORMAT,
        OPT_REPORT, OPT_SUMMARY, OPT_ANONYMIZE, OPT_MTA_LOG, OPT_LOG_SKEW, OPT_FIND,
-       OPT_KEYLOG, OPT_EMBED_KEYS };
+       OPT_KEYLOG, OPT_EMBED_KEYS,
+       OPT_DB, OPT_DB_KEEP, OPT_SINCE,
+       OPT_METRICS, OPT_METRICS_INTERVAL, OPT_METRICS_LISTEN, OPT_OUTPUT };
 
 static uint16_t parse_min_version(const char *s)
 {
@@ -370,9 +402,102 @@ static void parse_evidence_option(int c, const char *arg, struct sti_evidence_cf
 	}
 }
 
+/* "30d": a number and one of s, m, h, d, w, as microseconds. */
+static int64_t parse_age(const char *opt, const char *s)
+{
+	static const struct { char unit; int64_t secs; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 },
+	};
+	size_t n = strlen(s);
+	char num[24];
+	uint64_t v;
+	for (size_t i = 0; n > 1 && n - 1 < sizeof(num) && i < sizeof(units) / sizeof(units[0]); i++) {
+		if (s[n - 1] != units[i].unit)
+			continue;
+		memcpy(num, s, n - 1);
+		num[n - 1] = '\0';
+		if (parse_u64(num, (uint64_t)(INT64_MAX / 1000000 / units[i].secs), &v) && v)
+			return (int64_t)v * units[i].secs * 1000000;
+	}
+	fail_usage("%s: '%s' is not an age like 30d (a positive number and one of "
+		   "s, m, h, d, w)", opt, s);
+}
+
+static void parse_db_option(struct options *o, int c, const char *arg)
+{
+	if (c == OPT_DB_KEEP) {
+		o->db_keep_us = parse_age("--db-keep", arg);
+	} else if (c == OPT_SINCE) {
+		o->since_us = parse_age("--since", arg);
+	} else {
+		if (!*arg)
+			fail_usage("--db: expected a file name");
+		const char **nd = realloc(o->dbs, (o->ndbs + 1) * sizeof(*nd));
+		if (!nd)
+			fail_usage("--db: out of memory");
+		o->dbs = nd;
+		o->dbs[o->ndbs++] = arg;
+	}
+}
+
+static void parse_metrics_option(struct options *o, int c, const char *arg)
+{
+	uint64_t v;
+	if (!*arg)
+		fail_usage("%s: expected a value", c == OPT_METRICS ? "--metrics"
+			   : c == OPT_METRICS_LISTEN ? "--metrics-listen" : "--metrics-interval");
+	if (c == OPT_METRICS) {
+		o->metrics_path = arg;
+	} else if (c == OPT_METRICS_LISTEN) {
+		o->metrics_listen = arg;
+	} else {
+		if (!parse_u64(arg, 86400, &v) || v == 0)
+			fail_usage("--metrics-interval: '%s' is not a number of seconds from "
+				   "1 to 86400", arg);
+		o->metrics_interval_s = (unsigned)v;
+	}
+}
+
+/* Only the summary of stored sessions: --summary --db, no capture. */
+static bool db_summary_only(const struct options *o)
+{
+	return o->summary && o->ndbs && !o->nfiles && !o->live.iface;
+}
+
+static void check_db_options(const struct options *o)
+{
+	if (db_summary_only(o)) {
+		if (o->db_keep_us)
+			fail_usage("--db-keep: only when adding sessions (with a capture "
+				   "file or -i)");
+		if (o->sessions_view || o->evidence.path || o->report_path || o->anon_key ||
+		    o->metrics_path || o->metrics_listen)
+			fail_usage("--summary --db without input: only --since, "
+				   "--min-version and --format apply");
+		return;
+	}
+	if (o->since_us)
+		fail_usage("--since: only with --summary --db and no capture file or -i");
+	if (o->db_keep_us && !o->ndbs)
+		fail_usage("--db-keep: needs --db FILE");
+	if (o->ndbs > 1)
+		fail_usage("--db: one database is written at a time (several only "
+			   "with --summary and no input)");
+	if (o->ndbs && o->sessions_view)
+		fail_usage("--db: not with --sessions");
+	if (o->metrics_interval_s && !o->metrics_path)
+		fail_usage("--metrics-interval: needs --metrics FILE");
+	if ((o->metrics_path || o->metrics_listen) && o->sessions_view)
+		fail_usage("%s: not with --sessions", o->metrics_path ? "--metrics"
+			   : "--metrics-listen");
+}
+
 /* Files or an interface, not both; live options only with -i. */
 static void check_input(const struct options *o)
 {
+	check_db_options(o);
+	if (db_summary_only(o))
+		return;
 	if (o->live.iface) {
 		if (o->nfiles)
 			fail_usage("-i %s: capture files cannot be read in the same run",
@@ -429,6 +554,13 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "anonymize", required_argument, NULL, OPT_ANONYMIZE },
 		{ "keylog", required_argument, NULL, OPT_KEYLOG },
 		{ "embed-keys", no_argument, NULL, OPT_EMBED_KEYS },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "db-keep", required_argument, NULL, OPT_DB_KEEP },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL },
+		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "mta-log", required_argument, NULL, OPT_MTA_LOG },
 		{ "log-skew", required_argument, NULL, OPT_LOG_SKEW },
 		{ "find", required_argument, NULL, OPT_FIND },
@@ -513,6 +645,21 @@ static void parse_options(int argc, char **argv, struct options *o)
 			if (!*optarg)
 				fail_usage("--anonymize: the key is empty");
 			o->anon_key = optarg;
+			break;
+		case OPT_DB:
+		case OPT_DB_KEEP:
+		case OPT_SINCE:
+			parse_db_option(o, c, optarg);
+			break;
+		case OPT_METRICS:
+		case OPT_METRICS_INTERVAL:
+		case OPT_METRICS_LISTEN:
+			parse_metrics_option(o, c, optarg);
+			break;
+		case OPT_OUTPUT:
+			if (!*optarg)
+				fail_usage("--output: expected a file name");
+			o->output_path = optarg;
 			break;
 		case OPT_MTA_LOG:
 		case OPT_LOG_SKEW:
@@ -628,6 +775,69 @@ static struct sti_reporter *make_reporter(const struct options *o,
 	return both;
 }
 
+/* --db with an input: the batching writer, teed behind the reporter.
+ * The database is opened before any input is read: a bad one stops the
+ * run at once. */
+static struct sti_reporter *attach_db(const struct options *o, struct sti_reporter *rep,
+				      struct sti_reporter **dbrep)
+{
+	char err[512];
+	*dbrep = NULL;
+	if (!o->ndbs || !rep)
+		return rep;
+	struct sti_db *db = sti_db_open(o->dbs[0], STI_DB_WRITE, err, sizeof(err));
+	struct sti_reporter *w = db ? sti_report_db_new(db, o->db_keep_us, err, sizeof(err)) : NULL;
+	struct sti_reporter *both = w ? sti_report_tee_new(rep, w) : NULL;
+	if (!both) {
+		if (w)
+			w->ops->destroy(w);
+		else
+			sti_db_close(db);
+		rep->ops->destroy(rep);
+		fprintf(stderr, "%s: --db %s\n", progname, db && w ? "out of memory" : err);
+		exit(EXIT_INPUT_ERROR);
+	}
+	*dbrep = w;
+	return both;
+}
+
+/* The counters and their two outlets, started before the first input. */
+struct service_metrics {
+	struct sti_metrics *m;
+	struct sti_metrics_file *file;
+	struct sti_metrics_http *http;
+};
+
+static void start_metrics(const struct options *o, struct sti_analysis *a,
+			  struct service_metrics *sm)
+{
+	char err[512];
+	memset(sm, 0, sizeof(*sm));
+	if (!o->metrics_path && !o->metrics_listen)
+		return;
+	sm->m = sti_metrics_new();
+	if (!sm->m)
+		fail_usage("--metrics: out of memory");
+	if (o->metrics_listen && !(sm->http = sti_metrics_http_start(sm->m, o->metrics_listen,
+								     err, sizeof(err))))
+		fail_usage("%s", err);
+	unsigned every = o->metrics_interval_s ? o->metrics_interval_s : 15;
+	if (o->metrics_path && !(sm->file = sti_metrics_file_start(sm->m, o->metrics_path, every,
+								   err, sizeof(err))))
+		fail_usage("%s", err);
+	sti_analysis_set_metrics(a, sm->m);
+}
+
+/* The last write of the file; false when a write failed. */
+static bool stop_metrics(struct service_metrics *sm)
+{
+	char err[512];
+	bool ok = sti_metrics_file_stop(sm->file, err, sizeof(err));
+	sti_metrics_http_stop(sm->http);
+	sti_metrics_free(sm->m);
+	return ok;
+}
+
 /* Every --mta-log file, before any capture: one line and exit 2 on error. */
 static struct sti_mtalog *read_mta_logs(const struct options *o)
 {
@@ -656,6 +866,7 @@ static int run_verdicts(const struct options *o)
 {
 	FILE *report_file = NULL;
 	struct sti_keylog *keylog = load_keylogs(o);
+	struct sti_reporter *dbrep;
 	struct sti_anon *anon = o->anon_key ? sti_anon_new(o->anon_key) : NULL;
 	struct sti_evidence_cfg evcfg = o->evidence;
 	struct sti_selection report_sel = o->evidence.sel;
@@ -664,7 +875,8 @@ static int run_verdicts(const struct options *o)
 		sti_anon_addr(anon, &report_sel.hosts[i]);
 	evcfg.anon = anon;
 	evcfg.keylog = keylog;
-	struct sti_reporter *rep = make_reporter(o, &report_sel, &report_file);
+	struct sti_reporter *rep = attach_db(o, make_reporter(o, &report_sel, &report_file),
+					     &dbrep);
 	struct sti_analysis *a = rep ? sti_analysis_new(&o->cfg, &o->policy, rep) : NULL;
 	struct sti_evidence *ev = o->evidence.path ? sti_evidence_new(&evcfg) : NULL;
 	if (!a || (o->evidence.path && !ev) || (o->anon_key && !anon)) {
@@ -679,6 +891,8 @@ static int run_verdicts(const struct options *o)
 	sti_analysis_set_evidence(a, ev);
 	sti_analysis_set_anon(a, anon);
 	sti_analysis_set_keylog(a, keylog);
+	struct service_metrics sm;
+	start_metrics(o, a, &sm);
 	struct sti_mtalog *mtalog = o->nmta_logs ? read_mta_logs(o) : NULL;
 	if (mtalog && !sti_analysis_set_mtalog(a, mtalog, &o->mta_join, o->find)) {
 		fprintf(stderr, "%s: out of memory\n", progname);
@@ -690,6 +904,12 @@ static int run_verdicts(const struct options *o)
 	for (size_t i = 0; i < o->nfiles; i++)
 		ok &= sti_analysis_file(a, o->files[i]);
 	bool problems = sti_analysis_finish(a);
+	ok &= stop_metrics(&sm);
+	char dberr[512];
+	if (dbrep && !sti_report_db_drain(dbrep, dberr, sizeof(dberr))) {
+		fprintf(stderr, "%s: --db %s\n", progname, dberr);
+		ok = false;
+	}
 	sti_analysis_free(a);
 	sti_keylog_free(keylog);
 	sti_mtalog_free(mtalog);
@@ -705,6 +925,52 @@ static int run_verdicts(const struct options *o)
 	return problems ? 1 : 0;
 }
 
+/* --summary --db FILE... with no input: the inventory of the stored
+ * sessions (of the last --since), several databases merged. */
+static int run_db_summary(const struct options *o)
+{
+	struct sti_report_opts ro = { .min_version = o->policy.min_version, .dated = true };
+	struct sti_db **dbs = calloc(o->ndbs, sizeof(*dbs));
+	char err[512];
+	if (!dbs)
+		fail_usage("--db: out of memory");
+	for (size_t i = 0; i < o->ndbs; i++) {
+		dbs[i] = sti_db_open(o->dbs[i], STI_DB_READ, err, sizeof(err));
+		if (!dbs[i]) {
+			fprintf(stderr, "%s: --db %s\n", progname, err);
+			while (i--)
+				sti_db_close(dbs[i]);
+			free(dbs);
+			return EXIT_INPUT_ERROR;
+		}
+	}
+	struct sti_reporter *rep = o->json ? sti_report_inventory_new(stdout, &ro, true)
+		: o->markdown ? sti_report_inventory_markdown_new(stdout, &ro)
+		: sti_report_inventory_new(stdout, &ro, false);
+	struct sti_tally tally;
+	memset(&tally, 0, sizeof(tally));
+	int64_t since = o->since_us ? wall_clock_now_us() - o->since_us : INT64_MIN;
+	bool ok = rep != NULL;
+	if (!ok)
+		fprintf(stderr, "%s: out of memory\n", progname);
+	for (size_t i = 0; ok && i < o->ndbs; i++) {
+		ok = sti_db_replay(dbs[i], since, rep, &tally, err, sizeof(err));
+		if (!ok)
+			fprintf(stderr, "%s: --db %s\n", progname, err);
+	}
+	/* What was read before an error is still printed. */
+	if (rep) {
+		rep->ops->finish(rep, &tally);
+		rep->ops->destroy(rep);
+	}
+	for (size_t i = 0; i < o->ndbs; i++)
+		sti_db_close(dbs[i]);
+	free(dbs);
+	if (!ok)
+		return EXIT_INPUT_ERROR;
+	return tally.by_outcome[STI_OUTCOME_FAILED] || tally.by_outcome[STI_OUTCOME_DEPRECATED];
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -715,8 +981,13 @@ int main(int argc, char **argv)
 	o.evidence.redact = true;
 	o.live.snaplen = STI_LIVE_SNAPLEN_DEFAULT;
 	parse_options(argc, argv, &o);
+	char err[512];
+	if (o.output_path && !sti_live_output_open(o.output_path, err, sizeof(err)))
+		fail_usage("%s", err);
 	int status;
-	if (o.sessions_view) {
+	if (db_summary_only(&o)) {
+		status = run_db_summary(&o);
+	} else if (o.sessions_view) {
 		bool ok = true;
 		for (size_t i = 0; i < o.nfiles; i++)
 			ok &= run_sessions_view(&o, o.files[i]);
@@ -726,6 +997,7 @@ int main(int argc, char **argv)
 	}
 	free(o.files);
 	free(o.keylogs);
+	free(o.dbs);
 	free(o.mta_logs);
 	return status;
 }

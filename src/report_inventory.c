@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sti/inventory.h"
 #include "sti/tls_hello.h"
@@ -15,6 +16,7 @@ struct inv_reporter {
 	struct sti_reporter base;   /* first: the ops get &base */
 	struct sti_inventory *inv;
 	bool json;
+	bool markdown;
 };
 
 static const enum sti_outcome order[STI_OUTCOME_COUNT] = {
@@ -41,6 +43,19 @@ static void inv_file_done(struct sti_reporter *r, const char *file,
 static const char *vname(uint16_t v, char *buf, size_t len)
 {
 	return sti_tls_version_name(v, buf, len);
+}
+
+/* UTC to the minute, or iso: RFC 3339; "-" and false for a time that
+ * cannot be shown (negative, past year 9999). */
+static bool utc_time(int64_t us, bool iso, char *buf, size_t len)
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+	if (us >= 0 && gmtime_r(&t, &tm) && tm.tm_year <= 9999 - 1900 &&
+	    strftime(buf, len, iso ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M", &tm))
+		return true;
+	snprintf(buf, len, "-");
+	return false;
 }
 
 /* ---- text ---- */
@@ -92,7 +107,8 @@ static void text_negotiated(char *buf, size_t len, const struct sti_inv_peer *p)
 		snprintf(buf, len, "-");
 }
 
-static void text_row(FILE *f, const struct sti_inventory *inv, const struct sti_inv_peer *p)
+static void text_row(FILE *f, const struct sti_inventory *inv, const struct sti_inv_peer *p,
+		     bool dated)
 {
 	char addr[64], offered[40], neg[40];
 	sti_addr_str(&p->addr, addr, sizeof(addr));
@@ -101,6 +117,11 @@ static void text_row(FILE *f, const struct sti_inventory *inv, const struct sti_
 	fprintf(f, "%-8s %-15s %-24.24s %8" PRIu64 "  %-8s %-16s ",
 		sti_inv_risk_name(sti_inventory_risk(inv, p)), addr,
 		p->name[0] ? p->name : "-", p->sessions, offered, neg);
+	if (dated) {
+		char when[32];
+		utc_time(p->last_seen, false, when, sizeof(when));
+		fprintf(f, "%-16s  ", when);
+	}
 	const char *sep = "";
 	for (unsigned i = 0; i < STI_OUTCOME_COUNT; i++)
 		if (p->outcomes[order[i]]) {
@@ -134,10 +155,13 @@ static void text_tables(struct inv_reporter *ir)
 			fprintf(f, "\n%s (breaks: fails once the %s requires TLS %s)\n",
 				role == STI_INV_CLIENT ? "clients" : "servers",
 				role == STI_INV_CLIENT ? "server" : "client", min);
-			fprintf(f, "%-8s %-15s %-24s %8s  %-8s %-16s %s\n", "breaks", "address",
-				"name", "sessions", "offered", "negotiated", "outcomes  ciphers");
+			fprintf(f, "%-8s %-15s %-24s %8s  %-8s %-16s ", "breaks", "address",
+				"name", "sessions", "offered", "negotiated");
+			if (ir->base.opts.dated)
+				fprintf(f, "%-16s  ", "last seen (UTC)");
+			fputs("outcomes  ciphers\n", f);
 		}
-		text_row(f, ir->inv, rows[i]);
+		text_row(f, ir->inv, rows[i], ir->base.opts.dated);
 	}
 	if (dropped)
 		fprintf(f, "(%" PRIu64 " session ends not counted: more than %d peers)\n",
@@ -199,6 +223,11 @@ static void json_row(FILE *f, const struct sti_inventory *inv, const struct sti_
 		fprintf(f, ",\"inventory.offered_max_highest\":\"%s\"", vname(p->offered_high, v, sizeof(v)));
 	}
 	json_versions(f, p);
+	char when[32];
+	if (utc_time(p->first_seen, true, when, sizeof(when)))
+		fprintf(f, ",\"inventory.first_seen\":\"%s\"", when);
+	if (utc_time(p->last_seen, true, when, sizeof(when)))
+		fprintf(f, ",\"inventory.last_seen\":\"%s\"", when);
 	fputs(",\"inventory.outcome\":{", f);
 	for (unsigned i = 0; i < STI_OUTCOME_COUNT; i++)
 		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", sti_outcome_name((enum sti_outcome)i),
@@ -207,10 +236,81 @@ static void json_row(FILE *f, const struct sti_inventory *inv, const struct sti_
 		sti_inv_risk_name(sti_inventory_risk(inv, p)), vname(min_version, v, sizeof(v)));
 }
 
+/* ---- Markdown ---- */
+
+/* Names are printable ASCII without spaces (set_name); Markdown's own
+ * characters are escaped so a hostile EHLO cannot break the table. */
+static void md_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (strchr("\\`*_[]<>|~", *s))
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
+static void md_outcomes(FILE *f, const struct sti_inv_peer *p)
+{
+	const char *sep = "";
+	for (unsigned i = 0; i < STI_OUTCOME_COUNT; i++)
+		if (p->outcomes[order[i]]) {
+			fprintf(f, "%s%s %" PRIu64, sep, sti_outcome_name(order[i]),
+				p->outcomes[order[i]]);
+			sep = ", ";
+		}
+}
+
+static void md_row(FILE *f, const struct sti_inventory *inv, const struct sti_inv_peer *p)
+{
+	char addr[64], offered[40], neg[40], when[32];
+	sti_addr_str(&p->addr, addr, sizeof(addr));
+	text_offered(offered, sizeof(offered), p);
+	text_negotiated(neg, sizeof(neg), p);
+	utc_time(p->last_seen, false, when, sizeof(when));
+	fprintf(f, "| %s | %s | ", sti_inv_risk_name(sti_inventory_risk(inv, p)), addr);
+	md_text(f, p->name[0] ? p->name : "-");
+	fprintf(f, " | %" PRIu64 " | %s | %s | %s | ", p->sessions, offered, neg, when);
+	md_outcomes(f, p);
+	fputs(" |\n", f);
+}
+
+static void md_document(struct inv_reporter *ir, const struct sti_tally *t)
+{
+	FILE *f = ir->base.out;
+	size_t n;
+	uint64_t dropped;
+	char v[16];
+	const char *min = vname(ir->base.opts.min_version, v, sizeof(v));
+	fprintf(f, "# TLS inventory\n\nPolicy minimum: TLS %s. Sessions: %" PRIu64, min,
+		t ? t->sessions : 0);
+	for (unsigned i = 0; t && i < STI_OUTCOME_COUNT; i++)
+		fprintf(f, ", %s %" PRIu64, sti_outcome_name(order[i]), t->by_outcome[order[i]]);
+	fputs(".\n", f);
+	const struct sti_inv_peer *const *rows = sti_inventory_rows(ir->inv, &n, &dropped);
+	int role = -1;
+	for (size_t i = 0; i < n; i++) {
+		if ((int)rows[i]->role != role) {
+			role = (int)rows[i]->role;
+			fprintf(f, "\n## %s (breaks: fails once the %s requires TLS %s)\n\n",
+				role == STI_INV_CLIENT ? "Clients" : "Servers",
+				role == STI_INV_CLIENT ? "server" : "client", min);
+			fputs("| breaks | address | name | sessions | offered | negotiated "
+			      "| last seen (UTC) | outcomes |\n"
+			      "|---|---|---|---:|---|---|---|---|\n", f);
+		}
+		md_row(f, ir->inv, rows[i]);
+	}
+	if (dropped)
+		fprintf(f, "\n%" PRIu64 " session ends not counted: more than %d peers.\n",
+			dropped, STI_INV_MAX_PEERS);
+}
+
 static void inv_finish(struct sti_reporter *r, const struct sti_tally *tally)
 {
 	struct inv_reporter *ir = (struct inv_reporter *)r;
-	if (ir->json) {
+	if (ir->markdown) {
+		md_document(ir, tally);
+	} else if (ir->json) {
 		size_t n;
 		uint64_t dropped;
 		const struct sti_inv_peer *const *rows = sti_inventory_rows(ir->inv, &n, &dropped);
@@ -257,4 +357,13 @@ struct sti_reporter *sti_report_inventory_new(FILE *out, const struct sti_report
 		return NULL;
 	}
 	return &ir->base;
+}
+
+struct sti_reporter *sti_report_inventory_markdown_new(FILE *out,
+						       const struct sti_report_opts *o)
+{
+	struct sti_reporter *r = sti_report_inventory_new(out, o, false);
+	if (r)
+		((struct inv_reporter *)r)->markdown = true;
+	return r;
 }

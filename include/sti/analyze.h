@@ -44,6 +44,11 @@ struct sti_mtajoin_opts;
 bool sti_analysis_set_mtalog(struct sti_analysis *a, struct sti_mtalog *log,
 			     const struct sti_mtajoin_opts *o, const char *find);
 
+struct sti_metrics;
+/* Count sessions and capture counters into m (--metrics); the caller
+ * keeps ownership. A live capture updates them several times a second. */
+void sti_analysis_set_metrics(struct sti_analysis *a, struct sti_metrics *m);
+
 /*
  * Analyse one capture file ("-" for standard input). On an input error the
  * sessions gathered so far are still reported, the error goes to stderr as

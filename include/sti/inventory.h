@@ -44,6 +44,7 @@ struct sti_inv_peer {
 	uint64_t outcomes[STI_OUTCOME_COUNT];
 	bool below_with_modern_offer;     /* server chose < minimum for a client
 					     that offered at least the minimum */
+	int64_t first_seen, last_seen;    /* session times, microseconds */
 };
 
 struct sti_inventory;
@@ -65,5 +66,9 @@ const char *sti_inv_risk_name(enum sti_inv_risk r);
  * reporter). */
 struct sti_reporter *sti_report_inventory_new(FILE *out, const struct sti_report_opts *o,
 					      bool json);
+/* The same inventory as a Markdown document (--summary --format markdown
+ * from a database): counts, then one table per role. */
+struct sti_reporter *sti_report_inventory_markdown_new(FILE *out,
+						       const struct sti_report_opts *o);
 
 #endif /* STI_INVENTORY_H */

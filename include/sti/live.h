@@ -41,11 +41,24 @@ size_t sti_live_filter(const struct sti_portset *smtp, const struct sti_portset 
  */
 bool sti_live_drop_privileges(const char *user, char *err, size_t errlen);
 
-/* SIGINT and SIGTERM break the capture loop; SIGUSR1 asks for statistics. */
+/* SIGINT and SIGTERM break the capture loop; SIGUSR1 asks for statistics;
+ * SIGHUP asks to reopen the output file (--output, logrotate). */
 void sti_live_signals_install(struct sti_capture *c);
 void sti_live_signals_restore(void);
 bool sti_live_stop_requested(void);
 /* True once per SIGUSR1 received since the last call. */
 bool sti_live_take_stats_request(void);
+/* True once per SIGHUP received since the last call. */
+bool sti_live_take_reopen_request(void);
+
+/*
+ * --output FILE: standard output goes to FILE (appended, created 0600),
+ * and sti_live_output_reopen() opens FILE again by name, so that a file
+ * that logrotate moved away is left behind and a new one begins. The
+ * caller flushes stdout first. False with err set; on a failed reopen the
+ * old file is kept.
+ */
+bool sti_live_output_open(const char *path, char *err, size_t errlen);
+bool sti_live_output_reopen(char *err, size_t errlen);
 
 #endif /* STI_LIVE_H */

@@ -26,6 +26,8 @@ struct sti_report_opts {
 	bool live;                 /* a live capture: verdicts as they come,
 				      the input is an interface */
 	bool mta_find;             /* --find: every session shown in detail */
+	bool dated;                /* inventory text: a "last seen" column
+				      (--summary from a database) */
 };
 
 /* Counts by outcome, cause and reason, per file and per run. */

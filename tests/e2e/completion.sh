@@ -61,7 +61,7 @@ help_long=$("$STI_BIN" --help | grep '^  -' | sed 's/^  //; s/  .*//' |
 [ "$(wc -w <<<"$help_long")" -ge 8 ] || e2e_hard_error "--help lists too few options: $help_long"
 
 e2e_eq "long options" "$help_long" "$(complete_words starttls-inspect --)"
-e2e_eq "--m" "--max-sessions --min-version --mta-log " "$(complete_words starttls-inspect --m)"
+e2e_eq "--m" "--max-sessions --metrics --metrics-interval --metrics-listen --min-version --mta-log " "$(complete_words starttls-inspect --m)"
 short=$(complete_words starttls-inspect -)
 for opt in -r -h -V --json --ports; do
 	e2e_match "'-' offers $opt" "$short" " $opt "

@@ -120,6 +120,16 @@ e2e_run() {
 	E2E_ERR_LINES=$(awk 'END { print NR }' "$E2E_TMP/err")
 }
 
+# e2e_refused DESCRIPTION MESSAGE ARGS...: the program refuses ARGS with
+# exit status 2, one line on stderr containing MESSAGE, nothing on stdout.
+e2e_refused() {
+	local what=$1 msg=$2
+	shift 2
+	e2e_run "$@"
+	e2e_eq "$what: exit 2, one line, nothing on stdout" "2 1 " "$E2E_RC $E2E_ERR_LINES $E2E_OUT"
+	e2e_match "$what: message" "$E2E_ERR" "$msg"
+}
+
 # A crash: killed by a signal, or a sanitizer report on stderr.
 e2e_crashed() {
 	[ "$E2E_RC" -ge 128 ] && return 0

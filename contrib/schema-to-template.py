@@ -62,7 +62,9 @@ def mapping(name, node, defs):
         return {"type": "double"}
     if "boolean" in types:
         return {"type": "boolean"}
-    # No type: constants and enumerations of strings.
+    # No type: constants and enumerations of booleans or strings.
+    if isinstance(node.get("const"), bool):
+        return {"type": "boolean"}
     if isinstance(node.get("const"), str) or \
             all(isinstance(x, str) or x is None for x in node.get("enum", [0])):
         return {"type": "keyword", "ignore_above": 1024}

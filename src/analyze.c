@@ -37,6 +37,8 @@ struct sti_analysis {
 	const char *path;
 	bool problems;
 	struct sti_evidence *evidence;   /* -w, or NULL */
+	struct sti_selection sel;        /* real addresses, not pseudonyms */
+	uint64_t selected;               /* sessions sel matched */
 	const struct sti_anon *anon;     /* --anonymize, or NULL */
 	struct fallback_slot fallback[FALLBACK_SLOTS];
 };
@@ -62,6 +64,16 @@ void sti_analysis_free(struct sti_analysis *a)
 void sti_analysis_set_evidence(struct sti_analysis *a, struct sti_evidence *e)
 {
 	a->evidence = e;
+}
+
+void sti_analysis_set_selection(struct sti_analysis *a, const struct sti_selection *sel)
+{
+	a->sel = *sel;
+}
+
+uint64_t sti_analysis_selected(const struct sti_analysis *a)
+{
+	return a->selected;
 }
 
 void sti_analysis_set_anon(struct sti_analysis *a, const struct sti_anon *an)
@@ -131,12 +143,17 @@ static void on_record(void *ctx, struct sti_record *rec)
 	struct sti_verdict v;
 	sti_verdict_decide(rec, &a->policy, &v);
 	note_fallback(a, rec, &v);
+	bool picked = sti_selection_match(&a->sel, rec, &v);
+	a->selected += picked;
+	if (a->evidence)
+		sti_evidence_session(a->evidence, rec, &v);
+	/* An explicit selection narrows every output (SPEC 9.5). */
+	if (!picked && sti_selection_given(&a->sel))
+		return;
 	if (v.outcome == STI_OUTCOME_FAILED || v.outcome == STI_OUTCOME_DEPRECATED)
 		a->problems = true;
 	sti_tally_add(&a->file, &v);
 	sti_tally_add(&a->run, &v);
-	if (a->evidence)
-		sti_evidence_session(a->evidence, rec, &v);
 	report_session(a, rec, &v);
 }
 

@@ -39,6 +39,8 @@ struct options {
 	bool json;
 	bool markdown;                      /* --format markdown */
 	bool summary;                       /* --summary: the inventory */
+	bool brief;                         /* --brief: a line per session */
+	bool localtime;                     /* --localtime */
 	const char *anon_key;               /* --anonymize KEY */
 	const char *report_path;            /* --report FILE.md */
 	bool no_color;
@@ -78,11 +80,13 @@ static const struct help_row {
 	{ NULL, "Output (default: text, failures first, with a ladder diagram)" },
 	{ "--json", "NDJSON: one object per session, then a summary" },
 	{ "--no-color", "no colour even on a terminal" },
+	{ "--brief", "one line per session, identical verdicts grouped" },
+	{ "--localtime", "times in local time instead of UTC" },
 	{ "--sessions", "debug view: one line per TCP session" },
 	{ NULL, "Evidence" },
 	{ "-w FILE", "write the selected sessions' packets to FILE, redacted" },
 	{ "-C SIZE", "then FILE1, FILE2... each under SIZE MB (or k, m, g)" },
-	{ "--only LIST", "outcomes to select (default failed,deprecated); all" },
+	{ "--only LIST", "select these outcomes (or all) in every output" },
 	{ "--session ID", "select session ID, any outcome (repeatable)" },
 	{ "--host IP", "select sessions with IP at either end (repeatable)" },
 	{ "--no-redact", "keep envelope, AUTH and message bytes in FILE" },
@@ -106,7 +110,9 @@ static void usage(FILE *out)
 		else
 			fprintf(out, "%s:\n", r->text);
 	}
-	fprintf(out, "Exit status 0, 1 when some failed or were deprecated, 2 on error.\n"
+	fprintf(out, "--only, --session and --host narrow every output; without them -w and\n"
+		"--report take the sessions whose cause is not none.\n"
+		"Exit status 0, 1 when some failed or were deprecated, 2 on error.\n"
 		"Everything else: man starttls-inspect\n");
 }
 
@@ -172,7 +178,7 @@ static void print_version(void)
 enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
        OPT_IDLE_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_MIN_VERSION,
        OPT_DURATION, OPT_ONLY, OPT_SESSION, OPT_HOST, OPT_NO_REDACT, OPT_FORMAT,
-       OPT_REPORT, OPT_SUMMARY, OPT_ANONYMIZE };
+       OPT_REPORT, OPT_SUMMARY, OPT_ANONYMIZE, OPT_BRIEF, OPT_LOCALTIME };
 
 static uint16_t parse_min_version(const char *s)
 {
@@ -272,9 +278,11 @@ static void parse_evidence_option(int c, const char *arg, struct sti_evidence_cf
 		ev->rotate_bytes = parse_size(arg);
 		break;
 	case OPT_ONLY:
-		if (!sti_selection_parse_only(&ev->sel, arg, bad, sizeof(bad)))
-			fail_usage("--only: '%s' is not one of failed, deprecated, "
-				   "no_tls, incomplete, ok, all", bad);
+		if (!sti_selection_parse_only(&ev->sel, arg, bad, sizeof(bad))) {
+			char names[256];
+			sti_selection_only_names(names, sizeof(names));
+			fail_usage("--only: '%s' is not one of %s", bad, names);
+		}
 		break;
 	case OPT_SESSION:
 		if (!parse_u64(arg, UINT64_MAX, &v) || v == 0)
@@ -330,6 +338,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ "anonymize", required_argument, NULL, OPT_ANONYMIZE },
+		{ "brief", no_argument, NULL, OPT_BRIEF },
+		{ "localtime", no_argument, NULL, OPT_LOCALTIME },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -401,6 +411,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_SUMMARY:
 			o->summary = true;
 			break;
+		case OPT_BRIEF:
+			o->brief = true;
+			break;
+		case OPT_LOCALTIME:
+			o->localtime = true;
+			break;
 		case OPT_ANONYMIZE:
 			if (!*optarg)
 				fail_usage("--anonymize: the key is empty");
@@ -471,10 +487,15 @@ static struct sti_reporter *make_reporter(const struct options *o,
 		.min_version = o->policy.min_version,
 		.redact = o->evidence.redact,
 		.live = o->live.iface != NULL,
+		.full = sti_selection_given(sel),
+		.brief = o->brief,
+		.localtime = o->localtime,
+		.evidence_path = o->evidence.path,
 	};
 	struct sti_reporter *rep = o->json ? sti_report_json_new(stdout, &ro)
 		: o->markdown ? sti_report_markdown_new(stdout, &ro, sel)
 		: o->summary ? sti_report_inventory_new(stdout, &ro, false)
+		: o->brief ? sti_report_brief_new(stdout, &ro)
 		: sti_report_text_new(stdout, &ro);
 	if (rep && o->summary && o->json) {
 		/* Ahead of the JSON reporter: its summary stays the last line. */
@@ -509,10 +530,38 @@ static struct sti_reporter *make_reporter(const struct options *o,
 	return both;
 }
 
+/* A ticket that would come out empty is said, in one line. */
+static void warn_empty_selection(const struct options *o, uint64_t selected)
+{
+	if (selected || !(sti_selection_given(&o->evidence.sel) || o->evidence.path ||
+			  o->report_path))
+		return;
+	char what[512];
+	sti_selection_describe(&o->evidence.sel, what, sizeof(what));
+	fflush(stdout);
+	fprintf(stderr, "%s: warning: %s matched no session%s\n", progname, what,
+		o->evidence.path || o->report_path ? "; the evidence and report are empty" : "");
+}
+
+/* -w to a path that cannot be written fails before any reading. */
+static void check_writable(const char *path)
+{
+	char err[512];
+	FILE *f = path ? sti_fopen_private(path, err, sizeof(err)) : NULL;
+	if (!path)
+		return;
+	if (!f) {
+		fprintf(stderr, "%s: -w %s\n", progname, err);
+		exit(EXIT_INPUT_ERROR);
+	}
+	fclose(f);
+}
+
 /* Every file through the verdict pipeline; the exit status of SPEC 7. */
 static int run_verdicts(const struct options *o)
 {
 	FILE *report_file = NULL;
+	check_writable(o->evidence.path);
 	struct sti_anon *anon = o->anon_key ? sti_anon_new(o->anon_key) : NULL;
 	struct sti_evidence_cfg evcfg = o->evidence;
 	struct sti_selection report_sel = o->evidence.sel;
@@ -534,12 +583,14 @@ static int run_verdicts(const struct options *o)
 	}
 	sti_analysis_set_evidence(a, ev);
 	sti_analysis_set_anon(a, anon);
+	sti_analysis_set_selection(a, &o->evidence.sel);
 	bool ok = true;
 	if (o->live.iface)
 		ok = sti_analysis_live(a, &o->live);
 	for (size_t i = 0; i < o->nfiles; i++)
 		ok &= sti_analysis_file(a, o->files[i]);
 	bool problems = sti_analysis_finish(a);
+	warn_empty_selection(o, sti_analysis_selected(a));
 	sti_analysis_free(a);
 	sti_evidence_free(ev);
 	sti_anon_free(anon);

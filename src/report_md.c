@@ -296,15 +296,17 @@ static void put_head(struct md_reporter *m)
 	}
 	fprintf(f, "- Policy minimum: %s\n",
 		sti_tls_version_text(m->base.opts.min_version, ver, sizeof(ver)));
-	fprintf(f, "- Sessions: %" PRIu64 "; described below: %" PRIu64 " (", m->sessions, m->selected);
-	bool first = true;
-	for (unsigned i = 0; i < STI_OUTCOME_COUNT; i++) {
-		if (!(m->sel.outcomes & 1u << order[i]))
-			continue;
-		fprintf(f, "%s%s", first ? "" : ", ", sti_outcome_name(order[i]));
-		first = false;
+	char what[512];
+	sti_selection_describe(&m->sel, what, sizeof(what));
+	fprintf(f, "- Sessions: %" PRIu64 "; described below: %" PRIu64 " (", m->sessions,
+		m->selected);
+	if (sti_selection_given(&m->sel)) {
+		fputs("selected by ", f);
+		put_code(f, what, sizeof(what));
+	} else {
+		fputs("every session whose cause is not none", f);
 	}
-	fputs(m->sel.nids || m->sel.nhosts ? "; named sessions or hosts only)\n" : ")\n", f);
+	fputs(")\n", f);
 	if (m->file_errors)
 		fprintf(f, "- %u input file%s could not be read to the end\n", m->file_errors,
 			m->file_errors == 1 ? "" : "s");

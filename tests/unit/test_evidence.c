@@ -199,16 +199,34 @@ static void test_selection(void **state)
 	rec.srv.addr.family = 4;
 	memcpy(rec.srv.addr.a, srv_ip, 4);
 
+	/* No option: every session whose cause is not none, whatever its
+	 * outcome (a stripped STARTTLS is no_tls, cause middlebox). */
 	sti_selection_defaults(&sel);
+	assert_false(sti_selection_given(&sel));
 	v.outcome = STI_OUTCOME_OK;
+	v.cause = STI_CAUSE_NONE;
 	assert_false(sti_selection_match(&sel, &rec, &v));
 	v.outcome = STI_OUTCOME_DEPRECATED;
+	assert_false(sti_selection_match(&sel, &rec, &v));
+	v.cause = STI_CAUSE_CLIENT;
 	assert_true(sti_selection_match(&sel, &rec, &v));
+	v.outcome = STI_OUTCOME_NO_TLS;
+	v.cause = STI_CAUSE_MIDDLEBOX;
+	assert_true(sti_selection_match(&sel, &rec, &v));
+	v.outcome = STI_OUTCOME_INCOMPLETE;
+	v.cause = STI_CAUSE_UNKNOWN;
+	assert_true(sti_selection_match(&sel, &rec, &v));
+	char what[128];
+	sti_selection_describe(&sel, what, sizeof(what));
+	assert_string_equal(what, "the default selection (cause not none)");
 
 	assert_false(sti_selection_parse_only(&sel, "failed,nope", bad, sizeof(bad)));
 	assert_string_equal(bad, "nope");
 	assert_false(sti_selection_parse_only(&sel, "failed,", bad, sizeof(bad)));
 	assert_true(sti_selection_parse_only(&sel, "no_tls,ok", bad, sizeof(bad)));
+	assert_true(sti_selection_given(&sel));
+	sti_selection_describe(&sel, what, sizeof(what));
+	assert_string_equal(what, "--only ok,no_tls");
 	v.outcome = STI_OUTCOME_OK;
 	assert_true(sti_selection_match(&sel, &rec, &v));
 	v.outcome = STI_OUTCOME_FAILED;
@@ -231,6 +249,21 @@ static void test_selection(void **state)
 	assert_true(sti_selection_parse_only(&sel, "all", bad, sizeof(bad)));
 	v.outcome = STI_OUTCOME_INCOMPLETE;
 	assert_true(sti_selection_match(&sel, &rec, &v));
+	sti_selection_describe(&sel, what, sizeof(what));
+	assert_memory_equal(what, "--only ok,deprecated,failed,no_tls,incomplete", 45);
+	assert_non_null(strstr(what, " --host 2001:db8::1 --host 198.51.100.25"));
+
+	/* --only takes every name of the outcome table, and "all". */
+	char names[256];
+	sti_selection_only_names(names, sizeof(names));
+	/* (the table may grow: not_smtp comes before "all") */
+	assert_memory_equal(names, "ok, deprecated, failed, no_tls, incomplete, ", 43);
+	assert_string_equal(names + strlen(names) - 5, ", all");
+	for (int o = 0; o < STI_OUTCOME_COUNT; o++) {
+		assert_true(sti_selection_parse_only(&sel, sti_outcome_name((enum sti_outcome)o),
+						     bad, sizeof(bad)));
+		assert_int_equal(sel.outcomes, 1u << o);
+	}
 }
 
 /* ---- the writer ---- */
@@ -255,6 +288,7 @@ static void fake_init(struct fake *fk, uint64_t id, enum sti_outcome o)
 	fk->rec.srv = fk->s.srv;
 	fk->rec.smtp = &fk->smtp;
 	fk->v.outcome = o;
+	fk->v.cause = o == STI_OUTCOME_OK ? STI_CAUSE_NONE : STI_CAUSE_CLIENT;
 }
 
 static void tap(struct sti_evidence *e, struct fake *fk, bool from_client,

@@ -18,15 +18,19 @@
 
 /*
  * Recent failed TLS attempts by (client address, server address), to spot
- * the plaintext retry that follows one. Direct-mapped and fixed in size: an
- * old entry may be overwritten, which only loses a hint.
+ * the plaintext retry that follows one: the same client, server, port and
+ * EHLO name. Direct-mapped and fixed in size: an old entry may be
+ * overwritten, which only loses a hint.
  */
 #define FALLBACK_SLOTS 4096
 
 struct fallback_slot {
 	struct sti_addr cli, srv;
+	uint16_t port;
+	uint64_t hello;     /* hash of the EHLO name */
 	uint64_t id;        /* failed session, 0 = empty */
 	int64_t start_ts;
+	char *remediation;  /* the failure's fix, for the retry */
 };
 
 struct sti_analysis {
@@ -56,8 +60,17 @@ struct sti_analysis *sti_analysis_new(const struct sti_session_cfg *cfg,
 	return a;
 }
 
+static void fallback_clear(struct sti_analysis *a)
+{
+	for (size_t i = 0; i < FALLBACK_SLOTS; i++)
+		free(a->fallback[i].remediation);
+	memset(a->fallback, 0, sizeof(a->fallback));
+}
+
 void sti_analysis_free(struct sti_analysis *a)
 {
+	if (a)
+		fallback_clear(a);
 	free(a);
 }
 
@@ -118,23 +131,44 @@ static bool same_addr(const struct sti_addr *x, const struct sti_addr *y)
 	return x->family == y->family && memcmp(x->a, y->a, 16) == 0;
 }
 
-/* A session that never tried TLS, after a failed attempt between the pair. */
+static uint64_t hello_hash(const struct sti_record *rec)
+{
+	uint64_t h = 1469598103934665603ull;
+	const char *n = rec->smtp ? rec->smtp->hello_name : "";
+	for (size_t i = 0; rec->smtp && i < sizeof(rec->smtp->hello_name) && n[i]; i++)
+		h = (h ^ (unsigned char)(n[i] | 0x20)) * 1099511628211ull;
+	return h;
+}
+
+/*
+ * A session that never tried TLS, after a failed attempt of the same
+ * client to the same server, port and EHLO name: possibly the retry. Its
+ * fix is the failure's (the retry is the client's opportunistic TLS doing
+ * its job).
+ */
 static void note_fallback(struct sti_analysis *a, struct sti_record *rec,
-			  const struct sti_verdict *v)
+			  struct sti_verdict *v)
 {
 	struct fallback_slot *s = &a->fallback[pair_slot(&rec->cli.addr, &rec->srv.addr)];
-	bool pair = s->id && same_addr(&s->cli, &rec->cli.addr) &&
-		    same_addr(&s->srv, &rec->srv.addr);
+	uint64_t hello = hello_hash(rec);
+	bool same = s->id && same_addr(&s->cli, &rec->cli.addr) &&
+		    same_addr(&s->srv, &rec->srv.addr) && s->port == rec->srv.port &&
+		    s->hello == hello;
 	if (v->outcome == STI_OUTCOME_FAILED && rec->tls) {
-		s->cli = rec->cli.addr;
-		s->srv = rec->srv.addr;
-		s->id = rec->id;
-		s->start_ts = rec->first_ts;
+		free(s->remediation);
+		*s = (struct fallback_slot){ .cli = rec->cli.addr, .srv = rec->srv.addr,
+			.port = rec->srv.port, .hello = hello, .id = rec->id,
+			.start_ts = rec->first_ts, .remediation = strdup(v->remediation) };
 		return;
 	}
-	if (pair && rec->mode == STI_MODE_PLAINTEXT && rec->first_ts >= s->start_ts &&
-	    rec->id != s->id)
-		rec->fallback_after = s->id;
+	if (!same || rec->mode != STI_MODE_PLAINTEXT || rec->first_ts < s->start_ts ||
+	    rec->id == s->id)
+		return;
+	rec->fallback_after = s->id;
+	if (s->remediation)
+		snprintf(v->remediation, sizeof(v->remediation), "This is possibly a "
+			 "plaintext retry after the failed TLS of session #%" PRIu64
+			 "; fix that failure:\n%s", s->id, s->remediation);
 }
 
 static void on_record(void *ctx, struct sti_record *rec)
@@ -194,7 +228,7 @@ static bool input_begin(struct sti_analysis *a, const char *name, bool early,
 			struct input *in)
 {
 	memset(&a->file, 0, sizeof(a->file));
-	memset(a->fallback, 0, sizeof(a->fallback));   /* ids are per input */
+	fallback_clear(a);   /* ids are per input */
 	a->path = name;
 	in->rec = sti_recorder_new(&a->cfg, on_record, a);
 	in->table = in->rec ? sti_table_new(&a->cfg, &sti_recorder_ops, in->rec) : NULL;

@@ -480,7 +480,8 @@ static bool run_sessions_view(const struct options *o, const char *file)
 
 /* The reporter on standard output, and the ticket report file if asked. */
 static struct sti_reporter *make_reporter(const struct options *o,
-					  const struct sti_selection *sel, FILE **report_file)
+					  const struct sti_selection *sel,
+					  struct sti_evidence *ev, FILE **report_file)
 {
 	struct sti_report_opts ro = {
 		.color = !o->json && !o->markdown && !o->no_color && isatty(STDOUT_FILENO),
@@ -491,6 +492,7 @@ static struct sti_reporter *make_reporter(const struct options *o,
 		.brief = o->brief,
 		.localtime = o->localtime,
 		.evidence_path = o->evidence.path,
+		.evidence = ev,
 	};
 	struct sti_reporter *rep = o->json ? sti_report_json_new(stdout, &ro)
 		: o->markdown ? sti_report_markdown_new(stdout, &ro, sel)
@@ -569,9 +571,9 @@ static int run_verdicts(const struct options *o)
 	for (size_t i = 0; anon && i < report_sel.nhosts; i++)
 		sti_anon_addr(anon, &report_sel.hosts[i]);
 	evcfg.anon = anon;
-	struct sti_reporter *rep = make_reporter(o, &report_sel, &report_file);
-	struct sti_analysis *a = rep ? sti_analysis_new(&o->cfg, &o->policy, rep) : NULL;
 	struct sti_evidence *ev = o->evidence.path ? sti_evidence_new(&evcfg) : NULL;
+	struct sti_reporter *rep = make_reporter(o, &report_sel, ev, &report_file);
+	struct sti_analysis *a = rep ? sti_analysis_new(&o->cfg, &o->policy, rep) : NULL;
 	if (!a || (o->evidence.path && !ev) || (o->anon_key && !anon)) {
 		fprintf(stderr, "%s: out of memory\n", progname);
 		sti_analysis_free(a);

@@ -33,6 +33,7 @@
 
 #include "sti/decode.h"
 #include "sti/session.h"
+#include "sti/tls_hello.h"
 
 /* Prose (explanation, remediation) is wrapped at this column. */
 #define WRAP_COLS 76
@@ -302,7 +303,7 @@ void sti_report_ladder(FILE *f, const struct sti_record *rec)
  */
 static void write_fix(FILE *f, const char *remediation, size_t max)
 {
-	char line[STI_VERDICT_TEXT_MAX], buf[STI_VERDICT_TEXT_MAX];
+	char line[STI_REMEDIATION_MAX], buf[STI_REMEDIATION_MAX];
 	const char *p = remediation, *end = remediation + strnlen(remediation, max);
 	bool first = true;
 	while (p < end) {
@@ -343,6 +344,19 @@ static uint64_t fix_printed(struct text_reporter *t, enum sti_outcome o,
 	return 0;
 }
 
+/* "  negotiated: TLS 1.3, TLS_AES_256_GCM_SHA384, group x25519" */
+static void write_negotiated(FILE *f, const struct sti_record *rec)
+{
+	char ver[24], cs[64];
+	if (!rec->tls || !rec->tls->have_sh)
+		return;
+	const struct sti_server_hello *sh = &rec->tls->sh;
+	const char *group = sti_tls_group_name(sh->selected_group);
+	fprintf(f, "  negotiated: %s, %s%s%s\n", sti_tls_version_text(sh->version, ver, sizeof(ver)),
+		sti_tls_cipher_text(sh->cipher, cs, sizeof(cs)), group ? ", group " : "",
+		group ? group : "");
+}
+
 static void write_block(FILE *f, const struct sti_report_opts *opts,
 			const struct sti_record *rec, const struct sti_verdict *v,
 			uint64_t same_fix_as)
@@ -376,6 +390,7 @@ static void write_block(FILE *f, const struct sti_report_opts *opts,
 			fprintf(f, "%s%" PRIu64, i ? ", " : "", v->evidence[i]);
 		fputc('\n', f);
 	}
+	write_negotiated(f, rec);
 	if (rec->fallback_after)
 		fprintf(f, "  fallback: possibly a plaintext retry after the failed TLS "
 			"of session #%" PRIu64 "\n", rec->fallback_after);

@@ -30,6 +30,8 @@ struct sti_report_opts {
 	bool brief;                /* text: one line per session, grouped */
 	bool localtime;            /* times in local time, not UTC */
 	const char *evidence_path; /* -w FILE, named by the report, or NULL */
+	struct sti_evidence *evidence; /* its writer: the report gives frames
+				      as numbered there too; or NULL */
 };
 
 /* "2026-11-27 19:41:00 UTC" (or local time with its zone): ts_us in
@@ -47,6 +49,7 @@ struct sti_tally {
 void sti_tally_add(struct sti_tally *t, const struct sti_verdict *v);
 
 struct sti_reporter;
+struct sti_evidence;
 
 struct sti_reporter_ops {
 	/* One session of `file` ("-" for standard input). */

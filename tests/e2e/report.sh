@@ -49,7 +49,7 @@ e2e_eq "failed sections" 14 "$(grep -c '^| Verdict | \*\*failed\*\*' "$T/r.md")"
 e2e_eq "deprecated sections" 4 "$(grep -c '^| Verdict | \*\*deprecated\*\*' "$T/r.md")"
 e2e_eq "no_tls sections (stripped, not offered, required)" 8 \
 	"$(grep -c '^| Verdict | \*\*no_tls\*\*' "$T/r.md")"
-e2e_eq "ladders" 26 "$(grep -c '^```text$' "$T/r.md")"
+e2e_eq "ladders" 26 "$(grep -c '^ *time  frame  client' "$T/r.md")"
 
 # Every section against the JSON of the same run: its id, verdict, decisive
 # frames and a filter for exactly its two endpoints.

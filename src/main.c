@@ -402,8 +402,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ "anonymize", required_argument, NULL, OPT_ANONYMIZE },
-       OPT_REPORT, OPT_SUMMARY, OPT_ANONYMIZE, OPT_BRIEF, OPT_LOCALTIME,
-       OPT_MTA_LOG, OPT_LOG_SKEW, OPT_FIND };
+		{ "brief", no_argument, NULL, OPT_BRIEF },
+		{ "localtime", no_argument, NULL, OPT_LOCALTIME },
+		{ "mta-log", required_argument, NULL, OPT_MTA_LOG },
+		{ "log-skew", required_argument, NULL, OPT_LOG_SKEW },
+		{ "find", required_argument, NULL, OPT_FIND },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },

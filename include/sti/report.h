@@ -32,6 +32,7 @@ struct sti_report_opts {
 	const char *evidence_path; /* -w FILE, named by the report, or NULL */
 	struct sti_evidence *evidence; /* its writer: the report gives frames
 				      as numbered there too; or NULL */
+	bool mta_find;             /* --find: every session shown in detail */
 };
 
 /* "2026-11-27 19:41:00 UTC" (or local time with its zone): ts_us in
@@ -50,6 +51,7 @@ void sti_tally_add(struct sti_tally *t, const struct sti_verdict *v);
 
 struct sti_reporter;
 struct sti_evidence;
+struct sti_mtalog_report;   /* sti/mtalog.h */
 
 struct sti_reporter_ops {
 	/* One session of `file` ("-" for standard input). */
@@ -62,6 +64,9 @@ struct sti_reporter_ops {
 	/* The run ended: the closing summary. */
 	void (*finish)(struct sti_reporter *r, const struct sti_tally *tally);
 	void (*destroy)(struct sti_reporter *r);
+	/* --mta-log, after the last file and before finish: the skew and the
+	 * log's failures with no captured session. May be NULL. */
+	void (*mta_done)(struct sti_reporter *r, const struct sti_mtalog_report *m);
 };
 
 struct sti_reporter {

@@ -22,15 +22,19 @@
 
 /*
  * Recent failed TLS attempts by (client address, server address), to spot
- * the plaintext retry that follows one. Direct-mapped and fixed in size: an
- * old entry may be overwritten, which only loses a hint.
+ * the plaintext retry that follows one: the same client, server, port and
+ * EHLO name. Direct-mapped and fixed in size: an old entry may be
+ * overwritten, which only loses a hint.
  */
 #define FALLBACK_SLOTS 4096
 
 struct fallback_slot {
 	struct sti_addr cli, srv;
+	uint16_t port;
+	uint64_t hello;     /* hash of the EHLO name */
 	uint64_t id;        /* failed session, 0 = empty */
 	int64_t start_ts;
+	char *remediation;  /* the failure's fix, for the retry */
 };
 
 struct sti_analysis {
@@ -41,6 +45,8 @@ struct sti_analysis {
 	const char *path;
 	bool problems;
 	struct sti_evidence *evidence;   /* -w, or NULL */
+	struct sti_selection sel;        /* real addresses, not pseudonyms */
+	uint64_t selected;               /* sessions sel matched */
 	const struct sti_anon *anon;     /* --anonymize, or NULL */
 	struct sti_keylog *keylog;       /* --keylog, or NULL */
 	struct sti_metrics *metrics;     /* --metrics, --metrics-listen, or NULL */
@@ -80,8 +86,17 @@ struct sti_analysis *sti_analysis_new(const struct sti_session_cfg *cfg,
 	return a;
 }
 
+static void fallback_clear(struct sti_analysis *a)
+{
+	for (size_t i = 0; i < FALLBACK_SLOTS; i++)
+		free(a->fallback[i].remediation);
+	memset(a->fallback, 0, sizeof(a->fallback));
+}
+
 void sti_analysis_free(struct sti_analysis *a)
 {
+	if (a)
+		fallback_clear(a);
 	if (a && a->mta) {
 		free(a->mta->results);
 		free(a->mta->names);
@@ -108,6 +123,16 @@ bool sti_analysis_set_mtalog(struct sti_analysis *a, struct sti_mtalog *log,
 void sti_analysis_set_evidence(struct sti_analysis *a, struct sti_evidence *e)
 {
 	a->evidence = e;
+}
+
+void sti_analysis_set_selection(struct sti_analysis *a, const struct sti_selection *sel)
+{
+	a->sel = *sel;
+}
+
+uint64_t sti_analysis_selected(const struct sti_analysis *a)
+{
+	return a->selected;
 }
 
 void sti_analysis_set_anon(struct sti_analysis *a, const struct sti_anon *an)
@@ -157,23 +182,44 @@ static bool same_addr(const struct sti_addr *x, const struct sti_addr *y)
 	return x->family == y->family && memcmp(x->a, y->a, 16) == 0;
 }
 
-/* A session that never tried TLS, after a failed attempt between the pair. */
+static uint64_t hello_hash(const struct sti_record *rec)
+{
+	uint64_t h = 1469598103934665603ull;
+	const char *n = rec->smtp ? rec->smtp->hello_name : "";
+	for (size_t i = 0; rec->smtp && i < sizeof(rec->smtp->hello_name) && n[i]; i++)
+		h = (h ^ (unsigned char)(n[i] | 0x20)) * 1099511628211ull;
+	return h;
+}
+
+/*
+ * A session that never tried TLS, after a failed attempt of the same
+ * client to the same server, port and EHLO name: possibly the retry. Its
+ * fix is the failure's (the retry is the client's opportunistic TLS doing
+ * its job).
+ */
 static void note_fallback(struct sti_analysis *a, struct sti_record *rec,
-			  const struct sti_verdict *v)
+			  struct sti_verdict *v)
 {
 	struct fallback_slot *s = &a->fallback[pair_slot(&rec->cli.addr, &rec->srv.addr)];
-	bool pair = s->id && same_addr(&s->cli, &rec->cli.addr) &&
-		    same_addr(&s->srv, &rec->srv.addr);
+	uint64_t hello = hello_hash(rec);
+	bool same = s->id && same_addr(&s->cli, &rec->cli.addr) &&
+		    same_addr(&s->srv, &rec->srv.addr) && s->port == rec->srv.port &&
+		    s->hello == hello;
 	if (v->outcome == STI_OUTCOME_FAILED && rec->tls) {
-		s->cli = rec->cli.addr;
-		s->srv = rec->srv.addr;
-		s->id = rec->id;
-		s->start_ts = rec->first_ts;
+		free(s->remediation);
+		*s = (struct fallback_slot){ .cli = rec->cli.addr, .srv = rec->srv.addr,
+			.port = rec->srv.port, .hello = hello, .id = rec->id,
+			.start_ts = rec->first_ts, .remediation = strdup(v->remediation) };
 		return;
 	}
-	if (pair && rec->mode == STI_MODE_PLAINTEXT && rec->first_ts >= s->start_ts &&
-	    rec->id != s->id)
-		rec->fallback_after = s->id;
+	if (!same || rec->mode != STI_MODE_PLAINTEXT || rec->first_ts < s->start_ts ||
+	    rec->id == s->id)
+		return;
+	rec->fallback_after = s->id;
+	if (s->remediation)
+		snprintf(v->remediation, sizeof(v->remediation), "This is possibly a "
+			 "plaintext retry after the failed TLS of session #%" PRIu64
+			 "; fix that failure:\n%s", s->id, s->remediation);
 }
 
 /* The log lines joined to rec; false when --find leaves it out. */
@@ -197,6 +243,16 @@ static void on_record(void *ctx, struct sti_record *rec)
 		return;
 	sti_verdict_decide(rec, &a->policy, &v);
 	note_fallback(a, rec, &v);
+	bool picked = sti_selection_match(&a->sel, rec, &v);
+	a->selected += picked;
+	if (a->evidence)
+		sti_evidence_session(a->evidence, rec, &v);
+	/* The gateway's metrics count every session, whatever is printed. */
+	if (a->metrics)
+		sti_metrics_session(a->metrics, rec, &v);
+	/* An explicit selection narrows every output (SPEC 9.5). */
+	if (!picked && sti_selection_given(&a->sel))
+		return;
 	if (v.outcome == STI_OUTCOME_FAILED || v.outcome == STI_OUTCOME_DEPRECATED)
 		a->problems = true;
 	sti_tally_add(&a->file, &v);
@@ -205,10 +261,6 @@ static void on_record(void *ctx, struct sti_record *rec)
 		a->file.decrypted++;
 		a->run.decrypted++;
 	}
-	if (a->evidence)
-		sti_evidence_session(a->evidence, rec, &v);
-	if (a->metrics)
-		sti_metrics_session(a->metrics, rec, &v);
 	report_session(a, rec, &v);
 	rec->mta = NULL;
 }
@@ -250,7 +302,7 @@ static bool input_begin(struct sti_analysis *a, const char *name, bool early,
 			struct input *in)
 {
 	memset(&a->file, 0, sizeof(a->file));
-	memset(a->fallback, 0, sizeof(a->fallback));   /* ids are per input */
+	fallback_clear(a);   /* ids are per input */
 	a->path = name;
 	in->rec = sti_recorder_new(&a->cfg, on_record, a);
 	in->table = in->rec ? sti_table_new(&a->cfg, &sti_recorder_ops, in->rec) : NULL;

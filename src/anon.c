@@ -14,7 +14,7 @@
 #include "sti/redact.h"
 
 #define KEY_MAX 256
-#define TEXT_MAX 1024   /* the longest text field rewritten at once */
+#define TEXT_MAX 4096   /* the longest text field rewritten at once (a remediation) */
 
 struct sti_anon {
 	uint8_t key[KEY_MAX];
@@ -59,25 +59,41 @@ static void mac(const struct sti_anon *an, const char *tag, const uint8_t *data,
 
 /* ---- addresses ---- */
 
-static unsigned digits(unsigned v)
+/*
+ * Prefix-preserving (the idea of Crypto-PAn): each byte is XORed with a
+ * mask keyed on the bytes before it, so two addresses that share their
+ * first k bits share the first k bits of the result, and different
+ * addresses stay different.
+ */
+static void prefix_permute(const struct sti_anon *an, const char *tag, uint8_t *a, size_t n)
 {
-	return v < 10 ? 1 : v < 100 ? 2 : 3;
+	uint8_t in[16], h[32];
+	memcpy(in, a, n);
+	for (size_t i = 0; i < n; i++) {
+		char t[16];
+		snprintf(t, sizeof(t), "%s%zu:", tag, i);
+		mac(an, t, in, i, h);
+		a[i] = in[i] ^ h[0];
+	}
 }
 
+/*
+ * Into networks reserved for documentation and testing, never a real
+ * one: IPv4 into 198.18.0.0/15 (RFC 2544), the permuted address's last 17
+ * bits kept, IPv6 into fd00::/8 (RFC 4193), its last 120 bits kept. The
+ * prefix is preserved from bit 15 (IPv4) or 8 (IPv6) on: hosts of one /24
+ * stay in one /24. Addresses that differ only in their first 15 bits may,
+ * rarely (one pair in 2^17), share a pseudonym.
+ */
 void sti_anon_addr(const struct sti_anon *an, struct sti_addr *a)
 {
-	uint8_t h[32];
 	if (a->family == 4) {
-		mac(an, "ip4:", a->a, 4, h);
-		/* Same number of digits per octet: the text keeps its length. */
-		for (int i = 0; i < 4; i++) {
-			unsigned d = digits(a->a[i]), r = (unsigned)h[2 * i] << 8 | h[2 * i + 1];
-			a->a[i] = (uint8_t)(d == 1 ? r % 10 : d == 2 ? 10 + r % 90 : 100 + r % 156);
-		}
+		prefix_permute(an, "ip4p", a->a, 4);
+		a->a[0] = 198;
+		a->a[1] = (uint8_t)(18 | (a->a[1] & 1));
 	} else if (a->family == 6) {
-		mac(an, "ip6:", a->a, 16, h);
+		prefix_permute(an, "ip6p", a->a, 16);
 		a->a[0] = 0xfd;
-		memcpy(a->a + 1, h, 15);
 	}
 }
 
@@ -165,7 +181,41 @@ static bool is_hostname(const char *s, size_t n)
 	return true;
 }
 
-static void ipv4_text(const struct sti_anon *an, const char *s, size_t n, char *out, size_t cap)
+/*
+ * The pseudonym's text made exactly n characters long, for packet bytes:
+ * octets padded with leading zeros ("198.018.007.042") when it is shorter;
+ * when even the shortest form is longer, a placeholder of the same shape
+ * with every digit 0 (no real address either way).
+ */
+static void ipv4_fit(const struct sti_addr *a, const char *orig, size_t n, char *out,
+		     size_t cap)
+{
+	char tmp[32];
+	unsigned width[4] = { 1, 1, 1, 1 };
+	for (int i = 3; i >= 0; i--) {
+		unsigned v = a->a[i];
+		width[i] = v >= 100 ? 3 : v >= 10 ? 2 : 1;
+	}
+	size_t len = width[0] + width[1] + width[2] + width[3] + 3;
+	for (int i = 3; i >= 0 && len < n; i--)
+		while (width[i] < 3 && len < n) {
+			width[i]++;
+			len++;
+		}
+	if (len == n) {
+		snprintf(tmp, sizeof(tmp), "%0*u.%0*u.%0*u.%0*u", (int)width[0], a->a[0],
+			 (int)width[1], a->a[1], (int)width[2], a->a[2], (int)width[3], a->a[3]);
+	} else {
+		for (size_t i = 0; i < n && i + 1 < sizeof(tmp); i++)
+			tmp[i] = orig[i] == '.' ? '.' : '0';
+		tmp[n < sizeof(tmp) ? n : sizeof(tmp) - 1] = '\0';
+	}
+	snprintf(out, cap, "%s", tmp);
+}
+
+/* fit: the same length as the original (packet bytes). */
+static void ipv4_text(const struct sti_anon *an, const char *s, size_t n, char *out, size_t cap,
+		      bool fit)
 {
 	char buf[16];
 	struct sti_addr a = { .family = 4 };
@@ -176,7 +226,10 @@ static void ipv4_text(const struct sti_anon *an, const char *s, size_t n, char *
 		return;
 	}
 	sti_anon_addr(an, &a);
-	sti_addr_str(&a, out, cap);
+	if (fit)
+		ipv4_fit(&a, buf, n, out, cap);
+	else
+		sti_addr_str(&a, out, cap);
 }
 
 /* An IPv6 literal at s (hex digits, colons, maybe a dotted tail). */
@@ -214,16 +267,17 @@ static void note_name(struct sti_anon_names *names, const char *orig, const char
 	names->n++;
 }
 
-/* One run of name characters at s[0..n): what replaces it, into out. */
+/* One run of name characters at s[0..n): what replaces it, into out
+ * (for packet bytes, with fit, or names to collect: of the same length). */
 static void token(const struct sti_anon *an, const char *s, size_t n, bool before_at,
-		  char *out, size_t cap, struct sti_anon_names *names)
+		  char *out, size_t cap, struct sti_anon_names *names, bool fit)
 {
 	if (n >= cap || n >= TEXT_MAX) {
 		snprintf(out, cap, "%.*s", (int)n, s);
 		return;
 	}
 	if (is_ipv4(s, n)) {
-		ipv4_text(an, s, n, out, cap);
+		ipv4_text(an, s, n, out, cap, fit || names);
 		note_name(names, s, out, n);
 	} else if (before_at || is_hostname(s, n)) {
 		name_pseudonym(an, s, n, out);
@@ -283,7 +337,8 @@ static void scrub(const struct sti_anon *an, const char *s, char *out, size_t ca
 			char tok[TEXT_MAX], mid[TEXT_MAX];
 			memcpy(tok, s + lead, core);
 			tok[core] = '\0';
-			token(an, tok, core, s[n] == '@' && lead + core == n, mid, sizeof(mid), names);
+			token(an, tok, core, s[n] == '@' && lead + core == n, mid, sizeof(mid), names,
+			      false);
 			size_t rl = append(rep, sizeof(rep), 0, s, lead);
 			rl = append(rep, sizeof(rep), rl, mid, strlen(mid));
 			append(rep, sizeof(rep), rl, s + lead + core, n - lead - core);
@@ -326,7 +381,7 @@ static void field_name(const struct sti_anon *an, char *s, size_t cap,
 		}
 	if (is_ipv4(s, n)) {
 		char out[16];
-		ipv4_text(an, s, n, out, sizeof(out));
+		ipv4_text(an, s, n, out, sizeof(out), names != NULL);
 		note_name(names, s, out, n);
 		copy_cut(s, cap, out);
 		return;
@@ -367,11 +422,56 @@ static void anon_smtp(const struct sti_anon *an, struct sti_smtp_facts *m,
 		TEXT(an, m->notable[i].text, names);
 }
 
+/* Each word of an organisation's name, same length (so its bytes can be
+ * replaced in the certificate on the wire too). */
+static void org_pseudonym(const struct sti_anon *an, char *v, size_t n,
+			  struct sti_anon_names *names)
+{
+	char orig[STI_ANON_NAME_MAX];
+	size_t keep = n < sizeof(orig) - 1 ? n : sizeof(orig) - 1;
+	memcpy(orig, v, keep);
+	orig[keep] = '\0';
+	for (size_t i = 0; i < n;) {
+		size_t l = 0;
+		while (i + l < n && isalnum((unsigned char)v[i + l]))
+			l++;
+		if (l)
+			label_pseudonym(an, v + i, l, v + i);
+		i += l ? l : 1;
+	}
+	note_name(names, orig, v, keep);
+}
+
+/*
+ * The organisation and unit (O=, OU=) of an RFC 2253 name: they name the
+ * company as surely as a host name does. A value ends at an unescaped
+ * comma or plus.
+ */
+static void anon_dn_orgs(const struct sti_anon *an, char *dn, size_t cap,
+			 struct sti_anon_names *names)
+{
+	size_t n = strnlen(dn, cap);
+	for (size_t i = 0; i < n; i++) {
+		bool start = i == 0 || dn[i - 1] == ',' || dn[i - 1] == '+';
+		size_t tag = !start ? 0 : strncmp(dn + i, "O=", 2) == 0 ? 2
+			: strncmp(dn + i, "OU=", 3) == 0 ? 3 : 0;
+		if (!tag)
+			continue;
+		size_t v = i + tag, e = v;
+		while (e < n && dn[e] != ',' && dn[e] != '+')
+			e += dn[e] == '\\' && e + 1 < n ? 2 : 1;
+		org_pseudonym(an, dn + v, e - v, names);
+		i = e;
+	}
+}
+
 static void anon_cert(const struct sti_anon *an, struct sti_cert_info *c,
 		      struct sti_anon_names *names)
 {
 	field_name(an, c->subject_cn, sizeof(c->subject_cn), names);
 	field_name(an, c->issuer_cn, sizeof(c->issuer_cn), names);
+	anon_dn_orgs(an, c->subject, sizeof(c->subject), names);
+	anon_dn_orgs(an, c->issuer, sizeof(c->issuer), names);
 	TEXT(an, c->subject, names);
 	TEXT(an, c->issuer, names);
 	for (unsigned i = 0; i < c->nsans && i < STI_CERT_MAX_SANS; i++)
@@ -431,8 +531,7 @@ void sti_anon_collect(const struct sti_anon *an, const struct sti_record *rec,
 		if (a.family != 4)
 			continue;   /* an IPv6 pseudonym's text has another length */
 		sti_addr_str(&a, o, sizeof(o));
-		sti_anon_addr(an, &a);
-		sti_addr_str(&a, r, sizeof(r));
+		ipv4_text(an, o, strlen(o), r, sizeof(r), true);
 		note_name(names, o, r, strlen(o));
 	}
 	/* The same walk as for the reporters, keeping what it replaced. */
@@ -467,7 +566,7 @@ static void scrub_bytes(const struct sti_anon *an, uint8_t *p, size_t n)
 		memcpy(tok, p + i + lead, core);
 		tok[core] = '\0';
 		bool at = i + l < n && p[i + l] == '@' && lead + core == l;
-		token(an, tok, core, at, rep, sizeof(rep), NULL);
+		token(an, tok, core, at, rep, sizeof(rep), NULL, true);
 		if (strlen(rep) == core)
 			memcpy(p + i + lead, rep, core);
 		i += l;

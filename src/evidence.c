@@ -24,6 +24,7 @@
 /* What the spool holds before each frame's bytes. */
 struct parked {
 	uint64_t id;
+	uint64_t frame;         /* its number in the input */
 	int64_t ts_us;
 	int64_t stream_off;     /* of the first payload byte; -1 unknown */
 	uint32_t caplen, len;
@@ -63,6 +64,17 @@ struct sti_evidence {
 	uint64_t file_bytes, file_frames;
 	uint64_t frames;
 	uint8_t *buf;               /* one frame being rewritten */
+
+	/* Which frame of which evidence file each written frame became, in
+	 * writing order (ascending per input once a file input ends), on
+	 * disk: for the report's "236, evidence frame 13". */
+	FILE *map;
+	uint64_t nmap;
+	unsigned input;             /* inputs begun, the current one's index + 1 */
+};
+
+struct map_entry {
+	uint64_t input, frame, file_index, ev_frame;
 };
 
 void sti_evidence_file_name(const char *base, unsigned n, char *out, size_t len)
@@ -132,6 +144,8 @@ void sti_evidence_free(struct sti_evidence *e)
 		return;
 	forget_source(e);
 	close_output(e);
+	if (e->map)
+		fclose(e->map);
 	free(e->picked);
 	free(e->buf);
 	free(e);
@@ -140,6 +154,7 @@ void sti_evidence_free(struct sti_evidence *e)
 bool sti_evidence_begin(struct sti_evidence *e, char *err, size_t errlen)
 {
 	forget_source(e);
+	e->input++;
 	e->spool = tmpfile();
 	if (!e->spool) {
 		snprintf(err, errlen, "%s: temporary file for the evidence: %s",
@@ -206,7 +221,7 @@ void sti_evidence_tap(void *ctx, const struct sti_session *s,
 		return;
 	enum sti_dir d = endpoint_is(&s->cli, &p->src, p->sport) ? STI_C2S : STI_S2C;
 	struct parked h = {
-		.id = s->id, .ts_us = p->ts_us,
+		.id = s->id, .frame = p->frame, .ts_us = p->ts_us,
 		.stream_off = p->payload_len ? stream_offset(sti_session_stream(s, d), p) : -1,
 		.caplen = p->raw_caplen, .len = p->raw_len,
 	};
@@ -432,6 +447,8 @@ static void rewrite(struct sti_evidence *e, const struct picked *pk,
 			       plain_bytes(pk->plain_end[dir], h->stream_off));
 }
 
+static void note_frame(struct sti_evidence *e, uint64_t frame);
+
 /* A session's key-log lines, once per file, ahead of its first frame. */
 static bool write_secrets(struct sti_evidence *e, struct picked *pk)
 {
@@ -461,6 +478,7 @@ static bool write_ng_frame(struct sti_evidence *e, struct picked *pk,
 	e->file_bytes += w;
 	e->file_frames++;
 	e->frames++;
+	note_frame(e, h->frame);
 	return true;
 }
 
@@ -486,7 +504,57 @@ static bool write_frame(struct sti_evidence *e, struct picked *pk,
 	e->file_bytes += PCAP_RECORD_HEADER + h->caplen;
 	e->file_frames++;
 	e->frames++;
+	note_frame(e, h->frame);
 	return true;
+}
+
+/* Remember where an input frame went; a failure only loses the numbers. */
+static void note_frame(struct sti_evidence *e, uint64_t frame)
+{
+	struct map_entry m = { e->input ? e->input - 1 : 0, frame, e->file_index,
+			       e->file_frames };
+	if (!e->map)
+		e->map = tmpfile();
+	if (e->map && fwrite(&m, sizeof(m), 1, e->map) == 1)
+		e->nmap++;
+}
+
+static bool read_entry(FILE *f, uint64_t i, struct map_entry *m)
+{
+	return fseeko(f, (off_t)(i * sizeof(*m)), SEEK_SET) == 0 &&
+	       fread(m, sizeof(*m), 1, f) == 1;
+}
+
+static int entry_cmp(const struct map_entry *m, uint64_t input, uint64_t frame)
+{
+	if (m->input != input)
+		return m->input < input ? -1 : 1;
+	return m->frame < frame ? -1 : m->frame > frame;
+}
+
+bool sti_evidence_lookup(struct sti_evidence *e, unsigned input, uint64_t frame,
+			 unsigned *file_index, uint64_t *ev_frame)
+{
+	struct map_entry m;
+	if (!e->map || fflush(e->map) != 0)
+		return false;
+	uint64_t lo = 0, hi = e->nmap;
+	while (lo < hi) {   /* binary search: entries ascend (input, frame) */
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (!read_entry(e->map, mid, &m))
+			return false;
+		int c = entry_cmp(&m, input, frame);
+		if (c == 0) {
+			*file_index = (unsigned)m.file_index;
+			*ev_frame = m.ev_frame;
+			return true;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
 }
 
 static bool ensure_output(struct sti_evidence *e, int dlt, char *err, size_t errlen)

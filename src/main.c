@@ -45,6 +45,8 @@ struct options {
 	bool json;
 	bool markdown;                      /* --format markdown */
 	bool summary;                       /* --summary: the inventory */
+	bool brief;                         /* --brief: a line per session */
+	bool localtime;                     /* --localtime */
 	const char *anon_key;               /* --anonymize KEY */
 	const char *report_path;            /* --report FILE.md */
 	const char **keylogs;               /* --keylog FILE, repeatable */
@@ -103,11 +105,13 @@ static const struct help_row {
 	{ "--json", "NDJSON: one object per session, then a summary" },
 	{ "--no-color", "no colour even on a terminal" },
 	{ "--output FILE", "append standard output to FILE; reopen it on SIGHUP" },
+	{ "--brief", "one line per session, identical verdicts grouped" },
+	{ "--localtime", "times in local time instead of UTC" },
 	{ "--sessions", "debug view: one line per TCP session" },
 	{ NULL, "Evidence" },
 	{ "-w FILE", "write the selected sessions' packets to FILE, redacted" },
 	{ "-C SIZE", "then FILE1, FILE2... each under SIZE MB (or k, m, g)" },
-	{ "--only LIST", "outcomes to select (default failed,deprecated); all" },
+	{ "--only LIST", "select these outcomes (or all) in every output" },
 	{ "--session ID", "select session ID, any outcome (repeatable)" },
 	{ "--host IP", "select sessions with IP at either end (repeatable)" },
 	{ "--no-redact", "keep envelope, AUTH and message bytes in FILE" },
@@ -144,7 +148,9 @@ static void usage(FILE *out)
 		else
 			fprintf(out, "%s:\n", r->text);
 	}
-	fprintf(out, "Exit status 0, 1 when some failed or were deprecated, 2 on error.\n"
+	fprintf(out, "--only, --session and --host narrow every output; without them -w and\n"
+		"--report take the sessions whose cause is not none.\n"
+		"Exit status 0, 1 when some failed or were deprecated, 2 on error.\n"
 		"Everything else: man starttls-inspect\n");
 }
 
@@ -217,7 +223,8 @@ static void print_version(void)
 enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
        OPT_IDLE_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_MIN_VERSION,
        OPT_DURATION, OPT_ONLY, OPT_SESSION, OPT_HOST, OPT_NO_REDACT, OPT_FORMAT,
-       OPT_REPORT, OPT_SUMMARY, OPT_ANONYMIZE, OPT_MTA_LOG, OPT_LOG_SKEW, OPT_FIND,
+       OPT_REPORT, OPT_SUMMARY, OPT_ANONYMIZE, OPT_BRIEF, OPT_LOCALTIME,
+       OPT_MTA_LOG, OPT_LOG_SKEW, OPT_FIND,
        OPT_KEYLOG, OPT_EMBED_KEYS,
        OPT_DB, OPT_DB_KEEP, OPT_SINCE,
        OPT_METRICS, OPT_METRICS_INTERVAL, OPT_METRICS_LISTEN, OPT_OUTPUT };
@@ -381,9 +388,11 @@ static void parse_evidence_option(int c, const char *arg, struct sti_evidence_cf
 		ev->rotate_bytes = parse_size(arg);
 		break;
 	case OPT_ONLY:
-		if (!sti_selection_parse_only(&ev->sel, arg, bad, sizeof(bad)))
-			fail_usage("--only: '%s' is not one of failed, deprecated, "
-				   "no_tls, incomplete, ok, all", bad);
+		if (!sti_selection_parse_only(&ev->sel, arg, bad, sizeof(bad))) {
+			char names[256];
+			sti_selection_only_names(names, sizeof(names));
+			fail_usage("--only: '%s' is not one of %s", bad, names);
+		}
 		break;
 	case OPT_SESSION:
 		if (!parse_u64(arg, UINT64_MAX, &v) || v == 0)
@@ -561,6 +570,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL },
 		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "brief", no_argument, NULL, OPT_BRIEF },
+		{ "localtime", no_argument, NULL, OPT_LOCALTIME },
 		{ "mta-log", required_argument, NULL, OPT_MTA_LOG },
 		{ "log-skew", required_argument, NULL, OPT_LOG_SKEW },
 		{ "find", required_argument, NULL, OPT_FIND },
@@ -640,6 +651,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_EMBED_KEYS:
 			o->evidence.pcapng = true;
+			break;
+		case OPT_BRIEF:
+			o->brief = true;
+			break;
+		case OPT_LOCALTIME:
+			o->localtime = true;
 			break;
 		case OPT_ANONYMIZE:
 			if (!*optarg)
@@ -729,18 +746,25 @@ static bool run_sessions_view(const struct options *o, const char *file)
 
 /* The reporter on standard output, and the ticket report file if asked. */
 static struct sti_reporter *make_reporter(const struct options *o,
-					  const struct sti_selection *sel, FILE **report_file)
+					  const struct sti_selection *sel,
+					  struct sti_evidence *ev, FILE **report_file)
 {
 	struct sti_report_opts ro = {
 		.color = !o->json && !o->markdown && !o->no_color && isatty(STDOUT_FILENO),
 		.min_version = o->policy.min_version,
 		.redact = o->evidence.redact,
 		.live = o->live.iface != NULL,
+		.full = sti_selection_given(sel),
+		.brief = o->brief,
+		.localtime = o->localtime,
+		.evidence_path = o->evidence.path,
+		.evidence = ev,
 		.mta_find = o->find != NULL,
 	};
 	struct sti_reporter *rep = o->json ? sti_report_json_new(stdout, &ro)
 		: o->markdown ? sti_report_markdown_new(stdout, &ro, sel)
 		: o->summary ? sti_report_inventory_new(stdout, &ro, false)
+		: o->brief ? sti_report_brief_new(stdout, &ro)
 		: sti_report_text_new(stdout, &ro);
 	if (rep && o->summary && o->json) {
 		/* Ahead of the JSON reporter: its summary stays the last line. */
@@ -838,6 +862,33 @@ static bool stop_metrics(struct service_metrics *sm)
 	return ok;
 }
 
+/* A ticket that would come out empty is said, in one line. */
+static void warn_empty_selection(const struct options *o, uint64_t selected)
+{
+	if (selected || !(sti_selection_given(&o->evidence.sel) || o->evidence.path ||
+			  o->report_path))
+		return;
+	char what[512];
+	sti_selection_describe(&o->evidence.sel, what, sizeof(what));
+	fflush(stdout);
+	fprintf(stderr, "%s: warning: %s matched no session%s\n", progname, what,
+		o->evidence.path || o->report_path ? "; the evidence and report are empty" : "");
+}
+
+/* -w to a path that cannot be written fails before any reading. */
+static void check_writable(const char *path)
+{
+	char err[512];
+	FILE *f = path ? sti_fopen_private(path, err, sizeof(err)) : NULL;
+	if (!path)
+		return;
+	if (!f) {
+		fprintf(stderr, "%s: -w %s\n", progname, err);
+		exit(EXIT_INPUT_ERROR);
+	}
+	fclose(f);
+}
+
 /* Every --mta-log file, before any capture: one line and exit 2 on error. */
 static struct sti_mtalog *read_mta_logs(const struct options *o)
 {
@@ -867,6 +918,7 @@ static int run_verdicts(const struct options *o)
 	FILE *report_file = NULL;
 	struct sti_keylog *keylog = load_keylogs(o);
 	struct sti_reporter *dbrep;
+	check_writable(o->evidence.path);
 	struct sti_anon *anon = o->anon_key ? sti_anon_new(o->anon_key) : NULL;
 	struct sti_evidence_cfg evcfg = o->evidence;
 	struct sti_selection report_sel = o->evidence.sel;
@@ -875,10 +927,10 @@ static int run_verdicts(const struct options *o)
 		sti_anon_addr(anon, &report_sel.hosts[i]);
 	evcfg.anon = anon;
 	evcfg.keylog = keylog;
-	struct sti_reporter *rep = attach_db(o, make_reporter(o, &report_sel, &report_file),
+	struct sti_evidence *ev = o->evidence.path ? sti_evidence_new(&evcfg) : NULL;
+	struct sti_reporter *rep = attach_db(o, make_reporter(o, &report_sel, ev, &report_file),
 					     &dbrep);
 	struct sti_analysis *a = rep ? sti_analysis_new(&o->cfg, &o->policy, rep) : NULL;
-	struct sti_evidence *ev = o->evidence.path ? sti_evidence_new(&evcfg) : NULL;
 	if (!a || (o->evidence.path && !ev) || (o->anon_key && !anon)) {
 		fprintf(stderr, "%s: out of memory\n", progname);
 		sti_analysis_free(a);
@@ -893,6 +945,7 @@ static int run_verdicts(const struct options *o)
 	sti_analysis_set_keylog(a, keylog);
 	struct service_metrics sm;
 	start_metrics(o, a, &sm);
+	sti_analysis_set_selection(a, &o->evidence.sel);
 	struct sti_mtalog *mtalog = o->nmta_logs ? read_mta_logs(o) : NULL;
 	if (mtalog && !sti_analysis_set_mtalog(a, mtalog, &o->mta_join, o->find)) {
 		fprintf(stderr, "%s: out of memory\n", progname);
@@ -910,6 +963,7 @@ static int run_verdicts(const struct options *o)
 		fprintf(stderr, "%s: --db %s\n", progname, dberr);
 		ok = false;
 	}
+	warn_empty_selection(o, sti_analysis_selected(a));
 	sti_analysis_free(a);
 	sti_keylog_free(keylog);
 	sti_mtalog_free(mtalog);

@@ -171,10 +171,10 @@ static void ladder_server_hello(struct flow *fl, const struct sti_tls_ev *ev)
 		sti_record_ladder_add(&fl->rec, 1, ev->frame, ev->ts_us, "ServerHello (unparsed)");
 		return;
 	}
-	sti_record_ladder_add(&fl->rec, 1, ev->frame, ev->ts_us,
-			      "ServerHello %s, cipher 0x%04x",
-			      sti_tls_version_text(f->sh.version, v, sizeof(v)),
-			      f->sh.cipher);
+	/* The cipher and group by name go on the session's "negotiated" line:
+	 * a ladder column is too narrow for them. */
+	sti_record_ladder_add(&fl->rec, 1, ev->frame, ev->ts_us, "ServerHello %s",
+			      sti_tls_version_text(f->sh.version, v, sizeof(v)));
 }
 
 static void ladder_handshake(struct flow *fl, const struct sti_tls_ev *ev)

@@ -7,8 +7,20 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+void sti_report_time(char *buf, size_t len, int64_t ts_us, bool localtime)
+{
+	time_t t = (time_t)(ts_us / 1000000);
+	struct tm tm;
+	bool ok = localtime ? localtime_r(&t, &tm) != NULL : gmtime_r(&t, &tm) != NULL;
+	if (!ok || !strftime(buf, len, localtime ? "%Y-%m-%d %H:%M:%S %Z"
+			     : "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(buf, len, "%" PRId64, ts_us / 1000000);
+}
 
 void sti_tally_add(struct sti_tally *t, const struct sti_verdict *v)
 {

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
+#include "sti/evidence.h"
 #include "sti/mtalog.h"
 #include "sti/tls_hello.h"
 
@@ -40,6 +42,7 @@ struct md_reporter {
 	char *files[MAX_FILES_NAMED];
 	unsigned nfiles, files_more;
 	unsigned file_errors;
+	unsigned input;                    /* inputs ended so far */
 	FILE *mta_park;                    /* --mta-log: the closing section */
 };
 
@@ -117,6 +120,51 @@ static void put_filter(FILE *f, const struct sti_record *rec)
 		(unsigned)rec->cli.port, (unsigned)rec->srv.port);
 }
 
+/* ---- frame numbers ---- */
+
+/*
+ * With -w the report gives each frame as the original capture's and the
+ * evidence file's number. The evidence is written when its input ends,
+ * after the section, so the section holds a mark (control bytes, which
+ * wire text never keeps) that unpark() turns into the numbers:
+ * 'b' both ("236, evidence frame 13"), 'e' the evidence file's alone.
+ */
+#define MARK_START '\001'
+#define MARK_END '\002'
+
+static void put_frame(FILE *f, const struct md_reporter *m, uint64_t frame, char kind)
+{
+	if (m->base.opts.evidence)
+		fprintf(f, "%c%c%u:%" PRIu64 "%c", MARK_START, kind, m->input, frame, MARK_END);
+	else
+		fprintf(f, "%" PRIu64, frame);
+}
+
+/* The mark's numbers, as the reader sees them. */
+static void put_mark(struct md_reporter *m, const char *mark)
+{
+	FILE *f = m->base.out;
+	char kind = mark[0];
+	unsigned input = 0, file_index = 0;
+	uint64_t frame = 0, ev = 0;
+	if (sscanf(mark + 1, "%u:%" SCNu64, &input, &frame) != 2)
+		return;
+	bool found = sti_evidence_lookup(m->base.opts.evidence, input, frame, &file_index, &ev);
+	if (kind == 'b')
+		fprintf(f, "%" PRIu64, frame);
+	if (!found) {
+		fputs(kind == 'b' ? "" : "?", f);
+		return;
+	}
+	fprintf(f, "%s%" PRIu64, kind == 'b' ? ", evidence frame " : "", ev);
+	if (file_index) {
+		char name[4096];
+		sti_evidence_file_name(m->base.opts.evidence_path, file_index, name, sizeof(name));
+		fputs(" of ", f);
+		put_code(f, name, sizeof(name));
+	}
+}
+
 /* ---- one session ---- */
 
 /* "MAIL FROM:<a@b>" rows keep the verb only when redacting. */
@@ -162,13 +210,22 @@ static void peers_rows(FILE *f, const struct sti_record *rec)
 	fputs(" |\n", f);
 }
 
-static void verdict_rows(FILE *f, const char *file, const struct sti_record *rec,
-			 const struct sti_verdict *v)
+static void verdict_rows(FILE *f, const struct md_reporter *m, const char *file,
+			 const struct sti_record *rec, const struct sti_verdict *v)
 {
 	char ver[24];
 	put_row(f, "Capture");
 	put_code(f, file ? file : "-", 4096);
 	fprintf(f, ", frames %" PRIu64 " to %" PRIu64 " |\n", rec->first_frame, rec->last_frame);
+	if (m->base.opts.evidence) {
+		put_row(f, "Evidence file");
+		put_code(f, m->base.opts.evidence_path, 4096);
+		fputs(", frames ", f);
+		put_frame(f, m, rec->first_frame, 'e');
+		fputs(" to ", f);
+		put_frame(f, m, rec->last_frame, 'e');
+		fputs(" |\n", f);
+	}
 	put_row(f, "Mode");
 	fprintf(f, "%s |\n", sti_mode_name(rec->mode));
 	if (rec->tls && rec->tls->have_ch) {
@@ -177,9 +234,12 @@ static void verdict_rows(FILE *f, const char *file, const struct sti_record *rec
 	}
 	if (rec->tls && rec->tls->have_sh) {
 		put_row(f, "Negotiated");
-		fprintf(f, "%s, cipher 0x%04x |\n",
+		char cs[64];
+		const char *group = sti_tls_group_name(rec->tls->sh.selected_group);
+		fprintf(f, "%s, cipher %s%s%s |\n",
 			sti_tls_version_text(rec->tls->sh.version, ver, sizeof(ver)),
-			rec->tls->sh.cipher);
+			sti_tls_cipher_text(rec->tls->sh.cipher, cs, sizeof(cs)),
+			group ? ", group " : "", group ? group : "");
 	}
 	put_row(f, "Verdict");
 	fprintf(f, "**%s**, cause %s, reason `%s` (%s) |\n", sti_outcome_name(v->outcome),
@@ -187,11 +247,90 @@ static void verdict_rows(FILE *f, const char *file, const struct sti_record *rec
 		sti_confidence_name(v->confidence));
 	put_row(f, "Decisive frames");
 	unsigned ne = v->nevidence < STI_VERDICT_MAX_EVIDENCE ? v->nevidence : STI_VERDICT_MAX_EVIDENCE;
-	for (unsigned i = 0; i < ne; i++)
-		fprintf(f, "%s%" PRIu64, i ? ", " : "", v->evidence[i]);
+	for (unsigned i = 0; i < ne; i++) {
+		fputs(!i ? "" : m->base.opts.evidence ? "; " : ", ", f);
+		put_frame(f, m, v->evidence[i], 'b');
+	}
 	fputs(ne ? " |\n" : "none |\n", f);
 	put_row(f, "Wireshark filter");
 	put_filter(f, rec);
+	fputs(" |\n", f);
+}
+
+/*
+ * The remediation's prose as paragraphs, its command lines (two leading
+ * spaces) in a code block, whole, so that they paste as they are.
+ */
+static void put_remediation(FILE *f, const char *r, size_t max)
+{
+	const char *p = r, *end = r + strnlen(r, max);
+	bool in_code = false;
+	fputs("\n**What to change.** ", f);
+	while (p < end) {
+		size_t n = strcspn(p, "\n");
+		if (n > (size_t)(end - p))
+			n = (size_t)(end - p);
+		bool code = n >= 2 && p[0] == ' ' && p[1] == ' ';
+		if (code != in_code)
+			fputs(code ? "\n```text\n" : "```\n\n", f);
+		if (code) {
+			for (size_t i = 2; i < n; i++) {
+				unsigned char c = (unsigned char)p[i];
+				fputc(c < 0x20 || c > 0x7e || c == '`' ? '?' : c, f);
+			}
+		} else {
+			fputs(p == r || in_code ? "" : "\n", f);   /* a paragraph each */
+			put_text(f, p, n);
+		}
+		fputc('\n', f);
+		in_code = code;
+		p += n + 1;
+	}
+	if (in_code)
+		fputs("```\n", f);
+}
+
+/* "2026-01-31" */
+static void put_date(FILE *f, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char buf[16];
+	if (t && gmtime_r(&tt, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%d", &tm))
+		fputs(buf, f);
+	else
+		fputs("unknown", f);
+}
+
+/* The server's certificate: subject, issuer, SAN, validity, chain, SHA-256. */
+static void cert_table(FILE *f, const struct sti_record *rec)
+{
+	const struct sti_tls_facts *t = rec->tls;
+	if (!t || !t->have_server_cert || !t->server_cert.parsed)
+		return;
+	const struct sti_cert_info *ci = &t->server_cert;
+	fputs("\n| Server certificate | |\n| --- | --- |\n", f);
+	put_row(f, "Subject");
+	put_code(f, ci->subject[0] ? ci->subject : ci->subject_cn, sizeof(ci->subject));
+	fputs(" |\n", f);
+	put_row(f, "Issuer");
+	put_code(f, ci->issuer[0] ? ci->issuer : ci->issuer_cn, sizeof(ci->issuer));
+	fputs(" |\n", f);
+	put_row(f, "SAN");
+	for (unsigned i = 0; i < ci->nsans && i < STI_CERT_MAX_SANS; i++) {
+		fputs(i ? ", " : "", f);
+		put_code(f, ci->sans[i], sizeof(ci->sans[i]));
+	}
+	fputs(ci->nsans ? " |\n" : "none |\n", f);
+	put_row(f, "Valid");
+	put_date(f, ci->not_before);
+	fputs(" to ", f);
+	put_date(f, ci->not_after);
+	fputs(" |\n", f);
+	put_row(f, "Chain");
+	fprintf(f, "%u certificate%s sent |\n", ci->chain_len, ci->chain_len == 1 ? "" : "s");
+	put_row(f, "SHA-256");
+	put_code(f, ci->sha256, sizeof(ci->sha256));
 	fputs(" |\n", f);
 }
 
@@ -210,16 +349,18 @@ static void put_mta_lines(FILE *f, const struct sti_mtalog_joined *mta)
 	}
 }
 
-static void write_section(FILE *f, const struct sti_report_opts *o, const char *file,
+static void write_section(FILE *f, const struct md_reporter *m, const char *file,
 			  const struct sti_record *rec, const struct sti_verdict *v)
 {
+	const struct sti_report_opts *o = &m->base.opts;
 	fprintf(f, "\n### Session %" PRIu64 ": ", rec->id);
 	put_endpoint(f, &rec->cli);
 	fputs(" to ", f);
 	put_endpoint(f, &rec->srv);
 	fputs("\n\n| | |\n| --- | --- |\n", f);
 	peers_rows(f, rec);
-	verdict_rows(f, file, rec, v);
+	verdict_rows(f, m, file, rec, v);
+	cert_table(f, rec);
 	char cite[300];
 	bool cited = rec->mta && sti_mtalog_citation(rec->mta, cite, sizeof(cite));
 	if (v->explanation[0] || cited) {
@@ -231,11 +372,8 @@ static void write_section(FILE *f, const struct sti_report_opts *o, const char *
 		}
 		fputc('\n', f);
 	}
-	if (v->remediation[0]) {
-		fputs("\n**What to change.** ", f);
-		put_text(f, v->remediation, sizeof(v->remediation));
-		fputc('\n', f);
-	}
+	if (v->remediation[0])
+		put_remediation(f, v->remediation, sizeof(v->remediation));
 	if (rec->fallback_after)
 		fprintf(f, "\nThis plaintext session follows the failed TLS attempt "
 			"of session %" PRIu64 ".\n", rec->fallback_after);
@@ -292,7 +430,7 @@ static void md_session(struct sti_reporter *r, const char *file,
 		m->lost = true;
 		return;
 	}
-	write_section(*park, &r->opts, file, rec, v);
+	write_section(*park, m, file, rec, v);
 }
 
 static void md_file_done(struct sti_reporter *r, const char *file,
@@ -303,6 +441,7 @@ static void md_file_done(struct sti_reporter *r, const char *file,
 	(void)st;
 	(void)tally;
 	note_file(m, file);
+	m->input++;
 	if (error)
 		m->file_errors++;
 }
@@ -312,9 +451,9 @@ static void put_head(struct md_reporter *m)
 	FILE *f = m->base.out;
 	char ver[24];
 	fputs("# STARTTLS report\n\n", f);
-	fputs("Made by starttls-inspect from a packet capture. Frame numbers are "
-	      "those Wireshark shows for the same file; each session gives a display "
-	      "filter that opens it.\n\n", f);
+	fputs("Made by " PACKAGE_NAME " " PACKAGE_VERSION " from a packet capture. "
+	      "Frame numbers are those Wireshark shows for the same file; each "
+	      "session gives a display filter that opens it.\n\n", f);
 	fputs(m->nfiles + m->files_more == 1 ? "- Capture: " : "- Captures: ", f);
 	for (unsigned i = 0; i < m->nfiles; i++) {
 		fputs(i ? ", " : "", f);
@@ -323,6 +462,13 @@ static void put_head(struct md_reporter *m)
 	if (m->files_more)
 		fprintf(f, " and %u more", m->files_more);
 	fputc('\n', f);
+	if (m->base.opts.evidence) {
+		fputs("- Evidence file: ", f);
+		put_code(f, m->base.opts.evidence_path, 4096);
+		fputs(" (its packets of the sessions below; a frame reads \"236, evidence "
+		      "frame 13\": frame 236 of the capture is frame 13 of the evidence "
+		      "file)\n", f);
+	}
 	if (m->sessions) {
 		fputs("- Time span: ", f);
 		put_time(f, m->first_ts);
@@ -332,15 +478,17 @@ static void put_head(struct md_reporter *m)
 	}
 	fprintf(f, "- Policy minimum: %s\n",
 		sti_tls_version_text(m->base.opts.min_version, ver, sizeof(ver)));
-	fprintf(f, "- Sessions: %" PRIu64 "; described below: %" PRIu64 " (", m->sessions, m->selected);
-	bool first = true;
-	for (unsigned i = 0; i < STI_OUTCOME_COUNT; i++) {
-		if (!(m->sel.outcomes & 1u << order[i]))
-			continue;
-		fprintf(f, "%s%s", first ? "" : ", ", sti_outcome_name(order[i]));
-		first = false;
+	char what[512];
+	sti_selection_describe(&m->sel, what, sizeof(what));
+	fprintf(f, "- Sessions: %" PRIu64 "; described below: %" PRIu64 " (", m->sessions,
+		m->selected);
+	if (sti_selection_given(&m->sel)) {
+		fputs("selected by ", f);
+		put_code(f, what, sizeof(what));
+	} else {
+		fputs("every session whose cause is not none", f);
 	}
-	fputs(m->sel.nids || m->sel.nhosts ? "; named sessions or hosts only)\n" : ")\n", f);
+	fputs(")\n", f);
 	if (m->file_errors)
 		fprintf(f, "- %u input file%s could not be read to the end\n", m->file_errors,
 			m->file_errors == 1 ? "" : "s");
@@ -364,13 +512,28 @@ static void put_summary_table(struct md_reporter *m)
 
 static void unpark(struct md_reporter *m, FILE *p)
 {
-	char buf[8192];
-	size_t n;
+	char mark[64];
+	size_t nm = 0;
+	bool in_mark = false;
+	int c;
 	if (fflush(p) != 0 || ferror(p))
 		m->lost = true;
 	rewind(p);
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		fwrite(buf, 1, n, m->base.out);
+	while ((c = getc(p)) != EOF) {
+		if (c == MARK_START) {
+			in_mark = true;
+			nm = 0;
+		} else if (in_mark && c == MARK_END) {
+			mark[nm] = '\0';
+			put_mark(m, mark);
+			in_mark = false;
+		} else if (in_mark) {
+			if (nm + 1 < sizeof(mark))
+				mark[nm++] = (char)c;
+		} else {
+			putc(c, m->base.out);
+		}
+	}
 	if (ferror(p))
 		m->lost = true;
 }

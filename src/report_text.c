@@ -5,7 +5,13 @@
  * Per input file: the failed sessions in detail, then the deprecated ones,
  * then the no_tls ones (plaintext mail, fallbacks after a failed TLS
  * attempt), then one line counting the rest (ok, and incomplete with their
- * reasons). The run ends with one summary line counting every outcome.
+ * reasons). With an explicit selection (opts.full) every session given is
+ * printed in detail, the others after no_tls and ok last. The run ends with
+ * one summary line counting every outcome.
+ *
+ * A remediation is printed once per category and refers back after that
+ * ("fix: the same as for #4 above"); its lines that start with two spaces
+ * (paths, commands) are printed whole on lines of their own.
  *
  * Memory stays bounded whatever the size of the input: each detailed block
  * is written as soon as its session arrives into a temporary file of its
@@ -29,6 +35,7 @@
 #include "sti/decode.h"
 #include "sti/mtalog.h"
 #include "sti/session.h"
+#include "sti/tls_hello.h"
 
 /* Prose (explanation, remediation) is wrapped at this column. */
 #define WRAP_COLS 76
@@ -41,13 +48,19 @@
 #define MIN_TIME_COLS 10
 #define MIN_FRAME_COLS 5
 
-/* The categories printed in detail, in the order they are printed. */
-enum park { PARK_FAILED, PARK_DEPRECATED, PARK_NO_TLS, PARK_COUNT };
+/* A category (an outcome) remembers this many distinct fixes. */
+#define FIXES_REMEMBERED 64
+
+struct fix_seen {
+	uint64_t hash, id;    /* the remediation's hash, the first session */
+};
 
 struct text_reporter {
 	struct sti_reporter base;          /* first: the ops get &base */
-	FILE *park[PARK_COUNT];            /* tmpfile per category, or NULL */
-	bool park_failed[PARK_COUNT];      /* a write to it failed */
+	FILE *park[STI_OUTCOME_COUNT];     /* tmpfile per outcome, or NULL */
+	bool park_failed[STI_OUTCOME_COUNT]; /* a write to it failed */
+	struct fix_seen fixes[STI_OUTCOME_COUNT][FIXES_REMEMBERED];
+	unsigned nfixes[STI_OUTCOME_COUNT];
 	bool header_done;                  /* this file's header is out */
 	bool wrote;                        /* an earlier file wrote something */
 	bool tmp_warned;
@@ -373,18 +386,80 @@ static void write_decryption(FILE *f, const struct sti_record *rec)
 	fputc('\n', f);
 }
 
-static void write_block(FILE *f, bool color, const struct sti_record *rec,
-			const struct sti_verdict *v)
+/*
+ * The remediation: prose lines wrapped under "fix: ", lines that start
+ * with two spaces (a path, a command) whole and unwrapped, indented.
+ */
+static void write_fix(FILE *f, const char *remediation, size_t max)
 {
-	char cli[80], srv[80], kind[32];
+	char line[STI_REMEDIATION_MAX], buf[STI_REMEDIATION_MAX];
+	const char *p = remediation, *end = remediation + strnlen(remediation, max);
+	bool first = true;
+	while (p < end) {
+		size_t n = strcspn(p, "\n");
+		if (n > (size_t)(end - p))
+			n = (size_t)(end - p);
+		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		clean(buf, sizeof(buf), line, sizeof(line));
+		if (strncmp(buf, "  ", 2) == 0)
+			fprintf(f, "%s%s\n", first ? "  fix:\n       " : "       ", buf + 2);
+		else if (buf[0])
+			wrap(f, first ? "  fix: " : "       ", "       ", buf);
+		first = first && !buf[0];
+		p += n + 1;
+	}
+}
+
+/* FNV-1a of a remediation: equal texts print once per category. */
+static uint64_t text_hash(const char *s, size_t max)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < max && s[i]; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+/* The session that printed this fix already in category o, or 0. */
+static uint64_t fix_printed(struct text_reporter *t, enum sti_outcome o,
+			    const struct sti_record *rec, const struct sti_verdict *v)
+{
+	uint64_t h = text_hash(v->remediation, sizeof(v->remediation));
+	unsigned n = t->nfixes[o];
+	for (unsigned i = 0; i < n; i++)
+		if (t->fixes[o][i].hash == h)
+			return t->fixes[o][i].id;
+	if (n < FIXES_REMEMBERED)
+		t->fixes[o][t->nfixes[o]++] = (struct fix_seen){ h, rec->id };
+	return 0;
+}
+
+/* "  negotiated: TLS 1.3, TLS_AES_256_GCM_SHA384, group x25519" */
+static void write_negotiated(FILE *f, const struct sti_record *rec)
+{
+	char ver[24], cs[64];
+	if (!rec->tls || !rec->tls->have_sh)
+		return;
+	const struct sti_server_hello *sh = &rec->tls->sh;
+	const char *group = sti_tls_group_name(sh->selected_group);
+	fprintf(f, "  negotiated: %s, %s%s%s\n", sti_tls_version_text(sh->version, ver, sizeof(ver)),
+		sti_tls_cipher_text(sh->cipher, cs, sizeof(cs)), group ? ", group " : "",
+		group ? group : "");
+}
+
+static void write_block(FILE *f, const struct sti_report_opts *opts,
+			const struct sti_record *rec, const struct sti_verdict *v,
+			uint64_t same_fix_as)
+{
+	char cli[80], srv[80], kind[32], when[64];
 	char buf[STI_VERDICT_TEXT_MAX];
 
 	endpoint_str(&rec->cli, cli, sizeof(cli));
 	endpoint_str(&rec->srv, srv, sizeof(srv));
 	kind_str(rec, kind, sizeof(kind));
-	fprintf(f, "\n#%" PRIu64 " %s -> %s (%s)\n", rec->id, cli, srv, kind);
+	sti_report_time(when, sizeof(when), rec->first_ts, opts->localtime);
+	fprintf(f, "\n#%" PRIu64 " %s %s -> %s (%s)\n", rec->id, when, cli, srv, kind);
 
-	put_outcome(f, color, v->outcome, true);
+	put_outcome(f, opts->color, v->outcome, true);
 	fprintf(f, "  cause: %s  reason: %s  (%s)\n", sti_cause_name(v->cause),
 		sti_reason_name(v->reason), sti_confidence_name(v->confidence));
 
@@ -396,9 +471,10 @@ static void write_block(FILE *f, bool color, const struct sti_record *rec,
 		clean(buf, sizeof(buf), cite, sizeof(cite));
 		wrap(f, "  ", "  ", buf);
 	}
-	clean(buf, sizeof(buf), v->remediation, sizeof(v->remediation));
-	if (buf[0])
-		wrap(f, "  fix: ", "       ", buf);
+	if (same_fix_as)
+		fprintf(f, "  fix: the same as for #%" PRIu64 " above\n", same_fix_as);
+	else
+		write_fix(f, v->remediation, sizeof(v->remediation));
 
 	unsigned ne = v->nevidence < STI_VERDICT_MAX_EVIDENCE
 		? v->nevidence : STI_VERDICT_MAX_EVIDENCE;
@@ -408,9 +484,10 @@ static void write_block(FILE *f, bool color, const struct sti_record *rec,
 			fprintf(f, "%s%" PRIu64, i ? ", " : "", v->evidence[i]);
 		fputc('\n', f);
 	}
+	write_negotiated(f, rec);
 	if (rec->fallback_after)
-		fprintf(f, "  fallback: plaintext after failed TLS in session #%" PRIu64 "\n",
-			rec->fallback_after);
+		fprintf(f, "  fallback: possibly a plaintext retry after the failed TLS "
+			"of session #%" PRIu64 "\n", rec->fallback_after);
 	write_decryption(f, rec);
 	if (rec->mta)
 		write_mta_lines(f, rec->mta);
@@ -433,7 +510,7 @@ static void file_header(struct text_reporter *t, const char *file)
  * (no writable temporary directory) the block goes straight to the output:
  * the categories then come in arrival order, which is said once on stderr.
  */
-static FILE *park_for(struct text_reporter *t, enum park k, const char *file)
+static FILE *park_for(struct text_reporter *t, enum sti_outcome k, const char *file)
 {
 	if (!t->park[k]) {
 		t->park[k] = tmpfile();
@@ -452,7 +529,7 @@ static FILE *park_for(struct text_reporter *t, enum park k, const char *file)
 }
 
 /* Copy a category's parked blocks to the output and drop the file. */
-static void unpark(struct text_reporter *t, enum park k)
+static void unpark(struct text_reporter *t, enum sti_outcome k)
 {
 	FILE *p = t->park[k];
 	char buf[8192];
@@ -470,10 +547,7 @@ static void unpark(struct text_reporter *t, enum park k)
 	t->park[k] = NULL;
 	if (t->park_failed[k])
 		fprintf(t->base.out, "\n(some %s sessions were lost: the temporary "
-			"file could not be written or read)\n",
-			sti_outcome_name(k == PARK_FAILED ? STI_OUTCOME_FAILED
-					 : k == PARK_DEPRECATED ? STI_OUTCOME_DEPRECATED
-					 : STI_OUTCOME_NO_TLS));
+			"file could not be written or read)\n", sti_outcome_name(k));
 	t->park_failed[k] = false;
 }
 
@@ -495,7 +569,7 @@ static void live_session(struct text_reporter *t, const char *file,
 		put_outcome(out, t->base.opts.color, v->outcome, true);
 		fprintf(out, "  %s\n", sti_reason_name(v->reason));
 	} else {
-		write_block(out, t->base.opts.color, rec, v);
+		write_block(out, &t->base.opts, rec, v, 0);
 	}
 	fflush(out);
 }
@@ -508,7 +582,6 @@ static void text_session(struct sti_reporter *r, const char *file,
 	struct text_reporter *t = text_of(r);
 	enum sti_outcome o = (unsigned)v->outcome < STI_OUTCOME_COUNT
 		? v->outcome : STI_OUTCOME_INCOMPLETE;
-	enum park k;
 
 	if (!t->file && file)
 		t->file = strdup(file);
@@ -520,24 +593,33 @@ static void text_session(struct sti_reporter *r, const char *file,
 		live_session(t, file, rec, v);
 		return;
 	}
-	switch (o) {
-	case STI_OUTCOME_FAILED: k = PARK_FAILED; break;
-	case STI_OUTCOME_DEPRECATED: k = PARK_DEPRECATED; break;
-	case STI_OUTCOME_NO_TLS: k = PARK_NO_TLS; break;
-	case STI_OUTCOME_INCOMPLETE:
-	case STI_OUTCOME_OK:
-	case STI_OUTCOME_COUNT:
-	default:
-		/* --find: the sessions asked for, whatever their outcome */
-		if (!r->opts.mta_find)
-			return;
-		k = PARK_NO_TLS;
-		break;
-	}
-	FILE *f = park_for(t, k, file);
-	write_block(f, r->opts.color, rec, v);
+	/* Without a selection (or --find), ok and incomplete are only counted. */
+	if (!r->opts.full && !r->opts.mta_find &&
+	    (o == STI_OUTCOME_OK || o == STI_OUTCOME_INCOMPLETE))
+		return;
+	FILE *f = park_for(t, o, file);
+	write_block(f, &r->opts, rec, v, fix_printed(t, o, rec, v));
 	if (f != r->out && ferror(f))
-		t->park_failed[k] = true;
+		t->park_failed[o] = true;
+}
+
+/* Failed, deprecated, no_tls, then the outcomes the table adds, ok last. */
+static void print_order(enum sti_outcome order[STI_OUTCOME_COUNT])
+{
+	static const enum sti_outcome head[] = {
+		STI_OUTCOME_FAILED, STI_OUTCOME_DEPRECATED, STI_OUTCOME_NO_TLS,
+	};
+	unsigned n = 0;
+	for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+		order[n++] = head[i];
+	for (int o = 0; o < STI_OUTCOME_COUNT; o++) {
+		bool listed = o == STI_OUTCOME_OK;
+		for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+			listed = listed || head[i] == (enum sti_outcome)o;
+		if (!listed)
+			order[n++] = (enum sti_outcome)o;
+	}
+	order[n] = STI_OUTCOME_OK;
 }
 
 /* "ok: 12 sessions, incomplete: 3 (capture_gap 2, capture_ended_mid_handshake 1)" */
@@ -618,28 +700,22 @@ static void text_file_done(struct sti_reporter *r, const char *file,
 		file = t->file;
 	/* A file that could not be read at all gets its error line alone. */
 	if (!error || seen) {
+		enum sti_outcome order[STI_OUTCOME_COUNT];
+		print_order(order);
 		file_header(t, file);
-		for (int k = 0; k < PARK_COUNT; k++)
-			unpark(t, (enum park)k);
+		for (int k = 0; k < STI_OUTCOME_COUNT; k++)
+			unpark(t, order[k]);
 		count_line(t);
 		ingest_note(r->out, st);
 		capture_note(r->out, st);
 	}
-	if (error) {
-		if (!t->header_done && t->wrote)
-			fputc('\n', r->out);
-		/* The message may name the file already ("a.pcap: ..."). */
-		size_t fl = file ? strlen(file) : 0;
-		if (!file || (strncmp(error, file, fl) == 0 && strncmp(error + fl, ": ", 2) == 0))
-			fprintf(r->out, "error: %s\n", error);
-		else
-			fprintf(r->out, "error: %s: %s\n", file, error);
-	}
+	/* An error goes to standard error only, once (the caller's line). */
 	fflush(r->out);
 
 	t->wrote = true;
 	memset(t->count, 0, sizeof(t->count));
 	memset(t->incomplete, 0, sizeof(t->incomplete));
+	memset(t->nfixes, 0, sizeof(t->nfixes));
 	t->header_done = false;
 	free(t->file);
 	t->file = NULL;
@@ -681,7 +757,7 @@ static void text_destroy(struct sti_reporter *r)
 	if (!r)
 		return;
 	struct text_reporter *t = text_of(r);
-	for (int k = 0; k < PARK_COUNT; k++)
+	for (int k = 0; k < STI_OUTCOME_COUNT; k++)
 		if (t->park[k])
 			fclose(t->park[k]);
 	free(t->file);

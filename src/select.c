@@ -1,17 +1,75 @@
 /*
- * select.c - the session selection shared by the evidence pcap and the
- * ticket report.
+ * select.c - the session selection shared by every output (SPEC 9.5).
  */
 #include "sti/select.h"
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 void sti_selection_defaults(struct sti_selection *sel)
 {
 	memset(sel, 0, sizeof(*sel));
-	sel->outcomes = 1u << STI_OUTCOME_FAILED | 1u << STI_OUTCOME_DEPRECATED;
+}
+
+bool sti_selection_given(const struct sti_selection *sel)
+{
+	return sel->outcomes_given || sel->nids || sel->nhosts;
+}
+
+void sti_selection_only_names(char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (int o = 0; o < STI_OUTCOME_COUNT && n < len; o++) {
+		int w = snprintf(buf + n, len - n, "%s, ", sti_outcome_name((enum sti_outcome)o));
+		n += w > 0 ? (size_t)w : 0;
+	}
+	if (n < len)
+		snprintf(buf + n, len - n, "all");
+}
+
+/* Appends to buf at *n, never past len. */
+static void append(char *buf, size_t len, size_t *n, const char *s)
+{
+	if (*n >= len)
+		return;
+	int w = snprintf(buf + *n, len - *n, "%s", s);
+	*n += w > 0 ? (size_t)w : 0;
+}
+
+void sti_selection_describe(const struct sti_selection *sel, char *buf, size_t len)
+{
+	size_t n = 0;
+	char num[32];
+	buf[0] = '\0';
+	if (!sti_selection_given(sel)) {
+		append(buf, len, &n, "the default selection (cause not none)");
+		return;
+	}
+	if (sel->outcomes_given) {
+		append(buf, len, &n, "--only ");
+		bool first = true;
+		for (int o = 0; o < STI_OUTCOME_COUNT; o++) {
+			if (!(sel->outcomes & 1u << o))
+				continue;
+			append(buf, len, &n, first ? "" : ",");
+			append(buf, len, &n, sti_outcome_name((enum sti_outcome)o));
+			first = false;
+		}
+	}
+	for (size_t i = 0; i < sel->nids; i++) {
+		snprintf(num, sizeof(num), "%" PRIu64, sel->ids[i]);
+		append(buf, len, &n, n ? " --session " : "--session ");
+		append(buf, len, &n, num);
+	}
+	for (size_t i = 0; i < sel->nhosts; i++) {
+		char a[64];
+		sti_addr_str(&sel->hosts[i], a, sizeof(a));
+		append(buf, len, &n, n ? " --host " : "--host ");
+		append(buf, len, &n, a);
+	}
 }
 
 static bool outcome_by_name(const char *name, size_t n, unsigned *bits)
@@ -96,8 +154,9 @@ bool sti_selection_match(const struct sti_selection *sel,
 			 const struct sti_record *rec,
 			 const struct sti_verdict *v)
 {
-	bool narrowed = sel->nids || sel->nhosts;
-	if (!(sel->outcomes & 1u << v->outcome) && (sel->outcomes_given || !narrowed))
+	if (!sti_selection_given(sel))
+		return v->cause != STI_CAUSE_NONE;
+	if (sel->outcomes_given && !(sel->outcomes & 1u << v->outcome))
 		return false;
 	return named(sel, rec);
 }

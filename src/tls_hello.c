@@ -425,6 +425,32 @@ const char *sti_tls_cipher_name(uint16_t suite)
 	return e ? e->name : NULL;
 }
 
+const char *sti_tls_cipher_text(uint16_t suite, char *buf, size_t len)
+{
+	const char *n = sti_tls_cipher_name(suite);
+	if (n)
+		snprintf(buf, len, "%s", n);
+	else
+		snprintf(buf, len, "0x%04x", suite);
+	return buf;
+}
+
+const char *sti_tls_group_name(uint16_t group)
+{
+	/* IANA TLS Supported Groups, the ones seen in mail. */
+	static const struct { uint16_t v; const char *name; } groups[] = {
+		{ 0x0017, "secp256r1" }, { 0x0018, "secp384r1" }, { 0x0019, "secp521r1" },
+		{ 0x001d, "x25519" }, { 0x001e, "x448" }, { 0x0100, "ffdhe2048" },
+		{ 0x0101, "ffdhe3072" }, { 0x0102, "ffdhe4096" }, { 0x0103, "ffdhe6144" },
+		{ 0x0104, "ffdhe8192" }, { 0x11eb, "SecP256r1MLKEM768" },
+		{ 0x11ec, "X25519MLKEM768" }, { 0x6399, "X25519Kyber768Draft00" },
+	};
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (groups[i].v == group)
+			return groups[i].name;
+	return NULL;
+}
+
 static enum cs_class cs_classify(uint16_t suite)
 {
 	const struct cs_entry *e = cs_find(suite);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "sti/record.h"
 #include "sti/tls_hello.h"
@@ -200,44 +201,105 @@ static enum software server_software(const struct ctx *c)
 	return SW_UNKNOWN;
 }
 
-/* The registry keys of Microsoft's TLS 1.0/1.1 deprecation notice (seed/). */
-#define SCHANNEL_TLS12 \
-	"on Windows/Exchange enable TLS 1.2 in SChannel, DWORD values " \
-	"Enabled=1 and DisabledByDefault=0 under both " \
-	"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client " \
-	"and ...\\TLS 1.2\\Server, then restart and install the latest Windows " \
-	"and Exchange updates"
+/*
+ * Remediation text is lines: prose, and commands or paths on lines of
+ * their own that start with two spaces, which reporters print whole
+ * (never wrapped) so that they can be pasted.
+ */
+#define CMD "\n  "
+
+/* The version a fix must enable: the policy minimum, at least TLS 1.2
+ * (a lower minimum does not make an older version worth enabling). */
+static const char *target_version(const struct ctx *c)
+{
+	return c->min >= STI_TLS13 ? "1.3" : "1.2";
+}
+
+/* Append to the remediation (it was started by remedy()). */
+__attribute__((format(printf, 2, 3)))
+static void remedy_more(struct ctx *c, const char *fmt, ...)
+{
+	char *r = c->out->remediation;
+	size_t n = strnlen(r, sizeof(c->out->remediation));
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r + n, sizeof(c->out->remediation) - n, fmt, ap);
+	va_end(ap);
+}
+
+#define SCHANNEL_KEY "HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS "
+#define REG_DWORD_SET(value, data) "\" /v " value " /t REG_DWORD /d " data " /f"
+
+/*
+ * Windows/Exchange: the SChannel keys of Microsoft's TLS 1.0/1.1
+ * deprecation notice (seed/) for both roles, and the .NET Framework values
+ * (SystemDefaultTlsVersions, SchUseStrongCrypto) its Exchange Server TLS
+ * guidance sets for both runtimes, 64- and 32-bit: complete reg add lines.
+ */
+static void remedy_windows(struct ctx *c, const char *ver)
+{
+	static const char *const roles[] = { "Client", "Server" };
+	static const char *const dotnet[] = {
+		"HKLM\\SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319",
+		"HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\.NETFramework\\v4.0.30319",
+		"HKLM\\SOFTWARE\\Microsoft\\.NETFramework\\v2.0.50727",
+		"HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\.NETFramework\\v2.0.50727",
+	};
+	remedy_more(c, "\nWindows/Exchange: enable TLS %s in SChannel and .NET "
+		    "(as administrator), then restart and install the latest "
+		    "Windows and Exchange updates:", ver);
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		remedy_more(c, CMD "reg add \"" SCHANNEL_KEY "%s\\%s" REG_DWORD_SET("Enabled", "1")
+			    CMD "reg add \"" SCHANNEL_KEY "%s\\%s" REG_DWORD_SET("DisabledByDefault", "0"),
+			    ver, roles[i], ver, roles[i]);
+	for (size_t i = 0; i < sizeof(dotnet) / sizeof(dotnet[0]); i++)
+		remedy_more(c, CMD "reg add \"%s" REG_DWORD_SET("SystemDefaultTlsVersions", "1")
+			    CMD "reg add \"%s" REG_DWORD_SET("SchUseStrongCrypto", "1"),
+			    dotnet[i], dotnet[i]);
+}
+
+/* Postfix and Exim: remove what caps the version, require nothing new (a
+ * public MX that requires TLS 1.2 loses its old peers' mail to plaintext
+ * or bounces). */
+static void remedy_postfix(struct ctx *c, const char *who, const char *prefix, const char *ver)
+{
+	remedy_more(c, "\nPostfix (%s): remove the cap, do not add a requirement: take "
+		    "\"<=TLSv1\", \"<=TLSv1.1\" and \"!TLSv%s\" out of %s_protocols and "
+		    "%s_mandatory_protocols (the defaults allow TLS %s), and use an "
+		    "OpenSSL that supports it; check with:" CMD "postconf %s_protocols "
+		    "%s_mandatory_protocols", who, ver, prefix, prefix, ver, prefix, prefix);
+}
+
+static void remedy_exim(struct ctx *c, const char *who, const char *ver)
+{
+	remedy_more(c, "\nExim (%s): remove +no_tlsv%c_%c from openssl_options "
+		    "(OpenSSL builds) or -VERS-TLS%s from tls_require_ciphers (GnuTLS "
+		    "builds), and update the TLS library; check with:" CMD "exim -bP openssl_options "
+		    "tls_require_ciphers", who, ver[0], ver[2], ver);
+}
 
 static void remedy_client_versions(struct ctx *c)
 {
-	remedy(c, "Enable TLS 1.2 or later on the sending server (the client): "
-		  SCHANNEL_TLS12 "; Postfix: smtp_tls_protocols = >=TLSv1.2 "
-		  "(and smtp_tls_mandatory_protocols); Exim: remove +no_tlsv1_2 "
-		  "from openssl_options and update GnuTLS/OpenSSL.");
+	const char *ver = target_version(c);
+	remedy(c, "Enable TLS %s on the sending server (the client).", ver);
+	remedy_postfix(c, "sending", "smtp_tls", ver);
+	remedy_exim(c, "sending", ver);
+	remedy_windows(c, ver);
 }
 
 static void remedy_server_versions(struct ctx *c)
 {
-	switch (server_software(c)) {
-	case SW_EXCHANGE:
-		remedy(c, "Enable TLS 1.2 on the receiving Exchange server: " SCHANNEL_TLS12 ".");
-		break;
-	case SW_POSTFIX:
-		remedy(c, "Enable TLS 1.2 or later on the receiving Postfix server: "
-			  "smtpd_tls_protocols = >=TLSv1.2 and smtpd_tls_mandatory_protocols "
-			  "= >=TLSv1.2, with an OpenSSL that supports them.");
-		break;
-	case SW_EXIM:
-		remedy(c, "Enable TLS 1.2 or later on the receiving Exim server: remove "
-			  "+no_tlsv1_2 from openssl_options (OpenSSL builds) or fix "
-			  "tls_require_ciphers (GnuTLS builds), and update the TLS library.");
-		break;
-	case SW_UNKNOWN:
-		remedy(c, "Enable TLS 1.2 or later on the receiving server (the server): "
-			  SCHANNEL_TLS12 "; Postfix: smtpd_tls_protocols = >=TLSv1.2; "
-			  "Exim: openssl_options without +no_tlsv1_2.");
-		break;
-	}
+	const char *ver = target_version(c);
+	enum software sw = server_software(c);
+	remedy(c, "Enable TLS %s on the receiving %sserver (the server).", ver,
+	       sw == SW_EXCHANGE ? "Exchange " : sw == SW_POSTFIX ? "Postfix "
+	       : sw == SW_EXIM ? "Exim " : "");
+	if (sw == SW_POSTFIX || sw == SW_UNKNOWN)
+		remedy_postfix(c, "receiving", "smtpd_tls", ver);
+	if (sw == SW_EXIM || sw == SW_UNKNOWN)
+		remedy_exim(c, "receiving", ver);
+	if (sw == SW_EXCHANGE || sw == SW_UNKNOWN)
+		remedy_windows(c, ver);
 }
 
 /* ---- certificate problems visible in TLS <= 1.2 ---- */
@@ -262,10 +324,49 @@ static bool cert_names_host(const struct sti_cert_info *ci, const char *host)
 	return ci->nsans == 0 && name_matches(ci->subject_cn, host);
 }
 
-/* What is wrong with the server's certificate, as far as the wire shows. */
-static const char *cert_problem(const struct ctx *c, const char **tlsrpt)
+/* "2026-01-31 23:59:59 UTC" */
+static void utc_text(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(buf, len, "%" PRId64, t);
+}
+
+/* "3 days", "5 hours", "12 minutes": how long, roughly. */
+static void span_text(int64_t secs, char *buf, size_t len)
+{
+	if (secs >= 2 * 86400)
+		snprintf(buf, len, "%" PRId64 " days", secs / 86400);
+	else if (secs >= 2 * 3600)
+		snprintf(buf, len, "%" PRId64 " hours", secs / 3600);
+	else
+		snprintf(buf, len, "%" PRId64 " minutes", secs / 60);
+}
+
+/* "mx.a.test, *.b.test" (the SANs, else the CN). */
+static void cert_names_text(const struct sti_cert_info *ci, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < ci->nsans && i < STI_CERT_MAX_SANS && n < len; i++) {
+		int w = snprintf(buf + n, len - n, "%s%s", i ? ", " : "", ci->sans[i]);
+		n += w > 0 ? (size_t)w : 0;
+	}
+	if (!ci->nsans)
+		snprintf(buf, len, "CN=%.200s", ci->subject_cn);
+}
+
+/*
+ * What is wrong with the server's certificate, as far as the wire shows,
+ * with its numbers (into buf: "it expired on ..., 12 days before this
+ * session"); NULL when nothing is.
+ */
+static const char *cert_problem(const struct ctx *c, const char **tlsrpt, char *buf,
+				size_t len)
 {
 	const struct sti_tls_facts *t = c->tls;
+	char when[40], span[32], names[256];
 	*tlsrpt = "validation-failure";
 	if (!t || !t->have_server_cert || !t->server_cert.parsed)
 		return NULL;
@@ -273,17 +374,27 @@ static const char *cert_problem(const struct ctx *c, const char **tlsrpt)
 	int64_t now = c->rec->first_ts / 1000000;
 	if (ci->not_after && ci->not_after < now) {
 		*tlsrpt = "certificate-expired";
-		return "expired";
+		utc_text(ci->not_after, when, sizeof(when));
+		span_text(now - ci->not_after, span, sizeof(span));
+		snprintf(buf, len, "it expired on %s, %s before this session", when, span);
+		return buf;
 	}
-	if (ci->not_before > now)
-		return "not yet valid";
+	if (ci->not_before > now) {
+		utc_text(ci->not_before, when, sizeof(when));
+		snprintf(buf, len, "it is not valid before %s", when);
+		return buf;
+	}
 	if (t->have_ch && t->ch.sni[0] && !cert_names_host(ci, t->ch.sni)) {
 		*tlsrpt = "certificate-host-mismatch";
-		return "name mismatch";
+		cert_names_text(ci, names, sizeof(names));
+		snprintf(buf, len, "it names %s, not %s, the name the client asked for",
+			 names, t->ch.sni);
+		return buf;
 	}
 	if (ci->self_signed) {
 		*tlsrpt = "certificate-not-trusted";
-		return "self-signed";
+		snprintf(buf, len, "it is self-signed");
+		return buf;
 	}
 	return NULL;
 }
@@ -386,8 +497,12 @@ static bool rule_starttls_refused(struct ctx *c)
 	const struct sti_smtp_reply *rp = &s->starttls_reply;
 	decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER, STI_REASON_STARTTLS_REFUSED,
 	       STI_CERTAIN);
+	/* The reply text may start with the enhanced code already. */
+	size_t el = strnlen(rp->enhanced, sizeof(rp->enhanced));
+	bool echoed = el && strncmp(rp->text, rp->enhanced, el) == 0;
 	explain(c, "the server answered STARTTLS with \"%u%s%s %s\" (frame %" PRIu64 ")",
-		rp->code, rp->enhanced[0] ? " " : "", rp->enhanced, rp->text, rp->frame);
+		rp->code, rp->enhanced[0] && !echoed ? " " : "", echoed ? "" : rp->enhanced,
+		rp->text, rp->frame);
 	switch (server_software(c)) {
 	case SW_POSTFIX:
 		remedy(c, "Fix TLS on the receiving Postfix server: smtpd_tls_cert_file "
@@ -950,7 +1065,8 @@ static bool rule_rejected_hello(struct ctx *c)
 static void client_rejected_certificate(struct ctx *c, const struct sti_tls_alert *a)
 {
 	const char *tlsrpt;
-	const char *problem = cert_problem(c, &tlsrpt);
+	char why[512];
+	const char *problem = cert_problem(c, &tlsrpt, why, sizeof(why));
 	const struct sti_cert_info *ci = &c->tls->server_cert;
 	if (!problem && c->tls->have_server_cert && ci->parsed) {
 		/* Valid dates, the right name, not self-signed: what is left
@@ -982,9 +1098,10 @@ static void client_rejected_certificate(struct ctx *c, const struct sti_tls_aler
 		explain(c, "the client rejected the server's certificate with "
 			"%s(%u) (frame %" PRIu64 ")", alert_name(a->desc), a->desc, a->frame);
 	const char *what = problem ? problem :
-		a->desc == 45 ? "expired" : a->desc == 48 ? "issued by a CA the client does not trust" :
-		a->desc == 42 ? "rejected (bad chain or name mismatch)" : "rejected";
-	remedy(c, "Replace the receiving server's certificate (it is %s): use a "
+		a->desc == 45 ? "it is expired" :
+		a->desc == 48 ? "it is issued by a CA the client does not trust" :
+		a->desc == 42 ? "the client found a bad chain or a wrong name" : "the client refused it";
+	remedy(c, "Replace the receiving server's certificate (%s): use a "
 		  "certificate from a CA the sender trusts, valid now, naming the "
 		  "host the sender connects to, and send the full chain.", what);
 	add_evidence(c, c->tls->server_cert_frame);

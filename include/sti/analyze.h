@@ -29,6 +29,15 @@ struct sti_keylog;
 void sti_analysis_set_keylog(struct sti_analysis *a, struct sti_keylog *kl);
 
 struct sti_anon;
+/*
+ * The selection (--only, --session, --host, or the default). Given
+ * explicitly, reporters and the exit status see only the sessions it
+ * matches; the evidence writer applies its own copy.
+ */
+void sti_analysis_set_selection(struct sti_analysis *a, const struct sti_selection *sel);
+/* How many sessions the selection matched so far. */
+uint64_t sti_analysis_selected(const struct sti_analysis *a);
+
 /* Reporters get records and verdicts with pseudonyms (--anonymize). */
 void sti_analysis_set_anon(struct sti_analysis *a, const struct sti_anon *an);
 

@@ -78,6 +78,15 @@ uint64_t sti_evidence_frames(const struct sti_evidence *e);
 uint64_t sti_evidence_parked(const struct sti_evidence *e);
 unsigned sti_evidence_files(const struct sti_evidence *e);
 
+/*
+ * Where frame `frame` of input number `input` (0 for the first input
+ * begun) went: the rotation file's number and the frame's number in it
+ * (1-based, as Wireshark counts). False if it was not written (or a live
+ * capture wrote it out of order).
+ */
+bool sti_evidence_lookup(struct sti_evidence *e, unsigned input, uint64_t frame,
+			 unsigned *file_index, uint64_t *ev_frame);
+
 /* The name of rotation file number n (0 is FILE itself, then FILE1...). */
 void sti_evidence_file_name(const char *base, unsigned n, char *out, size_t len);
 

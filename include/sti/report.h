@@ -25,10 +25,21 @@ struct sti_report_opts {
 	bool redact;               /* markdown: envelope addresses left out */
 	bool live;                 /* a live capture: verdicts as they come,
 				      the input is an interface */
+	bool full;                 /* text: every session it gets in full
+				      (an explicit selection was given) */
+	bool brief;                /* text: one line per session, grouped */
+	bool localtime;            /* times in local time, not UTC */
+	const char *evidence_path; /* -w FILE, named by the report, or NULL */
+	struct sti_evidence *evidence; /* its writer: the report gives frames
+				      as numbered there too; or NULL */
 	bool mta_find;             /* --find: every session shown in detail */
 	bool dated;                /* inventory text: a "last seen" column
 				      (--summary from a database) */
 };
+
+/* "2026-11-27 19:41:00 UTC" (or local time with its zone): ts_us in
+ * microseconds since the epoch. */
+void sti_report_time(char *buf, size_t len, int64_t ts_us, bool localtime);
 
 /* Counts by outcome, cause and reason, per file and per run. */
 struct sti_tally {
@@ -46,6 +57,7 @@ struct sti_tally {
 void sti_tally_add(struct sti_tally *t, const struct sti_verdict *v);
 
 struct sti_reporter;
+struct sti_evidence;
 struct sti_mtalog_report;   /* sti/mtalog.h */
 
 struct sti_reporter_ops {
@@ -72,6 +84,8 @@ struct sti_reporter {
 
 struct sti_reporter *sti_report_text_new(FILE *out, const struct sti_report_opts *o);
 struct sti_reporter *sti_report_json_new(FILE *out, const struct sti_report_opts *o);
+/* --brief: a line per session, identical verdicts of a pair grouped. */
+struct sti_reporter *sti_report_brief_new(FILE *out, const struct sti_report_opts *o);
 
 /*
  * The ticket report (--report FILE.md, --format markdown): a Markdown

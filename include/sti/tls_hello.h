@@ -162,6 +162,10 @@ unsigned sti_tls_version_rank(uint16_t v);
 
 /* IANA name of a cipher suite ("TLS_AES_128_GCM_SHA256"), or NULL. */
 const char *sti_tls_cipher_name(uint16_t suite);
+/* "x25519", "secp256r1"...: the IANA name of a supported group, or NULL. */
+const char *sti_tls_group_name(uint16_t group);
+/* The cipher's IANA name, else "0x1302" style, into buf. */
+const char *sti_tls_cipher_text(uint16_t suite, char *buf, size_t len);
 
 /*
  * Copy n bytes into dst (capacity cap, always NUL-terminated when cap > 0),

@@ -106,6 +106,8 @@ enum sti_reason {
 enum sti_confidence { STI_CERTAIN, STI_INFERRED };
 
 #define STI_VERDICT_TEXT_MAX 512
+/* Room for complete command lines (reg add for SChannel and .NET). */
+#define STI_REMEDIATION_MAX 4096
 #define STI_VERDICT_MAX_EVIDENCE 8
 
 struct sti_verdict {
@@ -114,7 +116,9 @@ struct sti_verdict {
 	enum sti_reason reason;
 	enum sti_confidence confidence;
 	char explanation[STI_VERDICT_TEXT_MAX];
-	char remediation[STI_VERDICT_TEXT_MAX];
+	/* Lines: prose, and commands or paths on lines of their own that
+	 * start with two spaces (printed whole, never wrapped). */
+	char remediation[STI_REMEDIATION_MAX];
 	const char *tlsrpt;      /* RFC 8460 result type, or NULL */
 	uint64_t evidence[STI_VERDICT_MAX_EVIDENCE]; /* frames, ascending */
 	unsigned nevidence;

@@ -6,7 +6,9 @@
 # - options: exactly the options --help lists;
 # - -r and -w: file names; a plain argument: file names;
 # - -i: the interface names the kernel lists (and libpcap's "any");
-# - --min-version: the four versions; other options' arguments: nothing.
+# - --min-version: the four versions; --format: the three formats; --only:
+#   the outcome names the program takes, item by item after commas; other
+#   options' arguments: nothing.
 # Skipped (77) without bash-completion.
 # automake runs this with $(SHELL), which may not be bash.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -84,6 +86,13 @@ if [ -e /sys/class/net/lo ]; then
 fi
 
 e2e_eq "--min-version" "1.0 1.1 1.2 1.3 " "$(complete_words starttls-inspect --min-version '')"
+e2e_eq "--format" "json markdown text " "$(complete_words starttls-inspect --format '')"
+e2e_eq "--only: the outcome names the program takes" \
+	"$(complete_words starttls-inspect --only '')" \
+	"$("$STI_BIN" --only , 2>&1 | sed -n 's/.* is not one of //p' | tr -d , | tr ' ' '\n' | sort | tr '\n' ' ')"
+e2e_match "--only: ok among them" "$(complete_words starttls-inspect --only '')" "ok "
+e2e_eq "--only failed,in: the next item" "failed,incomplete " \
+	"$(complete_words starttls-inspect --only failed,in)"
 e2e_eq "--ports: nothing to offer" "" "$(complete_words starttls-inspect --ports '')"
 e2e_eq "--max-sessions: nothing to offer" "" \
 	"$(complete_words starttls-inspect --max-sessions '')"

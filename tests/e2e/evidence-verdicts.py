@@ -3,8 +3,9 @@
 
 Usage: evidence-verdicts.py ORIGINAL.json EVIDENCE.json OUTCOMES
 
-OUTCOMES is a comma-separated list of outcomes that were selected (or
-"all"). Sessions are matched by client address and port (session ids are
+OUTCOMES is a comma-separated list of outcomes that were selected, "all",
+or "cause" for the default selection (every session whose cause is not
+none). Sessions are matched by client address and port (session ids are
 renumbered in the evidence file). Prints one line per difference and
 "same N" when the evidence holds exactly the selected sessions with the
 same outcome, cause, reason, confidence and negotiated version.
@@ -29,7 +30,8 @@ def sessions(path):
 
 def main():
     orig, ev, wanted = sessions(sys.argv[1]), sessions(sys.argv[2]), sys.argv[3].split(",")
-    picked = {k: v for k, v in orig.items() if "all" in wanted or v[0] in wanted}
+    picked = {k: v for k, v in orig.items()
+              if "all" in wanted or v[0] in wanted or ("cause" in wanted and v[1] != "none")}
     bad = 0
     for k in sorted(set(picked) | set(ev)):
         if picked.get(k) != ev.get(k):

@@ -209,7 +209,8 @@ rc, sess, mta, objs = run_json(["--mta-log", log(CONC), "--find", "48382A72AF9",
 check("--find queue id: only that session", sorted(sess) == [40403], sorted(sess))
 rc, out, err = run(["--mta-log", log(CONC), "--find", "48382A72AF9", capture(CONC)])
 check("--find queue id: text shows it though it is ok",
-      "#4 192.0.2.10:40403 -> 198.51.100.47:25" in out and "48382A72AF9: client=" in out
+      "#4 2026-12-05 14:36:38 UTC 192.0.2.10:40403 -> 198.51.100.47:25" in out
+      and "48382A72AF9: client=" in out
       and "#3 " not in out, out[:800])
 rc, sess, mta, objs = run_json(["--mta-log", os.path.join(M, "sendmail.maillog"), "--find",
                                 "20261205143637.4802@client.example.test", capture(CONC)])
@@ -219,7 +220,7 @@ check("--find text", sorted(sess) == [40404], sorted(sess))
 
 # --- text and Markdown: the lines under the verdict -----------------------
 rc, out, err = run(["--mta-log", log(PORTLOG), capture(PORTLOG)])
-blk = out[out.find("#4 192.0.2.10:40414"):]
+blk = out[out.find(" UTC 192.0.2.10:40414 -> "):]
 check("text: citation and lines under the verdict",
       'Postfix logged "unsupported protocol" (TLS library problem).' in blk
       and "  mta log: Postfix server, exact\n" in blk

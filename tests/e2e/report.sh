@@ -3,7 +3,7 @@
 #
 # On the busy-gateway fixture the report names the capture, the policy and
 # the time span, counts every outcome/cause/reason, and has one section per
-# selected session (failed and deprecated by default) with its verdict, its
+# selected session (by default every session whose cause is not none) with its verdict, its
 # decisive frames and a Wireshark filter for exactly that connection; the
 # filters are checked against the --json output. --only and --session
 # change the sections; the file is 0600; --format markdown writes the same
@@ -34,7 +34,7 @@ e2e_match "title" "$R" "# STARTTLS report"
 e2e_match "capture name" "$R" "- Capture: \`$BUSY\`"
 e2e_match "time span" "$R" "- Time span: 2026-11-27 19:41:00 UTC to 2026-11-27 19:41:08 UTC"
 e2e_match "policy" "$R" "- Policy minimum: TLS 1.2"
-e2e_match "selection" "$R" "- Sessions: 44; described below: 18 (failed, deprecated)"
+e2e_match "selection" "$R" "- Sessions: 44; described below: 26 (every session whose cause is not none)"
 for row in "| failed | client | client_version_too_low | 6 |" \
 	"| failed | server | server_version_too_low | 4 |" \
 	"| failed | server | client_rejected_certificate | 4 |" \
@@ -44,15 +44,17 @@ for row in "| failed | client | client_version_too_low | 6 |" \
 	"| ok | none | tls_ok | 18 |"; do
 	e2e_match "summary row" "$R" "$row"
 done
-e2e_eq "sections" 18 "$(grep -c '^### Session ' "$T/r.md")"
+e2e_eq "sections" 26 "$(grep -c '^### Session ' "$T/r.md")"
 e2e_eq "failed sections" 14 "$(grep -c '^| Verdict | \*\*failed\*\*' "$T/r.md")"
 e2e_eq "deprecated sections" 4 "$(grep -c '^| Verdict | \*\*deprecated\*\*' "$T/r.md")"
-e2e_eq "ladders" 18 "$(grep -c '^```text$' "$T/r.md")"
+e2e_eq "no_tls sections (stripped, not offered, required)" 8 \
+	"$(grep -c '^| Verdict | \*\*no_tls\*\*' "$T/r.md")"
+e2e_eq "ladders" 26 "$(grep -c '^ *time  frame  client' "$T/r.md")"
 
 # Every section against the JSON of the same run: its id, verdict, decisive
 # frames and a filter for exactly its two endpoints.
 "$STI_BIN" --json "$BUSY" >"$T/all.json"
-e2e_eq "sections match the JSON sessions" "18 sections agree" "$("$PY" - "$T/r.md" "$T/all.json" <<'PY'
+e2e_eq "sections match the JSON sessions" "26 sections agree" "$("$PY" - "$T/r.md" "$T/all.json" <<'PY'
 import json, re, sys
 md = open(sys.argv[1]).read()
 js = {o["session.id"]: o for o in map(json.loads, open(sys.argv[2])) if o["event.kind"] == "session"}
@@ -70,8 +72,8 @@ for s in sections:
     for w in (want_filter, want_verdict, want_frames):
         if w not in s:
             bad.append("session %d lacks %s" % (sid, w))
-    if o["verdict.outcome"] not in ("failed", "deprecated"):
-        bad.append("session %d is %s" % (sid, o["verdict.outcome"]))
+    if o["verdict.cause"] == "none":
+        bad.append("session %d has cause none" % sid)
 print("\n".join(bad) if bad else "%d sections agree" % len(sections))
 PY
 )"
@@ -84,6 +86,8 @@ e2e_eq "--only ok,no_tls: no failed section" 0 "$(grep -c '^| Verdict | \*\*fail
 "$STI_BIN" --format markdown --session 3 "$BUSY" >"$T/one.md"
 e2e_eq "--session 3: one section" "### Session 3: 192.0.2.10:41003 to 198.51.100.25:25" \
 	"$(grep '^### Session ' "$T/one.md")"
+e2e_match "--session 3: the selection named" "$(cat "$T/one.md")" \
+	"- Sessions: 1; described below: 1 (selected by \`--session 3\`)"
 
 "$STI_BIN" --format markdown --only all "$PLAIN" >"$T/p.md"
 e2e_eq "redacted: no envelope address" 0 "$(grep -c -e 'a@client.example.test' -e 'b@example.test' "$T/p.md")"

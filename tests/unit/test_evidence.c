@@ -199,16 +199,34 @@ static void test_selection(void **state)
 	rec.srv.addr.family = 4;
 	memcpy(rec.srv.addr.a, srv_ip, 4);
 
+	/* No option: every session whose cause is not none, whatever its
+	 * outcome (a stripped STARTTLS is no_tls, cause middlebox). */
 	sti_selection_defaults(&sel);
+	assert_false(sti_selection_given(&sel));
 	v.outcome = STI_OUTCOME_OK;
+	v.cause = STI_CAUSE_NONE;
 	assert_false(sti_selection_match(&sel, &rec, &v));
 	v.outcome = STI_OUTCOME_DEPRECATED;
+	assert_false(sti_selection_match(&sel, &rec, &v));
+	v.cause = STI_CAUSE_CLIENT;
 	assert_true(sti_selection_match(&sel, &rec, &v));
+	v.outcome = STI_OUTCOME_NO_TLS;
+	v.cause = STI_CAUSE_MIDDLEBOX;
+	assert_true(sti_selection_match(&sel, &rec, &v));
+	v.outcome = STI_OUTCOME_INCOMPLETE;
+	v.cause = STI_CAUSE_UNKNOWN;
+	assert_true(sti_selection_match(&sel, &rec, &v));
+	char what[128];
+	sti_selection_describe(&sel, what, sizeof(what));
+	assert_string_equal(what, "the default selection (cause not none)");
 
 	assert_false(sti_selection_parse_only(&sel, "failed,nope", bad, sizeof(bad)));
 	assert_string_equal(bad, "nope");
 	assert_false(sti_selection_parse_only(&sel, "failed,", bad, sizeof(bad)));
 	assert_true(sti_selection_parse_only(&sel, "no_tls,ok", bad, sizeof(bad)));
+	assert_true(sti_selection_given(&sel));
+	sti_selection_describe(&sel, what, sizeof(what));
+	assert_string_equal(what, "--only ok,no_tls");
 	v.outcome = STI_OUTCOME_OK;
 	assert_true(sti_selection_match(&sel, &rec, &v));
 	v.outcome = STI_OUTCOME_FAILED;
@@ -231,6 +249,21 @@ static void test_selection(void **state)
 	assert_true(sti_selection_parse_only(&sel, "all", bad, sizeof(bad)));
 	v.outcome = STI_OUTCOME_INCOMPLETE;
 	assert_true(sti_selection_match(&sel, &rec, &v));
+	sti_selection_describe(&sel, what, sizeof(what));
+	assert_memory_equal(what, "--only ok,deprecated,failed,no_tls,incomplete", 45);
+	assert_non_null(strstr(what, " --host 2001:db8::1 --host 198.51.100.25"));
+
+	/* --only takes every name of the outcome table, and "all". */
+	char names[256];
+	sti_selection_only_names(names, sizeof(names));
+	/* (the table may grow: not_smtp comes before "all") */
+	assert_memory_equal(names, "ok, deprecated, failed, no_tls, incomplete, ", 43);
+	assert_string_equal(names + strlen(names) - 5, ", all");
+	for (int o = 0; o < STI_OUTCOME_COUNT; o++) {
+		assert_true(sti_selection_parse_only(&sel, sti_outcome_name((enum sti_outcome)o),
+						     bad, sizeof(bad)));
+		assert_int_equal(sel.outcomes, 1u << o);
+	}
 }
 
 /* ---- the writer ---- */
@@ -257,6 +290,7 @@ static void fake_init(struct fake *fk, uint64_t id, enum sti_outcome o)
 	fk->rec.srv = fk->s.srv;
 	fk->rec.smtp = &fk->smtp;
 	fk->v.outcome = o;
+	fk->v.cause = o == STI_OUTCOME_OK ? STI_CAUSE_NONE : STI_CAUSE_CLIENT;
 }
 
 static void tap(struct sti_evidence *e, struct fake *fk, bool from_client,
@@ -422,13 +456,28 @@ static void test_anon_addresses(void **state)
 	assert_memory_equal(a.a, b.a, 4);            /* same key, same pseudonym */
 	assert_memory_not_equal(a.a, c.a, 4);        /* another key, another */
 	assert_memory_not_equal(a.a, ((uint8_t[]){ 192, 0, 2, 10 }), 4);
-	/* Each octet keeps its number of digits. */
-	assert_true(a.a[0] >= 100);
-	assert_true(a.a[1] < 10 && a.a[2] < 10);
-	assert_true(a.a[3] >= 10 && a.a[3] < 100);
+	/* Into 198.18.0.0/15, never a real network. */
+	assert_int_equal(a.a[0], 198);
+	assert_true(a.a[1] == 18 || a.a[1] == 19);
+	/* Prefix-preserving: the same /24 stays one /24, another host in it
+	 * gets another pseudonym; a host of another /24 leaves it. */
+	struct sti_addr same24 = { .family = 4, .a = { 192, 0, 2, 99 } };
+	struct sti_addr other24 = { .family = 4, .a = { 192, 0, 3, 10 } };
+	sti_anon_addr(k1, &same24);
+	sti_anon_addr(k1, &other24);
+	assert_memory_equal(a.a, same24.a, 3);
+	assert_int_not_equal(a.a[3], same24.a[3]);
+	assert_memory_not_equal(a.a, other24.a, 3);
+	assert_memory_equal(a.a, other24.a, 2);   /* 192.0.2 and 192.0.3 share 23 bits */
+	/* IPv6 into fd00::/8, prefix-preserving too. */
 	struct sti_addr v6 = { .family = 6, .a = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x10 } };
+	struct sti_addr v6b = v6;
+	v6b.a[15] = 0x11;
 	sti_anon_addr(k1, &v6);
+	sti_anon_addr(k1, &v6b);
 	assert_int_equal(v6.a[0], 0xfd);
+	assert_memory_equal(v6.a, v6b.a, 15);
+	assert_int_not_equal(v6.a[15], v6b.a[15]);
 	sti_anon_free(k1);
 	sti_anon_free(k2);
 }
@@ -507,6 +556,39 @@ static void test_anon_frame(void **state)
 	sti_anon_free(k);
 }
 
+/* Certificate organisation and unit names are pseudonymised, same length,
+ * in the reporters' record and in the names replaced on the wire. */
+static void test_anon_cert_orgs(void **state)
+{
+	(void)state;
+	struct sti_anon *k = sti_anon_new("key one");
+	struct fake fk;
+	static struct sti_tls_facts tls;
+	static struct sti_anon_record out;
+	struct sti_anon_names names;
+	memset(&tls, 0, sizeof(tls));
+	fake_init(&fk, 1, STI_OUTCOME_OK);
+	tls.have_server_cert = true;
+	strcpy(tls.server_cert.subject, "CN=mx.example.test,OU=Mail Team,O=Acme Widgets Ltd,C=GB");
+	strcpy(tls.server_cert.issuer, "CN=Acme CA,O=Acme Widgets Ltd,C=GB");
+	fk.rec.tls = &tls;
+	sti_anon_record(k, &fk.rec, &out);
+	const char *subj = out.tls.server_cert.subject;
+	assert_int_equal(strlen(subj), strlen(tls.server_cert.subject));
+	assert_null(strstr(subj, "Acme"));
+	assert_null(strstr(subj, "Mail Team"));
+	assert_null(strstr(out.tls.server_cert.issuer, "Acme Widgets"));
+	assert_non_null(strstr(subj, ",OU="));
+	assert_non_null(strstr(subj, ",O="));
+	assert_non_null(strstr(subj, ",C=GB"));
+	sti_anon_collect(k, &fk.rec, &names);
+	bool listed = false;
+	for (unsigned i = 0; i < names.n; i++)
+		listed = listed || strcmp(names.orig[i], "Acme Widgets Ltd") == 0;
+	assert_true(listed);
+	sti_anon_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_link_type_change),
 		cmocka_unit_test(test_anon_addresses),
 		cmocka_unit_test(test_anon_text),
+		cmocka_unit_test(test_anon_cert_orgs),
 		cmocka_unit_test(test_anon_frame),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -160,6 +160,38 @@ static void test_client_too_old_alert(void **state)
 			    "sent a fatal protocol_version(70) alert (frame 12)");
 	assert_non_null(strstr(f->v.remediation, "SCHANNEL\\Protocols\\TLS 1.2"));
 	assert_evidence(f, 2, (const uint64_t[]){ 11, 12 });
+	/* Complete reg add lines, each on a line of its own (two leading
+	 * spaces), for SChannel and the .NET values. */
+	static const char *const lines[] = {
+		"\n  reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders"
+		"\\SCHANNEL\\Protocols\\TLS 1.2\\Client\" /v Enabled /t REG_DWORD /d 1 /f\n",
+		"\n  reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders"
+		"\\SCHANNEL\\Protocols\\TLS 1.2\\Server\" /v DisabledByDefault /t REG_DWORD /d 0 /f\n",
+		"\n  reg add \"HKLM\\SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319\" "
+		"/v SystemDefaultTlsVersions /t REG_DWORD /d 1 /f\n",
+		"\n  reg add \"HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\.NETFramework\\v4.0.30319\" "
+		"/v SchUseStrongCrypto /t REG_DWORD /d 1 /f\n",
+	};
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		assert_non_null(strstr(f->v.remediation, lines[i]));
+	/* Postfix: remove the cap, never require a version. */
+	assert_non_null(strstr(f->v.remediation, "\"!TLSv1.2\" out of smtp_tls_protocols"));
+	assert_null(strstr(f->v.remediation, ">=TLSv1.2"));
+}
+
+/* The version to enable follows --min-version. */
+static void test_remediation_follows_min_version(void **state)
+{
+	struct fx *f = *state;
+	f->pol.min_version = STI_TLS13;
+	starttls_accepted(f, "mx.example.test ESMTP Postfix");
+	client_hello(f, 0x0303, 11);
+	alert(f, 1, 2, 70, 12);
+	closes(f, 1, false, 13);
+	decide(f);
+	assert_non_null(strstr(f->v.remediation, "Enable TLS 1.3 on the sending server"));
+	assert_non_null(strstr(f->v.remediation, "SCHANNEL\\Protocols\\TLS 1.3\\Client\" /v Enabled"));
+	assert_null(strstr(f->v.remediation, "TLS 1.2"));
 }
 
 /* SChannel style: no alert, a reset right after an old ClientHello. */
@@ -308,7 +340,10 @@ static void test_client_rejects_expired_certificate(void **state)
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_CERTAIN);
-	assert_non_null(strstr(f->v.explanation, "CN=mx.example.test, expired"));
+	/* The not-after date and how long before the session. */
+	assert_non_null(strstr(f->v.explanation, "CN=mx.example.test, it expired on "
+			       "2023-11-14 22:13:20 UTC, 1157 days before this session"));
+	assert_non_null(strstr(f->v.remediation, "certificate (it expired on 2023-11-14"));
 	assert_string_equal(f->v.tlsrpt, "certificate-expired");
 }
 
@@ -328,7 +363,10 @@ static void test_client_rejects_name_mismatch(void **state)
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_CERTAIN);
-	assert_non_null(strstr(f->v.explanation, "name mismatch"));
+	/* The names it has against the name asked for. */
+	assert_non_null(strstr(f->v.explanation, "it names *.other.test, not "
+			       "mail.example.test, the name the client asked for"));
+	assert_null(strstr(f->v.remediation, "it is name mismatch"));
 	assert_string_equal(f->v.tlsrpt, "certificate-host-mismatch");
 	/* A wildcard for the right domain matches one label only. */
 	strcpy(f->tls.server_cert.sans[0], "*.example.test");
@@ -524,6 +562,12 @@ static void test_starttls_refused(void **state)
 	assert_string_equal(f->v.explanation,
 			    "the server answered STARTTLS with \"454 4.7.0 TLS not "
 			    "available due to local problem\" (frame 9)");
+	/* A reply text that repeats the enhanced code says it once. */
+	strcpy(f->smtp.starttls_reply.text, "4.7.0 TLS not available due to local problem");
+	decide(f);
+	assert_string_equal(f->v.explanation,
+			    "the server answered STARTTLS with \"454 4.7.0 TLS not "
+			    "available due to local problem\" (frame 9)");
 }
 
 static void test_injection(void **state)
@@ -663,6 +707,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_client_too_old_alert),
+		T(test_remediation_follows_min_version),
 		T(test_client_too_old_reset),
 		T(test_server_too_old_internal_error),
 		T(test_server_too_old_protocol_version_from_server),

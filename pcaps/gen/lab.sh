@@ -280,6 +280,8 @@ swk() { # ADDR PORT LPORT [args...]
 }
 export NC W
 export -f pf_send
+# shellcheck source=stacks.sh
+. "$GEN/stacks.sh"
 pyc() { echo "ip netns exec $NC timeout 15 $PY $GEN/pyclient.py $* --cafile $P/root.crt"; }
 
 run_scenarios() {
@@ -443,6 +445,9 @@ run_scenarios() {
   # 10. busy gateway
   sel busy-gateway-mixed && cap busy-gateway-mixed -- "ip netns exec $NC $PY $GEN/busy.py $PY $GEN/pyclient.py $P/root.crt"
 
+  # the other TLS stacks (stacks.sh), before the orphaned client below
+  run_stacks "$@"
+
   if sel incomplete-server-no-ack-after-clienthello; then
     # the server host drops every TCP segment whose payload starts with a TLS
     # handshake record (0x16): the ClientHello is never ACKed, the client
@@ -464,11 +469,14 @@ run_scenarios() {
 # ---------------------------------------------------------------- main
 mkdir -p "$W"
 install_exim
+build_stacks
 "$GEN/pki.sh" "$P" >/dev/null
 net_up
+stacks_net
 pf_server
 pf_client
 ex_server
+start_stacks "$@"
 sleep 2
 run_scenarios "$@"
 cleanup

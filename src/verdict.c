@@ -977,9 +977,17 @@ static void client_rejected_certificate(struct ctx *c, const struct sti_tls_aler
 	enum sti_confidence conf = a ? STI_CERTAIN : STI_INFERRED;
 	char how[160];
 	rejection_text(c, a, how, sizeof(how));
+	if (!problem && c->tls->have_server_cert && ci->parsed && ci->chain_len == 1) {
+		/* A leaf alone, not self-signed: no intermediate was sent,
+		 * and CAs issue leaves from intermediates, so no client can
+		 * build the chain (Sendmail sends only the first certificate
+		 * of its ServerCertFile). */
+		problem = "sent without its intermediate";
+		tlsrpt = "certificate-not-trusted";
+	}
 	if (!problem && c->tls->have_server_cert && ci->parsed) {
-		/* Valid dates, the right name, not self-signed: what is left
-		 * is an issuer the client does not trust. */
+		/* Valid dates, the right name, not self-signed, with its
+		 * chain: what is left is an issuer the client does not trust. */
 		decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_INFERRED);
 		c->out->tlsrpt = "certificate-not-trusted";

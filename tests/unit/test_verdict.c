@@ -368,6 +368,14 @@ static void test_client_does_not_trust_issuer(void **state)
 	assert_string_equal(f->v.tlsrpt, "certificate-not-trusted");
 	assert_non_null(strstr(f->v.remediation, "Example Test Issuing CA"));
 	assert_evidence(f, 3, (const uint64_t[]){ 11, 12, 14 });
+	/* The same leaf sent alone (Sendmail's ServerCertFile): no client
+	 * can reach its issuer, the server must send the intermediate. */
+	f->tls.server_cert.chain_len = 1;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "sent without its intermediate"));
+	assert_string_equal(f->v.tlsrpt, "certificate-not-trusted");
 }
 
 static void test_unknown_ca_tls13_cleartext(void **state)

@@ -12,5 +12,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 	clang libclang-rt-14-dev \
 	postfix swaks openssl iproute2 tcpreplay ethtool \
 	python3 python3-jsonschema tshark tcpdump valgrind time \
-	mandoc bash-completion \
+	mandoc bash-completion libwrap0 \
 	dpkg-dev debhelper lintian devscripts >/dev/null

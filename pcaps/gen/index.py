@@ -26,11 +26,17 @@ SCEN = [("ok-", "1 success"), ("deprecated-", "2 deprecated but working"),
         ("incomplete", "9 incomplete"), ("busy", "10 busy gateway")]
 
 
+SENDMAIL = "Sendmail 8.17.1.9 (OpenSSL 3.0), unpacked"
 OVERRIDE = {  # captures whose name does not say both sides
     "fail-client-no-cipher": (None, SERVERS["postfix"]),
     "fail-client-reset": (None, SERVERS["postfix"]),
     "incomplete-capture-starts-mid-session": (CLIENTS["swaks"], SERVERS["postfix"] + "; cut with editcap"),
     "incomplete-server": (CLIENTS["python"], None),
+    "ok-starttls-tls13-postfix-sendmail": (SENDMAIL, None),
+    "ok-cert-expired-tls13-postfix-sendmail": (SENDMAIL, None),
+    "notls-fallback-after-tls-failure-sendmail": (SENDMAIL, SERVERS["postfix"] + " requiring 1.2"),
+    "fail-cert-missing-intermediate-tls1": (None, SENDMAIL),
+    "fail-client-too-old-tls10-sendmail": (None, SENDMAIL),
 }
 
 

@@ -28,7 +28,7 @@ cleanup() {
   done
   sleep 0.5
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-  for n in $NC $NM $NS; do ip netns del $n 2>/dev/null; done
+  for n in $NC $NM $NS; do ip netns del $n 2>/dev/null; rm -rf "/etc/netns/$n"; done
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -469,6 +469,7 @@ run_scenarios() {
 # ---------------------------------------------------------------- main
 mkdir -p "$W"
 install_exim
+install_sendmail
 build_stacks
 "$GEN/pki.sh" "$P" >/dev/null
 net_up

@@ -1,6 +1,7 @@
 # Sourced by lab.sh: the scenarios with other TLS stacks (issue 13): Go's
 # crypto/tls as SMTP client and server, Java's JSSE, curl, msmtp (GnuTLS),
-# and a server that resets right after an old ClientHello. Uses lab.sh's namespaces, PKI, Postfix and Exim servers,
+# Sendmail as client and server, and a server that resets right after an
+# old ClientHello. Uses lab.sh's namespaces, PKI, Postfix and Exim servers,
 # cap() and the client helpers; adds its own server addresses .50-.59.
 #
 #   198.51.100.50  golab server, Go defaults (TLS 1.0-1.3)
@@ -8,9 +9,93 @@
 #   198.51.100.52  golab server -max 1.0
 #   198.51.100.53  golab server -max 1.1
 #   198.51.100.58  silent_server.py --reset (RST after the ClientHello)
+#   198.51.100.59  Sendmail server (sendmail-bin unpacked, private config)
 
+SENDMAIL_ROOT=${SENDMAIL_ROOT:-/opt/starttls-lab-sendmail}
+SM=$W/sendmail
 GOLAB=$W/golab
 JAVA_CP=$W/java
+
+# Debian's sendmail-bin conflicts with postfix (both are the MTA): it is
+# unpacked, not installed, like Exim (lab.sh install_exim).
+install_sendmail() {
+  if [ ! -x "$SENDMAIL_ROOT/usr/libexec/sendmail/sendmail" ]; then
+    mkdir -p "$SENDMAIL_ROOT"
+    (cd "$SENDMAIL_ROOT" && apt-get download sendmail-bin sendmail-cf >/dev/null 2>&1 &&
+       for f in sendmail-bin_*.deb sendmail-cf_*.deb; do dpkg-deb -x "$f" "$SENDMAIL_ROOT"; done)
+  fi
+  # its Depends: line, less sendmail-base (which would pull in the MTA
+  # packages); libwrap0 is the one a Postfix system lacks
+  if ldd "$SENDMAIL_ROOT/usr/libexec/sendmail/sendmail" | grep -q 'not found'; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q libwrap0 liblockfile1 libsasl2-2 \
+      libldap-2.5-0 libdb5.3 libnsl2 >/dev/null
+  fi
+  if ldd "$SENDMAIL_ROOT/usr/libexec/sendmail/sendmail" | grep -q 'not found'; then
+    echo "lab: sendmail library missing: $(ldd "$SENDMAIL_ROOT/usr/libexec/sendmail/sendmail" | grep 'not found')" >&2; exit 1
+  fi
+  need m4
+}
+
+# A sendmail.cf from Debian's m4 kit: a private queue, no DNS (hosts are
+# IP literals), STARTTLS with the lab PKI. $1 name, then extra m4 lines.
+sm_cf() {
+  local n=$1; shift
+  mkdir -p "$SM/$n.q"
+  {
+    echo "include(\`$SENDMAIL_ROOT/usr/share/sendmail/cf/m4/cf.m4')dnl"
+    echo "OSTYPE(\`linux')dnl"
+    echo "define(\`confDONT_BLAME_SENDMAIL', \`GroupWritableDirPathSafe,GroupReadableKeyFile,TrustStickyBit,NonRootSafeAddr,InsufficientEntropy')dnl"
+    echo "define(\`confCACERT_PATH', \`$SM/certs')dnl"
+    echo "define(\`confCACERT', \`$P/root.crt')dnl"
+    echo "define(\`QUEUE_DIR', \`$SM/$n.q')dnl"
+    echo "define(\`confPID_FILE', \`$SM/$n.pid')dnl"
+    echo "define(\`ALIAS_FILE', \`$SM/aliases')dnl"
+    echo "define(\`confTO_CONNECT', \`10s')dnl"
+    echo "define(\`confLOG_LEVEL', \`14')dnl"
+    # a busy lab machine must not make it refuse or queue (load average)
+    echo "define(\`confQUEUE_LA', \`1000')dnl"
+    echo "define(\`confREFUSE_LA', \`1000')dnl"
+    printf '%s\n' "$@"
+    echo "FEATURE(\`nocanonify')dnl"
+    echo "MAILER(\`smtp')dnl"
+  } > "$SM/$n.mc"
+  m4 "$SM/$n.mc" > "$SM/$n.cf"
+}
+
+# Sendmail wants a fully qualified host name or it sleeps 60 s ("unqualified
+# host name unknown"): each instance runs in its own UTS namespace.
+sm_prepare() {
+  rm -rf "$SM"; mkdir -p "$SM/certs"
+  # Sendmail looks names up (its own and the peer's, for Received:):
+  # `ip netns exec` mounts /etc/netns/NS/* over /etc, so the lab's names
+  # resolve from a hosts file and DNS fails at once instead of timing out
+  local n
+  for n in $NC $NS; do
+    mkdir -p "/etc/netns/$n"
+    printf '192.0.2.10 client.example.test\n198.51.100.59 mx3.example.test\n198.51.100.25 mx.example.test\n' > "/etc/netns/$n/hosts"
+    echo "nameserver 127.0.0.1" > "/etc/netns/$n/resolv.conf"
+  done
+  : > "$SM/aliases"
+  install -m 600 "$P/valid.key" "$SM/server.key"
+  sm_cf client
+  # the client limited to TLS 1.0 (OpenSSL options), as an old MTA
+  sm_cf client10 "define(\`confCLIENT_SSL_OPTIONS', \`+SSL_OP_NO_TLSv1_1 +SSL_OP_NO_TLSv1_2 +SSL_OP_NO_TLSv1_3')dnl" \
+    "define(\`confCIPHER_LIST', \`DEFAULT:@SECLEVEL=0')dnl" \
+    "define(\`confTLS_FALLBACK_TO_CLEAR', \`true')dnl"
+  sm_cf server "define(\`confSERVER_CERT', \`$P/valid.chain.pem')dnl" "define(\`confSERVER_KEY', \`$SM/server.key')dnl" \
+    "FEATURE(\`no_default_msa')dnl" "DAEMON_OPTIONS(\`Port=smtp,Addr=198.51.100.59, Name=MTA')dnl" \
+    "FEATURE(\`promiscuous_relay')dnl" \
+    "define(\`confDELIVERY_MODE', \`deferred')dnl" \
+    "define(\`confTO_IDENT', \`0')dnl"
+}
+
+# no RFC 1413 ident call back to the client: it would be a second TCP
+# session in every capture of this server
+sm_server() {
+  ip netns exec $NS unshare -u sh -c "hostname mx3.example.test; exec $SENDMAIL_ROOT/usr/libexec/sendmail/sendmail -C $SM/server.cf -bD" \
+    >>"$SM/server.log" 2>&1 &
+  PIDS+=($!)
+}
 
 # The Go peers are built offline from the standard library only, the Java
 # client with the JDK's javac; both into the work directory.
@@ -24,7 +109,7 @@ build_stacks() {
 
 stacks_net() {
   local a
-  for a in 50 51 52 53 58; do ip -n $NS addr add 198.51.100.$a/24 dev s0; done
+  for a in 50 51 52 53 58 59; do ip -n $NS addr add 198.51.100.$a/24 dev s0; done
 }
 
 go_server() { # ADDR [options...]: a golab server on ADDR:25 in the server namespace
@@ -49,6 +134,11 @@ crl() { # ADDR SPORT [options...]
   echo "ip netns exec $NC timeout 20 curl -sS --ssl-reqd --local-port $sp --resolve mx.example.test:25:$a smtp://mx.example.test:25/client.example.test --mail-from a@client.example.test --mail-rcpt b@example.test -T $W/msg.txt --cacert $P/root.crt $*"
 }
 # msmtp cannot bind a source port; --tls-host-override names the host to verify
+# Sendmail delivering one message to the IP literal [ADDR] (-odi: now, in
+# the foreground); CF names the client configuration
+smc() { # CF ADDR
+  echo "ip netns exec $NC unshare -u sh -c 'hostname client.example.test; exec $SENDMAIL_ROOT/usr/libexec/sendmail/sendmail -C $SM/$1.cf -odi -v -f a@client.example.test b@[$2]' < $W/msg.txt"
+}
 msm() { # ADDR [options...]
   local a=$1; shift
   echo "ip netns exec $NC timeout 20 msmtp -C /dev/null --host=$a --port=25 --auth=off --tls=on --tls-starttls=on --tls-trust-file=$P/root.crt --tls-host-override=mx.example.test --domain=client.example.test --from=a@client.example.test $* b@example.test < $W/msg.txt"
@@ -124,6 +214,12 @@ fail-client-too-old-tls10-resetserver-goclient goc 198.51.100.58 42072 -min 1.0 
 fail-client-too-old-tls11-resetserver-curl crl 198.51.100.58 42073 --tlsv1.1 --tls-max 1.1 --ciphers DEFAULT:@SECLEVEL=0
 fail-client-too-old-tls10-resetserver-java jav 198.51.100.58 42074 --protocols TLSv1 --allow-old
 fail-client-too-old-tls11-resetserver-msmtp msm 198.51.100.58 --tls-priorities=NORMAL:-VERS-ALL:+VERS-TLS1.1
+ok-starttls-tls13-postfix-sendmail smc client 198.51.100.25
+ok-cert-expired-tls13-postfix-sendmail smc client 198.51.100.35
+notls-fallback-after-tls-failure-sendmail smc client10 198.51.100.31
+fail-cert-missing-intermediate-tls13-sendmail-python pyc 198.51.100.59 25 42081 starttls
+fail-cert-missing-intermediate-tls12-sendmail-python pyc 198.51.100.59 25 42082 starttls --max 1.2
+fail-client-too-old-tls10-sendmail-python pyc 198.51.100.59 25 42083 starttls --min 1.0 --max 1.0 --ciphers DEFAULT:@SECLEVEL=0
 LIST
   return 0
 }
@@ -137,6 +233,10 @@ start_stacks() {
     go_server 198.51.100.51 -min 1.2
     go_server 198.51.100.52 -max 1.0
     go_server 198.51.100.53 -max 1.1
+  fi
+  if [ $all = 1 ] || [[ "$want" == *sendmail* ]]; then
+    sm_prepare
+    sm_server
   fi
   if [ $all = 1 ] || [[ "$want" == *resetserver* ]]; then
     ip netns exec $NS $PY "$GEN/silent_server.py" 198.51.100.58 25 --reset >/dev/null 2>&1 &

@@ -35,6 +35,8 @@ enum sti_proto {
 	STI_PROTO_OTHER      /* neither: not reported */
 };
 
+struct sti_mtalog_joined;   /* sti/mtalog.h */
+
 #define STI_LADDER_MAX 48
 #define STI_LADDER_TEXT 112
 
@@ -72,6 +74,10 @@ struct sti_record {
 
 	uint64_t fallback_after;     /* id of an earlier failed TLS session
 					between the same pair, or 0 */
+
+	/* --mta-log: the MTA's lines joined to this session, or NULL. Set by
+	 * the analysis for the reporters; the verdict never reads it. */
+	const struct sti_mtalog_joined *mta;
 };
 
 typedef void (*sti_record_sink)(void *ctx, struct sti_record *rec);

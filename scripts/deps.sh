@@ -12,5 +12,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 	clang libclang-rt-14-dev \
 	postfix swaks openssl iproute2 tcpreplay ethtool \
 	python3 python3-jsonschema tshark tcpdump valgrind time \
-	mandoc bash-completion sqlite3 prometheus curl systemd logrotate \
+	mandoc bash-completion sqlite3 prometheus curl systemd logrotate libwrap0 \
 	dpkg-dev debhelper lintian devscripts >/dev/null

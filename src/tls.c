@@ -53,7 +53,7 @@ struct sti_tls_dec {
 
 /* An encrypted alert is 2 bytes of alert, 1 of inner type and a 16-byte
  * AEAD tag (RFC 8446 5.2); a little padding allowed. A type-23 record this
- * short is not counted as a TLS 1.3 Finished. */
+ * short after the client's Finished is not application data. */
 #define ALERT_SIZED_MAX 24
 
 /* SSLv2 message types (draft-hickman-netscape-ssl-00). */
@@ -352,9 +352,30 @@ static void on_encrypted_handshake(const struct feed_ctx *c)
 }
 
 /*
+ * The smallest record a TLS 1.3 Finished can be (RFC 8446 4.4.4, 5.2): the
+ * 4-byte handshake header, verify_data as long as the suite's hash, the
+ * inner content type and the AEAD tag. Stacks may pad (JSSE pads its
+ * encrypted alerts to 35 bytes), so sizes only ever rule a Finished out:
+ * a shorter client record is not one. Unknown suites get the smallest.
+ */
+static uint16_t min_finished_13(uint16_t suite)
+{
+	switch (suite) {
+	case 0x1301: /* TLS_AES_128_GCM_SHA256 */
+	case 0x1303: /* TLS_CHACHA20_POLY1305_SHA256 */
+	case 0x1304: /* TLS_AES_128_CCM_SHA256 */
+		return 4 + 32 + 1 + 16;
+	case 0x1302: /* TLS_AES_256_GCM_SHA384 */
+		return 4 + 48 + 1 + 16;
+	default:     /* TLS_AES_128_CCM_8_SHA256 (8-byte tag), or unknown */
+		return 4 + 32 + 1 + 8;
+	}
+}
+
+/*
  * TLS 1.3 after the ServerHello: every record is type 23. The server's
- * first is its encrypted flight; the client's first full-sized one after
- * that flight is its Finished. The handshake is established once both
+ * first is its encrypted flight; the client's first one after that flight
+ * that is long enough to be a Finished is its Finished. The handshake is established once both
  * sides have sent a full-sized record after the client's Finished
  * (RFC 8446 2: application data both ways), so a server that rejects a
  * client certificate right after the Finished is not taken for success.
@@ -373,17 +394,19 @@ static void on_appdata_13(const struct feed_ctx *c, uint16_t len)
 		df->finished_frame = c->frame;  /* EE, Certificate, ... */
 		return;
 	}
+	struct sti_tls_dir *d = &c->t->d[c->dir];
 	if (c->dir == 0 && !df->finished_frame) {
 		if (!f->dir[1].finished_frame)
 			return;                 /* early data: nothing to judge */
-		if (full) {
+		if (len >= min_finished_13(f->sh.cipher)) {
 			df->finished_frame = c->frame;
+			d->pend_len = 0;
 			return;
 		}
+		full = false;   /* too short for a Finished: maybe an alert */
 	}
 	if (f->established)
 		return;
-	struct sti_tls_dir *d = &c->t->d[c->dir];
 	if (!full) {
 		d->pend_len = len;
 		d->pend_frame = c->frame;
@@ -391,8 +414,11 @@ static void on_appdata_13(const struct feed_ctx *c, uint16_t len)
 		return;
 	}
 	d->pend_len = 0;
-	if (f->dir[0].finished_frame && df->finished_frame != c->frame)
+	if (f->dir[0].finished_frame && df->finished_frame != c->frame) {
 		d->data_after_finished = true;
+		if (!df->data_frame)
+			df->data_frame = c->frame;
+	}
 	if (c->t->d[0].data_after_finished && c->t->d[1].data_after_finished)
 		set_established(c);
 }
@@ -405,10 +431,13 @@ static void on_appdata(const struct feed_ctx *c, uint16_t len)
 
 	if (!df->appdata_first_frame)
 		df->appdata_first_frame = c->frame;
-	if (tls13_mode(f) && f->have_sh)
+	if (tls13_mode(f) && f->have_sh) {
 		on_appdata_13(c, len);
-	else
+	} else {
+		if (!df->data_frame)
+			df->data_frame = c->frame;
 		check_established_12(c);
+	}
 	if (was_established)
 		df->appdata_after_est++;
 }

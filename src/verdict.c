@@ -976,7 +976,10 @@ static bool rule_rejected_hello(struct ctx *c)
 	if (a && a->from == STI_S2C) {
 		bool version_alert = a->desc == 70 || a->desc == 40 || a->desc == 71;
 		add_evidence(c, a->frame);
-		if (version_alert && c->cmax && c->cmax < c->min) {
+		/* The offer decides: whichever alert a server sends to a
+		 * ClientHello below its minimum (protocol_version, or
+		 * handshake_failure, internal_error... by stack). */
+		if (c->cmax && c->cmax < c->min) {
 			decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 			       STI_REASON_CLIENT_VERSION_TOO_LOW, STI_CERTAIN);
 			explain(c, "client offered at most %s; server requires %s and "
@@ -1062,42 +1065,74 @@ static bool rule_rejected_hello(struct ctx *c)
 	return true;
 }
 
+/*
+ * What the client did when it refused the certificate: "with
+ * bad_certificate(42) (frame 15)", or, with no alert, "by closing the
+ * connection (frame 18) right after the handshake without a command".
+ */
+static void rejection_text(const struct ctx *c, const struct sti_tls_alert *a,
+			   char *buf, size_t len)
+{
+	if (a) {
+		snprintf(buf, len, "with %s(%u) (frame %" PRIu64 ")",
+			 alert_name(a->desc), a->desc, a->frame);
+		return;
+	}
+	char how[64];
+	closing_text(c, STI_C2S, how, sizeof(how));
+	snprintf(buf, len, "after completing the handshake: it %s without "
+		 "sending one command inside TLS", how);
+}
+
+/* a: the client's cleartext alert, or NULL when it completed the
+ * handshake and then closed (the certificate checked afterwards). */
 static void client_rejected_certificate(struct ctx *c, const struct sti_tls_alert *a)
 {
 	const char *tlsrpt;
 	char why[512];
 	const char *problem = cert_problem(c, &tlsrpt, why, sizeof(why));
 	const struct sti_cert_info *ci = &c->tls->server_cert;
+	enum sti_confidence conf = a ? STI_CERTAIN : STI_INFERRED;
+	char how[160];
+	rejection_text(c, a, how, sizeof(how));
+	if (!problem && c->tls->have_server_cert && ci->parsed && ci->chain_len == 1) {
+		/* A leaf alone, not self-signed: no intermediate was sent,
+		 * and CAs issue leaves from intermediates, so no client can
+		 * build the chain (Sendmail sends only the first certificate
+		 * of its ServerCertFile). */
+		problem = "it was sent without its intermediate";
+		tlsrpt = "certificate-not-trusted";
+	}
 	if (!problem && c->tls->have_server_cert && ci->parsed) {
-		/* Valid dates, the right name, not self-signed: what is left
-		 * is an issuer the client does not trust. */
+		/* Valid dates, the right name, not self-signed, with its
+		 * chain: what is left is an issuer the client does not trust. */
 		decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_INFERRED);
 		c->out->tlsrpt = "certificate-not-trusted";
 		explain(c, "the client rejected the server's certificate (CN=%s, "
-			"issuer CN=%s) with %s(%u) (frame %" PRIu64 "); nothing is "
-			"wrong with it on the wire, so the client does not trust "
-			"its issuer", ci->subject_cn, ci->issuer_cn,
-			alert_name(a->desc), a->desc, a->frame);
+			"issuer CN=%s) %s; nothing is wrong with it on the wire, "
+			"so the client does not trust its issuer", ci->subject_cn,
+			ci->issuer_cn, how);
 		remedy(c, "Add the issuing CA (CN=%s) to the sending server's "
 			  "trust store (Postfix: smtp_tls_CAfile; Exim: "
 			  "tls_verify_certificates), or give the receiving server "
 			  "a certificate from a CA the sender trusts.", ci->issuer_cn);
 		add_evidence(c, c->tls->server_cert_frame);
-		add_evidence(c, a->frame);
+		add_evidence(c, a ? a->frame : closing_frame(c, STI_C2S));
 		return;
 	}
 	decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
-	       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_CERTAIN);
-	c->out->tlsrpt = problem ? tlsrpt : tlsrpt_for_alert(a->desc);
+	       STI_REASON_CLIENT_REJECTED_CERTIFICATE, conf);
+	c->out->tlsrpt = problem ? tlsrpt : a ? tlsrpt_for_alert(a->desc) : "validation-failure";
 	if (problem)
 		explain(c, "the client rejected the server's certificate (CN=%s, %s) "
-			"with %s(%u) (frame %" PRIu64 ")", ci->subject_cn, problem,
-			alert_name(a->desc), a->desc, a->frame);
+			"%s", ci->subject_cn, problem, how);
 	else
-		explain(c, "the client rejected the server's certificate with "
-			"%s(%u) (frame %" PRIu64 ")", alert_name(a->desc), a->desc, a->frame);
+		explain(c, "the client rejected the server's certificate %s%s", how,
+			!a && c->ver == STI_TLS13 ? "; most often the certificate "
+			"(encrypted under TLS 1.3) is the problem" : "");
 	const char *what = problem ? problem :
+		!a ? "the client refused it after the handshake" :
 		a->desc == 45 ? "it is expired" :
 		a->desc == 48 ? "it is issued by a CA the client does not trust" :
 		a->desc == 42 ? "the client found a bad chain or a wrong name" : "the client refused it";
@@ -1105,7 +1140,43 @@ static void client_rejected_certificate(struct ctx *c, const struct sti_tls_aler
 		  "certificate from a CA the sender trusts, valid now, naming the "
 		  "host the sender connects to, and send the full chain.", what);
 	add_evidence(c, c->tls->server_cert_frame);
-	add_evidence(c, a->frame);
+	add_evidence(c, a ? a->frame : closing_frame(c, STI_C2S));
+}
+
+/*
+ * The handshake completed (both Finished, or under TLS 1.3 the client's)
+ * and the client closed, or sent only an encrypted alert, without one
+ * command inside TLS. A client that checks the certificate after the
+ * handshake (msmtp, curl's host name check, Postfix at "verify") does this
+ * when it refuses it: not ok, whatever the handshake looked like.
+ */
+static bool rule_closed_without_command(struct ctx *c)
+{
+	const struct sti_tls_facts *t = c->tls;
+	const struct sti_tls_dir_facts *cl = &t->dir[STI_C2S];
+	bool completed = t->established ||
+		(c->ver == STI_TLS13 && t->have_sh && cl->finished_frame);
+	if (!completed || cl->data_frame || c->alert)
+		return false;
+	if (first_closer(c) != STI_C2S && !c->enc_alert[STI_C2S])
+		return false;
+	client_rejected_certificate(c, NULL);
+	add_evidence(c, cl->finished_frame);
+	add_evidence(c, c->enc_alert[STI_C2S] ? c->enc_alert[STI_C2S]->frame : 0);
+	return true;
+}
+
+/* The server chose a version the client did not offer, below all it did:
+ * under its minimum (supported_versions lists a client's versions). */
+static bool below_client_offer(const struct ctx *c)
+{
+	const struct sti_client_hello *ch = &c->tls->ch;
+	if (!c->tls->have_ch || !ch->has_supported_versions || !ch->nversions || !c->ver)
+		return false;
+	for (unsigned i = 0; i < ch->nversions; i++)
+		if (ch->versions[i] <= c->ver)
+			return false;
+	return true;
 }
 
 /* TLS <= 1.2 or 1.3 with a ServerHello, not established, a cleartext alert. */
@@ -1122,12 +1193,16 @@ static bool rule_alert_after_server_hello(struct ctx *c)
 	add_evidence(c, t->sh_frame);
 	if (a->from == STI_C2S) {
 		bool refuses = a->desc == 70 || a->desc == 80 || a->desc == 40 || a->desc == 71;
-		if (is_cert_alert(a->desc)) {
+		bool below_offer = below_client_offer(c);
+		if (is_cert_alert(a->desc) && !below_offer) {
 			client_rejected_certificate(c, a);
 			return true;
 		}
 		add_evidence(c, a->frame);
-		if (refuses && c->ver < c->min && c->cmax >= c->min) {
+		/* The offer decides: a server choosing a version below what
+		 * the client offered, or below the policy when the client
+		 * offered more, is too old whatever the client answers. */
+		if (below_offer || (c->ver < c->min && c->cmax >= c->min)) {
 			decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 			       STI_REASON_SERVER_VERSION_TOO_LOW, STI_CERTAIN);
 			explain(c, "client offered up to %s; the server chose %s, below "
@@ -1290,7 +1365,7 @@ void sti_verdict_decide(const struct sti_record *rec,
 	static const rule_fn tls_rules[] = {
 		rule_not_tls, rule_gap_or_malformed,
 		rule_client_alert_instead_of_hello, rule_sslv2, rule_rejected_hello,
-		rule_established, rule_alert_after_server_hello,
+		rule_closed_without_command, rule_established, rule_alert_after_server_hello,
 		rule_tls13_encrypted_failure, rule_aborted_after_server_hello,
 	};
 	for (size_t i = 0; i < sizeof(smtp_rules) / sizeof(smtp_rules[0]); i++)

@@ -35,10 +35,11 @@
  *   TLS <= 1.2 or unknown: both sides sent an encrypted handshake record
  *   after their CCS (their Finished), or application data flowed both ways
  *   (a capture that began after the handshake).
- *   TLS 1.3: the client sent a type-23 record longer than 24 bytes after
- *   the server's encrypted flight began. A shorter one is the size of an
- *   encrypted alert (2 + 1 + a 16-byte tag, a little padding), which is how
- *   GnuTLS rejects a certificate, so it does not count. A TLS 1.3 server
+ *   TLS 1.3: the client's Finished (its first type-23 record after the
+ *   server's encrypted flight that is at least as long as the smallest
+ *   Finished for the negotiated suite's hash; a shorter one is an encrypted
+ *   alert, however padded: GnuTLS and JSSE reject a certificate that way),
+ *   then a record longer than an alert each way. A TLS 1.3 server
  *   can still reject the client's certificate after that point: look at
  *   appdata_after_est and the server's tail before trusting it.
  */
@@ -201,6 +202,10 @@ struct sti_tls_dir_facts {
 	uint64_t finished_frame;
 	uint64_t appdata_first_frame;   /* first type-23 record */
 	uint64_t appdata_after_est;     /* type-23 records after established */
+	/* First record that can carry application data (an SMTP command or
+	 * reply): TLS <= 1.2 any type-23 record; TLS 1.3 a record longer than
+	 * an encrypted alert after the client's Finished. 0 none. */
+	uint64_t data_frame;
 	struct sti_tls_rec tail[STI_TLS_TAIL]; /* last records, oldest first */
 	unsigned ntail;
 	bool hs_cut;                    /* a handshake message was cut short

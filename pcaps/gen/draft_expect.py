@@ -77,7 +77,7 @@ def ladder(pcap):
         s = per[cport]
         for c, l in zip(ct.split(","), ln.split(",")):
             if c:
-                s["ct"][side].append((c, int(l)))
+                s["ct"][side].append((c, int(l), int(fno)))
         if fin in ("1", "True") and not s["fin"]:
             s["fin"] = "%s first FIN frame %s" % (side, fno)
         if rst in ("1", "True") and not s["rst"]:
@@ -95,12 +95,30 @@ def ladder(pcap):
     return per, order
 
 
+# TLS 1.3 record sizes (RFC 8446 4.4.4, 5.2): the smallest Finished of any
+# suite (4-byte header, 32-byte verify_data, inner type, 8-byte CCM_8 tag),
+# and the longest record taken for an encrypted alert rather than data.
+TLS13_MIN_FINISHED = 45
+TLS13_ALERT_SIZED = 24
+
+
 def established(ct, version):
     c, s = ct["client"], ct["server"]
     if version in ("1.0", "1.1", "1.2"):
         return any(x[0] == "20" for x in c) and any(x[0] == "20" for x in s)
     if version == "1.3":
-        return any(x[0] == "23" and x[1] > 19 for x in c) and any(x[0] == "23" for x in s)
+        # as the tool reads it: the client's Finished (the first record
+        # after the server's flight long enough to be one), then data
+        # (longer than an alert) from both sides after it
+        flight = next((x[2] for x in s if x[0] == "23"), None)
+        if flight is None:
+            return False
+        fin = next((x for x in c if x[0] == "23" and x[2] >= flight), None)
+        if fin is None or fin[1] < TLS13_MIN_FINISHED:
+            return False
+        after = lambda side: any(x[0] == "23" and x[1] > TLS13_ALERT_SIZED and x[2] >= fin[2] and x is not fin
+                                 for x in side)
+        return after(c) and after(s)
     return False
 
 

@@ -9,8 +9,14 @@ GEN = os.path.dirname(os.path.abspath(__file__))
 PCAPS = os.path.dirname(GEN)
 CLIENTS = {"openssl": "OpenSSL 3.0 s_client", "gnutls": "gnutls-cli 3.7.9",
            "swaks": "swaks 20201014 (Net::SSLeay, OpenSSL 3.0)",
-           "python": "Python 3.11 smtplib+ssl (OpenSSL 3.0)"}
-SERVERS = {"postfix": "Postfix 3.7.11 (OpenSSL 3.0)", "exim": "Exim 4.96 (GnuTLS 3.7.9)"}
+           "python": "Python 3.11 smtplib+ssl (OpenSSL 3.0)",
+           "goclient": "Go 1.19 net/smtp + crypto/tls (gen/go)",
+           "curl": "curl 7.88.1 smtp:// --ssl-reqd (OpenSSL 3.0)",
+           "msmtp": "msmtp 1.8.23 (GnuTLS 3.7.9)",
+           "java": "Java 17 JSSE SSLSocket (gen/java)"}
+SERVERS = {"postfix": "Postfix 3.7.11 (OpenSSL 3.0)", "exim": "Exim 4.96 (GnuTLS 3.7.9)",
+           "goserver": "Go 1.19 crypto/tls ESMTP server (gen/go)",
+           "resetserver": "gen/silent_server.py --reset (RST after the ClientHello)"}
 SCEN = [("ok-", "1 success"), ("deprecated-", "2 deprecated but working"),
         ("fail-client-too-old", "3 client too old"), ("fail-mta-client-too-old", "3 client too old"),
         ("fail-server-too-old", "4 server too old"), ("fail-server-missing-cert", "5 cipher/group"), ("fail-no-shared", "5 cipher/group"),
@@ -20,11 +26,17 @@ SCEN = [("ok-", "1 success"), ("deprecated-", "2 deprecated but working"),
         ("incomplete", "9 incomplete"), ("busy", "10 busy gateway")]
 
 
+SENDMAIL = "Sendmail 8.17.1.9 (OpenSSL 3.0), unpacked"
 OVERRIDE = {  # captures whose name does not say both sides
     "fail-client-no-cipher": (None, SERVERS["postfix"]),
     "fail-client-reset": (None, SERVERS["postfix"]),
     "incomplete-capture-starts-mid-session": (CLIENTS["swaks"], SERVERS["postfix"] + "; cut with editcap"),
     "incomplete-server": (CLIENTS["python"], None),
+    "ok-starttls-tls13-postfix-sendmail": (SENDMAIL, None),
+    "ok-cert-expired-tls13-postfix-sendmail": (SENDMAIL, None),
+    "notls-fallback-after-tls-failure-sendmail": (SENDMAIL, SERVERS["postfix"] + " requiring 1.2"),
+    "fail-cert-missing-intermediate-tls1": (None, SENDMAIL),
+    "fail-client-too-old-tls10-sendmail": (None, SENDMAIL),
 }
 
 

@@ -28,7 +28,7 @@ cleanup() {
   done
   sleep 0.5
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-  for n in $NC $NM $NS; do ip netns del $n 2>/dev/null; done
+  for n in $NC $NM $NS; do ip netns del $n 2>/dev/null; rm -rf "/etc/netns/$n"; done
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -283,6 +283,8 @@ swk() { # ADDR PORT LPORT [args...]
 }
 export NC W
 export -f pf_send
+# shellcheck source=stacks.sh
+. "$GEN/stacks.sh"
 pyc() { echo "ip netns exec $NC timeout 15 $PY $GEN/pyclient.py $* --cafile $P/root.crt"; }
 
 # scenarios with key logs (--keylog): pcaps/gen/keylog.sh
@@ -450,6 +452,9 @@ run_scenarios() {
   # 10. busy gateway
   sel busy-gateway-mixed && cap busy-gateway-mixed -- "ip netns exec $NC $PY $GEN/busy.py $PY $GEN/pyclient.py $P/root.crt"
 
+  # the other TLS stacks (stacks.sh), before the orphaned client below
+  run_stacks "$@"
+
   if sel incomplete-server-no-ack-after-clienthello; then
     # the server host drops every TCP segment whose payload starts with a TLS
     # handshake record (0x16): the ClientHello is never ACKed, the client
@@ -471,11 +476,15 @@ run_scenarios() {
 # ---------------------------------------------------------------- main
 mkdir -p "$W"
 install_exim
+install_sendmail
+build_stacks
 "$GEN/pki.sh" "$P" >/dev/null
 net_up
+stacks_net
 pf_server
 pf_client
 ex_server
+start_stacks "$@"
 sleep 2
 run_scenarios "$@"
 # the MTA-log scenarios (pcaps/gen/mtalogs.sh) keep the MTA's log beside the capture

@@ -2089,6 +2089,44 @@ static void test_tls13(void **state)
 	run_free(r);
 }
 
+/* The TLS 1.3 handshake of tls13[] (suite TLS_AES_256_GCM_SHA384) up to the
+ * server's flight, then one client record of `len` bytes after its CCS. */
+static struct run *tls13_client_record(unsigned len)
+{
+	char hex[2 * (6 + 5 + 80) + 1];
+	int n = snprintf(hex, sizeof(hex), "140303000101170303%04x", len);
+	for (unsigned i = 0; i < len; i++)
+		n += snprintf(hex + n, sizeof(hex) - (size_t)n, "a5");
+	struct seg s[] = { tls13[0], tls13[1], { 0, 8, hex } };
+	return check_segs(s, sizeof(s) / sizeof(s[0]));
+}
+
+/* Stacks pad: a record is a Finished only if it can be one. With a
+ * SHA-384 suite that takes 4 + 48 + 1 + 16 = 69 bytes; JSSE's 35-byte
+ * encrypted alert, or 53 bytes (a SHA-256 Finished), cannot be. */
+static void test_tls13_finished_by_size(void **state)
+{
+	(void)state;
+	static const unsigned too_short[] = { 19, 35, 53, 68 };
+	for (size_t i = 0; i < sizeof(too_short) / sizeof(too_short[0]); i++) {
+		struct run *r = tls13_client_record(too_short[i]);
+		assert_int_equal(r->t.f.dir[0].finished_frame, 0);
+		sti_tls_end(&r->t, 0);
+		assert_int_equal(r->t.f.nalerts, 1);
+		assert_true(r->t.f.alerts[0].encrypted);
+		assert_int_equal(r->t.f.alerts[0].length, too_short[i]);
+		assert_int_equal(r->t.f.alerts[0].frame, 8);
+		assert_false(r->t.f.established);
+		run_free(r);
+	}
+	struct run *r = tls13_client_record(69);
+	assert_int_equal(r->t.f.dir[0].finished_frame, 8);
+	sti_tls_end(&r->t, 0);
+	assert_int_equal(r->t.f.nalerts, 0);
+	assert_int_equal(r->t.f.dir[0].data_frame, 0);   /* no command yet */
+	run_free(r);
+}
+
 /* zeek hrr.pcap: HelloRetryRequest (with a compatibility CCS that must
  * not switch the server to ciphertext), a second ClientHello after the
  * client's CCS, and a server flight whose segments came out of order. */
@@ -2992,6 +3030,7 @@ int main(void)
 		cmocka_unit_test(test_tls12),
 		cmocka_unit_test(test_tls13),
 		cmocka_unit_test(test_hrr),
+		cmocka_unit_test(test_tls13_finished_by_size),
 		cmocka_unit_test(test_alert_handshake_failure),
 		cmocka_unit_test(test_alert_protocol_version),
 		cmocka_unit_test(test_server_not_tls),

@@ -324,10 +324,10 @@ static void test_client_alert_instead_of_hello(void **state)
 }
 
 /* 6.1 item 5: certificate alerts, and what is wrong with the certificate. */
-static void test_client_rejects_expired_certificate(void **state)
+/* A TLS 1.2 ClientHello and ServerHello, and a certificate that expired
+ * before the session. */
+static void tls12_expired_certificate(struct fx *f)
 {
-	struct fx *f = *state;
-	starttls_accepted(f, "mx ESMTP");
 	client_hello(f, 0x0303, 11);
 	server_hello(f, 0x0303, 12);
 	f->tls.have_server_cert = true;
@@ -336,6 +336,13 @@ static void test_client_rejects_expired_certificate(void **state)
 	strcpy(f->tls.server_cert.subject_cn, "mx.example.test");
 	f->tls.server_cert.not_before = 1600000000;
 	f->tls.server_cert.not_after = 1700000000;   /* before first_ts */
+}
+
+static void test_client_rejects_expired_certificate(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	tls12_expired_certificate(f);
 	alert(f, 0, 2, 45, 14);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
@@ -399,6 +406,14 @@ static void test_client_does_not_trust_issuer(void **state)
 	assert_string_equal(f->v.tlsrpt, "certificate-not-trusted");
 	assert_non_null(strstr(f->v.remediation, "Example Test Issuing CA"));
 	assert_evidence(f, 3, (const uint64_t[]){ 11, 12, 14 });
+	/* The same leaf sent alone (Sendmail's ServerCertFile): no client
+	 * can reach its issuer, the server must send the intermediate. */
+	f->tls.server_cert.chain_len = 1;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "sent without its intermediate"));
+	assert_string_equal(f->v.tlsrpt, "certificate-not-trusted");
 }
 
 static void test_unknown_ca_tls13_cleartext(void **state)
@@ -461,6 +476,111 @@ static void test_tls13_server_rejects_after_client_finished(void **state)
 	client_hello(f, 0x0304, 11);
 	server_hello(f, 0x0304, 12);
 	f->tls.dir[0].finished_frame = 14;
+	encrypted_alert(f, 1, 15);
+	closes(f, 1, false, 16);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_TLS13_FAILED_AFTER_SERVER_HELLO, STI_INFERRED);
+}
+
+/* Each fatal alert from `from` in turn, alone, gives the same verdict. */
+static void each_alert_decides(struct fx *f, int from, const uint8_t *alerts, size_t n,
+			       enum sti_cause cause, enum sti_reason reason, const char *text)
+{
+	for (size_t i = 0; i < n; i++) {
+		f->tls.nalerts = 0;
+		alert(f, from, 2, alerts[i], 13);
+		decide(f);
+		assert_verdict(f, STI_OUTCOME_FAILED, cause, reason, STI_CERTAIN);
+		assert_non_null(strstr(f->v.explanation, text));
+	}
+}
+
+/* The offer decides: an old ClientHello is the client's problem whatever
+ * alert the server sends (GnuTLS, Go and SChannel differ). */
+static void test_offer_decides_client_too_old(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t alerts[] = { 70, 40, 80, 47, 112 };
+	starttls_accepted(f, "mx ESMTP");
+	client_hello(f, 0x0302, 11);
+	each_alert_decides(f, STI_S2C, alerts, sizeof(alerts), STI_CAUSE_CLIENT,
+			   STI_REASON_CLIENT_VERSION_TOO_LOW, "client offered at most TLS 1.1");
+}
+
+/* The offer decides: a ServerHello below every version the client listed
+ * is the server's problem whatever the client answers, even an alert
+ * that reads like a certificate problem. */
+static void test_offer_decides_server_too_old(void **state)
+{
+	struct fx *f = *state;
+	static const uint8_t alerts[] = { 70, 80, 42, 47, 10 };
+	starttls_accepted(f, "mx ESMTP");
+	client_hello(f, 0x0304, 11);
+	f->tls.ch.has_supported_versions = true;
+	f->tls.ch.versions[0] = 0x0304;
+	f->tls.ch.versions[1] = 0x0303;
+	f->tls.ch.nversions = 2;
+	server_hello(f, 0x0301, 12);
+	each_alert_decides(f, STI_C2S, alerts, sizeof(alerts), STI_CAUSE_SERVER,
+			   STI_REASON_SERVER_VERSION_TOO_LOW, "the server chose TLS 1.0");
+	/* A client that listed TLS 1.0 and then sent a certificate alert
+	 * rejected the certificate, not the version. */
+	f->tls.ch.versions[2] = 0x0301;
+	f->tls.ch.nversions = 3;
+	f->tls.nalerts = 0;
+	alert(f, 0, 2, 42, 13);
+	decide(f);
+	assert_int_equal(f->v.reason, STI_REASON_CLIENT_REJECTED_CERTIFICATE);
+}
+
+/* TLS 1.2 completed, then the client closed without a command: msmtp and
+ * curl check the certificate after the handshake. */
+static void test_closed_without_command_tls12(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	tls12_expired_certificate(f);
+	f->tls.dir[0].finished_frame = 14;
+	f->tls.dir[1].finished_frame = 15;
+	f->tls.established = true;
+	f->tls.established_frame = 15;
+	encrypted_alert(f, 0, 16);
+	closes(f, 0, false, 17);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_INFERRED);
+	assert_string_equal(f->v.explanation,
+			    "the client rejected the server's certificate (CN=mx.example.test, "
+			    "expired) after completing the handshake: it closed the connection "
+			    "(frame 17) without sending one command inside TLS");
+	assert_string_equal(f->v.tlsrpt, "certificate-expired");
+	assert_evidence(f, 4, (const uint64_t[]){ 12, 14, 16, 17 });
+	/* One command inside TLS and it is an ordinary session. */
+	f->tls.dir[0].data_frame = 16;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_OK, STI_CAUSE_NONE, STI_REASON_TLS_OK, STI_CERTAIN);
+}
+
+/* The same under TLS 1.3: the client's Finished and a close, nothing else. */
+static void test_closed_without_command_tls13(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	client_hello(f, 0x0304, 11);
+	server_hello(f, 0x0304, 12);
+	f->tls.dir[1].finished_frame = 12;
+	f->tls.dir[0].finished_frame = 14;
+	closes(f, 0, false, 14);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_INFERRED);
+	assert_non_null(strstr(f->v.explanation, "without sending one command inside TLS"));
+	assert_non_null(strstr(f->v.explanation, "encrypted under TLS 1.3"));
+	/* The server closing first after the client's Finished is the
+	 * server refusing something of the client's, not this. */
+	memset(&f->rec.tcp, 0, sizeof(f->rec.tcp));
+	f->rec.end_side = -1;
 	encrypted_alert(f, 1, 15);
 	closes(f, 1, false, 16);
 	decide(f);
@@ -724,6 +844,10 @@ int main(void)
 		T(test_server_rejects_missing_client_certificate),
 		T(test_tls13_encrypted_client_abort),
 		T(test_tls13_server_rejects_after_client_finished),
+		T(test_offer_decides_client_too_old),
+		T(test_offer_decides_server_too_old),
+		T(test_closed_without_command_tls12),
+		T(test_closed_without_command_tls13),
 		T(test_ok_and_deprecated),
 		T(test_starttls_not_offered_and_skipped),
 		T(test_stripped_by_middlebox),

@@ -1,0 +1,3 @@
+module starttls-lab
+
+go 1.19

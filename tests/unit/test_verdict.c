@@ -552,7 +552,8 @@ static void test_closed_without_command_tls12(void **state)
 		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_INFERRED);
 	assert_string_equal(f->v.explanation,
 			    "the client rejected the server's certificate (CN=mx.example.test, "
-			    "expired) after completing the handshake: it closed the connection "
+			    "it expired on 2023-11-14 22:13:20 UTC, 1157 days before this session) "
+			    "after completing the handshake: it closed the connection "
 			    "(frame 17) without sending one command inside TLS");
 	assert_string_equal(f->v.tlsrpt, "certificate-expired");
 	assert_evidence(f, 4, (const uint64_t[]){ 12, 14, 16, 17 });

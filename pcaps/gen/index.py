@@ -17,7 +17,8 @@ SCEN = [("ok-", "1 success"), ("deprecated-", "2 deprecated but working"),
         ("fail-client-no-cipher", "5 cipher/group"), ("fail-cert", "6 certificate rejected"),
         ("fail-starttls", "7 STARTTLS level"), ("notls-", "7 STARTTLS level"),
         ("middlebox", "8 middlebox"), ("fail-client-reset", "9 aborts"),
-        ("incomplete", "9 incomplete"), ("busy", "10 busy gateway")]
+        ("incomplete", "9 incomplete"), ("busy", "10 busy gateway"),
+        ("not-smtp", "SPEC 9.1 not SMTP")]
 
 
 OVERRIDE = {  # captures whose name does not say both sides
@@ -25,6 +26,8 @@ OVERRIDE = {  # captures whose name does not say both sides
     "fail-client-reset": (None, SERVERS["postfix"]),
     "incomplete-capture-starts-mid-session": (CLIENTS["swaks"], SERVERS["postfix"] + "; cut with editcap"),
     "incomplete-server": (CLIENTS["python"], None),
+    "not-smtp": ("Python 3.11 socket (Linux TCP)",
+                 "Linux TCP: iptables reject/drop, or a listener that never greets"),
 }
 
 

@@ -461,6 +461,47 @@ run_scenarios() {
   return 0
 }
 
+# ---------------------------------------------------------------- no SMTP (SPEC 9.1)
+# Connections to a mail port that never became an SMTP conversation: a SYN
+# answered by a reset (a firewall's tcp-reset reject), SYNs never answered
+# (dropped), and a connection on which neither side sent a byte (the server
+# accepts and stays silent, the client gives up). Each uses its own server
+# address so the rules do not touch the other scenarios.
+TCPC="import socket,sys,time
+s=socket.socket(); s.settimeout(float(sys.argv[3]))
+s.bind(('192.0.2.10', int(sys.argv[4])))
+try:
+    s.connect((sys.argv[1], int(sys.argv[2]))); time.sleep(1)
+except OSError as e:
+    print(e)
+s.close()"
+run_not_smtp_scenarios() {
+  local want=" $* "
+  sel() { [ "$want" = "  " ] || [[ "$want" == *" $1 "* ]]; }
+  if sel not-smtp-tcp-refused; then
+    ip -n $NS addr add 198.51.100.47/24 dev s0 2>/dev/null || true
+    ip netns exec $NS iptables -A INPUT -d 198.51.100.47 -p tcp --dport 25 -j REJECT --reject-with tcp-reset
+    cap not-smtp-tcp-refused -- "ip netns exec $NC $PY -c \"\$TCPC\" 198.51.100.47 25 5 40301"
+  fi
+  if sel not-smtp-tcp-no-answer; then
+    ip -n $NS addr add 198.51.100.48/24 dev s0 2>/dev/null || true
+    ip netns exec $NS iptables -A INPUT -d 198.51.100.48 -p tcp --dport 25 -j DROP
+    cap not-smtp-tcp-no-answer -- "ip netns exec $NC $PY -c \"\$TCPC\" 198.51.100.48 25 4 40302"
+  fi
+  if sel not-smtp-no-payload; then
+    ip -n $NS addr add 198.51.100.49/24 dev s0 2>/dev/null || true
+    ip netns exec $NS $PY -c "import socket,time
+l=socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(('198.51.100.49', 25)); l.listen(4)
+c,_=l.accept(); time.sleep(30)" >/dev/null 2>&1 &
+    PIDS+=($!)
+    sleep 0.5
+    cap not-smtp-no-payload -- "ip netns exec $NC $PY -c \"\$TCPC\" 198.51.100.49 25 5 40303"
+  fi
+  return 0
+}
+export TCPC
+
 # ---------------------------------------------------------------- main
 mkdir -p "$W"
 install_exim
@@ -471,6 +512,7 @@ pf_client
 ex_server
 sleep 2
 run_scenarios "$@"
+run_not_smtp_scenarios "$@"
 cleanup
 trap - EXIT
 # expectations are drafted from the new captures (wire fields by tshark, the

@@ -150,6 +150,18 @@ static bool smtp_command(const struct sti_rd *r)
 	return false;
 }
 
+/* Control bytes other than TAB, CR and LF in the first 64: not a text
+ * protocol (UTF-8 is bytes >= 0x80, allowed). */
+static bool binary(const struct sti_rd *r)
+{
+	struct sti_rd c = *r;
+	uint8_t b;
+	for (int i = 0; i < 64 && sti_rd_u8(&c, &b); i++)
+		if ((b < 0x20 && b != '\t' && b != '\r' && b != '\n') || b == 0x7f)
+			return true;
+	return false;
+}
+
 enum sti_looks sti_sniff(int dir, const uint8_t *p, size_t n)
 {
 	struct sti_rd r = sti_rd_init(p, n);
@@ -168,7 +180,7 @@ enum sti_looks sti_sniff(int dir, const uint8_t *p, size_t n)
 			return STI_LOOKS_POP3;
 		if (starts(&r, "* OK", false) || starts(&r, "* PREAUTH", false))
 			return STI_LOOKS_IMAP;
-		return STI_LOOKS_UNKNOWN;
+		return binary(&r) ? STI_LOOKS_BINARY : STI_LOOKS_UNKNOWN;
 	}
 	if (http_request(&r))
 		return STI_LOOKS_HTTP;
@@ -178,5 +190,5 @@ enum sti_looks sti_sniff(int dir, const uint8_t *p, size_t n)
 		return STI_LOOKS_OPENVPN;
 	if (socks_hello(&r))
 		return STI_LOOKS_SOCKS;
-	return STI_LOOKS_UNKNOWN;
+	return binary(&r) ? STI_LOOKS_BINARY : STI_LOOKS_UNKNOWN;
 }

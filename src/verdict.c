@@ -404,12 +404,25 @@ static bool conversed(const struct sti_smtp_facts *s)
 	return s && (s->hello_cmd != STI_SMTP_CMD_NONE || s->starttls_count);
 }
 
+/*
+ * Whether a side's first bytes rule SMTP out: another protocol's, or
+ * binary bytes at the very start of a plaintext connection whose SYN is
+ * in the capture (mid-session they may be TLS after a STARTTLS; on an
+ * implicit-TLS port binary is what TLS looks like).
+ */
+static bool looks_not_smtp(const struct sti_record *r, int d)
+{
+	return sti_looks_foreign(r->looks[d]) ||
+	       (r->looks[d] == STI_LOOKS_BINARY && r->syn_seen &&
+		r->proto == STI_PROTO_SMTP);
+}
+
 /* The side whose first bytes are another protocol's, or -1. */
 static int foreign_side(const struct sti_record *r)
 {
-	if (sti_looks_foreign(r->looks[STI_S2C]))
+	if (looks_not_smtp(r, STI_S2C))
 		return STI_S2C;
-	if (sti_looks_foreign(r->looks[STI_C2S]))
+	if (looks_not_smtp(r, STI_C2S))
 		return STI_C2S;
 	return -1;
 }
@@ -431,7 +444,7 @@ static bool rule_not_smtp(struct ctx *c)
 		return false;
 	if (d < 0)
 		d = STI_S2C;
-	const char *what = ftp_port && !sti_looks_foreign(r->looks[d])
+	const char *what = ftp_port && !looks_not_smtp(r, d)
 		? "an FTP server greeting (port 21)" : sti_looks_desc(r->looks[d]);
 	not_smtp(c, STI_CAUSE_NONE, STI_REASON_NOT_SMTP, STI_CERTAIN);
 	explain(c, "not a mail session: the %s's first bytes (frame %" PRIu64 ") "

@@ -29,7 +29,8 @@
 	X(OPENVPN, "openvpn", "an OpenVPN-over-TCP reset packet")           \
 	X(POP3, "pop3", "a POP3 greeting")                                  \
 	X(IMAP, "imap", "an IMAP greeting")                                 \
-	X(SOCKS, "socks", "a SOCKS proxy handshake")
+	X(SOCKS, "socks", "a SOCKS proxy handshake")                        \
+	X(BINARY, "binary", "binary data (control bytes), not text")
 
 enum sti_looks {
 #define STI_X(id, name, desc) STI_LOOKS_##id,

@@ -810,6 +810,24 @@ static void test_not_smtp(void **state)
 	assert_int_equal(f->v.reason, STI_REASON_STARTTLS_NOT_OFFERED);
 }
 
+static void test_binary_client_not_smtp(void **state)
+{
+	struct fx *f = *state;
+	plaintext_session(f, "mx ESMTP Sendmail");
+	f->smtp.hello_cmd = STI_SMTP_CMD_NONE;
+	f->rec.looks[STI_C2S] = STI_LOOKS_BINARY;
+	f->rec.looks_frame[STI_C2S] = 4;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_NOT_SMTP, STI_CAUSE_NONE,
+		       STI_REASON_NOT_SMTP, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "client's first bytes (frame 4) are binary"));
+	/* without the connection's start, binary bytes may be TLS after a
+	 * STARTTLS the capture missed: not decided here */
+	f->rec.syn_seen = false;
+	decide(f);
+	assert_int_not_equal(f->v.outcome, STI_OUTCOME_NOT_SMTP);
+}
+
 static void test_banner_only(void **state)
 {
 	struct fx *f = *state;
@@ -920,6 +938,7 @@ int main(void)
 		T(test_capture_one_direction),
 		T(test_not_smtp),
 		T(test_banner_only),
+		T(test_binary_client_not_smtp),
 		T(test_auth_in_clear),
 		T(test_capture_ends_after_ehlo_reply),
 	};

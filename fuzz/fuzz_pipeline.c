@@ -62,7 +62,8 @@ static void fan_destroy(struct sti_reporter *r)
 }
 
 static const struct sti_reporter_ops fanout_ops = {
-	fan_session, fan_file_done, fan_finish, fan_destroy,
+	.session = fan_session, .file_done = fan_file_done, .finish = fan_finish,
+	.destroy = fan_destroy,
 };
 
 static int memfd = -1;

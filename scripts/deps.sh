@@ -8,7 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake pkg-config \
-	libpcap-dev libcmocka-dev libssl-dev \
+	libpcap-dev libcmocka-dev libssl-dev zlib1g-dev \
 	clang libclang-rt-14-dev \
 	postfix swaks openssl iproute2 tcpreplay ethtool \
 	python3 python3-jsonschema tshark tcpdump valgrind time \

@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sti/anon.h"
 #include "sti/capture.h"
 #include "sti/evidence.h"
 #include "sti/ingest.h"
 #include "sti/live.h"
+#include "sti/mtalog.h"
 #include "sti/record.h"
 
 /*
@@ -39,6 +41,26 @@ struct sti_analysis {
 	struct sti_evidence *evidence;   /* -w, or NULL */
 	const struct sti_anon *anon;     /* --anonymize, or NULL */
 	struct fallback_slot fallback[FALLBACK_SLOTS];
+	struct mta_state *mta;           /* --mta-log, or NULL */
+};
+
+/* --mta-log: the logs, the join of each capture file, --find. */
+#define MTA_CAPS_MAX 1000000   /* captured sessions a capture file can join */
+
+struct mta_state {
+	struct sti_mtalog *log;
+	struct sti_mtajoin_opts opts;
+	const char *find;
+	uint32_t capture;                  /* index of the file being reported */
+	struct sti_mtajoin_result *results;
+	const char **names;
+	size_t nresults;
+	struct sti_mtalog_joined joined;
+	/* pass 1: what the join needs of each captured session */
+	struct sti_mtajoin_cap *caps;
+	size_t ncaps, cap;
+	uint64_t caps_over;
+	struct sti_policy policy;
 };
 
 struct sti_analysis *sti_analysis_new(const struct sti_session_cfg *cfg,
@@ -56,7 +78,27 @@ struct sti_analysis *sti_analysis_new(const struct sti_session_cfg *cfg,
 
 void sti_analysis_free(struct sti_analysis *a)
 {
+	if (a && a->mta) {
+		free(a->mta->results);
+		free(a->mta->names);
+		free(a->mta->caps);
+		free(a->mta);
+	}
 	free(a);
+}
+
+bool sti_analysis_set_mtalog(struct sti_analysis *a, struct sti_mtalog *log,
+			     const struct sti_mtajoin_opts *o, const char *find)
+{
+	a->mta = calloc(1, sizeof(*a->mta));
+	if (!a->mta)
+		return false;
+	a->mta->log = log;
+	if (o)
+		a->mta->opts = *o;
+	a->mta->find = find;
+	a->mta->policy = a->policy;
+	return true;
 }
 
 void sti_analysis_set_evidence(struct sti_analysis *a, struct sti_evidence *e)
@@ -125,10 +167,25 @@ static void note_fallback(struct sti_analysis *a, struct sti_record *rec,
 		rec->fallback_after = s->id;
 }
 
+/* The log lines joined to rec; false when --find leaves it out. */
+static bool attach_mta(struct sti_analysis *a, struct sti_record *rec)
+{
+	struct mta_state *m = a->mta;
+	rec->mta = NULL;
+	if (!m)
+		return true;
+	bool joined = sti_mtalog_joined_for(m->log, m->capture, rec->id, &m->joined);
+	if (joined)
+		rec->mta = &m->joined;
+	return !m->find || (joined && sti_mtalog_joined_matches(&m->joined, m->find));
+}
+
 static void on_record(void *ctx, struct sti_record *rec)
 {
 	struct sti_analysis *a = ctx;
 	struct sti_verdict v;
+	if (!attach_mta(a, rec))
+		return;
 	sti_verdict_decide(rec, &a->policy, &v);
 	note_fallback(a, rec, &v);
 	if (v.outcome == STI_OUTCOME_FAILED || v.outcome == STI_OUTCOME_DEPRECATED)
@@ -138,6 +195,7 @@ static void on_record(void *ctx, struct sti_record *rec)
 	if (a->evidence)
 		sti_evidence_session(a->evidence, rec, &v);
 	report_session(a, rec, &v);
+	rec->mta = NULL;
 }
 
 /* Park the frames of this input's sessions for the evidence pcap. */
@@ -229,18 +287,136 @@ static bool input_end(struct sti_analysis *a, struct input *in,
 	return evidence_ok;
 }
 
-bool sti_analysis_file(struct sti_analysis *a, const char *path)
+/* ---- --mta-log: a first pass gathers the sessions, the logs join them ---- */
+
+static void collect_cap(void *ctx, struct sti_record *rec)
+{
+	struct mta_state *m = ctx;
+	if (m->ncaps == MTA_CAPS_MAX) {
+		m->caps_over++;
+		return;
+	}
+	if (m->ncaps == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 256;
+		struct sti_mtajoin_cap *nc = realloc(m->caps, cap * sizeof(*nc));
+		if (!nc) {
+			m->caps_over++;
+			return;
+		}
+		m->caps = nc;
+		m->cap = cap;
+	}
+	struct sti_verdict v;
+	sti_verdict_decide(rec, &m->policy, &v);
+	m->caps[m->ncaps++] = (struct sti_mtajoin_cap){
+		.id = rec->id, .cli = rec->cli, .srv = rec->srv,
+		.first_ts = rec->first_ts, .last_ts = rec->last_ts,
+		.failed = v.outcome == STI_OUTCOME_FAILED,
+	};
+}
+
+static bool add_result(struct mta_state *m, const char *name)
+{
+	struct sti_mtajoin_result *nr = realloc(m->results, (m->nresults + 1) * sizeof(*nr));
+	if (!nr)
+		return false;
+	m->results = nr;
+	const char **nn = realloc(m->names, (m->nresults + 1) * sizeof(*nn));
+	if (!nn)
+		return false;
+	m->names = nn;
+	m->names[m->nresults] = name;
+	memset(&m->results[m->nresults], 0, sizeof(*nr));
+	m->capture = (uint32_t)m->nresults++;
+	return true;
+}
+
+/* The same sessions with the same ids as the reporting pass will see. */
+static void mta_join_file(struct sti_analysis *a, const char *name, const char *path)
+{
+	struct mta_state *m = a->mta;
+	if (!add_result(m, name))
+		return;
+	m->ncaps = 0;
+	m->caps_over = 0;
+	struct sti_recorder *rec = sti_recorder_new(&a->cfg, collect_cap, m);
+	struct sti_table *t = rec ? sti_table_new(&a->cfg, &sti_recorder_ops, rec) : NULL;
+	if (t) {
+		struct sti_ingest_stats st;
+		char err[512];
+		memset(&st, 0, sizeof(st));
+		/* a read error shows in the reporting pass */
+		(void)sti_ingest_file(path, t, &st, err, sizeof(err));
+		sti_table_flush(t);
+		sti_table_free(t);
+	}
+	sti_recorder_free(rec);
+	if (m->caps_over)
+		fprintf(stderr, "starttls-inspect: %s: warning: %llu sessions past %d were not"
+			" joined to the MTA logs\n", name, (unsigned long long)m->caps_over,
+			MTA_CAPS_MAX);
+	sti_mtalog_join(m->log, m->capture, m->caps, m->ncaps, &m->opts,
+			&m->results[m->capture]);
+}
+
+/* Standard input read twice: copied to an unlinked temporary file. */
+static FILE *spool_stdin(char *path, size_t len)
+{
+	const char *dir = getenv("TMPDIR");
+	snprintf(path, len, "%s/starttls-inspect-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return NULL;
+	FILE *f = fdopen(fd, "w+b");
+	if (!f) {
+		close(fd);
+		unlink(path);
+		return NULL;
+	}
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
+		if (fwrite(buf, 1, n, f) != n)
+			break;
+	if (fflush(f) != 0 || ferror(stdin)) {
+		fclose(f);
+		unlink(path);
+		return NULL;
+	}
+	return f;
+}
+
+static bool analyse_path(struct sti_analysis *a, const char *name, const char *path)
 {
 	struct sti_ingest_stats st;
 	struct input in;
 	memset(&st, 0, sizeof(st));
 	st.dlt = -1;   /* set once the file is open */
-	if (!input_begin(a, path, false, &in))
+	if (a->mta)
+		mta_join_file(a, name, path);
+	if (!input_begin(a, name, false, &in))
 		return false;
 	char err[512];
 	enum sti_ingest_rc rc = sti_ingest_file(path, in.table, &st, err, sizeof(err));
 	bool evidence_ok = input_end(a, &in, &st, rc == STI_INGEST_OK ? NULL : err);
 	return rc == STI_INGEST_OK && evidence_ok;
+}
+
+bool sti_analysis_file(struct sti_analysis *a, const char *path)
+{
+	if (!a->mta || strcmp(path, "-") != 0)
+		return analyse_path(a, path, path);
+	char tmp[4096];
+	FILE *f = spool_stdin(tmp, sizeof(tmp));
+	if (!f) {
+		fprintf(stderr, "starttls-inspect: -: cannot copy standard input to a"
+			" temporary file (needed to join --mta-log)\n");
+		return false;
+	}
+	bool ok = analyse_path(a, "-", tmp);
+	fclose(f);
+	unlink(tmp);
+	return ok;
 }
 
 /* ---- live ---- */
@@ -429,6 +605,13 @@ bool sti_analysis_live(struct sti_analysis *a, const struct sti_live_opts *lo)
 
 bool sti_analysis_finish(struct sti_analysis *a)
 {
+	if (a->mta && a->rep->ops->mta_done) {
+		struct sti_mtalog_report r = {
+			.log = a->mta->log, .ncaptures = a->mta->nresults,
+			.capture_names = a->mta->names, .results = a->mta->results,
+		};
+		a->rep->ops->mta_done(a->rep, &r);
+	}
 	a->rep->ops->finish(a->rep, &a->run);
 	fflush(a->rep->out);
 	return a->problems;

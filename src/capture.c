@@ -3,13 +3,40 @@
  */
 #include "sti/capture.h"
 
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sti/decode.h"
+#include "sti/pcapwalk.h"
+
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
+
+/* libpcap's MAXIMUM_SNAPLEN: its sanity cap on a record for the link types
+ * we walk (max_snaplen_for_dlt). */
+#define LIBPCAP_MAX_SNAPLEN 262144u
+/* Walked pages are given back in steps of this size, so that a mapped
+ * gigabyte does not count as resident memory. */
+#define RELEASE_STEP (1024u * 1024)
+
+/* A file walked from a mapping (pcapwalk.h) while libpcap stands by. */
+struct mapped_file {
+	uint8_t *base;       /* PROT_READ: never written */
+	size_t size;
+	size_t released;     /* bytes from base already given back */
+	struct sti_pcapwalk walk;
+};
 
 struct sti_capture {
 	pcap_t *pcap;
@@ -21,6 +48,9 @@ struct sti_capture {
 	 * values and 64-bit sums of their differences. */
 	uint32_t raw_recv, raw_drop, raw_ifdrop;
 	struct sti_capture_kstats sums;
+	struct mapped_file *map; /* offline: the fast path, NULL once libpcap reads */
+	volatile sig_atomic_t stop;
+	uint64_t walked;         /* frames the walker gave */
 };
 
 /* Our handle around libpcap's; the pcap_t is closed when this fails. */
@@ -36,8 +66,71 @@ static struct sti_capture *wrap(pcap_t *p, char *err, size_t errlen)
 	return c;
 }
 
+/* The link types we decode, whose records libpcap hands over unchanged:
+ * its pcap_post_process rewrites SLL and SLL2 headers when swapped. */
+static bool walkable_dlt(int dlt, bool swapped)
+{
+	if (swapped && (dlt == DLT_LINUX_SLL || dlt == DLT_LINUX_SLL2))
+		return false;
+	return sti_decode_link_supported(dlt);
+}
+
+static void unmap_file(struct sti_capture *c)
+{
+	if (!c->map)
+		return;
+	munmap(c->map->base, c->map->size);
+	free(c->map);
+	c->map = NULL;
+}
+
+/* Map a regular file for the walker; anything else (standard input, a
+ * pipe, an empty file, a failed mmap) stays with libpcap. */
+static void map_file(struct sti_capture *c, const char *path)
+{
+	pcap_t *p = c->pcap;
+	bool swapped = pcap_is_swapped(p) == 1;
+	if (strcmp(path, "-") == 0 || !walkable_dlt(pcap_datalink(p), swapped))
+		return;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	struct stat sb;
+	void *base = MAP_FAILED;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+		base = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (base == MAP_FAILED)
+		return;
+	struct mapped_file *m = calloc(1, sizeof(*m));
+	struct sti_walk_params pp = {
+		.swapped = swapped,
+		.version_major = pcap_major_version(p),
+		.version_minor = pcap_minor_version(p),
+		.dlt = pcap_datalink(p),
+		.snapshot = (uint32_t)pcap_snapshot(p),
+		.max_caplen = LIBPCAP_MAX_SNAPLEN,
+	};
+	if (!m || !sti_pcapwalk_init(&m->walk, base, (size_t)sb.st_size, &pp)) {
+		munmap(base, (size_t)sb.st_size);
+		free(m);
+		return;
+	}
+	madvise(base, (size_t)sb.st_size, MADV_SEQUENTIAL);
+	m->base = base;
+	m->size = (size_t)sb.st_size;
+	c->map = m;
+}
+
 struct sti_capture *sti_capture_open_offline(const char *path, char *err,
 					     size_t errlen)
+{
+	return sti_capture_open_offline_with(path, STI_READER_AUTO, err, errlen);
+}
+
+struct sti_capture *sti_capture_open_offline_with(const char *path,
+						  enum sti_capture_reader reader,
+						  char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p = pcap_open_offline_with_tstamp_precision(
@@ -51,7 +144,12 @@ struct sti_capture *sti_capture_open_offline(const char *path, char *err,
 		snprintf(err, errlen, "%s", why);
 		return NULL;
 	}
-	return wrap(p, err, errlen);
+	/* libpcap opens every file, so that open errors, the link type and
+	 * the snapshot length are its own; the walker then reads records. */
+	struct sti_capture *c = wrap(p, err, errlen);
+	if (c && reader == STI_READER_AUTO)
+		map_file(c, path);
+	return c;
 }
 
 static bool live_setup(pcap_t *p, const struct sti_live_cfg *cfg)
@@ -146,6 +244,7 @@ struct sti_capture *sti_capture_open_live(const struct sti_live_cfg *cfg,
 
 void sti_capture_breakloop(struct sti_capture *c)
 {
+	c->stop = 1;
 	pcap_breakloop(c->pcap);
 }
 
@@ -173,8 +272,14 @@ void sti_capture_close(struct sti_capture *c)
 {
 	if (!c)
 		return;
+	unmap_file(c);
 	pcap_close(c->pcap);
 	free(c);
+}
+
+uint64_t sti_capture_frames_walked(const struct sti_capture *c)
+{
+	return c->walked;
 }
 
 int sti_capture_datalink(const struct sti_capture *c)
@@ -193,28 +298,72 @@ const char *sti_capture_datalink_name(int dlt, char *buf, size_t len)
 }
 
 /*
- * Microseconds since the epoch, clamped to +-2^62 so that any difference of
- * two timestamps still fits: pcapng carries 64-bit times, and a corrupt one
- * must not overflow.
+ * The walker stopped where libpcap must speak (a bad or unusual record):
+ * libpcap, still at the first record, reads past the frames already given
+ * and carries on from there with its own results and errors.
  */
-static int64_t timestamp_us(const struct pcap_pkthdr *h)
+static enum sti_capture_rc hand_off(struct sti_capture *c, char *err,
+				    size_t errlen)
 {
-	const int64_t limit_s = (INT64_C(1) << 62) / 1000000 - 1;
-	int64_t sec = (int64_t)h->ts.tv_sec;
-	int64_t usec = (int64_t)h->ts.tv_usec;
-	if (sec > limit_s)
-		sec = limit_s;
-	if (sec < -limit_s)
-		sec = -limit_s;
-	if (usec < 0 || usec >= 1000000)
-		usec = 0;
-	return sec * 1000000 + usec;
+	unmap_file(c);
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	for (uint64_t i = 0; i < c->frames; i++) {
+		int rc = pcap_next_ex(c->pcap, &h, &data);
+		if (rc == 1)
+			continue;
+		/* libpcap disagrees about a frame already given: say so. */
+		snprintf(err, errlen, "libpcap cannot re-read frame %llu: %s",
+			 (unsigned long long)i + 1,
+			 rc == PCAP_ERROR ? pcap_geterr(c->pcap) : "end of file");
+		return STI_CAP_ERROR;
+	}
+	return STI_CAP_FRAME;
+}
+
+/* Give walked pages back behind the frame about to be handed out. */
+static void release_behind(struct mapped_file *m, const uint8_t *frame)
+{
+	size_t at = (size_t)(frame - m->base);
+	if (at - m->released < RELEASE_STEP)
+		return;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t upto = at / page * page;
+	madvise(m->base + m->released, upto - m->released, MADV_DONTNEED);
+	m->released = upto;
+}
+
+static enum sti_capture_rc walk_next(struct sti_capture *c, struct sti_frame *f,
+				     char *err, size_t errlen)
+{
+	struct sti_walk_frame wf;
+	if (c->stop)
+		return STI_CAP_EOF;
+	enum sti_walk_rc rc = sti_pcapwalk_next(&c->map->walk, &wf);
+	if (rc == STI_WALK_EOF)
+		return STI_CAP_EOF;
+	if (rc == STI_WALK_HANDOFF)
+		return hand_off(c, err, errlen);
+	release_behind(c->map, wf.data);
+	f->number = ++c->frames;
+	c->walked++;
+	f->ts_us = sti_walk_ts_us(wf.tv_sec, wf.tv_usec);
+	f->data = wf.data;
+	f->caplen = wf.caplen;
+	f->len = wf.len;
+	return STI_CAP_FRAME;
 }
 
 enum sti_capture_rc sti_capture_next(struct sti_capture *c,
 				     struct sti_frame *f, char *err,
 				     size_t errlen)
 {
+	if (c->map) {
+		enum sti_capture_rc wr = walk_next(c, f, err, errlen);
+		if (wr != STI_CAP_FRAME || c->map)
+			return wr;
+		/* handed off: libpcap reads the next frame */
+	}
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int rc = pcap_next_ex(c->pcap, &h, &data);
@@ -239,7 +388,7 @@ enum sti_capture_rc sti_capture_next(struct sti_capture *c,
 		return STI_CAP_ERROR;
 	}
 	f->number = ++c->frames;
-	f->ts_us = timestamp_us(h);
+	f->ts_us = sti_walk_ts_us((int64_t)h->ts.tv_sec, (int64_t)h->ts.tv_usec);
 	f->data = data;
 	f->caplen = h->caplen;
 	f->len = h->len;

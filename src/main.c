@@ -22,6 +22,7 @@
 #include "sti/ingest.h"
 #include "sti/inventory.h"
 #include "sti/live.h"
+#include "sti/mtalog.h"
 #include "sti/report.h"
 #include "sti/report_sessions.h"
 #include "sti/session.h"
@@ -45,6 +46,10 @@ struct options {
 	struct sti_evidence_cfg evidence;   /* path NULL: no -w */
 	const char **files;
 	size_t nfiles;
+	const char **mta_logs;       /* --mta-log FILE, repeatable */
+	size_t nmta_logs;
+	struct sti_mtajoin_opts mta_join;   /* --log-skew */
+	const char *find;            /* --find */
 	struct sti_live_opts live;   /* live.iface set: -i */
 	const char *live_only;       /* a live option given, for the error */
 };
@@ -90,6 +95,10 @@ static const struct help_row {
 	{ "--format FMT", "text (default), json or markdown on standard output" },
 	{ "--summary", "counts and the per-client/per-server TLS inventory" },
 	{ "--anonymize KEY", "keyed pseudonyms for addresses and host names" },
+	{ NULL, "MTA logs" },
+	{ "--mta-log FILE", "show the MTA log lines of each session (repeatable)" },
+	{ "--log-skew SECS", "log clock minus capture clock (default: estimated)" },
+	{ "--find TEXT", "only the sessions joined to log lines matching TEXT" },
 	{ NULL, "Miscellaneous" },
 	{ "-h, --help", "this text" },
 	{ "-V, --version", "the program's version and its libraries'" },
@@ -172,7 +181,7 @@ static void print_version(void)
 enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
        OPT_IDLE_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_MIN_VERSION,
        OPT_DURATION, OPT_ONLY, OPT_SESSION, OPT_HOST, OPT_NO_REDACT, OPT_FORMAT,
-       OPT_REPORT, OPT_SUMMARY, OPT_ANONYMIZE };
+       OPT_REPORT, OPT_SUMMARY, OPT_ANONYMIZE, OPT_MTA_LOG, OPT_LOG_SKEW, OPT_FIND };
 
 static uint16_t parse_min_version(const char *s)
 {
@@ -186,15 +195,49 @@ static uint16_t parse_min_version(const char *s)
 	fail_usage("--min-version: '%s' is not one of 1.0, 1.1, 1.2, 1.3", s);
 }
 
-static void add_file(struct options *o, const char *f)
+static void add_to_list(const char ***list, size_t *n, const char *f)
 {
-	const char **nf = realloc(o->files, (o->nfiles + 1) * sizeof(*nf));
+	const char **nf = realloc(*list, (*n + 1) * sizeof(*nf));
 	if (!nf) {
 		fprintf(stderr, "%s: out of memory\n", progname);
 		exit(EXIT_INPUT_ERROR);
 	}
-	o->files = nf;
-	o->files[o->nfiles++] = f;
+	*list = nf;
+	nf[(*n)++] = f;
+}
+
+static void add_file(struct options *o, const char *f)
+{
+	add_to_list(&o->files, &o->nfiles, f);
+}
+
+/* --mta-log, --log-skew, --find */
+static void parse_mta_option(struct options *o, int c, const char *arg)
+{
+	char *end;
+	switch (c) {
+	case OPT_MTA_LOG:
+		if (!*arg)
+			fail_usage("--mta-log: expected a file name");
+		if (o->nmta_logs == STI_MTALOG_FILES_MAX)
+			fail_usage("--mta-log: more than %d files", STI_MTALOG_FILES_MAX);
+		add_to_list(&o->mta_logs, &o->nmta_logs, arg);
+		break;
+	case OPT_LOG_SKEW: {
+		errno = 0;
+		double secs = strtod(arg, &end);
+		if (!*arg || *end || errno || secs != secs || secs > 1e9 || secs < -1e9)
+			fail_usage("--log-skew: '%s' is not a number of seconds", arg);
+		o->mta_join.skew_given = true;
+		o->mta_join.skew_us = (int64_t)(secs * 1e6);
+		break;
+	}
+	default:   /* --find */
+		if (!*arg)
+			fail_usage("--find: the text is empty");
+		o->find = arg;
+		break;
+	}
 }
 
 /* The options that shape a live capture; each is checked here. */
@@ -310,6 +353,26 @@ static void check_input(const struct options *o)
 		fail_usage("no capture file or interface given (try --help)");
 }
 
+static void check_mta_options(const struct options *o)
+{
+	const char *need = o->find ? "--find" : o->mta_join.skew_given ? "--log-skew" : NULL;
+	if (need && !o->nmta_logs)
+		fail_usage("%s: needs --mta-log FILE", need);
+	if (!o->nmta_logs)
+		return;
+	if (o->live.iface)
+		fail_usage("--mta-log: not available with -i (the join needs the whole capture)");
+	if (o->sessions_view)
+		fail_usage("--mta-log: not available with --sessions");
+	if (o->anon_key)
+		fail_usage("--mta-log: not available with --anonymize (log lines hold real"
+			   " addresses)");
+	for (size_t i = 0; i < o->nmta_logs; i++)
+		for (size_t k = 0; k < o->nfiles; k++)
+			if (strcmp(o->mta_logs[i], "-") == 0 && strcmp(o->files[k], "-") == 0)
+				fail_usage("--mta-log -: standard input is already the capture");
+}
+
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -330,6 +393,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ "anonymize", required_argument, NULL, OPT_ANONYMIZE },
+		{ "mta-log", required_argument, NULL, OPT_MTA_LOG },
+		{ "log-skew", required_argument, NULL, OPT_LOG_SKEW },
+		{ "find", required_argument, NULL, OPT_FIND },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -406,6 +472,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 				fail_usage("--anonymize: the key is empty");
 			o->anon_key = optarg;
 			break;
+		case OPT_MTA_LOG:
+		case OPT_LOG_SKEW:
+		case OPT_FIND:
+			parse_mta_option(o, c, optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -431,6 +502,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	check_input(o);
 	if (o->evidence.rotate_bytes && !o->evidence.path)
 		fail_usage("-C: needs -w FILE");
+	check_mta_options(o);
 }
 
 /* One file through the sessions view; false on an input error. */
@@ -471,6 +543,7 @@ static struct sti_reporter *make_reporter(const struct options *o,
 		.min_version = o->policy.min_version,
 		.redact = o->evidence.redact,
 		.live = o->live.iface != NULL,
+		.mta_find = o->find != NULL,
 	};
 	struct sti_reporter *rep = o->json ? sti_report_json_new(stdout, &ro)
 		: o->markdown ? sti_report_markdown_new(stdout, &ro, sel)
@@ -509,6 +582,29 @@ static struct sti_reporter *make_reporter(const struct options *o,
 	return both;
 }
 
+/* Every --mta-log file, before any capture: one line and exit 2 on error. */
+static struct sti_mtalog *read_mta_logs(const struct options *o)
+{
+	struct sti_mtalog *log = sti_mtalog_new();
+	char err[600];
+	if (!log) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		exit(EXIT_INPUT_ERROR);
+	}
+	for (size_t i = 0; i < o->nmta_logs; i++)
+		if (!sti_mtalog_read_file(log, o->mta_logs[i], err, sizeof(err))) {
+			fprintf(stderr, "%s: --mta-log %s\n", progname, err);
+			exit(EXIT_INPUT_ERROR);
+		}
+	const struct sti_mtalog_stats *st = sti_mtalog_stats(log);
+	if (st->sessions_over_cap || st->lines_over_cap)
+		fprintf(stderr, "%s: warning: MTA logs: %llu sessions past %d and %llu lines"
+			" past the caps were not kept\n", progname,
+			(unsigned long long)st->sessions_over_cap, STI_MTALOG_SESSIONS_MAX,
+			(unsigned long long)st->lines_over_cap);
+	return log;
+}
+
 /* Every file through the verdict pipeline; the exit status of SPEC 7. */
 static int run_verdicts(const struct options *o)
 {
@@ -534,6 +630,11 @@ static int run_verdicts(const struct options *o)
 	}
 	sti_analysis_set_evidence(a, ev);
 	sti_analysis_set_anon(a, anon);
+	struct sti_mtalog *mtalog = o->nmta_logs ? read_mta_logs(o) : NULL;
+	if (mtalog && !sti_analysis_set_mtalog(a, mtalog, &o->mta_join, o->find)) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		exit(EXIT_INPUT_ERROR);
+	}
 	bool ok = true;
 	if (o->live.iface)
 		ok = sti_analysis_live(a, &o->live);
@@ -541,6 +642,7 @@ static int run_verdicts(const struct options *o)
 		ok &= sti_analysis_file(a, o->files[i]);
 	bool problems = sti_analysis_finish(a);
 	sti_analysis_free(a);
+	sti_mtalog_free(mtalog);
 	sti_evidence_free(ev);
 	sti_anon_free(anon);
 	rep->ops->destroy(rep);
@@ -573,5 +675,6 @@ int main(int argc, char **argv)
 		status = run_verdicts(&o);
 	}
 	free(o.files);
+	free(o.mta_logs);
 	return status;
 }

@@ -59,6 +59,15 @@ static void tee_file_done(struct sti_reporter *r, const char *file,
 	t->b->ops->file_done(t->b, file, st, tally, error);
 }
 
+static void tee_mta_done(struct sti_reporter *r, const struct sti_mtalog_report *m)
+{
+	struct tee *t = (struct tee *)r;
+	if (t->a->ops->mta_done)
+		t->a->ops->mta_done(t->a, m);
+	if (t->b->ops->mta_done)
+		t->b->ops->mta_done(t->b, m);
+}
+
 static void tee_finish(struct sti_reporter *r, const struct sti_tally *tally)
 {
 	struct tee *t = (struct tee *)r;
@@ -80,6 +89,7 @@ static void tee_destroy(struct sti_reporter *r)
 static const struct sti_reporter_ops tee_ops = {
 	.session = tee_session,
 	.file_done = tee_file_done,
+	.mta_done = tee_mta_done,
 	.finish = tee_finish,
 	.destroy = tee_destroy,
 };

@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "sti/decode.h"
+#include "sti/mtalog.h"
 #include "sti/record.h"
 #include "sti/report.h"
 #include "sti/session.h"
@@ -635,14 +636,30 @@ static void j_tcp(struct jw *w, const struct sti_record *rec)
 
 /* ---- verdict ------------------------------------------------------------ */
 
-static void j_verdict(struct jw *w, const struct sti_verdict *v)
+/* The verdict's explanation, with the MTA's own words after it. */
+static void j_explanation(struct jw *w, const struct sti_verdict *v,
+			  const struct sti_mtalog_joined *mta)
+{
+	char cite[300], both[STI_VERDICT_TEXT_MAX + sizeof(cite) + 2];
+	size_t n = bounded_len(v->explanation, sizeof(v->explanation));
+	if (!mta || !sti_mtalog_citation(mta, cite, sizeof(cite))) {
+		j_str_always(w, "verdict.explanation", v->explanation, n);
+		return;
+	}
+	int len = snprintf(both, sizeof(both), "%.*s%s%s", (int)n, v->explanation,
+			   n ? " " : "", cite);
+	j_str_always(w, "verdict.explanation", both,
+		     len < 0 ? 0 : (size_t)len < sizeof(both) ? (size_t)len : sizeof(both) - 1);
+}
+
+static void j_verdict(struct jw *w, const struct sti_verdict *v,
+		      const struct sti_mtalog_joined *mta)
 {
 	j_str(w, "verdict.outcome", sti_outcome_name(v->outcome));
 	j_str(w, "verdict.cause", sti_cause_name(v->cause));
 	j_str(w, "verdict.reason", sti_reason_name(v->reason));
 	j_str(w, "verdict.confidence", sti_confidence_name(v->confidence));
-	j_str_always(w, "verdict.explanation", v->explanation,
-		     bounded_len(v->explanation, sizeof(v->explanation)));
+	j_explanation(w, v, mta);
 	j_str_always(w, "verdict.remediation", v->remediation,
 		     bounded_len(v->remediation, sizeof(v->remediation)));
 	j_key(w, "verdict.evidence");
@@ -655,17 +672,119 @@ static void j_verdict(struct jw *w, const struct sti_verdict *v)
 	j_str(w, "verdict.tlsrpt", v->tlsrpt);
 }
 
-/* ---- reporter ops ------------------------------------------------------- */
-
-static struct json_reporter *json_of(struct sti_reporter *r)
-{
-	return (struct json_reporter *)(void *)r;
-}
+/* ---- MTA logs (--mta-log) ------------------------------------------------ */
 
 static void end_line(FILE *f)
 {
 	fputc('\n', f);
 	fflush(f);
+}
+
+static void j_log_line(struct jw *o, const struct sti_mtalog *log,
+		       const struct sti_mtalog_line *l)
+{
+	j_str(o, "file", sti_mtalog_file_name(log, l->file));
+	j_u64(o, "line", l->lineno);
+	j_time_us(o, "time", l->ts_us);
+	j_str_always(o, "text", l->text, bounded_len(l->text, sizeof(l->text)));
+	J_STR_ARR(o, "queue_id", l->queue_id);
+	J_STR_ARR(o, "message_id", l->message_id);
+}
+
+static void j_mta(struct jw *w, const struct sti_mtalog_joined *mta)
+{
+	bool first = true;
+	j_key(w, "mta.log");
+	fputc('[', w->f);
+	for (size_t i = 0; i < mta->n; i++) {
+		const struct sti_mtalog_session *s = mta->s[i];
+		for (const struct sti_mtalog_line *l = s->first; l; l = l->next) {
+			struct jw o;
+			if (!first)
+				fputc(',', w->f);
+			first = false;
+			j_begin(&o, w->f);
+			j_log_line(&o, mta->log, l);
+			j_str(&o, "mta", sti_mta_name(s->mta));
+			j_str(&o, "role", sti_mta_role_name(s->role));
+			j_str(&o, "match", sti_mta_match_name(s->match));
+			if (s->ncandidates) {
+				j_key(&o, "candidates");
+				fputc('[', w->f);
+				for (unsigned k = 0; k < s->ncandidates; k++)
+					fprintf(w->f, "%s%" PRIu64, k ? "," : "", s->candidates[k]);
+				fputc(']', w->f);
+			}
+			j_end(&o);
+		}
+	}
+	fputc(']', w->f);
+}
+
+struct unmatched_ctx {
+	FILE *f;
+	const struct sti_mtalog *log;
+	uint64_t n;
+};
+
+static bool j_unmatched_line(void *ctx, const struct sti_mtalog_session *s,
+			     const struct sti_mtalog_line *l)
+{
+	struct unmatched_ctx *u = ctx;
+	struct jw o;
+	char peer[64];
+	if (u->n++ >= STI_MTALOG_UNMATCHED_LISTED)
+		return true;   /* counted, not listed */
+	if (u->n > 1)
+		fputc(',', u->f);
+	j_begin(&o, u->f);
+	j_log_line(&o, u->log, l);
+	sti_addr_str(&s->peer.addr, peer, sizeof(peer));
+	j_str(&o, "peer", peer);
+	j_end(&o);
+	return true;
+}
+
+static void json_mta_done(struct sti_reporter *r, const struct sti_mtalog_report *m)
+{
+	struct jw w;
+	j_begin(&w, r->out);
+	j_str(&w, "event.kind", "mta_log");
+	j_key(&w, "mta.skew");
+	fputc('[', r->out);
+	for (size_t i = 0; i < m->ncaptures; i++) {
+		const struct sti_mtajoin_result *res = &m->results[i];
+		struct jw o;
+		if (i)
+			fputc(',', r->out);
+		j_begin(&o, r->out);
+		j_str(&o, "file", m->capture_names[i]);
+		j_bool(&o, "known", res->skew_known);
+		j_bool(&o, "given", res->skew_given);
+		j_key(&o, "seconds");
+		fprintf(r->out, "%.6f", (double)res->skew_us / 1e6);
+		j_u64(&o, "samples", res->skew_samples);
+		j_u64(&o, "exact", res->matched[STI_MTA_EXACT]);
+		j_u64(&o, "time_and_address", res->matched[STI_MTA_TIME_AND_ADDRESS]);
+		j_u64(&o, "ambiguous", res->matched[STI_MTA_AMBIGUOUS]);
+		j_end(&o);
+	}
+	fputc(']', r->out);
+	struct unmatched_ctx u = { r->out, m->log, 0 };
+	j_key(&w, "mta.unmatched");
+	fputc('[', r->out);
+	sti_mtalog_unmatched_failures(m->log, j_unmatched_line, &u);
+	fputc(']', r->out);
+	j_u64(&w, "mta.unmatched_total", u.n);
+	j_end(&w);
+	end_line(r->out);
+}
+
+/* ---- reporter ops ------------------------------------------------------- */
+
+static struct json_reporter *json_of(struct sti_reporter *r)
+{
+	return (struct json_reporter *)(void *)r;
 }
 
 static void json_session(struct sti_reporter *r, const char *file,
@@ -693,7 +812,9 @@ static void json_session(struct sti_reporter *r, const char *file,
 	if (rec->tls)
 		j_tls(&w, rec->tls);
 	j_tcp(&w, rec);
-	j_verdict(&w, v);
+	if (rec->mta)
+		j_mta(&w, rec->mta);
+	j_verdict(&w, v, rec->mta);
 	j_end(&w);
 	end_line(r->out);
 }
@@ -778,6 +899,7 @@ static void json_destroy(struct sti_reporter *r)
 static const struct sti_reporter_ops json_ops = {
 	.session = json_session,
 	.file_done = json_file_done,
+	.mta_done = json_mta_done,
 	.finish = json_finish,
 	.destroy = json_destroy,
 };

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sti/mtalog.h"
 #include "sti/tls_hello.h"
 
 #define MAX_FILES_NAMED 16
@@ -39,6 +40,7 @@ struct md_reporter {
 	char *files[MAX_FILES_NAMED];
 	unsigned nfiles, files_more;
 	unsigned file_errors;
+	FILE *mta_park;                    /* --mta-log: the closing section */
 };
 
 static struct md_reporter *md_of(struct sti_reporter *r)
@@ -74,6 +76,17 @@ static void put_code(FILE *f, const char *s, size_t max)
 		fputc(c < 0x20 || c > 0x7e || c == '`' ? '?' : c, f);
 	}
 	fputc('`', f);
+}
+
+/* "FILE:LINE  text" inside a fenced block: printable, no fence breaks. */
+static void put_log_line(FILE *f, const struct sti_mtalog *log, const struct sti_mtalog_line *l)
+{
+	fprintf(f, "%s:%" PRIu64 "  ", sti_mtalog_file_name(log, l->file), l->lineno);
+	for (size_t i = 0; i < sizeof(l->text) && l->text[i]; i++) {
+		unsigned char c = (unsigned char)l->text[i];
+		fputc(c < 0x20 || c > 0x7e || c == '`' ? '?' : c, f);
+	}
+	fputc('\n', f);
 }
 
 static void put_time(FILE *f, int64_t ts_us)
@@ -182,6 +195,21 @@ static void verdict_rows(FILE *f, const char *file, const struct sti_record *rec
 	fputs(" |\n", f);
 }
 
+/* The MTA's own lines (--mta-log), in a text block as logged. */
+static void put_mta_lines(FILE *f, const struct sti_mtalog_joined *mta)
+{
+	char how[160];
+	for (size_t i = 0; i < mta->n; i++) {
+		const struct sti_mtalog_session *s = mta->s[i];
+		sti_mtalog_match_str(s, how, sizeof(how));
+		fprintf(f, "\n**%s logged** (%s, match: %s):\n\n```text\n",
+			sti_mta_name(s->mta), sti_mta_role_name(s->role), how);
+		for (const struct sti_mtalog_line *l = s->first; l; l = l->next)
+			put_log_line(f, mta->log, l);
+		fputs("```\n", f);
+	}
+}
+
 static void write_section(FILE *f, const struct sti_report_opts *o, const char *file,
 			  const struct sti_record *rec, const struct sti_verdict *v)
 {
@@ -192,9 +220,15 @@ static void write_section(FILE *f, const struct sti_report_opts *o, const char *
 	fputs("\n\n| | |\n| --- | --- |\n", f);
 	peers_rows(f, rec);
 	verdict_rows(f, file, rec, v);
-	if (v->explanation[0]) {
+	char cite[300];
+	bool cited = rec->mta && sti_mtalog_citation(rec->mta, cite, sizeof(cite));
+	if (v->explanation[0] || cited) {
 		fputs("\n**What happened.** ", f);
 		put_text(f, v->explanation, sizeof(v->explanation));
+		if (cited) {
+			fputc(' ', f);
+			put_text(f, cite, sizeof(cite));
+		}
 		fputc('\n', f);
 	}
 	if (v->remediation[0]) {
@@ -205,6 +239,8 @@ static void write_section(FILE *f, const struct sti_report_opts *o, const char *
 	if (rec->fallback_after)
 		fprintf(f, "\nThis plaintext session follows the failed TLS attempt "
 			"of session %" PRIu64 ".\n", rec->fallback_after);
+	if (rec->mta)
+		put_mta_lines(f, rec->mta);
 	if (!rec->nladder)
 		return;
 	struct sti_record *copy = malloc(sizeof(*copy));
@@ -248,7 +284,7 @@ static void md_session(struct sti_reporter *r, const char *file,
 		m->first_ts = rec->first_ts;
 	if (m->sessions == 1 || rec->last_ts > m->last_ts)
 		m->last_ts = rec->last_ts;
-	if (!sti_selection_match(&m->sel, rec, v))
+	if (!r->opts.mta_find && !sti_selection_match(&m->sel, rec, v))
 		return;
 	m->selected++;
 	FILE **park = &m->park[v->outcome];
@@ -339,6 +375,60 @@ static void unpark(struct md_reporter *m, FILE *p)
 		m->lost = true;
 }
 
+struct md_unmatched {
+	FILE *f;
+	const struct sti_mtalog *log;
+	uint64_t n;
+};
+
+static bool md_unmatched_line(void *ctx, const struct sti_mtalog_session *s,
+			      const struct sti_mtalog_line *l)
+{
+	struct md_unmatched *u = ctx;
+	char peer[64];
+	if (u->n++ >= STI_MTALOG_UNMATCHED_LISTED)
+		return true;
+	sti_addr_str(&s->peer.addr, peer, sizeof(peer));
+	fprintf(u->f, "peer %s  ", peer);
+	put_log_line(u->f, u->log, l);
+	return true;
+}
+
+/* Kept for the end of the document, after the sessions. */
+static void md_mta_done(struct sti_reporter *r, const struct sti_mtalog_report *mr)
+{
+	struct md_reporter *m = md_of(r);
+	FILE *f = m->mta_park ? m->mta_park : (m->mta_park = tmpfile());
+	if (!f) {
+		m->lost = true;
+		return;
+	}
+	fputs("\n## MTA logs\n\n| capture | exact | time and address | ambiguous | log clock skew |\n"
+	      "| --- | --- | --- | --- | --- |\n", f);
+	for (size_t i = 0; i < mr->ncaptures; i++) {
+		const struct sti_mtajoin_result *res = &mr->results[i];
+		fputs("| ", f);
+		put_text(f, mr->capture_names[i], 4096);
+		fprintf(f, " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | ",
+			res->matched[STI_MTA_EXACT], res->matched[STI_MTA_TIME_AND_ADDRESS],
+			res->matched[STI_MTA_AMBIGUOUS]);
+		if (res->skew_known)
+			fprintf(f, "%+.3f s (%s) |\n", (double)res->skew_us / 1e6,
+				res->skew_given ? "given" : "estimated");
+		else
+			fputs("unknown |\n", f);
+	}
+	struct md_unmatched u = { f, mr->log, 0 };
+	fputs("\n### Failure lines with no captured session\n\n```text\n", f);
+	sti_mtalog_unmatched_failures(mr->log, md_unmatched_line, &u);
+	fputs("```\n", f);
+	if (u.n > STI_MTALOG_UNMATCHED_LISTED)
+		fprintf(f, "\n... and %" PRIu64 " more.\n", u.n - STI_MTALOG_UNMATCHED_LISTED);
+	fputs(u.n ? "\nThe capture was taken elsewhere (another host or interface), a filter "
+		    "left these connections out, or the clocks differ (--log-skew).\n"
+		  : "\nNone.\n", f);
+}
+
 static void md_finish(struct sti_reporter *r, const struct sti_tally *tally)
 {
 	struct md_reporter *m = md_of(r);
@@ -352,6 +442,8 @@ static void md_finish(struct sti_reporter *r, const struct sti_tally *tally)
 		fprintf(r->out, "\n## %s\n", sti_outcome_name(order[i]));
 		unpark(m, p);
 	}
+	if (m->mta_park)
+		unpark(m, m->mta_park);
 	if (m->lost)
 		fputs("\n(some sessions are missing: a temporary file could not be "
 		      "written or read)\n", r->out);
@@ -368,12 +460,15 @@ static void md_destroy(struct sti_reporter *r)
 			fclose(m->park[i]);
 	for (unsigned i = 0; i < m->nfiles; i++)
 		free(m->files[i]);
+	if (m->mta_park)
+		fclose(m->mta_park);
 	free(m);
 }
 
 static const struct sti_reporter_ops md_ops = {
 	.session = md_session,
 	.file_done = md_file_done,
+	.mta_done = md_mta_done,
 	.finish = md_finish,
 	.destroy = md_destroy,
 };

@@ -24,8 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sti/decode.h"
+#include "sti/mtalog.h"
 #include "sti/session.h"
 
 /* Prose (explanation, remediation) is wrapped at this column. */
@@ -284,6 +286,80 @@ void sti_report_ladder(FILE *f, const struct sti_record *rec)
 	write_ladder(f, rec);
 }
 
+/* ---- the MTA's log (--mta-log) ---- */
+
+/* "  mta log: Postfix server, exact" then "    FILE:LINE  text" per line. */
+static void write_mta_lines(FILE *f, const struct sti_mtalog_joined *mta)
+{
+	char how[160], line[STI_MTALOG_TEXT_MAX + 1];
+	for (size_t i = 0; i < mta->n; i++) {
+		const struct sti_mtalog_session *s = mta->s[i];
+		sti_mtalog_match_str(s, how, sizeof(how));
+		fprintf(f, "  mta log: %s %s, %s\n", sti_mta_name(s->mta),
+			sti_mta_role_name(s->role), how);
+		for (const struct sti_mtalog_line *l = s->first; l; l = l->next) {
+			clean(line, sizeof(line), l->text, sizeof(l->text));
+			fprintf(f, "    %s:%" PRIu64 "  %s\n",
+				sti_mtalog_file_name(mta->log, l->file), l->lineno, line);
+		}
+	}
+}
+
+struct text_unmatched {
+	FILE *f;
+	const struct sti_mtalog *log;
+	uint64_t n;
+};
+
+static bool text_unmatched_line(void *ctx, const struct sti_mtalog_session *s,
+				const struct sti_mtalog_line *l)
+{
+	struct text_unmatched *u = ctx;
+	char peer[64], when[40], line[STI_MTALOG_TEXT_MAX + 1];
+	if (u->n++ >= STI_MTALOG_UNMATCHED_LISTED)
+		return true;
+	time_t secs = (time_t)(l->ts_us / 1000000);
+	struct tm tm;
+	if (!gmtime_r(&secs, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(when, sizeof(when), "?");
+	sti_addr_str(&s->peer.addr, peer, sizeof(peer));
+	clean(line, sizeof(line), l->text, sizeof(l->text));
+	fprintf(u->f, "  %s  %s  %s:%" PRIu64 "  %s\n", when, peer,
+		sti_mtalog_file_name(u->log, l->file), l->lineno, line);
+	return true;
+}
+
+static void text_mta_done(struct sti_reporter *r, const struct sti_mtalog_report *m)
+{
+	FILE *f = r->out;
+	fputs("\n== MTA logs ==\n", f);
+	for (size_t i = 0; i < m->ncaptures; i++) {
+		const struct sti_mtajoin_result *res = &m->results[i];
+		fprintf(f, "%s: %" PRIu64 " exact, %" PRIu64 " by time and address, %" PRIu64
+			" ambiguous; ", m->capture_names[i], res->matched[STI_MTA_EXACT],
+			res->matched[STI_MTA_TIME_AND_ADDRESS], res->matched[STI_MTA_AMBIGUOUS]);
+		if (res->skew_given)
+			fprintf(f, "log clock skew %+.3f s (--log-skew)\n", (double)res->skew_us / 1e6);
+		else if (res->skew_known)
+			fprintf(f, "log clock skew %+.3f s (estimated from %" PRIu64 " matches)\n",
+				(double)res->skew_us / 1e6, res->skew_samples);
+		else
+			fputs("log clock skew unknown (no unambiguous match), 0 assumed\n", f);
+	}
+	struct text_unmatched u = { f, m->log, 0 };
+	fputs("failure lines with no captured session:\n", f);
+	sti_mtalog_unmatched_failures(m->log, text_unmatched_line, &u);
+	if (!u.n)
+		fputs("  none\n", f);
+	else {
+		if (u.n > STI_MTALOG_UNMATCHED_LISTED)
+			fprintf(f, "  ... and %" PRIu64 " more\n", u.n - STI_MTALOG_UNMATCHED_LISTED);
+		fputs("  hint: the capture was taken elsewhere (another host or interface), a filter"
+		      " left these connections out, or the clocks differ (--log-skew SECS)\n", f);
+	}
+	fflush(f);
+}
+
 /* ---- one session in detail ---- */
 
 static void write_block(FILE *f, bool color, const struct sti_record *rec,
@@ -304,6 +380,11 @@ static void write_block(FILE *f, bool color, const struct sti_record *rec,
 	clean(buf, sizeof(buf), v->explanation, sizeof(v->explanation));
 	if (buf[0])
 		wrap(f, "  ", "  ", buf);
+	char cite[300];
+	if (rec->mta && sti_mtalog_citation(rec->mta, cite, sizeof(cite))) {
+		clean(buf, sizeof(buf), cite, sizeof(cite));
+		wrap(f, "  ", "  ", buf);
+	}
 	clean(buf, sizeof(buf), v->remediation, sizeof(v->remediation));
 	if (buf[0])
 		wrap(f, "  fix: ", "       ", buf);
@@ -319,6 +400,8 @@ static void write_block(FILE *f, bool color, const struct sti_record *rec,
 	if (rec->fallback_after)
 		fprintf(f, "  fallback: plaintext after failed TLS in session #%" PRIu64 "\n",
 			rec->fallback_after);
+	if (rec->mta)
+		write_mta_lines(f, rec->mta);
 	write_ladder(f, rec);
 }
 
@@ -433,11 +516,14 @@ static void text_session(struct sti_reporter *r, const char *file,
 	case STI_OUTCOME_NO_TLS: k = PARK_NO_TLS; break;
 	case STI_OUTCOME_INCOMPLETE:
 	case STI_OUTCOME_NOT_SMTP:   /* SPEC 9.1: a count only */
-		return;
 	case STI_OUTCOME_OK:
 	case STI_OUTCOME_COUNT:
 	default:
-		return;
+		/* --find: the sessions asked for, whatever their outcome */
+		if (!r->opts.mta_find)
+			return;
+		k = PARK_NO_TLS;
+		break;
 	}
 	FILE *f = park_for(t, k, file);
 	write_block(f, r->opts.color, rec, v);
@@ -619,6 +705,7 @@ static void text_destroy(struct sti_reporter *r)
 static const struct sti_reporter_ops text_ops = {
 	.session = text_session,
 	.file_done = text_file_done,
+	.mta_done = text_mta_done,
 	.finish = text_finish,
 	.destroy = text_destroy,
 };

@@ -28,6 +28,18 @@ struct sti_anon;
 /* Reporters get records and verdicts with pseudonyms (--anonymize). */
 void sti_analysis_set_anon(struct sti_analysis *a, const struct sti_anon *an);
 
+struct sti_mtalog;
+struct sti_mtajoin_opts;
+/*
+ * --mta-log: join the log's sessions to each capture file's sessions (a
+ * first pass over the file gathers them; standard input is copied to a
+ * temporary file for it) and hand the joined lines to the reporters. With
+ * find, only sessions joined to a matching line are reported (--find).
+ * The caller keeps the log. False when out of memory.
+ */
+bool sti_analysis_set_mtalog(struct sti_analysis *a, struct sti_mtalog *log,
+			     const struct sti_mtajoin_opts *o, const char *find);
+
 /*
  * Analyse one capture file ("-" for standard input). On an input error the
  * sessions gathered so far are still reported, the error goes to stderr as

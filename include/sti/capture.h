@@ -31,6 +31,19 @@ struct sti_capture;
 /* "-" is standard input. NULL on failure with the reason in err. */
 struct sti_capture *sti_capture_open_offline(const char *path, char *err,
 					     size_t errlen);
+
+/*
+ * Which reader walks a file's records. AUTO maps a regular file and walks
+ * it directly (pcapwalk.h), handing over to libpcap for standard input,
+ * other link types and any record it does not reproduce exactly; LIBPCAP
+ * reads everything through libpcap (the parity test compares the two).
+ */
+enum sti_capture_reader { STI_READER_AUTO, STI_READER_LIBPCAP };
+struct sti_capture *sti_capture_open_offline_with(const char *path,
+						  enum sti_capture_reader reader,
+						  char *err, size_t errlen);
+/* Frames given by the walker rather than libpcap (for tests and bench). */
+uint64_t sti_capture_frames_walked(const struct sti_capture *c);
 void sti_capture_close(struct sti_capture *c);
 
 /* A live capture: pcap_create, the setters, pcap_activate. */

@@ -36,6 +36,8 @@ enum sti_proto {
 	STI_PROTO_OTHER      /* neither: not reported */
 };
 
+struct sti_mtalog_joined;   /* sti/mtalog.h */
+
 #define STI_LADDER_MAX 48
 #define STI_LADDER_TEXT 112
 
@@ -78,6 +80,10 @@ struct sti_record {
 	 * its frame: the verdict tells other protocols from SMTP by it. */
 	enum sti_looks looks[2];
 	uint64_t looks_frame[2];
+
+	/* --mta-log: the MTA's lines joined to this session, or NULL. Set by
+	 * the analysis for the reporters; the verdict never reads it. */
+	const struct sti_mtalog_joined *mta;
 };
 
 typedef void (*sti_record_sink)(void *ctx, struct sti_record *rec);

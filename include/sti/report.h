@@ -25,6 +25,7 @@ struct sti_report_opts {
 	bool redact;               /* markdown: envelope addresses left out */
 	bool live;                 /* a live capture: verdicts as they come,
 				      the input is an interface */
+	bool mta_find;             /* --find: every session shown in detail */
 };
 
 /* Counts by outcome, cause and reason, per file and per run. */
@@ -38,6 +39,7 @@ struct sti_tally {
 void sti_tally_add(struct sti_tally *t, const struct sti_verdict *v);
 
 struct sti_reporter;
+struct sti_mtalog_report;   /* sti/mtalog.h */
 
 struct sti_reporter_ops {
 	/* One session of `file` ("-" for standard input). */
@@ -50,6 +52,9 @@ struct sti_reporter_ops {
 	/* The run ended: the closing summary. */
 	void (*finish)(struct sti_reporter *r, const struct sti_tally *tally);
 	void (*destroy)(struct sti_reporter *r);
+	/* --mta-log, after the last file and before finish: the skew and the
+	 * log's failures with no captured session. May be NULL. */
+	void (*mta_done)(struct sti_reporter *r, const struct sti_mtalog_report *m);
 };
 
 struct sti_reporter {

@@ -219,6 +219,9 @@ exim_group = Debian-exim
 never_users = root
 spool_directory = $d/spool
 log_file_path = $d/log/%slog
+# the client port and the process id in each line: the --mta-log join
+# (pcaps/gen/mtalogs.sh) uses them; nothing on the wire changes
+log_selector = +incoming_port +pid
 pid_file_path = $d/exim.pid
 local_interfaces = <; 198.51.100.26.25 ; 198.51.100.26.587 ; 198.51.100.26.465 ; 198.51.100.27.25 ; 198.51.100.32.25 ; 198.51.100.39.25 ; 2001:db8:5::26.25
 tls_on_connect_ports = 465
@@ -513,6 +516,9 @@ ex_server
 sleep 2
 run_scenarios "$@"
 run_not_smtp_scenarios "$@"
+# the MTA-log scenarios (pcaps/gen/mtalogs.sh) keep the MTA's log beside the capture
+. "$GEN/mtalogs.sh"
+mta_scenarios "$@"
 cleanup
 trap - EXIT
 # expectations are drafted from the new captures (wire fields by tshark, the

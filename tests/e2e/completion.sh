@@ -61,7 +61,7 @@ help_long=$("$STI_BIN" --help | grep '^  -' | sed 's/^  //; s/  .*//' |
 [ "$(wc -w <<<"$help_long")" -ge 8 ] || e2e_hard_error "--help lists too few options: $help_long"
 
 e2e_eq "long options" "$help_long" "$(complete_words starttls-inspect --)"
-e2e_eq "--m" "--max-sessions --min-version " "$(complete_words starttls-inspect --m)"
+e2e_eq "--m" "--max-sessions --min-version --mta-log " "$(complete_words starttls-inspect --m)"
 short=$(complete_words starttls-inspect -)
 for opt in -r -h -V --json --ports; do
 	e2e_match "'-' offers $opt" "$short" " $opt "
@@ -71,6 +71,7 @@ captures="captures gateway.pcap gateway.pcapng notes.txt "
 e2e_eq "-r: file names" "$captures" "$(complete_words starttls-inspect -r '')"
 e2e_eq "-r gate" "gateway.pcap gateway.pcapng " "$(complete_words starttls-inspect -r gate)"
 e2e_eq "-w: file names" "$captures" "$(complete_words starttls-inspect -w '')"
+e2e_eq "--mta-log: file names" "$captures" "$(complete_words starttls-inspect --mta-log '')"
 e2e_eq "a capture argument" "gateway.pcap gateway.pcapng " \
 	"$(complete_words starttls-inspect --json gate)"
 

@@ -11,7 +11,7 @@ set -u
 e2e_require_bin
 builddir=$(dirname "$STI_BIN")
 
-for target in smtp tls hello pipeline; do
+for target in smtp tls hello pipeline reader mtalog; do
 	replay=$builddir/fuzz/replay-$target
 	corpus=$STI_SRCDIR/fuzz/corpus/$target
 	[ -x "$replay" ] || e2e_hard_error "$replay was not built"

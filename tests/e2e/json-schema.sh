@@ -51,7 +51,11 @@ i=0
 for p in "${pcaps[@]}"; do
 	i=$((i + 1))
 	# --summary adds the inventory objects; the session lines are the same.
-	"$STI_BIN" --json --summary "$p" >"$work/$i.out" 2>"$work/$i.err"
+	# A capture that keeps its MTA's log is read with it (--mta-log adds
+	# mta.log to its sessions and an mta_log object).
+	log=()
+	[ -f "${p%.pcap}.maillog" ] && log=(--mta-log "${p%.pcap}.maillog")
+	"$STI_BIN" --json --summary "${log[@]}" "$p" >"$work/$i.out" 2>"$work/$i.err"
 	echo $? >"$work/$i.rc"
 	printf '%s\n' "$p" >"$work/$i.name"
 done
@@ -90,7 +94,7 @@ try:
     # Per kind, so that an error names the field rather than "not valid
     # under any of the given schemas".
     by_kind = {}
-    for kind in ("session", "summary", "inventory"):
+    for kind in ("session", "summary", "inventory", "mta_log"):
         sub = dict(schema)
         sub.pop("oneOf", None)
         sub["$ref"] = "#/$defs/" + kind

@@ -1,0 +1,85 @@
+/*
+ * pcapwalk.h - pcap and pcapng records walked straight from memory.
+ *
+ * The file reader's fast path (capture.c maps the file and walks it here
+ * instead of copying every record through libpcap's stdio reads). It gives
+ * exactly the frames libpcap 1.10 gives for the same bytes: the same
+ * lengths, the same timestamps after libpcap's integer conversions. Where a
+ * file does something the walker does not reproduce byte for byte (a
+ * truncated or oversized record, a bad block, an unknown option layout, the
+ * obsolete Packet Block) it stops with STI_WALK_HANDOFF, and the caller lets
+ * libpcap take over after the frames already given. Every length is checked
+ * through the bounds-checked reader (rd.h).
+ */
+#ifndef STI_PCAPWALK_H
+#define STI_PCAPWALK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sti/rd.h"
+
+/* What libpcap's open learned about the file, passed in by the caller. */
+struct sti_walk_params {
+	bool swapped;         /* pcap_is_swapped */
+	int version_major;    /* pcap only: pcap_major_version */
+	int version_minor;
+	int dlt;              /* pcap_datalink */
+	uint32_t snapshot;    /* pcap_snapshot */
+	uint32_t max_caplen;  /* libpcap's sanity cap for this link type */
+};
+
+#define STI_WALK_MAX_IFACES 64
+
+struct sti_walk_iface {
+	uint64_t tsresol;     /* ticks per second */
+	uint64_t tsoffset;    /* seconds added to every timestamp */
+	bool binary;          /* tsresol is a power of 2 */
+};
+
+struct sti_pcapwalk {
+	struct sti_rd rest;   /* the records not yet walked */
+	struct sti_walk_params pp;
+	bool le;              /* the file's fields are little-endian */
+	bool ng;
+	bool nsec;            /* pcap: nanosecond magic */
+	uint8_t lengths;      /* pcap: caplen/len order, see pcapwalk.c */
+	bool seen_idb;        /* pcapng: the first IDB (libpcap's open read it) */
+	uint32_t ifcount;     /* pcapng: interfaces of the current section */
+	struct sti_walk_iface ifaces[STI_WALK_MAX_IFACES];
+};
+
+struct sti_walk_frame {
+	int64_t tv_sec;       /* as libpcap's pcap_pkthdr.ts holds them */
+	int64_t tv_usec;
+	uint32_t caplen;
+	uint32_t len;
+	const uint8_t *data;  /* caplen bytes inside the walked buffer */
+};
+
+enum sti_walk_rc {
+	STI_WALK_FRAME,
+	STI_WALK_EOF,
+	STI_WALK_HANDOFF      /* let libpcap read from here */
+};
+
+/*
+ * Start a walk over a whole file held in memory. False when the file is
+ * not one the walker takes (an unknown magic, the Kuznetzov variant): use
+ * libpcap for all of it.
+ */
+bool sti_pcapwalk_init(struct sti_pcapwalk *w, const uint8_t *file, size_t n,
+		       const struct sti_walk_params *pp);
+
+enum sti_walk_rc sti_pcapwalk_next(struct sti_pcapwalk *w,
+				   struct sti_walk_frame *f);
+
+/*
+ * Microseconds since the epoch from a pcap_pkthdr-style time, clamped to
+ * +-2^62 so that any difference of two timestamps still fits (pcapng
+ * carries 64-bit times, and a corrupt one must not overflow).
+ */
+int64_t sti_walk_ts_us(int64_t tv_sec, int64_t tv_usec);
+
+#endif /* STI_PCAPWALK_H */

@@ -27,6 +27,7 @@
 #include "sti/report_sessions.h"
 #include "sti/session.h"
 #include "sti/tls_hello.h"
+#include "sti/tls_trust.h"
 #include "sti/verdict.h"
 
 #define EXIT_INPUT_ERROR 2
@@ -52,6 +53,7 @@ struct options {
 	const char *find;            /* --find */
 	struct sti_live_opts live;   /* live.iface set: -i */
 	const char *live_only;       /* a live option given, for the error */
+	const char *ca_file, *ca_path;   /* --ca-file, --ca-path */
 };
 
 /*
@@ -80,6 +82,9 @@ static const struct help_row {
 	{ "-Z USER", "run as USER once the capture is open (default nobody)" },
 	{ NULL, "Policy" },
 	{ "--min-version VER", "lowest acceptable TLS version: 1.0 to 1.3 (default 1.2)" },
+	{ NULL, "Trust" },
+	{ "--ca-file FILE", "trusted roots in PEM (default: /etc/ssl/certs)" },
+	{ "--ca-path DIR", "trusted roots, a c_rehash directory" },
 	{ NULL, "Output (default: text, failures first, with a ladder diagram)" },
 	{ "--json", "NDJSON: one object per session, then a summary" },
 	{ "--no-color", "no colour even on a terminal" },
@@ -182,6 +187,8 @@ enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
        OPT_IDLE_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_MIN_VERSION,
        OPT_DURATION, OPT_ONLY, OPT_SESSION, OPT_HOST, OPT_NO_REDACT, OPT_FORMAT,
        OPT_REPORT, OPT_SUMMARY, OPT_ANONYMIZE, OPT_MTA_LOG, OPT_LOG_SKEW, OPT_FIND };
+/* the trust store (SPEC 9.2) */
+enum { OPT_CA_FILE = 400, OPT_CA_PATH };
 
 static uint16_t parse_min_version(const char *s)
 {
@@ -373,6 +380,17 @@ static void check_mta_options(const struct options *o)
 				fail_usage("--mta-log -: standard input is already the capture");
 }
 
+/* --ca-file/--ca-path replace the system store; an unreadable one is a
+ * usage error, before any capture is read. */
+static void load_trust(const struct options *o)
+{
+	char err[256];
+	atexit(sti_trust_cleanup);
+	if ((o->ca_file || o->ca_path) &&
+	    !sti_trust_configure(o->ca_file, o->ca_path, err, sizeof(err)))
+		fail_usage("%s %s", o->ca_file ? "--ca-file" : "--ca-path", err);
+}
+
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -393,6 +411,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ "anonymize", required_argument, NULL, OPT_ANONYMIZE },
+		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
+		{ "ca-path", required_argument, NULL, OPT_CA_PATH },
 		{ "mta-log", required_argument, NULL, OPT_MTA_LOG },
 		{ "log-skew", required_argument, NULL, OPT_LOG_SKEW },
 		{ "find", required_argument, NULL, OPT_FIND },
@@ -477,6 +497,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_FIND:
 			parse_mta_option(o, c, optarg);
 			break;
+		case OPT_CA_FILE:
+			o->ca_file = optarg;
+			break;
+		case OPT_CA_PATH:
+			o->ca_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -500,6 +526,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	for (int i = optind; i < argc; i++)
 		add_file(o, argv[i]);
 	check_input(o);
+	load_trust(o);
 	if (o->evidence.rotate_bytes && !o->evidence.path)
 		fail_usage("-C: needs -w FILE");
 	check_mta_options(o);

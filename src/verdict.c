@@ -262,28 +262,81 @@ static bool cert_names_host(const struct sti_cert_info *ci, const char *host)
 	return ci->nsans == 0 && name_matches(ci->subject_cn, host);
 }
 
+/*
+ * The name the client should have checked (SPEC 9.2): the SNI it sent,
+ * else the host name the server gives in its greeting. `which` says so.
+ */
+static bool name_to_check(const struct ctx *c, char *name, size_t len,
+			  const char **which)
+{
+	const struct sti_tls_facts *t = c->tls;
+	if (t->have_ch && t->ch.sni[0]) {
+		snprintf(name, len, "%s", t->ch.sni);
+		*which = "the SNI";
+		return true;
+	}
+	if (!c->smtp || !c->smtp->greeting_seen)
+		return false;
+	const char *g = c->smtp->greeting.text;
+	size_t n = strcspn(g, " ");
+	if (n == 0 || n >= len || !memchr(g, '.', n))
+		return false;
+	memcpy(name, g, n);
+	name[n] = '\0';
+	*which = "the name in the server's greeting (no SNI was sent)";
+	return true;
+}
+
+/* Dates over the whole chain sent, at the capture time. */
+static const char *chain_dates(const struct ctx *c, int64_t now, const char **tlsrpt)
+{
+	const struct sti_cert_info *ci = &c->tls->server_cert;
+	const struct sti_trust_info *tr = &c->tls->server_trust;
+	int64_t expiry = ci->not_after, start = ci->not_before;
+	if (tr->checked && tr->earliest_not_after && (!expiry || tr->earliest_not_after < expiry))
+		expiry = tr->earliest_not_after;
+	if (tr->checked && tr->latest_not_before > start)
+		start = tr->latest_not_before;
+	if (expiry && expiry < now) {
+		*tlsrpt = "certificate-expired";
+		return expiry == ci->not_after ? "expired" : "expired (a CA certificate in the chain)";
+	}
+	return start > now ? "not yet valid" : NULL;
+}
+
 /* What is wrong with the server's certificate, as far as the wire shows. */
-static const char *cert_problem(const struct ctx *c, const char **tlsrpt)
+static const char *cert_problem(const struct ctx *c, const char **tlsrpt,
+				char *buf, size_t len)
 {
 	const struct sti_tls_facts *t = c->tls;
 	*tlsrpt = "validation-failure";
-	if (!t || !t->have_server_cert || !t->server_cert.parsed)
+	if (!t->have_server_cert || !t->server_cert.parsed)   /* t: never NULL here */
 		return NULL;
 	const struct sti_cert_info *ci = &t->server_cert;
-	int64_t now = c->rec->first_ts / 1000000;
-	if (ci->not_after && ci->not_after < now) {
-		*tlsrpt = "certificate-expired";
-		return "expired";
-	}
-	if (ci->not_before > now)
-		return "not yet valid";
-	if (t->have_ch && t->ch.sni[0] && !cert_names_host(ci, t->ch.sni)) {
+	const struct sti_trust_info *tr = &t->server_trust;
+	const char *dates = chain_dates(c, c->rec->first_ts / 1000000, tlsrpt);
+	if (dates)
+		return dates;
+	char name[STI_CERT_NAME_MAX];
+	const char *which;
+	if (name_to_check(c, name, sizeof(name), &which) && !cert_names_host(ci, name)) {
 		*tlsrpt = "certificate-host-mismatch";
-		return "name mismatch";
+		snprintf(buf, len, "name mismatch: it does not name %.100s, %s", name, which);
+		return buf;
 	}
-	if (ci->self_signed) {
+	if (ci->self_signed || (tr->checked && tr->trust == STI_TRUST_PRIVATE)) {
 		*tlsrpt = "certificate-not-trusted";
-		return "self-signed";
+		snprintf(buf, len, "%s: trust private, root CN=%.64s is in no public store",
+			 ci->self_signed ? "self-signed" : "issued by a private CA",
+			 tr->anchor[0] ? tr->anchor : ci->issuer_cn);
+		return buf;
+	}
+	if (tr->checked && tr->trust == STI_TRUST_INCOMPLETE) {
+		*tlsrpt = "certificate-not-trusted";
+		snprintf(buf, len, "chain incomplete: the issuer CN=%.64s is not sent "
+			 "(%u certificate(s) in the chain) and not a trusted root",
+			 tr->anchor, tr->chain_len);
+		return buf;
 	}
 	return NULL;
 }
@@ -1291,11 +1344,43 @@ static bool rule_rejected_hello(struct ctx *c)
 	return true;
 }
 
+/*
+ * A complete chain to a public root, valid at the capture time and naming
+ * the host: the client's trust store is what lacks the root (SPEC 9.2).
+ */
+static void public_chain_rejected(struct ctx *c, const struct sti_tls_alert *a)
+{
+	const struct sti_cert_info *ci = &c->tls->server_cert;
+	const struct sti_trust_info *tr = &c->tls->server_trust;
+	decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+	       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_INFERRED);
+	c->out->tlsrpt = "certificate-not-trusted";
+	explain(c, "the client rejected the server's certificate (CN=%s) with "
+		"%s(%u) (frame %" PRIu64 "), yet the chain is complete (%u "
+		"certificate(s)), valid at the capture time and verifies to the "
+		"public root CN=%s: the client's trust store is out of date",
+		ci->subject_cn, alert_name(a->desc), a->desc, a->frame,
+		tr->chain_len, tr->anchor);
+	remedy(c, "Update the trust store of the sending server so that it holds "
+		  "the root CN=%s (Debian: update the ca-certificates package; "
+		  "Postfix: the file in smtp_tls_CAfile; Exim: "
+		  "tls_verify_certificates; Windows: the Trusted Root "
+		  "Certification Authorities store).", tr->anchor);
+	add_evidence(c, c->tls->server_cert_frame);
+	add_evidence(c, a->frame);
+}
+
 static void client_rejected_certificate(struct ctx *c, const struct sti_tls_alert *a)
 {
 	const char *tlsrpt;
-	const char *problem = cert_problem(c, &tlsrpt);
+	char buf[192];
+	const char *problem = cert_problem(c, &tlsrpt, buf, sizeof(buf));
 	const struct sti_cert_info *ci = &c->tls->server_cert;
+	const struct sti_trust_info *tr = &c->tls->server_trust;
+	if (!problem && tr->checked && tr->trust == STI_TRUST_PUBLIC) {
+		public_chain_rejected(c, a);
+		return;
+	}
 	if (!problem && c->tls->have_server_cert && ci->parsed) {
 		/* Valid dates, the right name, not self-signed: what is left
 		 * is an issuer the client does not trust. */

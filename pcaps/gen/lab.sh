@@ -505,6 +505,22 @@ c,_=l.accept(); time.sleep(30)" >/dev/null 2>&1 &
 }
 export TCPC
 
+# ---------------------------------------------------------------- trust (SPEC 9.2)
+# A complete, valid chain to the lab root, rejected by a client given
+# another CA file: the client's trust store is what is out of date. The lab
+# root of the run is kept beside the capture (NAME.root.pem) so the
+# expectation can name it with --ca-file as the "public" store.
+run_trust_scenarios() {
+  local want=" $* "
+  sel() { [ "$want" = "  " ] || [[ "$want" == *" $1 "* ]]; }
+  local n=fail-cert-client-store-outdated-tls12-exim-gnutls
+  if sel $n; then
+    cap $n -- "$(gtls 198.51.100.26 --priority NORMAL:-VERS-TLS1.3 --x509cafile=$P/selfsigned.crt)"
+    cp "$P/root.crt" "$OUT/$n.root.pem"
+  fi
+  return 0
+}
+
 # ---------------------------------------------------------------- main
 mkdir -p "$W"
 install_exim
@@ -516,6 +532,7 @@ ex_server
 sleep 2
 run_scenarios "$@"
 run_not_smtp_scenarios "$@"
+run_trust_scenarios "$@"
 # the MTA-log scenarios (pcaps/gen/mtalogs.sh) keep the MTA's log beside the capture
 . "$GEN/mtalogs.sh"
 mta_scenarios "$@"

@@ -365,9 +365,9 @@ static void test_client_rejects_name_mismatch(void **state)
 
 /* A certificate with nothing wrong on the wire, rejected: the client's
  * trust store is the likely culprit (GnuTLS sends 42 for an unknown CA). */
-static void test_client_does_not_trust_issuer(void **state)
+/* Exim's chain, valid and naming the SNI; the client alerts 42. */
+static void test_client_does_not_trust_issuer_setup(struct fx *f)
 {
-	struct fx *f = *state;
 	starttls_accepted(f, "mx ESMTP Exim 4.96");
 	client_hello(f, 0x0303, 10);
 	strcpy(f->tls.ch.sni, "mx2.example.test");
@@ -382,6 +382,13 @@ static void test_client_does_not_trust_issuer(void **state)
 	f->tls.server_cert.not_before = 1600000000;
 	f->tls.server_cert.not_after = INT64_C(4000000000);
 	alert(f, 0, 2, 42, 14);
+}
+
+/* No chain verified (as before SPEC 9.2): the issuer is what is left. */
+static void test_client_does_not_trust_issuer(void **state)
+{
+	struct fx *f = *state;
+	test_client_does_not_trust_issuer_setup(f);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_INFERRED);
@@ -899,6 +906,69 @@ static void test_capture_ends_after_ehlo_reply(void **state)
 	assert_non_null(strstr(f->v.remediation, "smtp_tls_security_level"));
 }
 
+/* ---- SPEC 9.2: the cause follows the chain's trust ---- */
+
+static void rejected_valid_chain(struct fx *f, enum sti_trust trust, const char *anchor)
+{
+	test_client_does_not_trust_issuer_setup(f);
+	f->tls.server_trust.checked = true;
+	f->tls.server_trust.trust = trust;
+	f->tls.server_trust.chain_len = 2;
+	strcpy(f->tls.server_trust.anchor, anchor);
+}
+
+static void test_trust_public_rejected(void **state)
+{
+	struct fx *f = *state;
+	rejected_valid_chain(f, STI_TRUST_PUBLIC, "ISRG Root X1");
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_INFERRED);
+	assert_non_null(strstr(f->v.explanation, "public root CN=ISRG Root X1"));
+	assert_non_null(strstr(f->v.explanation, "trust store is out of date"));
+	assert_non_null(strstr(f->v.remediation, "root CN=ISRG Root X1"));
+	/* an intermediate that expired before the capture makes it the server's */
+	f->tls.server_trust.earliest_not_after = 1700000000;
+	decide(f);
+	assert_int_equal(f->v.cause, STI_CAUSE_SERVER);
+	assert_non_null(strstr(f->v.explanation, "a CA certificate in the chain"));
+	assert_string_equal(f->v.tlsrpt, "certificate-expired");
+}
+
+static void test_trust_private_and_incomplete(void **state)
+{
+	struct fx *f = *state;
+	rejected_valid_chain(f, STI_TRUST_PRIVATE, "Example Test Root CA");
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "trust private, root CN=Example Test Root CA"));
+	f->tls.server_trust.trust = STI_TRUST_INCOMPLETE;
+	strcpy(f->tls.server_trust.anchor, "R11");
+	decide(f);
+	assert_int_equal(f->v.cause, STI_CAUSE_SERVER);
+	assert_non_null(strstr(f->v.explanation, "chain incomplete: the issuer CN=R11 is not sent"));
+}
+
+static void test_name_checked_against_greeting(void **state)
+{
+	struct fx *f = *state;
+	rejected_valid_chain(f, STI_TRUST_PUBLIC, "ISRG Root X1");
+	f->tls.ch.sni[0] = '\0';
+	strcpy(f->smtp.greeting.text, "mx2.example.test ESMTP Exim 4.96");
+	decide(f);
+	assert_int_equal(f->v.cause, STI_CAUSE_CLIENT);   /* the greeting's name matches */
+	strcpy(f->smtp.greeting.text, "mail.other.test ESMTP Exim 4.96");
+	decide(f);
+	assert_int_equal(f->v.cause, STI_CAUSE_SERVER);
+	assert_non_null(strstr(f->v.explanation,
+			       "does not name mail.other.test, the name in the server's greeting"));
+	/* with an SNI, the SNI is the name, and the explanation says so */
+	strcpy(f->tls.ch.sni, "mx9.example.test");
+	decide(f);
+	assert_non_null(strstr(f->v.explanation, "does not name mx9.example.test, the SNI"));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -917,6 +987,9 @@ int main(void)
 		T(test_client_rejects_expired_certificate),
 		T(test_client_rejects_name_mismatch),
 		T(test_client_does_not_trust_issuer),
+		T(test_trust_public_rejected),
+		T(test_trust_private_and_incomplete),
+		T(test_name_checked_against_greeting),
 		T(test_unknown_ca_tls13_cleartext),
 		T(test_server_rejects_missing_client_certificate),
 		T(test_tls13_encrypted_client_abort),

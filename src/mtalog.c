@@ -242,6 +242,8 @@ static bool zone_us(const char **p, int64_t *off)
 static bool iso_time(const char **pp, char sep, int64_t *ts)
 {
 	const char *p = *pp;
+	if (strnlen(p, 19) < 19)
+		return false;   /* the fixed offsets below stay inside the string */
 	int y = digits(p, 4), mo = digits(p + 5, 2), d = digits(p + 8, 2);
 	if (y < 0 || p[4] != '-' || p[7] != '-' || p[10] != sep)
 		return false;
@@ -265,6 +267,8 @@ static bool bsd_time(const char **pp, int64_t ref_ts, int64_t *ts)
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	const char *p = *pp;
 	int mo = 0;
+	if (strnlen(p, 15) < 15)
+		return false;   /* the fixed offsets below stay inside the string */
 	for (int i = 0; i < 12; i++)
 		if (strncmp(p, months + 3 * i, 3) == 0)
 			mo = i + 1;

@@ -308,6 +308,33 @@ static void test_join_exact_and_skew(void **state)
 	sti_mtalog_free(log);
 }
 
+/* Short and cut lines of every form: nothing is read past a line's end
+ * (AddressSanitizer watches the Exchange field copy), nothing is kept. */
+static void test_cut_lines(void **state)
+{
+	(void)state;
+	static const char *const cut[] = {
+		"Dec", "Dec  5", "Dec  5 14:3", "2026", "2026-12-05T1", "2026-12-05 14:38",
+		"<22>1 2026", "<22>1 2026-12-05T14:36:38Z", "2026-12-05T14:36:38+0",
+		"#Fields: date-time,session-id\n2026-12,1\n2026-12-05T14:36:38.1",
+	};
+	for (size_t i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+		struct sti_mtalog *log = parse(cut[i], 0);
+		assert_int_equal(sti_mtalog_nsessions(log), 0);
+		sti_mtalog_free(log);
+	}
+	/* an Exchange time field at the very end of a line of the longest length */
+	char *line = malloc(STI_MTALOG_LINE_MAX + 64);
+	assert_non_null(line);
+	int k = snprintf(line, 64, "#Fields: x,date-time\n");
+	memset(line + k, 'x', STI_MTALOG_LINE_MAX - 5);
+	strcpy(line + k + STI_MTALOG_LINE_MAX - 5, ",2026\n");
+	struct sti_mtalog *log = parse(line, 0);
+	assert_int_equal(sti_mtalog_nsessions(log), 0);
+	sti_mtalog_free(log);
+	free(line);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_join_order_and_failure),
 		cmocka_unit_test(test_join_exact_and_skew),
+		cmocka_unit_test(test_cut_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

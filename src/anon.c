@@ -478,6 +478,20 @@ static void anon_cert(const struct sti_anon *an, struct sti_cert_info *c,
 		field_name(an, c->sans[i], sizeof(c->sans[i]), names);
 }
 
+/* The chain sent in clear (SPEC 9.2) names hosts and CAs as the leaf does. */
+static void anon_chain(const struct sti_anon *an, struct sti_trust_info *tr,
+		       struct sti_anon_names *names)
+{
+	field_name(an, tr->anchor, sizeof(tr->anchor), names);
+	TEXT(an, tr->error_text, names);
+	for (unsigned i = 0; i < tr->ndecoded && i < STI_CHAIN_MAX; i++) {
+		struct sti_chain_cert *cc = &tr->chain[i];
+		field_name(an, cc->subject_cn, sizeof(cc->subject_cn), names);
+		field_name(an, cc->issuer_cn, sizeof(cc->issuer_cn), names);
+		field_name(an, cc->first_san, sizeof(cc->first_san), names);
+	}
+}
+
 static void anon_tls(const struct sti_anon *an, struct sti_tls_facts *t,
 		     struct sti_anon_names *names)
 {
@@ -485,6 +499,7 @@ static void anon_tls(const struct sti_anon *an, struct sti_tls_facts *t,
 	field_name(an, t->ch2.sni, sizeof(t->ch2.sni), names);
 	anon_cert(an, &t->server_cert, names);
 	anon_cert(an, &t->client_cert, names);
+	anon_chain(an, &t->server_trust, names);
 	for (int d = 0; d < 2; d++) {
 		TEXT(an, t->dir[d].sample, names);
 		TEXT(an, t->dir[d].reason, names);

@@ -175,6 +175,8 @@ static void note_common(struct sti_inv_peer *p, const struct sti_record *rec,
 	p->sessions++;
 	if ((unsigned)v->outcome < STI_OUTCOME_COUNT)
 		p->outcomes[v->outcome]++;
+	p->tcp_refused += v->reason == STI_REASON_TCP_REFUSED;
+	p->tcp_no_answer += v->reason == STI_REASON_TCP_NO_ANSWER;
 	if (t && t->have_ch) {
 		uint16_t m = t->ch.max_version;
 		if (!p->offered_low || rank(m) < rank(p->offered_low))

@@ -32,6 +32,7 @@
 #include "sti/session.h"
 #include "sti/tls_hello.h"
 #include "sti/tls_keylog.h"
+#include "sti/tls_trust.h"
 #include "sti/verdict.h"
 
 #define EXIT_INPUT_ERROR 2
@@ -71,6 +72,7 @@ struct options {
 	unsigned metrics_interval_s;
 	const char *metrics_listen;
 	const char *output_path;     /* --output */
+	const char *ca_file, *ca_path;   /* --ca-file, --ca-path */
 };
 
 /*
@@ -101,6 +103,9 @@ static const struct help_row {
 	{ "--min-version VER", "lowest acceptable TLS version: 1.0 to 1.3 (default 1.2)" },
 	{ NULL, "Decryption" },
 	{ "--keylog FILE", "read handshakes and alerts with this SSLKEYLOGFILE" },
+	{ NULL, "Trust" },
+	{ "--ca-file FILE", "trusted roots in PEM (default: /etc/ssl/certs)" },
+	{ "--ca-path DIR", "trusted roots, a c_rehash directory" },
 	{ NULL, "Output (default: text, failures first, with a ladder diagram)" },
 	{ "--json", "NDJSON: one object per session, then a summary" },
 	{ "--no-color", "no colour even on a terminal" },
@@ -227,7 +232,8 @@ enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
        OPT_MTA_LOG, OPT_LOG_SKEW, OPT_FIND,
        OPT_KEYLOG, OPT_EMBED_KEYS,
        OPT_DB, OPT_DB_KEEP, OPT_SINCE,
-       OPT_METRICS, OPT_METRICS_INTERVAL, OPT_METRICS_LISTEN, OPT_OUTPUT };
+       OPT_METRICS, OPT_METRICS_INTERVAL, OPT_METRICS_LISTEN, OPT_OUTPUT,
+       OPT_CA_FILE, OPT_CA_PATH };   /* the trust store (SPEC 9.2) */
 
 static uint16_t parse_min_version(const char *s)
 {
@@ -541,6 +547,17 @@ static void check_mta_options(const struct options *o)
 				fail_usage("--mta-log -: standard input is already the capture");
 }
 
+/* --ca-file/--ca-path replace the system store; an unreadable one is a
+ * usage error, before any capture is read. */
+static void load_trust(const struct options *o)
+{
+	char err[256];
+	atexit(sti_trust_cleanup);
+	if ((o->ca_file || o->ca_path) &&
+	    !sti_trust_configure(o->ca_file, o->ca_path, err, sizeof(err)))
+		fail_usage("%s %s", o->ca_file ? "--ca-file" : "--ca-path", err);
+}
+
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -572,6 +589,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "brief", no_argument, NULL, OPT_BRIEF },
 		{ "localtime", no_argument, NULL, OPT_LOCALTIME },
+		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
+		{ "ca-path", required_argument, NULL, OPT_CA_PATH },
 		{ "mta-log", required_argument, NULL, OPT_MTA_LOG },
 		{ "log-skew", required_argument, NULL, OPT_LOG_SKEW },
 		{ "find", required_argument, NULL, OPT_FIND },
@@ -683,6 +702,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_FIND:
 			parse_mta_option(o, c, optarg);
 			break;
+		case OPT_CA_FILE:
+			o->ca_file = optarg;
+			break;
+		case OPT_CA_PATH:
+			o->ca_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -706,6 +731,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	for (int i = optind; i < argc; i++)
 		add_file(o, argv[i]);
 	check_input(o);
+	load_trust(o);
 	if (o->evidence.rotate_bytes && !o->evidence.path)
 		fail_usage("-C: needs -w FILE");
 	if (o->evidence.pcapng && !o->evidence.path)

@@ -326,32 +326,28 @@ static void on_smtp_event(void *ctx, const struct sti_smtp_event *ev)
 
 /* ---- routing ---- */
 
-static bool starts_with_greeting(const uint8_t *p, size_t n)
-{
-	return n >= 4 && memcmp(p, "220", 3) == 0 && (p[3] == ' ' || p[3] == '-');
-}
-
-/* RFC 8446 5.1: a handshake record of version 3.x. */
-static bool starts_with_tls_handshake(const uint8_t *p, size_t n)
-{
-	return n >= 3 && p[0] == 0x16 && p[1] == 0x03 && p[2] <= 0x04;
-}
-
-/* The first payload byte of a session decides what it is. */
+/*
+ * The first payload byte of a session decides what it is. A ClientHello
+ * first is implicit TLS on any port (a mail client set to "SSL/TLS" on
+ * 25 or 587, SPEC 9.1), whatever the port list says.
+ */
 static void decide_proto(struct sti_recorder *r, struct flow *fl,
 			 const struct sti_stream_ev *ev)
 {
 	struct sti_record *rec = &fl->rec;
 	uint16_t sp = fl->s->srv.port;
-	if (sti_portset_has(&r->cfg.tls_ports, sp)) {
+	enum sti_looks first = rec->looks[ev->dir];
+	if (ev->dir == STI_C2S && first == STI_LOOKS_TLS) {
+		rec->proto = STI_PROTO_TLS;
+		rec->proto_sniffed = !sti_portset_has(&r->cfg.tls_ports, sp);
+	} else if (sti_portset_has(&r->cfg.tls_ports, sp)) {
 		rec->proto = STI_PROTO_TLS;
 	} else if (sti_portset_has(&r->cfg.smtp_ports, sp)) {
 		rec->proto = STI_PROTO_SMTP;
-	} else if (ev->dir == STI_S2C && starts_with_greeting(ev->data, ev->len)) {
+	} else if (ev->dir == STI_S2C && (first == STI_LOOKS_SMTP_GREETING ||
+					  first == STI_LOOKS_FTP)) {
+		/* FTP greets with 220 too: reported, as not_smtp */
 		rec->proto = STI_PROTO_SMTP;
-		rec->proto_sniffed = true;
-	} else if (ev->dir == STI_C2S && starts_with_tls_handshake(ev->data, ev->len)) {
-		rec->proto = STI_PROTO_TLS;
 		rec->proto_sniffed = true;
 	} else {
 		rec->proto = STI_PROTO_OTHER;
@@ -375,6 +371,10 @@ static void feed_tls(struct flow *fl, const struct sti_stream_ev *ev,
 static void on_data(struct sti_recorder *r, struct flow *fl,
 		    const struct sti_stream_ev *ev)
 {
+	if (!fl->rec.looks_frame[ev->dir]) {
+		fl->rec.looks[ev->dir] = sti_sniff(ev->dir, ev->data, ev->len);
+		fl->rec.looks_frame[ev->dir] = ev->frame;
+	}
 	if (fl->rec.proto == STI_PROTO_NONE)
 		decide_proto(r, fl, ev);
 	switch (fl->rec.proto) {

@@ -21,7 +21,7 @@ struct inv_reporter {
 
 static const enum sti_outcome order[STI_OUTCOME_COUNT] = {
 	STI_OUTCOME_FAILED, STI_OUTCOME_DEPRECATED, STI_OUTCOME_NO_TLS,
-	STI_OUTCOME_OK, STI_OUTCOME_INCOMPLETE,
+	STI_OUTCOME_OK, STI_OUTCOME_INCOMPLETE, STI_OUTCOME_NOT_SMTP,
 };
 
 static const uint16_t versions[] = { 0x0300, 0x0301, 0x0302, 0x0303, 0x0304 };
@@ -128,6 +128,9 @@ static void text_row(FILE *f, const struct sti_inventory *inv, const struct sti_
 			fprintf(f, "%s%s %" PRIu64, sep, sti_outcome_name(order[i]), p->outcomes[order[i]]);
 			sep = ", ";
 		}
+	if (p->tcp_refused || p->tcp_no_answer)
+		fprintf(f, " (refused %" PRIu64 ", unanswered %" PRIu64 ")",
+			p->tcp_refused, p->tcp_no_answer);
 	fputs(p->nciphers ? "  " : "\n", f);
 	for (unsigned i = 0; i < p->nciphers; i++) {
 		const char *n = sti_tls_cipher_name(p->ciphers[i]);
@@ -232,7 +235,11 @@ static void json_row(FILE *f, const struct sti_inventory *inv, const struct sti_
 	for (unsigned i = 0; i < STI_OUTCOME_COUNT; i++)
 		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", sti_outcome_name((enum sti_outcome)i),
 			p->outcomes[i]);
-	fprintf(f, "},\"inventory.breaks_at_minimum\":\"%s\",\"inventory.policy_minimum\":\"%s\"}\n",
+	fputc('}', f);
+	if (p->tcp_refused || p->tcp_no_answer)
+		fprintf(f, ",\"inventory.tcp_refused\":%" PRIu64 ",\"inventory.tcp_no_answer\":%" PRIu64,
+			p->tcp_refused, p->tcp_no_answer);
+	fprintf(f, ",\"inventory.breaks_at_minimum\":\"%s\",\"inventory.policy_minimum\":\"%s\"}\n",
 		sti_inv_risk_name(sti_inventory_risk(inv, p)), vname(min_version, v, sizeof(v)));
 }
 

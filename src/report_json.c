@@ -510,6 +510,39 @@ static void j_server_cert(struct jw *w, const struct sti_cert_info *c)
 	J_STR_ARR(w, "tls.server.hash.sha256", c->sha256);
 }
 
+/* SPEC 9.2: the chain as sent in clear and what OpenSSL made of it. */
+static void j_server_chain(struct jw *w, const struct sti_trust_info *tr)
+{
+	j_u64(w, "tls.server.x509.chain_length", tr->chain_len);
+	j_str(w, "tls.server.x509.trust", sti_trust_name(tr->trust));
+	if (!tr->checked)
+		return;
+	J_STR_ARR(w, "tls.server.x509.trust_anchor", tr->anchor);
+	J_STR_ARR(w, "tls.server.x509.verify_result", tr->error_text);
+	if (!tr->ndecoded)
+		return;
+	j_key(w, "tls.server.x509.chain");
+	fputc('[', w->f);
+	for (unsigned i = 0; i < tr->ndecoded && i < STI_CHAIN_MAX; i++) {
+		const struct sti_chain_cert *cc = &tr->chain[i];
+		struct jw o;
+		if (i)
+			fputc(',', w->f);
+		j_begin(&o, w->f);
+		J_STR_ARR(&o, "subject_cn", cc->subject_cn);
+		J_STR_ARR(&o, "issuer_cn", cc->issuer_cn);
+		j_time_s(&o, "not_before", cc->not_before);
+		j_time_s(&o, "not_after", cc->not_after);
+		J_STR_ARR(&o, "key", cc->key_type);
+		if (cc->key_bits > 0)
+			j_u64(&o, "key_bits", (uint64_t)cc->key_bits);
+		J_STR_ARR(&o, "first_dns_name", cc->first_san);
+		J_STR_ARR(&o, "sha256", cc->sha256);
+		j_end(&o);
+	}
+	fputc(']', w->f);
+}
+
 static void j_alerts(struct jw *w, const struct sti_tls_facts *t)
 {
 	unsigned n = t->nalerts < STI_TLS_MAX_ALERTS ? t->nalerts
@@ -594,6 +627,8 @@ static void j_tls(struct jw *w, const struct sti_tls_facts *t)
 		j_client_hello(w, &t->ch);
 	if (t->have_server_cert && t->server_cert.parsed)
 		j_server_cert(w, &t->server_cert);
+	if (t->have_server_cert && t->server_trust.chain_len)
+		j_server_chain(w, &t->server_trust);
 	j_alerts(w, t);
 	j_decrypted(w, t);
 }

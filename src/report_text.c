@@ -67,6 +67,7 @@ struct text_reporter {
 	char *file;                        /* the file being reported, or NULL */
 	uint64_t count[STI_OUTCOME_COUNT]; /* this file */
 	uint64_t incomplete[STI_REASON_COUNT];
+	uint64_t not_smtp[STI_REASON_COUNT];  /* not_smtp sessions by reason */
 	struct sti_tally run;              /* for finish() given no tally */
 };
 
@@ -86,6 +87,7 @@ static const char *outcome_color(enum sti_outcome o)
 	case STI_OUTCOME_OK: return "\033[32m";          /* green */
 	case STI_OUTCOME_NO_TLS: return "\033[35m";      /* magenta */
 	case STI_OUTCOME_INCOMPLETE: return "\033[90m";  /* grey */
+	case STI_OUTCOME_NOT_SMTP: return "\033[90m";    /* grey */
 	case STI_OUTCOME_COUNT: break;
 	}
 	return "";
@@ -589,13 +591,16 @@ static void text_session(struct sti_reporter *r, const char *file,
 	t->count[o]++;
 	if (o == STI_OUTCOME_INCOMPLETE && (unsigned)v->reason < STI_REASON_COUNT)
 		t->incomplete[v->reason]++;
+	if (o == STI_OUTCOME_NOT_SMTP && (unsigned)v->reason < STI_REASON_COUNT)
+		t->not_smtp[v->reason]++;
 	if (r->opts.live) {
 		live_session(t, file, rec, v);
 		return;
 	}
-	/* Without a selection (or --find), ok and incomplete are only counted. */
+	/* Without a selection (or --find), ok, incomplete and not_smtp
+	 * (SPEC 9.1) are only counted. */
 	if (!r->opts.full && !r->opts.mta_find &&
-	    (o == STI_OUTCOME_OK || o == STI_OUTCOME_INCOMPLETE))
+	    (o == STI_OUTCOME_OK || o == STI_OUTCOME_INCOMPLETE || o == STI_OUTCOME_NOT_SMTP))
 		return;
 	FILE *f = park_for(t, o, file);
 	write_block(f, &r->opts, rec, v, fix_printed(t, o, rec, v));
@@ -622,6 +627,28 @@ static void print_order(enum sti_outcome order[STI_OUTCOME_COUNT])
 	order[n] = STI_OUTCOME_OK;
 }
 
+/* ", not_smtp: 2 (tcp_refused 1, not_smtp 1)": connections that were no
+ * SMTP conversation, only counted (SPEC 9.1). */
+static void not_smtp_count(struct text_reporter *t)
+{
+	FILE *out = t->base.out;
+	uint64_t n = t->count[STI_OUTCOME_NOT_SMTP];
+	if (!n)
+		return;
+	fputs(", ", out);
+	put_outcome(out, t->base.opts.color, STI_OUTCOME_NOT_SMTP, false);
+	fprintf(out, ": %" PRIu64, n);
+	const char *sep = " (";
+	for (unsigned i = 0; i < STI_REASON_COUNT; i++) {
+		if (!t->not_smtp[i])
+			continue;
+		fprintf(out, "%s%s %" PRIu64, sep, sti_reason_name((enum sti_reason)i),
+			t->not_smtp[i]);
+		sep = ", ";
+	}
+	fputs(")", out);
+}
+
 /* "ok: 12 sessions, incomplete: 3 (capture_gap 2, capture_ended_mid_handshake 1)" */
 static void count_line(struct text_reporter *t)
 {
@@ -642,7 +669,9 @@ static void count_line(struct text_reporter *t)
 			sti_reason_name((enum sti_reason)i), t->incomplete[i]);
 		first = false;
 	}
-	fputs(first ? "\n" : ")\n", out);
+	fputs(first ? "" : ")", out);
+	not_smtp_count(t);
+	fputc('\n', out);
 }
 
 /* Frames the decoder could not use, when there were any. */
@@ -716,6 +745,7 @@ static void text_file_done(struct sti_reporter *r, const char *file,
 	memset(t->count, 0, sizeof(t->count));
 	memset(t->incomplete, 0, sizeof(t->incomplete));
 	memset(t->nfixes, 0, sizeof(t->nfixes));
+	memset(t->not_smtp, 0, sizeof(t->not_smtp));
 	t->header_done = false;
 	free(t->file);
 	t->file = NULL;
@@ -726,7 +756,7 @@ static void text_finish(struct sti_reporter *r, const struct sti_tally *tally)
 	struct text_reporter *t = text_of(r);
 	static const enum sti_outcome order[] = {
 		STI_OUTCOME_FAILED, STI_OUTCOME_DEPRECATED, STI_OUTCOME_NO_TLS,
-		STI_OUTCOME_OK, STI_OUTCOME_INCOMPLETE,
+		STI_OUTCOME_OK, STI_OUTCOME_INCOMPLETE, STI_OUTCOME_NOT_SMTP,
 	};
 	bool pending = t->header_done;
 
@@ -740,6 +770,8 @@ static void text_finish(struct sti_reporter *r, const struct sti_tally *tally)
 	fprintf(r->out, "\nsessions: %" PRIu64, tally->sessions);
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		uint64_t n = tally->by_outcome[order[i]];
+		if (order[i] == STI_OUTCOME_NOT_SMTP && !n)
+			continue;   /* only on captures that had some */
 		fputs("  ", r->out);
 		put_outcome(r->out, r->opts.color && n, order[i], false);
 		fprintf(r->out, ": %" PRIu64, n);

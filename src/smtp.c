@@ -392,7 +392,7 @@ fail:
 static bool is_envelope_or_tls(enum sti_smtp_cmd c)
 {
 	switch (c) {
-	case STI_SMTP_CMD_HELO: case STI_SMTP_CMD_EHLO:
+	case STI_SMTP_CMD_HELO: case STI_SMTP_CMD_EHLO: case STI_SMTP_CMD_LHLO:
 	case STI_SMTP_CMD_MAIL: case STI_SMTP_CMD_RCPT:
 	case STI_SMTP_CMD_DATA: case STI_SMTP_CMD_DATA_END:
 	case STI_SMTP_CMD_BDAT: case STI_SMTP_CMD_STARTTLS:
@@ -463,6 +463,7 @@ static void ehlo_done(struct sti_smtp *m, uint16_t code)
 	struct sti_smtp_facts *f = &m->f;
 
 	f->hello_code = code;
+	f->hello_reply_frame = m->frame;
 	if (code / 100 != 2)
 		return;
 	memcpy(f->caps, a->caps, sizeof(f->caps));
@@ -492,14 +493,29 @@ static void data_refused(struct sti_smtp *m)
 	}
 }
 
-static void mail_accepted(struct sti_smtp *m, bool whole_message)
+/* Message content or credentials crossed without TLS (SPEC 9.1). */
+static void crossed_in_clear(struct sti_smtp *m)
 {
-	if (whole_message)
-		m->f.messages_accepted++;
 	if (!m->f.mail_in_clear) {
 		m->f.mail_in_clear = true;
 		m->f.mail_in_clear_frame = m->frame;
 	}
+}
+
+static void credentials_in_clear(struct sti_smtp *m)
+{
+	if (!m->f.auth_credentials) {
+		m->f.auth_credentials = true;
+		m->f.auth_credentials_frame = m->frame;
+	}
+	crossed_in_clear(m);
+}
+
+static void mail_accepted(struct sti_smtp *m, bool whole_message)
+{
+	if (whole_message)
+		m->f.messages_accepted++;
+	crossed_in_clear(m);
 }
 
 /* What a reply means for the command it answered. */
@@ -510,10 +526,12 @@ static void reply_effects(struct sti_smtp *m, const struct sti_smtp_reply *r,
 
 	switch (r->cmd) {
 	case STI_SMTP_CMD_EHLO:
+	case STI_SMTP_CMD_LHLO:
 		ehlo_done(m, r->code);
 		break;
 	case STI_SMTP_CMD_HELO:
 		m->f.hello_code = r->code;
+		m->f.hello_reply_frame = m->frame;
 		break;
 	case STI_SMTP_CMD_STARTTLS:
 		m->f.starttls_reply = *r;
@@ -540,6 +558,8 @@ static void reply_effects(struct sti_smtp *m, const struct sti_smtp_reply *r,
 	case STI_SMTP_CMD_AUTH:
 	case STI_SMTP_CMD_AUTH_DATA:
 		m->auth_next = r->code == 334;  /* RFC 4954 4 */
+		if (r->code != 334 && !m->f.auth_reply.code)
+			m->f.auth_reply = *r;
 		break;
 	case STI_SMTP_CMD_QUIT:
 		m->f.quit_reply = *r;
@@ -717,7 +737,7 @@ static void server_line(struct sti_smtp *m, struct sti_rd line, uint64_t off)
 		echo_spans(m, text, off + (line.n - text.n));
 	if (++a->lines == 1)
 		text_put(a->first, sizeof(a->first), text);
-	else if (a->cmd == STI_SMTP_CMD_EHLO)
+	else if (a->cmd == STI_SMTP_CMD_EHLO || a->cmd == STI_SMTP_CMD_LHLO)
 		cap_add(m, text);
 	if (more)
 		return;
@@ -809,6 +829,16 @@ static uint64_t path_keyword_len(struct sti_rd args, const char *keyword)
  * place the line in the stream for redaction. Returns the event text to
  * show, which leaves credentials out.
  */
+/* A command after the greeting reply that goes on without STARTTLS. */
+static void note_went_on(struct sti_smtp *m, enum sti_smtp_cmd cmd)
+{
+	bool greeting = cmd == STI_SMTP_CMD_HELO || cmd == STI_SMTP_CMD_EHLO ||
+			cmd == STI_SMTP_CMD_LHLO;
+	if (m->f.hello_reply_frame && !m->f.went_on_frame && !greeting &&
+	    cmd != STI_SMTP_CMD_STARTTLS && cmd != STI_SMTP_CMD_TLS)
+		m->f.went_on_frame = m->frame;
+}
+
 static void cmd_effects(struct sti_smtp *m, enum sti_smtp_cmd cmd,
 			struct sti_rd line, struct sti_rd args, uint64_t off,
 			uint64_t wire_len, bool *last)
@@ -816,11 +846,13 @@ static void cmd_effects(struct sti_smtp *m, enum sti_smtp_cmd cmd,
 	uint64_t arg_at = off + (line.n - args.n), k;
 	uint64_t arg_len = wire_len > line.n - args.n ?
 			   wire_len - (line.n - args.n) : 0;
+	note_went_on(m, cmd);
 	struct sti_rd rest = args;
 
 	switch (cmd) {
 	case STI_SMTP_CMD_HELO:
 	case STI_SMTP_CMD_EHLO:
+	case STI_SMTP_CMD_LHLO:
 		m->f.hello_cmd = cmd;
 		m->f.hello_frame = m->frame;
 		m->f.hello_code = 0;
@@ -850,12 +882,19 @@ static void cmd_effects(struct sti_smtp *m, enum sti_smtp_cmd cmd,
 	case STI_SMTP_CMD_STARTTLS:
 		cmd_starttls(m);
 		break;
-	case STI_SMTP_CMD_AUTH:
+	case STI_SMTP_CMD_AUTH: {
 		m->f.auth_cmds++;
-		(void)split_word(&rest);  /* the mechanism is not secret */
+		struct sti_rd mech = split_word(&rest);  /* not secret */
+		if (!m->f.auth_frame) {
+			m->f.auth_frame = m->frame;
+			text_put(m->f.auth_mech, sizeof(m->f.auth_mech), mech);
+		}
+		if (rest.n)   /* an initial response: credentials */
+			credentials_in_clear(m);
 		add_span(m, 0, STI_SMTP_SPAN_AUTH, off + (line.n - rest.n),
 			 rest.n ? wire_len - (line.n - rest.n) : 0);
 		break;
+	}
 	case STI_SMTP_CMD_QUIT:
 		m->f.quit_frame = m->frame;
 		break;
@@ -883,6 +922,10 @@ static void client_line(struct sti_smtp *m, struct sti_rd line, uint64_t off,
 	if (m->auth_next) {
 		m->auth_next = false;
 		cmd = STI_SMTP_CMD_AUTH_DATA;
+		uint8_t c0;
+		bool cancel = line.n == 1 && sti_rd_peek(&line, 0, &c0) && c0 == '*';
+		if (line.n && !cancel)   /* RFC 4954 4: "*" cancels */
+			credentials_in_clear(m);
 		add_span(m, 0, STI_SMTP_SPAN_AUTH, off, wire_len);
 		shown = sti_rd_init(line.p, 0);
 	} else if (binary_line(line)) {
@@ -1079,6 +1122,8 @@ static void content_finish(struct sti_smtp *m, uint64_t term)
 	struct sti_smtp_event ev = ev_new(m, STI_SMTP_EV_CONTENT, 0);
 
 	m->f.message_bytes += bytes;
+	if (bytes)
+		crossed_in_clear(m);
 	add_span(m, 0, STI_SMTP_SPAN_CONTENT, c->content_off, bytes);
 	ev.offset = c->content_off;
 	ev.len = bytes;

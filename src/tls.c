@@ -804,6 +804,8 @@ static void on_certificate(const struct feed_ctx *c, const uint8_t *b,
 	(void)sti_tls_parse_certificate(b, n, cert_version(f), ci);
 	if (truncated)
 		ci->truncated = true;
+	if (c->dir == 1)
+		sti_trust_check_chain(b, n, cert_version(f), c->ts, &f->server_trust);
 }
 
 /*

@@ -324,6 +324,31 @@ static bool cert_names_host(const struct sti_cert_info *ci, const char *host)
 	return ci->nsans == 0 && name_matches(ci->subject_cn, host);
 }
 
+/*
+ * The name the client should have checked (SPEC 9.2): the SNI it sent,
+ * else the host name the server gives in its greeting. `which` says so.
+ */
+static bool name_to_check(const struct ctx *c, char *name, size_t len,
+			  const char **which)
+{
+	const struct sti_tls_facts *t = c->tls;
+	if (t->have_ch && t->ch.sni[0]) {
+		snprintf(name, len, "%s", t->ch.sni);
+		*which = "the name the client asked for";
+		return true;
+	}
+	if (!c->smtp || !c->smtp->greeting_seen)
+		return false;
+	const char *g = c->smtp->greeting.text;
+	size_t n = strcspn(g, " ");
+	if (n == 0 || n >= len || !memchr(g, '.', n))
+		return false;
+	memcpy(name, g, n);
+	name[n] = '\0';
+	*which = "the name in the server's greeting (no SNI was sent)";
+	return true;
+}
+
 /* "2026-01-31 23:59:59 UTC" */
 static void utc_text(int64_t t, char *buf, size_t len)
 {
@@ -368,32 +393,57 @@ static const char *cert_problem(const struct ctx *c, const char **tlsrpt, char *
 	const struct sti_tls_facts *t = c->tls;
 	char when[40], span[32], names[256];
 	*tlsrpt = "validation-failure";
-	if (!t || !t->have_server_cert || !t->server_cert.parsed)
+	if (!t->have_server_cert || !t->server_cert.parsed)   /* t: never NULL here */
 		return NULL;
 	const struct sti_cert_info *ci = &t->server_cert;
+	const struct sti_trust_info *tr = &t->server_trust;
 	int64_t now = c->rec->first_ts / 1000000;
-	if (ci->not_after && ci->not_after < now) {
+	/* Dates over the whole chain sent, at the capture time. */
+	int64_t expiry = ci->not_after, start = ci->not_before;
+	const char *whose_end = "it", *whose_start = "it";
+	if (tr->checked && tr->earliest_not_after && (!expiry || tr->earliest_not_after < expiry)) {
+		expiry = tr->earliest_not_after;
+		whose_end = "a CA certificate in its chain";
+	}
+	if (tr->checked && tr->latest_not_before > start) {
+		start = tr->latest_not_before;
+		whose_start = "a CA certificate in its chain";
+	}
+	if (expiry && expiry < now) {
 		*tlsrpt = "certificate-expired";
-		utc_text(ci->not_after, when, sizeof(when));
-		span_text(now - ci->not_after, span, sizeof(span));
-		snprintf(buf, len, "it expired on %s, %s before this session", when, span);
+		utc_text(expiry, when, sizeof(when));
+		span_text(now - expiry, span, sizeof(span));
+		snprintf(buf, len, "%s expired on %s, %s before this session", whose_end,
+			 when, span);
 		return buf;
 	}
-	if (ci->not_before > now) {
-		utc_text(ci->not_before, when, sizeof(when));
-		snprintf(buf, len, "it is not valid before %s", when);
+	if (start > now) {
+		utc_text(start, when, sizeof(when));
+		snprintf(buf, len, "%s is not valid before %s", whose_start, when);
 		return buf;
 	}
-	if (t->have_ch && t->ch.sni[0] && !cert_names_host(ci, t->ch.sni)) {
+	char name[STI_CERT_NAME_MAX];
+	const char *which;
+	if (name_to_check(c, name, sizeof(name), &which) && !cert_names_host(ci, name)) {
 		*tlsrpt = "certificate-host-mismatch";
 		cert_names_text(ci, names, sizeof(names));
-		snprintf(buf, len, "it names %s, not %s, the name the client asked for",
-			 names, t->ch.sni);
+		snprintf(buf, len, "it names %s, not %.100s, %s", names, name, which);
 		return buf;
 	}
-	if (ci->self_signed) {
+	if (ci->self_signed || (tr->checked && tr->trust == STI_TRUST_PRIVATE)) {
 		*tlsrpt = "certificate-not-trusted";
-		snprintf(buf, len, "it is self-signed");
+		if (ci->self_signed)
+			snprintf(buf, len, "it is self-signed, its own root, in no public store");
+		else
+			snprintf(buf, len, "it is issued by a private CA: the root CN=%.64s "
+				 "is in no public store", tr->anchor[0] ? tr->anchor : ci->issuer_cn);
+		return buf;
+	}
+	if (tr->checked && tr->trust == STI_TRUST_INCOMPLETE) {
+		*tlsrpt = "certificate-not-trusted";
+		snprintf(buf, len, "its chain is incomplete: the issuer CN=%.64s is not sent "
+			 "(%u certificate(s) in the chain) and not a trusted root",
+			 tr->anchor, tr->chain_len);
 		return buf;
 	}
 	return NULL;
@@ -410,29 +460,238 @@ static const char *tlsrpt_for_alert(uint8_t desc)
 
 /* ---- rules: SMTP level ---- */
 
+/* ---- rules: no SMTP conversation (SPEC 9.1) ---- */
+
+static void not_smtp(struct ctx *c, enum sti_cause cause, enum sti_reason r,
+		     enum sti_confidence conf)
+{
+	decide(c, STI_OUTCOME_NOT_SMTP, cause, r, conf);
+}
+
+static double span_seconds(const struct sti_record *r)
+{
+	return (double)(r->last_ts - r->first_ts) / 1e6;
+}
+
+/*
+ * Only one side's packets are in the capture: the other direction went
+ * another way (asymmetric routing) or the mirror copies one direction.
+ */
+static bool one_direction(struct ctx *c)
+{
+	const struct sti_record *r = c->rec;
+	int have;
+	if (r->tcp[STI_C2S].packets && !r->tcp[STI_S2C].packets)
+		have = STI_C2S;
+	else if (r->tcp[STI_S2C].packets && !r->tcp[STI_C2S].packets)
+		have = STI_S2C;
+	else
+		return false;
+	/* a client whose SYNs got nothing back is tcp_no_answer */
+	if (have == STI_C2S && r->tcp[STI_C2S].syn && !r->tcp[STI_C2S].payload_bytes)
+		return false;
+	int missing = have == STI_C2S ? STI_S2C : STI_C2S;
+	decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
+	       STI_REASON_CAPTURE_ONE_DIRECTION, STI_INFERRED);
+	explain(c, "the capture holds only the %s's packets (%" PRIu64 " packets, %"
+		PRIu64 " payload bytes) and none from the %s: the %s-to-%s "
+		"direction took another path (asymmetric routing, a second "
+		"link or firewall) or the mirror/SPAN port copies one direction "
+		"only", side(have), r->tcp[have].packets, r->tcp[have].payload_bytes,
+		side(missing), side(missing), side(have));
+	remedy(c, "Capture where both directions pass (both links of an "
+		  "asymmetric path, or a SPAN session with \"both\"/rx+tx), then "
+		  "look again.");
+	add_evidence(c, r->first_frame);
+	return true;
+}
+
+static bool rule_one_direction(struct ctx *c)
+{
+	return c->rec->proto != STI_PROTO_NONE && one_direction(c);
+}
+
 static bool rule_no_payload(struct ctx *c)
 {
 	const struct sti_record *r = c->rec;
+	const struct sti_dir_info *cl = &r->tcp[STI_C2S], *sv = &r->tcp[STI_S2C];
 	if (r->proto != STI_PROTO_NONE)
 		return false;
-	if (r->tcp[STI_S2C].packets == 0) {
-		decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_NETWORK,
-		       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
-		explain(c, "the server never answered the client's %" PRIu64
-			" packet(s); no SMTP or TLS was exchanged", r->tcp[STI_C2S].packets);
-		remedy(c, "Check that the server is reachable on port %u (routing, "
-			  "firewall) and that the capture sees both directions.", r->srv.port);
-	} else {
-		int who = first_closer(c);
-		decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
-		       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
-		explain(c, "the connection carried no payload%s%s",
-			who >= 0 ? "; the first to close was the " : "",
-			who >= 0 ? side(who) : "");
-		remedy(c, "Nothing to change from this capture alone; capture the "
-			  "whole session.");
+	if (one_direction(c))
+		return true;
+	if (!sv->packets) {
+		not_smtp(c, STI_CAUSE_NETWORK, STI_REASON_TCP_NO_ANSWER, STI_INFERRED);
+		explain(c, "the client sent %" PRIu64 " SYN packet(s) to port %u over "
+			"%.1f s and none was answered: the server is down or a "
+			"firewall on the way drops the connection", cl->packets,
+			r->srv.port, span_seconds(r));
+		remedy(c, "Check that the server is up and reachable on port %u "
+			  "(routing, firewalls, the MX record's address).", r->srv.port);
+		add_evidence(c, r->first_frame);
+		return true;
 	}
-	add_evidence(c, r->first_frame);
+	if (sv->rst_frame && !sv->syn) {
+		not_smtp(c, STI_CAUSE_SERVER, STI_REASON_TCP_REFUSED, STI_CERTAIN);
+		explain(c, "the server answered the SYN with a reset (frame %" PRIu64
+			"): nothing accepts connections on port %u there, or a "
+			"firewall rejects them", sv->rst_frame, r->srv.port);
+		remedy(c, "Start the mail service on port %u or open the port in "
+			  "the server's firewall; if the address is wrong, fix the MX "
+			  "or smarthost entry.", r->srv.port);
+		add_evidence(c, sv->rst_frame);
+		return true;
+	}
+	int who = first_closer(c);
+	char how[64] = "";
+	if (who >= 0)
+		closing_text(c, who, how, sizeof(how));
+	not_smtp(c, STI_CAUSE_UNKNOWN, STI_REASON_NO_PAYLOAD, STI_INFERRED);
+	explain(c, "the connection was made but neither side sent a byte%s%s%s",
+		who >= 0 ? "; the " : "", who >= 0 ? side(who) : "",
+		who >= 0 ? " " : "");
+	if (who >= 0)
+		snprintf(c->out->explanation + strlen(c->out->explanation),
+			 sizeof(c->out->explanation) - strlen(c->out->explanation),
+			 "%s", how);
+	remedy(c, "Nothing to change for mail: a port probe or a health check "
+		  "that only connects; if the server was meant to greet, check "
+		  "that it is not overloaded.");
+	add_evidence(c, who >= 0 ? closing_frame(c, who) : r->first_frame);
+	return true;
+}
+
+static bool conversed(const struct sti_smtp_facts *s)
+{
+	return s && (s->hello_cmd != STI_SMTP_CMD_NONE || s->starttls_count);
+}
+
+/*
+ * Whether a side's first bytes rule SMTP out: another protocol's, or
+ * binary bytes at the very start of a plaintext connection whose SYN is
+ * in the capture (mid-session they may be TLS after a STARTTLS; on an
+ * implicit-TLS port binary is what TLS looks like).
+ */
+static bool looks_not_smtp(const struct sti_record *r, int d)
+{
+	return sti_looks_foreign(r->looks[d]) ||
+	       (r->looks[d] == STI_LOOKS_BINARY && r->syn_seen &&
+		r->proto == STI_PROTO_SMTP);
+}
+
+/* The side whose first bytes are another protocol's, or -1. */
+static int foreign_side(const struct sti_record *r)
+{
+	if (looks_not_smtp(r, STI_S2C))
+		return STI_S2C;
+	if (looks_not_smtp(r, STI_C2S))
+		return STI_C2S;
+	return -1;
+}
+
+/*
+ * SPEC 9.1: a greeting is SMTP only when it is 220 plus what an SMTP
+ * server sends and the client answers with EHLO, HELO, LHLO or STARTTLS;
+ * port 21 is never SMTP.
+ */
+static bool rule_not_smtp(struct ctx *c)
+{
+	const struct sti_record *r = c->rec;
+	const struct sti_smtp_facts *s = c->smtp;
+	if (r->proto != STI_PROTO_SMTP && r->proto != STI_PROTO_TLS)
+		return false;
+	int d = foreign_side(r);
+	bool ftp_port = r->srv.port == 21 && r->proto == STI_PROTO_SMTP;
+	if ((d < 0 && !ftp_port) || (conversed(s) && !ftp_port))
+		return false;
+	if (d < 0)
+		d = STI_S2C;
+	const char *what = ftp_port && !looks_not_smtp(r, d)
+		? "an FTP server greeting (port 21)" : sti_looks_desc(r->looks[d]);
+	not_smtp(c, STI_CAUSE_NONE, STI_REASON_NOT_SMTP, STI_CERTAIN);
+	explain(c, "not a mail session: the %s's first bytes (frame %" PRIu64 ") "
+		"are %s%s, and no EHLO, HELO or STARTTLS followed", side(d),
+		r->looks_frame[d], what,
+		r->looks[d] == STI_LOOKS_FTP || ftp_port ? " (FTP answers 220 too)" : "");
+	remedy(c, "Nothing to change for mail; if %s should not run on port %u, "
+		  "move it or close the port.", what, r->srv.port);
+	add_evidence(c, r->looks_frame[d]);
+	return true;
+}
+
+/*
+ * A 220 greeting that the client answered with no command at all before
+ * closing: a banner grab (scanner, port monitor), not a mail session.
+ */
+static bool rule_banner_only(struct ctx *c)
+{
+	const struct sti_smtp_facts *s = c->smtp;
+	const struct sti_record *r = c->rec;
+	if (!s || !s->greeting_seen || s->commands || conversed(s) || c->tls ||
+	    r->tcp[STI_C2S].payload_bytes)
+		return false;
+	int who = first_closer(c);
+	if (who < 0)
+		return false;   /* the capture ended: incomplete, below */
+	char how[64];
+	closing_text(c, who, how, sizeof(how));
+	not_smtp(c, STI_CAUSE_NONE, STI_REASON_NOT_SMTP, STI_INFERRED);
+	explain(c, "the server greeted (frame %" PRIu64 ") and the client sent "
+		"nothing; the %s %s: a banner check (scanner or monitoring "
+		"probe), not a mail session", s->greeting.frame, side(who), how);
+	remedy(c, "Nothing to change for mail.");
+	add_evidence(c, s->greeting.frame);
+	add_evidence(c, closing_frame(c, who));
+	return true;
+}
+
+/* ---- rules: mail clients (submission) ---- */
+
+/* SPEC 9.1: a mail client, not an MTA: port 587, or AUTH on any port. */
+static bool submission(const struct ctx *c)
+{
+	return c->rec->srv.port == 587 || (c->smtp && c->smtp->auth_cmds);
+}
+
+/* Mechanisms that put the secret itself on the wire. */
+static bool cleartext_mechanism(const char *mech)
+{
+	static const char *const names[] = { "PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(mech, names[i]) == 0)
+			return true;
+	return false;
+}
+
+#define SUBMISSION_FIX_CLIENT \
+	"In the mail client, set the outgoing (SMTP) server's security to " \
+	"STARTTLS on port 587 or SSL/TLS on port 465"
+#define SUBMISSION_FIX_SERVER \
+	"on the server, refuse AUTH without TLS: Postfix smtpd_tls_auth_only = " \
+	"yes (and smtpd_tls_security_level = encrypt on 587), Exchange " \
+	"RequireTLS $true on the client receive connector"
+
+static bool rule_auth_in_clear(struct ctx *c)
+{
+	const struct sti_smtp_facts *s = c->smtp;
+	if (!s || !s->auth_frame || !cleartext_mechanism(s->auth_mech))
+		return false;
+	decide(c, STI_OUTCOME_NO_TLS, STI_CAUSE_CLIENT, STI_REASON_AUTH_IN_CLEAR,
+	       STI_CERTAIN);
+	const struct sti_smtp_reply *rp = &s->auth_reply;
+	char answer[64] = "";
+	if (rp->code)
+		snprintf(answer, sizeof(answer), "; the server answered %u (frame %"
+			 PRIu64 ")", rp->code, rp->frame);
+	explain(c, "the mail client sent AUTH %s without TLS (frame %" PRIu64
+		")%s%s%s", s->auth_mech, s->auth_frame,
+		s->auth_credentials ? ": the user name and password crossed in clear"
+				    : ", though no credentials followed",
+		s->starttls_offered == STI_SMTP_OFFER_YES ? " although STARTTLS was offered" : "",
+		answer);
+	remedy(c, SUBMISSION_FIX_CLIENT "; " SUBMISSION_FIX_SERVER
+	       ". Change the password: it was sent readable.");
+	add_evidence(c, s->auth_credentials ? s->auth_credentials_frame : s->auth_frame);
+	add_evidence(c, rp->frame);
 	return true;
 }
 
@@ -524,8 +783,7 @@ static bool rule_starttls_refused(struct ctx *c)
 			  "certificate and key and enable TLS on the receive connector.");
 		break;
 	}
-	add_evidence(c, s->starttls_frame);
-	add_evidence(c, rp->frame);
+	add_evidence(c, rp->frame);   /* the server's reply decides (9.1) */
 	return true;
 }
 
@@ -549,6 +807,49 @@ static bool rule_injection(struct ctx *c)
 	return true;
 }
 
+/*
+ * The client went on after the EHLO reply: a command that is not
+ * STARTTLS, or it closed the connection. A capture that stops right after
+ * the reply does not show what the client would have done (SPEC 9.1).
+ */
+static bool went_on_after_hello(const struct ctx *c)
+{
+	const struct sti_smtp_facts *s = c->smtp;
+	const struct sti_dir_info *cl = &c->rec->tcp[STI_C2S];
+	uint64_t after = s->hello_reply_frame ? s->hello_reply_frame : s->hello_frame;
+	return s->went_on_frame || s->mail_cmds || s->auth_cmds ||
+	       s->quit_frame > after || cl->fin_frame > after ||
+	       cl->rst_frame > after || c->rec->end_side == STI_S2C;
+}
+
+/* The frame that shows the client went on: its next command or close. */
+static uint64_t went_on_evidence(const struct ctx *c)
+{
+	const struct sti_smtp_facts *s = c->smtp;
+	if (s->went_on_frame)
+		return s->went_on_frame;
+	return c->rec->end_side >= 0 ? c->rec->end_frame : s->mail_in_clear_frame;
+}
+
+/* The server's reply to EHLO, where it said what it offers. */
+static uint64_t hello_reply(const struct ctx *c)
+{
+	return c->smtp->hello_reply_frame ? c->smtp->hello_reply_frame : c->smtp->hello_frame;
+}
+
+static bool ended_after_ehlo_reply(struct ctx *c)
+{
+	decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
+	       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
+	explain(c, "the server offered STARTTLS in its EHLO reply and the "
+		"capture ends before the client's next command (last frame %"
+		PRIu64 "): whether it would use STARTTLS is not shown",
+		c->rec->last_frame);
+	remedy(c, "Capture the whole session.");
+	add_evidence(c, c->rec->last_frame);
+	return true;
+}
+
 static bool rule_plaintext(struct ctx *c)
 {
 	const struct sti_smtp_facts *s = c->smtp;
@@ -560,36 +861,45 @@ static bool rule_plaintext(struct ctx *c)
 		explain(c, "the server requires STARTTLS (frame %" PRIu64 ": \"Must "
 			"issue a STARTTLS command first\") and the client did not use it",
 			s->starttls_required_frame);
-		remedy(c, "Enable STARTTLS on the sending server (Postfix: "
-			  "smtp_tls_security_level = may or encrypt; Exchange: enable TLS "
-			  "on the send connector).");
+		if (submission(c))
+			remedy(c, SUBMISSION_FIX_CLIENT ".");
+		else
+			remedy(c, "Enable STARTTLS on the sending server (Postfix: "
+				  "smtp_tls_security_level = may or encrypt; Exchange: "
+				  "enable TLS on the send connector).");
 		add_evidence(c, s->starttls_required_frame);
 		return true;
 	}
 	switch (s->starttls_offered) {
 	case STI_SMTP_OFFER_YES:
+		if (!went_on_after_hello(c))
+			return ended_after_ehlo_reply(c);
 		decide(c, STI_OUTCOME_NO_TLS, STI_CAUSE_CLIENT,
 		       STI_REASON_CLIENT_SKIPPED_STARTTLS, STI_CERTAIN);
 		explain(c, "the server offered STARTTLS (frame %" PRIu64 ") and the "
-			"client went on without it%s", s->hello_frame,
+			"%s went on without it%s", hello_reply(c),
+			submission(c) ? "mail client" : "client",
 			s->mail_in_clear ? ": mail was sent in clear" : "");
-		remedy(c, "Enable opportunistic TLS on the sending server (Postfix: "
-			  "smtp_tls_security_level = may; Exim: hosts_try_tls = *; "
-			  "Exchange: TLS on the send connector).");
-		add_evidence(c, s->hello_frame);
-		add_evidence(c, s->mail_in_clear_frame);
+		if (submission(c))
+			remedy(c, SUBMISSION_FIX_CLIENT "; " SUBMISSION_FIX_SERVER ".");
+		else
+			remedy(c, "Enable opportunistic TLS on the sending server (Postfix: "
+				  "smtp_tls_security_level = may; Exim: hosts_try_tls = *; "
+				  "Exchange: TLS on the send connector).");
+		add_evidence(c, hello_reply(c));
+		add_evidence(c, went_on_evidence(c));
 		return true;
 	case STI_SMTP_OFFER_NO:
 		decide(c, STI_OUTCOME_NO_TLS, STI_CAUSE_SERVER,
 		       STI_REASON_STARTTLS_NOT_OFFERED, STI_CERTAIN);
 		explain(c, "the server's EHLO reply (frame %" PRIu64 ") does not "
-			"offer STARTTLS%s", s->hello_frame,
+			"offer STARTTLS%s", hello_reply(c),
 			s->mail_in_clear ? "; mail was sent in clear" : "");
 		remedy(c, "Enable STARTTLS on the receiving server (Postfix: "
 			  "smtpd_tls_security_level = may with a certificate; Exim: "
 			  "tls_advertise_hosts = * with tls_certificate; Exchange: a "
 			  "certificate for SMTP on the receive connector).");
-		add_evidence(c, s->hello_frame);
+		add_evidence(c, hello_reply(c));
 		return true;
 	case STI_SMTP_OFFER_STRIPPED:
 		return false;
@@ -893,39 +1203,125 @@ static bool offers_common_group(const struct sti_client_hello *ch)
 	return false;
 }
 
-/* Any suite with an ephemeral key exchange (TLS 1.3 suites all are). */
-static bool offers_forward_secrecy(const struct sti_client_hello *ch)
+/*
+ * Cipher families of the client's offer, read from the suite names
+ * ("TLS_<kx>_WITH_<cipher>_<mac>", TLS 1.3 "TLS_<cipher>_<hash>"): what a
+ * no-shared-cipher failure is about is which families each side had.
+ */
+enum { KX_TLS13 = 1, KX_ECDHE = 2, KX_DHE = 4, KX_RSA = 8, KX_OTHER = 16 };
+static const char *const kx_names[] = { "TLS 1.3", "ECDHE", "DHE", "RSA", "other" };
+enum { BC_AES_GCM = 1, BC_CHACHA = 2, BC_AES_CBC = 4, BC_AES_CCM = 8,
+       BC_CAMELLIA = 16, BC_ARIA = 32, BC_3DES = 64, BC_RC4 = 128,
+       BC_NULL = 256, BC_OTHER = 512 };
+static const char *const bc_names[] = {
+	"AES-GCM", "ChaCha20", "AES-CBC", "AES-CCM", "CAMELLIA", "ARIA", "3DES",
+	"RC4", "NULL", "other",
+};
+
+struct families {
+	unsigned kx, bulk;
+	bool modern;   /* an AES or ChaCha20 suite with an ephemeral key exchange */
+};
+
+static unsigned kx_family(const char *n, const char *with)
 {
+	if (!with)
+		return KX_TLS13;
+	if (strncmp(n, "TLS_ECDHE_", 10) == 0)
+		return KX_ECDHE;
+	if (strncmp(n, "TLS_DHE_", 8) == 0)
+		return KX_DHE;
+	if (strncmp(n, "TLS_RSA_", 8) == 0)
+		return KX_RSA;
+	return KX_OTHER;
+}
+
+static unsigned bulk_family(const char *c)
+{
+	static const struct { const char *prefix; unsigned bit; } t[] = {
+		{ "CHACHA20", BC_CHACHA }, { "CAMELLIA", BC_CAMELLIA },
+		{ "ARIA", BC_ARIA }, { "3DES", BC_3DES }, { "RC4", BC_RC4 },
+		{ "NULL", BC_NULL },
+	};
+	if (strncmp(c, "AES_", 4) == 0)
+		return strstr(c, "_GCM") ? BC_AES_GCM : strstr(c, "_CCM") ? BC_AES_CCM : BC_AES_CBC;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strncmp(c, t[i].prefix, strlen(t[i].prefix)) == 0)
+			return t[i].bit;
+	return BC_OTHER;
+}
+
+static struct families client_families(const struct sti_client_hello *ch)
+{
+	struct families f = { 0, 0, false };
 	for (unsigned i = 0; i < ch->nciphers; i++) {
 		const char *n = sti_tls_cipher_name(ch->ciphers[i]);
-		if (!n)
+		if (!n || strncmp(n, "TLS_", 4) != 0 || strstr(n, "SCSV"))
 			continue;
-		if ((ch->ciphers[i] >> 8) == 0x13 || strncmp(n, "TLS_ECDHE_", 10) == 0 ||
-		    strncmp(n, "TLS_DHE_", 8) == 0)
-			return true;
+		const char *with = strstr(n, "_WITH_");
+		unsigned kx = kx_family(n, with);
+		unsigned bc = bulk_family(with ? with + 6 : n + 4);
+		f.kx |= kx;
+		f.bulk |= bc;
+		if ((kx & (KX_TLS13 | KX_ECDHE | KX_DHE)) &&
+		    (bc & (BC_AES_GCM | BC_CHACHA | BC_AES_CBC | BC_AES_CCM)))
+			f.modern = true;
 	}
-	return false;
+	return f;
+}
+
+/* "ECDHE/RSA" from a mask and its names; "none" when empty. */
+static void family_text(unsigned mask, const char *const *names, size_t n,
+			char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used + 1 < len; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		int w = snprintf(buf + used, len - used, "%s%s", used ? "/" : "", names[i]);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	if (!used)
+		snprintf(buf, len, "none named");
 }
 
 static void no_shared_cipher(struct ctx *c, enum sti_confidence conf,
 			     const char *what_server_did)
 {
 	const struct sti_client_hello *ch = &c->tls->ch;
-	bool no_fs = !offers_forward_secrecy(ch);
-	bool client_fault = ch->only_legacy_ciphers || no_fs || !offers_common_group(ch);
+	struct families fam = client_families(ch);
+	char kx[64], bulk[96];
+	family_text(fam.kx, kx_names, sizeof(kx_names) / sizeof(kx_names[0]), kx, sizeof(kx));
+	family_text(fam.bulk, bc_names, sizeof(bc_names) / sizeof(bc_names[0]), bulk, sizeof(bulk));
+	bool ephemeral = fam.kx & (KX_TLS13 | KX_ECDHE | KX_DHE);
+	/* a hello whose suites did not parse tells nothing about families */
+	bool known = fam.kx != 0;
+	bool cipher_fault = ch->only_legacy_ciphers || (known && !fam.modern);
+	bool group_fault = !cipher_fault && !offers_common_group(ch);
+	bool client_fault = cipher_fault || group_fault;
 	decide(c, STI_OUTCOME_FAILED, client_fault ? STI_CAUSE_CLIENT : STI_CAUSE_SERVER,
 	       STI_REASON_NO_SHARED_CIPHER, conf);
-	if (client_fault)
-		explain(c, "the client offered %s (%u cipher suites); the server "
-			"%s", ch->only_legacy_ciphers ? "only legacy ciphers (RC4, 3DES, "
-			"DES, NULL or EXPORT)" : no_fs ? "no suite with an ephemeral "
-			"key exchange (no ECDHE, DHE or TLS 1.3 suite)" :
-			"no common key-exchange group (no x25519 or NIST P-256/P-384)",
-			ch->ciphers_total, what_server_did);
+	if (cipher_fault)
+		explain(c, "the client offered %u cipher suites, %s: key exchange %s, "
+			"ciphers %s; the server %s", ch->ciphers_total,
+			ch->only_legacy_ciphers ? "only legacy ciphers (RC4, 3DES, DES, "
+			"NULL or EXPORT)" : !ephemeral ? "no suite with an ephemeral key "
+			"exchange (no ECDHE, DHE or TLS 1.3 suite)" : "no suite a current "
+			"server accepts (no AES or ChaCha20 with ECDHE, DHE or TLS 1.3)",
+			kx, bulk, what_server_did);
+	else if (group_fault)
+		explain(c, "the client offered %u cipher suites (key exchange %s, "
+			"ciphers %s) but no common key-exchange group (no x25519 or "
+			"NIST P-256/P-384); the server %s", ch->ciphers_total, kx, bulk,
+			what_server_did);
 	else
-		explain(c, "the client offered %u cipher suites including modern "
-			"AEAD ones; the server %s: it has no matching cipher or no "
-			"usable certificate and key", ch->ciphers_total, what_server_did);
+		explain(c, "the client offered %u cipher suites (key exchange %s, "
+			"ciphers %s), modern ones among them; the server %s: it has "
+			"no matching cipher or no usable certificate and key",
+			ch->ciphers_total, kx, bulk, what_server_did);
 	if (client_fault)
 		remedy(c, "Allow modern cipher suites and groups on the sending "
 			  "server (ECDHE with AES-GCM or ChaCha20; groups x25519 and "
@@ -1084,6 +1480,32 @@ static void rejection_text(const struct ctx *c, const struct sti_tls_alert *a,
 		 "sending one command inside TLS", how);
 }
 
+/*
+ * A complete chain to a public root, valid at the capture time and naming
+ * the host: the client's trust store is what lacks the root (SPEC 9.2).
+ */
+static void public_chain_rejected(struct ctx *c, const struct sti_tls_alert *a,
+				  const char *how)
+{
+	const struct sti_cert_info *ci = &c->tls->server_cert;
+	const struct sti_trust_info *tr = &c->tls->server_trust;
+	decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+	       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_INFERRED);
+	c->out->tlsrpt = "certificate-not-trusted";
+	explain(c, "the client rejected the server's certificate (CN=%s) "
+		"%s, yet the chain is complete (%u "
+		"certificate(s)), valid at the capture time and verifies to the "
+		"public root CN=%s: the client's trust store is out of date",
+		ci->subject_cn, how, tr->chain_len, tr->anchor);
+	remedy(c, "Update the trust store of the sending server so that it holds "
+		  "the root CN=%s (Debian: update the ca-certificates package; "
+		  "Postfix: the file in smtp_tls_CAfile; Exim: "
+		  "tls_verify_certificates; Windows: the Trusted Root "
+		  "Certification Authorities store).", tr->anchor);
+	add_evidence(c, c->tls->server_cert_frame);
+	add_evidence(c, a ? a->frame : closing_frame(c, STI_C2S));
+}
+
 /* a: the client's cleartext alert, or NULL when it completed the
  * handshake and then closed (the certificate checked afterwards). */
 static void client_rejected_certificate(struct ctx *c, const struct sti_tls_alert *a)
@@ -1093,10 +1515,16 @@ static void client_rejected_certificate(struct ctx *c, const struct sti_tls_aler
 	const char *problem = cert_problem(c, &tlsrpt, why, sizeof(why));
 	const struct sti_cert_info *ci = &c->tls->server_cert;
 	enum sti_confidence conf = a ? STI_CERTAIN : STI_INFERRED;
+	const struct sti_trust_info *tr = &c->tls->server_trust;
 	char how[160];
 	rejection_text(c, a, how, sizeof(how));
-	if (!problem && c->tls->have_server_cert && ci->parsed && ci->chain_len == 1) {
-		/* A leaf alone, not self-signed: no intermediate was sent,
+	if (!problem && tr->checked && tr->trust == STI_TRUST_PUBLIC) {
+		public_chain_rejected(c, a, how);
+		return;
+	}
+	if (!problem && !tr->checked && c->tls->have_server_cert && ci->parsed &&
+	    ci->chain_len == 1) {
+		/* Unverified, a leaf alone, not self-signed: no intermediate was sent,
 		 * and CAs issue leaves from intermediates, so no client can
 		 * build the chain (Sendmail sends only the first certificate
 		 * of its ServerCertFile). */
@@ -1358,8 +1786,10 @@ void sti_verdict_decide(const struct sti_record *rec,
 	find_alerts(&c);
 
 	static const rule_fn smtp_rules[] = {
-		rule_no_payload, rule_mid_session, rule_stripped,
-		rule_starttls_refused, rule_injection, rule_plaintext,
+		rule_no_payload, rule_one_direction, rule_not_smtp,
+		rule_mid_session, rule_banner_only, rule_stripped,
+		rule_starttls_refused, rule_injection, rule_auth_in_clear,
+		rule_plaintext,
 		rule_starttls_unanswered, rule_no_tls_bytes,
 	};
 	static const rule_fn tls_rules[] = {

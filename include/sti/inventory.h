@@ -42,6 +42,7 @@ struct sti_inv_peer {
 	unsigned nciphers;
 	bool ciphers_more;
 	uint64_t outcomes[STI_OUTCOME_COUNT];
+	uint64_t tcp_refused, tcp_no_answer;  /* SPEC 9.1: an unreachable MX */
 	bool below_with_modern_offer;     /* server chose < minimum for a client
 					     that offered at least the minimum */
 	int64_t first_seen, last_seen;    /* session times, microseconds */

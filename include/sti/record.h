@@ -17,6 +17,7 @@
 
 #include "sti/session.h"
 #include "sti/smtp.h"
+#include "sti/sniff.h"
 #include "sti/tls.h"
 
 /* smtp.mode (SPEC section 7). */
@@ -74,6 +75,11 @@ struct sti_record {
 
 	uint64_t fallback_after;     /* id of an earlier failed TLS session
 					between the same pair, or 0 */
+
+	/* What each direction's first payload looked like (SPEC 9.1), and
+	 * its frame: the verdict tells other protocols from SMTP by it. */
+	enum sti_looks looks[2];
+	uint64_t looks_frame[2];
 
 	/* --mta-log: the MTA's lines joined to this session, or NULL. Set by
 	 * the analysis for the reporters; the verdict never reads it. */

@@ -61,6 +61,7 @@
 	X(QUIT, "QUIT", "quit")                                             \
 	X(STARTTLS, "STARTTLS", "starttls")                                 \
 	X(AUTH, "AUTH", "auth")                                             \
+	X(LHLO, "LHLO", "lhlo")            /* LMTP, RFC 2033: as EHLO */    \
 	X(DATA_END, NULL, "end_of_data")   /* the ".": answered 250/5xx */  \
 	X(AUTH_DATA, NULL, "auth_data")    /* a SASL response line */       \
 	X(MASKED, NULL, "masked")          /* "XXXXXXXX": rewritten */      \
@@ -154,8 +155,9 @@ struct sti_smtp_facts {
 	bool greeting_seen;
 	struct sti_smtp_reply greeting;   /* text: first line of the banner */
 
-	/* The last HELO/EHLO and the capabilities of the last 250 to EHLO. */
-	enum sti_smtp_cmd hello_cmd;      /* NONE, HELO or EHLO */
+	/* The last HELO/EHLO/LHLO and the capabilities of the last 250 to
+	 * EHLO or LHLO. */
+	enum sti_smtp_cmd hello_cmd;      /* NONE, HELO, EHLO or LHLO */
 	char hello_name[STI_SMTP_NAME_MAX];
 	uint64_t hello_frame;
 	uint16_t hello_code;              /* its reply, 0 if none */
@@ -208,8 +210,9 @@ struct sti_smtp_facts {
 	unsigned mail_cmds, rcpt_cmds, data_cmds, bdat_cmds, auth_cmds;
 	uint64_t message_bytes;           /* DATA content and BDAT chunks */
 	unsigned messages_accepted;       /* 2xx to "." or BDAT LAST */
-	bool mail_in_clear;               /* message bytes got a 2xx */
-	uint64_t mail_in_clear_frame;     /* the first such reply */
+	bool mail_in_clear;               /* message content or AUTH
+					     credentials crossed (SPEC 9.1) */
+	uint64_t mail_in_clear_frame;     /* the first such frame */
 
 	/* The end of the conversation. */
 	uint64_t quit_frame;
@@ -220,6 +223,21 @@ struct sti_smtp_facts {
 	unsigned anomalies[STI_SMTP_AN__COUNT];
 	uint64_t anomaly_frame[STI_SMTP_AN__COUNT];  /* first occurrence */
 	uint64_t gap_bytes;
+
+	/* The first AUTH in clear (RFC 4954): its mechanism, whether
+	 * credentials followed (an initial response or a SASL line), and the
+	 * server's final reply to it. */
+	/* The frame of the reply to the last HELO/EHLO/LHLO, and of the first
+	 * client command after it that is not STARTTLS or another greeting:
+	 * the client going on without TLS (SPEC 9.1 evidence). */
+	uint64_t hello_reply_frame;
+	uint64_t went_on_frame;
+
+	char auth_mech[STI_SMTP_ESC_MAX + 8];
+	uint64_t auth_frame;
+	bool auth_credentials;
+	uint64_t auth_credentials_frame;
+	struct sti_smtp_reply auth_reply;
 
 	/* Ranges to redact; when truncated, redact the client stream whole. */
 	struct sti_smtp_span spans[STI_SMTP_MAX_SPANS];

@@ -51,6 +51,7 @@
 #include <stdint.h>
 
 #include "sti/tls_hello.h"
+#include "sti/tls_trust.h"
 
 /* RFC 8446 5.1: ContentType. */
 #define STI_TLS_CT_CHANGE_CIPHER_SPEC 20
@@ -249,6 +250,7 @@ struct sti_tls_facts {
 	bool have_server_cert;          /* the first Certificate of each side */
 	uint64_t server_cert_frame;
 	struct sti_cert_info server_cert;
+	struct sti_trust_info server_trust;  /* the chain verified (SPEC 9.2) */
 	bool have_client_cert;
 	uint64_t client_cert_frame;
 	struct sti_cert_info client_cert;

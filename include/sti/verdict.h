@@ -21,7 +21,9 @@ struct sti_record;
 	X(DEPRECATED, "deprecated", "TLS established below the policy minimum") \
 	X(FAILED, "failed", "TLS attempted and not established")             \
 	X(NO_TLS, "no_tls", "the session went on or ended without TLS")      \
-	X(INCOMPLETE, "incomplete", "the capture cannot decide")
+	X(INCOMPLETE, "incomplete", "the capture cannot decide")             \
+	X(NOT_SMTP, "not_smtp",                                              \
+	  "no SMTP conversation took place (another protocol, or no payload)")
 
 #define STI_CAUSES(X)                                                       \
 	X(NONE, "none")                                                      \
@@ -38,7 +40,8 @@ struct sti_record;
 	X(VERSION_BELOW_POLICY, "version_below_policy", NULL,                \
 	  "TLS was established with a version below the policy minimum")    \
 	X(CLIENT_VERSION_TOO_LOW, "client_version_too_low", NULL,            \
-	  "the client's highest version is below what the server accepts")  \
+	  "the client's highest version is below what the server, or the "   \
+	  "client's own security level, accepts")                           \
 	X(SERVER_VERSION_TOO_LOW, "server_version_too_low", NULL,            \
 	  "the server cannot do the versions the client accepts")           \
 	X(NO_SHARED_CIPHER, "no_shared_cipher", NULL,                        \
@@ -80,7 +83,19 @@ struct sti_record;
 	X(CAPTURE_GAP, "capture_gap", NULL,                                  \
 	  "packets the verdict needs are missing from the capture")         \
 	X(MALFORMED_TLS, "malformed_tls", NULL,                              \
-	  "the TLS bytes did not parse")
+	  "the TLS bytes did not parse")                                    \
+	X(CAPTURE_ONE_DIRECTION, "capture_one_direction", NULL,              \
+	  "the capture holds only one direction of the connection")         \
+	X(AUTH_IN_CLEAR, "auth_in_clear", NULL,                              \
+	  "a mail client sent AUTH PLAIN or LOGIN credentials without TLS")  \
+	X(NOT_SMTP, "not_smtp", NULL,                                        \
+	  "another protocol on a mail port (FTP, SSH, HTTP, OpenVPN...)")    \
+	X(TCP_REFUSED, "tcp_refused", NULL,                                  \
+	  "the server answered the SYN with a reset")                       \
+	X(TCP_NO_ANSWER, "tcp_no_answer", NULL,                              \
+	  "the client's SYNs were never answered")                          \
+	X(NO_PAYLOAD, "no_payload", NULL,                                    \
+	  "the connection was made and nothing was sent")
 
 enum sti_outcome {
 #define STI_X(name, str, desc) STI_OUTCOME_##name,

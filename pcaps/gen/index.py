@@ -23,7 +23,8 @@ SCEN = [("ok-", "1 success"), ("deprecated-", "2 deprecated but working"),
         ("fail-client-no-cipher", "5 cipher/group"), ("fail-cert", "6 certificate rejected"),
         ("fail-starttls", "7 STARTTLS level"), ("notls-", "7 STARTTLS level"),
         ("middlebox", "8 middlebox"), ("fail-client-reset", "9 aborts"),
-        ("incomplete", "9 incomplete"), ("busy", "10 busy gateway")]
+        ("incomplete", "9 incomplete"), ("busy", "10 busy gateway"),
+        ("not-smtp", "SPEC 9.1 not SMTP")]
 
 
 SENDMAIL = "Sendmail 8.17.1.9 (OpenSSL 3.0), unpacked"
@@ -37,6 +38,8 @@ OVERRIDE = {  # captures whose name does not say both sides
     "notls-fallback-after-tls-failure-sendmail": (SENDMAIL, SERVERS["postfix"] + " requiring 1.2"),
     "fail-cert-missing-intermediate-tls1": (None, SENDMAIL),
     "fail-client-too-old-tls10-sendmail": (None, SENDMAIL),
+    "not-smtp": ("Python 3.11 socket (Linux TCP)",
+                 "Linux TCP: iptables reject/drop, or a listener that never greets"),
 }
 
 

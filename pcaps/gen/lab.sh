@@ -473,6 +473,63 @@ run_scenarios() {
   return 0
 }
 
+# ---------------------------------------------------------------- no SMTP (SPEC 9.1)
+# Connections to a mail port that never became an SMTP conversation: a SYN
+# answered by a reset (a firewall's tcp-reset reject), SYNs never answered
+# (dropped), and a connection on which neither side sent a byte (the server
+# accepts and stays silent, the client gives up). Each uses its own server
+# address so the rules do not touch the other scenarios.
+TCPC="import socket,sys,time
+s=socket.socket(); s.settimeout(float(sys.argv[3]))
+s.bind(('192.0.2.10', int(sys.argv[4])))
+try:
+    s.connect((sys.argv[1], int(sys.argv[2]))); time.sleep(1)
+except OSError as e:
+    print(e)
+s.close()"
+run_not_smtp_scenarios() {
+  local want=" $* "
+  sel() { [ "$want" = "  " ] || [[ "$want" == *" $1 "* ]]; }
+  if sel not-smtp-tcp-refused; then
+    ip -n $NS addr add 198.51.100.47/24 dev s0 2>/dev/null || true
+    ip netns exec $NS iptables -A INPUT -d 198.51.100.47 -p tcp --dport 25 -j REJECT --reject-with tcp-reset
+    cap not-smtp-tcp-refused -- "ip netns exec $NC $PY -c \"\$TCPC\" 198.51.100.47 25 5 40301"
+  fi
+  if sel not-smtp-tcp-no-answer; then
+    ip -n $NS addr add 198.51.100.48/24 dev s0 2>/dev/null || true
+    ip netns exec $NS iptables -A INPUT -d 198.51.100.48 -p tcp --dport 25 -j DROP
+    cap not-smtp-tcp-no-answer -- "ip netns exec $NC $PY -c \"\$TCPC\" 198.51.100.48 25 4 40302"
+  fi
+  if sel not-smtp-no-payload; then
+    ip -n $NS addr add 198.51.100.49/24 dev s0 2>/dev/null || true
+    ip netns exec $NS $PY -c "import socket,time
+l=socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(('198.51.100.49', 25)); l.listen(4)
+c,_=l.accept(); time.sleep(30)" >/dev/null 2>&1 &
+    PIDS+=($!)
+    sleep 0.5
+    cap not-smtp-no-payload -- "ip netns exec $NC $PY -c \"\$TCPC\" 198.51.100.49 25 5 40303"
+  fi
+  return 0
+}
+export TCPC
+
+# ---------------------------------------------------------------- trust (SPEC 9.2)
+# A complete, valid chain to the lab root, rejected by a client given
+# another CA file: the client's trust store is what is out of date. The lab
+# root of the run is kept beside the capture (NAME.root.pem) so the
+# expectation can name it with --ca-file as the "public" store.
+run_trust_scenarios() {
+  local want=" $* "
+  sel() { [ "$want" = "  " ] || [[ "$want" == *" $1 "* ]]; }
+  local n=fail-cert-client-store-outdated-tls12-exim-gnutls
+  if sel $n; then
+    cap $n -- "$(gtls 198.51.100.26 --priority NORMAL:-VERS-TLS1.3 --x509cafile=$P/selfsigned.crt)"
+    cp "$P/root.crt" "$OUT/$n.root.pem"
+  fi
+  return 0
+}
+
 # ---------------------------------------------------------------- main
 mkdir -p "$W"
 install_exim
@@ -487,6 +544,8 @@ ex_server
 start_stacks "$@"
 sleep 2
 run_scenarios "$@"
+run_not_smtp_scenarios "$@"
+run_trust_scenarios "$@"
 # the MTA-log scenarios (pcaps/gen/mtalogs.sh) keep the MTA's log beside the capture
 . "$GEN/mtalogs.sh"
 mta_scenarios "$@"

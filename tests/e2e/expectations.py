@@ -42,6 +42,9 @@ def parse_expect(path):
             key, _, value = line.strip().partition(" ")
             cur[key] = value.strip()
     base = os.path.dirname(os.path.abspath(path))
+    # a file named in the options (--ca-file X) is beside the expectation
+    options = [os.path.join(base, o) if not o.startswith("-") and
+               os.path.exists(os.path.join(base, o)) else o for o in options]
     if capture is None:
         capture = os.path.splitext(os.path.basename(path))[0] + ".pcap"
     return os.path.normpath(os.path.join(base, capture)), options, sessions

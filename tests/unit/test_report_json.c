@@ -746,7 +746,7 @@ static void test_flush_and_summary(void **state)
 	assert_has(line, "{\"event.kind\":\"summary\",\"files\":2,\"files_failed\":1,"
 			 "\"sessions\":3,");
 	assert_has(line, "\"outcome\":{\"ok\":1,\"deprecated\":0,\"failed\":2,"
-			 "\"no_tls\":0,\"incomplete\":0}");
+			 "\"no_tls\":0,\"incomplete\":0,\"not_smtp\":0}");
 	assert_has(line, "\"cause\":{\"none\":1,\"client\":0,\"server\":2,"
 			 "\"middlebox\":0,\"network\":0,\"unknown\":0}");
 	assert_has(line, "\"reason\":{\"tls_ok\":1,");

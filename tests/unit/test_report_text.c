@@ -601,16 +601,17 @@ static void test_color(void **state)
 	assert_string_equal(buf, "\033[35mNO_TLS\033[0m  cause: unknown  reason: capture_gap  (certain)");
 	assert_non_null(find_line(out, "\033[32mok", buf, sizeof(buf)));
 	assert_string_equal(buf, "\033[32mok\033[0m: 1 session, \033[90mincomplete\033[0m: 1 "
-			    "(capture_gap 1)");
+			    "(capture_gap 1), \033[90mnot_smtp\033[0m: 1 (capture_gap 1)");
 	assert_non_null(find_line(out, "sessions:", buf, sizeof(buf)));
-	assert_string_equal(buf, "sessions: 5  \033[31mfailed\033[0m: 1  \033[33mdeprecated\033[0m: 1  "
-			    "\033[35mno_tls\033[0m: 1  \033[32mok\033[0m: 1  \033[90mincomplete\033[0m: 1");
+	assert_string_equal(buf, "sessions: 6  \033[31mfailed\033[0m: 1  \033[33mdeprecated\033[0m: 1  "
+			    "\033[35mno_tls\033[0m: 1  \033[32mok\033[0m: 1  \033[90mincomplete\033[0m: 1  "
+			    "\033[90mnot_smtp\033[0m: 1");
 	/* Nowhere else: 3 verdict lines, 2 words of the count line and 5 of
 	 * the summary, each word with its colour and its reset. */
 	unsigned n = 0;
 	for (const char *p = out; (p = strstr(p, "\033[")) != NULL; p++)
 		n++;
-	assert_int_equal(n, 2 * (3 + 2 + 5));
+	assert_int_equal(n, 2 * (3 + 3 + 6));
 	run_free(w);
 }
 

@@ -297,6 +297,33 @@ static void test_no_shared_cipher_client_without_forward_secrecy(void **state)
 		       STI_REASON_NO_SHARED_CIPHER, STI_CERTAIN);
 }
 
+/* Only CAMELLIA, with forward secrecy and good groups: the ciphers are the
+ * story, named by family (SPEC 9.1), not the groups. */
+static void test_no_shared_cipher_client_camellia_only(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP Postfix");
+	client_hello(f, 0x0303, 11);
+	f->tls.ch.ciphers[0] = 0xc076;   /* TLS_ECDHE_RSA_WITH_CAMELLIA_128_CBC_SHA256 */
+	f->tls.ch.ciphers[1] = 0x0041;   /* TLS_RSA_WITH_CAMELLIA_128_CBC_SHA */
+	f->tls.ch.nciphers = 2;
+	f->tls.ch.ciphers_total = 2;
+	f->tls.ch.groups[0] = 0x001d;
+	f->tls.ch.ngroups = 1;
+	alert(f, 1, 2, 40, 12);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_NO_SHARED_CIPHER, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "key exchange ECDHE/RSA, ciphers CAMELLIA"));
+	assert_null(strstr(f->v.explanation, "group"));
+	/* with an AES-GCM suite beside them, the server is the one short */
+	f->tls.ch.ciphers[2] = 0xc02f;
+	f->tls.ch.nciphers = 3;
+	decide(f);
+	assert_int_equal(f->v.cause, STI_CAUSE_SERVER);
+	assert_non_null(strstr(f->v.explanation, "ciphers AES-GCM/CAMELLIA"));
+}
+
 static void test_no_shared_group_client(void **state)
 {
 	struct fx *f = *state;
@@ -383,9 +410,9 @@ static void test_client_rejects_name_mismatch(void **state)
 
 /* A certificate with nothing wrong on the wire, rejected: the client's
  * trust store is the likely culprit (GnuTLS sends 42 for an unknown CA). */
-static void test_client_does_not_trust_issuer(void **state)
+/* Exim's chain, valid and naming the SNI; the client alerts 42. */
+static void test_client_does_not_trust_issuer_setup(struct fx *f)
 {
-	struct fx *f = *state;
 	starttls_accepted(f, "mx ESMTP Exim 4.96");
 	client_hello(f, 0x0303, 10);
 	strcpy(f->tls.ch.sni, "mx2.example.test");
@@ -400,6 +427,13 @@ static void test_client_does_not_trust_issuer(void **state)
 	f->tls.server_cert.not_before = 1600000000;
 	f->tls.server_cert.not_after = INT64_C(4000000000);
 	alert(f, 0, 2, 42, 14);
+}
+
+/* No chain verified (as before SPEC 9.2): the issuer is what is left. */
+static void test_client_does_not_trust_issuer(void **state)
+{
+	struct fx *f = *state;
+	test_client_does_not_trust_issuer_setup(f);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_INFERRED);
@@ -630,6 +664,7 @@ static void test_starttls_not_offered_and_skipped(void **state)
 	assert_string_equal(f->v.tlsrpt, "starttls-not-supported");
 	f->smtp.starttls_offered = STI_SMTP_OFFER_YES;
 	f->smtp.mail_in_clear = true;
+	f->smtp.mail_cmds = 1;   /* it went on: MAIL FROM */
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_NO_TLS, STI_CAUSE_CLIENT,
 		       STI_REASON_CLIENT_SKIPPED_STARTTLS, STI_CERTAIN);
@@ -823,6 +858,282 @@ static void test_tables(void **state)
 		assert_true(sti_reason_description((enum sti_reason)r)[0] != '\0');
 }
 
+/* ---- SPEC 9.1: traffic that is not a mail-server conversation ---- */
+
+/* A plaintext SMTP session: greeted, EHLO answered, no STARTTLS sent. */
+static void plaintext_session(struct fx *f, const char *banner)
+{
+	starttls_accepted(f, banner);
+	f->rec.tls = NULL;
+	f->rec.mode = STI_MODE_PLAINTEXT;
+	f->smtp.starttls_count = 0;
+	f->smtp.starttls_accepted = false;
+}
+
+static void no_payload_session(struct fx *f)
+{
+	f->rec.proto = STI_PROTO_NONE;
+	f->rec.tcp[0].packets = 1;
+	f->rec.tcp[0].syn = true;
+	f->rec.tcp[1].packets = 0;
+	f->rec.last_ts = f->rec.first_ts + 3000000;
+}
+
+static void test_tcp_no_answer(void **state)
+{
+	struct fx *f = *state;
+	no_payload_session(f);
+	f->rec.tcp[0].packets = 3;   /* SYN and two retransmissions */
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_NOT_SMTP, STI_CAUSE_NETWORK,
+		       STI_REASON_TCP_NO_ANSWER, STI_INFERRED);
+	assert_non_null(strstr(f->v.explanation, "3 SYN packet(s) to port 25 over 3.0 s"));
+}
+
+static void test_tcp_refused(void **state)
+{
+	struct fx *f = *state;
+	no_payload_session(f);
+	f->rec.tcp[1].packets = 1;
+	f->rec.tcp[1].rst_frame = 2;
+	closes(f, STI_S2C, true, 2);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_NOT_SMTP, STI_CAUSE_SERVER,
+		       STI_REASON_TCP_REFUSED, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "reset (frame 2)"));
+	const uint64_t ev[] = { 2 };
+	assert_evidence(f, 1, ev);
+	/* a SYN-ACK first: it connected, then nothing was sent */
+	f->rec.tcp[1].syn = true;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_NOT_SMTP, STI_CAUSE_UNKNOWN,
+		       STI_REASON_NO_PAYLOAD, STI_INFERRED);
+	assert_non_null(strstr(f->v.explanation, "the server reset the connection (frame 2)"));
+}
+
+static void test_capture_one_direction(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP");
+	f->rec.tls = NULL;
+	f->rec.tcp[0].payload_bytes = 700;
+	f->rec.tcp[1].packets = 0;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
+		       STI_REASON_CAPTURE_ONE_DIRECTION, STI_INFERRED);
+	assert_non_null(strstr(f->v.explanation, "only the client's packets"));
+	assert_non_null(strstr(f->v.explanation, "none from the server"));
+	assert_non_null(strstr(f->v.explanation, "asymmetric routing"));
+	/* the other way round: only the server was captured */
+	f->rec.tcp[0].packets = 0;
+	f->rec.tcp[1].packets = 4;
+	decide(f);
+	assert_int_equal(f->v.reason, STI_REASON_CAPTURE_ONE_DIRECTION);
+	assert_non_null(strstr(f->v.explanation, "only the server's packets"));
+	/* a one-sided capture with no payload at all is still one-sided */
+	no_payload_session(f);
+	f->rec.tcp[0].syn = false;
+	f->rec.tcp[0].packets = 2;
+	decide(f);
+	assert_int_equal(f->v.reason, STI_REASON_CAPTURE_ONE_DIRECTION);
+}
+
+static void test_not_smtp(void **state)
+{
+	struct fx *f = *state;
+	plaintext_session(f, "(vsFTPd 3.0.5)");
+	f->smtp.hello_cmd = STI_SMTP_CMD_NONE;
+	f->smtp.auth_cmds = 1;           /* FTP's "AUTH TLS" */
+	strcpy(f->smtp.auth_mech, "TLS");
+	f->smtp.auth_frame = 6;
+	f->rec.srv.port = 21;
+	f->rec.looks[STI_S2C] = STI_LOOKS_FTP;
+	f->rec.looks_frame[STI_S2C] = 4;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_NOT_SMTP, STI_CAUSE_NONE,
+		       STI_REASON_NOT_SMTP, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "FTP server greeting"));
+	const uint64_t ev[] = { 4 };
+	assert_evidence(f, 1, ev);
+	/* port 21 is never SMTP, even with a plain banner and a HELO */
+	f->rec.looks[STI_S2C] = STI_LOOKS_SMTP_GREETING;
+	f->smtp.hello_cmd = STI_SMTP_CMD_HELO;
+	decide(f);
+	assert_int_equal(f->v.reason, STI_REASON_NOT_SMTP);
+	assert_non_null(strstr(f->v.explanation, "port 21"));
+	/* SSH on the implicit-TLS port */
+	f->rec.srv.port = 465;
+	f->rec.proto = STI_PROTO_TLS;
+	f->rec.smtp = NULL;
+	f->rec.looks[STI_S2C] = STI_LOOKS_SSH;
+	decide(f);
+	assert_int_equal(f->v.outcome, STI_OUTCOME_NOT_SMTP);
+	assert_non_null(strstr(f->v.explanation, "SSH"));
+	/* an SMTP server whose client answered EHLO is SMTP */
+	f->rec.srv.port = 25;
+	f->rec.proto = STI_PROTO_SMTP;
+	f->rec.smtp = &f->smtp;
+	f->rec.looks[STI_S2C] = STI_LOOKS_SMTP_GREETING;
+	f->smtp.hello_cmd = STI_SMTP_CMD_EHLO;
+	f->smtp.auth_cmds = 0;
+	f->smtp.auth_frame = 0;
+	f->smtp.starttls_offered = STI_SMTP_OFFER_NO;
+	decide(f);
+	assert_int_equal(f->v.reason, STI_REASON_STARTTLS_NOT_OFFERED);
+}
+
+static void test_binary_client_not_smtp(void **state)
+{
+	struct fx *f = *state;
+	plaintext_session(f, "mx ESMTP Sendmail");
+	f->smtp.hello_cmd = STI_SMTP_CMD_NONE;
+	f->rec.looks[STI_C2S] = STI_LOOKS_BINARY;
+	f->rec.looks_frame[STI_C2S] = 4;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_NOT_SMTP, STI_CAUSE_NONE,
+		       STI_REASON_NOT_SMTP, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "client's first bytes (frame 4) are binary"));
+	/* without the connection's start, binary bytes may be TLS after a
+	 * STARTTLS the capture missed: not decided here */
+	f->rec.syn_seen = false;
+	decide(f);
+	assert_int_not_equal(f->v.outcome, STI_OUTCOME_NOT_SMTP);
+}
+
+static void test_banner_only(void **state)
+{
+	struct fx *f = *state;
+	plaintext_session(f, "mx ESMTP");
+	f->smtp.hello_cmd = STI_SMTP_CMD_NONE;
+	f->smtp.starttls_offered = STI_SMTP_OFFER_UNKNOWN;
+	f->smtp.greeting.frame = 4;
+	closes(f, STI_C2S, false, 6);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_NOT_SMTP, STI_CAUSE_NONE,
+		       STI_REASON_NOT_SMTP, STI_INFERRED);
+	assert_non_null(strstr(f->v.explanation, "banner check"));
+	/* the capture ended instead: nothing is decided */
+	f->rec.end_side = -1;
+	f->rec.tcp[0].fin_frame = 0;
+	decide(f);
+	assert_int_equal(f->v.outcome, STI_OUTCOME_INCOMPLETE);
+}
+
+static void test_auth_in_clear(void **state)
+{
+	struct fx *f = *state;
+	plaintext_session(f, "mail ESMTP Postfix");
+	f->rec.srv.port = 587;
+	f->smtp.auth_cmds = 1;
+	strcpy(f->smtp.auth_mech, "LOGIN");
+	f->smtp.auth_frame = 10;
+	f->smtp.auth_credentials = true;
+	f->smtp.auth_credentials_frame = 14;
+	f->smtp.auth_reply.code = 235;
+	f->smtp.auth_reply.frame = 16;
+	f->smtp.mail_in_clear = true;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_NO_TLS, STI_CAUSE_CLIENT,
+		       STI_REASON_AUTH_IN_CLEAR, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "AUTH LOGIN"));
+	assert_non_null(strstr(f->v.explanation, "although STARTTLS was offered"));
+	assert_non_null(strstr(f->v.remediation, "smtpd_tls_auth_only = yes"));
+	assert_non_null(strstr(f->v.remediation, "RequireTLS"));
+	assert_non_null(strstr(f->v.remediation, "465"));
+	assert_null(strstr(f->v.remediation, "smtp_tls_security_level"));
+	const uint64_t ev[] = { 14, 16 };
+	assert_evidence(f, 2, ev);
+	/* CRAM-MD5 sends no password: the session is judged as before, with
+	 * a mail client's fix, not an MTA's */
+	strcpy(f->smtp.auth_mech, "CRAM-MD5");
+	f->smtp.mail_cmds = 1;
+	decide(f);
+	assert_int_equal(f->v.reason, STI_REASON_CLIENT_SKIPPED_STARTTLS);
+	assert_non_null(strstr(f->v.explanation, "mail client"));
+	assert_null(strstr(f->v.remediation, "smtp_tls_security_level"));
+	assert_non_null(strstr(f->v.remediation, "smtpd_tls_auth_only"));
+}
+
+static void test_capture_ends_after_ehlo_reply(void **state)
+{
+	struct fx *f = *state;
+	plaintext_session(f, "mx ESMTP");
+	f->rec.last_frame = 7;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
+		       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
+	assert_non_null(strstr(f->v.explanation, "capture ends before the client's next command"));
+	/* the client's QUIT decides it */
+	f->smtp.quit_frame = 8;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_NO_TLS, STI_CAUSE_CLIENT,
+		       STI_REASON_CLIENT_SKIPPED_STARTTLS, STI_CERTAIN);
+	assert_non_null(strstr(f->v.remediation, "smtp_tls_security_level"));
+}
+
+/* ---- SPEC 9.2: the cause follows the chain's trust ---- */
+
+static void rejected_valid_chain(struct fx *f, enum sti_trust trust, const char *anchor)
+{
+	test_client_does_not_trust_issuer_setup(f);
+	f->tls.server_trust.checked = true;
+	f->tls.server_trust.trust = trust;
+	f->tls.server_trust.chain_len = 2;
+	strcpy(f->tls.server_trust.anchor, anchor);
+}
+
+static void test_trust_public_rejected(void **state)
+{
+	struct fx *f = *state;
+	rejected_valid_chain(f, STI_TRUST_PUBLIC, "ISRG Root X1");
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_INFERRED);
+	assert_non_null(strstr(f->v.explanation, "public root CN=ISRG Root X1"));
+	assert_non_null(strstr(f->v.explanation, "trust store is out of date"));
+	assert_non_null(strstr(f->v.remediation, "root CN=ISRG Root X1"));
+	/* an intermediate that expired before the capture makes it the server's */
+	f->tls.server_trust.earliest_not_after = 1700000000;
+	decide(f);
+	assert_int_equal(f->v.cause, STI_CAUSE_SERVER);
+	assert_non_null(strstr(f->v.explanation, "a CA certificate in its chain expired"));
+	assert_string_equal(f->v.tlsrpt, "certificate-expired");
+}
+
+static void test_trust_private_and_incomplete(void **state)
+{
+	struct fx *f = *state;
+	rejected_valid_chain(f, STI_TRUST_PRIVATE, "Example Test Root CA");
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "the root CN=Example Test Root CA is in no public store"));
+	f->tls.server_trust.trust = STI_TRUST_INCOMPLETE;
+	strcpy(f->tls.server_trust.anchor, "R11");
+	decide(f);
+	assert_int_equal(f->v.cause, STI_CAUSE_SERVER);
+	assert_non_null(strstr(f->v.explanation, "its chain is incomplete: the issuer CN=R11 is not sent"));
+}
+
+static void test_name_checked_against_greeting(void **state)
+{
+	struct fx *f = *state;
+	rejected_valid_chain(f, STI_TRUST_PUBLIC, "ISRG Root X1");
+	f->tls.ch.sni[0] = '\0';
+	strcpy(f->smtp.greeting.text, "mx2.example.test ESMTP Exim 4.96");
+	decide(f);
+	assert_int_equal(f->v.cause, STI_CAUSE_CLIENT);   /* the greeting's name matches */
+	strcpy(f->smtp.greeting.text, "mail.other.test ESMTP Exim 4.96");
+	decide(f);
+	assert_int_equal(f->v.cause, STI_CAUSE_SERVER);
+	assert_non_null(strstr(f->v.explanation,
+			       "not mail.other.test, the name in the server's greeting"));
+	/* with an SNI, the SNI is the name, and the explanation says so */
+	strcpy(f->tls.ch.sni, "mx9.example.test");
+	decide(f);
+	assert_non_null(strstr(f->v.explanation, "not mx9.example.test, the name the client asked for"));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -837,10 +1148,14 @@ int main(void)
 		T(test_no_shared_cipher_client_legacy),
 		T(test_no_shared_cipher_client_without_forward_secrecy),
 		T(test_no_shared_group_client),
+		T(test_no_shared_cipher_client_camellia_only),
 		T(test_client_alert_instead_of_hello),
 		T(test_client_rejects_expired_certificate),
 		T(test_client_rejects_name_mismatch),
 		T(test_client_does_not_trust_issuer),
+		T(test_trust_public_rejected),
+		T(test_trust_private_and_incomplete),
+		T(test_name_checked_against_greeting),
 		T(test_unknown_ca_tls13_cleartext),
 		T(test_server_rejects_missing_client_certificate),
 		T(test_tls13_encrypted_client_abort),
@@ -861,6 +1176,14 @@ int main(void)
 		T(test_mid_session_and_gap),
 		T(test_implicit_tls_ok),
 		T(test_tables),
+		T(test_tcp_no_answer),
+		T(test_tcp_refused),
+		T(test_capture_one_direction),
+		T(test_not_smtp),
+		T(test_banner_only),
+		T(test_binary_client_not_smtp),
+		T(test_auth_in_clear),
+		T(test_capture_ends_after_ehlo_reply),
 	};
 	return cmocka_run_group_tests_name("verdict", tests, NULL, NULL);
 }

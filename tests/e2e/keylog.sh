@@ -54,7 +54,7 @@ e2e_eq "with key log: certain rejection" \
 	"client_rejected_certificate	certain	server	True	ok" \
 	"$(field verdict.reason verdict.confidence verdict.cause tls.decrypted tls.decryption.status)"
 e2e_match "with key log: the problem is named" "$(field verdict.explanation)" \
-	"(CN=mx.example.test, expired) with bad_certificate(42)"
+	"(CN=mx.example.test, it expired on 2024-01-01 00:00:00 UTC, 1069 days before this session) with bad_certificate(42)"
 e2e_eq "with key log: summary" "1	0	0" \
 	"$(summary keylog.sessions_decrypted keylog.lines_unused keylog.lines_malformed)"
 

@@ -477,6 +477,20 @@ static bool hold_syn_data(struct sti_session *s, const struct sti_pkt *p)
 	return true;
 }
 
+/* A side's first FIN; both sides' close the session. */
+static void note_fin(struct sti_table *t, struct sti_session *s,
+		     const struct sti_pkt *p, enum sti_dir d)
+{
+	struct sti_dir_info *di = &s->dir[d];
+	if ((p->flags & STI_TCP_FIN) && !di->fin_frame) {
+		di->fin_frame = p->frame;
+		di->fin_ts = p->ts_us;
+		note_end(s, d, p->frame);
+	}
+	if (s->dir[STI_C2S].fin_frame && s->dir[STI_S2C].fin_frame)
+		close_session(t, s, STI_END_FIN);
+}
+
 /*
  * How far an acknowledgment may stray from the peer's stream before the
  * segment is taken for another connection's: a few windows' worth.
@@ -549,13 +563,30 @@ static void feed_tcp(struct sti_table *t, struct sti_session *s,
 	if (p->payload_len || fin)
 		sti_reasm_segment(rs, seq, p->payload, p->payload_caplen,
 				  p->payload_len, fin, p->frame, p->ts_us);
-	if (fin && !di->fin_frame) {
-		di->fin_frame = p->frame;
-		di->fin_ts = p->ts_us;
-		note_end(s, d, p->frame);
-	}
-	if (s->dir[STI_C2S].fin_frame && s->dir[STI_S2C].fin_frame)
-		close_session(t, s, STI_END_FIN);
+	note_fin(t, s, p, d);
+}
+
+/*
+ * A settled session: the consumer needs no payload either way (TLS is
+ * settled, or it is not mail). Ordinary segments then only move the
+ * counters and the stream points, so that FIN, RST and retransmissions
+ * still count; nothing is reassembled or handed up before the end. SYN,
+ * RST, held SYN data and an unconfirmed side take the full path.
+ */
+static bool settled(const struct sti_session *s, const struct sti_pkt *p)
+{
+	return s->rs && s->rs[STI_C2S].stopped && s->rs[STI_S2C].stopped &&
+	       !(p->flags & (STI_TCP_SYN | STI_TCP_RST)) && !s->syn_data &&
+	       s->server_isn_known && !s->orient_tentative;
+}
+
+static void feed_settled(struct sti_table *t, struct sti_session *s,
+			 const struct sti_pkt *p, enum sti_dir d)
+{
+	bool fin = p->flags & STI_TCP_FIN;
+	if (p->payload_len || fin)
+		sti_reasm_pass(&s->rs[d], p->seq, p->payload_len, fin, p->frame, p->ts_us);
+	note_fin(t, s, p, d);
 }
 
 /* A SYN on a known 5-tuple that begins a new connection. */
@@ -595,6 +626,10 @@ static void handle_packet(struct sti_table *t, const struct sti_pkt *p)
 		t->tap(t->tap_ctx, s, p);
 	if (s->closed)
 		return;
+	if (settled(s, p)) {
+		feed_settled(t, s, p, d);
+		return;
+	}
 	confirm_orientation(s, p, &d);
 	feed_tcp(t, s, p, d);
 }

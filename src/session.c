@@ -127,25 +127,34 @@ static int endpoint_cmp(const struct sti_addr *a, uint16_t ap,
 	return (int)ap - (int)bp;
 }
 
+/* One multiply-xorshift step per key word; the seed goes in first, so
+ * which tuples collide cannot be known from outside. */
+static uint64_t hash_step(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * UINT64_C(0x9e3779b97f4a7c15);
+	return h ^ (h >> 32);
+}
+
 static uint64_t hash_endpoint(uint64_t h, const struct sti_addr *a, uint16_t port)
 {
 	uint64_t w[2];
 	memcpy(w, a->a, sizeof(w));
-	h = mix64(h ^ w[0]);
-	h = mix64(h ^ w[1]);
-	return mix64(h ^ ((uint64_t)a->family << 16 | port));
+	h = hash_step(h, w[0]);
+	h = hash_step(h, w[1]);
+	return hash_step(h, (uint64_t)a->family << 16 | port);
 }
 
-/* The same for both directions: the smaller endpoint goes first. */
+/* One hash per packet, the same for both directions: the smaller
+ * endpoint goes first, and one final mix spreads the bits. */
 static uint64_t tuple_hash(const struct sti_table *t, const struct sti_pkt *p)
 {
 	uint64_t h = t->seed;
 	if (endpoint_cmp(&p->src, p->sport, &p->dst, p->dport) <= 0) {
 		h = hash_endpoint(h, &p->src, p->sport);
-		return hash_endpoint(h, &p->dst, p->dport);
+		return mix64(hash_endpoint(h, &p->dst, p->dport));
 	}
 	h = hash_endpoint(h, &p->dst, p->dport);
-	return hash_endpoint(h, &p->src, p->sport);
+	return mix64(hash_endpoint(h, &p->src, p->sport));
 }
 
 static bool endpoint_eq(const struct sti_endpoint *e, const struct sti_addr *a,
@@ -347,13 +356,25 @@ static struct sti_session *evict_one(struct sti_table *t)
 	return victim;
 }
 
+/* A zeroed entry on a cache line of its own: the lookup's fields (hash,
+ * chain, endpoints) then share one line. */
+static struct sti_session *new_entry(void)
+{
+	enum { LINE = 64 };
+	size_t size = (sizeof(struct sti_session) + LINE - 1) / LINE * LINE;
+	struct sti_session *s = aligned_alloc(LINE, size);
+	if (s)
+		memset(s, 0, size);
+	return s;
+}
+
 static struct sti_session *create(struct sti_table *t, const struct sti_pkt *p,
 				  uint64_t h)
 {
 	if (t->cfg.max_sessions && t->count >= t->cfg.max_sessions &&
 	    !evict_one(t))
 		return NULL;
-	struct sti_session *s = calloc(1, sizeof(*s));
+	struct sti_session *s = new_entry();
 	if (!s)
 		return NULL;
 	s->table = t;
@@ -617,9 +638,13 @@ static void handle_packet(struct sti_table *t, const struct sti_pkt *p)
 	s->last_frame = p->frame;
 	s->last_ts = p->ts_us;
 	s->touched_us = t->now;
+	/* Most packets belong to the session that had the last one: it is
+	 * already the most recent, and its neighbours stay untouched. */
 	struct sti_list *l = list_of(t, s);
-	list_unlink(l, s);
-	list_append(l, s);
+	if (l->tail != s) {
+		list_unlink(l, s);
+		list_append(l, s);
+	}
 	if (!s->rs && !bare_client_syn(p, d) && !materialize(s))
 		return;
 	if (t->tap)

@@ -444,6 +444,18 @@ static void test_settled_session_bypass(void **state)
 	assert_int_equal(sti_session_stream(s, STI_S2C)->next_off, 11);
 }
 
+/* A lookup reads one cache line of the entry: hash, chain, endpoints. */
+static void test_entry_key_in_one_line(void **state)
+{
+	struct fx *f = *state;
+	assert_true(offsetof(struct sti_session, srv) + sizeof(struct sti_endpoint) <= 64);
+	assert_true(offsetof(struct sti_session, hash) < 64);
+	assert_true(offsetof(struct sti_session, hnext) < 64);
+	handshake(f, 40000, 1, 0);
+	handshake(f, 40001, 4, 0);
+	assert_int_equal((uintptr_t)f->w.last % 64, 0);
+}
+
 static void test_ipv6_and_ipv4_do_not_collide(void **state)
 {
 	struct fx *f = *state;
@@ -476,6 +488,7 @@ int main(void)
 		T(test_flush_closes_in_id_order),
 		T(test_stop_payload_keeps_fin),
 		T(test_settled_session_bypass),
+		T(test_entry_key_in_one_line),
 		T(test_ipv6_and_ipv4_do_not_collide),
 	};
 	return cmocka_run_group_tests_name("session", tests, NULL, NULL);

@@ -356,25 +356,13 @@ static struct sti_session *evict_one(struct sti_table *t)
 	return victim;
 }
 
-/* A zeroed entry on a cache line of its own: the lookup's fields (hash,
- * chain, endpoints) then share one line. */
-static struct sti_session *new_entry(void)
-{
-	enum { LINE = 64 };
-	size_t size = (sizeof(struct sti_session) + LINE - 1) / LINE * LINE;
-	struct sti_session *s = aligned_alloc(LINE, size);
-	if (s)
-		memset(s, 0, size);
-	return s;
-}
-
 static struct sti_session *create(struct sti_table *t, const struct sti_pkt *p,
 				  uint64_t h)
 {
 	if (t->cfg.max_sessions && t->count >= t->cfg.max_sessions &&
 	    !evict_one(t))
 		return NULL;
-	struct sti_session *s = new_entry();
+	struct sti_session *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	s->table = t;

@@ -71,7 +71,9 @@ struct sti_dir_info {
 
 struct sti_session {
 	/* Table bookkeeping first: a lookup reads the hash, the chain and
-	 * the two endpoints, all in the entry's first 64-byte line. */
+	 * the two endpoints, the entry's first 56 bytes. (Aligning entries
+	 * to 64 bytes would put them in one cache line, but cost a SYN flood
+	 * 140 bytes a session in allocator slack: 46 -> 59 MiB.) */
 	uint64_t hash;
 	struct sti_session *hnext;
 	struct sti_endpoint cli, srv;

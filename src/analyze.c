@@ -343,7 +343,7 @@ static bool input_end(struct sti_analysis *a, struct input *in,
 	sti_recorder_free(in->rec);
 	/* Sessions gathered before a read error are still written. */
 	bool evidence_ok = flush_evidence(a, st->dlt, true);
-	char line[700];
+	char line[1800];
 	const char *msg = NULL;
 	if (err) {
 		snprintf(line, sizeof(line), "%s: %s", a->path, err);
@@ -466,10 +466,17 @@ static bool analyse_path(struct sti_analysis *a, const char *name, const char *p
 		mta_join_file(a, name, path);
 	if (!input_begin(a, name, false, &in))
 		return false;
-	char err[512];
+	char err[1536];
 	enum sti_ingest_rc rc = sti_ingest_file(path, in.table, &st, err, sizeof(err));
-	bool evidence_ok = input_end(a, &in, &st, rc == STI_INGEST_OK ? NULL : err);
-	return rc == STI_INGEST_OK && evidence_ok;
+	/* A file cut inside its last record was read as far as it goes: its
+	 * sessions are judged and the exit status is theirs. */
+	bool cut = rc == STI_INGEST_TRUNCATED;
+	bool evidence_ok = input_end(a, &in, &st, rc == STI_INGEST_OK || cut ? NULL : err);
+	if (cut) {
+		fflush(a->rep->out);
+		fprintf(stderr, "starttls-inspect: %s: %s\n", a->path, err);
+	}
+	return (rc == STI_INGEST_OK || cut) && evidence_ok;
 }
 
 bool sti_analysis_file(struct sti_analysis *a, const char *path)

@@ -753,11 +753,12 @@ static bool run_sessions_view(const struct options *o, const char *file)
 	}
 	struct sti_ingest_stats st;
 	memset(&st, 0, sizeof(st));
-	char err[512];
+	char err[1536];
 	enum sti_ingest_rc rc = sti_ingest_file(file, t, &st, err, sizeof(err));
 	sti_table_flush(t);
 	/* What was gathered before a read error is still reported. */
-	if (rc == STI_INGEST_OK || rc == STI_INGEST_READ_ERROR) {
+	bool read = rc == STI_INGEST_OK || rc == STI_INGEST_TRUNCATED;
+	if (read || rc == STI_INGEST_READ_ERROR) {
 		printf("# file %s\n", file);
 		sti_sessions_view_print(view, stdout);
 		sti_sessions_view_print_stats(stdout, file, &st, sti_table_stats(t));
@@ -767,7 +768,7 @@ static bool run_sessions_view(const struct options *o, const char *file)
 		fprintf(stderr, "%s: %s: %s\n", progname, file, err);
 	sti_table_free(t);
 	sti_sessions_view_free(view);
-	return rc == STI_INGEST_OK;
+	return read;
 }
 
 /* The reporter on standard output, and the ticket report file if asked. */

@@ -151,14 +151,15 @@ static enum sti_walk_rc pcap_next(struct sti_pcapwalk *w,
 	uint32_t sec, usec;
 	if (!rd32(w, &r, &sec) || !rd32(w, &r, &usec) ||
 	    !rd32(w, &r, &f->caplen) || !rd32(w, &r, &f->len))
-		return STI_WALK_HANDOFF;   /* truncated header: libpcap's words */
+		return STI_WALK_TRUNCATED;   /* some but not all of a header */
 	pcap_times(w, sec, usec, f);
 	pcap_lengths(w, f);
 	/* Oversized records are an error or a truncation in libpcap. */
 	if (f->caplen > w->pp.max_caplen || f->caplen > w->pp.snapshot)
 		return STI_WALK_HANDOFF;
+	/* libpcap checks the lengths above, then finds the data short. */
 	if (!sti_rd_take(&r, f->caplen, &f->data))
-		return STI_WALK_HANDOFF;
+		return STI_WALK_TRUNCATED;
 	w->rest = r;
 	return STI_WALK_FRAME;
 }
@@ -176,9 +177,12 @@ static enum sti_walk_rc ng_block(struct sti_pcapwalk *w, uint32_t *type,
 	uint32_t total, trailer;
 	struct sti_rd inner;
 	if (!rd32(w, &r, type) || !rd32(w, &r, &total))
-		return STI_WALK_HANDOFF;
+		return STI_WALK_TRUNCATED;   /* some but not all of a block header */
 	if (total < 12 || total % 4 != 0 || total > NG_MAX_BLOCK)
 		return STI_WALK_HANDOFF;
+	/* read_block checks the length as above, then reads the rest. */
+	if (sti_rd_left(&r) < total - 8)
+		return STI_WALK_TRUNCATED;
 	if (!sti_rd_sub(&r, total - 12, &inner) || !rd32(w, &r, &trailer) ||
 	    trailer != total)
 		return STI_WALK_HANDOFF;

@@ -11,7 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "sti/redact.h"
+#include "sti/evidence_redact.h"
 
 #define KEY_MAX 256
 #define TEXT_MAX 4096   /* the longest text field rewritten at once (a remediation) */

@@ -18,8 +18,8 @@
 
 #include "sti/anon.h"
 #include "sti/evidence.h"
-#include "sti/redact.h"
-#include "sti/select.h"
+#include "sti/evidence_redact.h"
+#include "sti/evidence_select.h"
 
 /* ---- a raw IPv4/TCP frame with a correct checksum ---- */
 

@@ -11,8 +11,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "sti/evidence_redact.h"
 #include "sti/fields.h"
-#include "sti/redact.h"
 
 #define KEY_MAX 256
 #define TEXT_MAX 4096   /* the longest text field rewritten at once (a remediation) */

@@ -1,6 +1,6 @@
 /*
  * pcapwalk.c - pcap and pcapng records from memory, the way libpcap 1.10
- * reads them (sf-pcap.c, sf-pcapng.c), without copying them.
+ * reads them (sf-pcap.c, sf-evidence_pcapng.c), without copying them.
  *
  * The rule throughout: anything whose result we are not sure matches
  * libpcap's is a hand-off, never a guess. A hand-off costs one reopen; a
@@ -167,7 +167,7 @@ static enum sti_walk_rc pcap_next(struct sti_pcapwalk *w,
 /* ---- pcapng ---- */
 
 /* One block: its type and body (between the length fields), checked as
- * sf-pcapng.c's read_block checks it. */
+ * sf-evidence_pcapng.c's read_block checks it. */
 static enum sti_walk_rc ng_block(struct sti_pcapwalk *w, uint32_t *type,
 				 struct sti_rd *body)
 {
@@ -278,7 +278,7 @@ static bool ng_shb(struct sti_pcapwalk *w, struct sti_rd *body)
 	return true;
 }
 
-/* sf-pcapng.c's conversion from interface ticks to seconds and micro-
+/* sf-evidence_pcapng.c's conversion from interface ticks to seconds and micro-
  * seconds, step for step in the same unsigned 64-bit arithmetic. */
 static void ng_times(const struct sti_walk_iface *ifc, uint64_t t,
 		     struct sti_walk_frame *f)

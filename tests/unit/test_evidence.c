@@ -18,10 +18,10 @@
 
 #include "sti/anon.h"
 #include "sti/evidence.h"
+#include "sti/evidence_redact.h"
+#include "sti/evidence_select.h"
 #include "sti/fields.h"
 #include "sti/report.h"
-#include "sti/redact.h"
-#include "sti/select.h"
 
 /* ---- a raw IPv4/TCP frame with a correct checksum ---- */
 

@@ -506,6 +506,11 @@ static void check_db_options(const struct options *o)
 	if ((o->metrics_path || o->metrics_listen) && o->sessions_view)
 		fail_usage("%s: not with --sessions", o->metrics_path ? "--metrics"
 			   : "--metrics-listen");
+	/* The sessions view prints the TCP table as read: nothing in it is
+	 * pseudonymised, so asking for both would leak. */
+	if (o->anon_key && o->sessions_view)
+		fail_usage("--anonymize: not with --sessions (its lines hold the real"
+			   " addresses)");
 }
 
 /* Files or an interface, not both; live options only with -i. */

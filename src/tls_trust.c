@@ -22,6 +22,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "sti/civil_time.h"
 #include "sti/rd.h"
 #include "sti/tls_hello.h"
 
@@ -96,7 +97,7 @@ static int64_t epoch_of(const ASN1_TIME *t)
 	memset(&tm, 0, sizeof(tm));
 	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
 		return 0;
-	return (int64_t)timegm(&tm);
+	return sti_epoch_from_tm(&tm);
 }
 
 static void first_dns_name(const X509 *x, char *dst, size_t cap)

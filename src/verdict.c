@@ -186,7 +186,7 @@ static bool is_cert_alert(uint8_t d)
 
 /* ---- who the peers are: remediation names their settings ---- */
 
-enum software { SW_UNKNOWN, SW_EXCHANGE, SW_POSTFIX, SW_EXIM };
+enum software { SW_UNKNOWN, SW_EXCHANGE, SW_POSTFIX, SW_EXIM, SW_SENDMAIL };
 
 static enum software server_software(const struct ctx *c)
 {
@@ -199,6 +199,8 @@ static enum software server_software(const struct ctx *c)
 		return SW_POSTFIX;
 	if (strstr(g, "Exim"))
 		return SW_EXIM;
+	if (strstr(g, "Sendmail"))
+		return SW_SENDMAIL;
 	return SW_UNKNOWN;
 }
 
@@ -279,6 +281,18 @@ static void remedy_exim(struct ctx *c, const char *who, const char *ver)
 		    "tls_require_ciphers", who, ver[0], ver[2], ver);
 }
 
+/* Sendmail: OpenSSL's SSL_OP_NO_* options in its .cf cap the version. */
+static void remedy_sendmail(struct ctx *c, const char *who, const char *option,
+			    const char *ver)
+{
+	remedy_more(c, "\nSendmail (%s): remove +SSL_OP_NO_TLSv%c_%c from %s in "
+		    "sendmail.cf (conf%s in sendmail.mc) and link it with an "
+		    "OpenSSL that supports TLS %s; check with:" CMD "grep SSLOptions "
+		    "/etc/mail/sendmail.cf", who, ver[0], ver[2], option,
+		    strcmp(option, "ServerSSLOptions") == 0 ? "SERVER_SSL_OPTIONS"
+		    : "CLIENT_SSL_OPTIONS", ver);
+}
+
 static void remedy_client_versions(struct ctx *c)
 {
 	const char *ver = target_version(c);
@@ -294,13 +308,15 @@ static void remedy_server_versions(struct ctx *c)
 	enum software sw = server_software(c);
 	remedy(c, "Enable TLS %s on the receiving %sserver (the server).", ver,
 	       sw == SW_EXCHANGE ? "Exchange " : sw == SW_POSTFIX ? "Postfix "
-	       : sw == SW_EXIM ? "Exim " : "");
+	       : sw == SW_EXIM ? "Exim " : sw == SW_SENDMAIL ? "Sendmail " : "");
 	if (sw == SW_POSTFIX || sw == SW_UNKNOWN)
 		remedy_postfix(c, "receiving", "smtpd_tls", ver);
 	if (sw == SW_EXIM || sw == SW_UNKNOWN)
 		remedy_exim(c, "receiving", ver);
 	if (sw == SW_EXCHANGE || sw == SW_UNKNOWN)
 		remedy_windows(c, ver);
+	if (sw == SW_SENDMAIL)
+		remedy_sendmail(c, "receiving", "ServerSSLOptions", ver);
 }
 
 /* ---- certificate problems visible in TLS <= 1.2 ---- */
@@ -773,6 +789,12 @@ static bool rule_starttls_refused(struct ctx *c)
 			  "tls_privatekey must be readable by Exim, and tls_advertise_hosts "
 			  "must include the sender.");
 		break;
+	case SW_SENDMAIL:
+		remedy(c, "Fix TLS on the receiving Sendmail server: ServerCertFile "
+			  "and ServerKeyFile (confSERVER_CERT, confSERVER_KEY) must name "
+			  "a readable certificate and key, and the key must not be "
+			  "readable by group or others.");
+		break;
 	case SW_EXCHANGE:
 		remedy(c, "Assign a valid certificate to the SMTP service on the "
 			  "receive connector (Enable-ExchangeCertificate -Services SMTP) "
@@ -1218,8 +1240,13 @@ static const char *const bc_names[] = {
 	"RC4", "NULL", "other",
 };
 
+/* The certificate a suite needs the server to hold; TLS 1.3 suites need
+ * none in particular (the signature algorithms decide). */
+enum { AUTH_ANY = 1, AUTH_RSA = 2, AUTH_ECDSA = 4, AUTH_OTHER = 8 };
+
 struct families {
 	unsigned kx, bulk;
+	unsigned modern_auth;   /* certificate types the modern suites need */
 	bool modern;   /* an AES or ChaCha20 suite with an ephemeral key exchange */
 };
 
@@ -1234,6 +1261,18 @@ static unsigned kx_family(const char *n, const char *with)
 	if (strncmp(n, "TLS_RSA_", 8) == 0)
 		return KX_RSA;
 	return KX_OTHER;
+}
+
+static unsigned auth_family(const char *n, const char *with)
+{
+	if (!with)
+		return AUTH_ANY;
+	if (strstr(n, "_ECDSA_") && strstr(n, "_ECDSA_") < with)
+		return AUTH_ECDSA;
+	if (strncmp(n, "TLS_RSA_", 8) == 0 || strncmp(n, "TLS_ECDHE_RSA_", 14) == 0 ||
+	    strncmp(n, "TLS_DHE_RSA_", 12) == 0)
+		return AUTH_RSA;
+	return AUTH_OTHER;
 }
 
 static unsigned bulk_family(const char *c)
@@ -1253,7 +1292,7 @@ static unsigned bulk_family(const char *c)
 
 static struct families client_families(const struct sti_client_hello *ch)
 {
-	struct families f = { 0, 0, false };
+	struct families f = { 0, 0, 0, false };
 	for (unsigned i = 0; i < ch->nciphers; i++) {
 		const char *n = sti_tls_cipher_name(ch->ciphers[i]);
 		if (!n || strncmp(n, "TLS_", 4) != 0 || strstr(n, "SCSV"))
@@ -1264,8 +1303,10 @@ static struct families client_families(const struct sti_client_hello *ch)
 		f.kx |= kx;
 		f.bulk |= bc;
 		if ((kx & (KX_TLS13 | KX_ECDHE | KX_DHE)) &&
-		    (bc & (BC_AES_GCM | BC_CHACHA | BC_AES_CBC | BC_AES_CCM)))
+		    (bc & (BC_AES_GCM | BC_CHACHA | BC_AES_CBC | BC_AES_CCM))) {
 			f.modern = true;
+			f.modern_auth |= auth_family(n, with);
+		}
 	}
 	return f;
 }
@@ -1301,10 +1342,21 @@ static void no_shared_cipher(struct ctx *c, enum sti_confidence conf,
 	bool known = fam.kx != 0;
 	bool cipher_fault = ch->only_legacy_ciphers || (known && !fam.modern);
 	bool group_fault = !cipher_fault && !offers_common_group(ch);
-	bool client_fault = cipher_fault || group_fault;
+	/* Modern suites that all need an ECDSA (or DSS) certificate: a server
+	 * holding the RSA certificate nearly every mail server has cannot use
+	 * any of them. Its certificate never reached the wire: inferred. */
+	bool auth_fault = !cipher_fault && !group_fault && fam.modern &&
+			  !(fam.modern_auth & (AUTH_ANY | AUTH_RSA));
+	bool client_fault = cipher_fault || group_fault || auth_fault;
 	decide(c, STI_OUTCOME_FAILED, client_fault ? STI_CAUSE_CLIENT : STI_CAUSE_SERVER,
-	       STI_REASON_NO_SHARED_CIPHER, conf);
-	if (cipher_fault)
+	       STI_REASON_NO_SHARED_CIPHER, auth_fault ? STI_INFERRED : conf);
+	if (auth_fault)
+		explain(c, "the client offered %u cipher suites (key exchange %s, "
+			"ciphers %s), every modern one needing an ECDSA certificate "
+			"on the server; the server %s: a server whose certificate "
+			"is RSA, as nearly every mail server's is, cannot use them",
+			ch->ciphers_total, kx, bulk, what_server_did);
+	else if (cipher_fault)
 		explain(c, "the client offered %u cipher suites, %s: key exchange %s, "
 			"ciphers %s; the server %s", ch->ciphers_total,
 			ch->only_legacy_ciphers ? "only legacy ciphers (RC4, 3DES, DES, "
@@ -1322,7 +1374,11 @@ static void no_shared_cipher(struct ctx *c, enum sti_confidence conf,
 			"ciphers %s), modern ones among them; the server %s: it has "
 			"no matching cipher or no usable certificate and key",
 			ch->ciphers_total, kx, bulk, what_server_did);
-	if (client_fault)
+	if (auth_fault)
+		remedy(c, "Allow RSA-authenticated suites on the sending server as "
+			  "well as ECDSA ones (ECDHE-RSA with AES-GCM), or offer "
+			  "TLS 1.3.");
+	else if (client_fault)
 		remedy(c, "Allow modern cipher suites and groups on the sending "
 			  "server (ECDHE with AES-GCM or ChaCha20; groups x25519 and "
 			  "P-256).");
@@ -1634,9 +1690,10 @@ static bool rule_alert_after_server_hello(struct ctx *c)
 			decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 			       STI_REASON_SERVER_VERSION_TOO_LOW, STI_CERTAIN);
 			explain(c, "client offered up to %s; the server chose %s, below "
-				"the client's minimum, and the client refused it with "
-				"%s(%u) (frame %" PRIu64 ")", cm, v, alert_name(a->desc),
-				a->desc, a->frame);
+				"%s, and the client refused it with %s(%u) (frame %" PRIu64 ")",
+				cm, v, below_offer ? "the client's minimum"
+				: "the policy minimum although the client listed it",
+				alert_name(a->desc), a->desc, a->frame);
 			remedy_server_versions(c);
 			return true;
 		}

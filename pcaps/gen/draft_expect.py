@@ -113,7 +113,12 @@ def established(ct, version):
         flight = next((x[2] for x in s if x[0] == "23"), None)
         if flight is None:
             return False
-        fin = next((x for x in c if x[0] == "23" and x[2] >= flight), None)
+        # a short record the client follows with another is a handshake
+        # message (an empty Certificate), not an alert: look past it
+        after_flight = [x for x in c if x[0] == "23" and x[2] >= flight]
+        while len(after_flight) > 1 and after_flight[0][1] < TLS13_MIN_FINISHED:
+            after_flight.pop(0)
+        fin = after_flight[0] if after_flight else None
         if fin is None or fin[1] < TLS13_MIN_FINISHED:
             return False
         after = lambda side: any(x[0] == "23" and x[1] > TLS13_ALERT_SIZED and x[2] >= fin[2] and x is not fin

@@ -8,6 +8,7 @@
 #   198.51.100.51  golab server -min 1.2
 #   198.51.100.52  golab server -max 1.0
 #   198.51.100.53  golab server -max 1.1
+#   198.51.100.57  Sendmail server limited to TLS 1.0 (an old MX)
 #   198.51.100.58  silent_server.py --reset (RST after the ClientHello)
 #   198.51.100.59  Sendmail server (sendmail-bin unpacked, private config)
 
@@ -72,7 +73,7 @@ sm_prepare() {
   local n
   for n in $NC $NS; do
     mkdir -p "/etc/netns/$n"
-    printf '192.0.2.10 client.example.test\n198.51.100.59 mx3.example.test\n198.51.100.25 mx.example.test\n' > "/etc/netns/$n/hosts"
+    printf '192.0.2.10 client.example.test\n198.51.100.59 mx3.example.test\n198.51.100.57 mx4.example.test\n198.51.100.25 mx.example.test\n' > "/etc/netns/$n/hosts"
     echo "nameserver 127.0.0.1" > "/etc/netns/$n/resolv.conf"
   done
   : > "$SM/aliases"
@@ -87,13 +88,24 @@ sm_prepare() {
     "FEATURE(\`promiscuous_relay')dnl" \
     "define(\`confDELIVERY_MODE', \`deferred')dnl" \
     "define(\`confTO_IDENT', \`0')dnl"
+  # an old MX: OpenSSL limited to TLS 1.0, with the 1.0 suites allowed
+  sm_cf server10 "define(\`confSERVER_CERT', \`$P/valid.chain.pem')dnl" "define(\`confSERVER_KEY', \`$SM/server.key')dnl" \
+    "define(\`confSERVER_SSL_OPTIONS', \`+SSL_OP_NO_TLSv1_1 +SSL_OP_NO_TLSv1_2 +SSL_OP_NO_TLSv1_3')dnl" \
+    "define(\`confCIPHER_LIST', \`DEFAULT:@SECLEVEL=0')dnl" \
+    "FEATURE(\`no_default_msa')dnl" "DAEMON_OPTIONS(\`Port=smtp,Addr=198.51.100.57, Name=MTA')dnl" \
+    "FEATURE(\`promiscuous_relay')dnl" \
+    "define(\`confDELIVERY_MODE', \`deferred')dnl" \
+    "define(\`confTO_IDENT', \`0')dnl"
+  # Sendmail sends only the leaf of its certificate file: a client that
+  # trusts the issuing CA as well as the root can verify it
+  cat "$P/root.crt" "$P/int.crt" > "$SM/root-and-issuing.pem"
 }
 
 # no RFC 1413 ident call back to the client: it would be a second TCP
 # session in every capture of this server
-sm_server() {
-  ip netns exec $NS unshare -u sh -c "hostname mx3.example.test; exec $SENDMAIL_ROOT/usr/libexec/sendmail/sendmail -C $SM/server.cf -bD" \
-    >>"$SM/server.log" 2>&1 &
+sm_server() { # CF HOSTNAME
+  ip netns exec $NS unshare -u sh -c "hostname $2; exec $SENDMAIL_ROOT/usr/libexec/sendmail/sendmail -C $SM/$1.cf -bD" \
+    >>"$SM/$1.log" 2>&1 &
   PIDS+=($!)
 }
 
@@ -109,7 +121,7 @@ build_stacks() {
 
 stacks_net() {
   local a
-  for a in 50 51 52 53 58 59; do ip -n $NS addr add 198.51.100.$a/24 dev s0; done
+  for a in 50 51 52 53 57 58 59; do ip -n $NS addr add 198.51.100.$a/24 dev s0; done
 }
 
 go_server() { # ADDR [options...]: a golab server on ADDR:25 in the server namespace
@@ -220,6 +232,12 @@ notls-fallback-after-tls-failure-sendmail smc client10 198.51.100.31
 fail-cert-missing-intermediate-tls13-sendmail-python pyc 198.51.100.59 25 42081 starttls
 fail-cert-missing-intermediate-tls12-sendmail-python pyc 198.51.100.59 25 42082 starttls --max 1.2
 fail-client-too-old-tls10-sendmail-python pyc 198.51.100.59 25 42083 starttls --min 1.0 --max 1.0 --ciphers DEFAULT:@SECLEVEL=0
+ok-starttls-tls13-sendmail-python pyc 198.51.100.59 25 42084 starttls --cafile $SM/root-and-issuing.pem
+ok-starttls-tls12-sendmail-goclient goc 198.51.100.59 42085 -max 1.2 -cafile $SM/root-and-issuing.pem
+fail-server-too-old-sendmail-python-defaults pyc 198.51.100.57 25 42086 starttls --cafile $SM/root-and-issuing.pem
+fail-server-too-old-sendmail-goclient-defaults goc 198.51.100.57 42087
+fail-server-too-old-sendmail-python-min12 pyc 198.51.100.57 25 42088 starttls --min 1.2 --max 1.3
+fail-no-shared-cipher-postfix-java jav 198.51.100.38 42063 --protocols TLSv1.2 --ciphers TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
 LIST
   return 0
 }
@@ -236,7 +254,8 @@ start_stacks() {
   fi
   if [ $all = 1 ] || [[ "$want" == *sendmail* ]]; then
     sm_prepare
-    sm_server
+    sm_server server mx3.example.test
+    sm_server server10 mx4.example.test
   fi
   if [ $all = 1 ] || [[ "$want" == *resetserver* ]]; then
     ip netns exec $NS $PY "$GEN/silent_server.py" 198.51.100.58 25 --reset >/dev/null 2>&1 &

@@ -223,6 +223,31 @@ static void test_server_too_old_internal_error(void **state)
 	assert_non_null(strstr(f->v.remediation, "smtpd_tls_protocols"));
 }
 
+/* A client that listed TLS 1.0 but refuses it at its security level (OpenSSL
+ * 3 and 1.0's MD5+SHA1 signature): the server chose below the policy; the
+ * explanation must not claim it was below the client's own offer. */
+static void test_server_too_old_client_listed_it(void **state)
+{
+	struct fx *f = *state;
+	static const uint16_t listed[] = { 0x0304, 0x0303, 0x0302, 0x0301 };
+	starttls_accepted(f, "mx4.example.test ESMTP Sendmail 8.17.1.9/8.17.1.9");
+	client_hello(f, 0x0304, 11);
+	memcpy(f->tls.ch.versions, listed, sizeof(listed));
+	f->tls.ch.nversions = 4;
+	f->tls.ch.has_supported_versions = true;
+	server_hello(f, 0x0301, 12);
+	alert(f, 0, 2, 80, 13);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_SERVER_VERSION_TOO_LOW, STI_CERTAIN);
+	assert_non_null(strstr(f->v.explanation, "below the policy minimum although the client listed it"));
+	assert_null(strstr(f->v.explanation, "client's minimum"));
+	/* the greeting names Sendmail: its option, not Postfix's */
+	assert_non_null(strstr(f->v.remediation, "receiving Sendmail server"));
+	assert_non_null(strstr(f->v.remediation, "+SSL_OP_NO_TLSv1_2 from ServerSSLOptions"));
+	assert_null(strstr(f->v.remediation, "smtpd_tls_protocols"));
+}
+
 /* 6.1 item 3: a 1.2-only client, server max 1.0: the server sends 70. */
 static void test_server_too_old_protocol_version_from_server(void **state)
 {
@@ -292,6 +317,36 @@ static void test_no_shared_cipher_client_without_forward_secrecy(void **state)
 	assert_non_null(strstr(f->v.explanation, "no suite with an ephemeral key exchange"));
 	/* One ECDHE suite makes it the server's problem. */
 	f->tls.ch.ciphers[1] = 0xc02f;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_NO_SHARED_CIPHER, STI_CERTAIN);
+}
+
+/* Modern suites that all need an ECDSA certificate (JSSE limited to one):
+ * a server with an RSA certificate cannot use any; the client's offer is
+ * too narrow, inferred because the server's certificate was never sent. */
+static void test_no_shared_cipher_client_ecdsa_only(void **state)
+{
+	struct fx *f = *state;
+	starttls_accepted(f, "mx ESMTP Postfix");
+	client_hello(f, 0x0303, 11);
+	f->tls.ch.ciphers[0] = 0xc02b;   /* TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 */
+	f->tls.ch.nciphers = 1;
+	f->tls.ch.ciphers_total = 1;
+	alert(f, 1, 2, 40, 12);
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
+		       STI_REASON_NO_SHARED_CIPHER, STI_INFERRED);
+	assert_non_null(strstr(f->v.explanation, "needing an ECDSA certificate"));
+	assert_non_null(strstr(f->v.remediation, "RSA-authenticated suites"));
+	/* an ECDHE-RSA suite beside it: the server should have matched */
+	f->tls.ch.ciphers[1] = 0xc02f;
+	f->tls.ch.nciphers = 2;
+	decide(f);
+	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		       STI_REASON_NO_SHARED_CIPHER, STI_CERTAIN);
+	/* a TLS 1.3 suite needs no certificate type in particular */
+	f->tls.ch.ciphers[1] = 0x1301;
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_NO_SHARED_CIPHER, STI_CERTAIN);
@@ -1147,6 +1202,8 @@ int main(void)
 		T(test_no_shared_cipher_server),
 		T(test_no_shared_cipher_client_legacy),
 		T(test_no_shared_cipher_client_without_forward_secrecy),
+		T(test_no_shared_cipher_client_ecdsa_only),
+		T(test_server_too_old_client_listed_it),
 		T(test_no_shared_group_client),
 		T(test_no_shared_cipher_client_camellia_only),
 		T(test_client_alert_instead_of_hello),

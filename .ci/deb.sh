@@ -60,7 +60,7 @@ check "exit status on a failed session" 1 "$rc"
 check "verdicts" '2 "verdict.outcome":"failed","verdict.cause":"client","verdict.reason":"client_version_too_low"' \
 	"$(grep -o '"verdict.outcome":"[a-z_]*","verdict.cause":"[a-z_]*","verdict.reason":"[a-z_]*"' \
 		"$work/run.json" | uniq -c | sed 's/^ *//')"
-# And every fixture against its expectations, as tests/e2e/fixtures.sh does
+# And every fixture against its expectations, as tests/e2e/fixtures.tap does
 # for the built binary.
 if python3 "$top/tests/e2e/expectations.py" /usr/bin/starttls-inspect \
 	"$top"/pcaps/*.expect >"$work/fixtures.out" 2>&1; then

@@ -1,13 +1,16 @@
 /*
  * gen-verdict-mdoc.c - print the man page's lists of verdict outcomes,
  * causes and reasons, in mdoc, from the X-macro tables of
- * include/sti/verdict.h.
+ * include/sti/verdict.h; with --json, the same lists as one JSON object.
  *
  * The build runs this and puts its output into docs/starttls-inspect.1, so
  * the page lists exactly the codes and descriptions the program uses and
- * cannot drift from them. It is a build tool, never installed.
+ * cannot drift from them. docs/sync-verdict-lists.py reads the JSON form
+ * to write the README's table and the JSON Schema's enums, and the docs
+ * test fails when they differ from it. It is a build tool, never installed.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "sti/verdict.h"
 
@@ -83,10 +86,62 @@ static void reasons(void)
 	puts(".El");
 }
 
-int main(void)
+/* A JSON string; the descriptions are ASCII text written by us. */
+static void json_string(const char *s)
 {
-	outcomes();
-	causes();
-	reasons();
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static void json_entry(const char *code, const char *tlsrpt, const char *desc,
+		       const char *sep)
+{
+	fputs("    {\"code\": ", stdout);
+	json_string(code);
+	if (tlsrpt) {
+		fputs(", \"tlsrpt\": ", stdout);
+		json_string(tlsrpt);
+	}
+	if (desc) {
+		fputs(", \"description\": ", stdout);
+		json_string(desc);
+	}
+	printf("}%s\n", sep);
+}
+
+static void json_lists(void)
+{
+	puts("{\n  \"outcomes\": [");
+#define STI_X(name, str, desc) json_entry(str, NULL, desc, STI_OUTCOME_##name + 1 == STI_OUTCOME_COUNT ? "" : ",");
+	STI_OUTCOMES(STI_X)
+#undef STI_X
+	puts("  ],\n  \"causes\": [");
+#define STI_X(name, str) json_entry(str, NULL, NULL, STI_CAUSE_##name + 1 == STI_CAUSE_COUNT ? "" : ",");
+	STI_CAUSES(STI_X)
+#undef STI_X
+	puts("  ],\n  \"reasons\": [");
+#define STI_X(name, str, rpt, desc) json_entry(str, rpt, desc, STI_REASON_##name + 1 == STI_REASON_COUNT ? "" : ",");
+	STI_REASONS(STI_X)
+#undef STI_X
+	puts("  ]\n}");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "--json") == 0) {
+		json_lists();
+	} else if (argc == 1) {
+		outcomes();
+		causes();
+		reasons();
+	} else {
+		fputs("usage: gen-verdict-mdoc [--json]\n", stderr);
+		return 2;
+	}
 	return ferror(stdout) || fflush(stdout) ? 1 : 0;
 }

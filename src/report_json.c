@@ -395,43 +395,14 @@ static void j_smtp(struct jw *w, const struct sti_record *rec)
 
 /* ---- TLS ---------------------------------------------------------------- */
 
-/*
- * tls.client.versions: supported_versions when the hello has it, else its
- * legacy version; highest first, without repeats.
- */
+/* tls.client.versions: what the hello offers, highest first. */
 static void j_client_versions(struct jw *w, const struct sti_client_hello *ch)
 {
 	uint16_t v[STI_HELLO_MAX_VERSIONS];
-	unsigned n = 0;
+	unsigned n = sti_tls_offered_versions(ch, v);
 
-	if (ch->has_supported_versions) {
-		unsigned m = ch->nversions < STI_HELLO_MAX_VERSIONS
-				     ? ch->nversions : STI_HELLO_MAX_VERSIONS;
-		for (unsigned i = 0; i < m; i++) {
-			bool dup = false;
-			if (sti_tls_is_grease(ch->versions[i]))
-				continue;
-			for (unsigned k = 0; k < n; k++)
-				dup = dup || v[k] == ch->versions[i];
-			if (!dup)
-				v[n++] = ch->versions[i];
-		}
-	}
-	if (n == 0 && ch->legacy_version)
-		v[n++] = ch->legacy_version;
 	if (n == 0)
 		return;
-	/* Insertion sort by rank, highest first; stable for equal ranks. */
-	for (unsigned i = 1; i < n; i++) {
-		uint16_t x = v[i];
-		unsigned k = i;
-		while (k > 0 && sti_tls_version_rank(v[k - 1]) <
-				       sti_tls_version_rank(x)) {
-			v[k] = v[k - 1];
-			k--;
-		}
-		v[k] = x;
-	}
 	j_key(w, "tls.client.versions");
 	fputc('[', w->f);
 	for (unsigned i = 0; i < n; i++) {
@@ -634,46 +605,23 @@ static void j_tls(struct jw *w, const struct sti_tls_facts *t)
 
 /* ---- TCP ---------------------------------------------------------------- */
 
-/* One candidate for the first close: the earliest frame wins, and a
- * segment carrying both flags counts as the reset. */
-struct first_close {
-	uint64_t frame;
-	int by;
-	bool rst;
-};
-
-static void close_consider(struct first_close *fc, uint64_t frame, int by,
-			   bool rst)
-{
-	if (!frame)
-		return;
-	if (!fc->frame || frame < fc->frame ||
-	    (frame == fc->frame && rst && !fc->rst)) {
-		fc->frame = frame;
-		fc->by = by;
-		fc->rst = rst;
-	}
-}
-
-/* The first FIN or RST of either side: {by, kind, frame}, or null. */
+/* The first FIN or RST of either side: {by, kind, frame}, or null. Who
+ * closed first is the record's fact (the session layer notes it), the one
+ * the verdict reads too. */
 static void j_first_close(struct jw *w, const struct sti_record *rec)
 {
-	struct first_close fc = { 0, -1, false };
 	struct jw o;
 
-	for (int d = 0; d < 2; d++) {
-		close_consider(&fc, rec->tcp[d].fin_frame, d, false);
-		close_consider(&fc, rec->tcp[d].rst_frame, d, true);
-	}
 	j_key(w, "tcp.first_close");
-	if (!fc.frame) {
+	if (rec->end_side < 0 || !rec->end_frame) {
 		fputs("null", w->f);
 		return;
 	}
+	bool rst = rec->tcp[rec->end_side].rst_frame == rec->end_frame;
 	j_begin(&o, w->f);
-	j_str(&o, "by", side_name(fc.by));
-	j_str(&o, "kind", fc.rst ? "rst" : "fin");
-	j_u64(&o, "frame", fc.frame);
+	j_str(&o, "by", side_name(rec->end_side));
+	j_str(&o, "kind", rst ? "rst" : "fin");
+	j_u64(&o, "frame", rec->end_frame);
 	j_end(&o);
 }
 

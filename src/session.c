@@ -7,6 +7,7 @@
  * last ACKs and retransmissions instead of turning them into new sessions.
  */
 #include "sti/session.h"
+#include "sti/sniff.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -289,20 +290,6 @@ static bool is_listed(const struct sti_table *t, uint16_t port)
 	       sti_portset_has(&t->cfg.tls_ports, port);
 }
 
-/* RFC 5321 4.2: a reply is three digits then SP or "-". */
-static bool looks_like_greeting(const struct sti_pkt *p)
-{
-	return p->payload_caplen >= 4 && memcmp(p->payload, "220", 3) == 0 &&
-	       (p->payload[3] == ' ' || p->payload[3] == '-');
-}
-
-/* RFC 8446 5.1: handshake record, legacy record version 3.x. */
-static bool looks_like_client_hello(const struct sti_pkt *p)
-{
-	return p->payload_caplen >= 6 && p->payload[0] == 0x16 &&
-	       p->payload[1] == 0x03 && p->payload[5] == 0x01;
-}
-
 /* Decide who the client is; true when the packet's sender is. */
 static bool sender_is_client(const struct sti_table *t, const struct sti_pkt *p,
 			     enum sti_orient *how, bool *tentative)
@@ -318,11 +305,11 @@ static bool sender_is_client(const struct sti_table *t, const struct sti_pkt *p,
 		*how = STI_ORIENT_PORT;
 		return dl;
 	}
-	if (looks_like_greeting(p)) {
+	if (sti_sniff_greeting(p->payload, p->payload_caplen)) {
 		*how = STI_ORIENT_GREETING;
 		return false;
 	}
-	if (looks_like_client_hello(p)) {
+	if (sti_sniff_client_hello(p->payload, p->payload_caplen)) {
 		*how = STI_ORIENT_CLIENT_HELLO;
 		return true;
 	}
@@ -388,8 +375,8 @@ static void confirm_orientation(struct sti_session *s, const struct sti_pkt *p,
 	if (!s->orient_tentative || p->payload_caplen == 0)
 		return;
 	s->orient_tentative = false;
-	bool from_server = looks_like_greeting(p);
-	bool from_client = looks_like_client_hello(p);
+	bool from_server = sti_sniff_greeting(p->payload, p->payload_caplen);
+	bool from_client = sti_sniff_client_hello(p->payload, p->payload_caplen);
 	if (!from_server && !from_client)
 		return;
 	s->orient = from_server ? STI_ORIENT_GREETING : STI_ORIENT_CLIENT_HELLO;

@@ -78,13 +78,35 @@ static bool contains_nocase(const char *hay, const char *needle)
 	return false;
 }
 
+/* RFC 5321 4.2: a reply is three digits then SP or "-". */
+static bool greeting_line(const struct sti_rd *r)
+{
+	uint8_t sep;
+	return starts(r, "220", false) && sti_rd_peek(r, 3, &sep) &&
+	       (sep == ' ' || sep == '-');
+}
+
+bool sti_sniff_greeting(const uint8_t *p, size_t n)
+{
+	struct sti_rd r = sti_rd_init(p, n);
+	return greeting_line(&r);
+}
+
+/* RFC 8446 5.1: a handshake record of legacy version 3.x whose first
+ * message is a ClientHello (type 1). */
+bool sti_sniff_client_hello(const uint8_t *p, size_t n)
+{
+	struct sti_rd r = sti_rd_init(p, n);
+	uint8_t t, major, msg;
+	return sti_rd_peek(&r, 0, &t) && sti_rd_peek(&r, 1, &major) &&
+	       sti_rd_peek(&r, 5, &msg) && t == 0x16 && major == 3 && msg == 1;
+}
+
 /* "220 " or "220-": FTP servers greet like SMTP servers; their banners
  * name themselves. */
 static enum sti_looks greeting(const struct sti_rd *r)
 {
-	uint8_t sep;
-	if (!starts(r, "220", false) || !sti_rd_peek(r, 3, &sep) ||
-	    (sep != ' ' && sep != '-'))
+	if (!greeting_line(r))
 		return STI_LOOKS_UNKNOWN;
 	char line[128];
 	first_line(r, line, sizeof(line));

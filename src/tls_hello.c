@@ -477,6 +477,42 @@ unsigned sti_tls_version_rank(uint16_t v)
 	return 0;
 }
 
+static bool has_version(const uint16_t *v, unsigned n, uint16_t x)
+{
+	for (unsigned k = 0; k < n; k++)
+		if (v[k] == x)
+			return true;
+	return false;
+}
+
+unsigned sti_tls_offered_versions(const struct sti_client_hello *ch,
+				  uint16_t out[STI_HELLO_MAX_VERSIONS])
+{
+	unsigned n = 0;
+
+	if (ch->has_supported_versions) {
+		unsigned m = ch->nversions < STI_HELLO_MAX_VERSIONS
+				     ? ch->nversions : STI_HELLO_MAX_VERSIONS;
+		for (unsigned i = 0; i < m; i++)
+			if (!sti_tls_is_grease(ch->versions[i]) &&
+			    !has_version(out, n, ch->versions[i]))
+				out[n++] = ch->versions[i];
+	}
+	if (n == 0 && ch->legacy_version)
+		out[n++] = ch->legacy_version;
+	/* Insertion sort by rank, highest first; stable for equal ranks. */
+	for (unsigned i = 1; i < n; i++) {
+		uint16_t x = out[i];
+		unsigned k = i;
+		while (k > 0 && sti_tls_version_rank(out[k - 1]) < sti_tls_version_rank(x)) {
+			out[k] = out[k - 1];
+			k--;
+		}
+		out[k] = x;
+	}
+	return n;
+}
+
 const char *sti_tls_version_name(uint16_t v, char *buf, size_t len)
 {
 	switch (v) {

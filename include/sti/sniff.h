@@ -45,6 +45,14 @@ enum sti_looks {
  */
 enum sti_looks sti_sniff(int dir, const uint8_t *p, size_t n);
 
+/*
+ * The two questions the session table asks of a first packet whose ports
+ * do not say who the server is: does it start with a 220 reply (a server
+ * greets), or with a TLS record holding a ClientHello (a client speaks)?
+ */
+bool sti_sniff_greeting(const uint8_t *p, size_t n);
+bool sti_sniff_client_hello(const uint8_t *p, size_t n);
+
 /* Whether it is a protocol that is never SMTP (FTP, SSH, HTTP, ...). */
 bool sti_looks_foreign(enum sti_looks l);
 

@@ -160,6 +160,14 @@ const char *sti_tls_version_text(uint16_t v, char *buf, size_t len);
  */
 unsigned sti_tls_version_rank(uint16_t v);
 
+/*
+ * The versions a ClientHello offers, highest first, without repeats or
+ * GREASE: its supported_versions, else its legacy version. Writes at most
+ * STI_HELLO_MAX_VERSIONS into out; returns how many.
+ */
+unsigned sti_tls_offered_versions(const struct sti_client_hello *ch,
+				  uint16_t out[STI_HELLO_MAX_VERSIONS]);
+
 /* IANA name of a cipher suite ("TLS_AES_128_GCM_SHA256"), or NULL. */
 const char *sti_tls_cipher_name(uint16_t suite);
 /* "x25519", "secp256r1"...: the IANA name of a supported group, or NULL. */

@@ -11,6 +11,8 @@
 # - the man page's outcomes, causes and reasons are the ones the program
 #   counts in its --json summary, in the same order;
 # - every JSON field the page names is a field of the schema;
+# - the README's verdict tables and the schema's verdict enums are the ones
+#   docs/sync-verdict-lists.py writes from include/sti/verdict.h;
 # - --help fits 80 columns; no @placeholder@ is left in the page;
 # - mandoc -T lint and groff -ww find nothing to warn about.
 #
@@ -197,6 +199,24 @@ wide=$(awk 'length($0) > 79' "$E2E_TMP/help")
 e2e_eq "--help lines fit 80 columns" "" "$wide"
 e2e_eq "no placeholder left in the page" "" \
 	"$(grep -v '^\.\\"' "$MAN" | grep -n '@[a-zA-Z_]*@')"
+
+# ---- verdict lists repeated in the README and the schema ----
+
+GEN=$(dirname "$STI_BIN")/docs/gen-verdict-mdoc
+if [ -x "$GEN" ] && command -v "${PYTHON3:-python3}" >/dev/null 2>&1; then
+	"$GEN" --json >"$E2E_TMP/lists.json"
+	e2e_eq "README and schema verdict lists match verdict.h" "" \
+		"$("${PYTHON3:-python3}" "$STI_SRCDIR/docs/sync-verdict-lists.py" --check \
+			"$E2E_TMP/lists.json" "$STI_SRCDIR")"
+	# the check can fail: a reason missing from a copy is reported
+	sed '/`auth_in_clear`/d' "$STI_SRCDIR/README.md" >"$E2E_TMP/README.md"
+	mkdir -p "$E2E_TMP/docs"
+	cp "$STI_SRCDIR/docs/starttls-inspect.schema.json" "$E2E_TMP/docs/"
+	"${PYTHON3:-python3}" "$STI_SRCDIR/docs/sync-verdict-lists.py" --check \
+		"$E2E_TMP/lists.json" "$E2E_TMP" >"$E2E_TMP/stale"
+	e2e_eq "a README missing a reason is reported stale" 1 $?
+	e2e_match "the stale file is named" "$(cat "$E2E_TMP/stale")" "README.md: the verdict lists differ"
+fi
 
 # ---- linters ----
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check starttls-inspect's --json output against expectation files.
 
-Usage: expectations.py BINARY EXPECT_FILE...
+Usage: expectations.py [--tap] BINARY EXPECT_FILE...
 
 Each expectation file lists sessions by client port ("session PORT") and the
 fields their verdict must have ("key value"); the format is described in
@@ -11,7 +11,9 @@ the public captures in ../shared). A "# options: ..." line adds options to
 the command line. A key log beside the capture (NAME.keys) is passed with
 --keylog (SPEC 9.3); a decrypted alert then reads like a cleartext one.
 Every session in the output must have a block and every
-block a session. Prints PASS/FAIL per file and ends with "N passed, N failed".
+block a session. Prints PASS/FAIL per file and ends with "N passed, N failed";
+with --tap, one TAP result per file (automake's tap-driver.sh reports each
+fixture as its own test, so one failure does not hide the others).
 """
 import json
 import os
@@ -132,9 +134,16 @@ def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
-    binary, files = sys.argv[1], sys.argv[2:]
+    tap = sys.argv[1] == "--tap"
+    args = sys.argv[2:] if tap else sys.argv[1:]
+    if len(args) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    binary, files = args[0], args[1:]
     passed = failed = 0
-    for path in files:
+    if tap:
+        print("1..%d" % len(files))
+    for n, path in enumerate(files, 1):
         name = os.path.relpath(path)
         try:
             problems = check(binary, path)
@@ -142,14 +151,15 @@ def main():
             problems = [str(e)]
         if problems:
             failed += 1
-            print("FAIL %s" % name)
+            print("not ok %d - %s" % (n, name) if tap else "FAIL %s" % name)
             for p in problems:
-                print("    %s" % p)
+                print("#   %s" % p if tap else "    %s" % p)
         else:
             passed += 1
-            print("PASS %s" % name)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+            print("ok %d - %s" % (n, name) if tap else "PASS %s" % name)
+    if not tap:
+        print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed and not tap else 0
 
 
 if __name__ == "__main__":

@@ -343,6 +343,8 @@ static void test_session_full(void **state)
 	rec.tls = &tls;
 	rec.tcp[STI_C2S].fin_frame = 28;
 	rec.tcp[STI_S2C].fin_frame = 29;
+	rec.end_side = STI_C2S;             /* the session layer's first close */
+	rec.end_frame = 28;
 	rec.gaps[1] = 1;
 	v.outcome = STI_OUTCOME_FAILED;
 	v.cause = STI_CAUSE_CLIENT;
@@ -504,6 +506,8 @@ static void test_session_ipv6_fallback_tlsrpt(void **state)
 	rec.tcp[STI_S2C].rst_frame = 20;
 	rec.tcp[STI_S2C].fin_frame = 20;    /* same segment: the RST counts */
 	rec.tcp[STI_C2S].fin_frame = 21;
+	rec.end_side = STI_S2C;
+	rec.end_frame = 20;
 	v.outcome = STI_OUTCOME_NO_TLS;
 	v.cause = STI_CAUSE_MIDDLEBOX;
 	v.reason = STI_REASON_STARTTLS_STRIPPED;

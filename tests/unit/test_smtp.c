@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "sti/smtp.h"
+#include "feed.h"
 
 /* One segment of one direction; p == NULL means a gap of n bytes. */
 struct seg {
@@ -1021,15 +1022,6 @@ static char *render_facts(const struct sti_smtp_facts *f)
 	return b;
 }
 
-enum feeder { WHOLE, BYTES, RANDOM };
-
-/* A small deterministic generator for the split points. */
-static uint32_t lcg(uint64_t *s)
-{
-	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (uint32_t)(*s >> 33);
-}
-
 static void feed_piece(struct run *r, const struct seg *s, const uint8_t *p,
 		       size_t n)
 {
@@ -1052,7 +1044,7 @@ static void feed_piece(struct run *r, const struct seg *s, const uint8_t *p,
 }
 
 static struct run *run_segs(const struct seg *segs, size_t nsegs, bool end,
-			    enum feeder how, uint64_t seed)
+			    enum feed_mode how, uint64_t seed)
 {
 	struct run *r = calloc(1, sizeof(*r));
 
@@ -1072,11 +1064,7 @@ static struct run *run_segs(const struct seg *segs, size_t nsegs, bool end,
 			continue;
 		}
 		while (off < s->n) {
-			size_t k = s->n - off;
-			if (how == BYTES)
-				k = 1;
-			else if (how == RANDOM)
-				k = 1 + lcg(&seed) % (k < 64 ? k : 64);
+			size_t k = feed_next(how, s->n - off, 64, &seed);
 			feed_piece(r, s, p + off, k);
 			off += k;
 		}
@@ -1131,13 +1119,13 @@ static void same_run(const struct run *a, const struct run *b)
  */
 static struct run *check_case(const struct seg *segs, size_t nsegs, bool end)
 {
-	struct run *whole = run_segs(segs, nsegs, end, WHOLE, 0);
-	struct run *other = run_segs(segs, nsegs, end, BYTES, 0);
+	struct run *whole = run_segs(segs, nsegs, end, FEED_WHOLE, 0);
+	struct run *other = run_segs(segs, nsegs, end, FEED_BYTES, 0);
 
 	same_run(whole, other);
 	run_free(other);
 	for (uint64_t seed = 1; seed <= 6; seed++) {
-		other = run_segs(segs, nsegs, end, RANDOM, seed * 7919);
+		other = run_segs(segs, nsegs, end, FEED_RANDOM, seed * 7919);
 		same_run(whole, other);
 		run_free(other);
 	}
@@ -2202,7 +2190,7 @@ static void test_hostile_bytes(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(junk); i++)
-		junk[i] = (uint8_t)lcg(&s);
+		junk[i] = (uint8_t)feed_random(&s);
 	segs[1].p = (const char *)junk;
 	segs[1].n = sizeof(junk);
 	segs[2].p = (const char *)junk;

@@ -59,6 +59,26 @@ static void test_clients(void **state)
 
 /* Any prefix is read safely (ASan checks the bounds) and never looks like
  * another protocol than the whole would. */
+/* The session table's orientation questions, on every cut of the bytes. */
+static void test_orientation_questions(void **state)
+{
+	static const uint8_t hello[] = { 0x16, 0x03, 0x01, 0x00, 0x40, 0x01, 0x00 };
+	static const uint8_t server_hello[] = { 0x16, 0x03, 0x03, 0x00, 0x40, 0x02 };
+	static const uint8_t alert[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x01 };
+	(void)state;
+
+	assert_true(sti_sniff_greeting((const uint8_t *)"220 mx ESMTP\r\n", 14));
+	assert_true(sti_sniff_greeting((const uint8_t *)"220-mx", 6));
+	assert_false(sti_sniff_greeting((const uint8_t *)"220mx", 5));
+	assert_false(sti_sniff_greeting((const uint8_t *)"250 ok", 6));
+	assert_false(sti_sniff_greeting((const uint8_t *)"220", 3));   /* cut */
+	assert_true(sti_sniff_client_hello(hello, sizeof(hello)));
+	assert_false(sti_sniff_client_hello(hello, 5));                 /* cut */
+	assert_false(sti_sniff_client_hello(server_hello, sizeof(server_hello)));
+	assert_false(sti_sniff_client_hello(alert, sizeof(alert)));
+	assert_false(sti_sniff_client_hello(NULL, 0));
+}
+
 static void test_every_prefix(void **state)
 {
 	(void)state;
@@ -83,6 +103,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_greetings),
 		cmocka_unit_test(test_clients),
+		cmocka_unit_test(test_orientation_questions),
 		cmocka_unit_test(test_every_prefix),
 	};
 	return cmocka_run_group_tests_name("sniff", tests, NULL, NULL);

@@ -21,133 +21,7 @@
 
 #include "sti/rd.h"
 #include "sti/tls.h"
-
-/* ---- test doubles for tls_hello.h ----
- * Built with -DSTI_TLS_TEST_DOUBLES, the tests link without the real
- * parsers (src/tls_hello.c, src/tls_cert.c): just enough to fill the fields
- * the layer needs (versions, HRR, chain length). The assertions on names
- * and SNI need the real ones and are left out then. */
-#ifdef STI_TLS_TEST_DOUBLES
-
-static void dbl_versions(struct sti_rd ext, struct sti_client_hello *o)
-{
-	struct sti_rd l;
-	uint16_t v;
-	if (!sti_rd_vec8(&ext, &l))
-		return;
-	o->has_supported_versions = true;
-	while (sti_rd_u16(&l, &v)) {
-		if (sti_tls_is_grease(v))
-			continue;
-		if (o->nversions < STI_HELLO_MAX_VERSIONS)
-			o->versions[o->nversions++] = v;
-		if (v > o->max_version)
-			o->max_version = v;
-	}
-}
-
-bool sti_tls_parse_client_hello(const uint8_t *body, size_t len,
-				struct sti_client_hello *o)
-{
-	struct sti_rd r = sti_rd_init(body, len), sid, cs, comp, exts, e;
-	uint16_t type, c;
-
-	memset(o, 0, sizeof(*o));
-	if (!sti_rd_u16(&r, &o->legacy_version) || !sti_rd_skip(&r, 32) ||
-	    !sti_rd_vec8(&r, &sid) || !sti_rd_vec16(&r, &cs) ||
-	    !sti_rd_vec8(&r, &comp)) {
-		o->malformed = "client_hello";
-		return false;
-	}
-	while (sti_rd_u16(&cs, &c))
-		o->ciphers_total++;
-	if (sti_rd_vec16(&r, &exts)) {
-		while (sti_rd_u16(&exts, &type) && sti_rd_vec16(&exts, &e)) {
-			o->exts_total++;
-			if (type == 43)
-				dbl_versions(e, o);
-		}
-	}
-	if (!o->has_supported_versions)
-		o->max_version = o->legacy_version;
-	return true;
-}
-
-bool sti_tls_parse_client_hello_v2(const uint8_t *msg, size_t len,
-				   struct sti_client_hello *o)
-{
-	struct sti_rd r = sti_rd_init(msg, len);
-	uint8_t type;
-	uint16_t cs_len;
-
-	memset(o, 0, sizeof(*o));
-	o->sslv2_format = true;
-	if (!sti_rd_u8(&r, &type) || !sti_rd_u16(&r, &o->legacy_version) ||
-	    !sti_rd_u16(&r, &cs_len)) {
-		o->malformed = "client_hello_v2";
-		return false;
-	}
-	o->max_version = o->legacy_version;
-	o->ciphers_total = cs_len / 3;
-	return true;
-}
-
-/* RFC 8446 4.1.3: SHA-256("HelloRetryRequest"). */
-static const uint8_t hrr_random[32] = {
-	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
-	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
-	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
-};
-
-bool sti_tls_parse_server_hello(const uint8_t *body, size_t len,
-				struct sti_server_hello *o)
-{
-	struct sti_rd r = sti_rd_init(body, len), sid, exts, e;
-	const uint8_t *rnd;
-	uint16_t type;
-
-	memset(o, 0, sizeof(*o));
-	if (!sti_rd_u16(&r, &o->legacy_version) || !sti_rd_take(&r, 32, &rnd) ||
-	    !sti_rd_vec8(&r, &sid) || !sti_rd_u16(&r, &o->cipher) ||
-	    !sti_rd_u8(&r, &o->compression)) {
-		o->malformed = "server_hello";
-		return false;
-	}
-	o->version = o->legacy_version;
-	o->hello_retry_request = memcmp(rnd, hrr_random, 32) == 0;
-	if (sti_rd_vec16(&r, &exts)) {
-		while (sti_rd_u16(&exts, &type) && sti_rd_vec16(&exts, &e)) {
-			o->exts_total++;
-			if (type == 43 && !sti_rd_u16(&e, &o->version))
-				o->malformed = "supported_versions";
-		}
-	}
-	return true;
-}
-
-bool sti_tls_parse_certificate(const uint8_t *body, size_t len,
-			       uint16_t tls_version, struct sti_cert_info *o)
-{
-	struct sti_rd r = sti_rd_init(body, len), ctx, list, cert, ext;
-
-	memset(o, 0, sizeof(*o));
-	if (tls_version == STI_TLS13 && !sti_rd_vec8(&r, &ctx))
-		goto fail;
-	if (!sti_rd_vec24(&r, &list))
-		goto fail;
-	while (!sti_rd_empty(&list)) {
-		if (!sti_rd_vec24(&list, &cert))
-			goto fail;
-		if (tls_version == STI_TLS13 && !sti_rd_vec16(&list, &ext))
-			goto fail;
-		o->chain_len++;
-	}
-	return true;
-fail:
-	o->malformed = "certificate";
-	return false;
-}
-#endif /* STI_TLS_TEST_DOUBLES */
+#include "feed.h"
 
 /* ---- feeding harness ---- */
 
@@ -272,18 +146,8 @@ static void sink(void *ctx, const struct sti_tls_ev *ev)
 	logf_(r, "\n");
 }
 
-enum mode { WHOLE, BYTES, RANDOM };
-
-static uint32_t xorshift(uint32_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
-}
-
-static struct run *run_input(const struct input *in, enum mode m,
-			     uint32_t seed)
+static struct run *run_input(const struct input *in, enum feed_mode m,
+			     uint64_t seed)
 {
 	struct run *r = calloc(1, sizeof(*r));
 	assert_non_null(r);
@@ -298,14 +162,12 @@ static struct run *run_input(const struct input *in, enum mode m,
 			sti_tls_gap(&r->t, c->dir, c->n, c->frame);
 			continue;
 		}
-		if (c->n == 0 || m == WHOLE) {
+		if (c->n == 0) {
 			sti_tls_feed(&r->t, c->dir, c->p, c->n, c->frame, ts);
 			continue;
 		}
 		while (off < c->n) {
-			size_t k = 1;
-			if (m == RANDOM)
-				k = 1 + xorshift(&seed) % (c->n - off);
+			size_t k = feed_next(m, c->n - off, 0, &seed);
 			sti_tls_feed(&r->t, c->dir, c->p + off, k, c->frame,
 				     ts);
 			off += k;
@@ -324,14 +186,14 @@ static void run_free(struct run *r)
 /* Feed `in` every way; all must agree. Returns the whole-segment run. */
 static struct run *check_all(const struct input *in)
 {
-	struct run *whole = run_input(in, WHOLE, 0);
-	struct run *other = run_input(in, BYTES, 0);
+	struct run *whole = run_input(in, FEED_WHOLE, 0);
+	struct run *other = run_input(in, FEED_BYTES, 0);
 
 	assert_memory_equal(&whole->t.f, &other->t.f, sizeof(whole->t.f));
 	assert_string_equal(whole->log, other->log);
 	run_free(other);
-	for (uint32_t seed = 1; seed <= 24; seed++) {
-		other = run_input(in, RANDOM, seed * 2654435761u);
+	for (uint64_t seed = 1; seed <= 24; seed++) {
+		other = run_input(in, FEED_RANDOM, seed * 2654435761u);
 		assert_memory_equal(&whole->t.f, &other->t.f,
 				    sizeof(whole->t.f));
 		assert_string_equal(whole->log, other->log);
@@ -2006,13 +1868,11 @@ static void test_tls12(void **state)
 	assert_int_equal(f->server_cert_frame, 8);  /* spans frames 5, 6, 8 */
 	assert_int_equal(f->server_cert.chain_len, 3);
 	assert_false(f->have_client_cert);
-#ifndef STI_TLS_TEST_DOUBLES
 	/* Reassembled from three segments, the leaf decodes. */
 	assert_true(f->server_cert.parsed);
 	assert_string_equal(f->server_cert.subject_cn, "*.taleo.net");
 	assert_string_equal(f->server_cert.issuer_cn,
 			    "COMODO High-Assurance Secure Server CA");
-#endif
 
 	assert_int_equal(c->records, 7);
 	assert_int_equal(BY_TYPE(c, HANDSHAKE), 3);
@@ -2140,9 +2000,7 @@ static void test_hrr(void **state)
 	assert_true(f->have_hrr);
 	assert_int_equal(f->hrr_frame, 6);
 	assert_true(f->hrr.hello_retry_request);
-#ifndef STI_TLS_TEST_DOUBLES
 	assert_int_equal(f->hrr.selected_group, 0x0017); /* secp256r1 */
-#endif
 	assert_true(f->have_ch2);
 	assert_int_equal(f->ch2_frame, 8);
 	assert_int_equal(f->ch_frame, 4);
@@ -2214,9 +2072,7 @@ static void test_alert_protocol_version(void **state)
 
 	(void)state;
 	assert_int_equal(f->ch.max_version, STI_TLS10);
-#ifndef STI_TLS_TEST_DOUBLES
 	assert_string_equal(f->ch.sni, "www.google-analytics.com");
-#endif
 	assert_int_equal(f->nalerts, 1);
 	assert_int_equal(f->alerts[0].from, 1);
 	assert_int_equal(f->alerts[0].level, STI_TLS_ALERT_FATAL);
@@ -2260,9 +2116,7 @@ static void test_split_client_hello(void **state)
 	assert_true(log_has(r, "0 d0 f5 type22 len1724 enc0 0/0 -\n"));
 	assert_int_equal(f->ch.max_version, STI_TLS13);
 	assert_int_equal(f->sh.cipher, 0x1301);
-#ifndef STI_TLS_TEST_DOUBLES
 	assert_string_equal(f->ch.sni, "clients2.google.com");
-#endif
 	assert_int_equal(f->version, STI_TLS13);
 	assert_int_equal(s->finished_frame, 14);
 	assert_int_equal(c->finished_frame, 17);
@@ -2337,10 +2191,8 @@ static void test_tls10_encrypted_alerts(void **state)
 	(void)state;
 	assert_int_equal(f->ch.max_version, STI_TLS12);
 	assert_int_equal(f->version, STI_TLS10);
-#ifndef STI_TLS_TEST_DOUBLES
 	assert_string_equal(f->server_cert.subject_cn, "www.spidh.org");
 	assert_int_equal(f->server_cert.not_after, 1393977599); /* 2014-03-04 */
-#endif
 	assert_int_equal(HS(&f->dir[1], NEW_SESSION_TICKET).count, 1);
 	assert_true(f->established);
 	assert_int_equal(f->established_frame, 12);
@@ -2375,9 +2227,7 @@ static void test_smtp_starttls(void **state)
 	assert_int_equal(f->server_cert_frame, 16);
 	assert_int_equal(f->server_cert.chain_len, 3);
 	assert_int_equal(HS(&f->dir[1], SERVER_KEY_EXCHANGE).first_frame, 16);
-#ifndef STI_TLS_TEST_DOUBLES
 	assert_string_equal(f->server_cert.subject_cn, "mx.google.com");
-#endif
 	assert_int_equal(HS(&f->dir[1], NEW_SESSION_TICKET).first_frame, 21);
 	assert_int_equal(f->dir[0].finished_frame, 20);
 	assert_int_equal(f->dir[1].finished_frame, 21);
@@ -2951,7 +2801,7 @@ static void test_undecided(void **state)
  * and handshake headers, where lengths live) must not crash or read out of
  * bounds (the sanitizers watch), and must still give the same facts
  * however it is split. */
-static void mutate_and_check(const struct seg *s, size_t n, uint32_t seed)
+static void mutate_and_check(const struct seg *s, size_t n, uint64_t seed)
 {
 	struct input in;
 	struct run *r;
@@ -2961,13 +2811,13 @@ static void mutate_and_check(const struct seg *s, size_t n, uint32_t seed)
 	for (size_t i = 0; i < in.n; i++)
 		total += in.c[i].n;
 	for (unsigned k = 0; k < 1 + seed % 8; k++) {
-		size_t pos = xorshift(&seed) % total;
+		size_t pos = feed_random(&seed) % total;
 		/* Half the flips land in the first bytes of a segment. */
 		for (size_t i = 0; i < in.n; i++) {
 			if (pos < in.c[i].n) {
 				if (seed & 1)
 					pos %= in.c[i].n < 16 ? in.c[i].n : 16;
-				in.c[i].p[pos] ^= (uint8_t)(1 + xorshift(&seed) % 255);
+				in.c[i].p[pos] ^= (uint8_t)(1 + feed_random(&seed) % 255);
 				break;
 			}
 			pos -= in.c[i].n;
@@ -3000,18 +2850,18 @@ static void test_mutations(void **state)
 /* Random bytes behind a plausible record header. */
 static void test_garbage(void **state)
 {
-	uint32_t seed = 12345;
+	uint64_t seed = 12345;
 	(void)state;
 	for (unsigned round = 0; round < 40; round++) {
 		struct input in = { 0 };
 		struct run *r;
 		uint8_t buf[2048];
 		for (unsigned c = 0; c < 6; c++) {
-			size_t n = 1 + xorshift(&seed) % sizeof(buf);
+			size_t n = 1 + feed_random(&seed) % sizeof(buf);
 			for (size_t i = 0; i < n; i++)
-				buf[i] = (uint8_t)xorshift(&seed);
+				buf[i] = (uint8_t)feed_random(&seed);
 			if (c < 2) {
-				buf[0] = (uint8_t)(20 + xorshift(&seed) % 5);
+				buf[0] = (uint8_t)(20 + feed_random(&seed) % 5);
 				if (n > 1)
 					buf[1] = 3;
 			}

@@ -2233,6 +2233,38 @@ static void test_byte_flips(void **state)
 
 /* ---- tables and strings ------------------------------------------------ */
 
+/* What a hello offers, as every reporter shows it: GREASE and repeats out,
+ * highest first (drafts rank between 1.2 and 1.3), the legacy version when
+ * there is no supported_versions. */
+static void test_offered_versions(void **state)
+{
+	struct sti_client_hello ch;
+	uint16_t v[STI_HELLO_MAX_VERSIONS];
+	static const uint16_t wire[] = { 0x0a0a, 0x0303, 0x7f1c, 0x0304, 0x0303, 0x0301 };
+	(void)state;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.legacy_version = 0x0303;
+	memcpy(ch.versions, wire, sizeof(wire));
+	ch.nversions = 6;
+	ch.has_supported_versions = true;
+	assert_int_equal(sti_tls_offered_versions(&ch, v), 4);
+	assert_int_equal(v[0], 0x0304);
+	assert_int_equal(v[1], 0x7f1c);
+	assert_int_equal(v[2], 0x0303);
+	assert_int_equal(v[3], 0x0301);
+
+	ch.has_supported_versions = false;   /* the legacy version alone */
+	assert_int_equal(sti_tls_offered_versions(&ch, v), 1);
+	assert_int_equal(v[0], 0x0303);
+
+	ch.nversions = 1;                    /* only GREASE: the legacy version */
+	ch.has_supported_versions = true;
+	assert_int_equal(sti_tls_offered_versions(&ch, v), 1);
+	assert_int_equal(v[0], 0x0303);
+}
+
+
 static void test_versions_and_names(void **state)
 {
 	char buf[16];
@@ -2341,6 +2373,7 @@ int main(void)
 		cmocka_unit_test(test_cert_malformed),
 		cmocka_unit_test(test_byte_flips),
 		cmocka_unit_test(test_versions_and_names),
+		cmocka_unit_test(test_offered_versions),
 		cmocka_unit_test(test_offer_flags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

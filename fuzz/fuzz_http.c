@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sti/metrics_http.h"
+#include "sti/service_metrics_http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,8 +14,8 @@
 #include "sti/capture.h"
 #include "sti/evidence.h"
 #include "sti/ingest.h"
-#include "sti/live.h"
-#include "sti/metrics.h"
+#include "sti/capture_live.h"
+#include "sti/service_metrics.h"
 #include "sti/mtalog.h"
 #include "sti/record.h"
 #include "sti/tls_keylog.h"
@@ -43,6 +43,8 @@ struct sti_analysis {
 	struct sti_reporter *rep;
 	struct sti_tally run, file;
 	const char *path;
+	char shown_path[64];             /* what reporters see: path, or its
+					    --anonymize pseudonym */
 	bool problems;
 	struct sti_evidence *evidence;   /* -w, or NULL */
 	struct sti_selection sel;        /* real addresses, not pseudonyms */
@@ -145,13 +147,20 @@ void sti_analysis_set_metrics(struct sti_analysis *a, struct sti_metrics *m)
 	a->metrics = m;
 }
 
+/* The input's name in reports: with --anonymize a file's pseudonym (a
+ * name can say whose capture it is); messages on stderr keep the real one. */
+static const char *reported_path(const struct sti_analysis *a)
+{
+	return a->shown_path[0] ? a->shown_path : a->path;
+}
+
 /* The one place reporters' input is pseudonymised; the evidence writer
  * gets the real record (its frames carry the real addresses). */
 static void report_session(struct sti_analysis *a, const struct sti_record *rec,
 			   const struct sti_verdict *v)
 {
 	if (!a->anon) {
-		a->rep->ops->session(a->rep, a->path, rec, v);
+		a->rep->ops->session(a->rep, reported_path(a), rec, v);
 		return;
 	}
 	struct sti_anon_record *ar = malloc(sizeof(*ar));
@@ -163,7 +172,7 @@ static void report_session(struct sti_analysis *a, const struct sti_record *rec,
 	struct sti_verdict av = *v;
 	sti_anon_record(a->anon, rec, ar);
 	sti_anon_verdict(a->anon, &av);
-	a->rep->ops->session(a->rep, a->path, &ar->rec, &av);
+	a->rep->ops->session(a->rep, reported_path(a), &ar->rec, &av);
 	free(ar);
 }
 
@@ -304,6 +313,9 @@ static bool input_begin(struct sti_analysis *a, const char *name, bool early,
 	memset(&a->file, 0, sizeof(a->file));
 	fallback_clear(a);   /* ids are per input */
 	a->path = name;
+	a->shown_path[0] = '\0';
+	if (a->anon && !early)
+		sti_anon_path(a->anon, name, a->shown_path, sizeof(a->shown_path));
 	in->rec = sti_recorder_new(&a->cfg, on_record, a);
 	in->table = in->rec ? sti_table_new(&a->cfg, &sti_recorder_ops, in->rec) : NULL;
 	if (!in->table) {
@@ -343,16 +355,16 @@ static bool input_end(struct sti_analysis *a, struct input *in,
 	sti_recorder_free(in->rec);
 	/* Sessions gathered before a read error are still written. */
 	bool evidence_ok = flush_evidence(a, st->dlt, true);
-	char line[700];
+	char line[1800];
 	const char *msg = NULL;
 	if (err) {
-		snprintf(line, sizeof(line), "%s: %s", a->path, err);
+		snprintf(line, sizeof(line), "%s: %s", reported_path(a), err);
 		msg = line;
 	}
-	a->rep->ops->file_done(a->rep, a->path, st, &a->file, msg);
+	a->rep->ops->file_done(a->rep, reported_path(a), st, &a->file, msg);
 	if (msg) {
 		fflush(a->rep->out);
-		fprintf(stderr, "starttls-inspect: %s\n", msg);
+		fprintf(stderr, "starttls-inspect: %s: %s\n", a->path, err);
 	}
 	return evidence_ok;
 }
@@ -466,10 +478,17 @@ static bool analyse_path(struct sti_analysis *a, const char *name, const char *p
 		mta_join_file(a, name, path);
 	if (!input_begin(a, name, false, &in))
 		return false;
-	char err[512];
+	char err[1536];
 	enum sti_ingest_rc rc = sti_ingest_file(path, in.table, &st, err, sizeof(err));
-	bool evidence_ok = input_end(a, &in, &st, rc == STI_INGEST_OK ? NULL : err);
-	return rc == STI_INGEST_OK && evidence_ok;
+	/* A file cut inside its last record was read as far as it goes: its
+	 * sessions are judged and the exit status is theirs. */
+	bool cut = rc == STI_INGEST_TRUNCATED;
+	bool evidence_ok = input_end(a, &in, &st, rc == STI_INGEST_OK || cut ? NULL : err);
+	if (cut) {
+		fflush(a->rep->out);
+		fprintf(stderr, "starttls-inspect: %s: %s\n", a->path, err);
+	}
+	return (rc == STI_INGEST_OK || cut) && evidence_ok;
 }
 
 bool sti_analysis_file(struct sti_analysis *a, const char *path)

@@ -11,7 +11,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "sti/redact.h"
+#include "sti/evidence_redact.h"
+#include "sti/fields.h"
 
 #define KEY_MAX 256
 #define TEXT_MAX 4096   /* the longest text field rewritten at once (a remediation) */
@@ -366,12 +367,20 @@ void sti_anon_text(const struct sti_anon *an, char *s, size_t cap)
 	copy_cut(s, cap, out);
 }
 
+static void org_pseudonym(const struct sti_anon *an, char *v, size_t n,
+			  struct sti_anon_names *names);
+
 /* A field that is a name as a whole (EHLO argument, SNI, certificate
- * name): every label is rewritten, even without a dot. */
+ * name): every label is rewritten, even without a dot. A name of words
+ * ("Example Test Issuing CA") names an organisation: every word. */
 static void field_name(const struct sti_anon *an, char *s, size_t cap,
 		       struct sti_anon_names *names)
 {
 	size_t n = strnlen(s, cap);
+	if (memchr(s, ' ', n)) {
+		org_pseudonym(an, s, n, names);
+		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (!name_char(s[i]) && s[i] != '*') {
 			char out[TEXT_MAX];
@@ -396,30 +405,12 @@ static void field_name(const struct sti_anon *an, char *s, size_t cap,
 
 /* ---- records ---- */
 
-#define TEXT(an, field, names) scrub_field(an, field, sizeof(field), names)
-
 static void scrub_field(const struct sti_anon *an, char *s, size_t cap,
 			struct sti_anon_names *names)
 {
 	char out[TEXT_MAX];
 	scrub(an, s, out, cap < sizeof(out) ? cap : sizeof(out), names);
 	copy_cut(s, cap, out);
-}
-
-static void anon_smtp(const struct sti_anon *an, struct sti_smtp_facts *m,
-		      struct sti_anon_names *names)
-{
-	field_name(an, m->hello_name, sizeof(m->hello_name), names);
-	TEXT(an, m->greeting.text, names);
-	TEXT(an, m->starttls_reply.text, names);
-	TEXT(an, m->masked_command_reply.text, names);
-	TEXT(an, m->quit_reply.text, names);
-	TEXT(an, m->injected_line, names);
-	TEXT(an, m->masked_cap, names);
-	for (unsigned i = 0; i < m->ncaps && i < STI_SMTP_MAX_CAPS; i++)
-		TEXT(an, m->caps[i], names);
-	for (unsigned i = 0; i < m->nnotable && i < STI_SMTP_MAX_NOTABLE; i++)
-		TEXT(an, m->notable[i].text, names);
 }
 
 /* Each word of an organisation's name, same length (so its bytes can be
@@ -465,44 +456,63 @@ static void anon_dn_orgs(const struct sti_anon *an, char *dn, size_t cap,
 	}
 }
 
-static void anon_cert(const struct sti_anon *an, struct sti_cert_info *c,
-		      struct sti_anon_names *names)
+/* A certificate's hash as hex: another hash of the same length, keyed. */
+static void digest_pseudonym(const struct sti_anon *an, char *s, size_t cap)
 {
-	field_name(an, c->subject_cn, sizeof(c->subject_cn), names);
-	field_name(an, c->issuer_cn, sizeof(c->issuer_cn), names);
-	anon_dn_orgs(an, c->subject, sizeof(c->subject), names);
-	anon_dn_orgs(an, c->issuer, sizeof(c->issuer), names);
-	TEXT(an, c->subject, names);
-	TEXT(an, c->issuer, names);
-	for (unsigned i = 0; i < c->nsans && i < STI_CERT_MAX_SANS; i++)
-		field_name(an, c->sans[i], sizeof(c->sans[i]), names);
+	size_t n = strnlen(s, cap);
+	uint8_t h[32];
+	mac(an, "digest:", (const uint8_t *)s, n, h);
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++)
+		if (isxdigit((unsigned char)s[i]))
+			s[i] = hex[(h[(i / 2) % sizeof(h)] >> (i % 2 ? 0 : 4)) & 15];
 }
 
-/* The chain sent in clear (SPEC 9.2) names hosts and CAs as the leaf does. */
-static void anon_chain(const struct sti_anon *an, struct sti_trust_info *tr,
+/* One value of a field, rewritten as its kind requires. */
+static void anon_value(const struct sti_anon *an, const struct sti_field *f, void *v,
 		       struct sti_anon_names *names)
 {
-	field_name(an, tr->anchor, sizeof(tr->anchor), names);
-	TEXT(an, tr->error_text, names);
-	for (unsigned i = 0; i < tr->ndecoded && i < STI_CHAIN_MAX; i++) {
-		struct sti_chain_cert *cc = &tr->chain[i];
-		field_name(an, cc->subject_cn, sizeof(cc->subject_cn), names);
-		field_name(an, cc->issuer_cn, sizeof(cc->issuer_cn), names);
-		field_name(an, cc->first_san, sizeof(cc->first_san), names);
+	switch (f->kind) {
+	case STI_KIND_ADDRESS:
+		sti_anon_addr(an, v);
+		break;
+	case STI_KIND_HOST:
+		field_name(an, v, f->size, names);
+		break;
+	case STI_KIND_DN:
+		anon_dn_orgs(an, v, f->size, names);
+		scrub_field(an, v, f->size, names);
+		break;
+	case STI_KIND_DIGEST:
+		digest_pseudonym(an, v, f->size);
+		break;
+	case STI_KIND_TEXT:
+		scrub_field(an, v, f->size, names);
+		break;
+	case STI_KIND_PATH:      /* not in a record: sti_anon_path */
+	case STI_KIND_MTA_LOG:   /* --anonymize refuses --mta-log */
+	case STI_KIND_FIXED:
+	case STI_KIND_COUNT:
+		break;
 	}
 }
 
-static void anon_tls(const struct sti_anon *an, struct sti_tls_facts *t,
-		     struct sti_anon_names *names)
+/* Every row of the field table in one part, by its kind. */
+static void anon_part(const struct sti_anon *an, enum sti_field_part part, void *base,
+		      struct sti_anon_names *names)
 {
-	field_name(an, t->ch.sni, sizeof(t->ch.sni), names);
-	field_name(an, t->ch2.sni, sizeof(t->ch2.sni), names);
-	anon_cert(an, &t->server_cert, names);
-	anon_cert(an, &t->client_cert, names);
-	anon_chain(an, &t->server_trust, names);
-	for (int d = 0; d < 2; d++) {
-		TEXT(an, t->dir[d].sample, names);
-		TEXT(an, t->dir[d].reason, names);
+	if (!base)
+		return;
+	for (size_t i = 0; i < sti_nfields; i++) {
+		const struct sti_field *f = &sti_fields[i];
+		if (f->part != part || !sti_field_kind_identifies(f->kind))
+			continue;
+		/* The evidence replaces names on the wire; hashes are not. */
+		if (names && f->kind == STI_KIND_DIGEST)
+			continue;
+		unsigned n = sti_field_count(f, base);
+		for (unsigned k = 0; k < n; k++)
+			anon_value(an, f, sti_field_at(f, base, k), names);
 	}
 }
 
@@ -510,26 +520,22 @@ void sti_anon_record(const struct sti_anon *an, const struct sti_record *in,
 		     struct sti_anon_record *out)
 {
 	out->rec = *in;
-	sti_anon_addr(an, &out->rec.cli.addr);
-	sti_anon_addr(an, &out->rec.srv.addr);
 	if (in->smtp) {
 		out->smtp = *in->smtp;
-		anon_smtp(an, &out->smtp, NULL);
 		out->rec.smtp = &out->smtp;
 	}
 	if (in->tls) {
 		out->tls = *in->tls;
-		anon_tls(an, &out->tls, NULL);
 		out->rec.tls = &out->tls;
 	}
-	for (unsigned i = 0; i < out->rec.nladder && i < STI_LADDER_MAX; i++)
-		TEXT(an, out->rec.ladder[i].text, NULL);
+	anon_part(an, STI_PART_RECORD, &out->rec, NULL);
+	anon_part(an, STI_PART_SMTP, in->smtp ? &out->smtp : NULL, NULL);
+	anon_part(an, STI_PART_TLS, in->tls ? &out->tls : NULL, NULL);
 }
 
 void sti_anon_verdict(const struct sti_anon *an, struct sti_verdict *v)
 {
-	TEXT(an, v->explanation, NULL);
-	TEXT(an, v->remediation, NULL);
+	anon_part(an, STI_PART_VERDICT, v, NULL);
 }
 
 void sti_anon_collect(const struct sti_anon *an, const struct sti_record *rec,
@@ -552,13 +558,35 @@ void sti_anon_collect(const struct sti_anon *an, const struct sti_record *rec,
 	/* The same walk as for the reporters, keeping what it replaced. */
 	if (rec->smtp) {
 		scratch->smtp = *rec->smtp;
-		anon_smtp(an, &scratch->smtp, names);
+		anon_part(an, STI_PART_SMTP, &scratch->smtp, names);
 	}
 	if (rec->tls) {
 		scratch->tls = *rec->tls;
-		anon_tls(an, &scratch->tls, names);
+		anon_part(an, STI_PART_TLS, &scratch->tls, names);
 	}
 	free(scratch);
+}
+
+/*
+ * An input file's name: "capture-" and 8 hex digits keyed on the whole
+ * name, with its extension kept, so a report names no directory, host or
+ * customer. Standard input stays "-".
+ */
+void sti_anon_path(const struct sti_anon *an, const char *path, char *out, size_t cap)
+{
+	if (strcmp(path, "-") == 0) {
+		snprintf(out, cap, "-");
+		return;
+	}
+	uint8_t h[32];
+	mac(an, "path:", (const uint8_t *)path, strlen(path), h);
+	const char *base = strrchr(path, '/');
+	const char *dot = strchr(base ? base + 1 : path, '.');
+	bool ext_ok = dot && strlen(dot) <= 16;
+	for (const char *c = dot; ext_ok && *c; c++)
+		ext_ok = isalnum((unsigned char)*c) || *c == '.';
+	snprintf(out, cap, "capture-%02x%02x%02x%02x%s", h[0], h[1], h[2], h[3],
+		 ext_ok ? dot : "");
 }
 
 /* ---- frames ---- */

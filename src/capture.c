@@ -58,6 +58,7 @@ struct sti_capture {
 	volatile sig_atomic_t stop;
 	uint64_t walked;         /* frames the walker gave */
 	char *read_buffer;       /* offline: stdio's buffer for libpcap's FILE */
+	char *path;              /* offline: for advice in errors */
 };
 
 /* Our handle around libpcap's; the pcap_t is closed when this fails. */
@@ -197,6 +198,7 @@ struct sti_capture *sti_capture_open_offline_with(const char *path,
 		return NULL;
 	}
 	c->read_buffer = buffer;
+	c->path = strdup(path);
 	if (reader == STI_READER_AUTO)
 		map_file(c, path);
 	return c;
@@ -325,6 +327,7 @@ void sti_capture_close(struct sti_capture *c)
 	unmap_file(c);
 	pcap_close(c->pcap);
 	free(c->read_buffer);
+	free(c->path);
 	free(c);
 }
 
@@ -372,6 +375,72 @@ static enum sti_capture_rc hand_off(struct sti_capture *c, char *err,
 	return STI_CAP_FRAME;
 }
 
+/* The same words from both readers, so that they stay comparable. */
+static enum sti_capture_rc cut_short(const struct sti_capture *c, char *err,
+				     size_t errlen)
+{
+	snprintf(err, errlen, "the file ends inside the record after frame %llu",
+		 (unsigned long long)c->frames);
+	return STI_CAP_TRUNCATED;
+}
+
+/*
+ * libpcap's read error at the end of the file is a truncation: its reads
+ * only reach end-of-file when a record promised more bytes than were left.
+ * Other errors (a bad length, a bad block) stop before the end.
+ */
+static bool libpcap_hit_end(pcap_t *p)
+{
+	FILE *f = pcap_file(p);
+	return f && feof(f) && !ferror(f);
+}
+
+/* editcap's name (-T) for the link types we decode. */
+static const char *editcap_encap(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB: return "ether";
+	case DLT_LINUX_SLL: return "linux-sll";
+	case DLT_LINUX_SLL2: return "linux-sll2";
+	case DLT_RAW: return "rawip";
+	case DLT_IPV4: return "rawip4";
+	case DLT_IPV6: return "rawip6";
+	case DLT_NULL: return "null";
+	case DLT_LOOP: return "loop";
+	default: return NULL;
+	}
+}
+
+/*
+ * libpcap reads a pcapng whose interfaces have different link types only
+ * up to the first interface of another type, with these words (sf-pcapng.c).
+ * Neither `editcap -F pcap` nor `tshark -F pcap` converts such a file as it
+ * is; keeping the first interface, then forcing its type, does.
+ */
+static bool mixed_link_advice(const struct sti_capture *c, const char *why,
+			      char *err, size_t errlen)
+{
+	unsigned other;
+	char rest[8];
+	if (sscanf(why, "an interface has a type %u different from the type of "
+		   "the first interface%7s", &other, rest) != 1)
+		return false;
+	int first = pcap_datalink(c->pcap);
+	const char *encap = editcap_encap(first);
+	char a[64];
+	/* libpcap gives the file's LINKTYPE_ value, not a DLT_ one. */
+	int n = snprintf(err, errlen, "the interfaces have different link types (%s, then"
+			 " LINKTYPE %u), which libpcap does not read in one file",
+			 sti_capture_datalink_name(first, a, sizeof(a)), other);
+	/* A name with a quote in it would break the quoting: a placeholder. */
+	const char *name = c->path && !strchr(c->path, '\'') ? c->path : "FILE";
+	if (encap && n > 0 && (size_t)n < errlen)
+		snprintf(err + n, errlen - (size_t)n, "; keep the first interface with:"
+			 " tshark -r '%s' -Y 'frame.interface_id == 0' -w - | editcap -T %s"
+			 " -F pcap - first-interface.pcap", name, encap);
+	return true;
+}
+
 /* Give walked pages back behind the frame about to be handed out. */
 static void release_behind(struct mapped_file *m, const uint8_t *frame)
 {
@@ -395,6 +464,8 @@ static enum sti_capture_rc walk_next(struct sti_capture *c, struct sti_frame *f,
 		return STI_CAP_EOF;
 	if (rc == STI_WALK_HANDOFF)
 		return hand_off(c, err, errlen);
+	if (rc == STI_WALK_TRUNCATED)
+		return cut_short(c, err, errlen);
 	release_behind(c->map, wf.data);
 	f->number = ++c->frames;
 	c->walked++;
@@ -428,8 +499,12 @@ enum sti_capture_rc sti_capture_next(struct sti_capture *c,
 	}
 	if (rc == PCAP_ERROR_BREAK)
 		return STI_CAP_EOF;
+	if (rc == PCAP_ERROR && !c->live && libpcap_hit_end(c->pcap))
+		return cut_short(c, err, errlen);
 	if (rc == PCAP_ERROR) {
-		snprintf(err, errlen, "%s", pcap_geterr(c->pcap));
+		const char *why = pcap_geterr(c->pcap);
+		if (!mixed_link_advice(c, why, err, errlen))
+			snprintf(err, errlen, "%s", why);
 		return STI_CAP_ERROR;
 	}
 	if (rc == 0 && c->live)

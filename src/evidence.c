@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "sti/anon.h"
-#include "sti/pcapng.h"
+#include "sti/evidence_pcapng.h"
 #include "sti/tls_keylog.h"
-#include "sti/redact.h"
+#include "sti/evidence_redact.h"
 #include "sti/report.h"
 
 #define PCAP_FILE_HEADER 24u

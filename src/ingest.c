@@ -42,11 +42,18 @@ enum sti_ingest_rc sti_ingest_file(const char *path, struct sti_table *t,
 	}
 	enum sti_ingest_rc rc = STI_INGEST_OK;
 	struct sti_frame f;
-	char why[256];
+	char why[1024];
 	for (;;) {
 		enum sti_capture_rc cr = sti_capture_next(c, &f, why, sizeof(why));
 		if (cr == STI_CAP_EOF)
 			break;
+		if (cr == STI_CAP_TRUNCATED) {
+			snprintf(err, errlen, "warning: cut short: %s; the %llu frames"
+				 " before it were read", why,
+				 (unsigned long long)st->frames);
+			rc = STI_INGEST_TRUNCATED;
+			break;
+		}
 		if (cr == STI_CAP_ERROR) {
 			snprintf(err, errlen, "read error after frame %llu: %s",
 				 (unsigned long long)st->frames, why);

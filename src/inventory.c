@@ -125,6 +125,15 @@ static unsigned rank(uint16_t v)
 	return sti_tls_version_rank(v);
 }
 
+static const uint16_t bit_versions[STI_INV_NVERSIONS] = {
+	0x0300, 0x0301, 0x0302, 0x0303, 0x0304
+};
+
+uint16_t sti_inv_version_of_bit(unsigned i)
+{
+	return i < STI_INV_NVERSIONS ? bit_versions[i] : 0;
+}
+
 static uint8_t version_bit(uint16_t v)
 {
 	switch (v) {
@@ -190,6 +199,22 @@ static void note_common(struct sti_inv_peer *p, const struct sti_record *rec,
 	}
 }
 
+/* A ClientHello the server answered without a ServerHello, judged a
+ * version refusal: too old for it, or too new. */
+static void note_refusal(struct sti_inv_peer *p, const struct sti_client_hello *ch,
+			 enum sti_reason reason)
+{
+	if (reason == STI_REASON_CLIENT_VERSION_TOO_LOW) {
+		if (rank(ch->max_version) > rank(p->refused_old))
+			p->refused_old = ch->max_version;
+	} else if (reason == STI_REASON_SERVER_VERSION_TOO_LOW) {
+		/* Only the maximum: a database keeps no more of the offer, and
+		 * its inventory must read as the capture's. */
+		if (!p->refused_new || rank(ch->max_version) < rank(p->refused_new))
+			p->refused_new = ch->max_version;
+	}
+}
+
 static void note_server(struct sti_inventory *inv, struct sti_inv_peer *p,
 			const struct sti_record *rec, const struct sti_verdict *v)
 {
@@ -207,6 +232,10 @@ static void note_server(struct sti_inventory *inv, struct sti_inv_peer *p,
 	}
 	if (v->reason == STI_REASON_SERVER_VERSION_TOO_LOW && modern_offer)
 		p->below_with_modern_offer = true;
+	if (t && t->have_sh && !t->sh.hello_retry_request)
+		p->chose |= version_bit(t->sh.version);
+	else if (t && t->have_ch)
+		note_refusal(p, &t->ch, v->reason);
 }
 
 void sti_inventory_add(struct sti_inventory *inv, const struct sti_record *rec,
@@ -240,7 +269,11 @@ enum sti_inv_risk sti_inventory_risk(const struct sti_inventory *inv,
 	}
 	if (p->below_with_modern_offer)
 		return STI_INV_BREAKS;
-	return p->chosen_high && rank(p->chosen_high) >= min ? STI_INV_SAFE : STI_INV_UNKNOWN;
+	if (p->chosen_high && rank(p->chosen_high) >= min)
+		return STI_INV_SAFE;
+	/* It refused an older client for being too old and never chose an old
+	 * version: it is configured for newer clients. */
+	return p->refused_old && !p->chosen_high ? STI_INV_SAFE : STI_INV_UNKNOWN;
 }
 
 static const struct sti_inventory *sort_inv;

@@ -22,13 +22,13 @@
 #include "sti/evidence.h"
 #include "sti/ingest.h"
 #include "sti/inventory.h"
-#include "sti/live.h"
-#include "sti/metrics.h"
-#include "sti/metrics_http.h"
+#include "sti/capture_live.h"
+#include "sti/service_metrics.h"
+#include "sti/service_metrics_http.h"
 #include "sti/mtalog.h"
 #include "sti/report.h"
 #include "sti/report_db.h"
-#include "sti/report_sessions.h"
+#include "sti/debug_sessions.h"
 #include "sti/session.h"
 #include "sti/tls_hello.h"
 #include "sti/tls_keylog.h"
@@ -505,6 +505,11 @@ static void check_db_options(const struct options *o)
 	if ((o->metrics_path || o->metrics_listen) && o->sessions_view)
 		fail_usage("%s: not with --sessions", o->metrics_path ? "--metrics"
 			   : "--metrics-listen");
+	/* The sessions view prints the TCP table as read: nothing in it is
+	 * pseudonymised, so asking for both would leak. */
+	if (o->anon_key && o->sessions_view)
+		fail_usage("--anonymize: not with --sessions (its lines hold the real"
+			   " addresses)");
 }
 
 /* Files or an interface, not both; live options only with -i. */
@@ -753,11 +758,12 @@ static bool run_sessions_view(const struct options *o, const char *file)
 	}
 	struct sti_ingest_stats st;
 	memset(&st, 0, sizeof(st));
-	char err[512];
+	char err[1536];
 	enum sti_ingest_rc rc = sti_ingest_file(file, t, &st, err, sizeof(err));
 	sti_table_flush(t);
 	/* What was gathered before a read error is still reported. */
-	if (rc == STI_INGEST_OK || rc == STI_INGEST_READ_ERROR) {
+	bool read = rc == STI_INGEST_OK || rc == STI_INGEST_TRUNCATED;
+	if (read || rc == STI_INGEST_READ_ERROR) {
 		printf("# file %s\n", file);
 		sti_sessions_view_print(view, stdout);
 		sti_sessions_view_print_stats(stdout, file, &st, sti_table_stats(t));
@@ -767,7 +773,7 @@ static bool run_sessions_view(const struct options *o, const char *file)
 		fprintf(stderr, "%s: %s: %s\n", progname, file, err);
 	sti_table_free(t);
 	sti_sessions_view_free(view);
-	return rc == STI_INGEST_OK;
+	return read;
 }
 
 /* The reporter on standard output, and the ticket report file if asked. */

@@ -1,6 +1,6 @@
 /*
  * pcapwalk.c - pcap and pcapng records from memory, the way libpcap 1.10
- * reads them (sf-pcap.c, sf-pcapng.c), without copying them.
+ * reads them (sf-pcap.c, sf-evidence_pcapng.c), without copying them.
  *
  * The rule throughout: anything whose result we are not sure matches
  * libpcap's is a hand-off, never a guess. A hand-off costs one reopen; a
@@ -151,14 +151,15 @@ static enum sti_walk_rc pcap_next(struct sti_pcapwalk *w,
 	uint32_t sec, usec;
 	if (!rd32(w, &r, &sec) || !rd32(w, &r, &usec) ||
 	    !rd32(w, &r, &f->caplen) || !rd32(w, &r, &f->len))
-		return STI_WALK_HANDOFF;   /* truncated header: libpcap's words */
+		return STI_WALK_TRUNCATED;   /* some but not all of a header */
 	pcap_times(w, sec, usec, f);
 	pcap_lengths(w, f);
 	/* Oversized records are an error or a truncation in libpcap. */
 	if (f->caplen > w->pp.max_caplen || f->caplen > w->pp.snapshot)
 		return STI_WALK_HANDOFF;
+	/* libpcap checks the lengths above, then finds the data short. */
 	if (!sti_rd_take(&r, f->caplen, &f->data))
-		return STI_WALK_HANDOFF;
+		return STI_WALK_TRUNCATED;
 	w->rest = r;
 	return STI_WALK_FRAME;
 }
@@ -166,7 +167,7 @@ static enum sti_walk_rc pcap_next(struct sti_pcapwalk *w,
 /* ---- pcapng ---- */
 
 /* One block: its type and body (between the length fields), checked as
- * sf-pcapng.c's read_block checks it. */
+ * sf-evidence_pcapng.c's read_block checks it. */
 static enum sti_walk_rc ng_block(struct sti_pcapwalk *w, uint32_t *type,
 				 struct sti_rd *body)
 {
@@ -176,9 +177,12 @@ static enum sti_walk_rc ng_block(struct sti_pcapwalk *w, uint32_t *type,
 	uint32_t total, trailer;
 	struct sti_rd inner;
 	if (!rd32(w, &r, type) || !rd32(w, &r, &total))
-		return STI_WALK_HANDOFF;
+		return STI_WALK_TRUNCATED;   /* some but not all of a block header */
 	if (total < 12 || total % 4 != 0 || total > NG_MAX_BLOCK)
 		return STI_WALK_HANDOFF;
+	/* read_block checks the length as above, then reads the rest. */
+	if (sti_rd_left(&r) < total - 8)
+		return STI_WALK_TRUNCATED;
 	if (!sti_rd_sub(&r, total - 12, &inner) || !rd32(w, &r, &trailer) ||
 	    trailer != total)
 		return STI_WALK_HANDOFF;
@@ -274,7 +278,7 @@ static bool ng_shb(struct sti_pcapwalk *w, struct sti_rd *body)
 	return true;
 }
 
-/* sf-pcapng.c's conversion from interface ticks to seconds and micro-
+/* sf-evidence_pcapng.c's conversion from interface ticks to seconds and micro-
  * seconds, step for step in the same unsigned 64-bit arithmetic. */
 static void ng_times(const struct sti_walk_iface *ifc, uint64_t t,
 		     struct sti_walk_frame *f)

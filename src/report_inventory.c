@@ -12,11 +12,20 @@
 #include "sti/inventory.h"
 #include "sti/tls_hello.h"
 
+/* A file's own counts, for the per-file lines of a run over several. */
+struct inv_file {
+	char *name;
+	struct sti_tally tally;
+	bool failed;                /* an input error: counts up to it */
+};
+
 struct inv_reporter {
 	struct sti_reporter base;   /* first: the ops get &base */
 	struct sti_inventory *inv;
 	bool json;
 	bool markdown;
+	struct inv_file *files;
+	size_t nfiles;
 };
 
 static const enum sti_outcome order[STI_OUTCOME_COUNT] = {
@@ -37,7 +46,21 @@ static void inv_file_done(struct sti_reporter *r, const char *file,
 			  const struct sti_ingest_stats *st,
 			  const struct sti_tally *tally, const char *error)
 {
-	(void)r, (void)file, (void)st, (void)tally, (void)error;
+	struct inv_reporter *ir = (struct inv_reporter *)r;
+	(void)st;
+	struct inv_file *nf = realloc(ir->files, (ir->nfiles + 1) * sizeof(*nf));
+	if (!nf)
+		return;   /* the per-file lines are a convenience; totals stand */
+	ir->files = nf;
+	struct inv_file *one = &nf[ir->nfiles];
+	memset(one, 0, sizeof(*one));
+	one->name = strdup(file ? file : "-");
+	if (!one->name)
+		return;
+	if (tally)
+		one->tally = *tally;
+	one->failed = error != NULL;
+	ir->nfiles++;
 }
 
 static const char *vname(uint16_t v, char *buf, size_t len)
@@ -59,6 +82,41 @@ static bool utc_time(int64_t us, bool iso, char *buf, size_t len)
 }
 
 /* ---- text ---- */
+
+/* With several files, each file's counts on its own line: a table whose
+ * numbers stand right-aligned under their outcome. */
+static void text_per_file(FILE *f, const struct inv_reporter *ir)
+{
+	if (ir->nfiles < 2)
+		return;
+	int w = (int)strlen("file");
+	for (size_t i = 0; i < ir->nfiles; i++)
+		if ((int)strlen(ir->files[i].name) > w)
+			w = (int)strlen(ir->files[i].name);
+	int cw[STI_OUTCOME_COUNT + 1];
+	cw[0] = (int)strlen("sessions");
+	for (unsigned k = 0; k < STI_OUTCOME_COUNT; k++)
+		cw[k + 1] = (int)strlen(sti_outcome_name(order[k]));
+	for (size_t i = 0; i < ir->nfiles; i++)
+		for (unsigned k = 0; k <= STI_OUTCOME_COUNT; k++) {
+			uint64_t v = k ? ir->files[i].tally.by_outcome[order[k - 1]]
+				       : ir->files[i].tally.sessions;
+			int d = snprintf(NULL, 0, "%" PRIu64, v);
+			if (d > cw[k])
+				cw[k] = d;
+		}
+	fprintf(f, "\nby file (%zu files)\n  %-*s  %*s", ir->nfiles, w, "file", cw[0], "sessions");
+	for (unsigned k = 0; k < STI_OUTCOME_COUNT; k++)
+		fprintf(f, "  %*s", cw[k + 1], sti_outcome_name(order[k]));
+	fputc('\n', f);
+	for (size_t i = 0; i < ir->nfiles; i++) {
+		const struct inv_file *one = &ir->files[i];
+		fprintf(f, "  %-*s  %*" PRIu64, w, one->name, cw[0], one->tally.sessions);
+		for (unsigned k = 0; k < STI_OUTCOME_COUNT; k++)
+			fprintf(f, "  %*" PRIu64, cw[k + 1], one->tally.by_outcome[order[k]]);
+		fputs(one->failed ? "  (input error: counted up to it)\n" : "\n", f);
+	}
+}
 
 static void text_counts(FILE *f, const struct sti_tally *t)
 {
@@ -82,65 +140,226 @@ static void text_counts(FILE *f, const struct sti_tally *t)
 	fputc('\n', f);
 }
 
-static void text_offered(char *buf, size_t len, const struct sti_inv_peer *p)
+static void version_range(char *buf, size_t len, uint16_t low, uint16_t high)
 {
 	char a[16], b[16];
-	if (!p->offered_high)
+	if (!high)
 		snprintf(buf, len, "-");
-	else if (p->offered_low == p->offered_high)
-		snprintf(buf, len, "%s", vname(p->offered_high, a, sizeof(a)));
+	else if (low == high)
+		snprintf(buf, len, "%s", vname(high, a, sizeof(a)));
 	else
-		snprintf(buf, len, "%s-%s", vname(p->offered_low, a, sizeof(a)),
-			 vname(p->offered_high, b, sizeof(b)));
+		snprintf(buf, len, "%s-%s", vname(low, a, sizeof(a)), vname(high, b, sizeof(b)));
 }
 
-static void text_negotiated(char *buf, size_t len, const struct sti_inv_peer *p)
+static void text_offered(char *buf, size_t len, const struct sti_inv_peer *p)
+{
+	version_range(buf, len, p->offered_low, p->offered_high);
+}
+
+/* "1.0,1.2,1.3" from a bit per version, or "-". */
+static void version_list(char *buf, size_t len, uint8_t bits)
 {
 	char v[16];
 	size_t used = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
-		if (p->negotiated & 1u << i)
+	for (unsigned i = 0; i < STI_INV_NVERSIONS; i++)
+		if (bits & 1u << i)
 			used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
-						 used ? "," : "", vname(versions[i], v, sizeof(v)));
+						 used ? "," : "",
+						 vname(sti_inv_version_of_bit(i), v, sizeof(v)));
 	if (!used)
 		snprintf(buf, len, "-");
 }
 
-static void text_row(FILE *f, const struct sti_inventory *inv, const struct sti_inv_peer *p,
-		     bool dated)
+static void text_negotiated(char *buf, size_t len, const struct sti_inv_peer *p)
 {
-	char addr[64], offered[40], neg[40];
-	sti_addr_str(&p->addr, addr, sizeof(addr));
-	text_offered(offered, sizeof(offered), p);
-	text_negotiated(neg, sizeof(neg), p);
-	fprintf(f, "%-8s %-15s %-24.24s %8" PRIu64 "  %-8s %-16s ",
-		sti_inv_risk_name(sti_inventory_risk(inv, p)), addr,
-		p->name[0] ? p->name : "-", p->sessions, offered, neg);
-	if (dated) {
-		char when[32];
-		utc_time(p->last_seen, false, when, sizeof(when));
-		fprintf(f, "%-16s  ", when);
-	}
-	const char *sep = "";
+	version_list(buf, len, p->negotiated);
+}
+
+/* What a server refused without a ServerHello, by the offer's maximum:
+ * "1.0 (too old)", "1.3 (too new)", or "-". */
+static void text_refused(char *buf, size_t len, const struct sti_inv_peer *p)
+{
+	char a[16], b[16];
+	if (p->refused_old && p->refused_new)
+		snprintf(buf, len, "%s (too old); %s (too new)", vname(p->refused_old, a, sizeof(a)),
+			 vname(p->refused_new, b, sizeof(b)));
+	else if (p->refused_old)
+		snprintf(buf, len, "%s (too old)", vname(p->refused_old, a, sizeof(a)));
+	else if (p->refused_new)
+		snprintf(buf, len, "%s (too new)", vname(p->refused_new, b, sizeof(b)));
+	else
+		snprintf(buf, len, "-");
+}
+
+/* What a server accepts, from what it chose and what it refused. */
+static void text_accepts(char *buf, size_t len, const struct sti_inv_peer *p)
+{
+	char v[16];
+	size_t used = 0;
+	buf[0] = '\0';
+	if (p->chose)
+		version_list(buf, len, p->chose), used = strlen(buf);
+	if (p->refused_old)
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%sabove %s",
+					 used ? "; " : "", vname(p->refused_old, v, sizeof(v)));
+	if (p->refused_new)
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%sbelow %s",
+					 used ? "; " : "", vname(p->refused_new, v, sizeof(v)));
+	if (!used)
+		snprintf(buf, len, "-");
+}
+
+static void text_outcomes(char *buf, size_t len, const struct sti_inv_peer *p)
+{
+	size_t used = 0;
+	buf[0] = '\0';
 	for (unsigned i = 0; i < STI_OUTCOME_COUNT; i++)
-		if (p->outcomes[order[i]]) {
-			fprintf(f, "%s%s %" PRIu64, sep, sti_outcome_name(order[i]), p->outcomes[order[i]]);
-			sep = ", ";
-		}
+		if (p->outcomes[order[i]])
+			used += (size_t)snprintf(buf + used, used < len ? len - used : 0,
+						 "%s%s %" PRIu64, used ? ", " : "",
+						 sti_outcome_name(order[i]), p->outcomes[order[i]]);
 	if (p->tcp_refused || p->tcp_no_answer)
-		fprintf(f, " (refused %" PRIu64 ", unanswered %" PRIu64 ")",
-			p->tcp_refused, p->tcp_no_answer);
-	fputs(p->nciphers ? "  " : "\n", f);
+		snprintf(buf + used, used < len ? len - used : 0,
+			 " (refused %" PRIu64 ", unanswered %" PRIu64 ")",
+			 p->tcp_refused, p->tcp_no_answer);
+}
+
+static void text_ciphers(char *buf, size_t len, const struct sti_inv_peer *p)
+{
+	size_t used = 0;
+	buf[0] = '\0';
 	for (unsigned i = 0; i < p->nciphers; i++) {
 		const char *n = sti_tls_cipher_name(p->ciphers[i]);
-		if (n)
-			fprintf(f, "%s%s", i ? "," : "", n);
-		else
-			fprintf(f, "%s0x%04X", i ? "," : "", p->ciphers[i]);
+		char hex[8];
+		snprintf(hex, sizeof(hex), "0x%04X", p->ciphers[i]);
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
+					 i ? "," : "", n ? n : hex);
 	}
-	if (p->nciphers)
-		fputs(p->ciphers_more ? ",...\n" : "\n", f);
+	if (p->ciphers_more)
+		snprintf(buf + used, used < len ? len - used : 0, ",...");
+}
+
+/*
+ * One table row as cells. Clients: what they offered and negotiated;
+ * servers: what they chose, refused and so accept. The widths of a role's
+ * table come from its widest cell, so every column lines up whatever the
+ * address family or name length.
+ */
+enum { CELLS_MAX = 10, CELL_LEN = 400 };
+struct cells {
+	unsigned n;
+	char c[CELLS_MAX][CELL_LEN];
+};
+
+static void cell(struct cells *row, const char *text)
+{
+	snprintf(row->c[row->n++], CELL_LEN, "%s", text);
+}
+
+static void header_cells(struct cells *row, enum sti_inv_role role, bool dated)
+{
+	row->n = 0;
+	cell(row, "breaks");
+	cell(row, "address");
+	cell(row, "name");
+	cell(row, "sessions");
+	if (role == STI_INV_CLIENT) {
+		cell(row, "offered");
+		cell(row, "negotiated");
+	} else {
+		cell(row, "chose");
+		cell(row, "refused");
+		cell(row, "accepts");
+	}
+	if (dated)
+		cell(row, "last seen (UTC)");
+	cell(row, "outcomes");
+	cell(row, "ciphers");
+}
+
+static void peer_cells(struct cells *row, const struct sti_inventory *inv,
+		       const struct sti_inv_peer *p, bool dated)
+{
+	char t[CELL_LEN];
+	row->n = 0;
+	cell(row, sti_inv_risk_name(sti_inventory_risk(inv, p)));
+	cell(row, sti_addr_str(&p->addr, t, sizeof(t)));
+	cell(row, p->name[0] ? p->name : "-");
+	snprintf(t, sizeof(t), "%" PRIu64, p->sessions);
+	cell(row, t);
+	if (p->role == STI_INV_CLIENT) {
+		text_offered(t, sizeof(t), p);
+		cell(row, t);
+		text_negotiated(t, sizeof(t), p);
+		cell(row, t);
+	} else {
+		version_list(t, sizeof(t), p->chose);
+		cell(row, t);
+		text_refused(t, sizeof(t), p);
+		cell(row, t);
+		text_accepts(t, sizeof(t), p);
+		cell(row, t);
+	}
+	if (dated) {
+		utc_time(p->last_seen, false, t, sizeof(t));
+		cell(row, t);
+	}
+	text_outcomes(t, sizeof(t), p);
+	cell(row, t);
+	text_ciphers(t, sizeof(t), p);
+	cell(row, t);
+}
+
+static void widen(size_t *w, const struct cells *row)
+{
+	for (unsigned i = 0; i < row->n; i++)
+		if (strlen(row->c[i]) > w[i])
+			w[i] = strlen(row->c[i]);
+}
+
+/* Two spaces between columns; sessions right-aligned; nothing after the
+ * last non-empty cell. */
+static void print_cells(FILE *f, const struct cells *row, const size_t *w)
+{
+	unsigned last = row->n;
+	while (last > 0 && !row->c[last - 1][0])
+		last--;
+	for (unsigned i = 0; i < last; i++) {
+		int width = i + 1 == last ? 0 : (int)w[i];
+		if (i == 3)
+			fprintf(f, "%*s", width, row->c[i]);
+		else
+			fprintf(f, "%-*s", width, row->c[i]);
+		if (i + 1 < last)
+			fputs("  ", f);
+	}
+	fputc('\n', f);
+}
+
+/* One role's rows [from, to) as an aligned table under its title. */
+static void text_table(FILE *f, const struct sti_inventory *inv,
+		       const struct sti_inv_peer *const *rows, size_t from, size_t to,
+		       bool dated, const char *min)
+{
+	static struct cells row;   /* 4 KB: off the stack */
+	size_t w[CELLS_MAX] = { 0 };
+	enum sti_inv_role role = rows[from]->role;
+	header_cells(&row, role, dated);
+	widen(w, &row);
+	for (size_t i = from; i < to; i++) {
+		peer_cells(&row, inv, rows[i], dated);
+		widen(w, &row);
+	}
+	fprintf(f, "\n%s (breaks: fails once the %s requires TLS %s)\n",
+		role == STI_INV_CLIENT ? "clients" : "servers",
+		role == STI_INV_CLIENT ? "server" : "client", min);
+	header_cells(&row, role, dated);
+	print_cells(f, &row, w);
+	for (size_t i = from; i < to; i++) {
+		peer_cells(&row, inv, rows[i], dated);
+		print_cells(f, &row, w);
+	}
 }
 
 static void text_tables(struct inv_reporter *ir)
@@ -151,20 +370,12 @@ static void text_tables(struct inv_reporter *ir)
 	char v[16];
 	const struct sti_inv_peer *const *rows = sti_inventory_rows(ir->inv, &n, &dropped);
 	const char *min = vname(ir->base.opts.min_version, v, sizeof(v));
-	int role = -1;
-	for (size_t i = 0; i < n; i++) {
-		if ((int)rows[i]->role != role) {
-			role = (int)rows[i]->role;
-			fprintf(f, "\n%s (breaks: fails once the %s requires TLS %s)\n",
-				role == STI_INV_CLIENT ? "clients" : "servers",
-				role == STI_INV_CLIENT ? "server" : "client", min);
-			fprintf(f, "%-8s %-15s %-24s %8s  %-8s %-16s ", "breaks", "address",
-				"name", "sessions", "offered", "negotiated");
-			if (ir->base.opts.dated)
-				fprintf(f, "%-16s  ", "last seen (UTC)");
-			fputs("outcomes  ciphers\n", f);
-		}
-		text_row(f, ir->inv, rows[i], ir->base.opts.dated);
+	for (size_t from = 0; from < n;) {
+		size_t to = from;
+		while (to < n && rows[to]->role == rows[from]->role)
+			to++;
+		text_table(f, ir->inv, rows, from, to, ir->base.opts.dated, min);
+		from = to;
 	}
 	if (dropped)
 		fprintf(f, "(%" PRIu64 " session ends not counted: more than %d peers)\n",
@@ -209,6 +420,26 @@ static void json_versions(FILE *f, const struct sti_inv_peer *p)
 	fprintf(f, "],\"inventory.ciphers_truncated\":%s", p->ciphers_more ? "true" : "false");
 }
 
+/* What the server itself did: the versions it chose, the offers it
+ * refused without a ServerHello (too old for it, or too new). */
+static void json_server_choices(FILE *f, const struct sti_inv_peer *p)
+{
+	char v[16];
+	bool first = true;
+	fputs(",\"inventory.chose\":[", f);
+	for (unsigned i = 0; i < STI_INV_NVERSIONS; i++)
+		if (p->chose & 1u << i) {
+			fprintf(f, "%s\"%s\"", first ? "" : ",",
+				vname(sti_inv_version_of_bit(i), v, sizeof(v)));
+			first = false;
+		}
+	fputc(']', f);
+	if (p->refused_old)
+		fprintf(f, ",\"inventory.refused_old_max\":\"%s\"", vname(p->refused_old, v, sizeof(v)));
+	if (p->refused_new)
+		fprintf(f, ",\"inventory.refused_new_max\":\"%s\"", vname(p->refused_new, v, sizeof(v)));
+}
+
 static void json_row(FILE *f, const struct sti_inventory *inv, const struct sti_inv_peer *p,
 		     uint16_t min_version)
 {
@@ -226,6 +457,8 @@ static void json_row(FILE *f, const struct sti_inventory *inv, const struct sti_
 		fprintf(f, ",\"inventory.offered_max_highest\":\"%s\"", vname(p->offered_high, v, sizeof(v)));
 	}
 	json_versions(f, p);
+	if (p->role == STI_INV_SERVER)
+		json_server_choices(f, p);
 	char when[32];
 	if (utc_time(p->first_seen, true, when, sizeof(when)))
 		fprintf(f, ",\"inventory.first_seen\":\"%s\"", when);
@@ -276,7 +509,16 @@ static void md_row(FILE *f, const struct sti_inventory *inv, const struct sti_in
 	utc_time(p->last_seen, false, when, sizeof(when));
 	fprintf(f, "| %s | %s | ", sti_inv_risk_name(sti_inventory_risk(inv, p)), addr);
 	md_text(f, p->name[0] ? p->name : "-");
-	fprintf(f, " | %" PRIu64 " | %s | %s | %s | ", p->sessions, offered, neg, when);
+	if (p->role == STI_INV_CLIENT) {
+		fprintf(f, " | %" PRIu64 " | %s | %s | %s | ", p->sessions, offered, neg, when);
+	} else {
+		char chose[40], refused[80], accepts[120];
+		version_list(chose, sizeof(chose), p->chose);
+		text_refused(refused, sizeof(refused), p);
+		text_accepts(accepts, sizeof(accepts), p);
+		fprintf(f, " | %" PRIu64 " | %s | %s | %s | %s | ", p->sessions, chose, refused,
+			accepts, when);
+	}
 	md_outcomes(f, p);
 	fputs(" |\n", f);
 }
@@ -301,9 +543,13 @@ static void md_document(struct inv_reporter *ir, const struct sti_tally *t)
 			fprintf(f, "\n## %s (breaks: fails once the %s requires TLS %s)\n\n",
 				role == STI_INV_CLIENT ? "Clients" : "Servers",
 				role == STI_INV_CLIENT ? "server" : "client", min);
-			fputs("| breaks | address | name | sessions | offered | negotiated "
-			      "| last seen (UTC) | outcomes |\n"
-			      "|---|---|---|---:|---|---|---|---|\n", f);
+			fputs(role == STI_INV_CLIENT
+			      ? "| breaks | address | name | sessions | offered | negotiated "
+				"| last seen (UTC) | outcomes |\n"
+				"|---|---|---|---:|---|---|---|---|\n"
+			      : "| breaks | address | name | sessions | chose | refused | accepts "
+				"| last seen (UTC) | outcomes |\n"
+				"|---|---|---|---:|---|---|---|---|---|\n", f);
 		}
 		md_row(f, ir->inv, rows[i]);
 	}
@@ -326,6 +572,7 @@ static void inv_finish(struct sti_reporter *r, const struct sti_tally *tally)
 	} else {
 		if (tally)
 			text_counts(r->out, tally);
+		text_per_file(r->out, ir);
 		text_tables(ir);
 	}
 	fflush(r->out);
@@ -337,6 +584,9 @@ static void inv_destroy(struct sti_reporter *r)
 	if (!ir)
 		return;
 	sti_inventory_free(ir->inv);
+	for (size_t i = 0; i < ir->nfiles; i++)
+		free(ir->files[i].name);
+	free(ir->files);
 	free(ir);
 }
 

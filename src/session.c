@@ -7,7 +7,7 @@
  * last ACKs and retransmissions instead of turning them into new sessions.
  */
 #include "sti/session.h"
-#include "sti/sniff.h"
+#include "sti/session_sniff.h"
 
 #include <stdlib.h>
 #include <string.h>

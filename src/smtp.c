@@ -1,12 +1,9 @@
 /*
  * smtp.c - the incremental SMTP layer: lines in, facts and events out.
  *
- * Each direction is a framer with four modes: command/reply lines, DATA
- * content (up to the lone "."), a BDAT chunk (a byte count), and a TLS
- * record seen in the plaintext session (skipped by its length so its bytes
- * do not turn into junk commands). A line whole in the chunk is parsed in
- * place; a line split across chunks is gathered in a capped buffer. The
- * line parsers only ever see complete lines.
+ * The framer (smtp_frame.c) hands complete lines to the parsers here:
+ * replies, commands, and the facts they establish (STARTTLS offered,
+ * accepted or refused, mail in clear, anomalies).
  *
  * Replies are paired with commands through a queue, because a pipelining
  * client (RFC 2920) sends several commands before the first reply.
@@ -16,11 +13,7 @@
 #include <string.h>
 
 #include "sti/rd.h"
-
-enum { M_LINES, M_CONTENT, M_BDAT, M_TLSREC };
-
-/* Where the DATA terminator matcher stands (RFC 5321 4.1.1.4). */
-enum { DOT_BOL, DOT_MID, DOT_DOT, DOT_DOT_CR };
+#include "smtp_impl.h"
 
 /* Whom the reply being assembled answers. */
 enum { T_NONE, T_GREETING, T_HEAD };
@@ -199,7 +192,7 @@ static bool ci_contains(const char *hay, const char *needle)
 
 /* ---- events and facts ---- */
 
-static struct sti_smtp_event ev_new(const struct sti_smtp *m,
+struct sti_smtp_event smtp_ev_new(const struct sti_smtp *m,
 				    enum sti_smtp_ev_kind kind, int dir)
 {
 	struct sti_smtp_event ev;
@@ -215,17 +208,17 @@ static struct sti_smtp_event ev_new(const struct sti_smtp *m,
 	return ev;
 }
 
-static void ev_send(struct sti_smtp *m, const struct sti_smtp_event *ev)
+void smtp_ev_send(struct sti_smtp *m, const struct sti_smtp_event *ev)
 {
 	if (m->sink)
 		m->sink(m->ctx, ev);
 }
 
 /* An anomaly at stream offset `off` of dir, carried by `frame`. */
-static void note_at(struct sti_smtp *m, int dir, enum sti_smtp_anomaly a,
+void smtp_note_at(struct sti_smtp *m, int dir, enum sti_smtp_anomaly a,
 		    uint64_t frame, uint64_t off)
 {
-	struct sti_smtp_event ev = ev_new(m, STI_SMTP_EV_ANOMALY, dir);
+	struct sti_smtp_event ev = smtp_ev_new(m, STI_SMTP_EV_ANOMALY, dir);
 
 	if (m->f.anomalies[a]++ == 0)
 		m->f.anomaly_frame[a] = frame;
@@ -233,17 +226,17 @@ static void note_at(struct sti_smtp *m, int dir, enum sti_smtp_anomaly a,
 	ev.offset = off;
 	ev.anomaly = a;
 	ev.text = an_names[a];
-	ev_send(m, &ev);
+	smtp_ev_send(m, &ev);
 }
 
 /* An anomaly in the line that starts at line_off. */
-static void note(struct sti_smtp *m, int dir, enum sti_smtp_anomaly a,
+void smtp_note(struct sti_smtp *m, int dir, enum sti_smtp_anomaly a,
 		 uint64_t frame)
 {
-	note_at(m, dir, a, frame, m->d[dir].line_off);
+	smtp_note_at(m, dir, a, frame, m->d[dir].line_off);
 }
 
-static void add_span(struct sti_smtp *m, int dir,
+void smtp_add_span(struct sti_smtp *m, int dir,
 		     enum sti_smtp_span_kind kind, uint64_t off, uint64_t len)
 {
 	struct sti_smtp_span *s;
@@ -263,12 +256,12 @@ static void add_span(struct sti_smtp *m, int dir,
 
 /* ---- the command queue ---- */
 
-static void queue_push(struct sti_smtp *m, enum sti_smtp_cmd cmd, bool last)
+void smtp_queue_push(struct sti_smtp *m, enum sti_smtp_cmd cmd, bool last)
 {
 	struct sti_smtp_pending *e;
 
 	if (m->qlen == STI_SMTP_PIPE_MAX) {
-		note(m, 0, STI_SMTP_AN_PIPELINE_OVERFLOW, m->frame);
+		smtp_note(m, 0, STI_SMTP_AN_PIPELINE_OVERFLOW, m->frame);
 		return;
 	}
 	e = &m->q[(m->qhead + m->qlen) % STI_SMTP_PIPE_MAX];
@@ -293,7 +286,7 @@ static void queue_pop(struct sti_smtp *m)
 
 /* ---- switching to TLS ---- */
 
-static void dir_reset_line(struct sti_smtp_dir *d)
+void smtp_dir_reset_line(struct sti_smtp_dir *d)
 {
 	d->len = 0;
 	d->line_total = 0;
@@ -301,7 +294,7 @@ static void dir_reset_line(struct sti_smtp_dir *d)
 	d->discard = false;
 }
 
-static void switch_dir(struct sti_smtp *m, int dir)
+void smtp_switch_dir(struct sti_smtp *m, int dir)
 {
 	struct sti_smtp_dir *d = &m->d[dir];
 	struct sti_smtp_event ev;
@@ -311,8 +304,8 @@ static void switch_dir(struct sti_smtp *m, int dir)
 	d->switched = true;
 	d->mode = M_LINES;
 	m->f.switch_offset[dir] = d->off;
-	ev = ev_new(m, STI_SMTP_EV_SWITCH, dir);
-	ev_send(m, &ev);
+	ev = smtp_ev_new(m, STI_SMTP_EV_SWITCH, dir);
+	smtp_ev_send(m, &ev);
 }
 
 /*
@@ -339,11 +332,11 @@ static void starttls_accepted(struct sti_smtp *m)
 			text_put(m->f.injected_line,
 				 sizeof(m->f.injected_line),
 				 sti_rd_init(c->line, c->len));
-		note_at(m, 0, STI_SMTP_AN_PLAINTEXT_AFTER_STARTTLS,
+		smtp_note_at(m, 0, STI_SMTP_AN_PLAINTEXT_AFTER_STARTTLS,
 			m->inj_frame, m->inj_off);
 	}
-	switch_dir(m, 1);
-	switch_dir(m, 0);
+	smtp_switch_dir(m, 1);
+	smtp_switch_dir(m, 0);
 	/* Commands after STARTTLS are answered inside TLS, if at all. */
 	m->qlen = 0;
 	m->auth_next = false;
@@ -448,7 +441,7 @@ static void cap_add(struct sti_smtp *m, struct sti_rd text)
 			a->stripped = true;
 		if (!a->masked_cap[0] || kw.n == 8)
 			text_put(a->masked_cap, sizeof(a->masked_cap), kw);
-		note(m, 1, STI_SMTP_AN_MASKED_CAPABILITY, m->frame);
+		smtp_note(m, 1, STI_SMTP_AN_MASKED_CAPABILITY, m->frame);
 	}
 	if (a->ncaps == STI_SMTP_MAX_CAPS) {
 		a->caps_truncated = true;
@@ -487,14 +480,14 @@ static void data_refused(struct sti_smtp *m)
 	}
 	if (c->mode == M_CONTENT ||
 	    (h && h->cmd == STI_SMTP_CMD_DATA_END)) {
-		note(m, 0, STI_SMTP_AN_CONTENT_AFTER_REJECTED_DATA, m->frame);
+		smtp_note(m, 0, STI_SMTP_AN_CONTENT_AFTER_REJECTED_DATA, m->frame);
 		if (h && h->cmd == STI_SMTP_CMD_DATA_END)
 			queue_pop(m);
 	}
 }
 
 /* Message content or credentials crossed without TLS (SPEC 9.1). */
-static void crossed_in_clear(struct sti_smtp *m)
+void smtp_crossed_in_clear(struct sti_smtp *m)
 {
 	if (!m->f.mail_in_clear) {
 		m->f.mail_in_clear = true;
@@ -508,14 +501,14 @@ static void credentials_in_clear(struct sti_smtp *m)
 		m->f.auth_credentials = true;
 		m->f.auth_credentials_frame = m->frame;
 	}
-	crossed_in_clear(m);
+	smtp_crossed_in_clear(m);
 }
 
 static void mail_accepted(struct sti_smtp *m, bool whole_message)
 {
 	if (whole_message)
 		m->f.messages_accepted++;
-	crossed_in_clear(m);
+	smtp_crossed_in_clear(m);
 }
 
 /* What a reply means for the command it answered. */
@@ -585,22 +578,22 @@ static bool masked_banner(const char *t)
 static void greeting_done(struct sti_smtp *m, struct sti_smtp_reply *r,
 			  unsigned subject)
 {
-	struct sti_smtp_event ev = ev_new(m, STI_SMTP_EV_GREETING, 1);
+	struct sti_smtp_event ev = smtp_ev_new(m, STI_SMTP_EV_GREETING, 1);
 
 	memcpy(r->text, m->acc.first, sizeof(r->text));
 	m->f.greeting_seen = true;
 	m->f.greeting = *r;
 	if (masked_banner(r->text))
-		note(m, 1, STI_SMTP_AN_MASKED_BANNER, r->frame);
+		smtp_note(m, 1, STI_SMTP_AN_MASKED_BANNER, r->frame);
 	ev.offset = m->acc.off;
 	ev.code = r->code;
 	ev.enhanced = r->enhanced;
 	ev.text = r->text;
-	ev_send(m, &ev);
+	smtp_ev_send(m, &ev);
 	keep_notable(m, r, subject, true);
 }
 
-static void reply_finish(struct sti_smtp *m)
+void smtp_reply_finish(struct sti_smtp *m)
 {
 	struct sti_smtp_acc *a = &m->acc;
 	struct sti_smtp_reply r;
@@ -628,14 +621,14 @@ static void reply_finish(struct sti_smtp *m)
 		return;
 	}
 	if (a->target == T_NONE && r.code != 421)  /* 421 may come any time */
-		note(m, 1, STI_SMTP_AN_UNPAIRED_REPLY, m->frame);
-	ev = ev_new(m, STI_SMTP_EV_REPLY, 1);
+		smtp_note(m, 1, STI_SMTP_AN_UNPAIRED_REPLY, m->frame);
+	ev = smtp_ev_new(m, STI_SMTP_EV_REPLY, 1);
 	ev.offset = a->off;
 	ev.cmd = r.cmd;
 	ev.code = r.code;
 	ev.enhanced = r.enhanced;
 	ev.text = r.text;
-	ev_send(m, &ev);
+	smtp_ev_send(m, &ev);
 	keep_notable(m, &r, subject, false);
 	reply_effects(m, &r, last);
 }
@@ -662,7 +655,7 @@ static void reply_start(struct sti_smtp *m, uint16_t code, uint64_t off)
 		    code == 421 || code == 554)
 			a->target = T_GREETING;
 		else
-			note(m, 1, STI_SMTP_AN_NO_GREETING, m->frame);
+			smtp_note(m, 1, STI_SMTP_AN_NO_GREETING, m->frame);
 	}
 	a->cmd = a->target == T_HEAD ? head : STI_SMTP_CMD_NONE;
 }
@@ -700,7 +693,7 @@ static void echo_spans(struct sti_smtp *m, struct sti_rd text, uint64_t text_off
 		bool got = sti_rd_u8(&text, &c);
 		if (!got || c == ' ') {
 			if (at)
-				add_span(m, 1, STI_SMTP_SPAN_ENVELOPE, text_off + start, pos - start);
+				smtp_add_span(m, 1, STI_SMTP_SPAN_ENVELOPE, text_off + start, pos - start);
 			if (!got)
 				return;
 			start = pos + 1;
@@ -712,7 +705,7 @@ static void echo_spans(struct sti_smtp *m, struct sti_rd text, uint64_t text_off
 	}
 }
 
-static void server_line(struct sti_smtp *m, struct sti_rd line, uint64_t off)
+void smtp_server_line(struct sti_smtp *m, struct sti_rd line, uint64_t off)
 {
 	struct sti_smtp_acc *a = &m->acc;
 	struct sti_rd text = line;
@@ -720,18 +713,18 @@ static void server_line(struct sti_smtp *m, struct sti_rd line, uint64_t off)
 	bool more;
 
 	if (!reply_code(&text, &code, &more)) {
-		note(m, 1, binary_line(line) ? STI_SMTP_AN_BINARY_LINE :
+		smtp_note(m, 1, binary_line(line) ? STI_SMTP_AN_BINARY_LINE :
 			   STI_SMTP_AN_REPLY_WITHOUT_CODE, m->frame);
 		if (!m->replied) {
 			m->replied = true;
-			note(m, 1, STI_SMTP_AN_NO_GREETING, m->frame);
+			smtp_note(m, 1, STI_SMTP_AN_NO_GREETING, m->frame);
 		}
 		return;
 	}
 	if (!a->active)
 		reply_start(m, code, off);
 	else if (code != a->code)
-		note(m, 1, STI_SMTP_AN_REPLY_CODE_MISMATCH, m->frame);
+		smtp_note(m, 1, STI_SMTP_AN_REPLY_CODE_MISMATCH, m->frame);
 	if (a->cmd == STI_SMTP_CMD_MAIL || a->cmd == STI_SMTP_CMD_RCPT ||
 	    a->cmd == STI_SMTP_CMD_VRFY || a->cmd == STI_SMTP_CMD_EXPN)
 		echo_spans(m, text, off + (line.n - text.n));
@@ -742,7 +735,7 @@ static void server_line(struct sti_smtp *m, struct sti_rd line, uint64_t off)
 	if (more)
 		return;
 	text_put(a->text, sizeof(a->text), text);
-	reply_finish(m);
+	smtp_reply_finish(m);
 }
 
 /* ---- commands ---- */
@@ -792,7 +785,7 @@ static void cmd_bdat(struct sti_smtp *m, struct sti_rd args, bool *last)
 
 	m->f.bdat_cmds++;
 	if (!parse_bdat(args, &size, last)) {
-		note(m, 0, STI_SMTP_AN_BAD_BDAT, m->frame);
+		smtp_note(m, 0, STI_SMTP_AN_BAD_BDAT, m->frame);
 		return;
 	}
 	if (size > 0)
@@ -868,7 +861,7 @@ static void cmd_effects(struct sti_smtp *m, enum sti_smtp_cmd cmd,
 		 * readable in a redacted capture. */
 		k = path_keyword_len(args, cmd == STI_SMTP_CMD_MAIL ? "FROM:" : "TO:");
 		if (k <= arg_len)
-			add_span(m, 0, STI_SMTP_SPAN_ENVELOPE, arg_at + k, arg_len - k);
+			smtp_add_span(m, 0, STI_SMTP_SPAN_ENVELOPE, arg_at + k, arg_len - k);
 		break;
 	case STI_SMTP_CMD_DATA:
 		/* Content from here unless the reply refuses it: some
@@ -891,7 +884,7 @@ static void cmd_effects(struct sti_smtp *m, enum sti_smtp_cmd cmd,
 		}
 		if (rest.n)   /* an initial response: credentials */
 			credentials_in_clear(m);
-		add_span(m, 0, STI_SMTP_SPAN_AUTH, off + (line.n - rest.n),
+		smtp_add_span(m, 0, STI_SMTP_SPAN_AUTH, off + (line.n - rest.n),
 			 rest.n ? wire_len - (line.n - rest.n) : 0);
 		break;
 	}
@@ -901,17 +894,17 @@ static void cmd_effects(struct sti_smtp *m, enum sti_smtp_cmd cmd,
 	case STI_SMTP_CMD_MASKED:
 		if (m->f.masked_commands++ == 0)
 			m->f.masked_command_frame = m->frame;
-		note(m, 0, STI_SMTP_AN_MASKED_COMMAND, m->frame);
+		smtp_note(m, 0, STI_SMTP_AN_MASKED_COMMAND, m->frame);
 		break;
 	default:
 		break;
 	}
 }
 
-static void client_line(struct sti_smtp *m, struct sti_rd line, uint64_t off,
+void smtp_client_line(struct sti_smtp *m, struct sti_rd line, uint64_t off,
 			uint64_t wire_len)
 {
-	struct sti_smtp_event ev = ev_new(m, STI_SMTP_EV_COMMAND, 0);
+	struct sti_smtp_event ev = smtp_ev_new(m, STI_SMTP_EV_COMMAND, 0);
 	char text[STI_SMTP_TEXT_MAX];
 	struct sti_rd args = line, verb, shown = line;
 	enum sti_smtp_cmd cmd;
@@ -926,11 +919,11 @@ static void client_line(struct sti_smtp *m, struct sti_rd line, uint64_t off,
 		bool cancel = line.n == 1 && sti_rd_peek(&line, 0, &c0) && c0 == '*';
 		if (line.n && !cancel)   /* RFC 4954 4: "*" cancels */
 			credentials_in_clear(m);
-		add_span(m, 0, STI_SMTP_SPAN_AUTH, off, wire_len);
+		smtp_add_span(m, 0, STI_SMTP_SPAN_AUTH, off, wire_len);
 		shown = sti_rd_init(line.p, 0);
 	} else if (binary_line(line)) {
 		cmd = STI_SMTP_CMD_BINARY;
-		note(m, 0, STI_SMTP_AN_BINARY_LINE, m->frame);
+		smtp_note(m, 0, STI_SMTP_AN_BINARY_LINE, m->frame);
 	} else {
 		verb = split_word(&args);
 		cmd = verb_lookup(verb);
@@ -943,392 +936,10 @@ static void client_line(struct sti_smtp *m, struct sti_rd line, uint64_t off,
 		cmd_effects(m, cmd, line, args, off, wire_len, &last);
 	}
 	m->f.commands++;
-	queue_push(m, cmd, last);
+	smtp_queue_push(m, cmd, last);
 	text_put(text, sizeof(text), shown);
 	ev.offset = off;
 	ev.cmd = cmd;
 	ev.text = text;
-	ev_send(m, &ev);
-}
-
-/* ---- framing ---- */
-
-/* A complete line: drop the CR of CRLF and hand it to its parser. */
-static void line_done(struct sti_smtp *m, int dir, struct sti_rd line)
-{
-	struct sti_smtp_dir *d = &m->d[dir];
-	uint64_t off = d->line_off, wire_len = d->line_total;
-	bool overlong = d->overlong;
-	uint8_t c;
-
-	dir_reset_line(d);
-	if (overlong)
-		note(m, dir, STI_SMTP_AN_LINE_TOO_LONG, m->frame);
-	else if (sti_rd_peek(&line, line.n ? line.n - 1 : 0, &c) && c == '\r')
-		line.n--;
-	if (wire_len > 0 && d->last == '\r')
-		wire_len--;
-	if (dir == 0)
-		client_line(m, line, off, wire_len);
-	else
-		server_line(m, line, off);
-}
-
-/* Keep what fits of a partial line; the rest is only counted. */
-static void line_append(struct sti_smtp_dir *d, struct sti_rd piece)
-{
-	size_t room = sizeof(d->line) - d->len;
-	size_t k = piece.n < room ? piece.n : room;
-	uint8_t c;
-
-	if (piece.n == 0)
-		return;
-	if (sti_rd_peek(&piece, piece.n - 1, &c))
-		d->last = c;
-	d->line_total += piece.n;
-	if (d->line_total > STI_SMTP_LINE_MAX)
-		d->overlong = true;
-	if (sti_rd_copy(&piece, d->line + d->len, k))
-		d->len += k;
-}
-
-static bool take(struct sti_smtp_dir *d, struct sti_rd *r, size_t k,
-		 struct sti_rd *out)
-{
-	if (!sti_rd_sub(r, k, out))
-		return false;
-	d->off += k;
-	return true;
-}
-
-/*
- * The first three bytes of a line look like a TLS record header (RFC 8446
- * 5.1: content type 20..23, legacy version 3.x). 1 yes, 0 no, 2 not yet.
- */
-static int tls_prefix(const struct sti_smtp_dir *d, const struct sti_rd *r,
-		      uint8_t *type)
-{
-	uint8_t b[3];
-	size_t have = 0;
-
-	for (size_t i = 0; i < d->len && have < 3; i++)
-		b[have++] = d->line[i];
-	for (size_t i = 0; have < 3 && sti_rd_peek(r, i, &b[have]); i++)
-		have++;
-	if (have >= 1 && (b[0] < 0x14 || b[0] > 0x17))
-		return 0;
-	if (have >= 2 && b[1] != 0x03)
-		return 0;
-	if (have >= 3 && b[2] > 0x04)
-		return 0;
-	*type = have ? b[0] : 0;
-	return have == 3 ? 1 : 2;
-}
-
-/*
- * A TLS record where a line should start. It is skipped by its length and
- * stands for one command, since the server answers it (with 500s).
- */
-static void enter_record(struct sti_smtp *m, int dir, uint8_t type)
-{
-	struct sti_smtp_dir *d = &m->d[dir];
-	struct sti_smtp_facts *f = &m->f;
-
-	memcpy(d->rec, d->line, d->len);
-	d->rec_have = (uint8_t)d->len;
-	dir_reset_line(d);
-	d->mode = M_TLSREC;
-	if (f->tls_records_in_plaintext[dir]++ == 0) {
-		f->tls_in_plaintext_frame[dir] = d->line_frame;
-		f->tls_in_plaintext_type[dir] = type;
-	}
-	note(m, dir, STI_SMTP_AN_TLS_IN_PLAINTEXT, d->line_frame);
-	if (dir == 1 && !m->replied) {  /* a TLS server, not a greeting */
-		m->replied = true;
-		note(m, 1, STI_SMTP_AN_NO_GREETING, d->line_frame);
-	}
-	if (dir == 0) {
-		struct sti_smtp_event ev = ev_new(m, STI_SMTP_EV_COMMAND, 0);
-		m->f.commands++;
-		queue_push(m, STI_SMTP_CMD_TLS, false);
-		ev.offset = d->line_off;
-		ev.cmd = STI_SMTP_CMD_TLS;
-		ev_send(m, &ev);
-	}
-}
-
-static void step_discard(struct sti_smtp_dir *d, struct sti_rd *r)
-{
-	const uint8_t *lf = memchr(r->p, '\n', r->n);
-	size_t k = lf ? (size_t)(lf - r->p) + 1 : r->n;
-	struct sti_rd skipped;
-
-	if (take(d, r, k, &skipped) && lf)
-		dir_reset_line(d);
-}
-
-static void step_lines(struct sti_smtp *m, int dir, struct sti_rd *r)
-{
-	struct sti_smtp_dir *d = &m->d[dir];
-	const uint8_t *lf;
-	struct sti_rd piece, body;
-	size_t k;
-	uint8_t c;
-
-	if (d->discard) {
-		step_discard(d, r);
-		return;
-	}
-	if (d->line_total == 0) {
-		d->line_off = d->off;
-		d->line_frame = m->frame;
-		/* TLS bytes right after STARTTLS: the client did not wait. */
-		if (dir == 0 && m->await_starttls && sti_rd_peek(r, 0, &c) &&
-		    (c == 0x16 || c == 0x15)) {
-			m->f.client_tls_before_reply = true;
-			switch_dir(m, 0);
-			return;
-		}
-	}
-	if (d->line_total < 3 && tls_prefix(d, r, &c) == 1) {
-		enter_record(m, dir, c);
-		return;
-	}
-	lf = memchr(r->p, '\n', r->n);
-	k = lf ? (size_t)(lf - r->p) + 1 : r->n;
-	if (!take(d, r, k, &piece))
-		return;
-	if (!lf) {
-		line_append(d, piece);
-		return;
-	}
-	if (!sti_rd_sub(&piece, k - 1, &body))
-		return;
-	if (d->line_total == 0 && body.n <= STI_SMTP_LINE_MAX) {
-		d->line_total = body.n;  /* whole in the chunk: parse in place */
-		if (body.n && sti_rd_peek(&body, body.n - 1, &c))
-			d->last = c;
-		line_done(m, dir, body);
-		return;
-	}
-	line_append(d, body);
-	line_done(m, dir, sti_rd_init(d->line, d->len));
-}
-
-static void content_finish(struct sti_smtp *m, uint64_t term)
-{
-	struct sti_smtp_dir *c = &m->d[0];
-	uint64_t bytes = c->content_len - term;
-	struct sti_smtp_event ev = ev_new(m, STI_SMTP_EV_CONTENT, 0);
-
-	m->f.message_bytes += bytes;
-	if (bytes)
-		crossed_in_clear(m);
-	add_span(m, 0, STI_SMTP_SPAN_CONTENT, c->content_off, bytes);
-	ev.offset = c->content_off;
-	ev.len = bytes;
-	ev.cmd = c->mode == M_BDAT ? STI_SMTP_CMD_BDAT : STI_SMTP_CMD_DATA;
-	ev_send(m, &ev);
-	c->mode = M_LINES;
-	dir_reset_line(c);
-}
-
-/* One step of the CRLF "." CRLF matcher; bare LF is accepted too. */
-static bool dot_step(struct sti_smtp_dir *c, uint8_t b)
-{
-	switch (c->dot) {
-	case DOT_BOL:
-		c->dot = b == '.' ? DOT_DOT : b == '\n' ? DOT_BOL : DOT_MID;
-		return false;
-	case DOT_DOT:
-		if (b == '\n')
-			return true;
-		c->dot = b == '\r' ? DOT_DOT_CR : DOT_MID;
-		return false;
-	case DOT_DOT_CR:
-		if (b == '\n')
-			return true;
-		c->dot = DOT_MID;
-		return false;
-	default:
-		c->dot = b == '\n' ? DOT_BOL : DOT_MID;
-		return false;
-	}
-}
-
-static void step_content(struct sti_smtp *m, struct sti_rd *r)
-{
-	struct sti_smtp_dir *c = &m->d[0];
-	struct sti_rd piece;
-	uint8_t b;
-
-	while (!sti_rd_empty(r)) {
-		if (c->dot == DOT_MID) {  /* most bytes: jump to the next LF */
-			const uint8_t *lf = memchr(r->p, '\n', r->n);
-			size_t k = lf ? (size_t)(lf - r->p) + 1 : r->n;
-			if (!take(c, r, k, &piece))
-				return;
-			c->content_len += k;
-			if (lf)
-				c->dot = DOT_BOL;
-			continue;
-		}
-		if (!sti_rd_u8(r, &b))
-			return;
-		c->off++;
-		c->content_len++;
-		if (dot_step(c, b)) {
-			content_finish(m, c->dot == DOT_DOT_CR ? 3 : 2);
-			queue_push(m, STI_SMTP_CMD_DATA_END, false);
-			return;
-		}
-	}
-}
-
-static void step_bdat(struct sti_smtp *m, struct sti_rd *r)
-{
-	struct sti_smtp_dir *c = &m->d[0];
-	size_t k = r->n < c->bdat_left ? r->n : (size_t)c->bdat_left;
-	struct sti_rd piece;
-
-	if (!take(c, r, k, &piece))
-		return;
-	c->bdat_left -= k;
-	c->content_len += k;
-	if (c->bdat_left == 0)
-		content_finish(m, 0);
-}
-
-static void step_record(struct sti_smtp *m, int dir, struct sti_rd *r)
-{
-	struct sti_smtp_dir *d = &m->d[dir];
-	struct sti_rd piece;
-	size_t k;
-
-	while (d->rec_have < 5) {
-		if (!sti_rd_u8(r, &d->rec[d->rec_have]))
-			return;
-		d->off++;
-		if (++d->rec_have == 5) {
-			struct sti_rd h = sti_rd_init(d->rec + 3, 2);
-			uint16_t len = 0;
-			if (!sti_rd_u16(&h, &len))
-				len = 0;
-			d->rec_left = len;
-		}
-	}
-	k = r->n < d->rec_left ? r->n : d->rec_left;
-	if (!take(d, r, k, &piece))
-		return;
-	d->rec_left -= (uint32_t)k;
-	if (d->rec_left == 0) {
-		d->rec_have = 0;
-		d->mode = M_LINES;
-	}
-}
-
-size_t sti_smtp_feed(struct sti_smtp *m, int dir, const uint8_t *p, size_t n,
-		     uint64_t frame, int64_t ts_us)
-{
-	struct sti_rd r = sti_rd_init(p, n);
-	struct sti_smtp_dir *d;
-
-	dir = dir ? 1 : 0;
-	d = &m->d[dir];
-	if (d->switched)
-		return 0;
-	m->frame = frame;
-	m->ts = ts_us;
-	d->last_frame = frame;
-	d->last_ts = ts_us;
-	while (!sti_rd_empty(&r) && !d->switched) {
-		if (!d->spoke) {
-			d->spoke = true;
-			if (dir == 0 && !m->replied)
-				note_at(m, 0, STI_SMTP_AN_CLIENT_SPOKE_FIRST,
-					frame, d->off);
-		}
-		if (dir == 0 && m->await_starttls && m->inj_frame == 0)
-			m->inj_frame = frame;
-		switch (d->mode) {
-		case M_CONTENT: step_content(m, &r); break;
-		case M_BDAT: step_bdat(m, &r); break;
-		case M_TLSREC: step_record(m, dir, &r); break;
-		default: step_lines(m, dir, &r); break;
-		}
-	}
-	return n - sti_rd_left(&r);
-}
-
-void sti_smtp_gap(struct sti_smtp *m, int dir, uint64_t len, uint64_t frame)
-{
-	struct sti_smtp_dir *d;
-	struct sti_smtp_event ev;
-
-	dir = dir ? 1 : 0;
-	d = &m->d[dir];
-	if (d->switched || d->ended || len == 0)
-		return;
-	m->frame = frame;
-	m->f.gap_bytes += len;
-	note_at(m, dir, STI_SMTP_AN_GAP, frame, d->off);
-	ev = ev_new(m, STI_SMTP_EV_GAP, dir);
-	ev.len = len;
-	ev_send(m, &ev);
-	if (dir == 0 && m->await_starttls)
-		m->inj_gap += len;
-	d->off += len;
-	if (d->mode == M_CONTENT) {
-		d->content_len += len;
-		d->dot = DOT_MID;  /* whatever was lost, it was not "." */
-		return;
-	}
-	if (d->mode == M_BDAT && len < d->bdat_left) {
-		d->bdat_left -= len;
-		d->content_len += len;
-		return;
-	}
-	if (d->mode == M_TLSREC && d->rec_have == 5 && len < d->rec_left) {
-		d->rec_left -= (uint32_t)len;
-		return;
-	}
-	/* Lost sync: the next byte may be mid-line. */
-	if (d->mode == M_BDAT)
-		content_finish(m, 0);
-	d->mode = M_LINES;
-	d->rec_have = 0;
-	dir_reset_line(d);
-	d->discard = true;
-}
-
-void sti_smtp_end(struct sti_smtp *m, int dir)
-{
-	struct sti_smtp_dir *d;
-	struct sti_smtp_event ev;
-
-	dir = dir ? 1 : 0;
-	d = &m->d[dir];
-	if (d->ended)
-		return;
-	d->ended = true;
-	m->frame = d->last_frame;
-	m->ts = d->last_ts;
-	if (!d->switched) {
-		bool partial = d->mode == M_LINES && d->line_total > 0 &&
-			       !d->discard;
-		bool content = (d->mode == M_CONTENT || d->mode == M_BDAT) &&
-			       d->content_len > 0;
-		if (partial || content || d->mode == M_TLSREC ||
-		    (dir == 1 && m->acc.active))
-			note_at(m, dir, STI_SMTP_AN_TRUNCATED_AT_END,
-				m->frame, d->off);
-		if (partial)
-			line_done(m, dir, sti_rd_init(d->line, d->len));
-		else if (content)
-			content_finish(m, 0);
-		if (dir == 1 && m->acc.active && !d->switched)
-			reply_finish(m);
-	}
-	ev = ev_new(m, STI_SMTP_EV_END, dir);
-	ev_send(m, &ev);
+	smtp_ev_send(m, &ev);
 }

@@ -12,8 +12,10 @@
  *   ("*" stays), so *.example.test still matches mx.example.test; the
  *   local part of a mail address ("who" in who@example.test) likewise.
  *
- * The run applies it at two points: to a copy of each record and verdict
- * before the reporters see them, and to each evidence frame as it is
+ * Which fields of a record are rewritten, and how, comes from the output
+ * field table (fields.h): each field's kind. The run applies it at two
+ * points: to a copy of each record and verdict before the reporters see
+ * them (and to the input file's name), and to each evidence frame as it is
  * written (IP headers with their checksums, and the session's names inside
  * the payload).
  */
@@ -52,6 +54,10 @@ struct sti_anon_record {
 void sti_anon_record(const struct sti_anon *an, const struct sti_record *in,
 		     struct sti_anon_record *out);
 void sti_anon_verdict(const struct sti_anon *an, struct sti_verdict *v);
+
+/* An input file's name: "capture-" and 8 hex digits, its extension kept;
+ * "-" stays. */
+void sti_anon_path(const struct sti_anon *an, const char *path, char *out, size_t cap);
 
 /* The names one session's packets may carry in clear, to be replaced
  * byte for byte in its evidence frames. */

@@ -23,7 +23,10 @@ enum sti_capture_rc {
 	STI_CAP_FRAME,   /* a frame was read */
 	STI_CAP_EOF,     /* the source is exhausted, or the loop was broken */
 	STI_CAP_TIMEOUT, /* live: no frame within the read timeout */
-	STI_CAP_ERROR    /* a read error: err says what */
+	STI_CAP_ERROR,   /* a read error: err says what */
+	STI_CAP_TRUNCATED /* offline: the file ends inside a record (cut while
+			   * it was written or copied); err says after which
+			   * frame. Every frame before it was given. */
 };
 
 struct sti_capture;

@@ -13,7 +13,7 @@
  * After a direction's TLS handshake is settled its frames are parked with
  * the captured length lowered to the headers (plus a leading TLS record
  * header); the original length is kept. Output files are created mode 0600.
- * With cfg.pcapng the file is pcapng (pcapng.h) and the secrets of the
+ * With cfg.pcapng the file is pcapng (evidence_pcapng.h) and the secrets of the
  * selected sessions the key log decrypted go in with them, no others.
  */
 #ifndef STI_EVIDENCE_H
@@ -25,7 +25,7 @@
 
 #include "sti/decode.h"
 #include "sti/record.h"
-#include "sti/select.h"
+#include "sti/evidence_select.h"
 #include "sti/session.h"
 #include "sti/verdict.h"
 

@@ -29,7 +29,9 @@ enum sti_ingest_rc {
 	STI_INGEST_OK,
 	STI_INGEST_OPEN_FAILED,   /* err: libpcap's reason */
 	STI_INGEST_BAD_LINKTYPE,  /* err names the link type */
-	STI_INGEST_READ_ERROR     /* err names the frame; sessions so far kept */
+	STI_INGEST_READ_ERROR,    /* err names the frame; sessions so far kept */
+	STI_INGEST_TRUNCATED      /* every frame read, but the file is cut inside
+				   * its last record: err is the warning */
 };
 
 /*

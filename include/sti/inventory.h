@@ -9,8 +9,14 @@
  * offered, not only from what was negotiated: a client breaks when one of
  * its ClientHellos stops below the minimum; a server breaks when a client
  * offered the minimum or more and the server still chose less (or refused
- * with server_version_too_low); a server that negotiated the minimum once
- * does not; otherwise the capture cannot tell.
+ * with server_version_too_low); a server that chose the minimum once does
+ * not, and neither does one that refused an older client's ClientHello
+ * (client_version_too_low): its own minimum is above that client's offer,
+ * so it accepts newer clients; otherwise the capture cannot tell.
+ *
+ * A server row says what the server itself did: the versions it chose in a
+ * ServerHello, the offers it refused without one, and from both what it
+ * accepts. What its clients offered stays in offered_low/offered_high.
  */
 #ifndef STI_INVENTORY_H
 #define STI_INVENTORY_H
@@ -37,6 +43,11 @@ struct sti_inv_peer {
 	uint64_t sessions;
 	uint16_t offered_low, offered_high;  /* ClientHello maxima; 0 none */
 	uint16_t chosen_high;             /* server: best version it chose */
+	uint8_t chose;                    /* server: bit per version it chose */
+	uint16_t refused_old;             /* server: highest ClientHello maximum it
+					     refused as too old, no ServerHello */
+	uint16_t refused_new;             /* server: lowest ClientHello maximum it
+					     refused as too new, no ServerHello */
 	uint8_t negotiated;               /* bit per version: ssl3 1.0 1.1 1.2 1.3 */
 	uint16_t ciphers[STI_INV_CIPHERS];
 	unsigned nciphers;
@@ -61,6 +72,10 @@ enum sti_inv_risk sti_inventory_risk(const struct sti_inventory *inv,
 const struct sti_inv_peer *const *sti_inventory_rows(struct sti_inventory *inv,
 						     size_t *n, uint64_t *dropped);
 const char *sti_inv_risk_name(enum sti_inv_risk r);
+
+/* Version bit masks as in sti_inv_peer.negotiated and .chose. */
+#define STI_INV_NVERSIONS 5
+uint16_t sti_inv_version_of_bit(unsigned i);
 
 /* --summary: text (counts and the two tables) or NDJSON "inventory"
  * objects (before the closing summary when teed ahead of the JSON

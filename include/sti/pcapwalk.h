@@ -8,8 +8,10 @@
  * file does something the walker does not reproduce byte for byte (a
  * truncated or oversized record, a bad block, an unknown option layout, the
  * obsolete Packet Block) it stops with STI_WALK_HANDOFF, and the caller lets
- * libpcap take over after the frames already given. Every length is checked
- * through the bounds-checked reader (rd.h).
+ * libpcap take over after the frames already given. A record that is sound
+ * but runs past the end of the file (a capture cut while it was written or
+ * copied) is STI_WALK_TRUNCATED: libpcap would report the same truncation
+ * there. Every length is checked through the bounds-checked reader (rd.h).
  */
 #ifndef STI_PCAPWALK_H
 #define STI_PCAPWALK_H
@@ -61,7 +63,8 @@ struct sti_walk_frame {
 enum sti_walk_rc {
 	STI_WALK_FRAME,
 	STI_WALK_EOF,
-	STI_WALK_HANDOFF      /* let libpcap read from here */
+	STI_WALK_HANDOFF,     /* let libpcap read from here */
+	STI_WALK_TRUNCATED    /* the file ends inside the next record */
 };
 
 /*

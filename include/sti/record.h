@@ -17,7 +17,7 @@
 
 #include "sti/session.h"
 #include "sti/smtp.h"
-#include "sti/sniff.h"
+#include "sti/session_sniff.h"
 #include "sti/tls.h"
 
 /* smtp.mode (SPEC section 7). */

@@ -16,7 +16,7 @@
 
 #include "sti/ingest.h"
 #include "sti/record.h"
-#include "sti/select.h"
+#include "sti/evidence_select.h"
 #include "sti/verdict.h"
 
 struct sti_report_opts {

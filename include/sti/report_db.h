@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sti/db.h"
+#include "sti/service_db.h"
 #include "sti/record.h"
 #include "sti/report.h"
 #include "sti/verdict.h"

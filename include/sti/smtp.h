@@ -272,7 +272,7 @@ struct sti_smtp_event {
 
 typedef void (*sti_smtp_sink)(void *ctx, const struct sti_smtp_event *ev);
 
-/* Per-direction framing state: private to smtp.c. */
+/* Per-direction framing state: private to the layer (smtp_frame.c). */
 struct sti_smtp_dir {
 	uint8_t line[STI_SMTP_LINE_MAX];
 	size_t len;               /* bytes held in line[] */
@@ -302,7 +302,7 @@ struct sti_smtp_pending {
 	uint64_t frame;
 };
 
-/* The reply being assembled from its lines: private to smtp.c. */
+/* The reply being assembled from its lines: private to the layer (smtp.c). */
 struct sti_smtp_acc {
 	bool active;
 	uint16_t code;

@@ -342,7 +342,7 @@ struct sti_tls_dir {
 };
 
 struct sti_keylog;
-struct sti_tls_dec;     /* private to tls.c: keys and record buffers */
+struct sti_tls_dec;     /* private to the layer (src/tls_impl.h): keys and record buffers */
 
 struct sti_tls {
 	struct sti_tls_dir d[2];

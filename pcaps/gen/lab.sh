@@ -471,6 +471,11 @@ run_scenarios() {
     sleep 0.5
     cap incomplete-server-no-ack-after-clienthello -- "$(pyc 198.51.100.42 25 40222 starttls) & echo \$! > $W/noack-client.pid; sleep 8"
     kill "$(cat "$W/noack-client.pid")" 2>/dev/null || true
+    # both kernels keep retransmitting for this connection for minutes (the
+    # orphaned client socket, the silent server's unanswered FIN); keep that
+    # off the wire of every later capture, at each side's output
+    ip netns exec $NC iptables -A OUTPUT -d 198.51.100.42 -p tcp --sport 40222 -j DROP
+    ip netns exec $NS iptables -A OUTPUT -s 198.51.100.42 -p tcp --dport 40222 -j DROP
     sleep 1
   fi
   return 0
@@ -481,7 +486,9 @@ run_scenarios() {
 # answered by a reset (a firewall's tcp-reset reject), SYNs never answered
 # (dropped), and a connection on which neither side sent a byte (the server
 # accepts and stays silent, the client gives up). Each uses its own server
-# address so the rules do not touch the other scenarios.
+# address (.60-.62, which nothing else uses: the MTA-log scenarios have
+# .47/.48) so the rules do not touch the other scenarios, and each leaves
+# nothing behind on the wire for the captures after it.
 TCPC="import socket,sys,time
 s=socket.socket(); s.settimeout(float(sys.argv[3]))
 s.bind(('192.0.2.10', int(sys.argv[4])))
@@ -494,24 +501,28 @@ run_not_smtp_scenarios() {
   local want=" $* "
   sel() { [ "$want" = "  " ] || [[ "$want" == *" $1 "* ]]; }
   if sel not-smtp-tcp-refused; then
-    ip -n $NS addr add 198.51.100.47/24 dev s0 2>/dev/null || true
-    ip netns exec $NS iptables -A INPUT -d 198.51.100.47 -p tcp --dport 25 -j REJECT --reject-with tcp-reset
-    cap not-smtp-tcp-refused -- "ip netns exec $NC $PY -c \"\$TCPC\" 198.51.100.47 25 5 40301"
+    ip -n $NS addr add 198.51.100.60/24 dev s0 2>/dev/null || true
+    ip netns exec $NS iptables -A INPUT -d 198.51.100.60 -p tcp --dport 25 -j REJECT --reject-with tcp-reset
+    cap not-smtp-tcp-refused -- "ip netns exec $NC $PY -c \"\$TCPC\" 198.51.100.60 25 5 40301"
   fi
   if sel not-smtp-tcp-no-answer; then
-    ip -n $NS addr add 198.51.100.48/24 dev s0 2>/dev/null || true
-    ip netns exec $NS iptables -A INPUT -d 198.51.100.48 -p tcp --dport 25 -j DROP
-    cap not-smtp-tcp-no-answer -- "ip netns exec $NC $PY -c \"\$TCPC\" 198.51.100.48 25 4 40302"
+    ip -n $NS addr add 198.51.100.61/24 dev s0 2>/dev/null || true
+    ip netns exec $NS iptables -A INPUT -d 198.51.100.61 -p tcp --dport 25 -j DROP
+    cap not-smtp-tcp-no-answer -- "ip netns exec $NC $PY -c \"\$TCPC\" 198.51.100.61 25 4 40302"
   fi
   if sel not-smtp-no-payload; then
-    ip -n $NS addr add 198.51.100.49/24 dev s0 2>/dev/null || true
+    ip -n $NS addr add 198.51.100.62/24 dev s0 2>/dev/null || true
     ip netns exec $NS $PY -c "import socket,time
 l=socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(('198.51.100.49', 25)); l.listen(4)
+l.bind(('198.51.100.62', 25)); l.listen(4)
 c,_=l.accept(); time.sleep(30)" >/dev/null 2>&1 &
-    PIDS+=($!)
+    local silent=$!
+    PIDS+=($silent)
     sleep 0.5
-    cap not-smtp-no-payload -- "ip netns exec $NC $PY -c \"\$TCPC\" 198.51.100.49 25 5 40303"
+    cap not-smtp-no-payload -- "ip netns exec $NC $PY -c \"\$TCPC\" 198.51.100.62 25 5 40303"
+    # its close must not land in the next capture
+    kill $silent 2>/dev/null || true
+    sleep 1
   fi
   return 0
 }

@@ -50,12 +50,16 @@ e2e_run --summary --db "$T/a.db"
 e2e_match "text: counts" "$E2E_OUT" "sessions: 44  failed: 14  deprecated: 4  no_tls: 8  ok: 18  incomplete: 0"
 e2e_match "text: last seen column" "$E2E_OUT" "last seen (UTC)"
 e2e_match "text: the client that breaks" "$E2E_OUT" \
-	"yes      192.0.2.10      client.example.test            44  1.0-1.3  1.0,1.2,1.3      2026-11-27 19:41"
+	"yes     192.0.2.10  client.example.test        44  1.0-1.3  1.0,1.2,1.3  2026-11-27 19:41  failed 14,"
+e2e_match "text: a server that refused old clients, from the database" "$E2E_OUT" \
+	"no       198.51.100.31  mx.example.test         6  -      1.0 (too old)  above 1.0  2026-11-27 19:41  failed 6"
 
 e2e_run --summary --format markdown --db "$T/a.db"
 e2e_match "markdown: heading" "$E2E_OUT" "# TLS inventory"
 e2e_match "markdown: client row" "$E2E_OUT" \
 	"| yes | 192.0.2.10 | client.example.test | 44 | 1.0-1.3 | 1.0,1.2,1.3 | 2026-11-27 19:41 |"
+e2e_match "markdown: a server row says what the server chose and refused" "$E2E_OUT" \
+	"| yes | 198.51.100.28 | mx.example.test | 4 | - | 1.3 (too new) | below 1.3 | 2026-11-27 19:41 | failed 4 |"
 
 # --min-version re-judges from what was stored.
 e2e_run --summary --json --min-version 1.0 --db "$T/a.db"

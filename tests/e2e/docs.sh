@@ -14,7 +14,10 @@
 # - the README's verdict tables and the schema's verdict enums are the ones
 #   docs/sync-verdict-lists.py writes from include/sti/verdict.h;
 # - --help fits 80 columns; no @placeholder@ is left in the page;
-# - mandoc -T lint and groff -ww find nothing to warn about.
+# - mandoc -T lint and groff -ww find nothing to warn about;
+# - the READMEs point at nothing outside the source tree (only the .deb that
+#   dpkg-buildpackage writes beside it), and the tree's own paths they name
+#   exist.
 #
 # The page is the built one: $STI_MAN, else docs/starttls-inspect.1 beside
 # the binary (the build directory). Skipped (77) when neither mandoc nor
@@ -239,5 +242,21 @@ if command -v man >/dev/null 2>&1; then
 	e2e_eq "man -l: exit status" 0 "$?"
 	e2e_match "man -l: the page" "$(cat "$E2E_TMP/man")" "client_version_too_low"
 fi
+
+# The READMEs: no path out of the tree (a user has only the tarball).
+for readme in README.md fuzz/README.md bench/README.md pcaps/README.md; do
+	[ -f "$STI_SRCDIR/$readme" ] || { e2e_fail "$readme: missing"; continue; }
+	out=$(grep -o '\.\./[^` )]*' "$STI_SRCDIR/$readme" |
+		grep -v '^\.\./starttls-inspect_[0-9.-]*_amd64\.deb$')
+	e2e_eq "$readme: no path outside the source tree" "" "$out"
+done
+# The top README's paths in backquotes are the tree's (.ci/ is not in the
+# tarball; patterns and placeholders are not paths).
+missing=
+for path in $(grep -o '`[^`/ ][^` ]*/[^` ]*`' "$STI_SRCDIR/README.md" | tr -d '`' |
+	      grep -v '[*{?=$<]' | grep -v '^\.ci/' | sort -u); do
+	[ -e "$STI_SRCDIR/$path" ] || missing="$missing $path"
+done
+e2e_eq "README.md: the paths it names exist" "" "$missing"
 
 e2e_summary

@@ -32,8 +32,8 @@ tcpdump/LINKTYPE_PKTAP.pcap
 # - pcap-invalid-version-1: major version 1; libpcap refuses to open it
 #   ("archaic pcap savefile format").
 # - many_interfaces-1: a pcapng whose interfaces have different link types;
-#   libpcap stops before the first packet ("an interface has a type 0
-#   different from the type of the first interface").
+#   libpcap stops before the first packet, and the error says how to keep
+#   the first interface (cli.sh runs that advice).
 # - smtp-to-comma: after frame 18 a record claims 3925868813 captured bytes;
 #   libpcap stops there (the 18 frames are still reported; see cli.sh).
 # - LINKTYPE_PKTAP: Apple's PKTAP link type, which we do not decode.

@@ -23,13 +23,15 @@
 
 struct totals {
 	uint64_t files, frames, walked;
+	enum sti_capture_rc last;   /* how the last file ended */
+	char err[1024];             /* and the words for it */
 };
 
 /* One file through both readers, frame by frame; the frames the walker
  * gave itself are added to t. */
 static void same_frames(const char *path, struct totals *t)
 {
-	char ea[256] = "", eb[256] = "";
+	char ea[1024] = "", eb[1024] = "";
 	struct sti_capture *a = sti_capture_open_offline_with(path, STI_READER_LIBPCAP,
 							      ea, sizeof(ea));
 	struct sti_capture *b = sti_capture_open_offline_with(path, STI_READER_AUTO,
@@ -59,8 +61,10 @@ static void same_frames(const char *path, struct totals *t)
 			t->frames++;
 		}
 	} while (ra == STI_CAP_FRAME);
-	if (ra == STI_CAP_ERROR)
+	if (ra == STI_CAP_ERROR || ra == STI_CAP_TRUNCATED)
 		assert_string_equal(ea, eb);
+	t->last = ra;
+	snprintf(t->err, sizeof(t->err), "%s", ra == STI_CAP_EOF ? "" : ea);
 	t->walked += sti_capture_frames_walked(b);
 	t->files++;
 	sti_capture_close(a);
@@ -298,9 +302,9 @@ static void ng_other(struct file *f)
 	ng_close(f, at);
 }
 
-/* Write f to a temporary file and compare the readers; returns the frames
- * the walker gave. */
-static uint64_t compare_file(const struct file *f, uint64_t want_frames)
+/* Write f to a temporary file and compare the readers; the totals, with
+ * how the file ended. */
+static struct totals compare_file_totals(const struct file *f)
 {
 	char path[] = "/tmp/sti-test-capture-XXXXXX";
 	int fd = mkstemp(path);
@@ -310,6 +314,13 @@ static uint64_t compare_file(const struct file *f, uint64_t want_frames)
 	struct totals t = { 0 };
 	same_frames(path, &t);
 	unlink(path);
+	return t;
+}
+
+/* The same; returns the frames the walker gave. */
+static uint64_t compare_file(const struct file *f, uint64_t want_frames)
+{
+	struct totals t = compare_file_totals(f);
 	assert_int_equal(t.frames, want_frames);
 	return t.walked;
 }
@@ -423,6 +434,72 @@ static void test_pcapng_handoffs(void **state)
 	assert_int_equal(compare_file(&m, 1), 1);
 }
 
+/* A file cut inside its last record: both readers give every whole frame,
+ * then the same truncation, and the walker needs no hand-off for it. */
+static void expect_cut(const struct file *f, uint64_t frames)
+{
+	struct totals t = compare_file_totals(f);
+	assert_int_equal(t.frames, frames);
+	assert_int_equal(t.walked, frames);
+	assert_int_equal(t.last, STI_CAP_TRUNCATED);
+	char want[80];
+	snprintf(want, sizeof(want), "the file ends inside the record after frame %llu",
+		 (unsigned long long)frames);
+	assert_string_equal(t.err, want);
+}
+
+static void test_cut_inside_last_record(void **state)
+{
+	(void)state;
+	for (int be = 0; be < 2; be++) {
+		struct file f = { .be = be };
+		pcap_header(&f, 0xa1b2c3d4, 2, 4, 65535);
+		pcap_record(&f, 1, 1, 60, 60, 1, 60);
+		pcap_record(&f, 2, 2, 60, 60, 2, 60);
+		struct file cut = f;
+		cut.n -= 1;                 /* in the data */
+		expect_cut(&cut, 1);
+		cut.n = 24 + 76 + 7;        /* in the second record's header */
+		expect_cut(&cut, 1);
+		cut.n = 24 + 76;            /* between records: a clean end */
+		struct totals t = compare_file_totals(&cut);
+		assert_int_equal(t.last, STI_CAP_EOF);
+		assert_int_equal(t.frames, 1);
+
+		struct file g = { .be = be };
+		ng_start(&g);
+		size_t second = g.n;
+		ng_epb(&g, 0, 2, 20, 20, 2);
+		struct file ngcut = g;
+		ngcut.n -= 4;               /* the trailer length */
+		expect_cut(&ngcut, 1);
+		ngcut.n = second + 5;       /* in the block header */
+		expect_cut(&ngcut, 1);
+		ngcut.n = second + 30;      /* in the packet data */
+		expect_cut(&ngcut, 1);
+	}
+}
+
+/* libpcap stops at an interface of another link type; the error says so and
+ * gives the commands that keep the first interface. */
+static void test_mixed_link_types(void **state)
+{
+	(void)state;
+	struct file g = { 0 };
+	ng_start(&g);
+	ng_idb(&g, 0, 65535, 0xff, 0);   /* LINKTYPE_NULL */
+	ng_epb(&g, 1, 2, 20, 20, 2);
+	struct totals t = compare_file_totals(&g);
+	assert_int_equal(t.frames, 1);
+	assert_int_equal(t.last, STI_CAP_ERROR);
+	assert_non_null(strstr(t.err, "the interfaces have different link types"
+			       " (DLT_EN10MB (1), then LINKTYPE 0), which libpcap does"
+			       " not read in one file; keep the first interface with:"
+			       " tshark -r '/tmp/sti-test-capture-"));
+	assert_non_null(strstr(t.err, "' -Y 'frame.interface_id == 0' -w - |"
+			       " editcap -T ether -F pcap - first-interface.pcap"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +507,8 @@ int main(void)
 		cmocka_unit_test(test_pcap_handoffs),
 		cmocka_unit_test(test_pcapng_sections_and_interfaces),
 		cmocka_unit_test(test_pcapng_handoffs),
+		cmocka_unit_test(test_cut_inside_last_record),
+		cmocka_unit_test(test_mixed_link_types),
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_public),
 	};

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sti/db.h"
+#include "sti/service_db.h"
 #include "sti/inventory.h"
 #include "sti/report_db.h"
 #include "sti/smtp.h"

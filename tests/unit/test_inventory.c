@@ -125,6 +125,57 @@ static void test_risk(void **state)
 	sti_inventory_free(inv);
 }
 
+/* A server row holds what the server did: the versions it chose, and the
+ * offers it refused without a ServerHello, too old or too new for it. */
+static void test_server_chose_and_refused(void **state)
+{
+	(void)state;
+	/* Server .last, the client's maximum offer, the version chosen (0:
+	 * refused without a ServerHello), the verdict's reason. */
+	static const struct { uint8_t last; uint16_t offer, chose; enum sti_reason r; } s[] = {
+		/* .1 refused clients offering 1.0 and 1.1 at most: its minimum
+		 * is above 1.1, it does not break for modern clients. */
+		{ 1, 0x0301, 0, STI_REASON_CLIENT_VERSION_TOO_LOW },
+		{ 1, 0x0302, 0, STI_REASON_CLIENT_VERSION_TOO_LOW },
+		/* .2 refused 1.3 and 1.2 offers: it accepts only below 1.2. */
+		{ 2, 0x0304, 0, STI_REASON_SERVER_VERSION_TOO_LOW },
+		{ 2, 0x0303, 0, STI_REASON_SERVER_VERSION_TOO_LOW },
+		/* .3 refused a 1.0 client, chose 1.1 for another: cannot tell. */
+		{ 3, 0x0301, 0, STI_REASON_CLIENT_VERSION_TOO_LOW },
+		{ 3, 0x0302, 0x0302, STI_REASON_VERSION_BELOW_POLICY },
+		/* .4 chose 1.3, and the client then left (not established). */
+		{ 4, 0x0304, 0x0304, STI_REASON_CLIENT_REJECTED_CERTIFICATE },
+	};
+	struct sti_inventory *inv = sti_inventory_new(0x0303);
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
+		add(inv, s[i].last, s[i].offer, s[i].chose, false, STI_OUTCOME_FAILED, s[i].r);
+
+	const struct sti_inv_peer *s1 = row(inv, STI_INV_SERVER, 1);
+	assert_int_equal(s1->refused_old, 0x0302);
+	assert_int_equal(s1->refused_new, 0);
+	assert_int_equal(s1->chose, 0);
+	assert_int_equal(sti_inventory_risk(inv, s1), STI_INV_SAFE);
+	const struct sti_inv_peer *s2 = row(inv, STI_INV_SERVER, 2);
+	assert_int_equal(s2->refused_new, 0x0303);
+	assert_int_equal(s2->refused_old, 0);
+	assert_int_equal(sti_inventory_risk(inv, s2), STI_INV_BREAKS);
+	const struct sti_inv_peer *s3 = row(inv, STI_INV_SERVER, 3);
+	assert_int_equal(s3->refused_old, 0x0301);
+	assert_int_equal(s3->chose, 4);            /* 1.1 */
+	assert_int_equal(sti_inventory_risk(inv, s3), STI_INV_UNKNOWN);
+	const struct sti_inv_peer *s4 = row(inv, STI_INV_SERVER, 4);
+	assert_int_equal(s4->chose, 16);           /* 1.3 */
+	assert_int_equal(s4->negotiated, 0);
+	assert_int_equal(sti_inventory_risk(inv, s4), STI_INV_SAFE);
+	/* The client's own row is unchanged: what it offered. */
+	const struct sti_inv_peer *c = row(inv, STI_INV_CLIENT, 0);
+	assert_int_equal(c->offered_low, 0x0301);
+	assert_int_equal(c->offered_high, 0x0304);
+	assert_int_equal(c->refused_old, 0);
+	assert_int_equal(c->chose, 0);
+	sti_inventory_free(inv);
+}
+
 static void test_client_modern_is_safe(void **state)
 {
 	(void)state;
@@ -143,6 +194,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_risk),
+		cmocka_unit_test(test_server_chose_and_refused),
 		cmocka_unit_test(test_client_modern_is_safe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sti/live.h"
+#include "sti/capture_live.h"
 
 struct ports {
 	struct sti_portset smtp, tls;

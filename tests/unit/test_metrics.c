@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sti/metrics.h"
-#include "sti/metrics_http.h"
+#include "sti/service_metrics.h"
+#include "sti/service_metrics_http.h"
 #include "sti/tls.h"
 
 static char *render(const struct sti_metrics_counts *c, enum sti_metrics_format f)

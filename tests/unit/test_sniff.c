@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "sti/sniff.h"
+#include "sti/session_sniff.h"
 
 #define S(dir, lit) sti_sniff(dir, (const uint8_t *)(lit), sizeof(lit) - 1)
 

@@ -1,13 +1,13 @@
 /*
- * redact.h - rewriting one frame of an evidence pcap: blanking mail bytes
+ * evidence_redact.h - rewriting one frame of an evidence pcap: blanking mail bytes
  * and keeping the TCP checksum right.
  *
  * Pure: the caller gives a writable copy of a frame and its decode; nothing
  * is read or written outside the payload and the header fields decode
  * already bounded.
  */
-#ifndef STI_REDACT_H
-#define STI_REDACT_H
+#ifndef STI_EVIDENCE_REDACT_H
+#define STI_EVIDENCE_REDACT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -68,4 +68,4 @@ size_t sti_redact_frame(uint8_t *frame, const struct sti_pkt *pkt,
 			int64_t stream_off, int dir,
 			const struct sti_redact_plan *plan);
 
-#endif /* STI_REDACT_H */
+#endif /* STI_EVIDENCE_REDACT_H */

@@ -1,8 +1,8 @@
 /*
- * pcapng.c - the pcapng blocks evidence files need, nothing more.
+ * evidence_pcapng.c - the pcapng blocks evidence files need, nothing more.
  * Each block is type, total length, body padded to 32 bits, total length.
  */
-#include "sti/pcapng.h"
+#include "sti/evidence_pcapng.h"
 
 #include <string.h>
 

@@ -1,8 +1,8 @@
 /*
- * metrics.c - counters, their Prometheus/OpenMetrics text, and the
+ * service_metrics.c - counters, their Prometheus/OpenMetrics text, and the
  * textfile writer.
  */
-#include "sti/metrics.h"
+#include "sti/service_metrics.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,7 @@
 /*
- * tls.c - the incremental TLS record and handshake layer.
+ * tls_record.c - the incremental TLS layer's framing: records and the
+ * handshake messages inside them (with tls_state.c, which infers from
+ * them what was encrypted and whether the handshake was established).
  *
  * Each direction is a small state machine: read a record header, then its
  * body. Cleartext handshake bodies go through a second framer that cuts
@@ -7,15 +9,16 @@
  * current chunk is parsed in place, otherwise it is copied into the
  * direction's bounded buffer. Alert and ChangeCipherSpec bodies are at most
  * two bytes kept in the state; everything else is skipped. Record-level
- * bookkeeping (counts, tail, encryption state, establishment) happens when
- * a record's last byte arrives, so the facts do not depend on how the bytes
- * were split.
+ * bookkeeping (counts, tail, encryption state, establishment: tls_state.c)
+ * happens when a record's last byte arrives, so the facts do not depend on
+ * how the bytes were split.
  */
 #include "sti/tls.h"
 
 #include "sti/rd.h"
 #include "sti/tls_decrypt.h"
 #include "sti/tls_keylog.h"
+#include "tls_impl.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,23 +41,8 @@ enum body_mode {
 	MODE_DECRYPT /* protected, with keys: kept whole, opened at the end */
 };
 
-/* A session the key log matched: its decryptor, each direction's record
- * body being collected, and room for one record's plaintext. */
-struct sti_tls_dec {
-	struct sti_tls_decryptor *dx;
-	uint8_t client_random[32];
-	uint8_t body[2][STI_TLS_MAX_RECORD];
-	uint32_t have[2];
-	uint8_t plain[STI_TLS_MAX_RECORD];
-};
-
 /* TLS 1.2 encrypt_then_mac (RFC 7366) in the ServerHello. */
 #define EXT_ENCRYPT_THEN_MAC 0x0016
-
-/* An encrypted alert is 2 bytes of alert, 1 of inner type and a 16-byte
- * AEAD tag (RFC 8446 5.2); a little padding allowed. A type-23 record this
- * short after the client's Finished is not application data. */
-#define ALERT_SIZED_MAX 24
 
 /* SSLv2 message types (draft-hickman-netscape-ssl-00). */
 #define SSL2_MT_CLIENT_HELLO 1
@@ -136,7 +124,7 @@ static bool is_content_type(uint8_t b)
 }
 
 /* TLS 1.3 and its drafts (0x7fXX) share the encrypted-handshake shape. */
-static bool is_tls13(uint16_t v)
+bool tls_is_13(uint16_t v)
 {
 	return v == STI_TLS13 || (v >> 8) == 0x7f;
 }
@@ -182,17 +170,7 @@ const struct sti_tls_facts *sti_tls_facts(const struct sti_tls *t)
 	return &t->f;
 }
 
-/* The context of the bytes being fed: who, which frame, when. */
-struct feed_ctx {
-	struct sti_tls *t;
-	int dir;
-	uint64_t frame;
-	int64_t ts;
-	bool decrypted;     /* the bytes being parsed came out of a record
-			       opened with the key log */
-};
-
-static void emit(const struct feed_ctx *c, enum sti_tls_ev_kind kind,
+void tls_emit(const struct feed_ctx *c, enum sti_tls_ev_kind kind,
 		 uint8_t type, uint32_t length, const char *text)
 {
 	struct sti_tls_ev ev = {
@@ -204,7 +182,7 @@ static void emit(const struct feed_ctx *c, enum sti_tls_ev_kind kind,
 		c->t->sink(c->t->sink_ctx, &ev);
 }
 
-static void emit_alert(const struct feed_ctx *c, const struct sti_tls_alert *a)
+void tls_emit_alert(const struct feed_ctx *c, const struct sti_tls_alert *a)
 {
 	struct sti_tls_ev ev = {
 		.kind = STI_TLS_EV_ALERT, .dir = c->dir, .frame = c->frame,
@@ -222,7 +200,7 @@ static void stop(const struct feed_ctx *c, const char *reason)
 	struct sti_tls_dir *d = &c->t->d[c->dir];
 	d->state = ST_DEAD;
 	release_buf(d);
-	emit(c, STI_TLS_EV_STOPPED, 0, 0, reason);
+	tls_emit(c, STI_TLS_EV_STOPPED, 0, 0, reason);
 }
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -263,237 +241,6 @@ static bool reserve(struct sti_tls_dir *d, uint32_t need)
 	d->hs_buf = p;
 	d->hs_cap = cap;
 	return true;
-}
-
-/* ---- encryption state and establishment ---- */
-
-/* After an HRR and before the real ServerHello, CCS records are TLS 1.3
- * middlebox-compatibility noise, not a key change. */
-static bool tls13_mode(const struct sti_tls_facts *f)
-{
-	if (f->have_sh)
-		return is_tls13(f->sh.version);
-	return f->have_hrr && is_tls13(f->hrr.version);
-}
-
-static void set_encrypted(const struct feed_ctx *c)
-{
-	struct sti_tls_dir_facts *df = &c->t->f.dir[c->dir];
-	if (df->encrypted)
-		return;
-	df->encrypted = true;
-	df->encrypted_frame = c->frame;
-	emit(c, STI_TLS_EV_ENCRYPTED, 0, 0, NULL);
-}
-
-static void set_established(const struct feed_ctx *c)
-{
-	struct sti_tls_facts *f = &c->t->f;
-	if (f->established)
-		return;
-	f->established = true;
-	c->t->d[0].pend_len = c->t->d[1].pend_len = 0;
-	f->established_frame = c->frame;
-	f->established_ts = c->ts;
-	emit(c, STI_TLS_EV_ESTABLISHED, 0, 0, NULL);
-}
-
-/*
- * TLS <= 1.2 (or unknown): both sides' Finished, or application data both
- * ways (a capture that started after the handshake).
- */
-static void check_established_12(const struct feed_ctx *c)
-{
-	const struct sti_tls_facts *f = &c->t->f;
-	if ((f->dir[0].finished_frame && f->dir[1].finished_frame) ||
-	    (f->dir[0].appdata_first_frame && f->dir[1].appdata_first_frame))
-		set_established(c);
-}
-
-static void on_ccs(const struct feed_ctx *c)
-{
-	struct sti_tls *t = c->t;
-	struct sti_tls_dir *d = &t->d[c->dir];
-	struct sti_tls_dir_facts *df = &t->f.dir[c->dir];
-
-	if (!df->ccs_frame)
-		df->ccs_frame = c->frame;
-	if (t->dec)
-		sti_tls_decryptor_ccs(t->dec->dx, c->dir);
-	if (tls13_mode(&t->f)) {
-		/* RFC 8446 D.4: only the client's CCS after the real
-		 * ServerHello precedes its encrypted records. */
-		if (c->dir == 0 && t->f.have_sh)
-			set_encrypted(c);
-		return;
-	}
-	if (d->hs_hdr_have) {
-		df->hs_cut = true;
-		d->hs_hdr_have = 0;
-	}
-	set_encrypted(c);
-}
-
-static void on_encrypted_handshake(const struct feed_ctx *c)
-{
-	struct sti_tls_facts *f = &c->t->f;
-	struct sti_tls_dir_facts *df = &f->dir[c->dir];
-
-	if (df->finished_frame)
-		return;
-	if (tls13_mode(f) && f->have_sh) {
-		/* A server flight sent as type 22 instead of 23. */
-		if (c->dir == 1)
-			df->finished_frame = c->frame;
-		return;
-	}
-	df->finished_frame = c->frame;
-	check_established_12(c);
-}
-
-/*
- * The smallest record a TLS 1.3 Finished can be (RFC 8446 4.4.4, 5.2): the
- * 4-byte handshake header, verify_data as long as the suite's hash, the
- * inner content type and the AEAD tag. Stacks may pad (JSSE pads its
- * encrypted alerts to 35 bytes), so sizes only ever rule a Finished out:
- * a shorter client record is not one. Unknown suites get the smallest.
- */
-static uint16_t min_finished_13(uint16_t suite)
-{
-	switch (suite) {
-	case 0x1301: /* TLS_AES_128_GCM_SHA256 */
-	case 0x1303: /* TLS_CHACHA20_POLY1305_SHA256 */
-	case 0x1304: /* TLS_AES_128_CCM_SHA256 */
-		return 4 + 32 + 1 + 16;
-	case 0x1302: /* TLS_AES_256_GCM_SHA384 */
-		return 4 + 48 + 1 + 16;
-	default:     /* TLS_AES_128_CCM_8_SHA256 (8-byte tag), or unknown */
-		return 4 + 32 + 1 + 8;
-	}
-}
-
-/*
- * TLS 1.3 after the ServerHello: every record is type 23. The server's
- * first is its encrypted flight; the client's first one after that flight
- * that is long enough to be a Finished is its Finished. The handshake is established once both
- * sides have sent a full-sized record after the client's Finished
- * (RFC 8446 2: application data both ways), so a server that rejects a
- * client certificate right after the Finished is not taken for success.
- * Before that, an alert-sized record that nothing follows is an encrypted
- * alert (see sti_tls_end).
- */
-static void on_appdata_13(const struct feed_ctx *c, uint16_t len)
-{
-	struct sti_tls_facts *f = &c->t->f;
-	struct sti_tls_dir_facts *df = &f->dir[c->dir];
-	bool full = len > ALERT_SIZED_MAX;
-
-	if (c->dir == 0)
-		set_encrypted(c);
-	if (c->dir == 1 && !df->finished_frame) {
-		df->finished_frame = c->frame;  /* EE, Certificate, ... */
-		return;
-	}
-	struct sti_tls_dir *d = &c->t->d[c->dir];
-	if (c->dir == 0 && !df->finished_frame) {
-		if (!f->dir[1].finished_frame)
-			return;                 /* early data: nothing to judge */
-		if (len >= min_finished_13(f->sh.cipher)) {
-			df->finished_frame = c->frame;
-			d->pend_len = 0;
-			return;
-		}
-		full = false;   /* too short for a Finished: maybe an alert */
-	}
-	if (f->established)
-		return;
-	if (!full) {
-		d->pend_len = len;
-		d->pend_frame = c->frame;
-		d->pend_ts = c->ts;
-		return;
-	}
-	d->pend_len = 0;
-	if (f->dir[0].finished_frame && df->finished_frame != c->frame) {
-		d->data_after_finished = true;
-		if (!df->data_frame)
-			df->data_frame = c->frame;
-	}
-	if (c->t->d[0].data_after_finished && c->t->d[1].data_after_finished)
-		set_established(c);
-}
-
-static void on_appdata(const struct feed_ctx *c, uint16_t len)
-{
-	struct sti_tls_facts *f = &c->t->f;
-	struct sti_tls_dir_facts *df = &f->dir[c->dir];
-	bool was_established = f->established;
-
-	if (!df->appdata_first_frame)
-		df->appdata_first_frame = c->frame;
-	if (tls13_mode(f) && f->have_sh) {
-		on_appdata_13(c, len);
-	} else {
-		if (!df->data_frame)
-			df->data_frame = c->frame;
-		check_established_12(c);
-	}
-	if (was_established)
-		df->appdata_after_est++;
-}
-
-/* The next alert slot, filled with who, size and when; `spare` when the
- * list is full (the alert is still counted and reported as an event). */
-static struct sti_tls_alert *new_alert(const struct feed_ctx *c, uint16_t len,
-				       struct sti_tls_alert *spare)
-{
-	struct sti_tls_facts *f = &c->t->f;
-	struct sti_tls_alert *a = spare;
-
-	/* Filled field by field into zeroed storage, so that padding stays
-	 * zero and facts compare byte for byte. */
-	memset(spare, 0, sizeof(*spare));
-	f->alerts_total++;
-	if (f->nalerts < STI_TLS_MAX_ALERTS)
-		a = &f->alerts[f->nalerts++];
-	a->from = c->dir;
-	a->length = len;
-	a->frame = c->frame;
-	a->ts_us = c->ts;
-	return a;
-}
-
-static void record_alert(const struct feed_ctx *c, uint16_t len)
-{
-	struct sti_tls_facts *f = &c->t->f;
-	const struct sti_tls_dir *d = &c->t->d[c->dir];
-	struct sti_tls_alert spare, *a = new_alert(c, len, &spare);
-
-	/* Ciphertext is never 2 bytes (a MAC or AEAD tag is longer), and
-	 * TLS 1.3 ciphertext is always type 23: so a 2-byte alert record
-	 * from a side in clear, or under TLS 1.3, is a cleartext alert. */
-	a->encrypted = !(len == 2 && (!d->renc || tls13_mode(f)));
-	if (!a->encrypted) {
-		struct sti_rd r = sti_rd_init(d->small, d->small_have);
-		if (!sti_rd_u8(&r, &a->level) || !sti_rd_u8(&r, &a->desc))
-			a->encrypted = true; /* cannot happen: len is 2 */
-	}
-	emit_alert(c, a);
-}
-
-static void push_tail(struct sti_tls_dir_facts *df, uint8_t type,
-		      uint16_t len, uint64_t frame)
-{
-	struct sti_tls_rec *r;
-	if (df->ntail == STI_TLS_TAIL) {
-		memmove(&df->tail[0], &df->tail[1],
-			sizeof(df->tail[0]) * (STI_TLS_TAIL - 1));
-		df->ntail--;
-	}
-	r = &df->tail[df->ntail++];
-	r->type = type;
-	r->length = len;
-	r->frame = frame;
 }
 
 /* ---- decryption with a key log (SPEC 9.3) ---- */
@@ -597,12 +344,12 @@ static void dec_after_message(const struct feed_ctx *c, uint8_t type)
 
 static void decrypted_alert(const struct feed_ctx *c, const uint8_t *p, size_t n)
 {
-	struct sti_tls_alert spare, *a = new_alert(c, c->t->d[c->dir].rlen, &spare);
+	struct sti_tls_alert spare, *a = tls_new_alert(c, c->t->d[c->dir].rlen, &spare);
 	struct sti_rd r = sti_rd_init(p, n);
 
 	a->encrypted = true;
 	a->decrypted = sti_rd_u8(&r, &a->level) && sti_rd_u8(&r, &a->desc);
-	emit_alert(c, a);
+	tls_emit_alert(c, a);
 }
 
 enum opened { OPEN_NONE, OPEN_ALERT, OPEN_OTHER };
@@ -650,7 +397,7 @@ static void note_unread(const struct feed_ctx *c)
 {
 	const struct sti_tls_dir *d = &c->t->d[c->dir];
 	const struct sti_tls_facts *f = &c->t->f;
-	bool is13 = tls13_mode(f) && f->have_sh;
+	bool is13 = tls_13_mode(f) && f->have_sh;
 	bool protected = is13 ? d->rtype == STI_TLS_CT_APPLICATION_DATA : d->renc;
 	const char *why = sti_tls_decryptor_unread(c->t->dec->dx, c->dir);
 	if (!protected || !why)
@@ -688,27 +435,27 @@ static void record_done(const struct feed_ctx *c)
 	}
 	df->last_frame = c->frame;
 	df->last_ts = c->ts;
-	push_tail(df, type, len, c->frame);
-	emit(c, STI_TLS_EV_RECORD, type, len, NULL);
+	tls_push_tail(df, type, len, c->frame);
+	tls_emit(c, STI_TLS_EV_RECORD, type, len, NULL);
 
 	switch (type) {
 	case STI_TLS_CT_CHANGE_CIPHER_SPEC:
-		on_ccs(c);
+		tls_on_ccs(c);
 		break;
 	case STI_TLS_CT_ALERT:
 		if (op != OPEN_ALERT)
-			record_alert(c, len);
+			tls_record_alert(c, len);
 		break;
 	case STI_TLS_CT_HANDSHAKE:
 		if (d->renc)
-			on_encrypted_handshake(c);
+			tls_on_encrypted_handshake(c);
 		break;
 	case STI_TLS_CT_APPLICATION_DATA:
 		/* A TLS 1.3 alert read with the key log is not data. */
 		if (op != OPEN_ALERT)
-			on_appdata(c, len);
+			tls_on_appdata(c, len);
 		else if (c->dir == 0)
-			set_encrypted(c);
+			tls_set_encrypted(c);
 		break;
 	default:
 		break;
@@ -773,7 +520,7 @@ static bool on_server_hello(const struct feed_ctx *c, const uint8_t *b,
 	f->sh = sh;
 	f->version = sh.version;
 	dec_hello(c, b, n, &sh);
-	return is_tls13(sh.version);
+	return tls_is_13(sh.version);
 }
 
 static uint16_t cert_version(const struct sti_tls_facts *f)
@@ -838,10 +585,10 @@ static void on_message(const struct feed_ctx *c, uint8_t type,
 	default:
 		break;
 	}
-	emit(c, STI_TLS_EV_HANDSHAKE, type, full_len, NULL);
+	tls_emit(c, STI_TLS_EV_HANDSHAKE, type, full_len, NULL);
 	dec_after_message(c, type);
 	if (to_cipher)
-		set_encrypted(c);
+		tls_set_encrypted(c);
 }
 
 /* Read the 4-byte handshake header (RFC 8446 4) as it trickles in. */
@@ -981,7 +728,7 @@ static void start_sample(const struct feed_ctx *c)
 	df->malformed_frame = c->frame;   /* where the non-TLS bytes are */
 	d->state = ST_SAMPLE;
 	d->sample_len = 0;
-	emit(c, STI_TLS_EV_STOPPED, 0, 0, "not TLS");
+	tls_emit(c, STI_TLS_EV_STOPPED, 0, 0, "not TLS");
 }
 
 static void sample(const struct feed_ctx *c, struct sti_rd *r, bool from_hdr)
@@ -1058,7 +805,7 @@ static void on_v2_server_hello(const struct feed_ctx *c, struct sti_rd m)
 	f->dir[1].sslv2_frame = c->frame;
 	if (!f->have_sh)
 		f->version = v;
-	emit(c, STI_TLS_EV_SSLV2_HELLO, SSL2_MT_SERVER_HELLO, c->t->d[1].rlen,
+	tls_emit(c, STI_TLS_EV_SSLV2_HELLO, SSL2_MT_SERVER_HELLO, c->t->d[1].rlen,
 	     NULL);
 	stop(c, "sslv2");
 }
@@ -1085,7 +832,7 @@ static void v2_done(const struct feed_ctx *c)
 		f->ch_frame = c->frame;
 		(void)sti_tls_parse_client_hello_v2(m.p, m.n, &f->ch);
 	}
-	emit(c, STI_TLS_EV_SSLV2_HELLO, SSL2_MT_CLIENT_HELLO, d->rlen, NULL);
+	tls_emit(c, STI_TLS_EV_SSLV2_HELLO, SSL2_MT_CLIENT_HELLO, d->rlen, NULL);
 	d->state = ST_HDR;
 	d->hdr_have = 0;
 	d->hs_have = 0;
@@ -1272,7 +1019,7 @@ void sti_tls_end(struct sti_tls *t, int dir)
 	struct feed_ctx c = { t, dir ? 1 : 0, d->pend_frame, d->pend_ts, false };
 	uint16_t len = d->pend_len;
 	d->pend_len = 0;
-	record_alert(&c, len);
+	tls_record_alert(&c, len);
 }
 
 void sti_tls_gap(struct sti_tls *t, int dir, uint64_t len, uint64_t frame)
@@ -1284,12 +1031,12 @@ void sti_tls_gap(struct sti_tls *t, int dir, uint64_t len, uint64_t frame)
 		return;
 	/* TLS 1.3 after the client's Finished: bytes lost here were data
 	 * (more than an alert's worth), which counts towards established. */
-	if (tls13_mode(&t->f) && t->f.dir[0].finished_frame && !t->f.established &&
+	if (tls_13_mode(&t->f) && t->f.dir[0].finished_frame && !t->f.established &&
 	    len > ALERT_SIZED_MAX) {
 		t->d[c.dir].pend_len = 0;
 		t->d[c.dir].data_after_finished = true;
 		if (t->d[0].data_after_finished && t->d[1].data_after_finished)
-			set_established(&c);
+			tls_set_established(&c);
 	}
 	df->gap = true;
 	df->gap_frame = frame;

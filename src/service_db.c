@@ -1,7 +1,7 @@
 /*
- * db.c - the SQLite store: schema, migrations, inserts, retention, reads.
+ * service_db.c - the SQLite store: schema, migrations, inserts, retention, reads.
  */
-#include "sti/db.h"
+#include "sti/service_db.h"
 
 #include <errno.h>
 #include <fcntl.h>

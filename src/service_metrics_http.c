@@ -1,9 +1,9 @@
 /*
- * metrics_http.c - GET /metrics over HTTP/1.x: the request parser and a
+ * service_metrics_http.c - GET /metrics over HTTP/1.x: the request parser and a
  * one-connection-at-a-time server thread.
  */
 #define _GNU_SOURCE   /* accept4, pipe2 */
-#include "sti/metrics_http.h"
+#include "sti/service_metrics_http.h"
 
 #include <errno.h>
 #include <fcntl.h>

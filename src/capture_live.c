@@ -1,8 +1,8 @@
 /*
- * live.c - the default BPF filter, the privilege drop, and the signals of
+ * capture_live.c - the default BPF filter, the privilege drop, and the signals of
  * a live capture.
  */
-#include "sti/live.h"
+#include "sti/capture_live.h"
 
 #include <errno.h>
 #include <fcntl.h>

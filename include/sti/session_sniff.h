@@ -1,5 +1,5 @@
 /*
- * sniff.h - what the first bytes of one direction of a connection look
+ * session_sniff.h - what the first bytes of one direction of a connection look
  * like (SPEC 9.1): an SMTP greeting, a TLS hello, or another protocol that
  * turns up on mail ports (FTP, SSH, HTTP, OpenVPN, POP3, IMAP, SOCKS).
  *
@@ -9,8 +9,8 @@
  * an SMTP conversation (a greeting answered by EHLO/HELO/LHLO or STARTTLS)
  * took place.
  */
-#ifndef STI_SNIFF_H
-#define STI_SNIFF_H
+#ifndef STI_SESSION_SNIFF_H
+#define STI_SESSION_SNIFF_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,4 +59,4 @@ bool sti_looks_foreign(enum sti_looks l);
 const char *sti_looks_name(enum sti_looks l);
 const char *sti_looks_desc(enum sti_looks l);
 
-#endif /* STI_SNIFF_H */
+#endif /* STI_SESSION_SNIFF_H */

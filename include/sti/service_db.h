@@ -1,5 +1,5 @@
 /*
- * db.h - the SQLite store (--db, SPEC 9.6): every session of every run and
+ * service_db.h - the SQLite store (--db, SPEC 9.6): every session of every run and
  * a per-peer inventory, kept across runs and restarts. The schema is
  * versioned and documented in docs/database.md; opening an older database
  * migrates it, a newer or foreign one is refused.
@@ -7,8 +7,8 @@
  * This module only stores and reads rows. Turning records into rows, the
  * batching writer and the replay into a reporter are report_db.h's.
  */
-#ifndef STI_DB_H
-#define STI_DB_H
+#ifndef STI_SERVICE_DB_H
+#define STI_SERVICE_DB_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -66,4 +66,4 @@ typedef void (*sti_db_row_fn)(void *ctx, const struct sti_db_row *row);
 bool sti_db_read(struct sti_db *db, int64_t since_us, sti_db_row_fn fn, void *ctx,
 		 char *err, size_t errlen);
 
-#endif /* STI_DB_H */
+#endif /* STI_SERVICE_DB_H */

@@ -1,12 +1,12 @@
 /*
- * live.h - what a live capture needs besides libpcap: the default filter,
+ * capture_live.h - what a live capture needs besides libpcap: the default filter,
  * dropping root, and the signals that stop it or ask for statistics.
  *
  * Kept apart from capture.c so that each piece is testable on its own: the
  * filter text is a pure function, the privilege drop takes a user name.
  */
-#ifndef STI_LIVE_H
-#define STI_LIVE_H
+#ifndef STI_CAPTURE_LIVE_H
+#define STI_CAPTURE_LIVE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -61,4 +61,4 @@ bool sti_live_take_reopen_request(void);
 bool sti_live_output_open(const char *path, char *err, size_t errlen);
 bool sti_live_output_reopen(char *err, size_t errlen);
 
-#endif /* STI_LIVE_H */
+#endif /* STI_CAPTURE_LIVE_H */

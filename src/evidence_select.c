@@ -1,7 +1,7 @@
 /*
- * select.c - the session selection shared by every output (SPEC 9.5).
+ * evidence_select.c - the session selection shared by every output (SPEC 9.5).
  */
-#include "sti/select.h"
+#include "sti/evidence_select.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>

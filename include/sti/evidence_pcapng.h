@@ -1,13 +1,13 @@
 /*
- * pcapng.h - a minimal pcapng writer (IETF draft-ietf-opsawg-pcapng): one
+ * evidence_pcapng.h - a minimal pcapng writer (IETF draft-ietf-opsawg-pcapng): one
  * section, one interface, Enhanced Packet Blocks, and Decryption Secrets
  * Blocks holding NSS key log text, so that Wireshark opens the evidence of
  * a TLS session decrypted (-w FILE --embed-keys, SPEC 9.3). libpcap reads
  * pcapng but cannot write it. Blocks are written in host byte order, which
  * the Section Header Block's byte-order magic declares.
  */
-#ifndef STI_PCAPNG_H
-#define STI_PCAPNG_H
+#ifndef STI_EVIDENCE_PCAPNG_H
+#define STI_EVIDENCE_PCAPNG_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,4 +23,4 @@ size_t sti_pcapng_write_tls_secrets(FILE *f, const char *text, size_t len);
 size_t sti_pcapng_write_packet(FILE *f, int64_t ts_us, const uint8_t *data,
 			       uint32_t caplen, uint32_t len);
 
-#endif /* STI_PCAPNG_H */
+#endif /* STI_EVIDENCE_PCAPNG_H */

@@ -1,5 +1,5 @@
 /*
- * metrics.h - the service's counters (--metrics, --metrics-listen; SPEC
+ * service_metrics.h - the service's counters (--metrics, --metrics-listen; SPEC
  * 9.6) and their text formats: Prometheus text 0.0.4 (node_exporter's
  * textfile collector) and OpenMetrics 1.0.
  *
@@ -9,8 +9,8 @@
  * endpoint from other threads: every call takes the module's lock, and
  * none of them does I/O under it.
  */
-#ifndef STI_METRICS_H
-#define STI_METRICS_H
+#ifndef STI_SERVICE_METRICS_H
+#define STI_SERVICE_METRICS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -74,4 +74,4 @@ struct sti_metrics_file *sti_metrics_file_start(struct sti_metrics *m, const cha
 /* The final write and the end of the thread; false (err) if a write failed. */
 bool sti_metrics_file_stop(struct sti_metrics_file *f, char *err, size_t errlen);
 
-#endif /* STI_METRICS_H */
+#endif /* STI_SERVICE_METRICS_H */

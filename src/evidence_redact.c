@@ -1,7 +1,7 @@
 /*
- * redact.c - blanking mail bytes in evidence frames, checksums kept right.
+ * evidence_redact.c - blanking mail bytes in evidence frames, checksums kept right.
  */
-#include "sti/redact.h"
+#include "sti/evidence_redact.h"
 
 #include <string.h>
 

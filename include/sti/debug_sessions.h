@@ -1,11 +1,11 @@
 /*
- * report_sessions.h - the "--sessions" debug view: one line per TCP session.
+ * debug_sessions.h - the "--sessions" debug view: one line per TCP session.
  *
  * A session consumer of its own: it needs nothing above reassembly, so it
  * shows what the ground floor sees.
  */
-#ifndef STI_REPORT_SESSIONS_H
-#define STI_REPORT_SESSIONS_H
+#ifndef STI_DEBUG_SESSIONS_H
+#define STI_DEBUG_SESSIONS_H
 
 #include <stdio.h>
 
@@ -28,4 +28,4 @@ void sti_sessions_view_print_stats(FILE *out, const char *file,
 				   const struct sti_ingest_stats *st,
 				   const struct sti_table_stats *ts);
 
-#endif /* STI_REPORT_SESSIONS_H */
+#endif /* STI_DEBUG_SESSIONS_H */

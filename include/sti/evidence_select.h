@@ -1,11 +1,11 @@
 /*
- * select.h - which sessions the outputs cover (--only, --session, --host):
+ * evidence_select.h - which sessions the outputs cover (--only, --session, --host):
  * every output when one of them is given (SPEC 9.5); otherwise only the
  * evidence pcap and the ticket report, which then take every session whose
  * cause is not none.
  */
-#ifndef STI_SELECT_H
-#define STI_SELECT_H
+#ifndef STI_EVIDENCE_SELECT_H
+#define STI_EVIDENCE_SELECT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,4 +59,4 @@ bool sti_selection_match(const struct sti_selection *sel,
 			 const struct sti_record *rec,
 			 const struct sti_verdict *v);
 
-#endif /* STI_SELECT_H */
+#endif /* STI_EVIDENCE_SELECT_H */

@@ -1,8 +1,8 @@
 /*
- * report_sessions.c - one line per TCP session, for debugging the lower
+ * debug_sessions.c - one line per TCP session, for debugging the lower
  * layers and comparing them with tshark's tcp.stream view.
  */
-#include "sti/report_sessions.h"
+#include "sti/debug_sessions.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

@@ -1,12 +1,12 @@
 /*
- * sniff.c - the first bytes of a direction, classified (see sniff.h).
+ * session_sniff.c - the first bytes of a direction, classified (see session_sniff.h).
  *
  * Every test reads through struct sti_rd: a short chunk simply fails the
  * match. Only signatures that a mail admin meets on mail ports are known;
  * anything else is "unknown", which the verdict treats as "not shown to be
  * another protocol".
  */
-#include "sti/sniff.h"
+#include "sti/session_sniff.h"
 
 #include <string.h>
 #include <strings.h>

@@ -1,5 +1,5 @@
 /*
- * metrics_http.h - the --metrics-listen endpoint: HTTP/1.x GET (or HEAD)
+ * service_metrics_http.h - the --metrics-listen endpoint: HTTP/1.x GET (or HEAD)
  * /metrics and nothing else, one connection at a time, from a thread of its
  * own so a slow or hostile client never holds up the capture.
  *
@@ -7,14 +7,14 @@
  * STI_HTTP_REQUEST_MAX bytes and parsed by sti_http_parse(), a pure
  * function of the bytes received so far (fuzz/fuzz_http.c).
  */
-#ifndef STI_METRICS_HTTP_H
-#define STI_METRICS_HTTP_H
+#ifndef STI_SERVICE_METRICS_HTTP_H
+#define STI_SERVICE_METRICS_HTTP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sti/metrics.h"
+#include "sti/service_metrics.h"
 
 #define STI_HTTP_REQUEST_MAX 4096   /* request line and headers */
 #define STI_HTTP_TIMEOUT_S 2        /* to send the request, or take the answer */
@@ -54,4 +54,4 @@ struct sti_metrics_http *sti_metrics_http_start(struct sti_metrics *m, const cha
 						char *err, size_t errlen);
 void sti_metrics_http_stop(struct sti_metrics_http *h);
 
-#endif /* STI_METRICS_HTTP_H */
+#endif /* STI_SERVICE_METRICS_HTTP_H */

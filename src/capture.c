@@ -3,6 +3,7 @@
  */
 #include "sti/capture.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -29,6 +30,11 @@
 /* Walked pages are given back in steps of this size, so that a mapped
  * gigabyte does not count as resident memory. */
 #define RELEASE_STEP (1024u * 1024)
+/* libpcap reads a file through stdio, whose buffer is 1 KiB in some C
+ * libraries (musl, emscripten's): one read(2), or in a browser one
+ * synchronous read of the dropped file, per KiB. With a buffer of ours each
+ * read is this size. */
+#define READ_BUFFER_SIZE (1024u * 1024)
 
 /* A file walked from a mapping (pcapwalk.h) while libpcap stands by. */
 struct mapped_file {
@@ -51,6 +57,7 @@ struct sti_capture {
 	struct mapped_file *map; /* offline: the fast path, NULL once libpcap reads */
 	volatile sig_atomic_t stop;
 	uint64_t walked;         /* frames the walker gave */
+	char *read_buffer;       /* offline: stdio's buffer for libpcap's FILE */
 	char *path;              /* offline: for advice in errors */
 };
 
@@ -129,13 +136,51 @@ struct sti_capture *sti_capture_open_offline(const char *path, char *err,
 	return sti_capture_open_offline_with(path, STI_READER_AUTO, err, errlen);
 }
 
+/* The file opened as pcap_open_offline opens it ("-" is standard input),
+ * but with a large stdio buffer for a named file; *buffer is that buffer,
+ * to be freed after the FILE is closed (NULL: stdio's own). */
+static FILE *open_buffered(const char *path, char **buffer, char *ebuf)
+{
+	*buffer = NULL;
+	if (strcmp(path, "-") == 0)
+		return stdin;   /* stdio's buffer: stdin outlives the capture */
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		snprintf(ebuf, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
+		return NULL;
+	}
+	*buffer = malloc(READ_BUFFER_SIZE);
+	if (*buffer && setvbuf(fp, *buffer, _IOFBF, READ_BUFFER_SIZE) != 0) {
+		free(*buffer);
+		*buffer = NULL;
+	}
+	return fp;
+}
+
+/* libpcap's open over our FILE; on failure the FILE is closed. */
+static pcap_t *open_pcap(const char *path, char **buffer, char *ebuf)
+{
+	FILE *fp = open_buffered(path, buffer, ebuf);
+	if (!fp)
+		return NULL;
+	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(
+		fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	if (!p) {
+		if (fp != stdin)
+			fclose(fp);
+		free(*buffer);
+		*buffer = NULL;
+	}
+	return p;
+}
+
 struct sti_capture *sti_capture_open_offline_with(const char *path,
 						  enum sti_capture_reader reader,
 						  char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *p = pcap_open_offline_with_tstamp_precision(
-		path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	char *buffer;
+	pcap_t *p = open_pcap(path, &buffer, ebuf);
 	if (!p) {
 		/* libpcap often names the file itself; callers add the name. */
 		const char *why = ebuf[0] ? ebuf : "cannot open";
@@ -148,9 +193,13 @@ struct sti_capture *sti_capture_open_offline_with(const char *path,
 	/* libpcap opens every file, so that open errors, the link type and
 	 * the snapshot length are its own; the walker then reads records. */
 	struct sti_capture *c = wrap(p, err, errlen);
-	if (c)
-		c->path = strdup(path);
-	if (c && reader == STI_READER_AUTO)
+	if (!c) {
+		free(buffer);
+		return NULL;
+	}
+	c->read_buffer = buffer;
+	c->path = strdup(path);
+	if (reader == STI_READER_AUTO)
 		map_file(c, path);
 	return c;
 }
@@ -277,6 +326,7 @@ void sti_capture_close(struct sti_capture *c)
 		return;
 	unmap_file(c);
 	pcap_close(c->pcap);
+	free(c->read_buffer);
 	free(c->path);
 	free(c);
 }

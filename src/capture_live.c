@@ -7,16 +7,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/capability.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#endif
 
 /* ---- the filter ---- */
 
@@ -136,6 +138,7 @@ static bool become(const struct passwd *pw, char *err, size_t errlen)
  * systemd's AmbientCapabilities=, or file capabilities) gives them all up
  * once the capture is open, as root gives up root: checked, not assumed.
  */
+#ifdef __linux__
 static bool drop_capabilities(char *err, size_t errlen)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
@@ -159,6 +162,16 @@ static bool drop_capabilities(char *err, size_t errlen)
 	}
 	return true;
 }
+#else
+/* Capabilities are Linux's; elsewhere (the WebAssembly build, which has no
+ * live capture at all) there are none to give up. */
+static bool drop_capabilities(char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	return true;
+}
+#endif
 
 bool sti_live_drop_privileges(const char *user, char *err, size_t errlen)
 {

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sti/civil_time.h"
 #include "sti/decode.h"
 #include "sti/mtalog.h"
 #include "sti/record.h"
@@ -203,9 +204,7 @@ static void j_end(struct jw *w)
 /* Seconds since the epoch as a UTC time, false when not representable. */
 static bool utc_tm(int64_t secs, struct tm *tm)
 {
-	time_t t = (time_t)secs;
-
-	if ((int64_t)t != secs || !gmtime_r(&t, tm))
+	if (!sti_tm_from_epoch(secs, tm))
 		return false;
 	/* RFC 3339 has four-digit years only. */
 	return tm->tm_year >= -1900 && tm->tm_year <= 9999 - 1900;

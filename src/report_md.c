@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "sti/civil_time.h"
 #include "sti/evidence.h"
 #include "sti/mtalog.h"
 #include "sti/tls_hello.h"
@@ -293,10 +294,9 @@ static void put_remediation(FILE *f, const char *r, size_t max)
 /* "2026-01-31" */
 static void put_date(FILE *f, int64_t t)
 {
-	time_t tt = (time_t)t;
 	struct tm tm;
 	char buf[16];
-	if (t && gmtime_r(&tt, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%d", &tm))
+	if (t && sti_tm_from_epoch(t, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%d", &tm))
 		fputs(buf, f);
 	else
 		fputs("unknown", f);

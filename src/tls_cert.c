@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "sti/civil_time.h"
 #include "sti/digest.h"
 #include "sti/rd.h"
 #include "sti/tls_hello.h"
@@ -113,7 +114,7 @@ static int64_t asn1_epoch(const ASN1_TIME *t)
 	memset(&tm, 0, sizeof(tm));
 	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
 		return 0;
-	return (int64_t)timegm(&tm);
+	return sti_epoch_from_tm(&tm);
 }
 
 static void leaf_key(struct sti_cert_info *out, const X509 *x)

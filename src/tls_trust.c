@@ -23,6 +23,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "sti/civil_time.h"
 #include "sti/digest.h"
 #include "sti/rd.h"
 #include "sti/tls_hello.h"
@@ -101,7 +102,7 @@ static int64_t epoch_of(const ASN1_TIME *t)
 	memset(&tm, 0, sizeof(tm));
 	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
 		return 0;
-	return (int64_t)timegm(&tm);
+	return sti_epoch_from_tm(&tm);
 }
 
 static void first_dns_name(const X509 *x, char *dst, size_t cap)
@@ -225,7 +226,7 @@ static void window_cut(struct window *w, const ASN1_TIME *at, int64_t t)
 		w->ok = false;
 		return;
 	}
-	int64_t d = (int64_t)timegm(&tm);
+	int64_t d = sti_epoch_from_tm(&tm);
 	for (int64_t e = d; e <= d + 1; e++) {
 		if (e <= t && e > w->lo)
 			w->lo = e;

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "sti/civil_time.h"
 #include "sti/record.h"
 #include "sti/tls_hello.h"
 
@@ -368,9 +369,8 @@ static bool name_to_check(const struct ctx *c, char *name, size_t len,
 /* "2026-01-31 23:59:59 UTC" */
 static void utc_text(int64_t t, char *buf, size_t len)
 {
-	time_t tt = (time_t)t;
 	struct tm tm;
-	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
+	if (!sti_tm_from_epoch(t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
 		snprintf(buf, len, "%" PRId64, t);
 }
 

@@ -77,7 +77,7 @@ net_up() {
   ip -n $NM addr add 2001:db8:5::1/64 dev m1 nodad
   ip -n $NM addr add 203.0.113.25/32 dev lo         # the middlebox's SMTP addresses
   ip -n $NM addr add 203.0.113.26/32 dev lo
-  for a in 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 41 42 43 44 45 46; do
+  for a in 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 41 42 43 44 45 46 54; do
     ip -n $NS addr add 198.51.100.$a/24 dev s0
   done
   ip -n $NS addr add 2001:db8:5::25/64 dev s0 nodad
@@ -159,6 +159,7 @@ CF
 198.51.100.38:smtp        $S -o smtpd_tls_protocols=>=TLSv1.2 -o smtpd_tls_exclude_ciphers=kRSA
 198.51.100.43:smtp        $S -o smtpd_tls_chain_files=$W/missing.key,$W/missing.pem
 198.51.100.44:smtp        $S -o smtpd_tls_chain_files=$W/missing.key,$W/missing.pem -o smtpd_tls_security_level=encrypt
+198.51.100.54:smtp        $S -o smtpd_tls_chain_files=$P/valid2050.key,$P/valid2050.chain.pem
 CF
   ip netns exec $NS postfix -c "$d" start
 }
@@ -309,6 +310,8 @@ run_scenarios() {
   sel ok-implicit-465-postfix-python && cap ok-implicit-465-postfix-python -- "$(pyc 198.51.100.25 465 40131 implicit)"
   sel ok-implicit-465-exim-swaks && cap ok-implicit-465-exim-swaks -- "$(swk 198.51.100.26 465 40132 --tls-on-connect --tls-verify)"
   sel ok-tls13-hrr-postfix-openssl && cap ok-tls13-hrr-postfix-openssl -- "$(ossl 198.51.100.25 -groups ffdhe2048:X25519)"
+  # a certificate valid until 2050, seen in clear under TLS 1.2
+  sel ok-cert-2050-tls12-postfix-openssl && cap ok-cert-2050-tls12-postfix-openssl -- "$(ossl 198.51.100.54 -tls1_2)"
   sel ok-ipv6-postfix-swaks && cap ok-ipv6-postfix-swaks -- "$(swk 2001:db8:5::25 25 40141 --tls --tls-verify)"
   sel ok-ipv6-exim-python && cap ok-ipv6-exim-python -- "$(pyc 2001:db8:5::26 25 40142 starttls)"
   if sel ok-small-mtu-tls12-postfix-swaks; then

@@ -70,6 +70,8 @@ LATER=$(date -u -d '+825 days' +%Y%m%d%H%M%SZ)
 leaf valid   mx.example.test  "DNS:mx.example.test,DNS:mx2.example.test,DNS:mx6.example.test" "$NOW_S" "$LATER"
 leaf expired mx.example.test  "DNS:mx.example.test" 20230101000000Z 20240101000000Z
 leaf wrongname www.other.test "DNS:www.other.test"  "$NOW_S" "$LATER"
+# valid past 2038 (GeneralizedTime): a 32-bit time_t would call it expired
+leaf valid2050 mx.example.test "DNS:mx.example.test" "$NOW_S" 20500601120000Z
 # self-signed leaf, not issued by the lab CA
 key selfsigned
 openssl req -new -x509 -key selfsigned.key -subj "/O=Self Signed/CN=mx.example.test" \

@@ -13,11 +13,11 @@
 #include "sti/anon.h"
 #include "sti/capture.h"
 #include "sti/evidence.h"
-#include "sti/ingest.h"
+#include "sti/capture_ingest.h"
 #include "sti/capture_live.h"
 #include "sti/service_metrics.h"
 #include "sti/mtalog.h"
-#include "sti/record.h"
+#include "sti/session_record.h"
 #include "sti/tls_keylog.h"
 
 /*

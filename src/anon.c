@@ -12,7 +12,7 @@
 #include <openssl/hmac.h>
 
 #include "sti/evidence_redact.h"
-#include "sti/fields.h"
+#include "sti/report_fields.h"
 
 #define KEY_MAX 256
 #define TEXT_MAX 4096   /* the longest text field rewritten at once (a remediation) */

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "sti/decode.h"
-#include "sti/pcapwalk.h"
+#include "sti/capture_pcapwalk.h"
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
@@ -36,7 +36,7 @@
  * read is this size. */
 #define READ_BUFFER_SIZE (1024u * 1024)
 
-/* A file walked from a mapping (pcapwalk.h) while libpcap stands by. */
+/* A file walked from a mapping (capture_pcapwalk.h) while libpcap stands by. */
 struct mapped_file {
 	uint8_t *base;       /* PROT_READ: never written */
 	size_t size;

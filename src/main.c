@@ -21,7 +21,7 @@
 #include "sti/anon.h"
 #include "sti/digest.h"
 #include "sti/evidence.h"
-#include "sti/ingest.h"
+#include "sti/capture_ingest.h"
 #include "sti/inventory.h"
 #include "sti/capture_live.h"
 #include "sti/service_metrics.h"

@@ -32,7 +32,7 @@
 #include "sti/civil_time.h"
 #include "sti/decode.h"
 #include "sti/mtalog.h"
-#include "sti/record.h"
+#include "sti/session_record.h"
 #include "sti/report.h"
 #include "sti/session.h"
 #include "sti/smtp.h"

@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "sti/civil_time.h"
-#include "sti/record.h"
+#include "sti/session_record.h"
 #include "sti/tls_hello.h"
 
 /* ---- names from the tables ---- */

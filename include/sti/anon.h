@@ -13,7 +13,7 @@
  *   local part of a mail address ("who" in who@example.test) likewise.
  *
  * Which fields of a record are rewritten, and how, comes from the output
- * field table (fields.h): each field's kind. The run applies it at two
+ * field table (report_fields.h): each field's kind. The run applies it at two
  * points: to a copy of each record and verdict before the reporters see
  * them (and to the input file's name), and to each evidence frame as it is
  * written (IP headers with their checksums, and the session's names inside
@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 #include "sti/decode.h"
-#include "sti/record.h"
+#include "sti/session_record.h"
 #include "sti/verdict.h"
 
 struct sti_anon;

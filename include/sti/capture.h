@@ -37,7 +37,7 @@ struct sti_capture *sti_capture_open_offline(const char *path, char *err,
 
 /*
  * Which reader walks a file's records. AUTO maps a regular file and walks
- * it directly (pcapwalk.h), handing over to libpcap for standard input,
+ * it directly (capture_pcapwalk.h), handing over to libpcap for standard input,
  * other link types and any record it does not reproduce exactly; LIBPCAP
  * reads everything through libpcap (the parity test compares the two).
  */

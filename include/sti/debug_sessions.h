@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "sti/ingest.h"
+#include "sti/capture_ingest.h"
 #include "sti/session.h"
 
 struct sti_sessions_view;

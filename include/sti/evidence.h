@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #include "sti/decode.h"
-#include "sti/record.h"
+#include "sti/session_record.h"
 #include "sti/evidence_select.h"
 #include "sti/session.h"
 #include "sti/verdict.h"

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "sti/decode.h"
-#include "sti/record.h"
+#include "sti/session_record.h"
 #include "sti/verdict.h"
 
 #define STI_SELECT_MAX_IDS 64

@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #include "sti/decode.h"
-#include "sti/record.h"
+#include "sti/session_record.h"
 #include "sti/report.h"
 #include "sti/verdict.h"
 

@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sti/ingest.h"
-#include "sti/record.h"
+#include "sti/capture_ingest.h"
+#include "sti/session_record.h"
 #include "sti/evidence_select.h"
 #include "sti/verdict.h"
 

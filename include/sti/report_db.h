@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "sti/service_db.h"
-#include "sti/record.h"
+#include "sti/session_record.h"
 #include "sti/report.h"
 #include "sti/verdict.h"
 

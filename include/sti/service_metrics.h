@@ -17,8 +17,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sti/ingest.h"
-#include "sti/record.h"
+#include "sti/capture_ingest.h"
+#include "sti/session_record.h"
 #include "sti/verdict.h"
 
 /* Negotiated versions counted apart; anything else is "other". */

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "sti/decode.h"
-#include "sti/reasm.h"
+#include "sti/session_reasm.h"
 
 enum sti_dir { STI_C2S = 0, STI_S2C = 1 };
 

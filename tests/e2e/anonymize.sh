@@ -2,7 +2,7 @@
 # anonymize.sh - --anonymize KEY (SPEC 2.3, issue 6).
 #
 # The schema's kinds ("x-sti-kind") and the field table anon.c works from
-# (src/fields.c) agree: every string field has a kind, every identifying
+# (src/report_fields.c) agree: every string field has a kind, every identifying
 # one a row. For fixtures with IPv4, IPv6, certificate names and a
 # plaintext mail: no original IP address, host name or certificate hash
 # (taken from the program's own JSON without --anonymize, from every field
@@ -28,11 +28,11 @@ T=$E2E_TMP
 e2e_detect_tshark
 
 SCHEMA=$STI_SRCDIR/docs/starttls-inspect.schema.json
-FIELDS=$STI_SRCDIR/src/fields.c
+FIELDS=$STI_SRCDIR/src/report_fields.c
 
 # The output field table: every string property of the schema says what
 # kind of thing it holds ("x-sti-kind"), and every property of a kind that
-# identifies is a row of src/fields.c of the same kind (the rows anon.c
+# identifies is a row of src/report_fields.c of the same kind (the rows anon.c
 # rewrites), or is derived from such rows ("x-sti-from"), or is an input
 # file name (sti_anon_path), or comes from --mta-log (refused with
 # --anonymize). A new field without a kind, or with an identifying kind and
@@ -72,14 +72,14 @@ def walk(props, prefix):
                 continue
             for src_key in v.get("x-sti-from", [key]):
                 if src_key not in rows:
-                    bad.append("%s (%s): no row %s in src/fields.c" % (key, kind, src_key))
+                    bad.append("%s (%s): no row %s in src/report_fields.c" % (key, kind, src_key))
             if "x-sti-from" not in v and key in rows and rows[key].lower() != kind:
-                bad.append("%s: %s in the schema, %s in src/fields.c" % (key, kind, rows[key].lower()))
+                bad.append("%s: %s in the schema, %s in src/report_fields.c" % (key, kind, rows[key].lower()))
 for name in ("session", "summary", "inventory", "mta_log"):
     walk(defs[name]["properties"], "")
 for key, kind in rows.items():
     if not key.startswith("text:") and seen.get(key) != kind.lower():
-        bad.append("src/fields.c row %s (%s): the schema says %s" % (key, kind.lower(), seen.get(key)))
+        bad.append("src/report_fields.c row %s (%s): the schema says %s" % (key, kind.lower(), seen.get(key)))
 print("\n".join(bad))
 PY
 )"

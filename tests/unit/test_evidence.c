@@ -20,7 +20,7 @@
 #include "sti/evidence.h"
 #include "sti/evidence_redact.h"
 #include "sti/evidence_select.h"
-#include "sti/fields.h"
+#include "sti/report_fields.h"
 #include "sti/report.h"
 
 /* ---- a raw IPv4/TCP frame with a correct checksum ---- */

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sti/reasm.h"
+#include "sti/session_reasm.h"
 
 /* What the sink saw: the data as one string, and a compact event log. */
 struct log {

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sti/record.h"
+#include "sti/session_record.h"
 #include "sti/report.h"
 #include "sti/smtp.h"
 #include "sti/tls.h"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sti/record.h"
+#include "sti/session_record.h"
 #include "sti/verdict.h"
 
 struct fx {

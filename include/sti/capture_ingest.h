@@ -1,8 +1,8 @@
 /*
- * ingest.h - one capture source through decode into a session table.
+ * capture_ingest.h - one capture source through decode into a session table.
  */
-#ifndef STI_INGEST_H
-#define STI_INGEST_H
+#ifndef STI_CAPTURE_INGEST_H
+#define STI_CAPTURE_INGEST_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,4 +49,4 @@ void sti_ingest_frame(struct sti_table *t, int dlt, uint64_t number,
 		      int64_t ts_us, const uint8_t *data, uint32_t caplen,
 		      uint32_t wirelen, struct sti_ingest_stats *st);
 
-#endif /* STI_INGEST_H */
+#endif /* STI_CAPTURE_INGEST_H */

@@ -1,5 +1,5 @@
 /*
- * community_id.c - Community ID v1 flow hashes (corelight/community-id-spec).
+ * session_community_id.c - Community ID v1 flow hashes (corelight/community-id-spec).
  *
  * The hash input is, in network byte order:
  *

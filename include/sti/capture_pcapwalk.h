@@ -1,5 +1,5 @@
 /*
- * pcapwalk.h - pcap and pcapng records walked straight from memory.
+ * capture_pcapwalk.h - pcap and pcapng records walked straight from memory.
  *
  * The file reader's fast path (capture.c maps the file and walks it here
  * instead of copying every record through libpcap's stdio reads). It gives
@@ -13,8 +13,8 @@
  * copied) is STI_WALK_TRUNCATED: libpcap would report the same truncation
  * there. Every length is checked through the bounds-checked reader (rd.h).
  */
-#ifndef STI_PCAPWALK_H
-#define STI_PCAPWALK_H
+#ifndef STI_CAPTURE_PCAPWALK_H
+#define STI_CAPTURE_PCAPWALK_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,7 +46,7 @@ struct sti_pcapwalk {
 	bool le;              /* the file's fields are little-endian */
 	bool ng;
 	bool nsec;            /* pcap: nanosecond magic */
-	uint8_t lengths;      /* pcap: caplen/len order, see pcapwalk.c */
+	uint8_t lengths;      /* pcap: caplen/len order, see capture_pcapwalk.c */
 	bool seen_idb;        /* pcapng: the first IDB (libpcap's open read it) */
 	uint32_t ifcount;     /* pcapng: interfaces of the current section */
 	struct sti_walk_iface ifaces[STI_WALK_MAX_IFACES];
@@ -85,4 +85,4 @@ enum sti_walk_rc sti_pcapwalk_next(struct sti_pcapwalk *w,
  */
 int64_t sti_walk_ts_us(int64_t tv_sec, int64_t tv_usec);
 
-#endif /* STI_PCAPWALK_H */
+#endif /* STI_CAPTURE_PCAPWALK_H */

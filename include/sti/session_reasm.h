@@ -1,5 +1,5 @@
 /*
- * reasm.h - one direction of a TCP connection, as an ordered byte stream.
+ * session_reasm.h - one direction of a TCP connection, as an ordered byte stream.
  *
  * Segments go in by sequence number in any order; events come out in stream
  * order: DATA (in place when the segment is in order, from the out-of-order
@@ -10,8 +10,8 @@
  * `cap` bytes allocated on first need, so an in-order stream allocates
  * nothing.
  */
-#ifndef STI_REASM_H
-#define STI_REASM_H
+#ifndef STI_SESSION_REASM_H
+#define STI_SESSION_REASM_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -130,4 +130,4 @@ void sti_reasm_stop(struct sti_reasm *r);
 /* Bytes still held out of order (for memory accounting and tests). */
 size_t sti_reasm_buffered(const struct sti_reasm *r);
 
-#endif /* STI_REASM_H */
+#endif /* STI_SESSION_REASM_H */

@@ -1,7 +1,7 @@
 /*
- * ingest.c - the loop from libpcap to the session table.
+ * capture_ingest.c - the loop from libpcap to the session table.
  */
-#include "sti/ingest.h"
+#include "sti/capture_ingest.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * fields.h - the output fields that carry text from the wire, and what
+ * report_fields.h - the output fields that carry text from the wire, and what
  * kind of thing each one holds.
  *
  * One row per field of a session record (and its verdict) that an output
@@ -11,8 +11,8 @@
  * tests require every string property of the schema to have a kind, and
  * every property of an identifying kind to have a row here.
  */
-#ifndef STI_FIELDS_H
-#define STI_FIELDS_H
+#ifndef STI_REPORT_FIELDS_H
+#define STI_REPORT_FIELDS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -61,4 +61,4 @@ unsigned sti_field_count(const struct sti_field *f, const void *base);
 /* The i-th value of a row in a part at base. */
 void *sti_field_at(const struct sti_field *f, void *base, unsigned i);
 
-#endif /* STI_FIELDS_H */
+#endif /* STI_REPORT_FIELDS_H */

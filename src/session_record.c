@@ -1,5 +1,5 @@
 /*
- * record.c - the record stage: from stream events to a session record.
+ * session_record.c - the record stage: from stream events to a session record.
  *
  * Routing per direction: bytes go to the SMTP layer until it reports the
  * STARTTLS switch (the rest of that chunk, and everything after, goes to
@@ -7,7 +7,7 @@
  * ClientHello. Sessions that are neither SMTP nor TLS have their payload
  * stopped at once and are not reported.
  */
-#include "sti/record.h"
+#include "sti/session_record.h"
 
 #include <stdarg.h>
 #include <stdio.h>

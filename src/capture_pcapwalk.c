@@ -1,12 +1,12 @@
 /*
- * pcapwalk.c - pcap and pcapng records from memory, the way libpcap 1.10
+ * capture_pcapwalk.c - pcap and pcapng records from memory, the way libpcap 1.10
  * reads them (sf-pcap.c, sf-evidence_pcapng.c), without copying them.
  *
  * The rule throughout: anything whose result we are not sure matches
  * libpcap's is a hand-off, never a guess. A hand-off costs one reopen; a
  * guess could change a verdict.
  */
-#include "sti/pcapwalk.h"
+#include "sti/capture_pcapwalk.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /*
- * reasm.c - TCP stream reassembly for one direction.
+ * session_reasm.c - TCP stream reassembly for one direction.
  *
  * Steady state is the fast path: a segment that starts at next_seq while
  * nothing is held out of order is handed to the consumer where it lies in
@@ -8,7 +8,7 @@
  * disjoint pieces saying which bytes are present and which frame carried
  * them.
  */
-#include "sti/reasm.h"
+#include "sti/session_reasm.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,16 +1,16 @@
 /*
- * fields.c - the output fields that carry text from the wire (fields.h).
+ * report_fields.c - the output fields that carry text from the wire (report_fields.h).
  *
  * One row per line, each starting with ONE( or MANY( and its key: the
  * json-schema test reads the keys and kinds from here and compares them
  * with the schema's "x-sti-kind".
  */
-#include "sti/fields.h"
+#include "sti/report_fields.h"
 
 #include <stdint.h>
 #include <string.h>
 
-#include "sti/record.h"
+#include "sti/session_record.h"
 #include "sti/smtp.h"
 #include "sti/tls.h"
 #include "sti/verdict.h"

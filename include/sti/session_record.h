@@ -1,5 +1,5 @@
 /*
- * record.h - everything observed in one session, ready for the verdict.
+ * session_record.h - everything observed in one session, ready for the verdict.
  *
  * The record stage is a session consumer (sti_session_ops): it routes each
  * direction's bytes to the SMTP layer until the STARTTLS boundary and to the
@@ -9,8 +9,8 @@
  * hands a finished `struct sti_record` to its sink; the record stays valid
  * only during that call.
  */
-#ifndef STI_RECORD_H
-#define STI_RECORD_H
+#ifndef STI_SESSION_RECORD_H
+#define STI_SESSION_RECORD_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -121,4 +121,4 @@ void sti_record_ladder_add(struct sti_record *rec, uint8_t dir, uint64_t frame,
 			   int64_t ts_us, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-#endif /* STI_RECORD_H */
+#endif /* STI_SESSION_RECORD_H */

@@ -195,7 +195,10 @@ async function waitFor(cdp, session, expr, what) {
 
 // The .expect beside the fixture: client port -> verdict.outcome.
 function expectedOutcomes(pcap) {
-	const text = fs.readFileSync(pcap.replace(/\.pcap$/, '.expect'), 'utf8');
+	const expect = pcap.replace(/\.pcap$/, '.expect');
+	if (!fs.existsSync(expect))
+		return null;   // a capture without expectations: timed only
+	const text = fs.readFileSync(expect, 'utf8');
 	const out = new Map();
 	let port = null;
 	for (const line of text.split('\n')) {
@@ -231,6 +234,8 @@ async function checkFixture(cdp, session, pageUrl, pcap) {
 	const name = path.basename(pcap);
 	if (state !== 'done')
 		return fail(name + ': page state ' + state + ': ' + got.status);
+	if (!want)
+		return console.log('ok ' + name + ': ' + got.status);
 	if (got.rows.length !== want.size)
 		fail(name + ': ' + got.rows.length + ' rows, ' + want.size + ' sessions expected');
 	let agree = 0;

@@ -35,6 +35,11 @@ static void client_hello(const uint8_t *p, size_t n, bool v2)
 	sti_ja3_string(&ch, str, sizeof(str));
 	sti_ja3_hash(&ch, ja3);
 	sti_ja4(&ch, ja4);
+	/* the per-hello cache must give what computing them gives */
+	char cja3[33], cja4[40];
+	sti_tls_client_fp(&ch, cja3, cja4);
+	if (strcmp(ja3, cja3) != 0 || strcmp(ja4, cja4) != 0)
+		__builtin_trap();
 	touched += strlen(str) + strlen(ja3) + strlen(ja4) + strlen(ch.sni);
 	for (unsigned i = 0; i < ch.nalpn; i++)
 		touched += strlen(ch.alpn[i]);
@@ -47,6 +52,10 @@ static void server_hello(const uint8_t *p, size_t n)
 	check_named(sti_tls_parse_server_hello(p, n, &sh), sh.malformed);
 	char ja3s[33];
 	sti_ja3s_hash(&sh, ja3s);
+	char cja3s[33];
+	sti_tls_server_fp(&sh, cja3s);
+	if (strcmp(ja3s, cja3s) != 0)
+		__builtin_trap();
 	touched += strlen(ja3s) + strlen(sh.alpn);
 }
 

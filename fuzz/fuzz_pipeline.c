@@ -109,7 +109,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.max_sessions = FUZZ_MAX_SESSIONS;
 	sti_policy_defaults(&policy);
 	struct sti_report_opts ro = { .color = size & 1, .min_version = policy.min_version };
-	struct fanout fan = { .base = { &fanout_ops, sink, ro } };
+	/* the text reporter prints ladders: their text is fuzzed too */
+	struct fanout fan = { .base = { &fanout_ops, sink, ro, true } };
 	fan.to[0] = sti_report_text_new(sink, &ro);
 	fan.to[1] = sti_report_json_new(sink, &ro);
 	struct sti_analysis *a = sti_analysis_new(&cfg, &policy, &fan.base);

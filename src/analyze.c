@@ -325,6 +325,7 @@ static bool input_begin(struct sti_analysis *a, const char *name, bool early,
 	}
 	sti_recorder_report_early(in->rec, early);
 	sti_recorder_set_keylog(in->rec, a->keylog);
+	sti_recorder_ladder_text(in->rec, a->rep->prints_ladder);
 	if (!start_evidence(a, in->table)) {
 		sti_table_free(in->table);
 		sti_recorder_free(in->rec);

@@ -16,8 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
+#include "sti/digest.h"
 #include "sti/report.h"
 
 #define CID_SHA1_LEN 20
@@ -76,7 +75,7 @@ void sti_community_id(const struct sti_endpoint *a, const struct sti_endpoint *b
 	n += put_u16(in + n, a->port);
 	n += put_u16(in + n, b->port);
 
-	if (EVP_Digest(in, n, md, &mdlen, EVP_sha1(), NULL) != 1 ||
+	if (!sti_digest(STI_MD_SHA1, in, n, md, &mdlen) ||
 	    mdlen != CID_SHA1_LEN)
 		return;
 	if (EVP_EncodeBlock(b64, md, CID_SHA1_LEN) != (int)sizeof(b64) - 1)

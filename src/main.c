@@ -19,6 +19,7 @@
 #include "config.h"
 #include "sti/analyze.h"
 #include "sti/anon.h"
+#include "sti/digest.h"
 #include "sti/evidence.h"
 #include "sti/ingest.h"
 #include "sti/inventory.h"
@@ -558,6 +559,7 @@ static void load_trust(const struct options *o)
 {
 	char err[256];
 	atexit(sti_trust_cleanup);
+	atexit(sti_digest_cleanup);
 	if ((o->ca_file || o->ca_path) &&
 	    !sti_trust_configure(o->ca_file, o->ca_path, err, sizeof(err)))
 		fail_usage("%s %s", o->ca_file ? "--ca-file" : "--ca-path", err);

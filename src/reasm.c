@@ -292,18 +292,19 @@ static void take_payload(struct sti_reasm *r, uint32_t seq,
 	}
 }
 
-/* After stop: keep next_seq moving so FIN and RST still line up. */
-static void pass_stopped(struct sti_reasm *r, uint32_t seq, uint32_t len,
-			 uint64_t frame, int64_t ts)
+/* After stop: the bytes a segment moves next_seq by (so FIN and RST still
+ * line up), counting those that are out of the window or seen before. */
+static uint32_t pass_stopped(struct sti_reasm *r, uint32_t seq, uint32_t len)
 {
 	uint32_t end = seq + len;
 	if (sti_seq_gt(seq, r->next_seq) &&
 	    (uint32_t)(seq - r->next_seq) > STI_REASM_MAX_AHEAD)
 		r->st.out_of_window++;
 	else if (sti_seq_gt(end, r->next_seq))
-		deliver(r, NULL, end - r->next_seq, frame, ts);
+		return end - r->next_seq;
 	else
 		r->st.retransmitted++;
+	return 0;
 }
 
 static void try_fin(struct sti_reasm *r)
@@ -327,26 +328,19 @@ void sti_reasm_syn(struct sti_reasm *r, uint32_t isn)
 	r->next_seq = isn + 1;
 }
 
-void sti_reasm_segment(struct sti_reasm *r, uint32_t seq, const uint8_t *data,
-		       uint32_t caplen, uint32_t len, bool fin, uint64_t frame,
-		       int64_t ts_us)
+/* Picked up mid-stream: the first segment is the origin. */
+static void start_at(struct sti_reasm *r, uint32_t seq)
 {
-	if (caplen > len)
-		caplen = len;
-	if (!data)
-		caplen = 0;
 	if (!r->started) {
-		/* Picked up mid-stream: this segment is the origin. */
 		r->started = true;
 		r->next_seq = seq;
 	}
-	if (len) {
-		r->st.segments++;
-		if (r->stopped)
-			pass_stopped(r, seq, len, frame, ts_us);
-		else
-			take_payload(r, seq, data, caplen, len, frame, ts_us);
-	}
+}
+
+/* What every segment ends with: its FIN noted, a stopped store let go. */
+static void segment_end(struct sti_reasm *r, uint32_t seq, uint32_t len, bool fin,
+			uint64_t frame, int64_t ts_us)
+{
 	if (fin && !r->fin_seen) {
 		r->fin_seen = true;
 		r->fin_seq = seq + len;
@@ -356,6 +350,38 @@ void sti_reasm_segment(struct sti_reasm *r, uint32_t seq, const uint8_t *data,
 	if (r->stopped && r->ring)
 		release_store(r);
 	try_fin(r);
+}
+
+void sti_reasm_segment(struct sti_reasm *r, uint32_t seq, const uint8_t *data,
+		       uint32_t caplen, uint32_t len, bool fin, uint64_t frame,
+		       int64_t ts_us)
+{
+	if (caplen > len)
+		caplen = len;
+	if (!data)
+		caplen = 0;
+	start_at(r, seq);
+	if (len) {
+		r->st.segments++;
+		if (r->stopped)
+			deliver(r, NULL, pass_stopped(r, seq, len), frame, ts_us);
+		else
+			take_payload(r, seq, data, caplen, len, frame, ts_us);
+	}
+	segment_end(r, seq, len, fin, frame, ts_us);
+}
+
+void sti_reasm_pass(struct sti_reasm *r, uint32_t seq, uint32_t len, bool fin,
+		    uint64_t frame, int64_t ts_us)
+{
+	start_at(r, seq);
+	if (len) {
+		r->st.segments++;
+		uint32_t n = pass_stopped(r, seq, len);
+		r->st.skipped += n;
+		advance(r, n);
+	}
+	segment_end(r, seq, len, fin, frame, ts_us);
 }
 
 void sti_reasm_flush(struct sti_reasm *r)

@@ -26,6 +26,7 @@ struct flow {
 	bool reported;                   /* the record went to the sink early */
 	uint32_t laddered_anomalies[2];  /* one row per anomaly and side */
 	int ehlo_row;                    /* ladder row of the EHLO reply, -1 */
+	bool ladder_text;                /* a reporter prints the ladder */
 	struct sti_session *s;
 	/* live flows, least recently used first (see FREEZE_IDLE_US) */
 	struct flow *lru_prev, *lru_next;
@@ -60,6 +61,7 @@ struct sti_recorder {
 	struct sti_keylog *keylog;          /* --keylog, or NULL */
 	struct flow *lru_head, *lru_tail;   /* live flows, oldest event first */
 	uint8_t *scratch;                   /* FROZEN_MAX bytes, for freeze */
+	bool ladder_untexted;               /* no reporter prints the ladder */
 };
 
 const char *sti_mode_name(enum sti_mode m)
@@ -95,6 +97,11 @@ void sti_recorder_set_keylog(struct sti_recorder *r, struct sti_keylog *kl)
 	r->keylog = kl;
 }
 
+void sti_recorder_ladder_text(struct sti_recorder *r, bool wanted)
+{
+	r->ladder_untexted = !wanted;
+}
+
 void sti_recorder_free(struct sti_recorder *r)
 {
 	if (r)
@@ -102,17 +109,47 @@ void sti_recorder_free(struct sti_recorder *r)
 	free(r);
 }
 
-void sti_record_ladder_add(struct sti_record *rec, uint8_t dir, uint64_t frame,
-			   int64_t ts_us, const char *fmt, ...)
+/* The next row with its side, frame and time, or NULL past the cap. */
+static struct sti_ladder_row *ladder_row(struct sti_record *rec, uint8_t dir,
+					 uint64_t frame, int64_t ts_us)
 {
 	if (rec->nladder == STI_LADDER_MAX) {
 		rec->ladder_dropped++;
-		return;
+		return NULL;
 	}
 	struct sti_ladder_row *row = &rec->ladder[rec->nladder++];
 	row->dir = dir;
 	row->frame = frame;
 	row->ts_us = ts_us;
+	row->text[0] = '\0';
+	return row;
+}
+
+void sti_record_ladder_add(struct sti_record *rec, uint8_t dir, uint64_t frame,
+			   int64_t ts_us, const char *fmt, ...)
+{
+	struct sti_ladder_row *row = ladder_row(rec, dir, frame, ts_us);
+	if (!row)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(row->text, sizeof(row->text), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * A row of the flow's ladder. Its text is formatted only when a reporter
+ * prints ladders: for --json it would be thrown away, and formatting it
+ * was a tenth of the recorder's work per session. The row itself (side,
+ * frame, time) is kept either way.
+ */
+__attribute__((format(printf, 5, 6)))
+static void ladder_add(struct flow *fl, uint8_t dir, uint64_t frame, int64_t ts_us,
+		       const char *fmt, ...)
+{
+	struct sti_ladder_row *row = ladder_row(&fl->rec, dir, frame, ts_us);
+	if (!row || !fl->ladder_text)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(row->text, sizeof(row->text), fmt, ap);
@@ -146,11 +183,15 @@ static void ladder_client_hello(struct flow *fl, const struct sti_tls_ev *ev)
 	const struct sti_client_hello *ch = f->have_ch2 && ev->frame == f->ch2_frame ? &f->ch2 : &f->ch;
 	char vers[64], max[24];
 	if (!f->have_ch) {
-		sti_record_ladder_add(&fl->rec, 0, ev->frame, ev->ts_us, "ClientHello (unparsed)");
+		ladder_add(fl, 0, ev->frame, ev->ts_us, "ClientHello (unparsed)");
+		return;
+	}
+	if (!fl->ladder_text) {   /* spare the version lists too */
+		ladder_add(fl, 0, ev->frame, ev->ts_us, "ClientHello");
 		return;
 	}
 	versions_text(ch, vers, sizeof(vers));
-	sti_record_ladder_add(&fl->rec, 0, ev->frame, ev->ts_us,
+	ladder_add(fl, 0, ev->frame, ev->ts_us,
 			      "ClientHello max %s [%s], %u ciphers%s%s",
 			      sti_tls_version_text(ch->max_version, max, sizeof(max)),
 			      vers, ch->ciphers_total, ch->sni[0] ? ", SNI " : "",
@@ -162,18 +203,18 @@ static void ladder_server_hello(struct flow *fl, const struct sti_tls_ev *ev)
 	const struct sti_tls_facts *f = sti_tls_facts(&fl->tls);
 	char v[24];
 	if (f->have_hrr && ev->frame == f->hrr_frame && !(f->have_sh && f->sh_frame == ev->frame)) {
-		sti_record_ladder_add(&fl->rec, 1, ev->frame, ev->ts_us,
+		ladder_add(fl, 1, ev->frame, ev->ts_us,
 				      "HelloRetryRequest group 0x%04x",
 				      f->hrr.selected_group);
 		return;
 	}
 	if (!f->have_sh) {
-		sti_record_ladder_add(&fl->rec, 1, ev->frame, ev->ts_us, "ServerHello (unparsed)");
+		ladder_add(fl, 1, ev->frame, ev->ts_us, "ServerHello (unparsed)");
 		return;
 	}
 	/* The cipher and group by name go on the session's "negotiated" line:
 	 * a ladder column is too narrow for them. */
-	sti_record_ladder_add(&fl->rec, 1, ev->frame, ev->ts_us, "ServerHello %s",
+	ladder_add(fl, 1, ev->frame, ev->ts_us, "ServerHello %s",
 			      sti_tls_version_text(f->sh.version, v, sizeof(v)));
 }
 
@@ -192,7 +233,7 @@ static void ladder_handshake(struct flow *fl, const struct sti_tls_ev *ev)
 	case STI_TLS_HS_CERTIFICATE: {
 		const struct sti_cert_info *ci = ev->dir ? &f->server_cert : &f->client_cert;
 		if ((ev->dir ? f->have_server_cert : f->have_client_cert) && ci->parsed) {
-			sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+			ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
 					      "%sCertificate CN=%s issuer CN=%s (%u in chain)",
 					      pre, ci->subject_cn, ci->issuer_cn, ci->chain_len);
 			return;
@@ -204,10 +245,10 @@ static void ladder_handshake(struct flow *fl, const struct sti_tls_ev *ev)
 	}
 	const char *name = sti_tls_handshake_name(ev->type);
 	if (name)
-		sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+		ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
 				      "%s%s", pre, name);
 	else
-		sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+		ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
 				      "%shandshake type %u", pre, ev->type);
 }
 
@@ -219,32 +260,32 @@ static void on_tls_event(void *ctx, const struct sti_tls_ev *ev)
 		ladder_handshake(fl, ev);
 		break;
 	case STI_TLS_EV_SSLV2_HELLO:
-		sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+		ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
 				      "SSLv2 %s", ev->type == 1 ? "CLIENT-HELLO" : "SERVER-HELLO");
 		break;
 	case STI_TLS_EV_ALERT:
 		if (ev->encrypted && !ev->decrypted) {
-			sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+			ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
 					      "Alert (encrypted, %u bytes)", ev->length);
 		} else {
 			const char *n = sti_tls_alert_name(ev->desc);
 			const char *l = sti_tls_alert_level_name(ev->level);
-			sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+			ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
 					      "%sAlert %s %s(%u)",
 					      ev->decrypted ? "decrypted " : "", l ? l : "level?",
 					      n ? n : "unknown", ev->desc);
 		}
 		break;
 	case STI_TLS_EV_ENCRYPTED:
-		sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+		ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
 				      "encrypted from here");
 		break;
 	case STI_TLS_EV_ESTABLISHED:
-		sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+		ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
 				      "TLS established");
 		break;
 	case STI_TLS_EV_STOPPED:
-		sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+		ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
 				      "TLS parsing stopped: %s", ev->text ? ev->text : "?");
 		break;
 	case STI_TLS_EV_RECORD:
@@ -266,7 +307,7 @@ static const char *offer_text(enum sti_smtp_offer o)
 static void ladder_reply(struct flow *fl, const struct sti_smtp_event *ev)
 {
 	/* The reply text already starts with its enhanced status code. */
-	sti_record_ladder_add(&fl->rec, 1, ev->frame, ev->ts_us, "%u %s", ev->code,
+	ladder_add(fl, 1, ev->frame, ev->ts_us, "%u %s", ev->code,
 			      ev->text ? ev->text : "");
 	/* What the EHLO reply offered is known once the reply is digested:
 	 * the row is completed when the session closes. */
@@ -277,7 +318,7 @@ static void ladder_reply(struct flow *fl, const struct sti_smtp_event *ev)
 
 static void complete_ehlo_row(struct flow *fl)
 {
-	if (fl->ehlo_row < 0)
+	if (fl->ehlo_row < 0 || !fl->ladder_text)
 		return;
 	struct sti_ladder_row *row = &fl->rec.ladder[fl->ehlo_row];
 	snprintf(row->text, sizeof(row->text), "250 EHLO reply: %s",
@@ -290,7 +331,7 @@ static void on_smtp_event(void *ctx, const struct sti_smtp_event *ev)
 	uint8_t dir = (uint8_t)ev->dir;
 	switch (ev->kind) {
 	case STI_SMTP_EV_GREETING:
-		sti_record_ladder_add(&fl->rec, 1, ev->frame, ev->ts_us, "%u %s", ev->code,
+		ladder_add(fl, 1, ev->frame, ev->ts_us, "%u %s", ev->code,
 				      ev->text ? ev->text : "");
 		break;
 	case STI_SMTP_EV_COMMAND:
@@ -298,14 +339,14 @@ static void on_smtp_event(void *ctx, const struct sti_smtp_event *ev)
 		 * the anomaly they raise. */
 		if (ev->cmd == STI_SMTP_CMD_TLS || ev->cmd == STI_SMTP_CMD_BINARY)
 			break;
-		sti_record_ladder_add(&fl->rec, 0, ev->frame, ev->ts_us, "%s",
+		ladder_add(fl, 0, ev->frame, ev->ts_us, "%s",
 				      ev->text && ev->text[0] ? ev->text : sti_smtp_cmd_name(ev->cmd));
 		break;
 	case STI_SMTP_EV_REPLY:
 		ladder_reply(fl, ev);
 		break;
 	case STI_SMTP_EV_CONTENT:
-		sti_record_ladder_add(&fl->rec, dir, ev->frame, ev->ts_us,
+		ladder_add(fl, dir, ev->frame, ev->ts_us,
 				      "message content, %llu bytes", (unsigned long long)ev->len);
 		break;
 	case STI_SMTP_EV_ANOMALY: {
@@ -313,7 +354,7 @@ static void on_smtp_event(void *ctx, const struct sti_smtp_event *ev)
 		if (fl->laddered_anomalies[dir & 1] & bit)
 			break;
 		fl->laddered_anomalies[dir & 1] |= bit;
-		sti_record_ladder_add(&fl->rec, dir, ev->frame, ev->ts_us, "! %s",
+		ladder_add(fl, dir, ev->frame, ev->ts_us, "! %s",
 				      sti_smtp_anomaly_desc(ev->anomaly));
 		break;
 	}
@@ -411,7 +452,7 @@ static void on_gap(struct flow *fl, const struct sti_stream_ev *ev)
 		sti_smtp_gap(&fl->smtp, ev->dir, ev->len, ev->frame);
 	else if (fl->tls_fed || rec->proto == STI_PROTO_TLS)
 		sti_tls_gap(&fl->tls, ev->dir, ev->len, ev->frame);
-	sti_record_ladder_add(rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+	ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
 			      "capture gap: %zu bytes missing", ev->len);
 }
 
@@ -421,7 +462,7 @@ static void on_end(struct flow *fl, const struct sti_stream_ev *ev)
 		sti_smtp_end(&fl->smtp, ev->dir);
 	if (fl->tls_fed)
 		sti_tls_end(&fl->tls, ev->dir);
-	sti_record_ladder_add(&fl->rec, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+	ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
 			      ev->kind == STI_EV_FIN ? "FIN" : "RST");
 }
 
@@ -581,6 +622,7 @@ static struct flow *new_flow(struct sti_recorder *r, struct sti_session *s)
 	fl->used_us = s->touched_us;
 	lru_append(r, fl);
 	fl->ehlo_row = -1;
+	fl->ladder_text = !r->ladder_untexted;
 	sti_smtp_init(&fl->smtp);
 	sti_smtp_set_sink(&fl->smtp, on_smtp_event, fl);
 	sti_tls_init(&fl->tls);

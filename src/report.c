@@ -112,6 +112,7 @@ struct sti_reporter *sti_report_tee_new(struct sti_reporter *a, struct sti_repor
 	if (!t)
 		return NULL;
 	t->base.ops = &tee_ops;
+	t->base.prints_ladder = a->prints_ladder || b->prints_ladder;
 	t->base.out = a->out;
 	t->base.opts = a->opts;
 	t->a = a;

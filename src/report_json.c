@@ -442,9 +442,8 @@ static void j_client_hello(struct jw *w, const struct sti_client_hello *ch)
 	if (ch->max_version)
 		j_version(w, "tls.client.max_version", ch->max_version);
 	j_client_versions(w, ch);
-	sti_ja3_hash(ch, ja3);
+	sti_tls_client_fp(ch, ja3, ja4);
 	J_STR_ARR(w, "tls.client.ja3", ja3);
-	sti_ja4(ch, ja4);
 	J_STR_ARR(w, "tls.client.ja4", ja4);
 	J_STR_ARR(w, "tls.client.server_name", ch->sni);
 	j_client_ciphers(w, ch);
@@ -584,7 +583,7 @@ static void j_tls(struct jw *w, const struct sti_tls_facts *t)
 		}
 		j_key(w, "tls.cipher");
 		j_cipher_value(w->f, t->sh.cipher);
-		sti_ja3s_hash(&t->sh, ja3s);
+		sti_tls_server_fp(&t->sh, ja3s);
 		J_STR_ARR(w, "tls.server.ja3s", ja3s);
 	} else if (t->version) {
 		/* An SSLv2 SERVER-HELLO: a version, no ServerHello. */

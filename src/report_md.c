@@ -643,6 +643,7 @@ struct sti_reporter *sti_report_markdown_new(FILE *out, const struct sti_report_
 	if (!m)
 		return NULL;
 	m->base.ops = &md_ops;
+	m->base.prints_ladder = true;
 	m->base.out = out;
 	if (o)
 		m->base.opts = *o;

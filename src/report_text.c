@@ -810,6 +810,7 @@ struct sti_reporter *sti_report_text_new(FILE *out, const struct sti_report_opts
 	if (!t)
 		return NULL;
 	t->base.ops = &text_ops;
+	t->base.prints_ladder = true;
 	t->base.out = out;
 	if (o)
 		t->base.opts = *o;

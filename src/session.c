@@ -128,25 +128,34 @@ static int endpoint_cmp(const struct sti_addr *a, uint16_t ap,
 	return (int)ap - (int)bp;
 }
 
+/* One multiply-xorshift step per key word; the seed goes in first, so
+ * which tuples collide cannot be known from outside. */
+static uint64_t hash_step(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * UINT64_C(0x9e3779b97f4a7c15);
+	return h ^ (h >> 32);
+}
+
 static uint64_t hash_endpoint(uint64_t h, const struct sti_addr *a, uint16_t port)
 {
 	uint64_t w[2];
 	memcpy(w, a->a, sizeof(w));
-	h = mix64(h ^ w[0]);
-	h = mix64(h ^ w[1]);
-	return mix64(h ^ ((uint64_t)a->family << 16 | port));
+	h = hash_step(h, w[0]);
+	h = hash_step(h, w[1]);
+	return hash_step(h, (uint64_t)a->family << 16 | port);
 }
 
-/* The same for both directions: the smaller endpoint goes first. */
+/* One hash per packet, the same for both directions: the smaller
+ * endpoint goes first, and one final mix spreads the bits. */
 static uint64_t tuple_hash(const struct sti_table *t, const struct sti_pkt *p)
 {
 	uint64_t h = t->seed;
 	if (endpoint_cmp(&p->src, p->sport, &p->dst, p->dport) <= 0) {
 		h = hash_endpoint(h, &p->src, p->sport);
-		return hash_endpoint(h, &p->dst, p->dport);
+		return mix64(hash_endpoint(h, &p->dst, p->dport));
 	}
 	h = hash_endpoint(h, &p->dst, p->dport);
-	return hash_endpoint(h, &p->src, p->sport);
+	return mix64(hash_endpoint(h, &p->src, p->sport));
 }
 
 static bool endpoint_eq(const struct sti_endpoint *e, const struct sti_addr *a,
@@ -464,6 +473,20 @@ static bool hold_syn_data(struct sti_session *s, const struct sti_pkt *p)
 	return true;
 }
 
+/* A side's first FIN; both sides' close the session. */
+static void note_fin(struct sti_table *t, struct sti_session *s,
+		     const struct sti_pkt *p, enum sti_dir d)
+{
+	struct sti_dir_info *di = &s->dir[d];
+	if ((p->flags & STI_TCP_FIN) && !di->fin_frame) {
+		di->fin_frame = p->frame;
+		di->fin_ts = p->ts_us;
+		note_end(s, d, p->frame);
+	}
+	if (s->dir[STI_C2S].fin_frame && s->dir[STI_S2C].fin_frame)
+		close_session(t, s, STI_END_FIN);
+}
+
 /*
  * How far an acknowledgment may stray from the peer's stream before the
  * segment is taken for another connection's: a few windows' worth.
@@ -536,13 +559,30 @@ static void feed_tcp(struct sti_table *t, struct sti_session *s,
 	if (p->payload_len || fin)
 		sti_reasm_segment(rs, seq, p->payload, p->payload_caplen,
 				  p->payload_len, fin, p->frame, p->ts_us);
-	if (fin && !di->fin_frame) {
-		di->fin_frame = p->frame;
-		di->fin_ts = p->ts_us;
-		note_end(s, d, p->frame);
-	}
-	if (s->dir[STI_C2S].fin_frame && s->dir[STI_S2C].fin_frame)
-		close_session(t, s, STI_END_FIN);
+	note_fin(t, s, p, d);
+}
+
+/*
+ * A settled session: the consumer needs no payload either way (TLS is
+ * settled, or it is not mail). Ordinary segments then only move the
+ * counters and the stream points, so that FIN, RST and retransmissions
+ * still count; nothing is reassembled or handed up before the end. SYN,
+ * RST, held SYN data and an unconfirmed side take the full path.
+ */
+static bool settled(const struct sti_session *s, const struct sti_pkt *p)
+{
+	return s->rs && s->rs[STI_C2S].stopped && s->rs[STI_S2C].stopped &&
+	       !(p->flags & (STI_TCP_SYN | STI_TCP_RST)) && !s->syn_data &&
+	       s->server_isn_known && !s->orient_tentative;
+}
+
+static void feed_settled(struct sti_table *t, struct sti_session *s,
+			 const struct sti_pkt *p, enum sti_dir d)
+{
+	bool fin = p->flags & STI_TCP_FIN;
+	if (p->payload_len || fin)
+		sti_reasm_pass(&s->rs[d], p->seq, p->payload_len, fin, p->frame, p->ts_us);
+	note_fin(t, s, p, d);
 }
 
 /* A SYN on a known 5-tuple that begins a new connection. */
@@ -573,15 +613,23 @@ static void handle_packet(struct sti_table *t, const struct sti_pkt *p)
 	s->last_frame = p->frame;
 	s->last_ts = p->ts_us;
 	s->touched_us = t->now;
+	/* Most packets belong to the session that had the last one: it is
+	 * already the most recent, and its neighbours stay untouched. */
 	struct sti_list *l = list_of(t, s);
-	list_unlink(l, s);
-	list_append(l, s);
+	if (l->tail != s) {
+		list_unlink(l, s);
+		list_append(l, s);
+	}
 	if (!s->rs && !bare_client_syn(p, d) && !materialize(s))
 		return;
 	if (t->tap)
 		t->tap(t->tap_ctx, s, p);
 	if (s->closed)
 		return;
+	if (settled(s, p)) {
+		feed_settled(t, s, p, d);
+		return;
+	}
 	confirm_orientation(s, p, &d);
 	feed_tcp(t, s, p, d);
 }

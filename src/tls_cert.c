@@ -21,6 +21,7 @@
 #include <openssl/x509v3.h>
 
 #include "sti/civil_time.h"
+#include "sti/digest.h"
 #include "sti/rd.h"
 #include "sti/tls_hello.h"
 
@@ -157,7 +158,7 @@ static void leaf_sha256(struct sti_cert_info *out, const uint8_t *der, size_t le
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
 
-	if (!EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+	if (!sti_digest(STI_MD_SHA256, der, len, md, &mdlen) || mdlen != 32)
 		return;
 	for (i = 0; i < mdlen; i++) {
 		out->sha256[2 * i] = digits[md[i] >> 4];

@@ -6,8 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
+#include "sti/digest.h"
 #include "sti/tls_hello.h"
 
 /* ---- a bounded string builder ---------------------------------------- */
@@ -70,12 +69,12 @@ static void hex_encode(const unsigned char *md, size_t n, char *out)
 }
 
 /* out gets 2 * digest-size hex digits; all-zero on a libcrypto failure. */
-static void digest_hex(const EVP_MD *md, const char *s, char *out, size_t outlen)
+static void digest_hex(enum sti_md md, const char *s, char *out, size_t outlen)
 {
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned int dlen = 0;
 
-	if (!EVP_Digest(s, strlen(s), d, &dlen, md, NULL) || 2u * dlen + 1 > outlen) {
+	if (!sti_digest(md, s, strlen(s), d, &dlen) || 2u * dlen + 1 > outlen) {
 		memset(out, '0', outlen - 1);
 		out[outlen - 1] = '\0';
 		return;
@@ -128,7 +127,7 @@ void sti_ja3_hash(const struct sti_client_hello *ch, char out[33])
 	char s[STI_JA3_STR_MAX];
 
 	sti_ja3_string(ch, s, sizeof(s));
-	digest_hex(EVP_md5(), s, out, 33);
+	digest_hex(STI_MD_MD5, s, out, 33);
 }
 
 /* SSLVersion,Cipher,Extensions */
@@ -143,7 +142,7 @@ void sti_ja3s_hash(const struct sti_server_hello *sh, char out[33])
 	sb_dec(&b, sh->cipher);
 	sb_str(&b, ",");
 	ja3_list16(&b, sh->exts, sh->nexts);
-	digest_hex(EVP_md5(), s, out, 33);
+	digest_hex(STI_MD_MD5, s, out, 33);
 }
 
 /* ---- JA4 -------------------------------------------------------------- */
@@ -254,7 +253,7 @@ static void hash12(const char *s, bool empty, char out[13])
 		memcpy(out, "000000000000", 13);
 		return;
 	}
-	digest_hex(EVP_sha256(), s, full, sizeof(full));
+	digest_hex(STI_MD_SHA256, s, full, sizeof(full));
 	memcpy(out, full, 12);
 	out[12] = '\0';
 }
@@ -313,4 +312,136 @@ void sti_ja4(const struct sti_client_hello *ch, char out[40])
 		 has_ext(ch, STI_EXT_SERVER_NAME) ? 'd' : 'i',
 		 count_non_grease(ch->ciphers, ch->nciphers),
 		 count_non_grease(ch->exts, ch->nexts), alpn, b, c);
+}
+
+/* ---- once per distinct hello ------------------------------------------ */
+
+/*
+ * A capture holds thousands of sessions from a handful of client and
+ * server builds, so the same hello comes again and again. Everything the
+ * fingerprints read goes into a key, and the key picks a slot of a small
+ * direct-mapped cache; a hit needs an equal key, so a cached fingerprint is
+ * always the one that would have been computed.
+ */
+#define FP_KEY_MAX (16 + STI_HELLO_MAX_VERSIONS + STI_HELLO_MAX_CIPHERS + \
+		    STI_HELLO_MAX_EXTS + STI_HELLO_MAX_GROUPS + 8 + \
+		    STI_HELLO_MAX_SIGALGS)
+#define FP_SLOTS 64
+
+struct fp_key {
+	unsigned n;
+	uint16_t v[FP_KEY_MAX];
+};
+
+struct fp_slot {
+	bool used;
+	struct fp_key key;
+	char ja3[33], ja4[40];    /* ja3 holds JA3S in the server cache */
+};
+
+/* per thread: reporters may run beside a capture thread */
+static _Thread_local struct fp_slot client_cache[FP_SLOTS], server_cache[FP_SLOTS];
+
+static void key_put(struct fp_key *k, uint16_t v)
+{
+	if (k->n < FP_KEY_MAX)
+		k->v[k->n++] = v;
+}
+
+/*
+ * The count first, so that two lists cannot run into each other. Every
+ * fingerprint leaves GREASE out, and clients pick new GREASE values per
+ * connection: they all go in as one value, so such hellos share a slot.
+ */
+static void key_list16(struct fp_key *k, const uint16_t *v, unsigned n, unsigned cap)
+{
+	unsigned m = n < cap ? n : cap;
+
+	key_put(k, (uint16_t)m);
+	for (unsigned i = 0; i < m; i++)
+		key_put(k, sti_tls_is_grease(v[i]) ? 0x0a0a : v[i]);
+}
+
+static void client_key(const struct sti_client_hello *ch, struct fp_key *k)
+{
+	unsigned npf = ch->npoint_formats < 8 ? ch->npoint_formats : 8;
+
+	k->n = 0;
+	key_put(k, ch->legacy_version);
+	key_put(k, ch->has_supported_versions);
+	key_list16(k, ch->versions, ch->nversions, STI_HELLO_MAX_VERSIONS);
+	key_list16(k, ch->ciphers, ch->nciphers, STI_HELLO_MAX_CIPHERS);
+	key_list16(k, ch->exts, ch->nexts, STI_HELLO_MAX_EXTS);
+	key_list16(k, ch->groups, ch->ngroups, STI_HELLO_MAX_GROUPS);
+	key_put(k, (uint16_t)npf);
+	for (unsigned i = 0; i < npf; i++)
+		key_put(k, ch->ec_point_formats[i]);
+	key_list16(k, ch->sigalgs, ch->nsigalgs, STI_HELLO_MAX_SIGALGS);
+	key_put(k, ch->nalpn != 0 && ch->alpn0_len != 0);
+	key_put(k, ch->alpn0_ends[0]);
+	key_put(k, ch->alpn0_ends[1]);
+}
+
+static void server_key(const struct sti_server_hello *sh, struct fp_key *k)
+{
+	k->n = 0;
+	key_put(k, sh->legacy_version);
+	key_put(k, sh->cipher);
+	key_list16(k, sh->exts, sh->nexts, STI_HELLO_MAX_EXTS);
+}
+
+/* FNV-1a over the 16-bit values: the keys are a few hundred values. */
+static unsigned key_slot(const struct fp_key *k)
+{
+	uint32_t h = 2166136261u;
+
+	for (unsigned i = 0; i < k->n; i++)
+		h = (h ^ k->v[i]) * 16777619u;
+	return (h ^ (h >> 16)) % FP_SLOTS;
+}
+
+static bool key_equal(const struct fp_key *a, const struct fp_key *b)
+{
+	return a->n == b->n && memcmp(a->v, b->v, a->n * sizeof(a->v[0])) == 0;
+}
+
+/* The slot of key; *hit tells whether it already holds key's results. */
+static struct fp_slot *lookup(struct fp_slot *cache, const struct fp_key *k, bool *hit)
+{
+	struct fp_slot *s = &cache[key_slot(k)];
+
+	*hit = s->used && key_equal(&s->key, k);
+	if (!*hit) {
+		s->used = true;
+		s->key.n = k->n;
+		memcpy(s->key.v, k->v, k->n * sizeof(k->v[0]));
+	}
+	return s;
+}
+
+void sti_tls_client_fp(const struct sti_client_hello *ch, char ja3[33], char ja4[40])
+{
+	struct fp_key k;
+	bool hit;
+
+	client_key(ch, &k);
+	struct fp_slot *s = lookup(client_cache, &k, &hit);
+	if (!hit) {
+		sti_ja3_hash(ch, s->ja3);
+		sti_ja4(ch, s->ja4);
+	}
+	memcpy(ja3, s->ja3, 33);
+	memcpy(ja4, s->ja4, 40);
+}
+
+void sti_tls_server_fp(const struct sti_server_hello *sh, char ja3s[33])
+{
+	struct fp_key k;
+	bool hit;
+
+	server_key(sh, &k);
+	struct fp_slot *s = lookup(server_cache, &k, &hit);
+	if (!hit)
+		sti_ja3s_hash(sh, s->ja3);
+	memcpy(ja3s, s->ja3, 33);
 }

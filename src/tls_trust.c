@@ -12,6 +12,7 @@
 #include "sti/tls_trust.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -23,6 +24,7 @@
 #include <openssl/x509v3.h>
 
 #include "sti/civil_time.h"
+#include "sti/digest.h"
 #include "sti/rd.h"
 #include "sti/tls_hello.h"
 
@@ -30,6 +32,7 @@
 #define CHAIN_DECODE_MAX 10   /* entries handed to the verifier */
 
 static X509_STORE *trust_store;
+static void cache_clear(void);
 
 const char *sti_trust_name(enum sti_trust t)
 {
@@ -59,6 +62,7 @@ bool sti_trust_configure(const char *ca_file, const char *ca_path,
 	}
 	X509_STORE_free(trust_store);
 	trust_store = s;
+	cache_clear();   /* results against the old store */
 	return true;
 }
 
@@ -66,6 +70,7 @@ void sti_trust_cleanup(void)
 {
 	X509_STORE_free(trust_store);
 	trust_store = NULL;
+	cache_clear();
 }
 
 /* The system store, looked up by subject hash: loaded lazily, once. */
@@ -119,7 +124,7 @@ static void sha256_hex(const uint8_t *der, size_t len, char out[65])
 	static const char digits[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	if (!EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+	if (!sti_digest(STI_MD_SHA256, der, len, md, &mdlen) || mdlen != 32)
 		return;
 	for (unsigned i = 0; i < mdlen; i++) {
 		out[2 * i] = digits[md[i] >> 4];
@@ -197,13 +202,74 @@ static void classify(X509_STORE_CTX *ctx, int ok, X509 *top, struct sti_trust_in
 	}
 }
 
+/*
+ * The seconds [lo, hi] around the verification time in which OpenSSL's
+ * answer cannot change. The time is read only through each certificate's
+ * notBefore and notAfter: to reject one out of its dates, and to prefer,
+ * among issuers of the same name (sent or in the store), one within them.
+ * So the answer is the same as long as no certificate that was or could
+ * have been in the chain crosses one of its dates. Every date d closes the
+ * window at d and at d + 1, which absorbs fractions of a second and
+ * "valid from the second it starts" alike. ok is false when a date could
+ * not be read: such an answer holds for its own second only.
+ */
+struct window {
+	bool ok;
+	int64_t lo, hi;
+};
+
+static void window_cut(struct window *w, const ASN1_TIME *at, int64_t t)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	if (!at || ASN1_TIME_to_tm(at, &tm) != 1) {
+		w->ok = false;
+		return;
+	}
+	int64_t d = sti_epoch_from_tm(&tm);
+	for (int64_t e = d; e <= d + 1; e++) {
+		if (e <= t && e > w->lo)
+			w->lo = e;
+		if (e > t && e - 1 < w->hi)
+			w->hi = e - 1;
+	}
+}
+
+static void window_cert(struct window *w, const X509 *x, int64_t t)
+{
+	window_cut(w, X509_get0_notBefore(x), t);
+	window_cut(w, X509_get0_notAfter(x), t);
+}
+
+/* The store's certificates named name: candidates the time chooses among. */
+static void window_named(struct window *w, X509_STORE_CTX *ctx,
+			 const X509_NAME *name, int64_t t)
+{
+	STACK_OF(X509) *found = X509_STORE_CTX_get1_certs(ctx, name);
+	for (int i = 0; i < sk_X509_num(found); i++)
+		window_cert(w, sk_X509_value(found, i), t);
+	sk_X509_pop_free(found, X509_free);
+}
+
+static void window_chain(struct window *w, X509_STORE_CTX *ctx,
+			 const STACK_OF(X509) *chain, int64_t t)
+{
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		const X509 *x = sk_X509_value(chain, i);
+		window_cert(w, x, t);
+		window_named(w, ctx, X509_get_subject_name(x), t);
+		window_named(w, ctx, X509_get_issuer_name(x), t);
+	}
+}
+
 static void verify(X509 *leaf, STACK_OF(X509) *rest, int64_t at_us,
-		   struct sti_trust_info *out)
+		   struct sti_trust_info *out, struct window *w)
 {
 	X509_STORE *s = store();
 	X509_STORE_CTX *ctx = s ? X509_STORE_CTX_new() : NULL;
 	if (!ctx || !X509_STORE_CTX_init(ctx, s, leaf, rest)) {
 		X509_STORE_CTX_free(ctx);
+		w->ok = false;   /* out of memory: not an answer to keep */
 		return;
 	}
 	X509_VERIFY_PARAM *p = X509_STORE_CTX_get0_param(ctx);
@@ -216,6 +282,12 @@ static void verify(X509 *leaf, STACK_OF(X509) *rest, int64_t at_us,
 	out->checked = true;
 	classify(ctx, ok, sk_X509_num(rest) ? sk_X509_value(rest, sk_X509_num(rest) - 1) : leaf,
 		 out);
+	int64_t t = (int64_t)(time_t)(at_us / 1000000);
+	window_cert(w, leaf, t);
+	window_named(w, ctx, X509_get_subject_name(leaf), t);
+	window_named(w, ctx, X509_get_issuer_name(leaf), t);
+	window_chain(w, ctx, rest, t);
+	window_chain(w, ctx, X509_STORE_CTX_get0_chain(ctx), t);
 	X509_STORE_CTX_free(ctx);
 }
 
@@ -229,16 +301,19 @@ static void note_dates(struct sti_trust_info *out, const struct sti_chain_cert *
 		out->latest_not_before = c->not_before;
 }
 
-void sti_trust_check_chain(const uint8_t *body, size_t len, uint16_t tls_version,
-			   int64_t at_us, struct sti_trust_info *out)
+static void check_chain(const uint8_t *body, size_t len, bool tls13,
+			int64_t at_us, struct sti_trust_info *out, struct window *w)
 {
 	struct sti_rd r = sti_rd_init(body, len), ctx, list, der, exts;
-	bool tls13 = sti_tls_version_rank(tls_version) >= sti_tls_version_rank(STI_TLS13) - 1;
 	X509 *leaf = NULL;
 	STACK_OF(X509) *rest = sk_X509_new_null();
 
 	memset(out, 0, sizeof(*out));
-	if (!rest || (tls13 && !sti_rd_vec8(&r, &ctx)) || !sti_rd_vec24(&r, &list))
+	if (!rest) {
+		w->ok = false;
+		goto done;
+	}
+	if ((tls13 && !sti_rd_vec8(&r, &ctx)) || !sti_rd_vec24(&r, &list))
 		goto done;
 	while (sti_rd_vec24(&list, &der) && !sti_rd_empty(&der)) {
 		if (tls13 && !sti_rd_vec16(&list, &exts))
@@ -263,9 +338,100 @@ void sti_trust_check_chain(const uint8_t *body, size_t len, uint16_t tls_version
 			X509_free(x);
 	}
 	if (leaf)
-		verify(leaf, rest, at_us, out);
+		verify(leaf, rest, at_us, out, w);
 done:
 	X509_free(leaf);
 	sk_X509_pop_free(rest, X509_free);
 	ERR_clear_error();
+}
+
+/* ---- once per distinct chain ------------------------------------------ */
+
+/*
+ * Decoding and verifying a chain costs about a million instructions (most
+ * of it OpenSSL decoding public keys), and a server sends the same chain
+ * to every client: the answer is kept per distinct message, with the
+ * window of verification times it holds for (see struct window). A hit
+ * needs the same bytes, not just the same hash, and a time inside the
+ * window. Changing the store empties the cache.
+ */
+#define CACHE_SLOTS 64
+#define CACHE_BODY_MAX (32u * 1024)   /* larger messages are not kept */
+
+struct cached_chain {
+	uint8_t *body;      /* a copy, or NULL for an empty slot */
+	size_t len;
+	bool tls13;
+	int64_t lo, hi;     /* verification times (seconds) it holds for */
+	struct sti_trust_info info;
+};
+
+static struct cached_chain cache[CACHE_SLOTS];
+
+static void cache_clear(void)
+{
+	for (unsigned i = 0; i < CACHE_SLOTS; i++) {
+		free(cache[i].body);
+		cache[i].body = NULL;
+	}
+}
+
+/* FNV-1a, eight bytes at a time: a chain is a few kilobytes. */
+static unsigned cache_slot(const uint8_t *p, size_t len, bool tls13)
+{
+	uint64_t h = UINT64_C(1469598103934665603) ^ len ^ (uint64_t)tls13 << 63;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t word;
+		memcpy(&word, p + i, 8);
+		h = (h ^ word) * UINT64_C(1099511628211);
+		h ^= h >> 29;
+	}
+	for (; i < len; i++)
+		h = (h ^ p[i]) * UINT64_C(1099511628211);
+	return (unsigned)((h ^ (h >> 32)) % CACHE_SLOTS);
+}
+
+static bool cache_holds(const struct cached_chain *c, const uint8_t *body,
+			size_t len, bool tls13, int64_t t)
+{
+	return c->body && c->len == len && c->tls13 == tls13 && c->lo <= t &&
+	       t <= c->hi && memcmp(c->body, body, len) == 0;
+}
+
+static void cache_keep(struct cached_chain *c, const uint8_t *body, size_t len,
+		       bool tls13, const struct window *w,
+		       const struct sti_trust_info *info)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	if (!copy)
+		return;   /* not kept: the next one is computed again */
+	memcpy(copy, body, len);
+	free(c->body);
+	c->body = copy;
+	c->len = len;
+	c->tls13 = tls13;
+	c->lo = w->lo;
+	c->hi = w->hi;
+	c->info = *info;
+}
+
+void sti_trust_check_chain(const uint8_t *body, size_t len, uint16_t tls_version,
+			   int64_t at_us, struct sti_trust_info *out)
+{
+	bool tls13 = sti_tls_version_rank(tls_version) >= sti_tls_version_rank(STI_TLS13) - 1;
+	int64_t t = (int64_t)(time_t)(at_us / 1000000);
+	struct cached_chain *c = &cache[cache_slot(body, len, tls13)];
+	struct window w = { true, INT64_MIN, INT64_MAX };
+
+	if (cache_holds(c, body, len, tls13, t)) {
+		*out = c->info;
+		return;
+	}
+	check_chain(body, len, tls13, at_us, out, &w);
+	if (!w.ok)
+		w.lo = w.hi = t;
+	if (len <= CACHE_BODY_MAX)
+		cache_keep(c, body, len, tls13, &w, out);
 }

@@ -111,6 +111,13 @@ void sti_reasm_segment(struct sti_reasm *r, uint32_t seq, const uint8_t *data,
 		       uint32_t caplen, uint32_t len, bool fin, uint64_t frame,
 		       int64_t ts_us);
 
+/*
+ * A segment of a stopped stream, by sequence numbers alone: counted and
+ * passed like sti_reasm_segment would, without SKIP events (FIN still
+ * comes out). The session table's path for settled sessions.
+ */
+void sti_reasm_pass(struct sti_reasm *r, uint32_t seq, uint32_t len, bool fin,
+		    uint64_t frame, int64_t ts_us);
 /* The sender reset: holes become gaps, then RST. */
 void sti_reasm_rst(struct sti_reasm *r, uint64_t frame, int64_t ts_us);
 

@@ -107,6 +107,11 @@ void sti_recorder_report_early(struct sti_recorder *r, bool early);
 /* Sessions are decrypted with this key log (tls.h sti_tls_set_keylog). */
 struct sti_keylog;
 void sti_recorder_set_keylog(struct sti_recorder *r, struct sti_keylog *kl);
+/*
+ * Whether ladder rows get their text (default yes). Without a reporter
+ * that prints ladders the rows keep only side, frame and time.
+ */
+void sti_recorder_ladder_text(struct sti_recorder *r, bool wanted);
 extern const struct sti_session_ops sti_recorder_ops;
 
 const char *sti_mode_name(enum sti_mode m);

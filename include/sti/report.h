@@ -80,6 +80,7 @@ struct sti_reporter {
 	const struct sti_reporter_ops *ops;
 	FILE *out;
 	struct sti_report_opts opts;
+	bool prints_ladder;   /* reads the ladder rows' text */
 };
 
 struct sti_reporter *sti_report_text_new(FILE *out, const struct sti_report_opts *o);

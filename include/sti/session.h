@@ -70,8 +70,14 @@ struct sti_dir_info {
 };
 
 struct sti_session {
-	uint64_t id;              /* 1-based, in order of first packet */
+	/* Table bookkeeping first: a lookup reads the hash, the chain and
+	 * the two endpoints, the entry's first 56 bytes. (Aligning entries
+	 * to 64 bytes would put them in one cache line, but cost a SYN flood
+	 * 140 bytes a session in allocator slack: 46 -> 59 MiB.) */
+	uint64_t hash;
+	struct sti_session *hnext;
 	struct sti_endpoint cli, srv;
+	uint64_t id;              /* 1-based, in order of first packet */
 	enum sti_orient orient;
 	bool orient_tentative;    /* may still flip on the first payload */
 	uint64_t first_frame, last_frame;
@@ -99,9 +105,7 @@ struct sti_session {
 
 	/* Table bookkeeping: not for consumers. */
 	struct sti_table *table;
-	struct sti_session *hnext;
 	struct sti_session *lprev, *lnext;
-	uint64_t hash;
 };
 
 struct sti_session_ops {

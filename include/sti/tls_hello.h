@@ -193,5 +193,11 @@ void sti_ja3_hash(const struct sti_client_hello *ch, char out[33]);
 void sti_ja3s_hash(const struct sti_server_hello *sh, char out[33]);
 /* FoxIO JA4 (BSD part), transport 't' for TCP; out is 36 chars + NUL. */
 void sti_ja4(const struct sti_client_hello *ch, char out[40]);
+/*
+ * The same, computed once per distinct hello: a small cache keyed by
+ * everything the fingerprints read (reporters call these per session).
+ */
+void sti_tls_client_fp(const struct sti_client_hello *ch, char ja3[33], char ja4[40]);
+void sti_tls_server_fp(const struct sti_server_hello *sh, char ja3s[33]);
 
 #endif /* STI_TLS_HELLO_H */

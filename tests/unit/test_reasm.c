@@ -252,6 +252,48 @@ static void test_stop_payload(void **state)
 	assert_int_equal(f->r.st.retransmitted, 1);
 }
 
+/* A settled stream's segments by numbers alone: counted and passed as
+ * sti_reasm_segment passes them, FIN included, without SKIP events. */
+static void test_pass_settled(void **state)
+{
+	struct fixture *f = *state;
+	static struct log other;
+	struct sti_reasm r2;
+	static const struct { uint32_t seq, len; bool fin; } segs[] = {
+		{ 9, 4, false },            /* ahead: passed, hole and all */
+		{ 5, 4, false },            /* old news */
+		{ 13, 100, false },
+		{ 13 + (UINT32_C(1) << 31), 10, false },   /* out of the window */
+		{ 113, 0, true },
+		{ 113, 0, true },           /* FIN again */
+	};
+
+	memset(&other, 0, sizeof(other));
+	sti_reasm_init(&r2, 0, 0, sink, &other);
+	other.r = &r2;
+	sti_reasm_syn(&f->r, 0);
+	sti_reasm_syn(&r2, 0);
+	seg(f, 1, "hand", 1);
+	sti_reasm_segment(&r2, 1, (const uint8_t *)"hand", 4, 4, false, 1, 1);
+	sti_reasm_stop(&f->r);
+	sti_reasm_stop(&r2);
+	for (unsigned i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
+		sti_reasm_segment(&f->r, segs[i].seq, NULL, 0, segs[i].len,
+				  segs[i].fin, 10 + i, 10 + i);
+		sti_reasm_pass(&r2, segs[i].seq, segs[i].len, segs[i].fin, 10 + i, 10 + i);
+	}
+	assert_string_equal(f->log.events, "D4@0#1 S8 S100 F@112#14 ");
+	assert_string_equal(other.events, "D4@0#1 F@112#14 ");
+	assert_memory_equal(&f->r.st, &r2.st, sizeof(r2.st));
+	assert_int_equal(r2.st.skipped, 108);
+	assert_int_equal(r2.st.retransmitted, 1);
+	assert_int_equal(r2.st.out_of_window, 1);
+	assert_int_equal(r2.next_seq, f->r.next_seq);
+	assert_int_equal(r2.next_off, f->r.next_off);
+	assert_true(r2.fin_done);
+	sti_reasm_free(&r2);
+}
+
 static void test_stop_inside_callback(void **state)
 {
 	struct fixture *f = *state;
@@ -349,6 +391,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_payload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_inside_callback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pass_settled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mid_stream_pickup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snaplen_truncated_segment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_jump_beyond_cap, setup, teardown),

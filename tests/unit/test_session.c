@@ -24,7 +24,7 @@ struct seen {
 	enum sti_end last_end;
 	char c2s[256], s2c[256];
 	size_t nc2s, ns2c;
-	int fins, rsts, gaps;
+	int fins, rsts, gaps, skips;
 	bool stop_c2s_after_data;
 	struct sti_session *last;
 	struct sti_endpoint last_cli;
@@ -56,7 +56,7 @@ static void on_stream(void *ctx, struct sti_session *s, const struct sti_stream_
 	case STI_EV_FIN: w->fins++; break;
 	case STI_EV_RST: w->rsts++; break;
 	case STI_EV_GAP: w->gaps++; break;
-	case STI_EV_SKIP: break;
+	case STI_EV_SKIP: w->skips++; break;
 	}
 }
 
@@ -409,6 +409,51 @@ static void test_stop_payload_keeps_fin(void **state)
 	assert_int_equal(f->w.last->dir[STI_C2S].payload_bytes, 6);
 }
 
+/*
+ * Settled both ways: segments are only counted, retransmissions too, and
+ * handed up as nothing but the FINs that close the session.
+ */
+static void test_settled_session_bypass(void **state)
+{
+	struct fx *f = *state;
+	handshake(f, 40000, 1, 0);
+	feed(f, pkt(20, 25, 10, 40000, ACK, 5001, "220 x\r\n", 4, 0));
+	struct sti_session *s = f->w.last;
+	sti_session_stop_payload(s, STI_C2S);
+	sti_session_stop_payload(s, STI_S2C);
+	feed(f, pkt(10, 40000, 20, 25, ACK, 1001, "abc", 5, 0));
+	feed(f, pkt(10, 40000, 20, 25, ACK, 1001, "abc", 6, 0));   /* again */
+	feed(f, pkt(20, 25, 10, 40000, ACK, 5008, "defg", 7, 0));
+	assert_int_equal(f->w.skips, 0);
+	assert_string_equal(f->w.c2s, "");
+	assert_string_equal(f->w.s2c, "220 x\r\n");
+	feed(f, pkt(10, 40000, 20, 25, FIN | ACK, 1004, NULL, 8, 0));
+	feed(f, pkt(20, 25, 10, 40000, FIN | ACK, 5012, NULL, 9, 0));
+	assert_int_equal(f->w.fins, 2);
+	assert_int_equal(f->w.closed, 1);
+	assert_int_equal(f->w.last_end, STI_END_FIN);
+	assert_int_equal(s->end_side, STI_C2S);
+	assert_int_equal(s->end_frame, 8);
+	assert_int_equal(s->dir[STI_C2S].packets, 5);
+	assert_int_equal(s->dir[STI_C2S].payload_bytes, 6);
+	assert_int_equal(s->dir[STI_S2C].payload_bytes, 11);
+	const struct sti_reasm *c = sti_session_stream(s, STI_C2S);
+	assert_int_equal(c->st.retransmitted, 1);
+	assert_int_equal(c->st.skipped, 3);
+	assert_int_equal(c->next_off, 3);
+	assert_int_equal(sti_session_stream(s, STI_S2C)->next_off, 11);
+}
+
+/* A lookup reads the entry's first 56 bytes: hash, chain, endpoints. */
+static void test_entry_key_leads(void **state)
+{
+	(void)state;
+	assert_int_equal(offsetof(struct sti_session, hash), 0);
+	assert_int_equal(offsetof(struct sti_session, hnext), 8);
+	assert_int_equal(offsetof(struct sti_session, cli), 16);
+	assert_int_equal(offsetof(struct sti_session, srv) + sizeof(struct sti_endpoint), 56);
+}
+
 static void test_ipv6_and_ipv4_do_not_collide(void **state)
 {
 	struct fx *f = *state;
@@ -440,6 +485,8 @@ int main(void)
 		T(test_eviction_at_cap),
 		T(test_flush_closes_in_id_order),
 		T(test_stop_payload_keeps_fin),
+		T(test_settled_session_bypass),
+		T(test_entry_key_leads),
 		T(test_ipv6_and_ipv4_do_not_collide),
 	};
 	return cmocka_run_group_tests_name("session", tests, NULL, NULL);

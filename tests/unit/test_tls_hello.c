@@ -19,8 +19,12 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <unistd.h>
 
 #include "sti/tls_hello.h"
+#include "sti/tls_trust.h"
 
 /* ---- fixtures from public captures ---------------------------------- */
 
@@ -2016,6 +2020,55 @@ static void test_zero_length_vectors(void **state)
 }
 
 
+/* ---- fingerprints once per distinct hello ---------------------------- */
+
+/* The cache gives what computing gives (the byte flips below feed it
+ * thousands of distinct hellos that share its slots). */
+static void assert_cached_client_fp(const struct sti_client_hello *ch,
+				    const char *ja3, const char *ja4)
+{
+	char h[33], j[40];
+	sti_tls_client_fp(ch, h, j);
+	assert_string_equal(h, ja3);
+	assert_string_equal(j, ja4);
+}
+
+static void assert_cached_server_fp(const struct sti_server_hello *sh, const char *ja3s)
+{
+	char h[33];
+	sti_tls_server_fp(sh, h);
+	assert_string_equal(h, ja3s);
+}
+
+static void test_fp_cache(void **state)
+{
+	struct sti_client_hello a, b;
+	char ja3[33], ja4[40], ja3b[33], ja4b[40];
+	(void)state;
+
+	parse_ch(ch_openssl_tls12, sizeof(ch_openssl_tls12), &a, true);
+	sti_ja4(&a, ja4b);
+	sti_tls_client_fp(&a, ja3, ja4);
+	assert_string_equal(ja3, "c1a36e1a870786cc75edddc0009eaf3a");
+	assert_string_equal(ja4, ja4b);
+	/* a second time, from the cache */
+	sti_tls_client_fp(&a, ja3, ja4);
+	assert_string_equal(ja3, "c1a36e1a870786cc75edddc0009eaf3a");
+	assert_string_equal(ja4, ja4b);
+
+	/* another GREASE value is the same fingerprint... */
+	b = a;
+	b.ciphers[b.nciphers++] = 0x1a1a;
+	assert_cached_client_fp(&b, ja3, ja4);
+	/* ...another cipher is not */
+	b.ciphers[b.nciphers - 1] = 0x002f;
+	sti_tls_client_fp(&b, ja3b, ja4b);
+	assert_string_not_equal(ja3b, ja3);
+	assert_string_not_equal(ja4b, ja4);
+	assert_cached_client_fp(&b, ja3b, ja4b);
+	assert_cached_client_fp(&a, ja3, ja4);
+}
+
 /* ---- Certificate ------------------------------------------------------ */
 
 static bool parse_cert(const uint8_t *p, size_t n, uint16_t v, struct sti_cert_info *ci)
@@ -2050,6 +2103,80 @@ static void test_cert_expired(void **state)
 	assert_int_equal(ci.key_bits, 2048);
 	assert_string_equal(ci.sha256, "7920ebd7acfb8c3c569b83db76e7e61b8a0a5bcdf55bdee5519f838f73732173");
 	assert_false(ci.truncated);
+}
+
+/* A CA file holding the first certificate of a TLS 1.2 Certificate body. */
+static void write_first_cert_pem(const uint8_t *body, char *path)
+{
+	size_t len = (size_t)body[3] << 16 | (size_t)body[4] << 8 | body[5];
+	const unsigned char *p = body + 6;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	assert_non_null(x);
+	assert_non_null(f);
+	assert_int_equal(PEM_write_X509(f, x), 1);
+	assert_int_equal(fclose(f), 0);
+	X509_free(x);
+}
+
+/* The facts of chain q at second t. */
+static void trust_at(const uint8_t *q, size_t n, int64_t t, struct sti_trust_info *out)
+{
+	sti_trust_check_chain(q, n, STI_TLS12, t * 1000000, out);
+}
+
+/*
+ * A chain is verified once per distinct message: the same bytes again get
+ * the same facts; other bytes are verified anew; and around the dates of
+ * its certificate, where OpenSSL's answer changes, the cache answers what
+ * a fresh verification answers, whichever time filled it.
+ */
+static void test_trust_cache(void **state)
+{
+	/* cert_selfsigned_smtp: valid from 1422617228 to 1517225228 */
+	const int64_t nb = 1422617228, na = 1517225228;
+	const int64_t times[] = { nb - 2, nb - 1, nb, nb + 1, 1470000000,
+				  na - 2, na - 1, na, na + 1, na + 2 };
+	enum { NT = sizeof(times) / sizeof(times[0]) };
+	struct sti_trust_info a, b, cached[NT], fresh[NT];
+	char path[] = "/tmp/sti-test-trust-XXXXXX", err[256];
+	size_t n = sizeof(cert_selfsigned_smtp);
+	uint8_t *q = dup_exact(cert_selfsigned_smtp, n);
+	(void)state;
+
+	trust_at(q, n, 1470000000, &a);
+	assert_true(a.checked);
+	assert_int_equal(a.trust, STI_TRUST_PRIVATE);
+	assert_int_equal(a.ndecoded, 1);
+	trust_at(q, n, 1470000100, &b);
+	assert_memory_equal(&a, &b, sizeof(a));
+	q[n - 1] ^= 0x01;   /* other bytes: verified anew */
+	trust_at(q, n, 1470000000, &b);
+	assert_string_not_equal(b.chain[0].sha256, a.chain[0].sha256);
+	q[n - 1] ^= 0x01;
+
+	write_first_cert_pem(q, path);
+	for (int order = 0; order < 2; order++) {
+		assert_true(sti_trust_configure(path, NULL, err, sizeof(err)));
+		for (int k = 0; k < NT; k++) {
+			int i = order ? NT - 1 - k : k;
+			trust_at(q, n, times[i], &cached[i]);
+		}
+		for (int i = 0; i < NT; i++) {
+			assert_true(sti_trust_configure(path, NULL, err, sizeof(err)));
+			trust_at(q, n, times[i], &fresh[i]);
+			assert_memory_equal(&cached[i], &fresh[i], sizeof(fresh[i]));
+		}
+	}
+	assert_int_equal(fresh[4].trust, STI_TRUST_PUBLIC);
+	assert_string_equal(fresh[4].error_text, "ok");
+	assert_string_equal(fresh[0].error_text, "certificate is not yet valid");
+	assert_string_equal(fresh[NT - 1].error_text, "certificate has expired");
+	sti_trust_cleanup();
+	unlink(path);
+	free(q);
 }
 
 static void test_cert_self_signed(void **state)
@@ -2205,6 +2332,7 @@ static void test_byte_flips(void **state)
 					mal = ch.malformed;
 					sti_ja4(&ch, j);
 					sti_ja3_hash(&ch, h);
+					assert_cached_client_fp(&ch, h, j);
 					break;
 				case 1:
 					ok = sti_tls_parse_client_hello_v2(q, msgs[m].n, &ch);
@@ -2215,6 +2343,7 @@ static void test_byte_flips(void **state)
 					ok = sti_tls_parse_server_hello(q, msgs[m].n, &sh);
 					mal = sh.malformed;
 					sti_ja3s_hash(&sh, h);
+					assert_cached_server_fp(&sh, h);
 					break;
 				default:
 					ok = sti_tls_parse_certificate(q, msgs[m].n, STI_TLS12, &ci);
@@ -2372,6 +2501,8 @@ int main(void)
 		cmocka_unit_test(test_cert_tls13_form),
 		cmocka_unit_test(test_cert_malformed),
 		cmocka_unit_test(test_byte_flips),
+		cmocka_unit_test(test_fp_cache),
+		cmocka_unit_test(test_trust_cache),
 		cmocka_unit_test(test_versions_and_names),
 		cmocka_unit_test(test_offered_versions),
 		cmocka_unit_test(test_offer_flags),

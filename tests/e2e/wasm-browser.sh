@@ -1,0 +1,46 @@
+#!/bin/bash
+# wasm-browser.sh - the page (build-wasm/starttls-inspect.html) in headless
+# Chromium: opened from file://, each fixture below set on its file input,
+# every row's outcome checked against the fixture's .expect, no request but
+# file:, blob: and data:, and a screenshot (wasm-browser.js does the work
+# over the DevTools protocol on loopback).
+#
+# Skipped (77) without the page (make wasm), chromium or node. The
+# screenshot goes to $STI_SCREENSHOT if set (docs/wasm-page.png is one).
+
+if [ -z "${BASH_VERSION:-}" ]; then
+	command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
+	exec bash "$0" "$@"
+fi
+set -u
+. "$(dirname "$0")/lib.sh"
+e2e_require_bin
+e2e_tmpdir
+
+PAGE=${STI_WASM_PAGE:-}
+if [ -z "$PAGE" ]; then
+	for d in "$(dirname "$STI_BIN")/build-wasm" "$STI_SRCDIR/build-wasm"; do
+		[ -f "$d/starttls-inspect.html" ] && { PAGE=$d/starttls-inspect.html; break; }
+	done
+fi
+[ -n "$PAGE" ] && [ -f "$PAGE" ] ||
+	e2e_skip "no page (make wasm builds build-wasm/starttls-inspect.html)"
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$CHROMIUM" ] || e2e_skip "chromium not found"
+command -v node >/dev/null 2>&1 || e2e_skip "node not found"
+
+PC=$STI_SRCDIR/pcaps
+SHOT=${STI_SCREENSHOT:-$E2E_TMP/page.png}
+out=$(node "$STI_SRCDIR/tests/e2e/wasm-browser.js" "$CHROMIUM" "$PAGE" "$SHOT" \
+	"$PC/fail-cert-expired-tls12-postfix-openssl.pcap" \
+	"$PC/ok-cert-2050-tls12-postfix-openssl.pcap" \
+	"$PC/busy-gateway-mixed.pcap" 2>&1)
+rc=$?
+printf '%s\n' "$out"
+e2e_eq "wasm-browser.js exit status" 0 "$rc"
+e2e_match "expired certificate fixture" "$out" "ok fail-cert-expired-tls12-postfix-openssl.pcap: 1 of 1 outcomes"
+e2e_match "2050 certificate fixture" "$out" "ok ok-cert-2050-tls12-postfix-openssl.pcap: 1 of 1 outcomes"
+e2e_match "busy gateway, every session" "$out" "ok busy-gateway-mixed.pcap: 44 of 44 outcomes"
+e2e_match "no network requests" "$out" "requests, all file:, blob: or data:"
+e2e_check "screenshot written" test -s "$SHOT"
+e2e_summary

@@ -396,8 +396,9 @@ static unsigned cache_slot(const uint8_t *p, size_t len, bool tls13)
 static bool cache_holds(const struct cached_chain *c, const uint8_t *body,
 			size_t len, bool tls13, int64_t t)
 {
+	/* an empty Certificate message has no bytes (body may be NULL) */
 	return c->body && c->len == len && c->tls13 == tls13 && c->lo <= t &&
-	       t <= c->hi && memcmp(c->body, body, len) == 0;
+	       t <= c->hi && (len == 0 || memcmp(c->body, body, len) == 0);
 }
 
 static void cache_keep(struct cached_chain *c, const uint8_t *body, size_t len,
@@ -407,7 +408,8 @@ static void cache_keep(struct cached_chain *c, const uint8_t *body, size_t len,
 	uint8_t *copy = malloc(len ? len : 1);
 	if (!copy)
 		return;   /* not kept: the next one is computed again */
-	memcpy(copy, body, len);
+	if (len)
+		memcpy(copy, body, len);
 	free(c->body);
 	c->body = copy;
 	c->len = len;

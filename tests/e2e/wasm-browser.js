@@ -286,8 +286,15 @@ async function main() {
 			console.log('ok ' + requests.length + ' requests, all file:, blob: or data:');
 		ws.close();
 	} finally {
+		// The profile goes once Chromium has stopped writing to it.
+		const exited = new Promise((resolve) => proc.once('exit', resolve));
 		proc.kill('SIGTERM');
-		fs.rmSync(profile, { recursive: true, force: true });
+		await Promise.race([exited, sleep(10000)]);
+		try {
+			fs.rmSync(profile, { recursive: true, force: true });
+		} catch (e) {
+			console.log('note: profile ' + profile + ' not removed: ' + e.message);
+		}
 	}
 	console.log(failures ? failures + ' failed' : 'all passed');
 	process.exit(failures ? 1 : 0);

@@ -250,11 +250,11 @@ for readme in README.md fuzz/README.md bench/README.md pcaps/README.md; do
 		grep -v '^\.\./starttls-inspect_[0-9.-]*_amd64\.deb$')
 	e2e_eq "$readme: no path outside the source tree" "" "$out"
 done
-# The top README's paths in backquotes are the tree's (.ci/ is not in the
-# tarball; patterns and placeholders are not paths).
+# The top README's paths in backquotes are the tree's (.ci/ and debian/
+# are git's, not the tarball's; patterns and placeholders are not paths).
 missing=
 for path in $(grep -o '`[^`/ ][^` ]*/[^` ]*`' "$STI_SRCDIR/README.md" | tr -d '`' |
-	      grep -v '[*{?=$<]' | grep -v '^\.ci/' | sort -u); do
+	      grep -v '[*{?=$<]' | grep -v -e '^\.ci/' -e '^debian/' | sort -u); do
 	[ -e "$STI_SRCDIR/$path" ] || missing="$missing $path"
 done
 e2e_eq "README.md: the paths it names exist" "" "$missing"

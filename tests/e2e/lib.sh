@@ -154,3 +154,29 @@ e2e_detect_tshark() {
 	HAVE_TSHARK=false
 	command -v tshark >/dev/null 2>&1 && HAVE_TSHARK=true
 }
+
+# ---- the WebAssembly build (issue 20): wasm-parity.sh, wasm-browser.sh ----
+
+# e2e_wasm_missing REASON: skip without the wasm build or its tools, unless
+# STI_WASM_REQUIRED is set (.ci/run sets it once `make wasm` has run): then
+# a missing piece is an error, so CI cannot pass on a silent skip.
+e2e_wasm_missing() {
+	[ -z "${STI_WASM_REQUIRED:-}" ] || e2e_hard_error "$* (STI_WASM_REQUIRED is set)"
+	e2e_skip "$*"
+}
+
+# e2e_require_wasm FILE [PATH]: E2E_WASM is PATH when given, else FILE of
+# the wasm build (build-wasm/ beside the binary, then in the source tree);
+# node must be on PATH too.
+e2e_require_wasm() {
+	local file=$1 d
+	E2E_WASM=${2:-}
+	if [ -z "$E2E_WASM" ]; then
+		for d in "$(dirname "$STI_BIN")/build-wasm" "$STI_SRCDIR/build-wasm"; do
+			[ -f "$d/$file" ] && { E2E_WASM=$d/$file; break; }
+		done
+	fi
+	[ -n "$E2E_WASM" ] && [ -f "$E2E_WASM" ] ||
+		e2e_wasm_missing "no $file (make wasm builds build-wasm/$file)"
+	command -v node >/dev/null 2>&1 || e2e_wasm_missing "node not found"
+}

@@ -5,7 +5,8 @@
 # file:, blob: and data:, and a screenshot (wasm-browser.js does the work
 # over the DevTools protocol on loopback).
 #
-# Skipped (77) without the page (make wasm), chromium or node. The
+# Skipped (77) without the page (make wasm), chromium or node; an error
+# instead when STI_WASM_REQUIRED is set (.ci/run). The
 # screenshot goes to $STI_SCREENSHOT if set (docs/wasm-page.png is one).
 
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -17,17 +18,10 @@ set -u
 e2e_require_bin
 e2e_tmpdir
 
-PAGE=${STI_WASM_PAGE:-}
-if [ -z "$PAGE" ]; then
-	for d in "$(dirname "$STI_BIN")/build-wasm" "$STI_SRCDIR/build-wasm"; do
-		[ -f "$d/starttls-inspect.html" ] && { PAGE=$d/starttls-inspect.html; break; }
-	done
-fi
-[ -n "$PAGE" ] && [ -f "$PAGE" ] ||
-	e2e_skip "no page (make wasm builds build-wasm/starttls-inspect.html)"
+e2e_require_wasm starttls-inspect.html "${STI_WASM_PAGE:-}"
+PAGE=$E2E_WASM
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
-[ -n "$CHROMIUM" ] || e2e_skip "chromium not found"
-command -v node >/dev/null 2>&1 || e2e_skip "node not found"
+[ -n "$CHROMIUM" ] || e2e_wasm_missing "chromium not found"
 
 PC=$STI_SRCDIR/pcaps
 SHOT=${STI_SCREENSHOT:-$E2E_TMP/page.png}

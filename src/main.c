@@ -51,6 +51,7 @@ struct options {
 	bool localtime;                     /* --localtime */
 	const char *anon_key;               /* --anonymize KEY */
 	const char *report_path;            /* --report FILE.md */
+	const char *text_report_path;       /* --text-report FILE */
 	const char **keylogs;               /* --keylog FILE, repeatable */
 	size_t nkeylogs;
 	bool no_color;
@@ -123,6 +124,7 @@ static const struct help_row {
 	{ "--no-redact", "keep envelope, AUTH and message bytes in FILE" },
 	{ "--embed-keys", "FILE is pcapng with the sessions' --keylog secrets" },
 	{ "--report FILE", "also write a Markdown ticket report of them to FILE" },
+	{ "--text-report FILE", "also write the text report (no colour) to FILE" },
 	{ "--format FMT", "text (default), json or markdown on standard output" },
 	{ "--summary", "counts and the per-client/per-server TLS inventory" },
 	{ "--anonymize KEY", "keyed pseudonyms for addresses and host names" },
@@ -234,7 +236,8 @@ enum { OPT_SESSIONS = 256, OPT_PORTS, OPT_TLS_PORTS, OPT_MAX_SESSIONS,
        OPT_KEYLOG, OPT_EMBED_KEYS,
        OPT_DB, OPT_DB_KEEP, OPT_SINCE,
        OPT_METRICS, OPT_METRICS_INTERVAL, OPT_METRICS_LISTEN, OPT_OUTPUT,
-       OPT_CA_FILE, OPT_CA_PATH };   /* the trust store (SPEC 9.2) */
+       OPT_CA_FILE, OPT_CA_PATH,   /* the trust store (SPEC 9.2) */
+       OPT_TEXT_REPORT };
 
 static uint16_t parse_min_version(const char *s)
 {
@@ -487,7 +490,7 @@ static void check_db_options(const struct options *o)
 			fail_usage("--db-keep: only when adding sessions (with a capture "
 				   "file or -i)");
 		if (o->sessions_view || o->evidence.path || o->report_path || o->anon_key ||
-		    o->metrics_path || o->metrics_listen)
+		    o->text_report_path || o->metrics_path || o->metrics_listen)
 			fail_usage("--summary --db without input: only --since, "
 				   "--min-version and --format apply");
 		return;
@@ -583,6 +586,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "no-redact", no_argument, NULL, OPT_NO_REDACT },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "text-report", required_argument, NULL, OPT_TEXT_REPORT },
 		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ "anonymize", required_argument, NULL, OPT_ANONYMIZE },
 		{ "keylog", required_argument, NULL, OPT_KEYLOG },
@@ -668,6 +672,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_REPORT:
 			o->report_path = optarg;
+			break;
+		case OPT_TEXT_REPORT:
+			o->text_report_path = optarg;
 			break;
 		case OPT_SUMMARY:
 			o->summary = true;
@@ -778,10 +785,42 @@ static bool run_sessions_view(const struct options *o, const char *file)
 	return read;
 }
 
-/* The reporter on standard output, and the ticket report file if asked. */
+/* The files written beside standard output, closed by the caller. */
+struct side_files {
+	FILE *markdown;   /* --report */
+	FILE *text;       /* --text-report */
+};
+
+/* REP teed with a reporter writing to PATH, opened here (exit 2 when it
+ * cannot be): the Markdown ticket report, or the text report. NULL when
+ * out of memory; REP is then destroyed. */
+static struct sti_reporter *tee_to_file(struct sti_reporter *rep, const char *path,
+					bool markdown, FILE **f,
+					const struct sti_report_opts *ro,
+					const struct sti_selection *sel)
+{
+	char err[512];
+	*f = sti_fopen_private(path, err, sizeof(err));
+	if (!*f) {
+		rep->ops->destroy(rep);
+		fprintf(stderr, "%s: %s\n", progname, err);
+		exit(EXIT_INPUT_ERROR);
+	}
+	struct sti_reporter *side = markdown ? sti_report_markdown_new(*f, ro, sel)
+		: sti_report_text_new(*f, ro);
+	struct sti_reporter *both = side ? sti_report_tee_new(rep, side) : NULL;
+	if (!both) {
+		rep->ops->destroy(rep);
+		if (side)
+			side->ops->destroy(side);
+	}
+	return both;
+}
+
+/* The reporter on standard output, and the report files if asked. */
 static struct sti_reporter *make_reporter(const struct options *o,
 					  const struct sti_selection *sel,
-					  struct sti_evidence *ev, FILE **report_file)
+					  struct sti_evidence *ev, struct side_files *side)
 {
 	struct sti_report_opts ro = {
 		.color = !o->json && !o->markdown && !o->no_color && isatty(STDOUT_FILENO),
@@ -812,25 +851,14 @@ static struct sti_reporter *make_reporter(const struct options *o,
 		}
 		rep = both;
 	}
-	if (!rep || !o->report_path)
-		return rep;
-	char err[512];
-	*report_file = sti_fopen_private(o->report_path, err, sizeof(err));
-	if (!*report_file) {
-		rep->ops->destroy(rep);
-		fprintf(stderr, "%s: %s\n", progname, err);
-		exit(EXIT_INPUT_ERROR);
-	}
 	ro.color = false;
-	struct sti_reporter *md = sti_report_markdown_new(*report_file, &ro, sel);
-	struct sti_reporter *both = md ? sti_report_tee_new(rep, md) : NULL;
-	if (!both) {
-		rep->ops->destroy(rep);
-		if (md)
-			md->ops->destroy(md);
-		return NULL;
-	}
-	return both;
+	if (rep && o->report_path)
+		rep = tee_to_file(rep, o->report_path, true, &side->markdown, &ro, sel);
+	/* The text report as the default output shows it: the page (web/)
+	 * gets it from the same run as the JSON lines and the ticket. */
+	if (rep && o->text_report_path)
+		rep = tee_to_file(rep, o->text_report_path, false, &side->text, &ro, sel);
+	return rep;
 }
 
 /* --db with an input: the batching writer, teed behind the reporter.
@@ -946,10 +974,19 @@ static struct sti_mtalog *read_mta_logs(const struct options *o)
 	return log;
 }
 
+/* Closes a report file; false (and one line) when a write to it failed. */
+static bool close_side_file(FILE *f, const char *path)
+{
+	if (!f || !(ferror(f) | fclose(f)))
+		return true;
+	fprintf(stderr, "%s: %s: write error\n", progname, path);
+	return false;
+}
+
 /* Every file through the verdict pipeline; the exit status of SPEC 7. */
 static int run_verdicts(const struct options *o)
 {
-	FILE *report_file = NULL;
+	struct side_files side = { NULL, NULL };
 	struct sti_keylog *keylog = load_keylogs(o);
 	struct sti_reporter *dbrep;
 	check_writable(o->evidence.path);
@@ -962,7 +999,7 @@ static int run_verdicts(const struct options *o)
 	evcfg.anon = anon;
 	evcfg.keylog = keylog;
 	struct sti_evidence *ev = o->evidence.path ? sti_evidence_new(&evcfg) : NULL;
-	struct sti_reporter *rep = attach_db(o, make_reporter(o, &report_sel, ev, &report_file),
+	struct sti_reporter *rep = attach_db(o, make_reporter(o, &report_sel, ev, &side),
 					     &dbrep);
 	struct sti_analysis *a = rep ? sti_analysis_new(&o->cfg, &o->policy, rep) : NULL;
 	if (!a || (o->evidence.path && !ev) || (o->anon_key && !anon)) {
@@ -1004,10 +1041,8 @@ static int run_verdicts(const struct options *o)
 	sti_evidence_free(ev);
 	sti_anon_free(anon);
 	rep->ops->destroy(rep);
-	if (report_file && (ferror(report_file) | fclose(report_file))) {
-		fprintf(stderr, "%s: %s: write error\n", progname, o->report_path);
-		return EXIT_INPUT_ERROR;
-	}
+	ok &= close_side_file(side.markdown, o->report_path);
+	ok &= close_side_file(side.text, o->text_report_path);
 	if (!ok)
 		return EXIT_INPUT_ERROR;
 	return problems ? 1 : 0;

@@ -227,7 +227,8 @@ async function checkFixture(cdp, session, pageUrl, pcap) {
 		const out = [];
 		for (const tr of document.querySelectorAll('#sessions tr'))
 			out.push([tr.children[2].textContent, tr.dataset.outcome]);
-		return JSON.stringify({ rows: out, status: document.getElementById('status').textContent });
+		return JSON.stringify({ rows: out, status: document.getElementById('status').textContent,
+			text: document.getElementById('view-text').textContent });
 	})()`, 'the table');
 	const got = JSON.parse(rows);
 	const want = expectedOutcomes(pcap);
@@ -247,6 +248,11 @@ async function checkFixture(cdp, session, pageUrl, pcap) {
 			fail(name + ': client ' + client + ': ' + outcome + ', expected ' + want.get(port));
 	}
 	console.log('ok ' + name + ': ' + agree + ' of ' + want.size + ' outcomes as expected (' + got.status + ')');
+	// The text view (--text-report, written in the same run): its counts line.
+	if (got.text.includes('\nsessions: ' + want.size + '  failed: '))
+		console.log('ok ' + name + ': text view holds the text report');
+	else
+		fail(name + ': the text view has no "sessions: ' + want.size + '" line');
 }
 
 async function main() {

@@ -35,6 +35,7 @@ e2e_eq "wasm-browser.js exit status" 0 "$rc"
 e2e_match "expired certificate fixture" "$out" "ok fail-cert-expired-tls12-postfix-openssl.pcap: 1 of 1 outcomes"
 e2e_match "2050 certificate fixture" "$out" "ok ok-cert-2050-tls12-postfix-openssl.pcap: 1 of 1 outcomes"
 e2e_match "busy gateway, every session" "$out" "ok busy-gateway-mixed.pcap: 44 of 44 outcomes"
+e2e_match "text view, busy gateway" "$out" "ok busy-gateway-mixed.pcap: text view holds the text report"
 e2e_match "no network requests" "$out" "requests, all file:, blob: or data:"
 e2e_check "screenshot written" test -s "$SHOT"
 e2e_summary

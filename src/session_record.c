@@ -363,10 +363,9 @@ static struct sti_smtp *smtp_speaking(const struct flow *fl, int dir)
 
 static struct sti_smtp *new_smtp(struct flow *fl)
 {
-	struct sti_smtp *m = malloc(sizeof(*m));
+	struct sti_smtp *m = sti_smtp_new();
 	if (!m)
 		return NULL;
-	sti_smtp_init(m);
 	sti_smtp_set_sink(m, on_smtp_event, fl);
 	return m;
 }
@@ -385,17 +384,16 @@ static void settle_smtp(struct flow *fl)
 	if (!done)
 		return;
 	*done = *sti_smtp_facts(fl->smtp);
-	free(fl->smtp);
+	sti_smtp_free(fl->smtp);
 	fl->smtp = NULL;
 	fl->smtp_done = done;
 }
 
 static struct sti_tls *new_tls(struct sti_recorder *r, struct flow *fl)
 {
-	struct sti_tls *t = malloc(sizeof(*t));
+	struct sti_tls *t = sti_tls_new();
 	if (!t)
 		return NULL;
-	sti_tls_init(t);
 	sti_tls_set_sink(t, on_tls_event, fl);
 	sti_tls_set_keylog(t, r->keylog);
 	return t;
@@ -415,10 +413,8 @@ static void drop_flow(struct sti_session *s)
 	struct flow *fl = s->app;
 	if (!fl)
 		return;
-	if (fl->tls)
-		sti_tls_free(fl->tls);
-	free(fl->tls);
-	free(fl->smtp);
+	sti_tls_free(fl->tls);
+	sti_smtp_free(fl->smtp);
 	free(fl->smtp_done);
 	free(fl);
 	s->app = NULL;

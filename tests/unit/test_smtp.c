@@ -93,7 +93,7 @@ static struct seg_list cap_zeek = { "smtp/cap_zeek.segs", 29, NULL, NULL };
 #define FACTS_MAX (64 * 1024)
 
 struct run {
-	struct sti_smtp m;
+	struct sti_smtp *m;
 	char *log;
 	size_t loglen;
 	bool log_full;
@@ -215,18 +215,18 @@ static void feed_piece(struct run *r, const struct seg *s, const uint8_t *p,
 {
 	size_t used = 0;
 
-	if (!sti_smtp_switched(&r->m, s->dir)) {
-		used = sti_smtp_feed(&r->m, s->dir, p, n, s->frame, s->ts);
+	if (!sti_smtp_switched(r->m, s->dir)) {
+		used = sti_smtp_feed(r->m, s->dir, p, n, s->frame, s->ts);
 		assert_true(used <= n);
 		if (used < n)
-			assert_true(sti_smtp_switched(&r->m, s->dir));
+			assert_true(sti_smtp_switched(r->m, s->dir));
 	}
 	if (used < n) {
 		if (r->tls_bytes[s->dir] == 0)
 			r->tls_frame[s->dir] = s->frame;
 		r->tls_bytes[s->dir] += n - used;
 		/* Once switched, the layer takes nothing more. */
-		assert_int_equal(sti_smtp_feed(&r->m, s->dir, p + used,
+		assert_int_equal(sti_smtp_feed(r->m, s->dir, p + used,
 					       n - used, s->frame, s->ts), 0);
 	}
 }
@@ -240,15 +240,16 @@ static struct run *run_segs(const struct seg *segs, size_t nsegs, bool end,
 	r->log = malloc(LOG_MAX);
 	assert_non_null(r->log);
 	r->log[0] = '\0';
-	sti_smtp_init(&r->m);
-	sti_smtp_set_sink(&r->m, log_event, r);
+	r->m = sti_smtp_new();
+	assert_non_null(r->m);
+	sti_smtp_set_sink(r->m, log_event, r);
 	for (size_t i = 0; i < nsegs; i++) {
 		const struct seg *s = &segs[i];
 		const uint8_t *p = (const uint8_t *)s->p;
 		size_t off = 0;
 
 		if (!p) {
-			sti_smtp_gap(&r->m, s->dir, s->n, s->frame);
+			sti_smtp_gap(r->m, s->dir, s->n, s->frame);
 			continue;
 		}
 		while (off < s->n) {
@@ -258,8 +259,8 @@ static struct run *run_segs(const struct seg *segs, size_t nsegs, bool end,
 		}
 	}
 	if (end) {
-		sti_smtp_end(&r->m, C2S);
-		sti_smtp_end(&r->m, S2C);
+		sti_smtp_end(r->m, C2S);
+		sti_smtp_end(r->m, S2C);
 	}
 	assert_false(r->log_full);
 	return r;
@@ -270,13 +271,14 @@ static void run_free(struct run *r)
 	if (!r)
 		return;
 	free(r->log);
+	sti_smtp_free(r->m);
 	free(r);
 }
 
 static void same_run(const struct run *a, const struct run *b)
 {
-	char *fa = render_facts(sti_smtp_facts(&a->m));
-	char *fb = render_facts(sti_smtp_facts(&b->m));
+	char *fa = render_facts(sti_smtp_facts(a->m));
+	char *fb = render_facts(sti_smtp_facts(b->m));
 
 	if (getenv("STI_TEST_DIFF") &&
 	    (strcmp(fa, fb) != 0 || strcmp(a->log, b->log) != 0)) {
@@ -318,7 +320,7 @@ static struct run *check_case(const struct seg *segs, size_t nsegs, bool end)
 		run_free(other);
 	}
 	if (getenv("STI_TEST_VERBOSE")) {
-		char *f = render_facts(sti_smtp_facts(&whole->m));
+		char *f = render_facts(sti_smtp_facts(whole->m));
 		printf("%s%s", f, whole->log);
 		free(f);
 	}
@@ -327,7 +329,7 @@ static struct run *check_case(const struct seg *segs, size_t nsegs, bool end)
 
 static const struct sti_smtp_facts *F(const struct run *r)
 {
-	return sti_smtp_facts(&r->m);
+	return sti_smtp_facts(r->m);
 }
 
 static unsigned total_anomalies(const struct sti_smtp_facts *f)
@@ -410,11 +412,10 @@ static void test_arkime_boundary_in_chunk(void **state)
 	static const char tls[] = "\026\003\001\0005\002\000\0001\003\001";
 	uint8_t buf[64];
 	size_t n220 = cap_arkime.s[4].n;
-	struct sti_smtp *m = calloc(1, sizeof(*m));
+	struct sti_smtp *m = sti_smtp_new();
 
 	(void)state;
 	assert_non_null(m);
-	sti_smtp_init(m);
 	for (size_t i = 0; i < 4; i++)
 		assert_int_equal(sti_smtp_feed(m, cap_arkime.s[i].dir,
 					       (const uint8_t *)cap_arkime.s[i].p,
@@ -433,7 +434,7 @@ static void test_arkime_boundary_in_chunk(void **state)
 	assert_int_equal(sti_smtp_feed(m, C2S, (const uint8_t *)cap_arkime.s[5].p,
 				       cap_arkime.s[5].n, 11, 0), 0);
 	assert_int_equal(sti_smtp_facts(m)->injected_bytes, 0);
-	free(m);
+	sti_smtp_free(m);
 }
 
 static void test_ndpi_starttls(void **state)
@@ -806,8 +807,8 @@ static void test_refused_then_client_hello(void **state)
 	assert_string_equal(f->starttls_reply.text,
 			    "4.7.0 TLS not available due to local problem");
 	assert_int_equal(f->starttls_reply.frame, 5);
-	assert_false(sti_smtp_switched(&r->m, C2S));
-	assert_false(sti_smtp_switched(&r->m, S2C));
+	assert_false(sti_smtp_switched(r->m, C2S));
+	assert_false(sti_smtp_switched(r->m, S2C));
 	assert_int_equal(r->tls_bytes[C2S], 0);
 	assert_int_equal(f->tls_records_in_plaintext[C2S], 2);
 	assert_int_equal(f->tls_in_plaintext_frame[C2S], 6);

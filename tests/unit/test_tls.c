@@ -113,7 +113,7 @@ static void input_free(struct input *in)
 }
 
 struct run {
-	struct sti_tls t;
+	struct sti_tls *t;
 	char *log;
 	size_t len, cap;
 };
@@ -141,7 +141,7 @@ static void logf_(struct run *r, const char *fmt, ...)
 static void sink(void *ctx, const struct sti_tls_ev *ev)
 {
 	struct run *r = ctx;
-	const struct sti_tls_facts *f = &r->t.f;
+	const struct sti_tls_facts *f = sti_tls_facts(r->t);
 
 	logf_(r, "%d d%d f%llu type%u len%u enc%d %u/%u %s", (int)ev->kind,
 	      ev->dir, (unsigned long long)ev->frame, ev->type, ev->length,
@@ -161,24 +161,25 @@ static struct run *run_input(const struct input *in, enum feed_mode m,
 {
 	struct run *r = calloc(1, sizeof(*r));
 	assert_non_null(r);
-	sti_tls_init(&r->t);
-	sti_tls_set_sink(&r->t, sink, r);
+	r->t = sti_tls_new();
+	assert_non_null(r->t);
+	sti_tls_set_sink(r->t, sink, r);
 	logf_(r, "start\n");
 	for (size_t i = 0; i < in->n; i++) {
 		const struct chunk *c = &in->c[i];
 		size_t off = 0;
 		int64_t ts = (int64_t)c->frame * 1000;
 		if (c->gap) {
-			sti_tls_gap(&r->t, c->dir, c->n, c->frame);
+			sti_tls_gap(r->t, c->dir, c->n, c->frame);
 			continue;
 		}
 		if (c->n == 0) {
-			sti_tls_feed(&r->t, c->dir, c->p, c->n, c->frame, ts);
+			sti_tls_feed(r->t, c->dir, c->p, c->n, c->frame, ts);
 			continue;
 		}
 		while (off < c->n) {
 			size_t k = feed_next(m, c->n - off, 0, &seed);
-			sti_tls_feed(&r->t, c->dir, c->p + off, k, c->frame,
+			sti_tls_feed(r->t, c->dir, c->p + off, k, c->frame,
 				     ts);
 			off += k;
 		}
@@ -188,7 +189,7 @@ static struct run *run_input(const struct input *in, enum feed_mode m,
 
 static void run_free(struct run *r)
 {
-	sti_tls_free(&r->t);
+	sti_tls_free(r->t);
 	free(r->log);
 	free(r);
 }
@@ -199,13 +200,14 @@ static struct run *check_all(const struct input *in)
 	struct run *whole = run_input(in, FEED_WHOLE, 0);
 	struct run *other = run_input(in, FEED_BYTES, 0);
 
-	assert_memory_equal(&whole->t.f, &other->t.f, sizeof(whole->t.f));
+	assert_memory_equal(sti_tls_facts(whole->t), sti_tls_facts(other->t),
+			    sizeof(struct sti_tls_facts));
 	assert_string_equal(whole->log, other->log);
 	run_free(other);
 	for (uint64_t seed = 1; seed <= 24; seed++) {
 		other = run_input(in, FEED_RANDOM, seed * 2654435761u);
-		assert_memory_equal(&whole->t.f, &other->t.f,
-				    sizeof(whole->t.f));
+		assert_memory_equal(sti_tls_facts(whole->t), sti_tls_facts(other->t),
+				    sizeof(struct sti_tls_facts));
 		assert_string_equal(whole->log, other->log);
 		run_free(other);
 	}
@@ -334,7 +336,7 @@ static void assert_tail(const struct sti_tls_dir_facts *d, unsigned i,
 static void test_tls12(void **state)
 {
 	struct run *r = CHECK_SEGS(tls12);
-	const struct sti_tls_facts *f = &r->t.f;
+	const struct sti_tls_facts *f = sti_tls_facts(r->t);
 	const struct sti_tls_dir_facts *c = &f->dir[0], *s = &f->dir[1];
 
 	(void)state;
@@ -383,8 +385,8 @@ static void test_tls12(void **state)
 	assert_tail(s, 2, STI_TLS_CT_APPLICATION_DATA, 1464, 18);
 	assert_int_equal(c->appdata_after_est, 2);
 	assert_int_equal(s->appdata_after_est, 2);
-	assert_true(sti_tls_settled(&r->t, 0));
-	assert_true(sti_tls_settled(&r->t, 1));
+	assert_true(sti_tls_settled(r->t, 0));
+	assert_true(sti_tls_settled(r->t, 1));
 	assert_false(c->mid_record || s->mid_record || c->malformed ||
 		     s->malformed || c->hs_cut || s->hs_cut);
 	assert_true(log_has(r, "5 d1 f11 type0 len0 enc0 0/0 -\n"));
@@ -398,7 +400,7 @@ static void test_tls12(void **state)
 static void test_tls13(void **state)
 {
 	struct run *r = CHECK_SEGS(tls13);
-	const struct sti_tls_facts *f = &r->t.f;
+	const struct sti_tls_facts *f = sti_tls_facts(r->t);
 	const struct sti_tls_dir_facts *c = &f->dir[0], *s = &f->dir[1];
 
 	(void)state;
@@ -427,12 +429,12 @@ static void test_tls13(void **state)
 	assert_int_equal(f->nalerts, 0);  /* close_notify is encrypted, type 23 */
 	assert_tail(c, 3, STI_TLS_CT_APPLICATION_DATA, 19, 36);
 	assert_tail(s, 3, STI_TLS_CT_APPLICATION_DATA, 19, 34);
-	assert_true(sti_tls_settled(&r->t, 0));
-	assert_true(sti_tls_settled(&r->t, 1));
+	assert_true(sti_tls_settled(r->t, 0));
+	assert_true(sti_tls_settled(r->t, 1));
 	run_free(r);
 }
 
-/* The TLS 1.3 handshake of tls13[] (suite TLS_AES_256_GCM_SHA384) up to the
+/* The TLS 1.3 handshake of tls13 (suite TLS_AES_256_GCM_SHA384) up to the
  * server's flight, then one client record of `len` bytes after its CCS. */
 static struct run *tls13_client_record(unsigned len)
 {
@@ -453,20 +455,20 @@ static void test_tls13_finished_by_size(void **state)
 	static const unsigned too_short[] = { 19, 35, 53, 68 };
 	for (size_t i = 0; i < sizeof(too_short) / sizeof(too_short[0]); i++) {
 		struct run *r = tls13_client_record(too_short[i]);
-		assert_int_equal(r->t.f.dir[0].finished_frame, 0);
-		sti_tls_end(&r->t, 0);
-		assert_int_equal(r->t.f.nalerts, 1);
-		assert_true(r->t.f.alerts[0].encrypted);
-		assert_int_equal(r->t.f.alerts[0].length, too_short[i]);
-		assert_int_equal(r->t.f.alerts[0].frame, 8);
-		assert_false(r->t.f.established);
+		assert_int_equal(sti_tls_facts(r->t)->dir[0].finished_frame, 0);
+		sti_tls_end(r->t, 0);
+		assert_int_equal(sti_tls_facts(r->t)->nalerts, 1);
+		assert_true(sti_tls_facts(r->t)->alerts[0].encrypted);
+		assert_int_equal(sti_tls_facts(r->t)->alerts[0].length, too_short[i]);
+		assert_int_equal(sti_tls_facts(r->t)->alerts[0].frame, 8);
+		assert_false(sti_tls_facts(r->t)->established);
 		run_free(r);
 	}
 	struct run *r = tls13_client_record(69);
-	assert_int_equal(r->t.f.dir[0].finished_frame, 8);
-	sti_tls_end(&r->t, 0);
-	assert_int_equal(r->t.f.nalerts, 0);
-	assert_int_equal(r->t.f.dir[0].data_frame, 0);   /* no command yet */
+	assert_int_equal(sti_tls_facts(r->t)->dir[0].finished_frame, 8);
+	sti_tls_end(r->t, 0);
+	assert_int_equal(sti_tls_facts(r->t)->nalerts, 0);
+	assert_int_equal(sti_tls_facts(r->t)->dir[0].data_frame, 0);   /* no command yet */
 	run_free(r);
 }
 
@@ -476,7 +478,7 @@ static void test_tls13_finished_by_size(void **state)
 static void test_hrr(void **state)
 {
 	struct run *r = CHECK_SEGS(hrr);
-	const struct sti_tls_facts *f = &r->t.f;
+	const struct sti_tls_facts *f = sti_tls_facts(r->t);
 	const struct sti_tls_dir_facts *c = &f->dir[0], *s = &f->dir[1];
 
 	(void)state;
@@ -503,14 +505,14 @@ static void test_hrr(void **state)
 	 * encrypted alert once the client's side ends. */
 	assert_false(f->established);
 	assert_int_equal(f->nalerts, 0);
-	sti_tls_end(&r->t, 0);
+	sti_tls_end(r->t, 0);
 	assert_int_equal(f->nalerts, 1);
 	assert_true(f->alerts[0].encrypted);
 	assert_int_equal(f->alerts[0].from, 0);
 	assert_int_equal(f->alerts[0].frame, 16);
 	assert_int_equal(f->alerts[0].length, 19);
-	assert_false(sti_tls_settled(&r->t, 0));
-	assert_false(sti_tls_settled(&r->t, 1));
+	assert_false(sti_tls_settled(r->t, 0));
+	assert_false(sti_tls_settled(r->t, 1));
 	assert_tail(c, 3, STI_TLS_CT_APPLICATION_DATA, 19, 16);
 	assert_false(c->hs_cut || s->hs_cut || c->malformed || s->malformed);
 	/* The HRR, then the real ServerHello: ciphertext only after it. */
@@ -527,7 +529,7 @@ static void test_hrr(void **state)
 static void test_alert_handshake_failure(void **state)
 {
 	struct run *r = CHECK_SEGS(hsfail);
-	const struct sti_tls_facts *f = &r->t.f;
+	const struct sti_tls_facts *f = sti_tls_facts(r->t);
 
 	(void)state;
 	assert_int_equal(f->ch.max_version, STI_TLS12);
@@ -541,8 +543,8 @@ static void test_alert_handshake_failure(void **state)
 	assert_int_equal(f->alerts[0].desc, STI_TLS_ALERT_HANDSHAKE_FAILURE);
 	assert_int_equal(f->alerts[0].frame, 6);
 	assert_false(f->established);
-	assert_false(sti_tls_settled(&r->t, 0));
-	assert_false(sti_tls_settled(&r->t, 1));
+	assert_false(sti_tls_settled(r->t, 0));
+	assert_false(sti_tls_settled(r->t, 1));
 	assert_true(log_has(r, "3 d1 f6 type21 len2 enc0 2/40 -\n"));
 	run_free(r);
 }
@@ -551,7 +553,7 @@ static void test_alert_handshake_failure(void **state)
 static void test_alert_protocol_version(void **state)
 {
 	struct run *r = CHECK_SEGS(alert70);
-	const struct sti_tls_facts *f = &r->t.f;
+	const struct sti_tls_facts *f = sti_tls_facts(r->t);
 
 	(void)state;
 	assert_int_equal(f->ch.max_version, STI_TLS10);
@@ -570,7 +572,7 @@ static void test_alert_protocol_version(void **state)
 static void test_server_not_tls(void **state)
 {
 	struct run *r = CHECK_SEGS(proterr);
-	const struct sti_tls_facts *f = &r->t.f;
+	const struct sti_tls_facts *f = sti_tls_facts(r->t);
 
 	(void)state;
 	assert_true(f->dir[1].not_tls);
@@ -580,7 +582,7 @@ static void test_server_not_tls(void **state)
 	assert_false(f->dir[0].not_tls);
 	assert_int_equal(f->nalerts, 0);
 	/* No line end yet: the sample may grow, so keep the payload. */
-	assert_false(sti_tls_settled(&r->t, 1));
+	assert_false(sti_tls_settled(r->t, 1));
 	run_free(r);
 }
 
@@ -589,7 +591,7 @@ static void test_server_not_tls(void **state)
 static void test_split_client_hello(void **state)
 {
 	struct run *r = CHECK_SEGS(split);
-	const struct sti_tls_facts *f = &r->t.f;
+	const struct sti_tls_facts *f = sti_tls_facts(r->t);
 	const struct sti_tls_dir_facts *c = &f->dir[0], *s = &f->dir[1];
 
 	(void)state;
@@ -608,7 +610,7 @@ static void test_split_client_hello(void **state)
 	assert_int_equal(f->established_frame, 20);
 	assert_int_equal(c->appdata_after_est, 2);
 	assert_int_equal(s->appdata_after_est, 6);
-	assert_true(sti_tls_settled(&r->t, 0));
+	assert_true(sti_tls_settled(r->t, 0));
 	run_free(r);
 }
 
@@ -616,7 +618,7 @@ static void test_split_client_hello(void **state)
 static void test_sslv2(void **state)
 {
 	struct run *r = CHECK_SEGS(ssl2);
-	const struct sti_tls_facts *f = &r->t.f;
+	const struct sti_tls_facts *f = sti_tls_facts(r->t);
 
 	(void)state;
 	assert_true(f->have_ch);
@@ -629,8 +631,8 @@ static void test_sslv2(void **state)
 	assert_true(f->dir[0].sslv2); /* CLIENT-MASTER-KEY in frame 8 */
 	assert_false(f->dir[0].malformed || f->dir[1].malformed);
 	assert_false(f->dir[0].not_tls || f->dir[1].not_tls);
-	assert_true(sti_tls_settled(&r->t, 0));
-	assert_true(sti_tls_settled(&r->t, 1));
+	assert_true(sti_tls_settled(r->t, 0));
+	assert_true(sti_tls_settled(r->t, 1));
 	assert_true(log_has(r, "2 d1 f6 type4 len948 enc0 0/0 -\n"));
 	run_free(r);
 }
@@ -640,7 +642,7 @@ static void test_sslv2(void **state)
 static void test_certificate_request(void **state)
 {
 	struct run *r = CHECK_SEGS(certreq);
-	const struct sti_tls_facts *f = &r->t.f;
+	const struct sti_tls_facts *f = sti_tls_facts(r->t);
 	const struct sti_tls_dir_facts *c = &f->dir[0], *s = &f->dir[1];
 
 	(void)state;
@@ -669,7 +671,7 @@ static void test_certificate_request(void **state)
 static void test_tls10_encrypted_alerts(void **state)
 {
 	struct run *r = CHECK_SEGS(expired);
-	const struct sti_tls_facts *f = &r->t.f;
+	const struct sti_tls_facts *f = sti_tls_facts(r->t);
 
 	(void)state;
 	assert_int_equal(f->ch.max_version, STI_TLS12);
@@ -687,7 +689,7 @@ static void test_tls10_encrypted_alerts(void **state)
 	assert_int_equal(f->alerts[1].from, 0);
 	assert_int_equal(f->alerts[1].frame, 24);
 	/* The server sent one data record: not settled. */
-	assert_false(sti_tls_settled(&r->t, 0));
+	assert_false(sti_tls_settled(r->t, 0));
 	run_free(r);
 }
 
@@ -697,9 +699,9 @@ static void test_tls10_encrypted_alerts(void **state)
 static void test_smtp_starttls(void **state)
 {
 	struct run *r = CHECK_SEGS(smtp);
-	const struct sti_tls_facts *f = &r->t.f;
+	const struct sti_tls_facts *f = sti_tls_facts(r->t);
 	struct input in;
-	struct sti_tls t;
+	struct sti_tls *t;
 	uint64_t settled_at = 0;
 
 	(void)state;
@@ -728,16 +730,17 @@ static void test_smtp_starttls(void **state)
 	/* Both sides settle once each sent two data records after the
 	 * handshake: the server's second is frame 27. */
 	input_from_segs(&in, smtp.s, smtp.n);
-	sti_tls_init(&t);
+	t = sti_tls_new();
+	assert_non_null(t);
 	for (size_t i = 0; i < in.n && !settled_at; i++) {
-		sti_tls_feed(&t, in.c[i].dir, in.c[i].p, in.c[i].n,
+		sti_tls_feed(t, in.c[i].dir, in.c[i].p, in.c[i].n,
 			     in.c[i].frame, 0);
-		assert_false(sti_tls_settled(&t, 0) != sti_tls_settled(&t, 1));
-		if (sti_tls_settled(&t, 0))
+		assert_false(sti_tls_settled(t, 0) != sti_tls_settled(t, 1));
+		if (sti_tls_settled(t, 0))
 			settled_at = in.c[i].frame;
 	}
 	assert_int_equal(settled_at, 27);
-	sti_tls_free(&t);
+	sti_tls_free(t);
 	input_free(&in);
 }
 
@@ -837,18 +840,18 @@ static void test_record_lengths(void **state)
 	}
 	input_add(&in, 1, 4, huge, sizeof(huge));
 	r = check_all(&in);
-	assert_int_equal(r->t.f.dir[0].records, 2);
-	assert_int_equal(BY_TYPE(&r->t.f.dir[0], APPLICATION_DATA), 2);
-	assert_false(r->t.f.dir[0].malformed);
-	assert_false(r->t.f.dir[0].mid_record);
-	assert_int_equal(r->t.f.dir[1].records, 1);
-	assert_int_equal(r->t.f.dir[1].tail[0].length, 18432);
-	assert_int_equal(r->t.f.dir[1].tail[0].frame, 3);
-	assert_true(r->t.f.dir[1].malformed);
-	assert_string_equal(r->t.f.dir[1].reason, "record length 65535");
-	assert_int_equal(r->t.f.dir[1].malformed_frame, 4);
-	assert_true(sti_tls_settled(&r->t, 1));
-	assert_false(sti_tls_settled(&r->t, 0));
+	assert_int_equal(sti_tls_facts(r->t)->dir[0].records, 2);
+	assert_int_equal(BY_TYPE(&sti_tls_facts(r->t)->dir[0], APPLICATION_DATA), 2);
+	assert_false(sti_tls_facts(r->t)->dir[0].malformed);
+	assert_false(sti_tls_facts(r->t)->dir[0].mid_record);
+	assert_int_equal(sti_tls_facts(r->t)->dir[1].records, 1);
+	assert_int_equal(sti_tls_facts(r->t)->dir[1].tail[0].length, 18432);
+	assert_int_equal(sti_tls_facts(r->t)->dir[1].tail[0].frame, 3);
+	assert_true(sti_tls_facts(r->t)->dir[1].malformed);
+	assert_string_equal(sti_tls_facts(r->t)->dir[1].reason, "record length 65535");
+	assert_int_equal(sti_tls_facts(r->t)->dir[1].malformed_frame, 4);
+	assert_true(sti_tls_settled(r->t, 1));
+	assert_false(sti_tls_settled(r->t, 0));
 	run_free(r);
 	input_free(&in);
 }
@@ -868,20 +871,20 @@ static void test_zero_length_and_interleaved_records(void **state)
 	add_rec(&in, 1, 2, STI_TLS_CT_HANDSHAKE, part, sizeof(part));
 	add_rec(&in, 1, 3, STI_TLS_CT_APPLICATION_DATA, appdata, sizeof(appdata));
 	r = check_all(&in);
-	assert_true(r->t.f.dir[0].malformed);
-	assert_string_equal(r->t.f.dir[0].reason, "zero-length handshake record");
-	assert_int_equal(r->t.f.dir[0].malformed_frame, 1);
-	assert_true(r->t.f.dir[1].malformed);
-	assert_string_equal(r->t.f.dir[1].reason,
+	assert_true(sti_tls_facts(r->t)->dir[0].malformed);
+	assert_string_equal(sti_tls_facts(r->t)->dir[0].reason, "zero-length handshake record");
+	assert_int_equal(sti_tls_facts(r->t)->dir[0].malformed_frame, 1);
+	assert_true(sti_tls_facts(r->t)->dir[1].malformed);
+	assert_string_equal(sti_tls_facts(r->t)->dir[1].reason,
 			    "application_data record in a handshake message");
-	assert_int_equal(r->t.f.dir[1].malformed_frame, 3);
+	assert_int_equal(sti_tls_facts(r->t)->dir[1].malformed_frame, 3);
 	run_free(r);
 	input_free(&in);
 
 	memset(&in, 0, sizeof(in));
 	add_rec(&in, 1, 1, STI_TLS_CT_ALERT, NULL, 0);
 	r = check_all(&in);
-	assert_string_equal(r->t.f.dir[1].reason, "zero-length alert record");
+	assert_string_equal(sti_tls_facts(r->t)->dir[1].reason, "zero-length alert record");
 	run_free(r);
 	input_free(&in);
 }
@@ -902,11 +905,11 @@ static void test_client_hello_fragmented(void **state)
 	for (size_t i = 0; i < msg.n; i++)
 		add_rec(&in, 0, 1 + i / 100, STI_TLS_CT_HANDSHAKE, msg.b + i, 1);
 	r = check_all(&in);
-	assert_true(r->t.f.have_ch);
-	assert_int_equal(r->t.f.ch_frame, 4); /* last byte in frame 1 + 316/100 */
-	assert_memory_equal(&r->t.f.ch, &ref->t.f.ch, sizeof(r->t.f.ch));
-	assert_int_equal(r->t.f.dir[0].records, 317);
-	assert_int_equal(HS(&r->t.f.dir[0], CLIENT_HELLO).count, 1);
+	assert_true(sti_tls_facts(r->t)->have_ch);
+	assert_int_equal(sti_tls_facts(r->t)->ch_frame, 4); /* last byte in frame 1 + 316/100 */
+	assert_memory_equal(&sti_tls_facts(r->t)->ch, &sti_tls_facts(ref->t)->ch, sizeof(sti_tls_facts(r->t)->ch));
+	assert_int_equal(sti_tls_facts(r->t)->dir[0].records, 317);
+	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[0], CLIENT_HELLO).count, 1);
 	run_free(r);
 	input_free(&in);
 
@@ -915,11 +918,11 @@ static void test_client_hello_fragmented(void **state)
 	add_rec(&in, 0, 7, STI_TLS_CT_HANDSHAKE, msg.b, 100);
 	add_rec(&in, 0, 8, STI_TLS_CT_HANDSHAKE, msg.b + 100, msg.n - 100);
 	r = check_all(&in);
-	assert_true(r->t.f.have_ch);
-	assert_int_equal(r->t.f.ch_frame, 8);
-	assert_memory_equal(&r->t.f.ch, &ref->t.f.ch, sizeof(r->t.f.ch));
-	assert_int_equal(r->t.f.dir[0].records, 2);
-	assert_false(r->t.f.dir[0].mid_record);
+	assert_true(sti_tls_facts(r->t)->have_ch);
+	assert_int_equal(sti_tls_facts(r->t)->ch_frame, 8);
+	assert_memory_equal(&sti_tls_facts(r->t)->ch, &sti_tls_facts(ref->t)->ch, sizeof(sti_tls_facts(r->t)->ch));
+	assert_int_equal(sti_tls_facts(r->t)->dir[0].records, 2);
+	assert_false(sti_tls_facts(r->t)->dir[0].mid_record);
 	run_free(r);
 	input_free(&in);
 
@@ -928,9 +931,9 @@ static void test_client_hello_fragmented(void **state)
 	put(&msg, "\x00\x00\x00\x00", 4);
 	add_rec(&in, 0, 9, STI_TLS_CT_HANDSHAKE, msg.b, msg.n);
 	r = check_all(&in);
-	assert_int_equal(HS(&r->t.f.dir[0], CLIENT_HELLO).count, 1);
-	assert_int_equal(HS(&r->t.f.dir[0], HELLO_REQUEST).count, 1);
-	assert_int_equal(r->t.f.dir[0].records, 1);
+	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[0], CLIENT_HELLO).count, 1);
+	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[0], HELLO_REQUEST).count, 1);
+	assert_int_equal(sti_tls_facts(r->t)->dir[0].records, 1);
 	run_free(r);
 	input_free(&in);
 
@@ -953,15 +956,15 @@ static void test_bad_record_header(void **state)
 	input_add(&in, 0, 2, g, sizeof(g));
 	input_add(&in, 1, 3, v, sizeof(v));
 	r = check_all(&in);
-	assert_true(r->t.f.have_ch);
-	assert_true(r->t.f.dir[0].malformed);
-	assert_string_equal(r->t.f.dir[0].reason, "record type 0x47");
-	assert_int_equal(r->t.f.dir[0].malformed_frame, 2);
-	assert_false(r->t.f.dir[0].not_tls);
-	assert_true(r->t.f.dir[1].malformed);
-	assert_string_equal(r->t.f.dir[1].reason, "record version 0x0200");
-	assert_true(sti_tls_settled(&r->t, 0));
-	assert_true(sti_tls_settled(&r->t, 1));
+	assert_true(sti_tls_facts(r->t)->have_ch);
+	assert_true(sti_tls_facts(r->t)->dir[0].malformed);
+	assert_string_equal(sti_tls_facts(r->t)->dir[0].reason, "record type 0x47");
+	assert_int_equal(sti_tls_facts(r->t)->dir[0].malformed_frame, 2);
+	assert_false(sti_tls_facts(r->t)->dir[0].not_tls);
+	assert_true(sti_tls_facts(r->t)->dir[1].malformed);
+	assert_string_equal(sti_tls_facts(r->t)->dir[1].reason, "record version 0x0200");
+	assert_true(sti_tls_settled(r->t, 0));
+	assert_true(sti_tls_settled(r->t, 1));
 	assert_true(log_has(r, "6 d0 f2 type0 len0 enc0 0/0 record type 0x47\n"));
 	run_free(r);
 	input_free(&in);
@@ -982,14 +985,14 @@ static void test_plaintext_after_starttls(void **state)
 	input_add(&in, 0, 5, (const uint8_t *)ehlo, sizeof(ehlo) - 1);
 	input_add(&in, 1, 6, (const uint8_t *)err, sizeof(err) - 1);
 	r = check_all(&in);
-	assert_true(r->t.f.dir[0].not_tls);
-	assert_string_equal(r->t.f.dir[0].sample, "EHLO mail.example.com");
-	assert_true(r->t.f.dir[1].not_tls);
-	assert_string_equal(r->t.f.dir[1].sample, "500 5.5.2 Error: bad syntax");
-	assert_int_equal(r->t.f.dir[0].records, 0);
-	assert_false(r->t.f.dir[0].malformed);
-	assert_true(sti_tls_settled(&r->t, 0));
-	assert_true(sti_tls_settled(&r->t, 1));
+	assert_true(sti_tls_facts(r->t)->dir[0].not_tls);
+	assert_string_equal(sti_tls_facts(r->t)->dir[0].sample, "EHLO mail.example.com");
+	assert_true(sti_tls_facts(r->t)->dir[1].not_tls);
+	assert_string_equal(sti_tls_facts(r->t)->dir[1].sample, "500 5.5.2 Error: bad syntax");
+	assert_int_equal(sti_tls_facts(r->t)->dir[0].records, 0);
+	assert_false(sti_tls_facts(r->t)->dir[0].malformed);
+	assert_true(sti_tls_settled(r->t, 0));
+	assert_true(sti_tls_settled(r->t, 1));
 	assert_true(log_has(r, "6 d0 f5 type0 len0 enc0 0/0 not TLS\n"));
 	run_free(r);
 	input_free(&in);
@@ -997,9 +1000,9 @@ static void test_plaintext_after_starttls(void **state)
 	memset(&in, 0, sizeof(in));
 	input_add(&in, 0, 5, (const uint8_t *)lng, sizeof(lng) - 1);
 	r = check_all(&in);
-	assert_int_equal(strlen(r->t.f.dir[0].sample), STI_TLS_SAMPLE_MAX);
-	assert_memory_equal(r->t.f.dir[0].sample, ".. a line longer", 16);
-	assert_true(sti_tls_settled(&r->t, 0));
+	assert_int_equal(strlen(sti_tls_facts(r->t)->dir[0].sample), STI_TLS_SAMPLE_MAX);
+	assert_memory_equal(sti_tls_facts(r->t)->dir[0].sample, ".. a line longer", 16);
+	assert_true(sti_tls_settled(r->t, 0));
 	run_free(r);
 	input_free(&in);
 }
@@ -1017,14 +1020,14 @@ static void test_gap_mid_record(void **state)
 	input_gap(&in, 0, 2, 100);
 	input_add(&in, 0, 3, rec.b + 200, rec.n - 200);
 	r = check_all(&in);
-	assert_true(r->t.f.dir[0].gap);
-	assert_int_equal(r->t.f.dir[0].gap_frame, 2);
-	assert_int_equal(r->t.f.dir[0].gap_len, 100);
-	assert_true(r->t.f.dir[0].mid_record);
-	assert_false(r->t.f.have_ch);
-	assert_int_equal(r->t.f.dir[0].records, 0);
-	assert_false(r->t.f.dir[0].malformed);
-	assert_true(sti_tls_settled(&r->t, 0));
+	assert_true(sti_tls_facts(r->t)->dir[0].gap);
+	assert_int_equal(sti_tls_facts(r->t)->dir[0].gap_frame, 2);
+	assert_int_equal(sti_tls_facts(r->t)->dir[0].gap_len, 100);
+	assert_true(sti_tls_facts(r->t)->dir[0].mid_record);
+	assert_false(sti_tls_facts(r->t)->have_ch);
+	assert_int_equal(sti_tls_facts(r->t)->dir[0].records, 0);
+	assert_false(sti_tls_facts(r->t)->dir[0].malformed);
+	assert_true(sti_tls_settled(r->t, 0));
 	assert_true(log_has(r, "6 d0 f2 type0 len0 enc0 0/0 capture gap\n"));
 	run_free(r);
 	input_free(&in);
@@ -1073,16 +1076,16 @@ static void test_oversize_certificate(void **state)
 		off += k;
 	}
 	r = check_all(&in);
-	assert_true(r->t.f.have_sh);
-	assert_int_equal(r->t.f.version, STI_TLS12);
-	assert_true(r->t.f.have_server_cert);
-	assert_true(r->t.f.server_cert.truncated);
-	assert_true(r->t.f.dir[1].hs_cut);
-	assert_int_equal(r->t.f.server_cert_frame, 6);
-	assert_int_equal(HS(&r->t.f.dir[1], CERTIFICATE).count, 1);
-	assert_int_equal(HS(&r->t.f.dir[1], SERVER_HELLO_DONE).count, 1);
-	assert_int_equal(HS(&r->t.f.dir[1], SERVER_HELLO_DONE).first_frame, 6);
-	assert_false(r->t.f.dir[1].malformed);
+	assert_true(sti_tls_facts(r->t)->have_sh);
+	assert_int_equal(sti_tls_facts(r->t)->version, STI_TLS12);
+	assert_true(sti_tls_facts(r->t)->have_server_cert);
+	assert_true(sti_tls_facts(r->t)->server_cert.truncated);
+	assert_true(sti_tls_facts(r->t)->dir[1].hs_cut);
+	assert_int_equal(sti_tls_facts(r->t)->server_cert_frame, 6);
+	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[1], CERTIFICATE).count, 1);
+	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[1], SERVER_HELLO_DONE).count, 1);
+	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[1], SERVER_HELLO_DONE).first_frame, 6);
+	assert_false(sti_tls_facts(r->t)->dir[1].malformed);
 	assert_true(log_has(r, "1 d1 f6 type11 len70000 enc0 0/0 -\n"));
 	run_free(r);
 	input_free(&in);
@@ -1112,13 +1115,13 @@ static void test_tls13_client_encrypted_alert(void **state)
 	add_rec(&in, 0, 8, STI_TLS_CT_CHANGE_CIPHER_SPEC, ccs, 1);
 	add_rec(&in, 0, 8, STI_TLS_CT_APPLICATION_DATA, alert, sizeof(alert));
 	r = check_all(&in);
-	assert_int_equal(r->t.f.version, STI_TLS13);
-	assert_true(r->t.f.dir[0].encrypted);
-	assert_int_equal(r->t.f.dir[0].finished_frame, 0);
-	assert_false(r->t.f.established);
-	assert_tail(&r->t.f.dir[0], 2, STI_TLS_CT_APPLICATION_DATA, 19, 8);
-	assert_false(sti_tls_settled(&r->t, 0));
-	assert_false(sti_tls_settled(&r->t, 1));
+	assert_int_equal(sti_tls_facts(r->t)->version, STI_TLS13);
+	assert_true(sti_tls_facts(r->t)->dir[0].encrypted);
+	assert_int_equal(sti_tls_facts(r->t)->dir[0].finished_frame, 0);
+	assert_false(sti_tls_facts(r->t)->established);
+	assert_tail(&sti_tls_facts(r->t)->dir[0], 2, STI_TLS_CT_APPLICATION_DATA, 19, 8);
+	assert_false(sti_tls_settled(r->t, 0));
+	assert_false(sti_tls_settled(r->t, 1));
 	run_free(r);
 	input_free(&in);
 }
@@ -1138,18 +1141,18 @@ static void test_tls13_server_rejects_after_finished(void **state)
 	add_rec(&in, 0, 8, STI_TLS_CT_APPLICATION_DATA, fin, sizeof(fin));
 	add_rec(&in, 1, 9, STI_TLS_CT_APPLICATION_DATA, alert, sizeof(alert));
 	r = check_all(&in);
-	assert_false(r->t.f.established);
-	assert_int_equal(r->t.f.dir[0].finished_frame, 8);
-	assert_tail(&r->t.f.dir[1], r->t.f.dir[1].ntail - 1,
+	assert_false(sti_tls_facts(r->t)->established);
+	assert_int_equal(sti_tls_facts(r->t)->dir[0].finished_frame, 8);
+	assert_tail(&sti_tls_facts(r->t)->dir[1], sti_tls_facts(r->t)->dir[1].ntail - 1,
 		    STI_TLS_CT_APPLICATION_DATA, 19, 9);
-	assert_false(sti_tls_settled(&r->t, 0));
-	assert_false(sti_tls_settled(&r->t, 1));
-	assert_int_equal(r->t.f.nalerts, 0);
-	sti_tls_end(&r->t, 1);
-	assert_int_equal(r->t.f.nalerts, 1);
-	assert_true(r->t.f.alerts[0].encrypted);
-	assert_int_equal(r->t.f.alerts[0].from, 1);
-	assert_int_equal(r->t.f.alerts[0].frame, 9);
+	assert_false(sti_tls_settled(r->t, 0));
+	assert_false(sti_tls_settled(r->t, 1));
+	assert_int_equal(sti_tls_facts(r->t)->nalerts, 0);
+	sti_tls_end(r->t, 1);
+	assert_int_equal(sti_tls_facts(r->t)->nalerts, 1);
+	assert_true(sti_tls_facts(r->t)->alerts[0].encrypted);
+	assert_int_equal(sti_tls_facts(r->t)->alerts[0].from, 1);
+	assert_int_equal(sti_tls_facts(r->t)->alerts[0].frame, 9);
 	run_free(r);
 	input_free(&in);
 }
@@ -1168,17 +1171,17 @@ static void test_tls13_cleartext_alerts(void **state)
 	add_rec(&in, 0, 8, STI_TLS_CT_ALERT, unknown_ca, 2);
 	add_rec(&in, 1, 9, STI_TLS_CT_ALERT, internal, 2);
 	r = check_all(&in);
-	assert_int_equal(r->t.f.nalerts, 2);
-	assert_false(r->t.f.alerts[0].encrypted);
-	assert_int_equal(r->t.f.alerts[0].from, 0);
-	assert_int_equal(r->t.f.alerts[0].desc, STI_TLS_ALERT_UNKNOWN_CA);
-	assert_int_equal(r->t.f.alerts[0].frame, 8);
-	assert_false(r->t.f.alerts[1].encrypted);
-	assert_int_equal(r->t.f.alerts[1].from, 1);
-	assert_int_equal(r->t.f.alerts[1].desc, STI_TLS_ALERT_INTERNAL_ERROR);
-	assert_false(r->t.f.dir[0].encrypted);
-	assert_true(r->t.f.dir[1].encrypted);
-	assert_false(r->t.f.established);
+	assert_int_equal(sti_tls_facts(r->t)->nalerts, 2);
+	assert_false(sti_tls_facts(r->t)->alerts[0].encrypted);
+	assert_int_equal(sti_tls_facts(r->t)->alerts[0].from, 0);
+	assert_int_equal(sti_tls_facts(r->t)->alerts[0].desc, STI_TLS_ALERT_UNKNOWN_CA);
+	assert_int_equal(sti_tls_facts(r->t)->alerts[0].frame, 8);
+	assert_false(sti_tls_facts(r->t)->alerts[1].encrypted);
+	assert_int_equal(sti_tls_facts(r->t)->alerts[1].from, 1);
+	assert_int_equal(sti_tls_facts(r->t)->alerts[1].desc, STI_TLS_ALERT_INTERNAL_ERROR);
+	assert_false(sti_tls_facts(r->t)->dir[0].encrypted);
+	assert_true(sti_tls_facts(r->t)->dir[1].encrypted);
+	assert_false(sti_tls_facts(r->t)->established);
 	run_free(r);
 	input_free(&in);
 }
@@ -1193,9 +1196,9 @@ static void test_not_sslv2(void **state)
 	(void)state;
 	input_add(&in, 1, 3, b, sizeof(b));
 	r = check_all(&in);
-	assert_true(r->t.f.dir[1].not_tls);
-	assert_string_equal(r->t.f.dir[1].sample, ".....");
-	assert_false(r->t.f.dir[1].sslv2);
+	assert_true(sti_tls_facts(r->t)->dir[1].not_tls);
+	assert_string_equal(sti_tls_facts(r->t)->dir[1].sample, ".....");
+	assert_false(sti_tls_facts(r->t)->dir[1].sslv2);
 	run_free(r);
 	input_free(&in);
 }
@@ -1220,14 +1223,14 @@ static void test_sslv2_compatible_hello(void **state)
 	add_rec(&in, 0, 3, STI_TLS_CT_HANDSHAKE, cke.b, cke.n);
 	add_rec(&in, 0, 3, STI_TLS_CT_CHANGE_CIPHER_SPEC, ccs, 1);
 	r = check_all(&in);
-	assert_true(r->t.f.ch.sslv2_format);
-	assert_int_equal(r->t.f.version, STI_TLS10);
-	assert_false(r->t.f.dir[0].sslv2);
-	assert_false(r->t.f.dir[1].sslv2);
-	assert_int_equal(HS(&r->t.f.dir[0], CLIENT_KEY_EXCHANGE).first_frame, 3);
-	assert_int_equal(r->t.f.dir[0].records, 2); /* the SSLv2 one is not */
-	assert_int_equal(r->t.f.dir[0].encrypted_frame, 3);
-	assert_false(r->t.f.dir[0].malformed);
+	assert_true(sti_tls_facts(r->t)->ch.sslv2_format);
+	assert_int_equal(sti_tls_facts(r->t)->version, STI_TLS10);
+	assert_false(sti_tls_facts(r->t)->dir[0].sslv2);
+	assert_false(sti_tls_facts(r->t)->dir[1].sslv2);
+	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[0], CLIENT_KEY_EXCHANGE).first_frame, 3);
+	assert_int_equal(sti_tls_facts(r->t)->dir[0].records, 2); /* the SSLv2 one is not */
+	assert_int_equal(sti_tls_facts(r->t)->dir[0].encrypted_frame, 3);
+	assert_false(sti_tls_facts(r->t)->dir[0].malformed);
 	run_free(r);
 	input_free(&in);
 	input_free(&ssl);
@@ -1248,14 +1251,14 @@ static void test_alert_cap(void **state)
 		add_rec(&in, (int)(i & 1), 10 + i, STI_TLS_CT_ALERT, a, 2);
 	}
 	r = check_all(&in);
-	assert_int_equal(r->t.f.nalerts, STI_TLS_MAX_ALERTS);
-	assert_int_equal(r->t.f.alerts_total, 10);
-	assert_int_equal(r->t.f.alerts[0].desc, STI_TLS_ALERT_INTERNAL_ERROR);
-	assert_int_equal(r->t.f.alerts[0].from, 0);
-	assert_int_equal(r->t.f.alerts[0].frame, 10);
-	assert_int_equal(r->t.f.alerts[7].desc, 87);
-	assert_int_equal(r->t.f.alerts[7].from, 1);
-	assert_false(r->t.f.have_ch);
+	assert_int_equal(sti_tls_facts(r->t)->nalerts, STI_TLS_MAX_ALERTS);
+	assert_int_equal(sti_tls_facts(r->t)->alerts_total, 10);
+	assert_int_equal(sti_tls_facts(r->t)->alerts[0].desc, STI_TLS_ALERT_INTERNAL_ERROR);
+	assert_int_equal(sti_tls_facts(r->t)->alerts[0].from, 0);
+	assert_int_equal(sti_tls_facts(r->t)->alerts[0].frame, 10);
+	assert_int_equal(sti_tls_facts(r->t)->alerts[7].desc, 87);
+	assert_int_equal(sti_tls_facts(r->t)->alerts[7].from, 1);
+	assert_false(sti_tls_facts(r->t)->have_ch);
 	run_free(r);
 	input_free(&in);
 }
@@ -1270,12 +1273,12 @@ static void test_undecided(void **state)
 	(void)state;
 	input_from_segs(&in, tls12.s, 3);
 	r = check_all(&in);
-	assert_true(r->t.f.have_sh);
-	assert_false(r->t.f.have_server_cert);
-	assert_true(r->t.f.dir[1].mid_record);
-	assert_false(r->t.f.dir[0].mid_record);
-	assert_false(sti_tls_settled(&r->t, 0));
-	assert_false(sti_tls_settled(&r->t, 1));
+	assert_true(sti_tls_facts(r->t)->have_sh);
+	assert_false(sti_tls_facts(r->t)->have_server_cert);
+	assert_true(sti_tls_facts(r->t)->dir[1].mid_record);
+	assert_false(sti_tls_facts(r->t)->dir[0].mid_record);
+	assert_false(sti_tls_settled(r->t, 0));
+	assert_false(sti_tls_settled(r->t, 1));
 	run_free(r);
 	input_free(&in);
 }

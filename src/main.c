@@ -1010,8 +1010,8 @@ static int run_verdicts(const struct options *o)
 		sti_keylog_free(keylog);
 		if (rep)
 			rep->ops->destroy(rep);
-		if (report_file)
-			fclose(report_file);
+		close_side_file(side.markdown, o->report_path);
+		close_side_file(side.text, o->text_report_path);
 		return EXIT_INPUT_ERROR;
 	}
 	sti_analysis_set_evidence(a, ev);

@@ -9,16 +9,9 @@
 # of the run are unchanged by it; the file is 0600; an unwritable file is
 # refused before anything is read.
 
-if [ -z "${BASH_VERSION:-}" ]; then
-	command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-	exec bash "$0" "$@"
-fi
 set -u
 . "$(dirname "$0")/lib.sh"
-e2e_require_bin
-e2e_tmpdir
-PC=$STI_SRCDIR/pcaps
-T=$E2E_TMP
+e2e_setup
 
 # same_as_plain NAME PLAIN-ARGS -- OTHER-ARGS -- FILE: the run with
 # OTHER-ARGS and --text-report writes what PLAIN-ARGS prints, and its own

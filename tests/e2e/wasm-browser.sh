@@ -9,21 +9,15 @@
 # instead when STI_WASM_REQUIRED is set (.ci/run). The
 # screenshot goes to $STI_SCREENSHOT if set (docs/wasm-page.png is one).
 
-if [ -z "${BASH_VERSION:-}" ]; then
-	command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-	exec bash "$0" "$@"
-fi
 set -u
 . "$(dirname "$0")/lib.sh"
-e2e_require_bin
-e2e_tmpdir
+e2e_setup
 
 e2e_require_wasm starttls-inspect.html "${STI_WASM_PAGE:-}"
 PAGE=$E2E_WASM
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$CHROMIUM" ] || e2e_wasm_missing "chromium not found"
 
-PC=$STI_SRCDIR/pcaps
 SHOT=${STI_SCREENSHOT:-$E2E_TMP/page.png}
 out=$(node "$STI_SRCDIR/tests/e2e/wasm-browser.js" "$CHROMIUM" "$PAGE" "$SHOT" \
 	"$PC/fail-cert-expired-tls12-postfix-openssl.pcap" \

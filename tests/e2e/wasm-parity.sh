@@ -14,18 +14,12 @@
 # (scripts/build-wasm), outside the default build; .ci/run builds it and
 # runs this test as a step of its own. STI_WASM_JS names another build.
 
-if [ -z "${BASH_VERSION:-}" ]; then
-	command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-	exec bash "$0" "$@"
-fi
 set -u
 . "$(dirname "$0")/lib.sh"
-e2e_require_bin
-e2e_tmpdir
+e2e_setup
 
 e2e_require_wasm starttls-inspect.js "${STI_WASM_JS:-}"
 WASM_JS=$E2E_WASM
-T=$E2E_TMP
 KEY=parity-test-key
 
 # The same relative names for both programs: paths appear in the output.

@@ -68,7 +68,7 @@ void sti_out_str(struct sti_out *o, const char *s)
 	sti_out_write(o, s, strlen(s));
 }
 
-void sti_out_u64(struct sti_out *o, uint64_t v)
+size_t sti_fmt_u64(char buf[STI_U64_DIGITS], uint64_t v)
 {
 	char digits[20];
 	size_t i = sizeof(digits);
@@ -77,7 +77,37 @@ void sti_out_u64(struct sti_out *o, uint64_t v)
 		digits[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	sti_out_write(o, digits + i, sizeof(digits) - i);
+	size_t n = sizeof(digits) - i;
+	memcpy(buf, digits + i, n);
+	buf[n] = '\0';
+	return n;
+}
+
+void sti_out_u64(struct sti_out *o, uint64_t v)
+{
+	char buf[STI_U64_DIGITS];
+	size_t n = sti_fmt_u64(buf, v);
+
+	sti_out_write(o, buf, n);
+}
+
+void sti_out_spaces(struct sti_out *o, size_t n)
+{
+	static const char blank[] = "                                ";
+	const size_t most = sizeof(blank) - 1;
+
+	while (n > most) {
+		sti_out_write(o, blank, most);
+		n -= most;
+	}
+	sti_out_write(o, blank, n);
+}
+
+void sti_out_right(struct sti_out *o, const char *s, size_t n, size_t width)
+{
+	if (n < width)
+		sti_out_spaces(o, width - n);
+	sti_out_write(o, s, n);
 }
 
 /* ---- the JSON escaper ---- */

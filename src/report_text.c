@@ -34,6 +34,7 @@
 
 #include "sti/decode.h"
 #include "sti/mtalog.h"
+#include "sti/outbuf.h"
 #include "sti/session.h"
 #include "sti/tls_hello.h"
 
@@ -189,32 +190,40 @@ static void kind_str(const struct sti_record *rec, char *buf, size_t len)
 		snprintf(buf, len, "%s %s", proto, sti_mode_name(rec->mode));
 }
 
-/* "+0.004s": the time since the session's first packet, in milliseconds. */
-static void reltime_str(int64_t ts_us, int64_t first_us, char *buf, size_t len)
+/* "+0.004s": the time since the session's first packet, in milliseconds;
+ * its length. */
+static size_t reltime_str(int64_t ts_us, int64_t first_us, char buf[32])
 {
 	/* Unsigned arithmetic: no overflow on absurd timestamps. */
 	bool neg = ts_us < first_us;
 	uint64_t d = neg ? (uint64_t)first_us - (uint64_t)ts_us
 			 : (uint64_t)ts_us - (uint64_t)first_us;
-	snprintf(buf, len, "%c%" PRIu64 ".%03" PRIu64 "s", neg ? '-' : '+',
-		 d / 1000000, d % 1000000 / 1000);
+	unsigned ms = (unsigned)(d % 1000000 / 1000);
+	buf[0] = neg ? '-' : '+';
+	size_t n = 1 + sti_fmt_u64(buf + 1, d / 1000000);
+	buf[n++] = '.';
+	buf[n++] = (char)('0' + ms / 100);
+	buf[n++] = (char)('0' + ms / 10 % 10);
+	buf[n++] = (char)('0' + ms % 10);
+	buf[n++] = 's';
+	buf[n] = '\0';
+	return n;
 }
 
 /* Print at most width columns of s, ending in "..." when cut. */
-static void put_cut(FILE *f, const char *s, size_t width, bool pad)
+static void put_cut(struct sti_out *o, const char *s, size_t width, bool pad)
 {
 	size_t n = strlen(s);
 	if (n > width) {
 		size_t keep = width > 3 ? width - 3 : 0;
-		fwrite(s, 1, keep, f);
-		fwrite("...", 1, width - keep, f);
+		sti_out_write(o, s, keep);
+		sti_out_write(o, "...", width - keep);
 		n = width;
 	} else {
-		fputs(s, f);
+		sti_out_write(o, s, n);
 	}
-	if (pad)
-		for (; n < width; n++)
-			fputc(' ', f);
+	if (pad && n < width)
+		sti_out_spaces(o, width - n);
 }
 
 /* ---- the ladder diagram ---- */
@@ -232,19 +241,18 @@ static void put_cut(FILE *f, const char *s, size_t width, bool pad)
  * two text columns, each getting what its longest row needs when both fit,
  * otherwise as even a share as possible. Longer texts are cut with "...".
  */
-static void write_ladder(FILE *f, const struct sti_record *rec)
+static void write_ladder_to(struct sti_out *o, const struct sti_record *rec)
 {
 	unsigned n = rec->nladder < STI_LADDER_MAX ? rec->nladder : STI_LADDER_MAX;
 	size_t tw = MIN_TIME_COLS, fw = MIN_FRAME_COLS, cmax = 0, smax = 0;
-	char tbuf[32], fbuf[24], text[STI_LADDER_TEXT];
+	char tbuf[32], fbuf[STI_U64_DIGITS], text[STI_LADDER_TEXT];
 
 	if (n == 0 && rec->ladder_dropped == 0)
 		return;
 	for (unsigned i = 0; i < n; i++) {
 		const struct sti_ladder_row *row = &rec->ladder[i];
-		reltime_str(row->ts_us, rec->first_ts, tbuf, sizeof(tbuf));
-		snprintf(fbuf, sizeof(fbuf), "%" PRIu64, row->frame);
-		size_t tl = strlen(tbuf), fl = strlen(fbuf);
+		size_t tl = reltime_str(row->ts_us, rec->first_ts, tbuf);
+		size_t fl = sti_fmt_u64(fbuf, row->frame);
 		size_t xl = strnlen(row->text, sizeof(row->text));
 		if (tl > tw)
 			tw = tl;
@@ -273,25 +281,49 @@ static void write_ladder(FILE *f, const struct sti_record *rec)
 		cw = half;                  /* both get cut */
 	size_t sw = room - cw;
 
-	fprintf(f, "%*s  %*s  %-*s%*s%s\n", (int)tw, "time", (int)fw, "frame",
-		(int)cw, "client", ARROW_COLS, "", "server");
+	sti_out_right(o, "time", 4, tw);
+	sti_out_lit(o, "  ");
+	sti_out_right(o, "frame", 5, fw);
+	sti_out_lit(o, "  client");
+	sti_out_spaces(o, (cw > strlen("client") ? cw - strlen("client") : 0) + ARROW_COLS);
+	sti_out_lit(o, "server\n");
 	for (unsigned i = 0; i < n; i++) {
 		const struct sti_ladder_row *row = &rec->ladder[i];
-		reltime_str(row->ts_us, rec->first_ts, tbuf, sizeof(tbuf));
+		size_t tl = reltime_str(row->ts_us, rec->first_ts, tbuf);
+		size_t fl = sti_fmt_u64(fbuf, row->frame);
 		clean(text, sizeof(text), row->text, sizeof(row->text));
-		fprintf(f, "%*s  %*" PRIu64 "  ", (int)tw, tbuf, (int)fw, row->frame);
+		sti_out_right(o, tbuf, tl, tw);
+		sti_out_lit(o, "  ");
+		sti_out_right(o, fbuf, fl, fw);
+		sti_out_lit(o, "  ");
 		if (row->dir == STI_C2S) {
-			put_cut(f, text, cw, true);
-			fputs(" -->\n", f);
+			put_cut(o, text, cw, true);
+			sti_out_lit(o, " -->\n");
 		} else {
-			fprintf(f, "%*s <-- ", (int)cw, "");
-			put_cut(f, text, sw, false);
-			fputc('\n', f);
+			sti_out_spaces(o, cw);
+			sti_out_lit(o, " <-- ");
+			put_cut(o, text, sw, false);
+			sti_out_byte(o, '\n');
 		}
 	}
-	if (rec->ladder_dropped)
-		fprintf(f, "  (%u more row%s not shown)\n", rec->ladder_dropped,
-			rec->ladder_dropped == 1 ? "" : "s");
+	if (rec->ladder_dropped) {
+		sti_out_lit(o, "  (");
+		sti_out_u64(o, rec->ladder_dropped);
+		if (rec->ladder_dropped == 1)
+			sti_out_lit(o, " more row not shown)\n");
+		else
+			sti_out_lit(o, " more rows not shown)\n");
+	}
+}
+
+/* The ladder assembled in the writer and handed to f whole: per row one
+ * copy instead of several formatted stdio calls. */
+static void write_ladder(FILE *f, const struct sti_record *rec)
+{
+	struct sti_out o;
+	sti_out_init(&o, f, false);
+	write_ladder_to(&o, rec);
+	sti_out_drain(&o);
 }
 
 void sti_report_ladder(FILE *f, const struct sti_record *rec)

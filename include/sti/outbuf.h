@@ -74,6 +74,15 @@ static inline void sti_out_byte(struct sti_out *o, char c)
 void sti_out_str(struct sti_out *o, const char *s);
 void sti_out_u64(struct sti_out *o, uint64_t v);
 
+/* n spaces. */
+void sti_out_spaces(struct sti_out *o, size_t n);
+/* The n bytes at s right-aligned in width columns (printf's "%*s"). */
+void sti_out_right(struct sti_out *o, const char *s, size_t n, size_t width);
+
+/* The decimal digits of v and a NUL into buf: their count. */
+#define STI_U64_DIGITS 21
+size_t sti_fmt_u64(char buf[STI_U64_DIGITS], uint64_t v);
+
 /*
  * The JSON string of the n bytes at s, quotes included: '"' and '\\'
  * escaped with a backslash, control bytes and DEL as \u00XX, valid UTF-8

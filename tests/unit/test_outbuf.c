@@ -216,6 +216,31 @@ static void test_numbers(void **state)
 	free(out);
 }
 
+/* Padding and right alignment as printf's "%*s" and "%-*s" do them, the
+ * text report's ladder columns; more spaces than the blank run holds. */
+static void test_columns(void **state)
+{
+	struct sink k;
+	char want[128], digits[STI_U64_DIGITS];
+
+	(void)state;
+	assert_int_equal(sti_fmt_u64(digits, 0), 1);
+	assert_string_equal(digits, "0");
+	assert_int_equal(sti_fmt_u64(digits, UINT64_MAX), 20);
+	assert_string_equal(digits, "18446744073709551615");
+	sink_open(&k, false);
+	sti_out_right(&k.o, "time", 4, 10);
+	sti_out_right(&k.o, "frame", 5, 3);   /* wider than its field */
+	sti_out_spaces(&k.o, 0);
+	sti_out_byte(&k.o, '|');
+	sti_out_spaces(&k.o, 70);
+	sti_out_byte(&k.o, '|');
+	char *out = sink_close(&k);
+	snprintf(want, sizeof(want), "%*s%*s|%*s|", 10, "time", 3, "frame", 70, "");
+	assert_string_equal(out, want);
+	free(out);
+}
+
 /* ---- flushing ---- */
 
 /* A memory stream's size moves only when the FILE is flushed. */
@@ -385,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_line_longer_than_buffer),
 		cmocka_unit_test(test_escapes_across_boundary),
 		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_columns),
 		cmocka_unit_test(test_flush_per_line_when_asked),
 		cmocka_unit_test(test_no_flush_per_line_otherwise),
 		cmocka_unit_test(test_order_with_other_writers),

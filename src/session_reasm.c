@@ -6,7 +6,9 @@
  * the packet. Only out-of-order data is copied, into a ring whose slot for a
  * sequence number is fixed relative to next_seq, with a sorted list of
  * disjoint pieces saying which bytes are present and which frame carried
- * them.
+ * them. Ring and list start small and double as the data held needs,
+ * never past the configured cap and STI_REASM_MAX_PIECES: one lost
+ * segment costs a few kilobytes, not the whole cap at once.
  */
 #include "sti/session_reasm.h"
 
@@ -30,6 +32,8 @@ static void release_store(struct sti_reasm *r)
 	r->ring = NULL;
 	r->pieces = NULL;
 	r->npieces = 0;
+	r->ring_size = 0;
+	r->pieces_cap = 0;
 	r->head = 0;
 }
 
@@ -61,7 +65,7 @@ static void advance(struct sti_reasm *r, uint32_t n)
 	r->next_seq += n;
 	r->next_off += n;
 	if (r->ring)
-		r->head = (size_t)((r->head + (uint64_t)n) % r->cap);
+		r->head = (size_t)((r->head + (uint64_t)n) % r->ring_size);
 }
 
 static void deliver(struct sti_reasm *r, const uint8_t *data, uint32_t len,
@@ -97,14 +101,14 @@ static void gap(struct sti_reasm *r, uint32_t len, uint64_t frame, int64_t ts)
 static size_t ring_pos(const struct sti_reasm *r, uint32_t seq)
 {
 	return (size_t)((r->head + (uint64_t)(uint32_t)(seq - r->next_seq)) %
-			r->cap);
+			r->ring_size);
 }
 
 static void ring_write(struct sti_reasm *r, uint32_t seq, const uint8_t *src,
 		       uint32_t n)
 {
 	size_t pos = ring_pos(r, seq);
-	size_t first = r->cap - pos < n ? r->cap - pos : n;
+	size_t first = r->ring_size - pos < n ? r->ring_size - pos : n;
 	memcpy(r->ring + pos, src, first);
 	memcpy(r->ring, src + first, n - first);
 }
@@ -113,7 +117,7 @@ static bool ring_equal(const struct sti_reasm *r, uint32_t seq,
 		       const uint8_t *src, uint32_t n)
 {
 	size_t pos = ring_pos(r, seq);
-	size_t first = r->cap - pos < n ? r->cap - pos : n;
+	size_t first = r->ring_size - pos < n ? r->ring_size - pos : n;
 	return memcmp(r->ring + pos, src, first) == 0 &&
 	       memcmp(r->ring, src + first, n - first) == 0;
 }
@@ -131,7 +135,8 @@ static void drain(struct sti_reasm *r)
 		struct sti_reasm_piece pc = r->pieces[0];
 		remove_first_piece(r);
 		size_t pos = r->head;
-		uint32_t first = (uint32_t)(r->cap - pos < pc.len ? r->cap - pos : pc.len);
+		uint32_t first = (uint32_t)(r->ring_size - pos < pc.len ?
+					    r->ring_size - pos : pc.len);
 		deliver(r, r->ring + pos, first, pc.frame, pc.ts_us);
 		if (pc.len > first)
 			deliver(r, r->ring, pc.len - first, pc.frame, pc.ts_us);
@@ -183,17 +188,52 @@ static unsigned pieces_overlapping(const struct sti_reasm *r, uint32_t seq,
 	return k;
 }
 
-static bool ensure_store(struct sti_reasm *r)
+#define RING_FIRST 4096u     /* a few segments */
+#define PIECES_FIRST 8u
+
+/*
+ * A ring of at least `need` bytes (need <= cap), the held bytes moved so
+ * that next_seq's is first. False without memory.
+ */
+static bool grow_ring(struct sti_reasm *r, size_t need)
 {
-	if (r->ring)
+	if (r->ring && need <= r->ring_size)
 		return true;
-	r->ring = malloc(r->cap);
-	r->pieces = malloc(STI_REASM_MAX_PIECES * sizeof(*r->pieces));
-	if (!r->ring || !r->pieces) {
-		release_store(r);
+	size_t size = r->ring ? r->ring_size : RING_FIRST;
+	while (size < need)
+		size *= 2;
+	if (size > r->cap)
+		size = r->cap;
+	uint8_t *ring = malloc(size);
+	if (!ring)
 		return false;
+	if (r->ring) {
+		size_t first = r->ring_size - r->head;
+		memcpy(ring, r->ring + r->head, first);
+		memcpy(ring + first, r->ring, r->head);
+		free(r->ring);
 	}
+	r->ring = ring;
+	r->ring_size = size;
 	r->head = 0;
+	return true;
+}
+
+/* Room for `need` pieces (need <= STI_REASM_MAX_PIECES). */
+static bool grow_pieces(struct sti_reasm *r, unsigned need)
+{
+	if (need <= r->pieces_cap)
+		return true;
+	unsigned n = r->pieces_cap ? r->pieces_cap : PIECES_FIRST;
+	while (n < need)
+		n *= 2;
+	if (n > STI_REASM_MAX_PIECES)
+		n = STI_REASM_MAX_PIECES;
+	struct sti_reasm_piece *p = realloc(r->pieces, n * sizeof(*p));
+	if (!p)
+		return false;
+	r->pieces = p;
+	r->pieces_cap = n;
 	return true;
 }
 
@@ -202,12 +242,13 @@ static bool fits(struct sti_reasm *r, uint32_t seq, uint32_t caplen)
 {
 	if (caplen == 0)
 		return true;
-	if ((uint64_t)(uint32_t)(seq - r->next_seq) + caplen > r->cap)
-		return false;
-	if (!ensure_store(r))
+	uint64_t need = (uint64_t)(uint32_t)(seq - r->next_seq) + caplen;
+	if (need > r->cap)
 		return false;
 	unsigned k = pieces_overlapping(r, seq, seq + caplen);
-	return r->npieces + k + 1 <= STI_REASM_MAX_PIECES;
+	if (r->npieces + k + 1 > STI_REASM_MAX_PIECES)
+		return false;
+	return grow_ring(r, (size_t)need) && grow_pieces(r, r->npieces + k + 1);
 }
 
 static void insert_piece(struct sti_reasm *r, unsigned at,

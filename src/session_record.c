@@ -16,41 +16,24 @@
 
 #include "sti/tls_hello.h"
 
+/*
+ * What the recorder keeps for a session that has had a stream event. The
+ * parsers' state comes when their first byte does: a session that never
+ * speaks SMTP has no SMTP parser, one that never reaches TLS no TLS
+ * parser. Once both directions of the SMTP conversation have switched to
+ * TLS its parser is released and only its facts are kept.
+ */
 struct flow {
-	bool frozen;                     /* false: see struct frozen_flow */
-	unsigned skips;                  /* SKIP events seen (FREEZE_AFTER_SKIPS) */
 	struct sti_record rec;
-	struct sti_smtp smtp;
-	struct sti_tls tls;
-	bool tls_fed;
+	struct sti_smtp *smtp;           /* NULL until the first SMTP byte */
+	struct sti_smtp_facts *smtp_done; /* its facts once both sides switched */
+	struct sti_tls *tls;             /* NULL until the first TLS byte */
+	bool no_memory;                  /* a parser could not be allocated */
 	bool reported;                   /* the record went to the sink early */
 	uint32_t laddered_anomalies[2];  /* one row per anomaly and side */
 	int ehlo_row;                    /* ladder row of the EHLO reply, -1 */
 	bool ladder_text;                /* a reporter prints the ladder */
 	struct sti_session *s;
-	/* live flows, least recently used first (see FREEZE_IDLE_US) */
-	struct flow *lru_prev, *lru_next;
-	int64_t used_us;                 /* table clock at the last event */
-};
-
-/*
- * A session whose payload is stopped in both directions (TLS settled, or
- * not SMTP at all) only waits for its FIN, RST or expiry; long mail
- * transfers spend nearly all their life so. Its flow, tens of kilobytes of
- * fixed-size text fields that are mostly zero, is then kept zero-run
- * encoded and decoded again for the few events still to come. The same
- * is done to any flow that had no event for a while: on a gateway most
- * open sessions are waiting for the far side, and the memory a capture
- * needs is set by them. Encoding is lossless, so the parsers pick up
- * exactly where they were.
- */
-#define FREEZE_AFTER_SKIPS 8                   /* segments passed by unread */
-#define FREEZE_IDLE_US (INT64_C(500) * 1000)   /* capture time without events */
-
-struct frozen_flow {
-	bool frozen;                     /* true: first member, as in flow */
-	size_t len;                      /* bytes in data */
-	uint8_t data[];
 };
 
 struct sti_recorder {
@@ -59,8 +42,6 @@ struct sti_recorder {
 	void *sink_ctx;
 	bool early;   /* report once the outcome is final, before the close */
 	struct sti_keylog *keylog;          /* --keylog, or NULL */
-	struct flow *lru_head, *lru_tail;   /* live flows, oldest event first */
-	uint8_t *scratch;                   /* FROZEN_MAX bytes, for freeze */
 	bool ladder_untexted;               /* no reporter prints the ladder */
 };
 
@@ -104,9 +85,15 @@ void sti_recorder_ladder_text(struct sti_recorder *r, bool wanted)
 
 void sti_recorder_free(struct sti_recorder *r)
 {
-	if (r)
-		free(r->scratch);
 	free(r);
+}
+
+/* The SMTP facts, from the parser or kept after it; NULL before SMTP. */
+static const struct sti_smtp_facts *smtp_facts(const struct flow *fl)
+{
+	if (fl->smtp_done)
+		return fl->smtp_done;
+	return fl->smtp ? sti_smtp_facts(fl->smtp) : NULL;
 }
 
 /* The next row with its side, frame and time, or NULL past the cap. */
@@ -179,7 +166,7 @@ static void versions_text(const struct sti_client_hello *ch, char *buf,
 
 static void ladder_client_hello(struct flow *fl, const struct sti_tls_ev *ev)
 {
-	const struct sti_tls_facts *f = sti_tls_facts(&fl->tls);
+	const struct sti_tls_facts *f = sti_tls_facts(fl->tls);
 	const struct sti_client_hello *ch = f->have_ch2 && ev->frame == f->ch2_frame ? &f->ch2 : &f->ch;
 	char vers[64], max[24];
 	if (!f->have_ch) {
@@ -200,7 +187,7 @@ static void ladder_client_hello(struct flow *fl, const struct sti_tls_ev *ev)
 
 static void ladder_server_hello(struct flow *fl, const struct sti_tls_ev *ev)
 {
-	const struct sti_tls_facts *f = sti_tls_facts(&fl->tls);
+	const struct sti_tls_facts *f = sti_tls_facts(fl->tls);
 	char v[24];
 	if (f->have_hrr && ev->frame == f->hrr_frame && !(f->have_sh && f->sh_frame == ev->frame)) {
 		ladder_add(fl, 1, ev->frame, ev->ts_us,
@@ -220,7 +207,7 @@ static void ladder_server_hello(struct flow *fl, const struct sti_tls_ev *ev)
 
 static void ladder_handshake(struct flow *fl, const struct sti_tls_ev *ev)
 {
-	const struct sti_tls_facts *f = sti_tls_facts(&fl->tls);
+	const struct sti_tls_facts *f = sti_tls_facts(fl->tls);
 	/* Read with --keylog: say so, the wire showed only ciphertext. */
 	const char *pre = ev->decrypted ? "decrypted " : "";
 	switch (ev->type) {
@@ -318,11 +305,12 @@ static void ladder_reply(struct flow *fl, const struct sti_smtp_event *ev)
 
 static void complete_ehlo_row(struct flow *fl)
 {
-	if (fl->ehlo_row < 0 || !fl->ladder_text)
+	const struct sti_smtp_facts *sf = smtp_facts(fl);
+	if (fl->ehlo_row < 0 || !fl->ladder_text || !sf)
 		return;
 	struct sti_ladder_row *row = &fl->rec.ladder[fl->ehlo_row];
 	snprintf(row->text, sizeof(row->text), "250 EHLO reply: %s",
-		 offer_text(sti_smtp_facts(&fl->smtp)->starttls_offered));
+		 offer_text(sf->starttls_offered));
 }
 
 static void on_smtp_event(void *ctx, const struct sti_smtp_event *ev)
@@ -365,6 +353,77 @@ static void on_smtp_event(void *ctx, const struct sti_smtp_event *ev)
 	}
 }
 
+/* ---- the parsers' state, allocated with their first byte ---- */
+
+/* The SMTP parser while direction dir still speaks SMTP, else NULL. */
+static struct sti_smtp *smtp_speaking(const struct flow *fl, int dir)
+{
+	return fl->smtp && !sti_smtp_switched(fl->smtp, dir) ? fl->smtp : NULL;
+}
+
+static struct sti_smtp *new_smtp(struct flow *fl)
+{
+	struct sti_smtp *m = malloc(sizeof(*m));
+	if (!m)
+		return NULL;
+	sti_smtp_init(m);
+	sti_smtp_set_sink(m, on_smtp_event, fl);
+	return m;
+}
+
+/*
+ * Both directions are TLS now: nothing more reaches the SMTP parser (its
+ * line buffers, command queue and reply being assembled), so only the
+ * facts it gathered are kept. On allocation failure the parser stays.
+ */
+static void settle_smtp(struct flow *fl)
+{
+	if (!fl->smtp || !sti_smtp_switched(fl->smtp, STI_C2S) ||
+	    !sti_smtp_switched(fl->smtp, STI_S2C))
+		return;
+	struct sti_smtp_facts *done = malloc(sizeof(*done));
+	if (!done)
+		return;
+	*done = *sti_smtp_facts(fl->smtp);
+	free(fl->smtp);
+	fl->smtp = NULL;
+	fl->smtp_done = done;
+}
+
+static struct sti_tls *new_tls(struct sti_recorder *r, struct flow *fl)
+{
+	struct sti_tls *t = malloc(sizeof(*t));
+	if (!t)
+		return NULL;
+	sti_tls_init(t);
+	sti_tls_set_sink(t, on_tls_event, fl);
+	sti_tls_set_keylog(t, r->keylog);
+	return t;
+}
+
+/* Without memory for a parser the session goes unreported, as one
+ * without memory for its flow: stop reading its payload. */
+static void out_of_memory(struct flow *fl)
+{
+	fl->no_memory = true;
+	sti_session_stop_payload(fl->s, STI_C2S);
+	sti_session_stop_payload(fl->s, STI_S2C);
+}
+
+static void drop_flow(struct sti_session *s)
+{
+	struct flow *fl = s->app;
+	if (!fl)
+		return;
+	if (fl->tls)
+		sti_tls_free(fl->tls);
+	free(fl->tls);
+	free(fl->smtp);
+	free(fl->smtp_done);
+	free(fl);
+	s->app = NULL;
+}
+
 /* ---- routing ---- */
 
 /*
@@ -397,16 +456,40 @@ static void decide_proto(struct sti_recorder *r, struct flow *fl,
 		rec->mode = STI_MODE_IMPLICIT;
 }
 
-static void feed_tls(struct flow *fl, const struct sti_stream_ev *ev,
-		     const uint8_t *p, size_t n)
+static void feed_tls(struct sti_recorder *r, struct flow *fl,
+		     const struct sti_stream_ev *ev, const uint8_t *p, size_t n)
 {
-	if (!fl->tls_fed) {
-		fl->tls_fed = true;
+	if (!fl->tls) {
+		if (!(fl->tls = new_tls(r, fl))) {
+			out_of_memory(fl);
+			return;
+		}
 		fl->rec.tls_start_frame = ev->frame;
 	}
-	sti_tls_feed(&fl->tls, ev->dir, p, n, ev->frame, ev->ts_us);
-	if (sti_tls_settled(&fl->tls, ev->dir))
+	sti_tls_feed(fl->tls, ev->dir, p, n, ev->frame, ev->ts_us);
+	if (sti_tls_settled(fl->tls, ev->dir))
 		sti_session_stop_payload(fl->s, (enum sti_dir)ev->dir);
+}
+
+/* SMTP until the direction switches, the rest of the chunk and all after
+ * it to TLS. */
+static void feed_smtp(struct sti_recorder *r, struct flow *fl,
+		      const struct sti_stream_ev *ev)
+{
+	if (!fl->smtp && !fl->smtp_done && !(fl->smtp = new_smtp(fl))) {
+		out_of_memory(fl);
+		return;
+	}
+	size_t used = 0;
+	struct sti_smtp *m = smtp_speaking(fl, ev->dir);
+	if (m)
+		used = sti_smtp_feed(m, ev->dir, ev->data, ev->len, ev->frame, ev->ts_us);
+	if (!smtp_speaking(fl, ev->dir)) {
+		fl->rec.mode = STI_MODE_STARTTLS;
+		if (used < ev->len)
+			feed_tls(r, fl, ev, ev->data + used, ev->len - used);
+	}
+	settle_smtp(fl);
 }
 
 static void on_data(struct sti_recorder *r, struct flow *fl,
@@ -419,20 +502,11 @@ static void on_data(struct sti_recorder *r, struct flow *fl,
 	if (fl->rec.proto == STI_PROTO_NONE)
 		decide_proto(r, fl, ev);
 	switch (fl->rec.proto) {
-	case STI_PROTO_SMTP: {
-		size_t used = 0;
-		if (!sti_smtp_switched(&fl->smtp, ev->dir))
-			used = sti_smtp_feed(&fl->smtp, ev->dir, ev->data, ev->len,
-					     ev->frame, ev->ts_us);
-		if (sti_smtp_switched(&fl->smtp, ev->dir)) {
-			fl->rec.mode = STI_MODE_STARTTLS;
-			if (used < ev->len)
-				feed_tls(fl, ev, ev->data + used, ev->len - used);
-		}
+	case STI_PROTO_SMTP:
+		feed_smtp(r, fl, ev);
 		break;
-	}
 	case STI_PROTO_TLS:
-		feed_tls(fl, ev, ev->data, ev->len);
+		feed_tls(r, fl, ev, ev->data, ev->len);
 		break;
 	case STI_PROTO_OTHER:
 	case STI_PROTO_NONE:
@@ -448,170 +522,33 @@ static void on_gap(struct flow *fl, const struct sti_stream_ev *ev)
 	if (!rec->gaps[ev->dir]++)
 		rec->first_gap_frame[ev->dir] = ev->frame;
 	rec->gap_bytes[ev->dir] += ev->len;
-	if (rec->proto == STI_PROTO_SMTP && !sti_smtp_switched(&fl->smtp, ev->dir))
-		sti_smtp_gap(&fl->smtp, ev->dir, ev->len, ev->frame);
-	else if (fl->tls_fed || rec->proto == STI_PROTO_TLS)
-		sti_tls_gap(&fl->tls, ev->dir, ev->len, ev->frame);
+	struct sti_smtp *m = rec->proto == STI_PROTO_SMTP ? smtp_speaking(fl, ev->dir) : NULL;
+	if (m)
+		sti_smtp_gap(m, ev->dir, ev->len, ev->frame);
+	else if (fl->tls)
+		sti_tls_gap(fl->tls, ev->dir, ev->len, ev->frame);
 	ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
 			      "capture gap: %zu bytes missing", ev->len);
 }
 
 static void on_end(struct flow *fl, const struct sti_stream_ev *ev)
 {
-	if (fl->rec.proto == STI_PROTO_SMTP && !sti_smtp_switched(&fl->smtp, ev->dir))
-		sti_smtp_end(&fl->smtp, ev->dir);
-	if (fl->tls_fed)
-		sti_tls_end(&fl->tls, ev->dir);
+	struct sti_smtp *m = fl->rec.proto == STI_PROTO_SMTP ? smtp_speaking(fl, ev->dir) : NULL;
+	if (m)
+		sti_smtp_end(m, ev->dir);
+	if (fl->tls)
+		sti_tls_end(fl->tls, ev->dir);
 	ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
 			      ev->kind == STI_EV_FIN ? "FIN" : "RST");
-}
-
-/* ---- frozen flows ---- */
-
-/*
- * The encoding works on 64-bit words (the flow is made of them): tokens of
- * a 16-bit count of zero words and a 16-bit count of literal words, then
- * the literal words. Worst case, every other word zero, it needs
- * FROZEN_MAX bytes.
- */
-#define FLOW_WORDS (sizeof(struct flow) / sizeof(uint64_t))
-#define FROZEN_MAX (sizeof(struct flow) + 4 * (FLOW_WORDS + 1))
-_Static_assert(sizeof(struct flow) % sizeof(uint64_t) == 0, "flow is whole words");
-_Static_assert(FLOW_WORDS < 0xFFFF, "word counts fit in 16 bits");
-
-static size_t zero_runs_encode(const uint64_t *in, size_t n, uint8_t *out)
-{
-	size_t i = 0, o = 0;
-	while (i < n) {
-		size_t z = 0, lit = 0;
-		while (i + z < n && in[i + z] == 0)
-			z++;
-		i += z;
-		while (i + lit < n && in[i + lit] != 0)
-			lit++;
-		uint16_t hdr[2] = { (uint16_t)z, (uint16_t)lit };
-		memcpy(out + o, hdr, sizeof(hdr));
-		memcpy(out + o + sizeof(hdr), in + i, lit * sizeof(*in));
-		o += sizeof(hdr) + lit * sizeof(*in);
-		i += lit;
-	}
-	return o;
-}
-
-static void zero_runs_decode(const uint8_t *in, size_t n, uint64_t *out, size_t cap)
-{
-	size_t i = 0, o = 0;
-	while (i + 4 <= n) {
-		uint16_t hdr[2];
-		memcpy(hdr, in + i, sizeof(hdr));
-		i += 4;
-		if (hdr[0] > cap - o || hdr[1] > cap - o - hdr[0] ||
-		    hdr[1] * sizeof(*out) > n - i)
-			return;   /* cannot happen for our own encoding */
-		memset(out + o, 0, hdr[0] * sizeof(*out));
-		o += hdr[0];
-		memcpy(out + o, in + i, hdr[1] * sizeof(*out));
-		o += hdr[1];
-		i += hdr[1] * sizeof(*out);
-	}
-}
-
-static void lru_unlink(struct sti_recorder *r, struct flow *fl)
-{
-	if (fl->lru_prev)
-		fl->lru_prev->lru_next = fl->lru_next;
-	else
-		r->lru_head = fl->lru_next;
-	if (fl->lru_next)
-		fl->lru_next->lru_prev = fl->lru_prev;
-	else
-		r->lru_tail = fl->lru_prev;
-	fl->lru_prev = fl->lru_next = NULL;
-}
-
-static void lru_append(struct sti_recorder *r, struct flow *fl)
-{
-	fl->lru_next = NULL;
-	fl->lru_prev = r->lru_tail;
-	if (r->lru_tail)
-		r->lru_tail->lru_next = fl;
-	else
-		r->lru_head = fl;
-	r->lru_tail = fl;
-}
-
-/* Keep the flow encoded; on allocation failure it just stays as it is. */
-static void freeze(struct sti_recorder *r, struct sti_session *s)
-{
-	struct flow *fl = s->app;
-	if (!r->scratch && !(r->scratch = malloc(FROZEN_MAX)))
-		return;
-	lru_unlink(r, fl);
-	size_t len = zero_runs_encode((const uint64_t *)(const void *)fl, FLOW_WORDS,
-				      r->scratch);
-	struct frozen_flow *ff = malloc(sizeof(*ff) + len);
-	if (!ff) {
-		lru_append(r, fl);
-		return;
-	}
-	ff->frozen = true;
-	ff->len = len;
-	memcpy(ff->data, r->scratch, len);
-	free(fl);
-	s->app = ff;
-}
-
-/* The live flow of a session, decoded if it was frozen; NULL if none. */
-static struct flow *flow_of(struct sti_recorder *r, struct sti_session *s)
-{
-	if (!s->app || !*(const bool *)s->app)
-		return s->app;
-	struct frozen_flow *ff = s->app;
-	struct flow *fl = malloc(sizeof(*fl));   /* decoding writes every word */
-	if (!fl)
-		return NULL;
-	zero_runs_decode(ff->data, ff->len, (uint64_t *)(void *)fl, FLOW_WORDS);
-	fl->frozen = false;
-	lru_append(r, fl);
-	/* the layers' callbacks pointed at the flow's old address */
-	sti_smtp_set_sink(&fl->smtp, on_smtp_event, fl);
-	sti_tls_set_sink(&fl->tls, on_tls_event, fl);
-	free(ff);
-	s->app = fl;
-	return fl;
-}
-
-static void drop_flow(struct sti_recorder *r, struct sti_session *s)
-{
-	struct flow *fl = flow_of(r, s);   /* a frozen one may hold buffers */
-	if (!fl) {
-		free(s->app);   /* frozen, and could not be decoded */
-		s->app = NULL;
-		return;
-	}
-	lru_unlink(r, fl);
-	sti_tls_free(&fl->tls);
-	free(fl);
-	s->app = NULL;
-}
-
-/* Freeze the flows that have had no event for FREEZE_IDLE_US, but not
- * `current`, whose event is being handled. */
-static void freeze_idle(struct sti_recorder *r, const struct flow *current,
-			int64_t now_us)
-{
-	struct flow *fl;
-	while ((fl = r->lru_head) && fl != current &&
-	       now_us - fl->used_us >= FREEZE_IDLE_US)
-		freeze(r, fl->s);
 }
 
 static void maybe_report_early(struct sti_recorder *r, struct flow *fl);
 
 /*
- * A session gets its flow (tens of kilobytes of parse state) with its
- * first stream event, not at its SYN: half-open sessions, a SYN flood or
- * a port scan, never have one. NULL without memory.
+ * A session gets its flow (the record and the routing, without any
+ * parser) with its first stream event, not at its SYN: half-open
+ * sessions, a SYN flood or a port scan, never have one. NULL without
+ * memory.
  */
 static struct flow *new_flow(struct sti_recorder *r, struct sti_session *s)
 {
@@ -619,15 +556,8 @@ static struct flow *new_flow(struct sti_recorder *r, struct sti_session *s)
 	if (!fl)
 		return NULL;   /* the session goes unreported */
 	fl->s = s;
-	fl->used_us = s->touched_us;
-	lru_append(r, fl);
 	fl->ehlo_row = -1;
 	fl->ladder_text = !r->ladder_untexted;
-	sti_smtp_init(&fl->smtp);
-	sti_smtp_set_sink(&fl->smtp, on_smtp_event, fl);
-	sti_tls_init(&fl->tls);
-	sti_tls_set_sink(&fl->tls, on_tls_event, fl);
-	sti_tls_set_keylog(&fl->tls, r->keylog);
 	s->app = fl;
 	return fl;
 }
@@ -635,23 +565,11 @@ static struct flow *new_flow(struct sti_recorder *r, struct sti_session *s)
 static void rec_stream(void *ctx, struct sti_session *s, const struct sti_stream_ev *ev)
 {
 	struct sti_recorder *r = ctx;
-	if (ev->kind == STI_EV_SKIP) {
-		/* Bulk data after the stop: a session that carries some is
-		 * worth freezing; one that just closes after its handshake
-		 * is not. */
-		struct flow *live = s->app;
-		if (live && !live->frozen && ++live->skips >= FREEZE_AFTER_SKIPS &&
-		    s->rs[STI_C2S].stopped && s->rs[STI_S2C].stopped)
-			freeze(r, s);
-		return;
-	}
-	struct flow *fl = s->app ? flow_of(r, s) : new_flow(r, s);
+	if (ev->kind == STI_EV_SKIP)
+		return;   /* bulk data after the stop: nothing to read in it */
+	struct flow *fl = s->app ? s->app : new_flow(r, s);
 	if (!fl)
 		return;
-	lru_unlink(r, fl);
-	lru_append(r, fl);
-	fl->used_us = s->touched_us;
-	freeze_idle(r, fl, s->touched_us);
 	switch (ev->kind) {
 	case STI_EV_DATA:
 		on_data(r, fl, ev);
@@ -668,7 +586,6 @@ static void rec_stream(void *ctx, struct sti_session *s, const struct sti_stream
 	}
 	maybe_report_early(r, fl);
 }
-
 
 /* A session without payload is reported only on a mail port. */
 static bool listed_server(const struct sti_recorder *r, uint16_t port)
@@ -707,10 +624,13 @@ static void report(struct sti_recorder *r, struct flow *fl, struct sti_session *
 		   bool closing)
 {
 	struct sti_record *rec = &fl->rec;
+	if (fl->no_memory)
+		return;   /* a parser's facts are missing: unreported */
 	fill_tcp(rec, s);
 	complete_ehlo_row(fl);
-	if (rec->proto == STI_PROTO_SMTP) {
-		rec->smtp = sti_smtp_facts(&fl->smtp);
+	const struct sti_smtp_facts *sf = smtp_facts(fl);
+	if (rec->proto == STI_PROTO_SMTP && sf) {
+		rec->smtp = sf;
 		/* Plaintext only when SMTP was actually spoken: a capture that
 		 * starts inside the TLS stream shows no mode at all. */
 		/* A STARTTLS command makes the mode starttls even when it was
@@ -722,12 +642,12 @@ static void report(struct sti_recorder *r, struct flow *fl, struct sti_session *
 			  rec->smtp->mail_cmds))
 			rec->mode = STI_MODE_PLAINTEXT;
 	}
-	if (fl->tls_fed) {
+	if (fl->tls) {
 		if (closing) {
-			sti_tls_end(&fl->tls, STI_C2S);   /* the capture ended, if not */
-			sti_tls_end(&fl->tls, STI_S2C);   /* the connection */
+			sti_tls_end(fl->tls, STI_C2S);   /* the capture ended, if not */
+			sti_tls_end(fl->tls, STI_S2C);   /* the connection */
 		}
-		rec->tls = sti_tls_facts(&fl->tls);
+		rec->tls = sti_tls_facts(fl->tls);
 	}
 	if (rec->proto == STI_PROTO_SMTP || rec->proto == STI_PROTO_TLS ||
 	    (rec->proto == STI_PROTO_NONE && listed_server(r, rec->srv.port)))
@@ -765,14 +685,14 @@ static bool fatal_alert_seen(const struct sti_tls_facts *tf)
  */
 static bool outcome_final(const struct flow *fl)
 {
-	if (fl->tls_fed) {
-		if (sti_tls_settled(&fl->tls, STI_C2S) && sti_tls_settled(&fl->tls, STI_S2C))
+	if (fl->tls) {
+		if (sti_tls_settled(fl->tls, STI_C2S) && sti_tls_settled(fl->tls, STI_S2C))
 			return true;
-		if (fatal_alert_seen(sti_tls_facts(&fl->tls)))
+		if (fatal_alert_seen(sti_tls_facts(fl->tls)))
 			return true;
 	}
-	return fl->rec.proto == STI_PROTO_SMTP &&
-	       sti_smtp_facts(&fl->smtp)->starttls_refused;
+	const struct sti_smtp_facts *sf = smtp_facts(fl);
+	return fl->rec.proto == STI_PROTO_SMTP && sf && sf->starttls_refused;
 }
 
 static void maybe_report_early(struct sti_recorder *r, struct flow *fl)
@@ -796,19 +716,18 @@ static void rec_close(void *ctx, struct sti_session *s)
 			report_bare(r, s);
 		return;
 	}
-	struct flow *fl = flow_of(r, s);
-	if (!fl)
-		return;
+	struct flow *fl = s->app;
 	if (!fl->reported)
 		report(r, fl, s, true);
 	/* The record is out: a closed session lingers in the table only to
 	 * absorb late packets, and needs none of this any more. */
-	drop_flow(r, s);
+	drop_flow(s);
 }
 
 static void rec_release(void *ctx, struct sti_session *s)
 {
-	drop_flow(ctx, s);
+	(void)ctx;
+	drop_flow(s);
 }
 
 const struct sti_session_ops sti_recorder_ops = {

@@ -76,10 +76,12 @@ struct sti_reasm {
 	uint32_t fin_seq;
 	uint64_t fin_frame;
 	int64_t fin_ts;
-	uint8_t *ring;          /* cap bytes; ring[head] holds next_seq */
+	uint8_t *ring;          /* ring_size bytes; ring[head] holds next_seq */
+	size_t ring_size;       /* grown as out-of-order data needs, <= cap */
 	size_t head;
 	struct sti_reasm_piece *pieces; /* sorted, disjoint, all after next_seq */
 	unsigned npieces;
+	unsigned pieces_cap;    /* slots allocated, <= STI_REASM_MAX_PIECES */
 	struct sti_reasm_stats st;
 };
 

@@ -3,8 +3,8 @@
 # handshake-only one at 100 concurrent sessions, a 12 MB long-session one at
 # 30) give every cloned session the verdict of the fixture session it was
 # cloned from (bench/check-corpus). This covers the generator the benchmark
-# relies on, and the recorder judging sessions interleaved with many others
-# whose state is frozen and thawed while they wait. Not a benchmark: nothing
+# relies on, and the recorder judging sessions interleaved with many others,
+# each with its own lazily allocated parser state. Not a benchmark: nothing
 # is timed. Exit 0 pass, 1 fail, 77 skip (no python3).
 PY=${PYTHON3:-python3}
 command -v "$PY" >/dev/null 2>&1 || { echo "SKIP: python3 not found"; exit 77; }

@@ -376,6 +376,48 @@ static void test_many_pieces_capped(void **state)
 	assert_int_equal(f->r.st.gap_bytes, STI_REASM_MAX_PIECES + 10 + 1);
 }
 
+/*
+ * The store starts at a few kilobytes and doubles as the held data needs,
+ * keeping every byte in its place when it grows around the ring's end; the
+ * piece list grows the same way.
+ */
+static void test_store_grows_as_needed(void **state)
+{
+	struct fixture *f = *state;
+	static uint8_t want[12000];
+	for (size_t i = 0; i < sizeof(want); i++)
+		want[i] = (uint8_t)('A' + (i * 7) % 26);
+	sti_reasm_syn(&f->r, 0);
+	/* A one-byte hole makes the first store; filling it moves head. */
+	sti_reasm_segment(&f->r, 2, want + 1, 1, 1, false, 1, 1);
+	assert_int_equal(f->r.ring_size, 4096);
+	assert_int_equal(f->r.pieces_cap, 8);
+	sti_reasm_segment(&f->r, 1, want, 1, 1, false, 2, 2);
+	sti_reasm_segment(&f->r, 3, want + 2, 3000, 3000, false, 3, 3);
+	/* Held after a hole at stream offset 3002: 2,000 bytes that wrap
+	 * around the 4 KiB ring, then 5,000 that need 8 KiB. */
+	sti_reasm_segment(&f->r, 3004, want + 3003, 2000, 2000, false, 4, 4);
+	assert_int_equal(f->r.ring_size, 4096);
+	sti_reasm_segment(&f->r, 5004, want + 5003, 5000, 5000, false, 5, 5);
+	assert_int_equal(f->r.ring_size, 8192);
+	/* Twenty separate bytes further on: the piece list doubles twice. */
+	for (uint32_t i = 0; i < 20; i++)
+		sti_reasm_segment(&f->r, 10005 + 2 * i, want + 10004 + 2 * i, 1, 1,
+				  false, 6 + i, 6);
+	assert_int_equal(f->r.pieces_cap, 32);
+	assert_int_equal(f->r.npieces, 22);
+	assert_true(f->r.ring_size <= f->r.cap);
+	/* Every hole filled: the stream is the original, byte for byte. */
+	for (uint32_t i = 0; i < 20; i++)
+		sti_reasm_segment(&f->r, 10004 + 2 * i, want + 10003 + 2 * i, 1, 1,
+				  false, 30 + i, 7);
+	sti_reasm_segment(&f->r, 3003, want + 3002, 1, 1, false, 50, 8);
+	assert_int_equal(f->log.ndata, 10043);
+	assert_memory_equal(f->log.data, want, 10043);
+	assert_int_equal(f->r.st.gaps, 0);
+	assert_int_equal(sti_reasm_buffered(&f->r), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +439,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_jump_beyond_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_full_gives_up_first_hole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_pieces_capped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_grows_as_needed, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("reasm", tests, NULL, NULL);
 }

@@ -57,12 +57,14 @@ static void check_facts(const struct sti_smtp_facts *f)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct sti_smtp m;   /* large: keep it off the stack */
-	sti_smtp_init(&m);
-	sti_smtp_set_sink(&m, touch_event, NULL);
-	chunk_play(data, size, &calls, &m);
-	sti_smtp_end(&m, 0);
-	sti_smtp_end(&m, 1);
-	check_facts(sti_smtp_facts(&m));
+	struct sti_smtp *m = sti_smtp_new();
+	if (!m)
+		return 0;
+	sti_smtp_set_sink(m, touch_event, NULL);
+	chunk_play(data, size, &calls, m);
+	sti_smtp_end(m, 0);
+	sti_smtp_end(m, 1);
+	check_facts(sti_smtp_facts(m));
+	sti_smtp_free(m);
 	return 0;
 }

@@ -65,14 +65,15 @@ static void fingerprints(const struct sti_tls_facts *f)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct sti_tls t;
-	sti_tls_init(&t);
-	sti_tls_set_sink(&t, touch_event, NULL);
-	sti_tls_set_keylog(&t, fuzz_keylog());
-	chunk_play(data, size, &calls, &t);
-	sti_tls_end(&t, 0);
-	sti_tls_end(&t, 1);
-	fingerprints(sti_tls_facts(&t));
-	sti_tls_free(&t);
+	struct sti_tls *t = sti_tls_new();
+	if (!t)
+		return 0;
+	sti_tls_set_sink(t, touch_event, NULL);
+	sti_tls_set_keylog(t, fuzz_keylog());
+	chunk_play(data, size, &calls, t);
+	sti_tls_end(t, 0);
+	sti_tls_end(t, 1);
+	fingerprints(sti_tls_facts(t));
+	sti_tls_free(t);
 	return 0;
 }

@@ -16,15 +16,35 @@
 
 #include "sti/tls_hello.h"
 
+/* A ladder row as a flow keeps it; its text, when a reporter prints
+ * ladders, is the flow's texts[] at the same index. */
+struct flow_row {
+	uint64_t frame;
+	int64_t ts_us;
+	uint8_t dir;
+};
+
 /*
- * What the recorder keeps for a session that has had a stream event. The
- * parsers' state comes when their first byte does: a session that never
- * speaks SMTP has no SMTP parser, one that never reaches TLS no TLS
- * parser. Once both directions of the SMTP conversation have switched to
- * TLS its parser is released and only its facts are kept.
+ * What the recorder keeps for a session that has had a stream event: what
+ * the record takes from the stream, and the ladder rows, grown as they
+ * come. The record itself (with room for STI_LADDER_MAX rows) is built
+ * only to be reported. The parsers' state comes when their first byte
+ * does: a session that never speaks SMTP has no SMTP parser, one that
+ * never reaches TLS no TLS parser. Once both directions of the SMTP
+ * conversation have switched to TLS its parser is released and only its
+ * facts are kept.
  */
 struct flow {
-	struct sti_record rec;
+	enum sti_proto proto;
+	bool proto_sniffed;
+	enum sti_mode mode;
+	uint64_t tls_start_frame;
+	uint64_t gaps[2], gap_bytes[2], first_gap_frame[2];
+	enum sti_looks looks[2];
+	uint64_t looks_frame[2];
+	struct flow_row *rows;
+	char (*texts)[STI_LADDER_TEXT];  /* NULL without ladder text */
+	unsigned nrows, rows_cap, rows_dropped;
 	struct sti_smtp *smtp;           /* NULL until the first SMTP byte */
 	struct sti_smtp_facts *smtp_done; /* its facts once both sides switched */
 	struct sti_tls *tls;             /* NULL until the first TLS byte */
@@ -43,6 +63,7 @@ struct sti_recorder {
 	bool early;   /* report once the outcome is final, before the close */
 	struct sti_keylog *keylog;          /* --keylog, or NULL */
 	bool ladder_untexted;               /* no reporter prints the ladder */
+	struct sti_record *scratch;         /* the record being reported */
 };
 
 const char *sti_mode_name(enum sti_mode m)
@@ -62,6 +83,10 @@ struct sti_recorder *sti_recorder_new(const struct sti_session_cfg *cfg,
 	struct sti_recorder *r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
+	if (!(r->scratch = malloc(sizeof(*r->scratch)))) {
+		free(r);
+		return NULL;
+	}
 	r->cfg = *cfg;
 	r->sink = sink;
 	r->sink_ctx = sink_ctx;
@@ -85,6 +110,8 @@ void sti_recorder_ladder_text(struct sti_recorder *r, bool wanted)
 
 void sti_recorder_free(struct sti_recorder *r)
 {
+	if (r)
+		free(r->scratch);
 	free(r);
 }
 
@@ -130,16 +157,44 @@ void sti_record_ladder_add(struct sti_record *rec, uint8_t dir, uint64_t frame,
  * was a tenth of the recorder's work per session. The row itself (side,
  * frame, time) is kept either way.
  */
+/* Room for one more row: 8, then doubling up to STI_LADDER_MAX. Text
+ * slots grow with the rows, zeroed as the record's would be. */
+static bool grow_rows(struct flow *fl)
+{
+	unsigned cap = fl->rows_cap ? fl->rows_cap * 2 : 8;
+	if (cap > STI_LADDER_MAX)
+		cap = STI_LADDER_MAX;
+	struct flow_row *rows = realloc(fl->rows, cap * sizeof(*rows));
+	if (!rows)
+		return false;
+	fl->rows = rows;
+	if (fl->ladder_text) {
+		char (*texts)[STI_LADDER_TEXT] = realloc(fl->texts, cap * sizeof(*texts));
+		if (!texts)
+			return false;
+		memset(texts + fl->rows_cap, 0, (cap - fl->rows_cap) * sizeof(*texts));
+		fl->texts = texts;
+	}
+	fl->rows_cap = cap;
+	return true;
+}
+
 __attribute__((format(printf, 5, 6)))
 static void ladder_add(struct flow *fl, uint8_t dir, uint64_t frame, int64_t ts_us,
 		       const char *fmt, ...)
 {
-	struct sti_ladder_row *row = ladder_row(&fl->rec, dir, frame, ts_us);
-	if (!row || !fl->ladder_text)
+	if (fl->nrows == STI_LADDER_MAX ||
+	    (fl->nrows == fl->rows_cap && !grow_rows(fl))) {
+		fl->rows_dropped++;
+		return;
+	}
+	unsigned i = fl->nrows++;
+	fl->rows[i] = (struct flow_row){ .frame = frame, .ts_us = ts_us, .dir = dir };
+	if (!fl->ladder_text)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(row->text, sizeof(row->text), fmt, ap);
+	vsnprintf(fl->texts[i], sizeof(fl->texts[i]), fmt, ap);
 	va_end(ap);
 }
 
@@ -299,8 +354,8 @@ static void ladder_reply(struct flow *fl, const struct sti_smtp_event *ev)
 	/* What the EHLO reply offered is known once the reply is digested:
 	 * the row is completed when the session closes. */
 	if (ev->cmd == STI_SMTP_CMD_EHLO && ev->code == 250 &&
-	    fl->rec.nladder && fl->ehlo_row < 0)
-		fl->ehlo_row = (int)fl->rec.nladder - 1;
+	    fl->nrows && fl->ehlo_row < 0)
+		fl->ehlo_row = (int)fl->nrows - 1;
 }
 
 static void complete_ehlo_row(struct flow *fl)
@@ -308,8 +363,7 @@ static void complete_ehlo_row(struct flow *fl)
 	const struct sti_smtp_facts *sf = smtp_facts(fl);
 	if (fl->ehlo_row < 0 || !fl->ladder_text || !sf)
 		return;
-	struct sti_ladder_row *row = &fl->rec.ladder[fl->ehlo_row];
-	snprintf(row->text, sizeof(row->text), "250 EHLO reply: %s",
+	snprintf(fl->texts[fl->ehlo_row], sizeof(fl->texts[0]), "250 EHLO reply: %s",
 		 offer_text(sf->starttls_offered));
 }
 
@@ -363,10 +417,9 @@ static struct sti_smtp *smtp_speaking(const struct flow *fl, int dir)
 
 static struct sti_smtp *new_smtp(struct flow *fl)
 {
-	struct sti_smtp *m = malloc(sizeof(*m));
+	struct sti_smtp *m = sti_smtp_new();
 	if (!m)
 		return NULL;
-	sti_smtp_init(m);
 	sti_smtp_set_sink(m, on_smtp_event, fl);
 	return m;
 }
@@ -385,17 +438,16 @@ static void settle_smtp(struct flow *fl)
 	if (!done)
 		return;
 	*done = *sti_smtp_facts(fl->smtp);
-	free(fl->smtp);
+	sti_smtp_free(fl->smtp);
 	fl->smtp = NULL;
 	fl->smtp_done = done;
 }
 
 static struct sti_tls *new_tls(struct sti_recorder *r, struct flow *fl)
 {
-	struct sti_tls *t = malloc(sizeof(*t));
+	struct sti_tls *t = sti_tls_new();
 	if (!t)
 		return NULL;
-	sti_tls_init(t);
 	sti_tls_set_sink(t, on_tls_event, fl);
 	sti_tls_set_keylog(t, r->keylog);
 	return t;
@@ -415,11 +467,11 @@ static void drop_flow(struct sti_session *s)
 	struct flow *fl = s->app;
 	if (!fl)
 		return;
-	if (fl->tls)
-		sti_tls_free(fl->tls);
-	free(fl->tls);
-	free(fl->smtp);
+	sti_tls_free(fl->tls);
+	sti_smtp_free(fl->smtp);
 	free(fl->smtp_done);
+	free(fl->rows);
+	free(fl->texts);
 	free(fl);
 	s->app = NULL;
 }
@@ -434,26 +486,25 @@ static void drop_flow(struct sti_session *s)
 static void decide_proto(struct sti_recorder *r, struct flow *fl,
 			 const struct sti_stream_ev *ev)
 {
-	struct sti_record *rec = &fl->rec;
 	uint16_t sp = fl->s->srv.port;
-	enum sti_looks first = rec->looks[ev->dir];
+	enum sti_looks first = fl->looks[ev->dir];
 	if (ev->dir == STI_C2S && first == STI_LOOKS_TLS) {
-		rec->proto = STI_PROTO_TLS;
-		rec->proto_sniffed = !sti_portset_has(&r->cfg.tls_ports, sp);
+		fl->proto = STI_PROTO_TLS;
+		fl->proto_sniffed = !sti_portset_has(&r->cfg.tls_ports, sp);
 	} else if (sti_portset_has(&r->cfg.tls_ports, sp)) {
-		rec->proto = STI_PROTO_TLS;
+		fl->proto = STI_PROTO_TLS;
 	} else if (sti_portset_has(&r->cfg.smtp_ports, sp)) {
-		rec->proto = STI_PROTO_SMTP;
+		fl->proto = STI_PROTO_SMTP;
 	} else if (ev->dir == STI_S2C && (first == STI_LOOKS_SMTP_GREETING ||
 					  first == STI_LOOKS_FTP)) {
 		/* FTP greets with 220 too: reported, as not_smtp */
-		rec->proto = STI_PROTO_SMTP;
-		rec->proto_sniffed = true;
+		fl->proto = STI_PROTO_SMTP;
+		fl->proto_sniffed = true;
 	} else {
-		rec->proto = STI_PROTO_OTHER;
+		fl->proto = STI_PROTO_OTHER;
 	}
-	if (rec->proto == STI_PROTO_TLS)
-		rec->mode = STI_MODE_IMPLICIT;
+	if (fl->proto == STI_PROTO_TLS)
+		fl->mode = STI_MODE_IMPLICIT;
 }
 
 static void feed_tls(struct sti_recorder *r, struct flow *fl,
@@ -464,7 +515,7 @@ static void feed_tls(struct sti_recorder *r, struct flow *fl,
 			out_of_memory(fl);
 			return;
 		}
-		fl->rec.tls_start_frame = ev->frame;
+		fl->tls_start_frame = ev->frame;
 	}
 	sti_tls_feed(fl->tls, ev->dir, p, n, ev->frame, ev->ts_us);
 	if (sti_tls_settled(fl->tls, ev->dir))
@@ -485,7 +536,7 @@ static void feed_smtp(struct sti_recorder *r, struct flow *fl,
 	if (m)
 		used = sti_smtp_feed(m, ev->dir, ev->data, ev->len, ev->frame, ev->ts_us);
 	if (!smtp_speaking(fl, ev->dir)) {
-		fl->rec.mode = STI_MODE_STARTTLS;
+		fl->mode = STI_MODE_STARTTLS;
 		if (used < ev->len)
 			feed_tls(r, fl, ev, ev->data + used, ev->len - used);
 	}
@@ -495,13 +546,13 @@ static void feed_smtp(struct sti_recorder *r, struct flow *fl,
 static void on_data(struct sti_recorder *r, struct flow *fl,
 		    const struct sti_stream_ev *ev)
 {
-	if (!fl->rec.looks_frame[ev->dir]) {
-		fl->rec.looks[ev->dir] = sti_sniff(ev->dir, ev->data, ev->len);
-		fl->rec.looks_frame[ev->dir] = ev->frame;
+	if (!fl->looks_frame[ev->dir]) {
+		fl->looks[ev->dir] = sti_sniff(ev->dir, ev->data, ev->len);
+		fl->looks_frame[ev->dir] = ev->frame;
 	}
-	if (fl->rec.proto == STI_PROTO_NONE)
+	if (fl->proto == STI_PROTO_NONE)
 		decide_proto(r, fl, ev);
-	switch (fl->rec.proto) {
+	switch (fl->proto) {
 	case STI_PROTO_SMTP:
 		feed_smtp(r, fl, ev);
 		break;
@@ -518,11 +569,10 @@ static void on_data(struct sti_recorder *r, struct flow *fl,
 
 static void on_gap(struct flow *fl, const struct sti_stream_ev *ev)
 {
-	struct sti_record *rec = &fl->rec;
-	if (!rec->gaps[ev->dir]++)
-		rec->first_gap_frame[ev->dir] = ev->frame;
-	rec->gap_bytes[ev->dir] += ev->len;
-	struct sti_smtp *m = rec->proto == STI_PROTO_SMTP ? smtp_speaking(fl, ev->dir) : NULL;
+	if (!fl->gaps[ev->dir]++)
+		fl->first_gap_frame[ev->dir] = ev->frame;
+	fl->gap_bytes[ev->dir] += ev->len;
+	struct sti_smtp *m = fl->proto == STI_PROTO_SMTP ? smtp_speaking(fl, ev->dir) : NULL;
 	if (m)
 		sti_smtp_gap(m, ev->dir, ev->len, ev->frame);
 	else if (fl->tls)
@@ -533,7 +583,7 @@ static void on_gap(struct flow *fl, const struct sti_stream_ev *ev)
 
 static void on_end(struct flow *fl, const struct sti_stream_ev *ev)
 {
-	struct sti_smtp *m = fl->rec.proto == STI_PROTO_SMTP ? smtp_speaking(fl, ev->dir) : NULL;
+	struct sti_smtp *m = fl->proto == STI_PROTO_SMTP ? smtp_speaking(fl, ev->dir) : NULL;
 	if (m)
 		sti_smtp_end(m, ev->dir);
 	if (fl->tls)
@@ -620,14 +670,48 @@ static void fill_tcp(struct sti_record *rec, const struct sti_session *s)
  * close (`closing`) the TLS streams are ended first: an unfinished record
  * is then known to be cut short.
  */
+/* The flow's part of the record: what the stream showed, and the ladder. */
+static void fill_from_flow(struct sti_record *rec, const struct flow *fl)
+{
+	rec->proto = fl->proto;
+	rec->proto_sniffed = fl->proto_sniffed;
+	rec->mode = fl->mode;
+	rec->tls_start_frame = fl->tls_start_frame;
+	for (int d = 0; d < 2; d++) {
+		rec->gaps[d] = fl->gaps[d];
+		rec->gap_bytes[d] = fl->gap_bytes[d];
+		rec->first_gap_frame[d] = fl->first_gap_frame[d];
+		rec->looks[d] = fl->looks[d];
+		rec->looks_frame[d] = fl->looks_frame[d];
+	}
+	for (unsigned i = 0; i < fl->nrows; i++) {
+		struct sti_ladder_row *row = &rec->ladder[i];
+		row->frame = fl->rows[i].frame;
+		row->ts_us = fl->rows[i].ts_us;
+		row->dir = fl->rows[i].dir;
+		if (fl->texts)
+			memcpy(row->text, fl->texts[i], sizeof(row->text));
+	}
+	rec->nladder = fl->nrows;
+	rec->ladder_dropped = fl->rows_dropped;
+}
+
 static void report(struct sti_recorder *r, struct flow *fl, struct sti_session *s,
 		   bool closing)
 {
-	struct sti_record *rec = &fl->rec;
+	struct sti_record *rec = r->scratch;
 	if (fl->no_memory)
 		return;   /* a parser's facts are missing: unreported */
-	fill_tcp(rec, s);
+	/* Ended first: what that concludes (an encrypted alert nothing
+	 * followed) has its ladder row before the record is built. */
+	if (fl->tls && closing) {
+		sti_tls_end(fl->tls, STI_C2S);   /* the capture ended, if not */
+		sti_tls_end(fl->tls, STI_S2C);   /* the connection */
+	}
 	complete_ehlo_row(fl);
+	memset(rec, 0, sizeof(*rec));
+	fill_tcp(rec, s);
+	fill_from_flow(rec, fl);
 	const struct sti_smtp_facts *sf = smtp_facts(fl);
 	if (rec->proto == STI_PROTO_SMTP && sf) {
 		rec->smtp = sf;
@@ -642,13 +726,8 @@ static void report(struct sti_recorder *r, struct flow *fl, struct sti_session *
 			  rec->smtp->mail_cmds))
 			rec->mode = STI_MODE_PLAINTEXT;
 	}
-	if (fl->tls) {
-		if (closing) {
-			sti_tls_end(fl->tls, STI_C2S);   /* the capture ended, if not */
-			sti_tls_end(fl->tls, STI_S2C);   /* the connection */
-		}
+	if (fl->tls)
 		rec->tls = sti_tls_facts(fl->tls);
-	}
 	if (rec->proto == STI_PROTO_SMTP || rec->proto == STI_PROTO_TLS ||
 	    (rec->proto == STI_PROTO_NONE && listed_server(r, rec->srv.port)))
 		r->sink(r->sink_ctx, rec);
@@ -661,12 +740,10 @@ static void report(struct sti_recorder *r, struct flow *fl, struct sti_session *
  */
 static void report_bare(struct sti_recorder *r, const struct sti_session *s)
 {
-	struct sti_record *rec = calloc(1, sizeof(*rec));
-	if (!rec)
-		return;   /* as a flow without memory: unreported */
+	struct sti_record *rec = r->scratch;
+	memset(rec, 0, sizeof(*rec));
 	fill_tcp(rec, s);
 	r->sink(r->sink_ctx, rec);
-	free(rec);
 }
 
 static bool fatal_alert_seen(const struct sti_tls_facts *tf)
@@ -692,7 +769,7 @@ static bool outcome_final(const struct flow *fl)
 			return true;
 	}
 	const struct sti_smtp_facts *sf = smtp_facts(fl);
-	return fl->rec.proto == STI_PROTO_SMTP && sf && sf->starttls_refused;
+	return fl->proto == STI_PROTO_SMTP && sf && sf->starttls_refused;
 }
 
 static void maybe_report_early(struct sti_recorder *r, struct flow *fl)

@@ -10,6 +10,7 @@
  */
 #include "sti/smtp.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "sti/rd.h"
@@ -83,9 +84,14 @@ const char *sti_smtp_ev_name(enum sti_smtp_ev_kind k)
 	return "unknown";
 }
 
-void sti_smtp_init(struct sti_smtp *m)
+struct sti_smtp *sti_smtp_new(void)
 {
-	memset(m, 0, sizeof(*m));
+	return calloc(1, sizeof(struct sti_smtp));
+}
+
+void sti_smtp_free(struct sti_smtp *m)
+{
+	free(m);
 }
 
 void sti_smtp_set_sink(struct sti_smtp *m, sti_smtp_sink sink, void *ctx)

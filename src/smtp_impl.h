@@ -12,6 +12,71 @@
 #include "sti/rd.h"
 #include "sti/smtp.h"
 
+/* Per-direction framing state (smtp_frame.c). */
+struct sti_smtp_dir {
+	uint8_t line[STI_SMTP_LINE_MAX];
+	size_t len;               /* bytes held in line[] */
+	uint64_t line_total;      /* the line's length on the wire so far */
+	uint64_t line_off;        /* stream offset of the line's first byte */
+	uint64_t line_frame;      /* frame of its first byte */
+	uint64_t off;             /* stream offset of the next byte */
+	uint64_t last_frame;      /* frame of the last chunk fed */
+	int64_t last_ts;
+	uint8_t last;             /* the line's last byte before LF */
+	int mode;                 /* lines, content, BDAT chunk, TLS record */
+	bool discard;             /* skipping to the next LF */
+	bool overlong;            /* ... because the line hit the cap */
+	bool switched, ended, spoke;
+	uint8_t dot;              /* DATA terminator matcher state */
+	uint64_t content_off, content_len;
+	uint64_t bdat_left;
+	bool bdat_last;
+	uint8_t rec[5];           /* TLS record header being read */
+	uint8_t rec_have;
+	uint32_t rec_left;
+};
+
+struct sti_smtp_pending {
+	enum sti_smtp_cmd cmd;
+	bool last;                /* BDAT ... LAST */
+	uint64_t frame;
+};
+
+/* The reply being assembled from its lines (smtp.c). */
+struct sti_smtp_acc {
+	bool active;
+	uint16_t code;
+	unsigned lines;
+	int target;               /* greeting, queue head, or nothing */
+	enum sti_smtp_cmd cmd;
+	uint64_t off;
+	char first[STI_SMTP_TEXT_MAX];
+	char text[STI_SMTP_TEXT_MAX];
+	char caps[STI_SMTP_MAX_CAPS][STI_SMTP_CAP_MAX];
+	unsigned ncaps;
+	bool caps_truncated, has_starttls, stripped;
+	char masked_cap[STI_SMTP_CAP_MAX];
+};
+
+struct sti_smtp {
+	struct sti_smtp_facts f;
+	struct sti_smtp_dir d[2];
+	struct sti_smtp_pending q[STI_SMTP_PIPE_MAX];
+	unsigned qhead, qlen;
+	struct sti_smtp_acc acc;
+	bool replied;             /* the server's first reply has been seen */
+	bool await_starttls;      /* STARTTLS sent, its reply not yet seen */
+	bool auth_next;           /* the next client line is a SASL response */
+	uint64_t inj_off;         /* client offset just after STARTTLS */
+	uint64_t inj_gap;         /* ... and bytes lost since: not injected */
+	uint64_t inj_frame;
+	char inj_line[STI_SMTP_TEXT_MAX];
+	uint64_t frame;           /* of the chunk being fed */
+	int64_t ts;
+	sti_smtp_sink sink;
+	void *ctx;
+};
+
 /* A direction's framing mode. */
 enum { M_LINES, M_CONTENT, M_BDAT, M_TLSREC };
 

@@ -13,6 +13,49 @@
 #include "sti/tls.h"
 #include "sti/tls_decrypt.h"
 
+/* Framing state of one direction. */
+struct sti_tls_dir {
+	int state;
+	bool started;           /* a byte was seen */
+	bool first_is_v2;       /* first record was an SSLv2 hello */
+	bool v2_hdr;            /* the header being read is SSLv2's */
+	uint8_t hdr[5];
+	unsigned hdr_have;
+	uint8_t rtype;
+	uint16_t rlen;
+	uint32_t rleft;         /* body bytes of the record still to come */
+	int rmode;              /* how its body is read, fixed at the header */
+	bool renc;              /* it is ciphertext (sender's state then) */
+	uint8_t small[2];       /* alert/CCS body */
+	unsigned small_have;
+	uint8_t hs_hdr[4];      /* handshake message header being read */
+	unsigned hs_hdr_have;
+	uint8_t hs_type;
+	uint32_t hs_len;        /* body length from the header */
+	uint32_t hs_have;       /* body bytes received so far */
+	uint32_t hs_kept;       /* ... of which stored in hs_buf, in order */
+	uint8_t *hs_buf;        /* hs_cap bytes, or NULL */
+	uint32_t hs_cap;
+	bool sample_done;
+	unsigned sample_len;
+	bool data_after_finished; /* TLS 1.3: a full-sized record after the
+				     client's Finished */
+	uint16_t pend_len;      /* TLS 1.3: an alert-sized record not yet */
+	uint64_t pend_frame;    /* followed by data: an encrypted alert if */
+	int64_t pend_ts;        /* the direction ends here (sti_tls_end) */
+};
+
+struct sti_tls_dec;
+
+struct sti_tls {
+	struct sti_tls_dir d[2];
+	struct sti_tls_facts f;
+	sti_tls_sink sink;
+	void *sink_ctx;
+	struct sti_keylog *keylog;      /* NULL: nothing is decrypted */
+	struct sti_tls_dec *dec;        /* allocated when the log matches */
+};
+
 /* An encrypted alert is 2 bytes of alert, 1 of inner type and a 16-byte
  * AEAD tag (RFC 8446 5.2); a little padding allowed. A type-23 record this
  * short after the client's Finished is not application data. */

@@ -131,9 +131,9 @@ bool tls_is_13(uint16_t v)
 
 /* ---- life cycle ---- */
 
-void sti_tls_init(struct sti_tls *t)
+struct sti_tls *sti_tls_new(void)
 {
-	memset(t, 0, sizeof(*t));
+	return calloc(1, sizeof(struct sti_tls));
 }
 
 static void release_buf(struct sti_tls_dir *d)
@@ -145,13 +145,15 @@ static void release_buf(struct sti_tls_dir *d)
 
 void sti_tls_free(struct sti_tls *t)
 {
+	if (!t)
+		return;
 	release_buf(&t->d[0]);
 	release_buf(&t->d[1]);
 	if (t->dec) {
 		sti_tls_decryptor_free(t->dec->dx);
 		free(t->dec);
-		t->dec = NULL;
 	}
+	free(t);
 }
 
 void sti_tls_set_keylog(struct sti_tls *t, struct sti_keylog *kl)

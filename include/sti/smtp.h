@@ -12,7 +12,8 @@
  * Everything it learns lands in a fixed-size `struct sti_smtp_facts`; an
  * optional callback sees one event per greeting, command, reply, message,
  * switch, gap and anomaly, in the order the bytes were fed (for a ladder
- * diagram). No allocation; every buffer and list is capped and says so.
+ * diagram). One allocation per session (sti_smtp_new), of a fixed size; every
+ * buffer and list is capped and says so.
  *
  * Stream offsets count the bytes fed to a direction plus the gaps reported
  * for it, from the first call; when the caller starts feeding at stream
@@ -272,72 +273,12 @@ struct sti_smtp_event {
 
 typedef void (*sti_smtp_sink)(void *ctx, const struct sti_smtp_event *ev);
 
-/* Per-direction framing state: private to the layer (smtp_frame.c). */
-struct sti_smtp_dir {
-	uint8_t line[STI_SMTP_LINE_MAX];
-	size_t len;               /* bytes held in line[] */
-	uint64_t line_total;      /* the line's length on the wire so far */
-	uint64_t line_off;        /* stream offset of the line's first byte */
-	uint64_t line_frame;      /* frame of its first byte */
-	uint64_t off;             /* stream offset of the next byte */
-	uint64_t last_frame;      /* frame of the last chunk fed */
-	int64_t last_ts;
-	uint8_t last;             /* the line's last byte before LF */
-	int mode;                 /* lines, content, BDAT chunk, TLS record */
-	bool discard;             /* skipping to the next LF */
-	bool overlong;            /* ... because the line hit the cap */
-	bool switched, ended, spoke;
-	uint8_t dot;              /* DATA terminator matcher state */
-	uint64_t content_off, content_len;
-	uint64_t bdat_left;
-	bool bdat_last;
-	uint8_t rec[5];           /* TLS record header being read */
-	uint8_t rec_have;
-	uint32_t rec_left;
-};
+/* One session's parser: private to the layer (src/smtp_impl.h). */
+struct sti_smtp;
 
-struct sti_smtp_pending {
-	enum sti_smtp_cmd cmd;
-	bool last;                /* BDAT ... LAST */
-	uint64_t frame;
-};
-
-/* The reply being assembled from its lines: private to the layer (smtp.c). */
-struct sti_smtp_acc {
-	bool active;
-	uint16_t code;
-	unsigned lines;
-	int target;               /* greeting, queue head, or nothing */
-	enum sti_smtp_cmd cmd;
-	uint64_t off;
-	char first[STI_SMTP_TEXT_MAX];
-	char text[STI_SMTP_TEXT_MAX];
-	char caps[STI_SMTP_MAX_CAPS][STI_SMTP_CAP_MAX];
-	unsigned ncaps;
-	bool caps_truncated, has_starttls, stripped;
-	char masked_cap[STI_SMTP_CAP_MAX];
-};
-
-struct sti_smtp {
-	struct sti_smtp_facts f;
-	struct sti_smtp_dir d[2];
-	struct sti_smtp_pending q[STI_SMTP_PIPE_MAX];
-	unsigned qhead, qlen;
-	struct sti_smtp_acc acc;
-	bool replied;             /* the server's first reply has been seen */
-	bool await_starttls;      /* STARTTLS sent, its reply not yet seen */
-	bool auth_next;           /* the next client line is a SASL response */
-	uint64_t inj_off;         /* client offset just after STARTTLS */
-	uint64_t inj_gap;         /* ... and bytes lost since: not injected */
-	uint64_t inj_frame;
-	char inj_line[STI_SMTP_TEXT_MAX];
-	uint64_t frame;           /* of the chunk being fed */
-	int64_t ts;
-	sti_smtp_sink sink;
-	void *ctx;
-};
-
-void sti_smtp_init(struct sti_smtp *m);
+/* A parser with nothing fed yet; NULL without memory. */
+struct sti_smtp *sti_smtp_new(void);
+void sti_smtp_free(struct sti_smtp *m);
 /* Events go to sink(ctx, ev) from now on; NULL turns them off. */
 void sti_smtp_set_sink(struct sti_smtp *m, sti_smtp_sink sink, void *ctx);
 

@@ -9,7 +9,8 @@
  * and Certificate bodies to the parsers of tls_hello.h, follows each side's
  * encryption state, and keeps what it saw as facts with frame numbers.
  *
- * Memory is fixed per session except one handshake buffer per direction,
+ * Memory is one fixed allocation per session (sti_tls_new) and one
+ * handshake buffer per direction,
  * allocated on first need, grown to the largest message seen and never past
  * STI_TLS_HS_CAP; it is released once that direction is encrypted or dead.
  * Record bodies other than cleartext handshake, alert and ChangeCipherSpec
@@ -309,52 +310,13 @@ struct sti_tls_ev {
 
 typedef void (*sti_tls_sink)(void *ctx, const struct sti_tls_ev *ev);
 
-/* Framing state of one direction. Private: read the facts instead. */
-struct sti_tls_dir {
-	int state;
-	bool started;           /* a byte was seen */
-	bool first_is_v2;       /* first record was an SSLv2 hello */
-	bool v2_hdr;            /* the header being read is SSLv2's */
-	uint8_t hdr[5];
-	unsigned hdr_have;
-	uint8_t rtype;
-	uint16_t rlen;
-	uint32_t rleft;         /* body bytes of the record still to come */
-	int rmode;              /* how its body is read, fixed at the header */
-	bool renc;              /* it is ciphertext (sender's state then) */
-	uint8_t small[2];       /* alert/CCS body */
-	unsigned small_have;
-	uint8_t hs_hdr[4];      /* handshake message header being read */
-	unsigned hs_hdr_have;
-	uint8_t hs_type;
-	uint32_t hs_len;        /* body length from the header */
-	uint32_t hs_have;       /* body bytes received so far */
-	uint32_t hs_kept;       /* ... of which stored in hs_buf, in order */
-	uint8_t *hs_buf;        /* hs_cap bytes, or NULL */
-	uint32_t hs_cap;
-	bool sample_done;
-	unsigned sample_len;
-	bool data_after_finished; /* TLS 1.3: a full-sized record after the
-				     client's Finished */
-	uint16_t pend_len;      /* TLS 1.3: an alert-sized record not yet */
-	uint64_t pend_frame;    /* followed by data: an encrypted alert if */
-	int64_t pend_ts;        /* the direction ends here (sti_tls_end) */
-};
-
+/* One session's parser: private to the layer (src/tls_impl.h). */
+struct sti_tls;
 struct sti_keylog;
-struct sti_tls_dec;     /* private to the layer (src/tls_impl.h): keys and record buffers */
 
-struct sti_tls {
-	struct sti_tls_dir d[2];
-	struct sti_tls_facts f;
-	sti_tls_sink sink;
-	void *sink_ctx;
-	struct sti_keylog *keylog;      /* NULL: nothing is decrypted */
-	struct sti_tls_dec *dec;        /* allocated when the log matches */
-};
-
-void sti_tls_init(struct sti_tls *t);
-/* Release the handshake buffers; the facts stay readable. */
+/* A parser with nothing fed yet; NULL without memory. */
+struct sti_tls *sti_tls_new(void);
+/* The parser, its handshake buffers and its decryption state. */
 void sti_tls_free(struct sti_tls *t);
 /* Optional: events go to sink(ctx, ev) as they happen. */
 void sti_tls_set_sink(struct sti_tls *t, sti_tls_sink sink, void *ctx);

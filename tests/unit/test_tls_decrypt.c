@@ -372,9 +372,10 @@ static void count_decrypted(void *ctx, const struct sti_tls_ev *ev)
 }
 
 /* Feed the session, piece bytes at a time (0: whole records). */
-static void play(struct sti_tls *t, struct sti_keylog *kl, size_t piece)
+static struct sti_tls *play(struct sti_keylog *kl, size_t piece)
 {
-	sti_tls_init(t);
+	struct sti_tls *t = sti_tls_new();
+	assert_non_null(t);
 	sti_tls_set_keylog(t, kl);
 	sti_tls_set_sink(t, count_decrypted, NULL);
 	for (size_t i = 0; i < sizeof(session) / sizeof(session[0]); i++) {
@@ -386,16 +387,16 @@ static void play(struct sti_tls *t, struct sti_keylog *kl, size_t piece)
 	}
 	sti_tls_end(t, 0);
 	sti_tls_end(t, 1);
+	return t;
 }
 
 static void test_layer_decrypts_rfc8448(void **state)
 {
 	(void)state;
 	struct sti_keylog *kl = rfc_log(RFC8448_S_HS_SECRET, true);
-	static struct sti_tls t, t1;
 	events_decrypted = 0;
-	play(&t, kl, 0);
-	const struct sti_tls_facts *f = sti_tls_facts(&t);
+	struct sti_tls *t = play(kl, 0);
+	const struct sti_tls_facts *f = sti_tls_facts(t);
 	assert_int_equal(f->decrypt, STI_TLS_DEC_OK);
 	assert_string_equal(f->decrypt_note, "");
 	assert_int_equal(f->decrypted_records[0], 3);
@@ -422,11 +423,11 @@ static void test_layer_decrypts_rfc8448(void **state)
 	assert_int_equal(events_decrypted, 8);
 
 	/* One byte at a time gives the same facts. */
-	play(&t1, kl, 1);
-	assert_memory_equal(sti_tls_facts(&t1), f, sizeof(*f));
+	struct sti_tls *t1 = play(kl, 1);
+	assert_memory_equal(sti_tls_facts(t1), f, sizeof(*f));
 	assert_int_equal(sti_keylog_lines_unused(kl), 0);
-	sti_tls_free(&t);
-	sti_tls_free(&t1);
+	sti_tls_free(t);
+	sti_tls_free(t1);
 	sti_keylog_free(kl);
 }
 
@@ -434,16 +435,15 @@ static void test_layer_decrypts_rfc8448(void **state)
 static void test_layer_wrong_or_missing_keys(void **state)
 {
 	(void)state;
-	static struct sti_tls plain_t, bad_t, half_t;
-	play(&plain_t, NULL, 0);
-	const struct sti_tls_facts *p = sti_tls_facts(&plain_t);
+	struct sti_tls *plain_t = play(NULL, 0);
+	const struct sti_tls_facts *p = sti_tls_facts(plain_t);
 	assert_int_equal(p->decrypt, STI_TLS_DEC_NONE);
 	assert_false(p->have_server_cert);
 	assert_int_equal(p->nalerts, 0);   /* alert-sized records after data */
 
 	struct sti_keylog *kl = rfc_log(RFC8448_C_HS_SECRET, true);  /* wrong one */
-	play(&bad_t, kl, 0);
-	const struct sti_tls_facts *b = sti_tls_facts(&bad_t);
+	struct sti_tls *bad_t = play(kl, 0);
+	const struct sti_tls_facts *b = sti_tls_facts(bad_t);
 	assert_int_equal(b->decrypt, STI_TLS_DEC_PARTIAL);   /* the client side opened */
 	assert_int_equal(b->decrypt_failures[1], 1);
 	assert_int_equal(b->decrypted_records[1], 0);
@@ -454,8 +454,8 @@ static void test_layer_wrong_or_missing_keys(void **state)
 	sti_keylog_free(kl);
 
 	kl = rfc_log(RFC8448_S_HS_SECRET, false);   /* no CLIENT_TRAFFIC_SECRET_0 */
-	play(&half_t, kl, 0);
-	const struct sti_tls_facts *h = sti_tls_facts(&half_t);
+	struct sti_tls *half_t = play(kl, 0);
+	const struct sti_tls_facts *h = sti_tls_facts(half_t);
 	assert_int_equal(h->decrypt, STI_TLS_DEC_PARTIAL);
 	assert_true(h->have_server_cert);
 	assert_string_equal(h->decrypt_note,
@@ -468,15 +468,15 @@ static void test_layer_wrong_or_missing_keys(void **state)
 	assert_true(h->alerts[0].decrypted);
 	sti_keylog_free(kl);
 
-	sti_tls_free(&half_t);
+	sti_tls_free(half_t);
 
 	/* A key log for another session. */
 	kl = sti_keylog_new();
-	play(&half_t, kl, 0);
-	assert_int_equal(sti_tls_facts(&half_t)->decrypt, STI_TLS_DEC_NO_KEYS);
-	sti_tls_free(&plain_t);
-	sti_tls_free(&bad_t);
-	sti_tls_free(&half_t);
+	struct sti_tls *other_t = play(kl, 0);
+	assert_int_equal(sti_tls_facts(other_t)->decrypt, STI_TLS_DEC_NO_KEYS);
+	sti_tls_free(plain_t);
+	sti_tls_free(bad_t);
+	sti_tls_free(other_t);
 	sti_keylog_free(kl);
 }
 

@@ -970,8 +970,11 @@ static int run_verdicts(const struct options *o)
 		sti_analysis_free(a);
 		sti_evidence_free(ev);
 		sti_anon_free(anon);
+		sti_keylog_free(keylog);
 		if (rep)
 			rep->ops->destroy(rep);
+		if (report_file)
+			fclose(report_file);
 		return EXIT_INPUT_ERROR;
 	}
 	sti_analysis_set_evidence(a, ev);

@@ -281,16 +281,15 @@ static void remedy_exim(struct ctx *c, const char *who, const char *ver)
 		    "tls_require_ciphers", who, ver[0], ver[2], ver);
 }
 
-/* Sendmail: OpenSSL's SSL_OP_NO_* options in its .cf cap the version. */
-static void remedy_sendmail(struct ctx *c, const char *who, const char *option,
-			    const char *ver)
+/* Sendmail as the receiving server: OpenSSL's SSL_OP_NO_* options in
+ * ServerSSLOptions cap the version it accepts. */
+static void remedy_sendmail_server(struct ctx *c, const char *ver)
 {
-	remedy_more(c, "\nSendmail (%s): remove +SSL_OP_NO_TLSv%c_%c from %s in "
-		    "sendmail.cf (conf%s in sendmail.mc) and link it with an "
-		    "OpenSSL that supports TLS %s; check with:" CMD "grep SSLOptions "
-		    "/etc/mail/sendmail.cf", who, ver[0], ver[2], option,
-		    strcmp(option, "ServerSSLOptions") == 0 ? "SERVER_SSL_OPTIONS"
-		    : "CLIENT_SSL_OPTIONS", ver);
+	remedy_more(c, "\nSendmail (receiving): remove +SSL_OP_NO_TLSv%c_%c from "
+		    "ServerSSLOptions in sendmail.cf (confSERVER_SSL_OPTIONS in "
+		    "sendmail.mc) and link it with an OpenSSL that supports TLS %s; "
+		    "check with:" CMD "grep SSLOptions /etc/mail/sendmail.cf",
+		    ver[0], ver[2], ver);
 }
 
 static void remedy_client_versions(struct ctx *c)
@@ -316,7 +315,7 @@ static void remedy_server_versions(struct ctx *c)
 	if (sw == SW_EXCHANGE || sw == SW_UNKNOWN)
 		remedy_windows(c, ver);
 	if (sw == SW_SENDMAIL)
-		remedy_sendmail(c, "receiving", "ServerSSLOptions", ver);
+		remedy_sendmail_server(c, ver);
 }
 
 /* ---- certificate problems visible in TLS <= 1.2 ---- */
@@ -1267,7 +1266,8 @@ static unsigned auth_family(const char *n, const char *with)
 {
 	if (!with)
 		return AUTH_ANY;
-	if (strstr(n, "_ECDSA_") && strstr(n, "_ECDSA_") < with)
+	const char *ecdsa = strstr(n, "_ECDSA_");
+	if (ecdsa && ecdsa < with)
 		return AUTH_ECDSA;
 	if (strncmp(n, "TLS_RSA_", 8) == 0 || strncmp(n, "TLS_ECDHE_RSA_", 14) == 0 ||
 	    strncmp(n, "TLS_DHE_RSA_", 12) == 0)

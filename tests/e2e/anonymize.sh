@@ -14,18 +14,10 @@
 # shows that addresses in the packets and in the reports are the same
 # pseudonyms), and tshark finds no bad checksum in it.
 
-if [ -z "${BASH_VERSION:-}" ]; then
-	command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-	exec bash "$0" "$@"
-fi
 set -u
 . "$(dirname "$0")/lib.sh"
-e2e_require_bin
-e2e_tmpdir
-e2e_require_python
+e2e_setup python tshark
 CMP="$STI_SRCDIR/tests/e2e/evidence-verdicts.py"
-T=$E2E_TMP
-e2e_detect_tshark
 
 SCHEMA=$STI_SRCDIR/docs/starttls-inspect.schema.json
 FIELDS=$STI_SRCDIR/src/report_fields.c

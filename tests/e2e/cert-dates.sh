@@ -6,14 +6,9 @@
 # would wrap to 1914 and the session would be called failed, blamed on the
 # server; here it is ok, and every output states the 2050 date.
 
-if [ -z "${BASH_VERSION:-}" ]; then
-	command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-	exec bash "$0" "$@"
-fi
 set -u
 . "$(dirname "$0")/lib.sh"
-e2e_require_bin
-e2e_tmpdir
+e2e_setup
 CAP=$STI_SRCDIR/pcaps/ok-cert-2050-tls12-postfix-openssl.pcap
 
 e2e_run --json "$CAP"

@@ -3,14 +3,10 @@
 # cli.sh - the command line: help and version, usage errors, input errors,
 # standard input, several files in one run, and truncated captures whose
 # results so far must still be written (SPEC 4 and 8).
-# automake runs this with $(SHELL), which may not be bash.
-if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
 . "$(dirname "$0")/lib.sh"
 
-e2e_require_bin
-e2e_public_dir
-e2e_tmpdir
+e2e_setup public
 
 PUB=$E2E_PUBLIC
 PCAP=$PUB/arkime/twovlan.pcap                      # Ethernet, QinQ, 6 frames

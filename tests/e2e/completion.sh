@@ -10,13 +10,10 @@
 #   the outcome names the program takes, item by item after commas; other
 #   options' arguments: nothing.
 # Skipped (77) without bash-completion.
-# automake runs this with $(SHELL), which may not be bash.
-if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
 . "$(dirname "$0")/lib.sh"
 
-e2e_require_bin
-e2e_tmpdir
+e2e_setup
 
 COMPLETION=$STI_SRCDIR/completions/starttls-inspect
 [ -f "$COMPLETION" ] || e2e_hard_error "missing $COMPLETION"

@@ -4,7 +4,6 @@
 # JSON Schema today (regenerate it when the schema changes), maps the
 # address fields as ip and the times as date; the federation snippet is a
 # valid Prometheus configuration.
-if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
 . "$(dirname "$0")/lib.sh"
 e2e_tmpdir

@@ -12,18 +12,12 @@
 #   that do not go together.
 # The live service (metrics, SIGHUP, kill -9, restart) is service.sh's.
 
-if [ -z "${BASH_VERSION:-}" ]; then
-	command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-	exec bash "$0" "$@"
-fi
 set -u
 . "$(dirname "$0")/lib.sh"
-e2e_require_bin
-e2e_tmpdir
+e2e_setup
 command -v sqlite3 >/dev/null 2>&1 || e2e_skip "sqlite3 (the shell) not found"
 BUSY=$STI_SRCDIR/pcaps/busy-gateway-mixed.pcap
 OLD=$STI_SRCDIR/pcaps/deprecated-tls10-postfix-openssl.pcap
-T=$E2E_TMP
 
 q() { sqlite3 "$1" "$2"; }
 

@@ -22,13 +22,10 @@
 # The page is the built one: $STI_MAN, else docs/starttls-inspect.1 beside
 # the binary (the build directory). Skipped (77) when neither mandoc nor
 # groff is there to render it.
-# automake runs this with $(SHELL), which may not be bash.
-if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
 . "$(dirname "$0")/lib.sh"
 
-e2e_require_bin
-e2e_tmpdir
+e2e_setup
 
 MAN=${STI_MAN:-$(dirname "$STI_BIN")/docs/starttls-inspect.1}
 [ -f "$MAN" ] || e2e_hard_error "man page $MAN not built"

@@ -16,22 +16,13 @@
 # Needs python3 (skip without it); the tshark checks are skipped without
 # tshark.
 
-if [ -z "${BASH_VERSION:-}" ]; then
-	command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-	exec bash "$0" "$@"
-fi
 set -u
 . "$(dirname "$0")/lib.sh"
-e2e_require_bin
-e2e_tmpdir
-e2e_require_python
+e2e_setup python tshark
 CMP="$STI_SRCDIR/tests/e2e/evidence-verdicts.py"
-PC=$STI_SRCDIR/pcaps
 BUSY=$PC/busy-gateway-mixed.pcap
 PLAIN=$PC/notls-client-skipped-starttls-postfix-python.pcap
 TLS=$PC/fail-server-too-old-postfix-openssl-defaults.pcap
-T=$E2E_TMP
-e2e_detect_tshark
 
 # tshark, its complaints kept apart (minus the warning about running as root).
 tshark_q() {

@@ -4,7 +4,6 @@
 # files, fuzz/corpus/TARGET/) through its target's replay program. Under the
 # sanitizer build a finding aborts the replay: the test fails and the log
 # has the report. The count of files replayed must match the directory.
-if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
 . "$(dirname "$0")/lib.sh"
 

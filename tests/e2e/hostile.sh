@@ -6,7 +6,6 @@
 # (with hostile_gen.py), runs the tool and checks the outcome it must give:
 # the exit status and one-line error, or the verdict naming the malformed
 # part. Skipped without python3.
-if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
 . "$(dirname "$0")/lib.sh"
 

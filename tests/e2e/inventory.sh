@@ -8,18 +8,11 @@
 # reason and lists the peers that break first. --min-version 1.0 changes
 # who breaks.
 
-if [ -z "${BASH_VERSION:-}" ]; then
-	command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-	exec bash "$0" "$@"
-fi
 set -u
 . "$(dirname "$0")/lib.sh"
-e2e_require_bin
-e2e_tmpdir
-e2e_require_python
+e2e_setup python
 BUSY=$STI_SRCDIR/pcaps/busy-gateway-mixed.pcap
 EXPECT=$STI_SRCDIR/tests/e2e/inventory-busy-gateway.expect
-T=$E2E_TMP
 
 # The inventory lines in the expectation file's format.
 rows() {

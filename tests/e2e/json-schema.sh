@@ -15,11 +15,6 @@
 # Exit 0 all passed, 1 some failed, 77 skipped (python3 or its jsonschema
 # module missing, or no captures).
 
-# automake runs tests with $(SHELL), often dash: carry on under bash.
-if [ -z "${BASH_VERSION:-}" ]; then
-	command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-	exec bash "$0" "$@"
-fi
 set -u
 
 : "${STI_BIN:?STI_BIN must name the starttls-inspect binary}"

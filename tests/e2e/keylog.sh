@@ -13,15 +13,10 @@
 # - -w FILE --embed-keys writes pcapng whose Decryption Secrets Block holds
 #   the selected (failed) session's secrets and not the good session's,
 #   and tshark reads the Certificate and the alert from it decrypted.
-if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
 . "$(dirname "$0")/lib.sh"
-e2e_require_bin
-e2e_tmpdir
-e2e_require_python
-PC=$STI_SRCDIR/pcaps
+e2e_setup python
 CAP=$PC/fail-cert-expired-tls13-postfix-gnutls-keylog
-T=$E2E_TMP
 
 not_crashed() { ! e2e_crashed; }
 

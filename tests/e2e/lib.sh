@@ -2,8 +2,9 @@
 #
 # lib.sh - helpers shared by the end-to-end test scripts.
 #
-# Source it from a bash script that runs under `set -u`. The automake test
-# harness exports:
+# Source it from a bash script that runs under `set -u` (make check runs
+# the scripts with bash: SH_LOG_COMPILER in Makefile.am), then call
+# e2e_setup. The automake test harness exports:
 #   STI_BIN     absolute path of the built starttls-inspect
 #   STI_SRCDIR  absolute path of the source tree
 #   PYTHON3     python3, possibly empty (these scripts do not need it)
@@ -140,6 +141,27 @@ e2e_crashed() {
 # The session lines of the last run's output (neither "# file" nor stats).
 e2e_session_lines() {
 	grep -v '^#' "$E2E_TMP/out"
+}
+
+# e2e_setup [python] [public] [tshark]: what a script needs before its
+# first check. Always the binary and a private temporary directory, named
+# T, and PC for the lab captures; on request python3 (PY, or skip), the
+# public captures (E2E_PUBLIC, or skip) and HAVE_TSHARK. The skips come
+# before the directory is made, so a skipped script leaves nothing behind.
+e2e_setup() {
+	local need
+	e2e_require_bin
+	for need in "$@"; do
+		case $need in
+		python) e2e_require_python ;;
+		public) e2e_public_dir ;;
+		tshark) e2e_detect_tshark ;;
+		*) e2e_hard_error "e2e_setup: unknown need '$need'" ;;
+		esac
+	done
+	e2e_tmpdir
+	T=$E2E_TMP
+	PC=$STI_SRCDIR/pcaps
 }
 
 # PY: the python3 to run helpers with; the script is skipped without one.

@@ -10,7 +10,6 @@
 # statistics on SIGUSR1, give an open session an "incomplete" verdict and
 # a summary on SIGINT, and stop by itself with -c and --duration.
 # Needs root, ip netns, postfix, swaks, openssl; skipped (77) otherwise.
-if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
 . "$(dirname "$0")/lib.sh"
 

@@ -9,20 +9,13 @@
 # a bad interval and an unwritable file are refused with one line and
 # exit 2. The live service is service.sh's.
 
-if [ -z "${BASH_VERSION:-}" ]; then
-	command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-	exec bash "$0" "$@"
-fi
 set -u
 . "$(dirname "$0")/lib.sh"
-e2e_require_bin
-e2e_tmpdir
-e2e_require_python
+e2e_setup python
 command -v promtool >/dev/null 2>&1 || e2e_skip "promtool (Debian prometheus) not found"
 command -v curl >/dev/null 2>&1 || e2e_skip "curl not found"
 BUSY=$STI_SRCDIR/pcaps/busy-gateway-mixed.pcap
 OLD=$STI_SRCDIR/pcaps/deprecated-tls10-postfix-openssl.pcap
-T=$E2E_TMP
 
 value() {   # value FILE SERIES: the sample's value
 	awk -v s="$2" '$1 == s { print $2 }' "$1"

@@ -9,14 +9,10 @@
 # exactly the files listed below fail, in every mode. Nothing may crash: exit 128 or more,
 # or a sanitizer report on stderr, is a failure (CI runs this under
 # AddressSanitizer and UndefinedBehaviorSanitizer).
-# automake runs this with $(SHELL), which may not be bash.
-if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
 . "$(dirname "$0")/lib.sh"
 
-e2e_require_bin
-e2e_public_dir
-e2e_tmpdir
+e2e_setup public
 
 # The files expected to fail, relative to the public directory, and why.
 EXPECTED_FAILURES='

@@ -15,7 +15,6 @@
 #
 # Skipped (77) when ../shared is not beside the source tree or python3 is
 # missing.
-if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
 . "$(dirname "$0")/lib.sh"
 

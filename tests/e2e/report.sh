@@ -9,19 +9,11 @@
 # change the sections; the file is 0600; --format markdown writes the same
 # document to stdout; envelope addresses stay out unless --no-redact.
 
-if [ -z "${BASH_VERSION:-}" ]; then
-	command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-	exec bash "$0" "$@"
-fi
 set -u
 . "$(dirname "$0")/lib.sh"
-e2e_require_bin
-e2e_tmpdir
-e2e_require_python
-PC=$STI_SRCDIR/pcaps
+e2e_setup python
 BUSY=$PC/busy-gateway-mixed.pcap
 PLAIN=$PC/notls-client-skipped-starttls-postfix-python.pcap
-T=$E2E_TMP
 
 touch "$T/r.md"
 chmod 644 "$T/r.md"

@@ -20,11 +20,9 @@
 # promtool for the live part; systemd-analyze for the unit part. Each part
 # is skipped where its tools are missing; the whole skips (77) only when
 # neither can run.
-if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
 . "$(dirname "$0")/lib.sh"
-e2e_require_bin
-e2e_tmpdir
+e2e_setup
 UNIT=$STI_SRCDIR/service/starttls-inspect@.service
 RAN=
 

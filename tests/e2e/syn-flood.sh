@@ -8,13 +8,10 @@
 # SYN it was 660 MB. With --max-sessions 5000 the table evicts 15,000 of
 # them and reports every one. The RSS bound is skipped in sanitizer builds
 # (shadow memory and quarantine are not the program's).
-if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
 . "$(dirname "$0")/lib.sh"
 
-e2e_require_bin
-e2e_require_python
-e2e_tmpdir
+e2e_setup python
 command -v /usr/bin/time >/dev/null 2>&1 || e2e_skip "/usr/bin/time not found"
 
 "$PY" "$STI_SRCDIR/bench/syn-flood" -n 20000 -o "$E2E_TMP/flood.pcap" 2>/dev/null ||

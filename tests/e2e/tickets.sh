@@ -18,18 +18,11 @@
 #   name mismatch the names it has against the name asked for;
 # - --anonymize: every address in the JSON lies in 198.18.0.0/15 or
 #   fd00::/8.
-if [ -z "${BASH_VERSION:-}" ]; then
-	command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-	exec bash "$0" "$@"
-fi
 set -u
 . "$(dirname "$0")/lib.sh"
-e2e_require_bin
-e2e_tmpdir
-PC=$STI_SRCDIR/pcaps
+e2e_setup
 OLD=$PC/fail-client-too-old-tls10-postfix-openssl.pcap
 KEY='HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS'
-T=$E2E_TMP
 
 # ---- registry lines, whole ----
 e2e_run "$OLD"

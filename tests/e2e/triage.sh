@@ -11,18 +11,11 @@
 # - --brief on the busy-gateway fixture: under 50 lines, identical
 #   verdicts of a client and server grouped with a count and time span;
 #   --localtime changes the heading.
-if [ -z "${BASH_VERSION:-}" ]; then
-	command -v bash >/dev/null 2>&1 || { echo "SKIP: bash not found"; exit 77; }
-	exec bash "$0" "$@"
-fi
 set -u
 . "$(dirname "$0")/lib.sh"
-e2e_require_bin
-e2e_tmpdir
-PC=$STI_SRCDIR/pcaps
+e2e_setup
 BUSY=$PC/busy-gateway-mixed.pcap
 HUNG=$PC/incomplete-server-silent-after-clienthello.pcap
-T=$E2E_TMP
 
 # ---- --only incomplete: the hung handshake in full ----
 e2e_run "$HUNG"

@@ -10,14 +10,10 @@
 # sessions to streams by endpoint pair (and, where a pair repeats, by order
 # of first packet), the same packets and bytes each way, whichever side we
 # call the client.
-# automake runs this with $(SHELL), which may not be bash.
-if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -u
 . "$(dirname "$0")/lib.sh"
 
-e2e_require_bin
-e2e_public_dir
-e2e_tmpdir
+e2e_setup public
 
 TSV=$STI_SRCDIR/tests/e2e/tshark-parity.tsv
 [ -f "$TSV" ] || e2e_hard_error "reference file $TSV is missing"

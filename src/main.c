@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
@@ -778,6 +779,20 @@ static bool run_sessions_view(const struct options *o, const char *file)
 	return read;
 }
 
+/* Whether the input arrives as it happens: an interface, or standard input
+ * that is not a regular file (tcpdump -w - | starttls-inspect -): then
+ * each report line is flushed as it is written. */
+static bool input_is_live(const struct options *o)
+{
+	struct stat st;
+	if (o->live.iface)
+		return true;
+	for (size_t i = 0; i < o->nfiles; i++)
+		if (strcmp(o->files[i], "-") == 0)
+			return fstat(STDIN_FILENO, &st) != 0 || !S_ISREG(st.st_mode);
+	return false;
+}
+
 /* The reporter on standard output, and the ticket report file if asked. */
 static struct sti_reporter *make_reporter(const struct options *o,
 					  const struct sti_selection *sel,
@@ -788,6 +803,7 @@ static struct sti_reporter *make_reporter(const struct options *o,
 		.min_version = o->policy.min_version,
 		.redact = o->evidence.redact,
 		.live = o->live.iface != NULL,
+		.flush_lines = input_is_live(o),
 		.full = sti_selection_given(sel),
 		.brief = o->brief,
 		.localtime = o->localtime,

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "sti/inventory.h"
+#include "sti/outbuf.h"
 #include "sti/tls_hello.h"
 
 /* A file's own counts, for the per-file lines of a run over several. */
@@ -384,19 +385,10 @@ static void text_tables(struct inv_reporter *ir)
 
 /* ---- NDJSON ---- */
 
+/* The program's one JSON escaper (sti/outbuf.h): names keep their UTF-8. */
 static void json_string(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c > 0x7e)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	sti_json_string_to(f, s, strlen(s));
 }
 
 static void json_versions(FILE *f, const struct sti_inv_peer *p)

@@ -3,8 +3,9 @@
  *
  * One JSON object per line: one per session ("event.kind": "session"), then
  * one closing summary for the run ("event.kind": "summary"). Every line is
- * flushed as soon as it is written, so `starttls-inspect --json ... | jq`
- * sees sessions as they close.
+ * handed to standard output whole when it ends, and flushed then when the
+ * input is live or the output a terminal, so `starttls-inspect --json -i
+ * eth0 | jq` sees sessions as they close (sti/outbuf.h).
  *
  * Keys are flat and dotted ("source.ip", not {"source": {"ip": ...}}): the
  * names are those of SPEC section 7 and of the Elastic Common Schema where
@@ -14,11 +15,13 @@
  * null appears only inside tls.alerts (the level, code and description of
  * an encrypted alert) and as tcp.first_close when no side closed.
  *
- * Everything is written straight to the FILE, with no allocation besides
- * the reporter itself. Strings from the wire are escaped byte by byte:
- * quotes, backslashes and control bytes are escaped, valid UTF-8 passes
- * through, and each byte that is not part of a valid UTF-8 sequence
- * becomes U+FFFD, so every line is valid UTF-8 JSON whatever was captured.
+ * A line is assembled in the reporter's fixed buffer, with no allocation
+ * besides the reporter itself. Keys are the program's own constants and
+ * are written as they are; strings from the wire go through the one
+ * escaper (sti_out_json_string): quotes, backslashes and control bytes are
+ * escaped, valid UTF-8 passes through, and each byte that is not part of a
+ * valid UTF-8 sequence becomes U+FFFD, so every line is valid UTF-8 JSON
+ * whatever was captured.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -32,6 +35,7 @@
 #include "sti/civil_time.h"
 #include "sti/decode.h"
 #include "sti/mtalog.h"
+#include "sti/outbuf.h"
 #include "sti/session_record.h"
 #include "sti/report.h"
 #include "sti/session.h"
@@ -48,93 +52,18 @@ struct json_reporter {
 	uint64_t files_failed;
 	struct sti_ingest_stats live;      /* the live capture's counters */
 	bool have_live;
+	struct sti_time_cache times;
+	struct sti_out out;
 };
 
 /* ---- JSON primitives -------------------------------------------------- */
 
 /* One object being written: whether a member needs a comma before it. */
 struct jw {
-	FILE *f;
+	struct sti_out *o;
+	struct sti_time_cache *times;
 	bool more;
 };
-
-/*
- * The length of the valid UTF-8 sequence at p (at most n bytes), or 0 when
- * p does not start one (RFC 3629 section 4: no overlong forms, no
- * surrogates, nothing above U+10FFFF). p[0] is >= 0x80.
- */
-static size_t utf8_seq_len(const uint8_t *p, size_t n)
-{
-	uint8_t c = p[0];
-	size_t len;
-	uint8_t lo = 0x80, hi = 0xbf;   /* range of the second byte */
-
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
-}
-
-/* A JSON string of the n bytes at s, escaped; see the top of the file. */
-static void j_string(FILE *f, const char *s, size_t n)
-{
-	const uint8_t *p = (const uint8_t *)s;
-	size_t i = 0;
-
-	fputc('"', f);
-	while (i < n) {
-		uint8_t c = p[i];
-		size_t run = 0;
-		/* plain ASCII goes out in one piece, not byte by byte */
-		while (i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f &&
-		       p[i + run] != '"' && p[i + run] != '\\')
-			run++;
-		if (run) {
-			fwrite(p + i, 1, run, f);
-			i += run;
-			continue;
-		}
-		if (c == '"' || c == '\\') {
-			fputc('\\', f);
-			fputc(c, f);
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			fprintf(f, "\\u%04x", (unsigned)c);
-			i++;
-		} else if (c < 0x80) {
-			fputc(c, f);
-			i++;
-		} else {
-			size_t len = utf8_seq_len(p + i, n - i);
-			if (len == 0) {
-				fputs("\\ufffd", f);
-				i++;
-			} else {
-				fwrite(p + i, 1, len, f);
-				i += len;
-			}
-		}
-	}
-	fputc('"', f);
-}
 
 /* A NUL-terminated string that may not be terminated within cap bytes. */
 static size_t bounded_len(const char *s, size_t cap)
@@ -142,13 +71,15 @@ static size_t bounded_len(const char *s, size_t cap)
 	return strnlen(s, cap);
 }
 
+/* A member's key: one of the program's constants, which need no escaping. */
 static void j_key(struct jw *w, const char *key)
 {
 	if (w->more)
-		fputc(',', w->f);
+		sti_out_byte(w->o, ',');
 	w->more = true;
-	j_string(w->f, key, strlen(key));
-	fputc(':', w->f);
+	sti_out_byte(w->o, '"');
+	sti_out_str(w->o, key);
+	sti_out_lit(w->o, "\":");
 }
 
 /* A string member, even when empty. */
@@ -156,7 +87,7 @@ static void j_str_always(struct jw *w, const char *key, const char *s,
 			 size_t n)
 {
 	j_key(w, key);
-	j_string(w->f, s, n);
+	sti_out_json_string(w->o, s, n);
 }
 
 /* A string member, left out when s is NULL or empty. */
@@ -172,110 +103,119 @@ static void j_str(struct jw *w, const char *key, const char *s)
 		j_strn(w, key, s, strlen(s));
 }
 
+/* A string member whose value is one of the program's own names (a
+ * reason, a version, a cipher suite): nothing in it needs escaping. Left
+ * out when s is NULL or empty. */
+static void j_const_value(struct sti_out *o, const char *s)
+{
+	sti_out_byte(o, '"');
+	sti_out_str(o, s);
+	sti_out_byte(o, '"');
+}
+
+static void j_const(struct jw *w, const char *key, const char *s)
+{
+	if (!s || !*s)
+		return;
+	j_key(w, key);
+	j_const_value(w->o, s);
+}
+
 /* A member from a fixed char array of the facts. */
 #define J_STR_ARR(w, key, arr) j_strn((w), (key), (arr), bounded_len((arr), sizeof(arr)))
 
 static void j_u64(struct jw *w, const char *key, uint64_t v)
 {
 	j_key(w, key);
-	fprintf(w->f, "%" PRIu64, v);
+	sti_out_u64(w->o, v);
 }
 
 static void j_bool(struct jw *w, const char *key, bool v)
 {
 	j_key(w, key);
-	fputs(v ? "true" : "false", w->f);
+	if (v)
+		sti_out_lit(w->o, "true");
+	else
+		sti_out_lit(w->o, "false");
 }
 
-static void j_begin(struct jw *w, FILE *f)
+/* One of the program's names, or null. */
+static void j_const_or_null(struct jw *w, const char *s)
 {
-	w->f = f;
+	if (s)
+		j_const_value(w->o, s);
+	else
+		sti_out_lit(w->o, "null");
+}
+
+/* The i-th number of an array being written. */
+static void j_list_u64(struct jw *w, unsigned i, uint64_t v)
+{
+	if (i)
+		sti_out_byte(w->o, ',');
+	sti_out_u64(w->o, v);
+}
+
+static void j_begin(struct jw *w, struct sti_out *o, struct sti_time_cache *times)
+{
+	w->o = o;
+	w->times = times;
 	w->more = false;
-	fputc('{', f);
+	sti_out_byte(o, '{');
+}
+
+/* An object inside w's. */
+static void j_begin_in(struct jw *inner, struct jw *w)
+{
+	j_begin(inner, w->o, w->times);
 }
 
 static void j_end(struct jw *w)
 {
-	fputc('}', w->f);
+	sti_out_byte(w->o, '}');
 }
 
 /* ---- values ------------------------------------------------------------ */
 
-/* Seconds since the epoch as a UTC time, false when not representable. */
-static bool utc_tm(int64_t secs, struct tm *tm)
+/* RFC 3339, UTC, with microseconds: "2026-11-27T18:36:19.123456Z"; left
+ * out when the year has not four digits. */
+static void j_time_us(struct jw *w, const char *key, int64_t us)
 {
-	if (!sti_tm_from_epoch(secs, tm))
-		return false;
-	/* RFC 3339 has four-digit years only. */
-	return tm->tm_year >= -1900 && tm->tm_year <= 9999 - 1900;
-}
+	char buf[STI_RFC3339_MAX];
+	size_t n = sti_rfc3339_us(w->times, us, buf);
 
-/* RFC 3339, UTC, with microseconds: "2026-11-27T18:36:19.123456Z". */
-static bool fmt_time_us(int64_t us, char *buf, size_t len)
-{
-	int64_t secs = us / 1000000, frac = us % 1000000;
-	struct tm tm;
-
-	if (frac < 0) {
-		frac += 1000000;
-		secs--;
-	}
-	if (!utc_tm(secs, &tm))
-		return false;
-	int n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
-	return n > 0 && (size_t)n < len;
+	if (n)
+		j_str_always(w, key, buf, n);
 }
 
 /* RFC 3339, UTC, whole seconds: "2027-02-25T12:00:00Z". */
-static bool fmt_time_s(int64_t secs, char *buf, size_t len)
-{
-	struct tm tm;
-
-	if (!utc_tm(secs, &tm))
-		return false;
-	int n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec);
-	return n > 0 && (size_t)n < len;
-}
-
-static void j_time_us(struct jw *w, const char *key, int64_t us)
-{
-	char buf[40];
-
-	if (fmt_time_us(us, buf, sizeof(buf)))
-		j_str(w, key, buf);
-}
-
 static void j_time_s(struct jw *w, const char *key, int64_t secs)
 {
-	char buf[40];
+	char buf[STI_RFC3339_MAX];
+	size_t n = sti_rfc3339_s(w->times, secs, buf);
 
-	if (fmt_time_s(secs, buf, sizeof(buf)))
-		j_str(w, key, buf);
+	if (n)
+		j_str_always(w, key, buf, n);
 }
 
 /* A version name ("1.2", "ssl3", "0x7f1c") as a bare JSON string. */
-static void j_version_value(FILE *f, uint16_t v)
+static void j_version_value(struct sti_out *o, uint16_t v)
 {
 	char buf[16];
-	const char *s = sti_tls_version_name(v, buf, sizeof(buf));
-	j_string(f, s, strlen(s));
+	j_const_value(o, sti_tls_version_name(v, buf, sizeof(buf)));
 }
 
 static void j_version(struct jw *w, const char *key, uint16_t v)
 {
 	j_key(w, key);
-	j_version_value(w->f, v);
+	j_version_value(w->o, v);
 }
 
 /*
  * The IANA name of a cipher suite, from the registry table in tls_hello.c
  * (sti_tls_cipher_name), or "0xC0A5" style for a value it does not list.
  */
-static void j_cipher_value(FILE *f, uint16_t suite)
+static void j_cipher_value(struct sti_out *o, uint16_t suite)
 {
 	const char *name = sti_tls_cipher_name(suite);
 	char buf[8];
@@ -284,7 +224,7 @@ static void j_cipher_value(FILE *f, uint16_t suite)
 		snprintf(buf, sizeof(buf), "0x%04X", (unsigned)suite);
 		name = buf;
 	}
-	j_string(f, name, strlen(name));
+	j_const_value(o, name);
 }
 
 static void j_endpoint(struct jw *w, const char *ip_key, const char *port_key,
@@ -347,30 +287,30 @@ static void j_notable(struct jw *w, const struct sti_smtp_facts *s)
 	if (n == 0)
 		return;
 	j_key(w, "smtp.notable_replies");
-	fputc('[', w->f);
+	sti_out_byte(w->o, '[');
 	for (unsigned i = 0; i < n; i++) {
 		const struct sti_smtp_reply *r = &s->notable[i];
 		struct jw o;
 		if (i)
-			fputc(',', w->f);
-		j_begin(&o, w->f);
+			sti_out_byte(w->o, ',');
+		j_begin_in(&o, w);
 		j_u64(&o, "code", r->code);
 		J_STR_ARR(&o, "enhanced", r->enhanced);
 		j_reply_text(&o, "text", r);
 		if (r->cmd != STI_SMTP_CMD_NONE)
-			j_str(&o, "command", sti_smtp_cmd_name(r->cmd));
+			j_const(&o, "command", sti_smtp_cmd_name(r->cmd));
 		j_u64(&o, "frame", r->frame);
 		j_end(&o);
 	}
-	fputc(']', w->f);
+	sti_out_byte(w->o, ']');
 }
 
 static void j_smtp(struct jw *w, const struct sti_record *rec)
 {
 	const struct sti_smtp_facts *s = rec->smtp;
 
-	j_str(w, "smtp.mode", sti_mode_name(rec->mode));
-	j_str(w, "smtp.starttls_offered",
+	j_const(w, "smtp.mode", sti_mode_name(rec->mode));
+	j_const(w, "smtp.starttls_offered",
 	      sti_smtp_offer_name(s ? s->starttls_offered
 				    : STI_SMTP_OFFER_UNKNOWN));
 	if (s) {
@@ -404,13 +344,13 @@ static void j_client_versions(struct jw *w, const struct sti_client_hello *ch)
 	if (n == 0)
 		return;
 	j_key(w, "tls.client.versions");
-	fputc('[', w->f);
+	sti_out_byte(w->o, '[');
 	for (unsigned i = 0; i < n; i++) {
 		if (i)
-			fputc(',', w->f);
-		j_version_value(w->f, v[i]);
+			sti_out_byte(w->o, ',');
+		j_version_value(w->o, v[i]);
 	}
-	fputc(']', w->f);
+	sti_out_byte(w->o, ']');
 }
 
 static void j_client_ciphers(struct jw *w, const struct sti_client_hello *ch)
@@ -424,15 +364,15 @@ static void j_client_ciphers(struct jw *w, const struct sti_client_hello *ch)
 			continue;
 		if (!any) {
 			j_key(w, "tls.client.supported_ciphers");
-			fputc('[', w->f);
+			sti_out_byte(w->o, '[');
 			any = true;
 		} else {
-			fputc(',', w->f);
+			sti_out_byte(w->o, ',');
 		}
-		j_cipher_value(w->f, ch->ciphers[i]);
+		j_cipher_value(w->o, ch->ciphers[i]);
 	}
 	if (any)
-		fputc(']', w->f);
+		sti_out_byte(w->o, ']');
 }
 
 static void j_client_hello(struct jw *w, const struct sti_client_hello *ch)
@@ -462,15 +402,15 @@ static void j_server_cert(struct jw *w, const struct sti_cert_info *c)
 			continue;
 		if (!any) {
 			j_key(w, "tls.server.x509.alternative_names");
-			fputc('[', w->f);
+			sti_out_byte(w->o, '[');
 			any = true;
 		} else {
-			fputc(',', w->f);
+			sti_out_byte(w->o, ',');
 		}
-		j_string(w->f, c->sans[i], len);
+		sti_out_json_string(w->o, c->sans[i], len);
 	}
 	if (any)
-		fputc(']', w->f);
+		sti_out_byte(w->o, ']');
 	j_time_s(w, "tls.server.x509.not_before", c->not_before);
 	j_time_s(w, "tls.server.x509.not_after", c->not_after);
 	J_STR_ARR(w, "tls.server.x509.public_key_algorithm", c->key_type);
@@ -483,7 +423,7 @@ static void j_server_cert(struct jw *w, const struct sti_cert_info *c)
 static void j_server_chain(struct jw *w, const struct sti_trust_info *tr)
 {
 	j_u64(w, "tls.server.x509.chain_length", tr->chain_len);
-	j_str(w, "tls.server.x509.trust", sti_trust_name(tr->trust));
+	j_const(w, "tls.server.x509.trust", sti_trust_name(tr->trust));
 	if (!tr->checked)
 		return;
 	J_STR_ARR(w, "tls.server.x509.trust_anchor", tr->anchor);
@@ -491,13 +431,13 @@ static void j_server_chain(struct jw *w, const struct sti_trust_info *tr)
 	if (!tr->ndecoded)
 		return;
 	j_key(w, "tls.server.x509.chain");
-	fputc('[', w->f);
+	sti_out_byte(w->o, '[');
 	for (unsigned i = 0; i < tr->ndecoded && i < STI_CHAIN_MAX; i++) {
 		const struct sti_chain_cert *cc = &tr->chain[i];
 		struct jw o;
 		if (i)
-			fputc(',', w->f);
-		j_begin(&o, w->f);
+			sti_out_byte(w->o, ',');
+		j_begin_in(&o, w);
 		J_STR_ARR(&o, "subject_cn", cc->subject_cn);
 		J_STR_ARR(&o, "issuer_cn", cc->issuer_cn);
 		j_time_s(&o, "not_before", cc->not_before);
@@ -509,7 +449,7 @@ static void j_server_chain(struct jw *w, const struct sti_trust_info *tr)
 		J_STR_ARR(&o, "sha256", cc->sha256);
 		j_end(&o);
 	}
-	fputc(']', w->f);
+	sti_out_byte(w->o, ']');
 }
 
 static void j_alerts(struct jw *w, const struct sti_tls_facts *t)
@@ -519,43 +459,37 @@ static void j_alerts(struct jw *w, const struct sti_tls_facts *t)
 	if (n == 0)
 		return;
 	j_key(w, "tls.alerts");
-	fputc('[', w->f);
+	sti_out_byte(w->o, '[');
 	for (unsigned i = 0; i < n; i++) {
 		const struct sti_tls_alert *a = &t->alerts[i];
 		const char *level = NULL, *desc = NULL;
 		struct jw o;
 
 		if (i)
-			fputc(',', w->f);
+			sti_out_byte(w->o, ',');
 		bool readable = !a->encrypted || a->decrypted;
 		if (readable) {
 			level = sti_tls_alert_level_name(a->level);
 			desc = sti_tls_alert_name(a->desc);
 		}
-		j_begin(&o, w->f);
-		j_str(&o, "from", side_name(a->from));
+		j_begin_in(&o, w);
+		j_const(&o, "from", side_name(a->from));
 		j_key(&o, "level");
-		if (level)
-			j_string(o.f, level, strlen(level));
-		else
-			fputs("null", o.f);
+		j_const_or_null(&o, level);
 		j_key(&o, "code");
 		if (!readable)
-			fputs("null", o.f);
+			sti_out_lit(o.o, "null");
 		else
-			fprintf(o.f, "%u", (unsigned)a->desc);
+			sti_out_u64(o.o, a->desc);
 		j_key(&o, "description");
-		if (desc)
-			j_string(o.f, desc, strlen(desc));
-		else
-			fputs("null", o.f);
+		j_const_or_null(&o, desc);
 		j_bool(&o, "encrypted", a->encrypted);
 		if (a->decrypted)
 			j_bool(&o, "decrypted", true);
 		j_u64(&o, "frame", a->frame);
 		j_end(&o);
 	}
-	fputc(']', w->f);
+	sti_out_byte(w->o, ']');
 }
 
 /* --keylog: how far the session was read (absent without a key log). */
@@ -564,7 +498,7 @@ static void j_decrypted(struct jw *w, const struct sti_tls_facts *t)
 	if (t->decrypt == STI_TLS_DEC_NONE)
 		return;
 	j_bool(w, "tls.decrypted", t->decrypted_records[0] + t->decrypted_records[1] > 0);
-	j_str(w, "tls.decryption.status", sti_tls_decrypt_state_name(t->decrypt));
+	j_const(w, "tls.decryption.status", sti_tls_decrypt_state_name(t->decrypt));
 	j_u64(w, "tls.decryption.records", (uint64_t)t->decrypted_records[0] +
 					   t->decrypted_records[1]);
 	if (t->decrypt_note[0])
@@ -578,17 +512,17 @@ static void j_tls(struct jw *w, const struct sti_tls_facts *t)
 		char ja3s[33];
 		if (v) {
 			j_version(w, "tls.version", v);
-			j_str(w, "tls.version_protocol",
+			j_const(w, "tls.version_protocol",
 			      v <= STI_SSL3 ? "ssl" : "tls");
 		}
 		j_key(w, "tls.cipher");
-		j_cipher_value(w->f, t->sh.cipher);
+		j_cipher_value(w->o, t->sh.cipher);
 		sti_tls_server_fp(&t->sh, ja3s);
 		J_STR_ARR(w, "tls.server.ja3s", ja3s);
 	} else if (t->version) {
 		/* An SSLv2 SERVER-HELLO: a version, no ServerHello. */
 		j_version(w, "tls.version", t->version);
-		j_str(w, "tls.version_protocol", "ssl");
+		j_const(w, "tls.version_protocol", "ssl");
 	}
 	j_bool(w, "tls.established", t->established);
 	j_bool(w, "tls.hello_retry_request", t->have_hrr);
@@ -613,13 +547,13 @@ static void j_first_close(struct jw *w, const struct sti_record *rec)
 
 	j_key(w, "tcp.first_close");
 	if (rec->end_side < 0 || !rec->end_frame) {
-		fputs("null", w->f);
+		sti_out_lit(w->o, "null");
 		return;
 	}
 	bool rst = rec->tcp[rec->end_side].rst_frame == rec->end_frame;
-	j_begin(&o, w->f);
-	j_str(&o, "by", side_name(rec->end_side));
-	j_str(&o, "kind", rst ? "rst" : "fin");
+	j_begin_in(&o, w);
+	j_const(&o, "by", side_name(rec->end_side));
+	j_const(&o, "kind", rst ? "rst" : "fin");
 	j_u64(&o, "frame", rec->end_frame);
 	j_end(&o);
 }
@@ -627,7 +561,7 @@ static void j_first_close(struct jw *w, const struct sti_record *rec)
 static void j_tcp(struct jw *w, const struct sti_record *rec)
 {
 	if (rec->end != STI_END_NONE)
-		j_str(w, "tcp.end", sti_end_name(rec->end));
+		j_const(w, "tcp.end", sti_end_name(rec->end));
 	j_first_close(w, rec);
 	j_u64(w, "tcp.gaps", rec->gaps[0] + rec->gaps[1]);
 }
@@ -653,29 +587,38 @@ static void j_explanation(struct jw *w, const struct sti_verdict *v,
 static void j_verdict(struct jw *w, const struct sti_verdict *v,
 		      const struct sti_mtalog_joined *mta)
 {
-	j_str(w, "verdict.outcome", sti_outcome_name(v->outcome));
-	j_str(w, "verdict.cause", sti_cause_name(v->cause));
-	j_str(w, "verdict.reason", sti_reason_name(v->reason));
-	j_str(w, "verdict.confidence", sti_confidence_name(v->confidence));
+	j_const(w, "verdict.outcome", sti_outcome_name(v->outcome));
+	j_const(w, "verdict.cause", sti_cause_name(v->cause));
+	j_const(w, "verdict.reason", sti_reason_name(v->reason));
+	j_const(w, "verdict.confidence", sti_confidence_name(v->confidence));
 	j_explanation(w, v, mta);
 	j_str_always(w, "verdict.remediation", v->remediation,
 		     bounded_len(v->remediation, sizeof(v->remediation)));
 	j_key(w, "verdict.evidence");
-	fputc('[', w->f);
+	sti_out_byte(w->o, '[');
 	unsigned n = v->nevidence < STI_VERDICT_MAX_EVIDENCE
 			     ? v->nevidence : STI_VERDICT_MAX_EVIDENCE;
 	for (unsigned i = 0; i < n; i++)
-		fprintf(w->f, "%s%" PRIu64, i ? "," : "", v->evidence[i]);
-	fputc(']', w->f);
-	j_str(w, "verdict.tlsrpt", v->tlsrpt);
+		j_list_u64(w, i, v->evidence[i]);
+	sti_out_byte(w->o, ']');
+	j_const(w, "verdict.tlsrpt", v->tlsrpt);
+}
+
+static struct json_reporter *json_of(struct sti_reporter *r)
+{
+	return (struct json_reporter *)(void *)r;
 }
 
 /* ---- MTA logs (--mta-log) ------------------------------------------------ */
 
-static void end_line(FILE *f)
+/* Microseconds as seconds with six decimals: "-1.500000". */
+static void j_seconds(struct jw *w, int64_t us)
 {
-	fputc('\n', f);
-	fflush(f);
+	char buf[48];
+	int n = snprintf(buf, sizeof(buf), "%.6f", (double)us / 1e6);
+
+	if (n > 0 && (size_t)n < sizeof(buf))
+		sti_out_write(w->o, buf, (size_t)n);
 }
 
 static void j_log_line(struct jw *o, const struct sti_mtalog *log,
@@ -693,34 +636,34 @@ static void j_mta(struct jw *w, const struct sti_mtalog_joined *mta)
 {
 	bool first = true;
 	j_key(w, "mta.log");
-	fputc('[', w->f);
+	sti_out_byte(w->o, '[');
 	for (size_t i = 0; i < mta->n; i++) {
 		const struct sti_mtalog_session *s = mta->s[i];
 		for (const struct sti_mtalog_line *l = s->first; l; l = l->next) {
 			struct jw o;
 			if (!first)
-				fputc(',', w->f);
+				sti_out_byte(w->o, ',');
 			first = false;
-			j_begin(&o, w->f);
+			j_begin_in(&o, w);
 			j_log_line(&o, mta->log, l);
-			j_str(&o, "mta", sti_mta_name(s->mta));
-			j_str(&o, "role", sti_mta_role_name(s->role));
-			j_str(&o, "match", sti_mta_match_name(s->match));
+			j_const(&o, "mta", sti_mta_name(s->mta));
+			j_const(&o, "role", sti_mta_role_name(s->role));
+			j_const(&o, "match", sti_mta_match_name(s->match));
 			if (s->ncandidates) {
 				j_key(&o, "candidates");
-				fputc('[', w->f);
+				sti_out_byte(w->o, '[');
 				for (unsigned k = 0; k < s->ncandidates; k++)
-					fprintf(w->f, "%s%" PRIu64, k ? "," : "", s->candidates[k]);
-				fputc(']', w->f);
+					j_list_u64(w, k, s->candidates[k]);
+				sti_out_byte(w->o, ']');
 			}
 			j_end(&o);
 		}
 	}
-	fputc(']', w->f);
+	sti_out_byte(w->o, ']');
 }
 
 struct unmatched_ctx {
-	FILE *f;
+	struct jw *w;
 	const struct sti_mtalog *log;
 	uint64_t n;
 };
@@ -734,8 +677,8 @@ static bool j_unmatched_line(void *ctx, const struct sti_mtalog_session *s,
 	if (u->n++ >= STI_MTALOG_UNMATCHED_LISTED)
 		return true;   /* counted, not listed */
 	if (u->n > 1)
-		fputc(',', u->f);
-	j_begin(&o, u->f);
+		sti_out_byte(u->w->o, ',');
+	j_begin_in(&o, u->w);
 	j_log_line(&o, u->log, l);
 	sti_addr_str(&s->peer.addr, peer, sizeof(peer));
 	j_str(&o, "peer", peer);
@@ -745,55 +688,52 @@ static bool j_unmatched_line(void *ctx, const struct sti_mtalog_session *s,
 
 static void json_mta_done(struct sti_reporter *r, const struct sti_mtalog_report *m)
 {
+	struct json_reporter *j = json_of(r);
 	struct jw w;
-	j_begin(&w, r->out);
-	j_str(&w, "event.kind", "mta_log");
+	j_begin(&w, &j->out, &j->times);
+	j_const(&w, "event.kind", "mta_log");
 	j_key(&w, "mta.skew");
-	fputc('[', r->out);
+	sti_out_byte(w.o, '[');
 	for (size_t i = 0; i < m->ncaptures; i++) {
 		const struct sti_mtajoin_result *res = &m->results[i];
 		struct jw o;
 		if (i)
-			fputc(',', r->out);
-		j_begin(&o, r->out);
+			sti_out_byte(w.o, ',');
+		j_begin_in(&o, &w);
 		j_str(&o, "file", m->capture_names[i]);
 		j_bool(&o, "known", res->skew_known);
 		j_bool(&o, "given", res->skew_given);
 		j_key(&o, "seconds");
-		fprintf(r->out, "%.6f", (double)res->skew_us / 1e6);
+		j_seconds(&o, res->skew_us);
 		j_u64(&o, "samples", res->skew_samples);
 		j_u64(&o, "exact", res->matched[STI_MTA_EXACT]);
 		j_u64(&o, "time_and_address", res->matched[STI_MTA_TIME_AND_ADDRESS]);
 		j_u64(&o, "ambiguous", res->matched[STI_MTA_AMBIGUOUS]);
 		j_end(&o);
 	}
-	fputc(']', r->out);
-	struct unmatched_ctx u = { r->out, m->log, 0 };
+	sti_out_byte(w.o, ']');
+	struct unmatched_ctx u = { &w, m->log, 0 };
 	j_key(&w, "mta.unmatched");
-	fputc('[', r->out);
+	sti_out_byte(w.o, '[');
 	sti_mtalog_unmatched_failures(m->log, j_unmatched_line, &u);
-	fputc(']', r->out);
+	sti_out_byte(w.o, ']');
 	j_u64(&w, "mta.unmatched_total", u.n);
 	j_end(&w);
-	end_line(r->out);
+	sti_out_end_line(w.o);
 }
 
 /* ---- reporter ops ------------------------------------------------------- */
-
-static struct json_reporter *json_of(struct sti_reporter *r)
-{
-	return (struct json_reporter *)(void *)r;
-}
 
 static void json_session(struct sti_reporter *r, const char *file,
 			 const struct sti_record *rec,
 			 const struct sti_verdict *v)
 {
+	struct json_reporter *j = json_of(r);
 	struct jw w;
 	char cid[32];
 
-	j_begin(&w, r->out);
-	j_str(&w, "event.kind", "session");
+	j_begin(&w, &j->out, &j->times);
+	j_const(&w, "event.kind", "session");
 	j_time_us(&w, "@timestamp", rec->first_ts);
 	j_time_us(&w, "event.start", rec->first_ts);
 	j_time_us(&w, "event.end", rec->last_ts);
@@ -801,7 +741,7 @@ static void json_session(struct sti_reporter *r, const char *file,
 	j_u64(&w, "session.id", rec->id);
 	j_u64(&w, "session.first_frame", rec->first_frame);
 	j_u64(&w, "session.last_frame", rec->last_frame);
-	j_str(&w, "network.transport", "tcp");
+	j_const(&w, "network.transport", "tcp");
 	sti_community_id(&rec->cli, &rec->srv, TCP_PROTO, 0, cid);
 	J_STR_ARR(&w, "network.community_id", cid);
 	j_endpoint(&w, "source.ip", "source.port", &rec->cli);
@@ -814,7 +754,7 @@ static void json_session(struct sti_reporter *r, const char *file,
 		j_mta(&w, rec->mta);
 	j_verdict(&w, v, rec->mta);
 	j_end(&w);
-	end_line(r->out);
+	sti_out_end_line(w.o);
 }
 
 static void json_file_done(struct sti_reporter *r, const char *file,
@@ -857,26 +797,26 @@ static void json_finish(struct sti_reporter *r, const struct sti_tally *t)
 	struct json_reporter *j = json_of(r);
 	struct jw w, o;
 
-	j_begin(&w, r->out);
-	j_str(&w, "event.kind", "summary");
+	j_begin(&w, &j->out, &j->times);
+	j_const(&w, "event.kind", "summary");
 	j_u64(&w, "files", j->files);
 	j_u64(&w, "files_failed", j->files_failed);
 	j_u64(&w, "sessions", t->sessions);
 
 	j_key(&w, "outcome");
-	j_begin(&o, r->out);
+	j_begin_in(&o, &w);
 	for (int i = 0; i < STI_OUTCOME_COUNT; i++)
 		j_u64(&o, sti_outcome_name((enum sti_outcome)i), t->by_outcome[i]);
 	j_end(&o);
 
 	j_key(&w, "cause");
-	j_begin(&o, r->out);
+	j_begin_in(&o, &w);
 	for (int i = 0; i < STI_CAUSE_COUNT; i++)
 		j_u64(&o, sti_cause_name((enum sti_cause)i), t->by_cause[i]);
 	j_end(&o);
 
 	j_key(&w, "reason");
-	j_begin(&o, r->out);
+	j_begin_in(&o, &w);
 	for (int i = 0; i < STI_REASON_COUNT; i++)
 		j_u64(&o, sti_reason_name((enum sti_reason)i), t->by_reason[i]);
 	j_end(&o);
@@ -891,11 +831,14 @@ static void json_finish(struct sti_reporter *r, const struct sti_tally *t)
 	if (j->have_live)
 		j_capture_stats(&w, &j->live);
 	j_end(&w);
-	end_line(r->out);
+	sti_out_end_line(w.o);
+	sti_out_flush(w.o);
 }
 
 static void json_destroy(struct sti_reporter *r)
 {
+	if (r)
+		sti_out_drain(&json_of(r)->out);
 	free(json_of(r));
 }
 
@@ -917,5 +860,6 @@ struct sti_reporter *sti_report_json_new(FILE *out, const struct sti_report_opts
 	j->base.out = out;
 	if (o)
 		j->base.opts = *o;
+	sti_out_init(&j->out, out, sti_out_wants_line_flush(out, j->base.opts.flush_lines));
 	return &j->base;
 }

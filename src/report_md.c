@@ -23,6 +23,7 @@
 #include "sti/civil_time.h"
 #include "sti/evidence.h"
 #include "sti/mtalog.h"
+#include "sti/outbuf.h"
 #include "sti/tls_hello.h"
 
 #define MAX_FILES_NAMED 16
@@ -54,42 +55,66 @@ static struct md_reporter *md_of(struct sti_reporter *r)
 
 /* ---- text helpers ---- */
 
+/* The characters that act inside a line of Markdown. */
+static bool md_special(unsigned char c)
+{
+	switch (c) {
+	case '\\': case '`': case '*': case '_': case '[': case ']':
+	case '<': case '>': case '|': case '~':
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Printable ASCII with the characters that act inside a line escaped
  * (emphasis, code, links, HTML, table cells): safe in a paragraph or a
  * table cell, and still readable as plain text. */
 static void put_text(FILE *f, const char *s, size_t max)
 {
+	struct sti_out o;
+	sti_out_init(&o, f, false);
 	for (size_t i = 0; i < max && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == '\t' || c == '\n' || c == '\r')
 			c = ' ';
 		else if (c < 0x20 || c > 0x7e)
 			c = '?';
-		if (strchr("\\`*_[]<>|~", c))
-			fputc('\\', f);
-		fputc(c, f);
+		if (md_special(c))
+			sti_out_byte(&o, '\\');
+		sti_out_byte(&o, (char)c);
 	}
+	sti_out_drain(&o);
+}
+
+/* Up to max bytes of s (or its NUL), printable, backticks as '?': safe
+ * in a code span and in a fenced block. */
+static void put_plain(FILE *f, const char *s, size_t max, bool ticks)
+{
+	struct sti_out o;
+	sti_out_init(&o, f, false);
+	if (ticks)
+		sti_out_byte(&o, '`');
+	for (size_t i = 0; i < max && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+		sti_out_byte(&o, c < 0x20 || c > 0x7e || c == '`' ? '?' : (char)c);
+	}
+	if (ticks)
+		sti_out_byte(&o, '`');
+	sti_out_drain(&o);
 }
 
 /* Inside a code span: no backticks, printable only. */
 static void put_code(FILE *f, const char *s, size_t max)
 {
-	fputc('`', f);
-	for (size_t i = 0; i < max && s[i]; i++) {
-		unsigned char c = (unsigned char)s[i];
-		fputc(c < 0x20 || c > 0x7e || c == '`' ? '?' : c, f);
-	}
-	fputc('`', f);
+	put_plain(f, s, max, true);
 }
 
 /* "FILE:LINE  text" inside a fenced block: printable, no fence breaks. */
 static void put_log_line(FILE *f, const struct sti_mtalog *log, const struct sti_mtalog_line *l)
 {
 	fprintf(f, "%s:%" PRIu64 "  ", sti_mtalog_file_name(log, l->file), l->lineno);
-	for (size_t i = 0; i < sizeof(l->text) && l->text[i]; i++) {
-		unsigned char c = (unsigned char)l->text[i];
-		fputc(c < 0x20 || c > 0x7e || c == '`' ? '?' : c, f);
-	}
+	put_plain(f, l->text, sizeof(l->text), false);
 	fputc('\n', f);
 }
 
@@ -275,10 +300,7 @@ static void put_remediation(FILE *f, const char *r, size_t max)
 		if (code != in_code)
 			fputs(code ? "\n```text\n" : "```\n\n", f);
 		if (code) {
-			for (size_t i = 2; i < n; i++) {
-				unsigned char c = (unsigned char)p[i];
-				fputc(c < 0x20 || c > 0x7e || c == '`' ? '?' : c, f);
-			}
+			put_plain(f, p + 2, n - 2, false);
 		} else {
 			fputs(p == r || in_code ? "" : "\n", f);   /* a paragraph each */
 			put_text(f, p, n);
@@ -510,28 +532,58 @@ static void put_summary_table(struct md_reporter *m)
 			}
 }
 
+/* A mark being read from a parked file, which may span two reads. */
+struct mark_reader {
+	char text[64];
+	size_t n;
+	bool open;
+};
+
+/* Bytes inside a mark up to and including its end: how many were used. */
+static size_t mark_bytes(struct md_reporter *m, struct mark_reader *k,
+			 const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (b[i] == MARK_START) {
+			k->n = 0;
+		} else if (b[i] == MARK_END) {
+			k->text[k->n] = '\0';
+			put_mark(m, k->text);
+			k->open = false;
+			return i + 1;
+		} else if (k->n + 1 < sizeof(k->text)) {
+			k->text[k->n++] = b[i];
+		}
+	}
+	return n;
+}
+
+/* Copy a parked file to the output, marks replaced by their numbers: the
+ * text between marks in runs, not byte by byte. */
 static void unpark(struct md_reporter *m, FILE *p)
 {
-	char mark[64];
-	size_t nm = 0;
-	bool in_mark = false;
-	int c;
+	char buf[8192];
+	struct mark_reader k = { .n = 0, .open = false };
+	size_t got;
 	if (fflush(p) != 0 || ferror(p))
 		m->lost = true;
 	rewind(p);
-	while ((c = getc(p)) != EOF) {
-		if (c == MARK_START) {
-			in_mark = true;
-			nm = 0;
-		} else if (in_mark && c == MARK_END) {
-			mark[nm] = '\0';
-			put_mark(m, mark);
-			in_mark = false;
-		} else if (in_mark) {
-			if (nm + 1 < sizeof(mark))
-				mark[nm++] = (char)c;
-		} else {
-			putc(c, m->base.out);
+	while ((got = fread(buf, 1, sizeof(buf), p)) > 0) {
+		size_t i = 0;
+		while (i < got) {
+			if (k.open) {
+				i += mark_bytes(m, &k, buf + i, got - i);
+				continue;
+			}
+			const char *start = memchr(buf + i, MARK_START, got - i);
+			size_t run = start ? (size_t)(start - (buf + i)) : got - i;
+			fwrite(buf + i, 1, run, m->base.out);
+			i += run;
+			if (start) {
+				k.open = true;
+				k.n = 0;
+				i++;
+			}
 		}
 	}
 	if (ferror(p))

@@ -34,6 +34,7 @@
 
 #include "sti/decode.h"
 #include "sti/mtalog.h"
+#include "sti/outbuf.h"
 #include "sti/session.h"
 #include "sti/tls_hello.h"
 
@@ -96,15 +97,23 @@ static const char *outcome_color(enum sti_outcome o)
 #define COLOR_RESET "\033[0m"
 
 /* The outcome's name, in capitals for a verdict line, coloured if asked. */
-static void put_outcome(FILE *f, bool color, enum sti_outcome o, bool upper)
+static void put_outcome_to(struct sti_out *o, bool color, enum sti_outcome oc, bool upper)
 {
-	const char *name = sti_outcome_name(o);
+	const char *name = sti_outcome_name(oc);
 	if (color)
-		fputs(outcome_color(o), f);
+		sti_out_str(o, outcome_color(oc));
 	for (const char *p = name; *p; p++)
-		fputc(upper && *p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p, f);
+		sti_out_byte(o, upper && *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p);
 	if (color)
-		fputs(COLOR_RESET, f);
+		sti_out_lit(o, COLOR_RESET);
+}
+
+static void put_outcome(FILE *f, bool color, enum sti_outcome oc, bool upper)
+{
+	struct sti_out o;
+	sti_out_init(&o, f, false);
+	put_outcome_to(&o, color, oc, upper);
+	sti_out_drain(&o);
 }
 
 /*
@@ -131,11 +140,11 @@ static void clean(char *dst, size_t cap, const char *src, size_t srcmax)
  * first line starts with `first`, the others with `cont`. A word longer
  * than a line (a registry path) stays whole on a line of its own.
  */
-static void wrap(FILE *f, const char *first, const char *cont, const char *text)
+static void wrap(struct sti_out *f, const char *first, const char *cont, const char *text)
 {
 	size_t col = strlen(first);
 	bool line_empty = true;
-	fputs(first, f);
+	sti_out_str(f, first);
 	const char *p = text;
 	for (;;) {
 		while (*p == ' ')
@@ -144,21 +153,21 @@ static void wrap(FILE *f, const char *first, const char *cont, const char *text)
 			break;
 		size_t w = strcspn(p, " ");
 		if (!line_empty && col + 1 + w > WRAP_COLS) {
-			fputc('\n', f);
-			fputs(cont, f);
+			sti_out_byte(f, '\n');
+			sti_out_str(f, cont);
 			col = strlen(cont);
 			line_empty = true;
 		}
 		if (!line_empty) {
-			fputc(' ', f);
+			sti_out_byte(f, ' ');
 			col++;
 		}
-		fwrite(p, 1, w, f);
+		sti_out_write(f, p, w);
 		col += w;
 		line_empty = false;
 		p += w;
 	}
-	fputc('\n', f);
+	sti_out_byte(f, '\n');
 }
 
 /* "192.0.2.10:40101" or "[2001:db8::10]:40101". */
@@ -189,32 +198,40 @@ static void kind_str(const struct sti_record *rec, char *buf, size_t len)
 		snprintf(buf, len, "%s %s", proto, sti_mode_name(rec->mode));
 }
 
-/* "+0.004s": the time since the session's first packet, in milliseconds. */
-static void reltime_str(int64_t ts_us, int64_t first_us, char *buf, size_t len)
+/* "+0.004s": the time since the session's first packet, in milliseconds;
+ * its length. */
+static size_t reltime_str(int64_t ts_us, int64_t first_us, char buf[32])
 {
 	/* Unsigned arithmetic: no overflow on absurd timestamps. */
 	bool neg = ts_us < first_us;
 	uint64_t d = neg ? (uint64_t)first_us - (uint64_t)ts_us
 			 : (uint64_t)ts_us - (uint64_t)first_us;
-	snprintf(buf, len, "%c%" PRIu64 ".%03" PRIu64 "s", neg ? '-' : '+',
-		 d / 1000000, d % 1000000 / 1000);
+	unsigned ms = (unsigned)(d % 1000000 / 1000);
+	buf[0] = neg ? '-' : '+';
+	size_t n = 1 + sti_fmt_u64(buf + 1, d / 1000000);
+	buf[n++] = '.';
+	buf[n++] = (char)('0' + ms / 100);
+	buf[n++] = (char)('0' + ms / 10 % 10);
+	buf[n++] = (char)('0' + ms % 10);
+	buf[n++] = 's';
+	buf[n] = '\0';
+	return n;
 }
 
 /* Print at most width columns of s, ending in "..." when cut. */
-static void put_cut(FILE *f, const char *s, size_t width, bool pad)
+static void put_cut(struct sti_out *o, const char *s, size_t width, bool pad)
 {
 	size_t n = strlen(s);
 	if (n > width) {
 		size_t keep = width > 3 ? width - 3 : 0;
-		fwrite(s, 1, keep, f);
-		fwrite("...", 1, width - keep, f);
+		sti_out_write(o, s, keep);
+		sti_out_write(o, "...", width - keep);
 		n = width;
 	} else {
-		fputs(s, f);
+		sti_out_write(o, s, n);
 	}
-	if (pad)
-		for (; n < width; n++)
-			fputc(' ', f);
+	if (pad && n < width)
+		sti_out_spaces(o, width - n);
 }
 
 /* ---- the ladder diagram ---- */
@@ -232,19 +249,18 @@ static void put_cut(FILE *f, const char *s, size_t width, bool pad)
  * two text columns, each getting what its longest row needs when both fit,
  * otherwise as even a share as possible. Longer texts are cut with "...".
  */
-static void write_ladder(FILE *f, const struct sti_record *rec)
+static void write_ladder_to(struct sti_out *o, const struct sti_record *rec)
 {
 	unsigned n = rec->nladder < STI_LADDER_MAX ? rec->nladder : STI_LADDER_MAX;
 	size_t tw = MIN_TIME_COLS, fw = MIN_FRAME_COLS, cmax = 0, smax = 0;
-	char tbuf[32], fbuf[24], text[STI_LADDER_TEXT];
+	char tbuf[32], fbuf[STI_U64_DIGITS], text[STI_LADDER_TEXT];
 
 	if (n == 0 && rec->ladder_dropped == 0)
 		return;
 	for (unsigned i = 0; i < n; i++) {
 		const struct sti_ladder_row *row = &rec->ladder[i];
-		reltime_str(row->ts_us, rec->first_ts, tbuf, sizeof(tbuf));
-		snprintf(fbuf, sizeof(fbuf), "%" PRIu64, row->frame);
-		size_t tl = strlen(tbuf), fl = strlen(fbuf);
+		size_t tl = reltime_str(row->ts_us, rec->first_ts, tbuf);
+		size_t fl = sti_fmt_u64(fbuf, row->frame);
 		size_t xl = strnlen(row->text, sizeof(row->text));
 		if (tl > tw)
 			tw = tl;
@@ -273,47 +289,76 @@ static void write_ladder(FILE *f, const struct sti_record *rec)
 		cw = half;                  /* both get cut */
 	size_t sw = room - cw;
 
-	fprintf(f, "%*s  %*s  %-*s%*s%s\n", (int)tw, "time", (int)fw, "frame",
-		(int)cw, "client", ARROW_COLS, "", "server");
+	sti_out_right(o, "time", 4, tw);
+	sti_out_lit(o, "  ");
+	sti_out_right(o, "frame", 5, fw);
+	sti_out_lit(o, "  client");
+	sti_out_spaces(o, (cw > strlen("client") ? cw - strlen("client") : 0) + ARROW_COLS);
+	sti_out_lit(o, "server\n");
 	for (unsigned i = 0; i < n; i++) {
 		const struct sti_ladder_row *row = &rec->ladder[i];
-		reltime_str(row->ts_us, rec->first_ts, tbuf, sizeof(tbuf));
+		size_t tl = reltime_str(row->ts_us, rec->first_ts, tbuf);
+		size_t fl = sti_fmt_u64(fbuf, row->frame);
 		clean(text, sizeof(text), row->text, sizeof(row->text));
-		fprintf(f, "%*s  %*" PRIu64 "  ", (int)tw, tbuf, (int)fw, row->frame);
+		sti_out_right(o, tbuf, tl, tw);
+		sti_out_lit(o, "  ");
+		sti_out_right(o, fbuf, fl, fw);
+		sti_out_lit(o, "  ");
 		if (row->dir == STI_C2S) {
-			put_cut(f, text, cw, true);
-			fputs(" -->\n", f);
+			put_cut(o, text, cw, true);
+			sti_out_lit(o, " -->\n");
 		} else {
-			fprintf(f, "%*s <-- ", (int)cw, "");
-			put_cut(f, text, sw, false);
-			fputc('\n', f);
+			sti_out_spaces(o, cw);
+			sti_out_lit(o, " <-- ");
+			put_cut(o, text, sw, false);
+			sti_out_byte(o, '\n');
 		}
 	}
-	if (rec->ladder_dropped)
-		fprintf(f, "  (%u more row%s not shown)\n", rec->ladder_dropped,
-			rec->ladder_dropped == 1 ? "" : "s");
+	if (rec->ladder_dropped) {
+		sti_out_lit(o, "  (");
+		sti_out_u64(o, rec->ladder_dropped);
+		if (rec->ladder_dropped == 1)
+			sti_out_lit(o, " more row not shown)\n");
+		else
+			sti_out_lit(o, " more rows not shown)\n");
+	}
 }
 
+/* The ladder assembled in the writer and handed to f whole: per row one
+ * copy instead of several formatted stdio calls. */
 void sti_report_ladder(FILE *f, const struct sti_record *rec)
 {
-	write_ladder(f, rec);
+	struct sti_out o;
+	sti_out_init(&o, f, false);
+	write_ladder_to(&o, rec);
+	sti_out_drain(&o);
 }
 
 /* ---- the MTA's log (--mta-log) ---- */
 
 /* "  mta log: Postfix server, exact" then "    FILE:LINE  text" per line. */
-static void write_mta_lines(FILE *f, const struct sti_mtalog_joined *mta)
+static void write_mta_lines(struct sti_out *f, const struct sti_mtalog_joined *mta)
 {
 	char how[160], line[STI_MTALOG_TEXT_MAX + 1];
 	for (size_t i = 0; i < mta->n; i++) {
 		const struct sti_mtalog_session *s = mta->s[i];
 		sti_mtalog_match_str(s, how, sizeof(how));
-		fprintf(f, "  mta log: %s %s, %s\n", sti_mta_name(s->mta),
-			sti_mta_role_name(s->role), how);
+		sti_out_lit(f, "  mta log: ");
+		sti_out_str(f, sti_mta_name(s->mta));
+		sti_out_byte(f, ' ');
+		sti_out_str(f, sti_mta_role_name(s->role));
+		sti_out_lit(f, ", ");
+		sti_out_str(f, how);
+		sti_out_byte(f, '\n');
 		for (const struct sti_mtalog_line *l = s->first; l; l = l->next) {
 			clean(line, sizeof(line), l->text, sizeof(l->text));
-			fprintf(f, "    %s:%" PRIu64 "  %s\n",
-				sti_mtalog_file_name(mta->log, l->file), l->lineno, line);
+			sti_out_lit(f, "    ");
+			sti_out_str(f, sti_mtalog_file_name(mta->log, l->file));
+			sti_out_byte(f, ':');
+			sti_out_u64(f, l->lineno);
+			sti_out_lit(f, "  ");
+			sti_out_str(f, line);
+			sti_out_byte(f, '\n');
 		}
 	}
 }
@@ -376,23 +421,29 @@ static void text_mta_done(struct sti_reporter *r, const struct sti_mtalog_report
 /* ---- one session in detail ---- */
 
 /* --keylog: how much of the session was read, and why not more. */
-static void write_decryption(FILE *f, const struct sti_record *rec)
+static void write_decryption(struct sti_out *f, const struct sti_record *rec)
 {
 	const struct sti_tls_facts *t = rec->tls;
 	if (!t || t->decrypt == STI_TLS_DEC_NONE)
 		return;
-	fprintf(f, "  decryption: %s, %u records", sti_tls_decrypt_state_name(t->decrypt),
-		t->decrypted_records[0] + t->decrypted_records[1]);
-	if (t->decrypt_note[0])
-		fprintf(f, " (%s)", t->decrypt_note);
-	fputc('\n', f);
+	sti_out_lit(f, "  decryption: ");
+	sti_out_str(f, sti_tls_decrypt_state_name(t->decrypt));
+	sti_out_lit(f, ", ");
+	sti_out_u64(f, (unsigned)(t->decrypted_records[0] + t->decrypted_records[1]));
+	sti_out_lit(f, " records");
+	if (t->decrypt_note[0]) {
+		sti_out_lit(f, " (");
+		sti_out_str(f, t->decrypt_note);
+		sti_out_byte(f, ')');
+	}
+	sti_out_byte(f, '\n');
 }
 
 /*
  * The remediation: prose lines wrapped under "fix: ", lines that start
  * with two spaces (a path, a command) whole and unwrapped, indented.
  */
-static void write_fix(FILE *f, const char *remediation, size_t max)
+static void write_fix(struct sti_out *f, const char *remediation, size_t max)
 {
 	char line[STI_REMEDIATION_MAX], buf[STI_REMEDIATION_MAX];
 	const char *p = remediation, *end = remediation + strnlen(remediation, max);
@@ -403,9 +454,14 @@ static void write_fix(FILE *f, const char *remediation, size_t max)
 			n = (size_t)(end - p);
 		snprintf(line, sizeof(line), "%.*s", (int)n, p);
 		clean(buf, sizeof(buf), line, sizeof(line));
-		if (strncmp(buf, "  ", 2) == 0)
-			fprintf(f, "%s%s\n", first ? "  fix:\n       " : "       ", buf + 2);
-		else if (buf[0])
+		if (strncmp(buf, "  ", 2) == 0) {
+			if (first)
+				sti_out_lit(f, "  fix:\n       ");
+			else
+				sti_out_lit(f, "       ");
+			sti_out_str(f, buf + 2);
+			sti_out_byte(f, '\n');
+		} else if (buf[0])
 			wrap(f, first ? "  fix: " : "       ", "       ", buf);
 		first = first && !buf[0];
 		p += n + 1;
@@ -436,34 +492,80 @@ static uint64_t fix_printed(struct text_reporter *t, enum sti_outcome o,
 }
 
 /* "  negotiated: TLS 1.3, TLS_AES_256_GCM_SHA384, group x25519" */
-static void write_negotiated(FILE *f, const struct sti_record *rec)
+static void write_negotiated(struct sti_out *f, const struct sti_record *rec)
 {
 	char ver[24], cs[64];
 	if (!rec->tls || !rec->tls->have_sh)
 		return;
 	const struct sti_server_hello *sh = &rec->tls->sh;
 	const char *group = sti_tls_group_name(sh->selected_group);
-	fprintf(f, "  negotiated: %s, %s%s%s\n", sti_tls_version_text(sh->version, ver, sizeof(ver)),
-		sti_tls_cipher_text(sh->cipher, cs, sizeof(cs)), group ? ", group " : "",
-		group ? group : "");
+	sti_out_lit(f, "  negotiated: ");
+	sti_out_str(f, sti_tls_version_text(sh->version, ver, sizeof(ver)));
+	sti_out_lit(f, ", ");
+	sti_out_str(f, sti_tls_cipher_text(sh->cipher, cs, sizeof(cs)));
+	if (group) {
+		sti_out_lit(f, ", group ");
+		sti_out_str(f, group);
+	}
+	sti_out_byte(f, '\n');
 }
 
-static void write_block(FILE *f, const struct sti_report_opts *opts,
-			const struct sti_record *rec, const struct sti_verdict *v,
-			uint64_t same_fix_as)
+/* "#12 2026-11-27 19:41:00 UTC 192.0.2.10:40101 -> ... (smtp starttls)" */
+static void write_title(struct sti_out *f, const struct sti_report_opts *opts,
+			const struct sti_record *rec)
 {
 	char cli[80], srv[80], kind[32], when[64];
-	char buf[STI_VERDICT_TEXT_MAX];
 
 	endpoint_str(&rec->cli, cli, sizeof(cli));
 	endpoint_str(&rec->srv, srv, sizeof(srv));
 	kind_str(rec, kind, sizeof(kind));
 	sti_report_time(when, sizeof(when), rec->first_ts, opts->localtime);
-	fprintf(f, "\n#%" PRIu64 " %s %s -> %s (%s)\n", rec->id, when, cli, srv, kind);
+	sti_out_lit(f, "\n#");
+	sti_out_u64(f, rec->id);
+	sti_out_byte(f, ' ');
+	sti_out_str(f, when);
+	sti_out_byte(f, ' ');
+	sti_out_str(f, cli);
+	sti_out_lit(f, " -> ");
+	sti_out_str(f, srv);
+	sti_out_lit(f, " (");
+	sti_out_str(f, kind);
+	sti_out_lit(f, ")\n");
+}
 
-	put_outcome(f, opts->color, v->outcome, true);
-	fprintf(f, "  cause: %s  reason: %s  (%s)\n", sti_cause_name(v->cause),
-		sti_reason_name(v->reason), sti_confidence_name(v->confidence));
+static void write_evidence(struct sti_out *f, const struct sti_verdict *v)
+{
+	unsigned ne = v->nevidence < STI_VERDICT_MAX_EVIDENCE
+		? v->nevidence : STI_VERDICT_MAX_EVIDENCE;
+	if (!ne)
+		return;
+	if (ne == 1)
+		sti_out_lit(f, "  evidence: frame ");
+	else
+		sti_out_lit(f, "  evidence: frames ");
+	for (unsigned i = 0; i < ne; i++) {
+		if (i)
+			sti_out_lit(f, ", ");
+		sti_out_u64(f, v->evidence[i]);
+	}
+	sti_out_byte(f, '\n');
+}
+
+static void write_block_to(struct sti_out *f, const struct sti_report_opts *opts,
+			   const struct sti_record *rec, const struct sti_verdict *v,
+			   uint64_t same_fix_as)
+{
+	char buf[STI_VERDICT_TEXT_MAX];
+
+	write_title(f, opts, rec);
+	put_outcome_to(f, opts->color, v->outcome, true);
+	sti_out_lit(f, "  cause: ");
+	sti_out_str(f, sti_cause_name(v->cause));
+	sti_out_lit(f, "  reason: ");
+	sti_out_str(f, sti_reason_name(v->reason));
+	sti_out_lit(f, "  (");
+	sti_out_str(f, sti_confidence_name(v->confidence));
+	sti_out_lit(f, ")\n");
 
 	clean(buf, sizeof(buf), v->explanation, sizeof(v->explanation));
 	if (buf[0])
@@ -473,27 +575,36 @@ static void write_block(FILE *f, const struct sti_report_opts *opts,
 		clean(buf, sizeof(buf), cite, sizeof(cite));
 		wrap(f, "  ", "  ", buf);
 	}
-	if (same_fix_as)
-		fprintf(f, "  fix: the same as for #%" PRIu64 " above\n", same_fix_as);
-	else
+	if (same_fix_as) {
+		sti_out_lit(f, "  fix: the same as for #");
+		sti_out_u64(f, same_fix_as);
+		sti_out_lit(f, " above\n");
+	} else {
 		write_fix(f, v->remediation, sizeof(v->remediation));
-
-	unsigned ne = v->nevidence < STI_VERDICT_MAX_EVIDENCE
-		? v->nevidence : STI_VERDICT_MAX_EVIDENCE;
-	if (ne) {
-		fprintf(f, "  evidence: frame%s ", ne == 1 ? "" : "s");
-		for (unsigned i = 0; i < ne; i++)
-			fprintf(f, "%s%" PRIu64, i ? ", " : "", v->evidence[i]);
-		fputc('\n', f);
 	}
+	write_evidence(f, v);
 	write_negotiated(f, rec);
-	if (rec->fallback_after)
-		fprintf(f, "  fallback: possibly a plaintext retry after the failed TLS "
-			"of session #%" PRIu64 "\n", rec->fallback_after);
+	if (rec->fallback_after) {
+		sti_out_lit(f, "  fallback: possibly a plaintext retry after the failed TLS "
+			    "of session #");
+		sti_out_u64(f, rec->fallback_after);
+		sti_out_byte(f, '\n');
+	}
 	write_decryption(f, rec);
 	if (rec->mta)
 		write_mta_lines(f, rec->mta);
-	write_ladder(f, rec);
+	write_ladder_to(f, rec);
+}
+
+/* A session's block assembled in the writer and handed to f whole. */
+static void write_block(FILE *f, const struct sti_report_opts *opts,
+			const struct sti_record *rec, const struct sti_verdict *v,
+			uint64_t same_fix_as)
+{
+	struct sti_out o;
+	sti_out_init(&o, f, false);
+	write_block_to(&o, opts, rec, v, same_fix_as);
+	sti_out_drain(&o);
 }
 
 /* ---- parking ---- */

@@ -25,6 +25,9 @@ struct sti_report_opts {
 	bool redact;               /* markdown: envelope addresses left out */
 	bool live;                 /* a live capture: verdicts as they come,
 				      the input is an interface */
+	bool flush_lines;          /* each line flushed as it is written: the
+				      input is live (an interface, or a
+				      pipe on standard input) */
 	bool full;                 /* text: every session it gets in full
 				      (an explicit selection was given) */
 	bool brief;                /* text: one line per session, grouped */

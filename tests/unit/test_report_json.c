@@ -690,7 +690,9 @@ static void test_flush_and_summary(void **state)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	struct sti_report_opts o = { .color = false, .min_version = STI_TLS12 };
+	/* live input: every line flushed as it is written */
+	struct sti_report_opts o = { .color = false, .min_version = STI_TLS12,
+				     .flush_lines = true };
 	struct sti_reporter *r;
 	struct sti_record rec;
 	struct sti_verdict v[3];
@@ -768,6 +770,45 @@ static void test_flush_and_summary(void **state)
 	free(buf);
 }
 
+/* A file read to a file or a pipe: lines go out in blocks, all of them
+ * by the end of the run. */
+static void test_lines_not_flushed_for_files(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct sti_report_opts o = { .color = false, .min_version = STI_TLS12 };
+	struct sti_record rec;
+	struct sti_verdict v;
+	struct sti_tally tally;
+
+	(void)state;
+	assert_non_null(f);
+	struct sti_reporter *r = sti_report_json_new(f, &o);
+	assert_non_null(r);
+	memset(&tally, 0, sizeof(tally));
+	base_record(&rec);
+	base_verdict(&v);
+	for (int i = 0; i < 3; i++) {
+		r->ops->session(r, "a.pcap", &rec, &v);
+		sti_tally_add(&tally, &v);
+		assert_int_equal(len, 0);
+	}
+	r->ops->file_done(r, "a.pcap", NULL, &tally, NULL);
+	r->ops->finish(r, &tally);
+	/* the end of the run flushes */
+	assert_true(len > 0);
+	assert_int_equal(buf[len - 1], '\n');
+	r->ops->destroy(r);
+	assert_int_equal(fclose(f), 0);
+	int lines = 0;
+	for (char *p = buf; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	assert_int_equal(lines, 4);
+	assert_memory_equal(buf, "{\"event.kind\":\"session\",", 24);
+	free(buf);
+}
+
 static void test_empty_run(void **state)
 {
 	char *buf = NULL;
@@ -801,6 +842,7 @@ int main(void)
 		cmocka_unit_test(test_alert_names_and_versions),
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_flush_and_summary),
+		cmocka_unit_test(test_lines_not_flushed_for_files),
 		cmocka_unit_test(test_empty_run),
 	};
 	return cmocka_run_group_tests_name("report_json", tests, NULL, NULL);

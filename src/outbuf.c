@@ -1,0 +1,301 @@
+/*
+ * outbuf.c - the reporters' output writer (see sti/outbuf.h).
+ */
+#include "sti/outbuf.h"
+
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sti/civil_time.h"
+
+void sti_out_init(struct sti_out *o, FILE *f, bool line_flush)
+{
+	o->f = f;
+	o->line_flush = line_flush;
+	o->len = 0;
+}
+
+bool sti_out_wants_line_flush(FILE *f, bool live)
+{
+	if (live)
+		return true;
+	int fd = fileno(f);
+	return fd >= 0 && isatty(fd);
+}
+
+void sti_out_drain(struct sti_out *o)
+{
+	/* A short write leaves ferror(f) set for whoever checks the FILE;
+	 * the buffer is reused either way, so it never grows. */
+	if (o->len)
+		(void)fwrite(o->buf, 1, o->len, o->f);
+	o->len = 0;
+}
+
+void sti_out_end_line(struct sti_out *o)
+{
+	sti_out_byte(o, '\n');
+	sti_out_drain(o);
+	if (o->line_flush)
+		fflush(o->f);
+}
+
+void sti_out_flush(struct sti_out *o)
+{
+	sti_out_drain(o);
+	fflush(o->f);
+}
+
+void sti_out_write_across(struct sti_out *o, const void *p, size_t n)
+{
+	const char *s = p;
+
+	while (n > STI_OUT_CAP - o->len) {
+		size_t room = STI_OUT_CAP - o->len;
+		memcpy(o->buf + o->len, s, room);
+		o->len = STI_OUT_CAP;
+		sti_out_drain(o);
+		s += room;
+		n -= room;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+void sti_out_str(struct sti_out *o, const char *s)
+{
+	sti_out_write(o, s, strlen(s));
+}
+
+size_t sti_fmt_u64(char buf[STI_U64_DIGITS], uint64_t v)
+{
+	char digits[20];
+	size_t i = sizeof(digits);
+
+	do {
+		digits[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	size_t n = sizeof(digits) - i;
+	memcpy(buf, digits + i, n);
+	buf[n] = '\0';
+	return n;
+}
+
+void sti_out_u64(struct sti_out *o, uint64_t v)
+{
+	char buf[STI_U64_DIGITS];
+	size_t n = sti_fmt_u64(buf, v);
+
+	sti_out_write(o, buf, n);
+}
+
+void sti_out_spaces(struct sti_out *o, size_t n)
+{
+	static const char blank[] = "                                ";
+	const size_t most = sizeof(blank) - 1;
+
+	while (n > most) {
+		sti_out_write(o, blank, most);
+		n -= most;
+	}
+	sti_out_write(o, blank, n);
+}
+
+void sti_out_right(struct sti_out *o, const char *s, size_t n, size_t width)
+{
+	if (n < width)
+		sti_out_spaces(o, width - n);
+	sti_out_write(o, s, n);
+}
+
+/* ---- the JSON escaper ---- */
+
+/*
+ * The length of the valid UTF-8 sequence at p (at most n bytes), or 0 when
+ * p does not start one (RFC 3629 section 4: no overlong forms, no
+ * surrogates, nothing above U+10FFFF). p[0] is >= 0x80.
+ */
+static size_t utf8_seq_len(const uint8_t *p, size_t n)
+{
+	uint8_t c = p[0];
+	size_t len;
+	uint8_t lo = 0x80, hi = 0xbf;   /* range of the second byte */
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/* 1: the byte goes out as it is (printable ASCII but '"' and '\\'). */
+#define PLAIN16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const uint8_t json_plain[256] = {
+	[0x20] = 1, 1, 0 /* '"' */, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x30] = PLAIN16,
+	[0x40] = PLAIN16,
+	[0x50] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 /* '\\' */, 1, 1, 1,
+	[0x60] = PLAIN16,
+	[0x70] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 /* DEL */,
+};
+
+/* One byte that is not plain ASCII, or the sequence it starts: how many
+ * input bytes were used. */
+static size_t json_special(struct sti_out *o, const uint8_t *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t c = p[0];
+
+	if (c == '"' || c == '\\') {
+		char esc[2] = { '\\', (char)c };
+		sti_out_write(o, esc, 2);
+		return 1;
+	}
+	if (c < 0x80) {   /* a control byte or DEL */
+		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+		sti_out_write(o, esc, 6);
+		return 1;
+	}
+	size_t len = utf8_seq_len(p, n);
+	if (len == 0) {
+		sti_out_lit(o, "\\ufffd");
+		return 1;
+	}
+	sti_out_write(o, p, len);
+	return len;
+}
+
+void sti_out_json_string(struct sti_out *o, const void *s, size_t n)
+{
+	const uint8_t *p = s, *end = p + n;
+
+	sti_out_byte(o, '"');
+	while (p < end) {
+		if (!json_plain[*p]) {
+			p += json_special(o, p, (size_t)(end - p));
+			continue;
+		}
+		/* a run of plain bytes, copied straight into the buffer */
+		if (o->len == STI_OUT_CAP)
+			sti_out_drain(o);
+		size_t room = STI_OUT_CAP - o->len, left = (size_t)(end - p);
+		size_t m = left < room ? left : room, k = 0;
+		char *d = o->buf + o->len;
+		while (k < m && json_plain[p[k]]) {
+			d[k] = (char)p[k];
+			k++;
+		}
+		o->len += k;
+		p += k;
+	}
+	sti_out_byte(o, '"');
+}
+
+void sti_json_string_to(FILE *f, const void *s, size_t n)
+{
+	struct sti_out o;
+
+	sti_out_init(&o, f, false);
+	sti_out_json_string(&o, s, n);
+	sti_out_drain(&o);
+}
+
+/* ---- RFC 3339 times ---- */
+
+static void two_digits(char *d, int v)
+{
+	d[0] = (char)('0' + v / 10 % 10);
+	d[1] = (char)('0' + v % 10);
+}
+
+/* "YYYY-MM-DDTHH:MM:SS" of secs into text, false when the year has not
+ * four digits (RFC 3339) or the time is not representable. */
+static bool format_second(int64_t secs, char text[20])
+{
+	struct tm tm;
+
+	if (!sti_tm_from_epoch(secs, &tm) || tm.tm_year < -1900 ||
+	    tm.tm_year > 9999 - 1900)
+		return false;
+	int year = tm.tm_year + 1900;
+	two_digits(text, year / 100);
+	two_digits(text + 2, year % 100);
+	text[4] = '-';
+	two_digits(text + 5, tm.tm_mon + 1);
+	text[7] = '-';
+	two_digits(text + 8, tm.tm_mday);
+	text[10] = 'T';
+	two_digits(text + 11, tm.tm_hour);
+	text[13] = ':';
+	two_digits(text + 14, tm.tm_min);
+	text[16] = ':';
+	two_digits(text + 17, tm.tm_sec);
+	text[19] = '\0';
+	return true;
+}
+
+/* The cached text of secs (formatted now if it is not kept), or NULL. */
+static const char *second_text(struct sti_time_cache *c, int64_t secs)
+{
+	unsigned i = (unsigned)((uint64_t)secs % STI_TIME_CACHE_SLOTS);
+
+	if (!c->slot[i].used || c->slot[i].secs != secs) {
+		c->slot[i].used = true;
+		c->slot[i].secs = secs;
+		c->slot[i].ok = format_second(secs, c->slot[i].text);
+	}
+	return c->slot[i].ok ? c->slot[i].text : NULL;
+}
+
+size_t sti_rfc3339_us(struct sti_time_cache *c, int64_t us, char out[STI_RFC3339_MAX])
+{
+	int64_t secs = us / 1000000, frac = us % 1000000;
+
+	if (frac < 0) {
+		frac += 1000000;
+		secs--;
+	}
+	const char *t = second_text(c, secs);
+	if (!t)
+		return 0;
+	memcpy(out, t, 19);
+	out[19] = '.';
+	for (int i = 25; i > 19; i--) {
+		out[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	out[26] = 'Z';
+	out[27] = '\0';
+	return 27;
+}
+
+size_t sti_rfc3339_s(struct sti_time_cache *c, int64_t secs, char out[STI_RFC3339_MAX])
+{
+	const char *t = second_text(c, secs);
+
+	if (!t)
+		return 0;
+	memcpy(out, t, 19);
+	out[19] = 'Z';
+	out[20] = '\0';
+	return 20;
+}

@@ -232,18 +232,25 @@ static void on_stream(void *ctx, const struct sti_stream_ev *ev)
 		t->ops->stream(t->ctx, s, ev);
 }
 
+/* The payload of a client SYN, with the frame and time that carried it. */
+struct sti_syn_hold {
+	uint64_t frame;
+	int64_t ts_us;
+	uint32_t len;
+	uint8_t data[];
+};
+
 /* Hand the held SYN data to the client's stream, or drop it. */
 static void release_syn_data(struct sti_session *s, bool deliver)
 {
-	if (!s->syn_data)
+	struct sti_syn_hold *h = s->syn_hold;
+	if (!h)
 		return;
-	uint8_t *data = s->syn_data;
-	s->syn_data = NULL;
+	s->syn_hold = NULL;
 	if (deliver)
-		sti_reasm_segment(&s->rs[STI_C2S], s->client_isn + 1, data,
-				  s->syn_len, s->syn_len, false, s->syn_frame,
-				  s->syn_ts);
-	free(data);
+		sti_reasm_segment(&s->rs[STI_C2S], s->client_isn + 1, h->data,
+				  h->len, h->len, false, h->frame, h->ts_us);
+	free(h);
 }
 
 static void close_session(struct sti_table *t, struct sti_session *s,
@@ -283,7 +290,7 @@ static void release_session(struct sti_table *t, struct sti_session *s,
 		t->tap_gone(t->tap_ctx, s);
 	list_unlink(&t->closed, s);
 	hash_remove(t, s);
-	free(s->syn_data);
+	free(s->syn_hold);
 	if (s->rs) {
 		sti_reasm_free(&s->rs[STI_C2S]);
 		sti_reasm_free(&s->rs[STI_S2C]);
@@ -462,14 +469,14 @@ static void follow_client_ack(struct sti_session *s, uint32_t ack)
 /* Keep a copy of the SYN's payload; false if it cannot be held. */
 static bool hold_syn_data(struct sti_session *s, const struct sti_pkt *p)
 {
-	free(s->syn_data);
-	s->syn_data = malloc(p->payload_caplen);
-	if (!s->syn_data)
+	free(s->syn_hold);
+	s->syn_hold = malloc(sizeof(*s->syn_hold) + p->payload_caplen);
+	if (!s->syn_hold)
 		return false;
-	memcpy(s->syn_data, p->payload, p->payload_caplen);
-	s->syn_len = p->payload_caplen;
-	s->syn_frame = p->frame;
-	s->syn_ts = p->ts_us;
+	memcpy(s->syn_hold->data, p->payload, p->payload_caplen);
+	s->syn_hold->len = p->payload_caplen;
+	s->syn_hold->frame = p->frame;
+	s->syn_hold->ts_us = p->ts_us;
 	return true;
 }
 
@@ -548,7 +555,8 @@ static void feed_tcp(struct sti_table *t, struct sti_session *s,
 		} else if (d == STI_S2C) {
 			/* RFC 7413 4.2: the SYN+ACK acknowledges the SYN's data
 			 * only if the server accepted it; else it is resent. */
-			release_syn_data(s, p->ack == s->client_isn + 1 + s->syn_len);
+			release_syn_data(s, s->syn_hold &&
+					 p->ack == s->client_isn + 1 + s->syn_hold->len);
 		}
 	} else if (d == STI_C2S) {
 		release_syn_data(s, true);   /* the SYN+ACK was not captured */
@@ -572,7 +580,7 @@ static void feed_tcp(struct sti_table *t, struct sti_session *s,
 static bool settled(const struct sti_session *s, const struct sti_pkt *p)
 {
 	return s->rs && s->rs[STI_C2S].stopped && s->rs[STI_S2C].stopped &&
-	       !(p->flags & (STI_TCP_SYN | STI_TCP_RST)) && !s->syn_data &&
+	       !(p->flags & (STI_TCP_SYN | STI_TCP_RST)) && !s->syn_hold &&
 	       s->server_isn_known && !s->orient_tentative;
 }
 

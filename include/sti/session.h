@@ -69,6 +69,8 @@ struct sti_dir_info {
 	uint64_t foreign;         /* segments of another connection, ignored */
 };
 
+struct sti_syn_hold;   /* private to session.c */
+
 struct sti_session {
 	/* Table bookkeeping first: a lookup reads the hash, the chain and
 	 * the two endpoints, the entry's first 56 bytes. (Aligning entries
@@ -78,8 +80,6 @@ struct sti_session {
 	struct sti_session *hnext;
 	struct sti_endpoint cli, srv;
 	uint64_t id;              /* 1-based, in order of first packet */
-	enum sti_orient orient;
-	bool orient_tentative;    /* may still flip on the first payload */
 	uint64_t first_frame, last_frame;
 	int64_t first_ts, last_ts;   /* capture timestamps, as recorded */
 	int64_t touched_us;          /* the table clock at the last packet */
@@ -88,24 +88,25 @@ struct sti_session {
 	 * the client's bare SYN: a SYN flood costs the table entry only.
 	 * Read them through sti_session_stream; NULL until then. */
 	struct sti_reasm *rs;
-	bool closed;              /* ended; kept only to absorb late packets */
-	enum sti_end end;
-	int end_side;             /* STI_C2S/STI_S2C: who ended it, -1 unknown */
 	uint64_t end_frame;
-	uint32_t client_isn;
 	void *app;                /* the consumer's state */
 
 	/* Data on the client's SYN (TCP Fast Open, RFC 7413), held until the
-	 * SYN+ACK says whether the server took it. */
-	uint8_t *syn_data;
-	uint32_t syn_len;
-	uint64_t syn_frame;
-	int64_t syn_ts;
-	bool server_isn_known;    /* the client acknowledged a SYN+ACK */
+	 * SYN+ACK says whether the server took it; NULL almost always. */
+	struct sti_syn_hold *syn_hold;
 
 	/* Table bookkeeping: not for consumers. */
 	struct sti_table *table;
 	struct sti_session *lprev, *lnext;
+
+	/* The small fields last, packed: a SYN flood pays for the entry. */
+	enum sti_orient orient;
+	enum sti_end end;
+	int end_side;             /* STI_C2S/STI_S2C: who ended it, -1 unknown */
+	uint32_t client_isn;
+	bool orient_tentative;    /* may still flip on the first payload */
+	bool closed;              /* ended; kept only to absorb late packets */
+	bool server_isn_known;    /* the client acknowledged a SYN+ACK */
 };
 
 struct sti_session_ops {

@@ -327,8 +327,8 @@ void sti_tls_set_sink(struct sti_tls *t, sti_tls_sink sink, void *ctx);
  * alerts of a session whose ClientHello random it lists (SPEC 9.3). */
 void sti_tls_set_keylog(struct sti_tls *t, struct sti_keylog *kl);
 /* Optional: certificates are decoded through this cache, shared by the
- * run's sessions (it must outlive none of them: entries are held on their
- * own). Without one each session decodes its own. */
+ * run's sessions. It may be freed before the parsers: the entries they
+ * hold stay until sti_tls_free. Without one each session decodes its own. */
 void sti_tls_set_certcache(struct sti_tls *t, struct sti_certcache *cc);
 const char *sti_tls_decrypt_state_name(enum sti_tls_decrypt_state s);
 

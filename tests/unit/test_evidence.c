@@ -306,7 +306,7 @@ static void tap(struct sti_evidence *e, struct fake *fk, bool from_client,
 	pkt.ts_us = 1700000000000000 + seq;
 	sti_evidence_tap(e, &fk->s, &pkt);
 	/* What the reassembler would have done: the stream starts at seq 1. */
-	struct sti_reasm *rs = &fk->s.rs[from_client ? 0 : 1];
+	struct sti_reasm *rs = &fk->s.rs[from_client ? STI_C2S : STI_S2C];
 	rs->started = true;
 	rs->next_seq = seq + (uint32_t)strlen(payload);
 	rs->next_off = rs->next_seq - 1;

@@ -2,6 +2,7 @@
  * evidence.c - the evidence pcap: parked frames, selection, redaction,
  * rotation, files created 0600.
  */
+#include "sti/grow.h"
 #include "sti/evidence.h"
 
 #include <errno.h>
@@ -272,14 +273,11 @@ static struct sti_redact_plan *plan_for(const struct sti_record *rec)
 
 static bool add_picked(struct sti_evidence *e, const struct sti_record *rec)
 {
-	if (e->npicked == e->cap_picked) {
-		size_t n = e->cap_picked ? e->cap_picked * 2 : 64;
-		struct picked *np = realloc(e->picked, n * sizeof(*np));
-		if (!np)
-			return false;
-		e->picked = np;
-		e->cap_picked = n;
-	}
+	struct picked *np = sti_grow_array(e->picked, &e->cap_picked, sizeof(*np),
+					   e->npicked + 1, 64, SIZE_MAX);
+	if (!np)
+		return false;
+	e->picked = np;
 	struct picked *pk = &e->picked[e->npicked];
 	pk->id = rec->id;
 	pk->cli = rec->cli;

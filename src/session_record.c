@@ -7,6 +7,7 @@
  * ClientHello. Sessions that are neither SMTP nor TLS have their payload
  * stopped at once and are not reported.
  */
+#include "sti/grow.h"
 #include "sti/session_record.h"
 
 #include <stdarg.h>
@@ -164,9 +165,8 @@ void sti_record_ladder_add(struct sti_record *rec, enum sti_dir dir, uint64_t fr
  * slots grow with the rows, zeroed as the record's would be. */
 static bool grow_rows(struct flow *fl)
 {
-	unsigned cap = fl->rows_cap ? fl->rows_cap * 2 : 8;
-	if (cap > STI_LADDER_MAX)
-		cap = STI_LADDER_MAX;
+	unsigned cap = (unsigned)sti_grow_capacity(fl->rows_cap, 8, fl->rows_cap + 1u,
+						   STI_LADDER_MAX);
 	struct flow_row *rows = realloc(fl->rows, cap * sizeof(*rows));
 	if (!rows)
 		return false;

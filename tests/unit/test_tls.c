@@ -90,17 +90,11 @@ static void input_from_segs(struct input *in, const struct seg *s, size_t n)
 {
 	memset(in, 0, sizeof(*in));
 	for (size_t i = 0; i < n; i++) {
-		size_t hl = strlen(s[i].hex);
-		uint8_t *b = malloc(hl / 2 + 1);
+		char *b = strdup(s[i].hex);
 		assert_non_null(b);
-		assert_int_equal(hl % 2, 0);
-		for (size_t j = 0; j < hl / 2; j++) {
-			int hi = test_hex_digit(s[i].hex[2 * j]);
-			int lo = test_hex_digit(s[i].hex[2 * j + 1]);
-			assert_true(hi >= 0 && lo >= 0);
-			b[j] = (uint8_t)(hi << 4 | lo);
-		}
-		input_add(in, s[i].dir, s[i].frame, b, hl / 2);
+		long len = test_hex_decode(b);
+		assert_true(len >= 0);
+		input_add(in, s[i].dir, s[i].frame, (const uint8_t *)b, (size_t)len);
 		free(b);
 	}
 }

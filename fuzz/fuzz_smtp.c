@@ -5,6 +5,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chunks.h"
@@ -65,6 +66,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sti_smtp_end(m, 0);
 	sti_smtp_end(m, 1);
 	check_facts(sti_smtp_facts(m));
+	/* What a settled session keeps, read after the parser is gone. */
+	struct sti_smtp_facts *done = sti_smtp_facts_settle(sti_smtp_facts(m));
 	sti_smtp_free(m);
+	if (done)
+		check_facts(done);
+	free(done);
 	return 0;
 }

@@ -524,6 +524,22 @@ static void anon_parts(const struct sti_anon *an, const struct sti_field_parts *
 	sti_fields_walk(p, anon_row, &w);
 }
 
+/* The SMTP facts into out, with their own notable replies and
+ * capabilities: the rows that rewrite text write into those. */
+static void copy_smtp(const struct sti_smtp_facts *in, struct sti_anon_record *out)
+{
+	unsigned nnotable = in->nnotable < STI_SMTP_MAX_NOTABLE ? in->nnotable
+								: STI_SMTP_MAX_NOTABLE;
+	unsigned ncaps = in->ncaps < STI_SMTP_MAX_CAPS ? in->ncaps : STI_SMTP_MAX_CAPS;
+	out->smtp = *in;
+	if (nnotable)
+		memcpy(out->notable, in->notable, nnotable * sizeof(out->notable[0]));
+	if (ncaps)
+		memcpy(out->caps, in->caps, ncaps * sizeof(out->caps[0]));
+	out->smtp.notable = out->notable;
+	out->smtp.caps = (const char (*)[STI_SMTP_CAP_MAX])out->caps;
+}
+
 /*
  * The session's facts into out (its own copies, certificates included:
  * the originals are shared with other sessions and never written), and
@@ -533,7 +549,7 @@ static void copy_facts(const struct sti_record *in, struct sti_anon_record *out,
 		       struct sti_field_parts *p)
 {
 	if (in->smtp) {
-		out->smtp = *in->smtp;
+		copy_smtp(in->smtp, out);
 		out->rec.smtp = &out->smtp;
 		p->smtp = &out->smtp;
 	}

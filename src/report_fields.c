@@ -1,7 +1,7 @@
 /*
  * report_fields.c - the output fields that carry text from the wire (report_fields.h).
  *
- * One row per line, each starting with ONE( or MANY( and its key: the
+ * One row per line, each starting with ONE(, MANY( or MANY_VIA( and its key: the
  * json-schema test reads the keys and kinds from here and compares them
  * with the schema's "x-sti-kind".
  */
@@ -26,13 +26,20 @@
 /* One value: member m of the part. */
 #define ONE(key, kind, part, m) \
 	{ key, STI_KIND_##kind, STI_PART_##part, offsetof(PART_TYPE_##part, m), \
-	  sizeof(MEMBER(part, m)), 0, 1, SIZE_MAX }
+	  sizeof(MEMBER(part, m)), 0, 1, SIZE_MAX, SIZE_MAX }
 /* Values arr[i] sub, for i below the unsigned member count (or every
  * element when count is the word ALL). */
 #define MANY(key, kind, part, arr, sub, count) \
 	{ key, STI_KIND_##kind, STI_PART_##part, offsetof(PART_TYPE_##part, arr[0] sub), \
 	  sizeof(MEMBER(part, arr[0] sub)), sizeof(MEMBER(part, arr[0])), \
-	  sizeof(MEMBER(part, arr)) / sizeof(MEMBER(part, arr[0])), COUNT_##count(part, count) }
+	  sizeof(MEMBER(part, arr)) / sizeof(MEMBER(part, arr[0])), COUNT_##count(part, count), \
+	  SIZE_MAX }
+/* The same for an array the part points to, of at most max values, sub
+ * being at sub_offset in each (a pointer's target has no offsetof). */
+#define MANY_VIA(key, kind, part, ptr, sub, sub_offset, count, max) \
+	{ key, STI_KIND_##kind, STI_PART_##part, sub_offset, \
+	  sizeof(MEMBER(part, ptr[0] sub)), sizeof(MEMBER(part, ptr[0])), max, \
+	  COUNT_##count(part, count), offsetof(PART_TYPE_##part, ptr) }
 #define COUNT_ALL(part, count) SIZE_MAX
 #define COUNT_nladder(part, count) offsetof(PART_TYPE_##part, count)
 #define COUNT_ncaps(part, count) offsetof(PART_TYPE_##part, count)
@@ -52,8 +59,9 @@ const struct sti_field sti_fields[] = {
 	ONE("text:smtp.quit_reply", TEXT, SMTP, quit_reply.text),
 	ONE("text:smtp.injected_line", TEXT, SMTP, injected_line),
 	ONE("text:smtp.masked_cap", TEXT, SMTP, masked_cap),
-	MANY("text:smtp.caps", TEXT, SMTP, caps, , ncaps),
-	MANY("smtp.notable_replies.text", TEXT, SMTP, notable, .text, nnotable),
+	MANY_VIA("text:smtp.caps", TEXT, SMTP, caps, , 0, ncaps, STI_SMTP_MAX_CAPS),
+	MANY_VIA("smtp.notable_replies.text", TEXT, SMTP, notable, .text,
+		 offsetof(struct sti_smtp_reply, text), nnotable, STI_SMTP_MAX_NOTABLE),
 
 	ONE("tls.client.server_name", HOST, TLS, ch.sni),
 	ONE("text:tls.ch2.server_name", HOST, TLS, ch2.sni),
@@ -113,7 +121,10 @@ unsigned sti_field_count(const struct sti_field *f, const void *base)
 
 void *sti_field_at(const struct sti_field *f, void *base, unsigned i)
 {
-	return (char *)base + f->offset + (size_t)i * f->stride;
+	char *values = base;
+	if (f->via != SIZE_MAX)
+		memcpy(&values, (char *)base + f->via, sizeof(values));
+	return values + f->offset + (size_t)i * f->stride;
 }
 
 static void *part_base(const struct sti_field_parts *p, enum sti_field_part part)

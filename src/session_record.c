@@ -444,10 +444,9 @@ static void settle_smtp(struct flow *fl)
 	if (!fl->smtp || !sti_smtp_switched(fl->smtp, STI_C2S) ||
 	    !sti_smtp_switched(fl->smtp, STI_S2C))
 		return;
-	struct sti_smtp_facts *done = malloc(sizeof(*done));
+	struct sti_smtp_facts *done = sti_smtp_facts_settle(sti_smtp_facts(fl->smtp));
 	if (!done)
 		return;
-	*done = *sti_smtp_facts(fl->smtp);
 	sti_smtp_free(fl->smtp);
 	fl->smtp = NULL;
 	fl->smtp_done = done;

@@ -86,7 +86,13 @@ const char *sti_smtp_ev_name(enum sti_smtp_ev_kind k)
 
 struct sti_smtp *sti_smtp_new(void)
 {
-	return calloc(1, sizeof(struct sti_smtp));
+	struct sti_smtp *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->f.notable = m->notable;
+	m->f.caps = (const char (*)[STI_SMTP_CAP_MAX])m->caps;
+	m->f.spans = m->spans;
+	return m;
 }
 
 void sti_smtp_free(struct sti_smtp *m)
@@ -103,6 +109,40 @@ void sti_smtp_set_sink(struct sti_smtp *m, sti_smtp_sink sink, void *ctx)
 const struct sti_smtp_facts *sti_smtp_facts(const struct sti_smtp *m)
 {
 	return &m->f;
+}
+
+/* n bytes of src at *at, which moves past them; the copy, or NULL when
+ * there are none (src may then be NULL). */
+static void *settle_list(char **at, const void *src, size_t n)
+{
+	if (n == 0)
+		return NULL;
+	void *dst = memcpy(*at, src, n);
+	*at += n;
+	return dst;
+}
+
+static unsigned capped(unsigned n, unsigned max)
+{
+	return n < max ? n : max;
+}
+
+struct sti_smtp_facts *sti_smtp_facts_settle(const struct sti_smtp_facts *f)
+{
+	/* 8-byte entries first, the capability lines (chars) last: each list
+	 * starts aligned for its type. */
+	size_t notable = capped(f->nnotable, STI_SMTP_MAX_NOTABLE) * sizeof(f->notable[0]);
+	size_t spans = capped(f->nspans, STI_SMTP_MAX_SPANS) * sizeof(f->spans[0]);
+	size_t caps = capped(f->ncaps, STI_SMTP_MAX_CAPS) * sizeof(f->caps[0]);
+	struct sti_smtp_facts *done = malloc(sizeof(*done) + notable + spans + caps);
+	if (!done)
+		return NULL;
+	*done = *f;
+	char *at = (char *)(done + 1);
+	done->notable = settle_list(&at, f->notable, notable);
+	done->spans = settle_list(&at, f->spans, spans);
+	done->caps = settle_list(&at, f->caps, caps);
+	return done;
 }
 
 bool sti_smtp_switched(const struct sti_smtp *m, enum sti_dir dir)
@@ -253,7 +293,7 @@ void smtp_add_span(struct sti_smtp *m, enum sti_dir dir,
 		m->f.spans_truncated = true;
 		return;
 	}
-	s = &m->f.spans[m->f.nspans++];
+	s = &m->spans[m->f.nspans++];
 	s->dir = dir;
 	s->kind = (uint8_t)kind;
 	s->offset = off;
@@ -430,7 +470,7 @@ static void keep_notable(struct sti_smtp *m, const struct sti_smtp_reply *r,
 		m->f.notable_truncated = true;
 		return;
 	}
-	m->f.notable[m->f.nnotable++] = *r;
+	m->notable[m->f.nnotable++] = *r;
 }
 
 /* One EHLO reply line after the first: a capability. */
@@ -465,7 +505,7 @@ static void ehlo_done(struct sti_smtp *m, uint16_t code)
 	f->hello_reply_frame = m->frame;
 	if (code / 100 != 2)
 		return;
-	memcpy(f->caps, a->caps, sizeof(f->caps));
+	memcpy(m->caps, a->caps, sizeof(m->caps));
 	f->ncaps = a->ncaps;
 	f->caps_truncated = a->caps_truncated;
 	memcpy(f->masked_cap, a->masked_cap, sizeof(f->masked_cap));

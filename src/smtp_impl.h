@@ -60,6 +60,10 @@ struct sti_smtp_acc {
 
 struct sti_smtp {
 	struct sti_smtp_facts f;
+	/* The slots f's lists point to while parsing. */
+	struct sti_smtp_reply notable[STI_SMTP_MAX_NOTABLE];
+	char caps[STI_SMTP_MAX_CAPS][STI_SMTP_CAP_MAX];
+	struct sti_smtp_span spans[STI_SMTP_MAX_SPANS];
 	struct sti_smtp_dir d[2];
 	struct sti_smtp_pending q[STI_SMTP_PIPE_MAX];
 	unsigned qhead, qlen;

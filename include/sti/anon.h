@@ -49,6 +49,9 @@ void sti_anon_text(const struct sti_anon *an, char *s, size_t cap);
 struct sti_anon_record {
 	struct sti_record rec;
 	struct sti_smtp_facts smtp;
+	/* smtp's lists that hold text, copied (its spans are the session's) */
+	struct sti_smtp_reply notable[STI_SMTP_MAX_NOTABLE];
+	char caps[STI_SMTP_MAX_CAPS][STI_SMTP_CAP_MAX];
 	struct sti_tls_facts tls;
 	struct sti_tls_cert server_cert, client_cert;  /* tls's, copied */
 };

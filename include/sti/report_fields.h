@@ -49,6 +49,9 @@ struct sti_field {
 	size_t stride;           /* between values of an array; 0: one value */
 	unsigned max;            /* values at most */
 	size_t count_offset;     /* of the unsigned count; SIZE_MAX: max */
+	size_t via;              /* of the pointer to the array the values are
+				  * in (offset is then within it); SIZE_MAX:
+				  * they are in the part itself */
 };
 
 extern const struct sti_field sti_fields[];

@@ -9,8 +9,10 @@
  * exact byte where it switches to TLS, so the caller can hand the rest of
  * that chunk to the TLS layer.
  *
- * Everything it learns lands in a fixed-size `struct sti_smtp_facts`; an
- * optional callback sees one event per greeting, command, reply, message,
+ * Everything it learns lands in a `struct sti_smtp_facts`; its lists
+ * (notable replies, capabilities, redaction spans) point into the parser's
+ * own fixed slots while it parses, and sti_smtp_facts_settle copies the
+ * facts with only the entries that arrived. An optional callback sees one event per greeting, command, reply, message,
  * switch, gap and anomaly, in the order the bytes were fed (for a ladder
  * diagram). One allocation per session (sti_smtp_new), of a fixed size; every
  * buffer and list is capped and says so.
@@ -165,7 +167,7 @@ struct sti_smtp_facts {
 	uint64_t hello_frame;
 	uint16_t hello_code;              /* its reply, 0 if none */
 	enum sti_smtp_offer starttls_offered;
-	char caps[STI_SMTP_MAX_CAPS][STI_SMTP_CAP_MAX];
+	const char (*caps)[STI_SMTP_CAP_MAX];   /* ncaps of them */
 	unsigned ncaps;
 	bool caps_truncated;
 	char masked_cap[STI_SMTP_CAP_MAX];  /* the first masked capability */
@@ -205,7 +207,7 @@ struct sti_smtp_facts {
 	 * names STARTTLS, a failed greeting, and 4xx/5xx to HELO/EHLO, AUTH,
 	 * MAIL, RCPT, DATA (and its "."), BDAT, STARTTLS, a masked command
 	 * or TLS bytes. */
-	struct sti_smtp_reply notable[STI_SMTP_MAX_NOTABLE];
+	const struct sti_smtp_reply *notable;   /* nnotable of them */
 	unsigned nnotable;
 	bool notable_truncated;
 
@@ -243,7 +245,7 @@ struct sti_smtp_facts {
 	struct sti_smtp_reply auth_reply;
 
 	/* Ranges to redact; when truncated, redact the client stream whole. */
-	struct sti_smtp_span spans[STI_SMTP_MAX_SPANS];
+	const struct sti_smtp_span *spans;      /* nspans of them */
 	unsigned nspans;
 	bool spans_truncated;
 };
@@ -297,7 +299,14 @@ void sti_smtp_gap(struct sti_smtp *m, enum sti_dir dir, uint64_t len, uint64_t f
 /* The direction ended (FIN/RST): a partial last line is still parsed. */
 void sti_smtp_end(struct sti_smtp *m, enum sti_dir dir);
 
+/* The facts so far; their lists point into the parser: valid while it is. */
 const struct sti_smtp_facts *sti_smtp_facts(const struct sti_smtp *m);
+/*
+ * A copy of f in one allocation (free() it) with its own lists, each as
+ * long as its count: what a session keeps once the parser is gone. NULL
+ * without memory.
+ */
+struct sti_smtp_facts *sti_smtp_facts_settle(const struct sti_smtp_facts *f);
 
 const char *sti_smtp_cmd_name(enum sti_smtp_cmd c);
 const char *sti_smtp_anomaly_name(enum sti_smtp_anomaly a);

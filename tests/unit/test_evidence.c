@@ -119,9 +119,12 @@ static void test_plan_from_smtp(void **state)
 {
 	(void)state;
 	struct sti_smtp_facts f;
+	const struct sti_smtp_span spans[] = {
+		{ STI_C2S, STI_SMTP_SPAN_ENVELOPE, 30, 10 },
+		{ STI_C2S, STI_SMTP_SPAN_CONTENT, 80, 200 },
+	};
 	memset(&f, 0, sizeof(f));
-	f.spans[0] = (struct sti_smtp_span){ STI_C2S, STI_SMTP_SPAN_ENVELOPE, 30, 10 };
-	f.spans[1] = (struct sti_smtp_span){ STI_C2S, STI_SMTP_SPAN_CONTENT, 80, 200 };
+	f.spans = spans;
 	f.nspans = 2;
 	struct sti_redact_plan p;
 	sti_redact_plan_from_smtp(&p, &f);
@@ -275,6 +278,7 @@ struct fake {
 	struct sti_reasm rs[2];   /* s.rs points here */
 	struct sti_record rec;
 	struct sti_smtp_facts smtp;
+	struct sti_smtp_span spans[2];   /* smtp.spans points here */
 	struct sti_verdict v;
 };
 
@@ -360,8 +364,9 @@ static void test_writer(void **state)
 	tap(e, &c, true, 1, "EHLO third\r\n");
 	tap(e, &a, true, 24, "DATA\r\n");
 	tap(e, &a, true, 30, "secret body\r\n.\r\n");
-	a.smtp.spans[0] = (struct sti_smtp_span){ STI_C2S, STI_SMTP_SPAN_ENVELOPE, 10, 11 };
-	a.smtp.spans[1] = (struct sti_smtp_span){ STI_C2S, STI_SMTP_SPAN_CONTENT, 29, 13 };
+	a.spans[0] = (struct sti_smtp_span){ STI_C2S, STI_SMTP_SPAN_ENVELOPE, 10, 11 };
+	a.spans[1] = (struct sti_smtp_span){ STI_C2S, STI_SMTP_SPAN_CONTENT, 29, 13 };
+	a.smtp.spans = a.spans;
 	a.smtp.nspans = 2;
 	sti_evidence_session(e, &a.rec, &a.v);
 	sti_evidence_session(e, &b.rec, &b.v);
@@ -720,6 +725,12 @@ static void test_anon_every_identifying_field(void **state)
 	struct sti_anon_record *ar = calloc(1, sizeof(*ar));
 	struct sti_tls_cert *sc = calloc(1, sizeof(*sc)), *cc = calloc(1, sizeof(*cc));
 	assert_true(rec && smtp && tls && v && ar && sc && cc);
+	/* every notable reply and capability slot, for fill_row to fill */
+	struct sti_smtp_reply *notable = calloc(STI_SMTP_MAX_NOTABLE, sizeof(*notable));
+	char (*caps)[STI_SMTP_CAP_MAX] = calloc(STI_SMTP_MAX_CAPS, sizeof(*caps));
+	assert_true(notable && caps);
+	smtp->notable = notable;
+	smtp->caps = (const char (*)[STI_SMTP_CAP_MAX])caps;
 	rec->smtp = smtp;
 	rec->tls = tls;
 	rec->mode = STI_MODE_STARTTLS;
@@ -748,6 +759,10 @@ static void test_anon_every_identifying_field(void **state)
 	/* the shared certificates keep what they had */
 	assert_string_equal(sc->leaf.subject_cn, "leak.example.test");
 	assert_string_equal(cc->leaf.sans[0], "leak.example.test");
+	/* and so do the session's notable replies and capabilities */
+	assert_non_null(strstr(notable[STI_SMTP_MAX_NOTABLE - 1].text, "leak"));
+	assert_non_null(strstr(caps[STI_SMTP_MAX_CAPS - 1], "leak"));
+	assert_true(ar->smtp.caps != smtp->caps && ar->smtp.notable != smtp->notable);
 	char *json = render_with(sti_report_json_new, &ar->rec, v);
 	assert_no_marker("JSON output", json);
 	assert_non_null(strstr(json, "\"source.ip\":\"198.1"));
@@ -761,6 +776,8 @@ static void test_anon_every_identifying_field(void **state)
 	free(cc);
 	free(sc);
 	free(tls);
+	free(caps);
+	free(notable);
 	free(smtp);
 	free(rec);
 }

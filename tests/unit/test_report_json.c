@@ -236,9 +236,14 @@ static void test_community_id_same_address(void **state)
 
 /* ---- sessions ------------------------------------------------------------- */
 
+/* The notable replies of fill_smtp's facts. */
+static struct sti_smtp_reply fill_notable[3];
+
 static void fill_smtp(struct sti_smtp_facts *s)
 {
+	struct sti_smtp_reply *notable = fill_notable;
 	memset(s, 0, sizeof(*s));
+	memset(fill_notable, 0, sizeof(fill_notable));
 	s->greeting_seen = true;
 	s->greeting.code = 220;
 	strcpy(s->greeting.text, "mx.example.test ESMTP Postfix");
@@ -256,18 +261,19 @@ static void fill_smtp(struct sti_smtp_facts *s)
 	s->starttls_reply.cmd = STI_SMTP_CMD_STARTTLS;
 	s->starttls_reply.frame = 10;
 	s->starttls_accepted = true;
-	s->notable[0].code = 454;
-	strcpy(s->notable[0].enhanced, "4.7.0");
-	strcpy(s->notable[0].text, "4.7.0 TLS not available due to local problem");
-	s->notable[0].cmd = STI_SMTP_CMD_STARTTLS;
-	s->notable[0].frame = 12;
-	s->notable[1].code = 421;
-	s->notable[1].frame = 14;
-	s->notable[2].code = 530;
-	strcpy(s->notable[2].enhanced, "5.7.0");
-	strcpy(s->notable[2].text, "5.7.0Must issue a STARTTLS command first");
-	s->notable[2].cmd = STI_SMTP_CMD_MAIL;
-	s->notable[2].frame = 16;
+	notable[0].code = 454;
+	strcpy(notable[0].enhanced, "4.7.0");
+	strcpy(notable[0].text, "4.7.0 TLS not available due to local problem");
+	notable[0].cmd = STI_SMTP_CMD_STARTTLS;
+	notable[0].frame = 12;
+	notable[1].code = 421;
+	notable[1].frame = 14;
+	notable[2].code = 530;
+	strcpy(notable[2].enhanced, "5.7.0");
+	strcpy(notable[2].text, "5.7.0Must issue a STARTTLS command first");
+	notable[2].cmd = STI_SMTP_CMD_MAIL;
+	notable[2].frame = 16;
+	s->notable = notable;
 	s->nnotable = 3;
 }
 
@@ -567,8 +573,9 @@ static void test_escaping(void **state)
 	memset(smtp.starttls_reply.text, 'A', sizeof(smtp.starttls_reply.text));
 	smtp.starttls_count = 1;
 	smtp.starttls_reply.code = 500;
-	strcpy(smtp.notable[0].text, "bad \"UTF-8\" \x16\x03\x01");
-	smtp.notable[0].code = 500;
+	struct sti_smtp_reply notable = { .code = 500 };
+	strcpy(notable.text, "bad \"UTF-8\" \x16\x03\x01");
+	smtp.notable = &notable;
 	smtp.nnotable = 1;
 	tls.have_ch = true;
 	tls.ch.legacy_version = STI_TLS10;

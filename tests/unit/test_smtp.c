@@ -1297,6 +1297,91 @@ static void test_auth(void **state)
 	run_free(r);
 }
 
+/* Capabilities, a refusal, an envelope span, then TLS both ways. */
+static const struct seg hb_settle[] = {
+	SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(STI_C2S, 2, "EHLO c.example\r\n"),
+	SEG(STI_S2C, 3, "250-mx\r\n250-SIZE 100\r\n250-PIPELINING\r\n250 STARTTLS\r\n"),
+	SEG(STI_C2S, 4, "MAIL FROM:<a@b.example>\r\n"),
+	SEG(STI_S2C, 5, "530 5.7.0 Must issue a STARTTLS command first\r\n"),
+	SEG(STI_C2S, 6, "STARTTLS\r\n"),
+	SEG(STI_S2C, 7, "220 2.0.0 Ready\r\n"),
+};
+
+/* Where a list of n entries of size bytes ends, from the facts' start. */
+static size_t list_end(const struct sti_smtp_facts *f, const void *list, size_t n,
+		       size_t size)
+{
+	return (size_t)((const char *)list + n * size - (const char *)f);
+}
+
+/*
+ * What a settled session keeps: the same facts, field by field and entry
+ * by entry, in one allocation holding only the entries that arrived,
+ * with nothing pointing into the parser.
+ */
+static void test_settled_copy(void **state)
+{
+	struct run *r = check_case(hb_settle, NSEGS(hb_settle), false);
+	const struct sti_smtp_facts *live = F(r);
+
+	(void)state;
+	assert_true(live->starttls_accepted);
+	assert_int_equal(live->ncaps, 3);
+	assert_int_equal(live->nnotable, 1);
+	assert_int_equal(live->nspans, 1);
+	struct sti_smtp_facts *done = sti_smtp_facts_settle(live);
+	assert_non_null(done);
+	char *want = render_facts(live), *got = render_facts(done);
+	assert_string_equal(got, want);
+	/* every other field too, bytes and all, once the lists are set aside */
+	struct sti_smtp_facts same = *done;
+	same.notable = live->notable;
+	same.caps = live->caps;
+	same.spans = live->spans;
+	assert_memory_equal(&same, live, sizeof(same));
+	assert_memory_equal(done->notable, live->notable, sizeof(live->notable[0]));
+	assert_memory_equal(done->spans, live->spans, sizeof(live->spans[0]));
+	assert_memory_equal(done->caps, live->caps, 3 * sizeof(live->caps[0]));
+	assert_string_equal(done->caps[2], "STARTTLS");
+	assert_int_equal(done->notable[0].code, 530);
+	/* its own lists, right after the facts and sized by their counts */
+	size_t used = list_end(done, done->caps, done->ncaps, sizeof(done->caps[0]));
+	assert_int_equal(used, sizeof(*done) + sizeof(done->notable[0]) +
+			 sizeof(done->spans[0]) + 3 * sizeof(done->caps[0]));
+	assert_true(list_end(done, done->notable, 1, sizeof(done->notable[0])) <= used);
+	assert_true(list_end(done, done->spans, 1, sizeof(done->spans[0])) <= used);
+	assert_true((const void *)done->notable > (const void *)done);
+	size_t fixed = sizeof(*done) +
+		       STI_SMTP_MAX_NOTABLE * sizeof(struct sti_smtp_reply) +
+		       STI_SMTP_MAX_CAPS * STI_SMTP_CAP_MAX +
+		       STI_SMTP_MAX_SPANS * sizeof(struct sti_smtp_span);
+	assert_true(used < fixed / 2);
+	/* the copy outlives the parser */
+	run_free(r);
+	assert_string_equal(done->caps[0], "SIZE 100");
+	assert_string_equal(done->notable[0].enhanced, "5.7.0");
+	free(want);
+	free(got);
+	free(done);
+}
+
+/* No list at all: none is allocated and none is pointed to. */
+static void test_settled_copy_empty(void **state)
+{
+	struct sti_smtp_facts f = { .greeting_seen = true, .commands = 3 };
+
+	(void)state;
+	struct sti_smtp_facts *done = sti_smtp_facts_settle(&f);
+	assert_non_null(done);
+	assert_true(done->greeting_seen);
+	assert_int_equal(done->commands, 3);
+	assert_null(done->notable);
+	assert_null(done->caps);
+	assert_null(done->spans);
+	free(done);
+}
+
 /* Forty recipients: the span list is capped and says so. */
 static void test_spans_capped(void **state)
 {
@@ -1475,6 +1560,8 @@ int main(void)
 		cmocka_unit_test(test_gaps_in_content),
 		cmocka_unit_test(test_end_in_content),
 		cmocka_unit_test(test_auth),
+		cmocka_unit_test(test_settled_copy),
+		cmocka_unit_test(test_settled_copy_empty),
 		cmocka_unit_test(test_spans_capped),
 		cmocka_unit_test(test_tls_server),
 		cmocka_unit_test(test_gap_after_starttls),

@@ -469,7 +469,7 @@ static bool materialize(struct sti_table *t, struct sti_session *s)
 	return true;
 }
 
-static void note_end(struct sti_session *s, enum sti_dir d, uint64_t frame)
+static inline void note_end(struct sti_session *s, enum sti_dir d, uint64_t frame)
 {
 	if (s->end_side == STI_DIR_NONE) {
 		s->end_side = d;
@@ -511,9 +511,11 @@ static bool hold_syn_data(struct sti_session *s, const struct sti_pkt *p)
 	return true;
 }
 
-/* A side's first FIN; both sides' close the session. */
-static void note_fin(struct sti_table *t, struct sti_session *s,
-		     const struct sti_pkt *p, enum sti_dir d)
+/* A side's first FIN; both sides' close the session. Run for every
+ * packet: "inline" because gcc stopped inlining it (5 instructions more a
+ * packet) once the entry's small fields became bit-fields. */
+static inline void note_fin(struct sti_table *t, struct sti_session *s,
+			    const struct sti_pkt *p, enum sti_dir d)
 {
 	struct sti_dir_info *di = &s->dir[d];
 	if ((p->flags & STI_TCP_FIN) && !di->fin_frame) {

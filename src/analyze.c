@@ -267,7 +267,7 @@ static void on_record(void *ctx, struct sti_record *rec)
 		a->problems = true;
 	sti_tally_add(&a->file, &v);
 	sti_tally_add(&a->run, &v);
-	if (rec->tls && rec->tls->decrypted_records[0] + rec->tls->decrypted_records[1]) {
+	if (rec->tls && rec->tls->decrypted_records[STI_C2S] + rec->tls->decrypted_records[STI_S2C]) {
 		a->file.decrypted++;
 		a->run.decrypted++;
 	}

@@ -50,7 +50,7 @@ static void format_endpoint(const struct sti_endpoint *e, char *buf, size_t len)
 /* "fin:client@12", "rst:server@40" or "none": the first closing packet. */
 static void format_first_end(const struct sti_session *s, char *buf, size_t len)
 {
-	if (s->end_side < 0) {
+	if (s->end_side == STI_DIR_NONE) {
 		snprintf(buf, len, "none");
 		return;
 	}

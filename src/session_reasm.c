@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void sti_reasm_init(struct sti_reasm *r, int dir, size_t cap,
+void sti_reasm_init(struct sti_reasm *r, enum sti_dir dir, size_t cap,
 		    sti_stream_sink sink, void *ctx)
 {
 	memset(r, 0, sizeof(*r));

@@ -18,11 +18,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sti/dir.h"
+
 enum chunk_kind { CHUNK_DATA, CHUNK_GAP, CHUNK_END };
 
 struct chunk {
 	enum chunk_kind kind;
-	int dir;
+	enum sti_dir dir;
 	size_t piece;          /* 0: one call */
 	const uint8_t *p;      /* data */
 	size_t len;            /* data bytes or gap length */
@@ -42,7 +44,7 @@ static inline int chunk_next(struct chunk_reader *r, struct chunk *c)
 	r->p++;
 	r->left--;
 	unsigned op = (ctl >> 1) & 3;
-	c->dir = ctl & 1;
+	c->dir = ctl & 1 ? STI_S2C : STI_C2S;
 	c->piece = ctl >> 3;
 	c->p = NULL;
 	c->len = 0;
@@ -73,9 +75,9 @@ static inline int chunk_next(struct chunk_reader *r, struct chunk *c)
 
 /* What a target does with each operation; ctx is the layer under test. */
 struct chunk_calls {
-	void (*data)(void *ctx, int dir, const uint8_t *p, size_t n, uint64_t frame);
-	void (*gap)(void *ctx, int dir, uint64_t len, uint64_t frame);
-	void (*end)(void *ctx, int dir);
+	void (*data)(void *ctx, enum sti_dir dir, const uint8_t *p, size_t n, uint64_t frame);
+	void (*gap)(void *ctx, enum sti_dir dir, uint64_t len, uint64_t frame);
+	void (*end)(void *ctx, enum sti_dir dir);
 };
 
 /* Play the whole input: frames count operations from 1; data goes out in

@@ -24,18 +24,18 @@ static void touch_event(void *ctx, const struct sti_smtp_event *ev)
 }
 
 /* Once the direction switched to TLS the layer takes nothing more. */
-static void feed(void *ctx, int dir, const uint8_t *p, size_t n, uint64_t frame)
+static void feed(void *ctx, enum sti_dir dir, const uint8_t *p, size_t n, uint64_t frame)
 {
 	if (sti_smtp_feed(ctx, dir, p, n, frame, (int64_t)frame) > n)
 		__builtin_trap();   /* consumed more than it was given */
 }
 
-static void gap(void *ctx, int dir, uint64_t len, uint64_t frame)
+static void gap(void *ctx, enum sti_dir dir, uint64_t len, uint64_t frame)
 {
 	sti_smtp_gap(ctx, dir, len, frame);
 }
 
-static void end(void *ctx, int dir)
+static void end(void *ctx, enum sti_dir dir)
 {
 	sti_smtp_end(ctx, dir);
 }

@@ -23,18 +23,18 @@ static void touch_event(void *ctx, const struct sti_tls_ev *ev)
 		touched += strlen(ev->text);
 }
 
-static void feed(void *ctx, int dir, const uint8_t *p, size_t n, uint64_t frame)
+static void feed(void *ctx, enum sti_dir dir, const uint8_t *p, size_t n, uint64_t frame)
 {
 	sti_tls_feed(ctx, dir, p, n, frame, (int64_t)frame);
 	touched += sti_tls_settled(ctx, dir);
 }
 
-static void gap(void *ctx, int dir, uint64_t len, uint64_t frame)
+static void gap(void *ctx, enum sti_dir dir, uint64_t len, uint64_t frame)
 {
 	sti_tls_gap(ctx, dir, len, frame);
 }
 
-static void end(void *ctx, int dir)
+static void end(void *ctx, enum sti_dir dir)
 {
 	sti_tls_end(ctx, dir);
 }
@@ -58,7 +58,7 @@ static void fingerprints(const struct sti_tls_facts *f)
 		touched += strlen(f->server_cert.subject) + strlen(f->server_cert.issuer);
 	if (f->nalerts > STI_TLS_MAX_ALERTS)
 		__builtin_trap();
-	for (int d = 0; d < 2; d++)
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++)
 		touched += strlen(f->dir[d].reason) + strlen(f->dir[d].sample);
 	touched += strlen(f->decrypt_note);
 }

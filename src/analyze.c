@@ -1,6 +1,7 @@
 /*
  * analyze.c - the run: files, records, verdicts, reporters.
  */
+#include "sti/grow.h"
 #include "sti/analyze.h"
 
 #include <inttypes.h>
@@ -266,7 +267,7 @@ static void on_record(void *ctx, struct sti_record *rec)
 		a->problems = true;
 	sti_tally_add(&a->file, &v);
 	sti_tally_add(&a->run, &v);
-	if (rec->tls && rec->tls->decrypted_records[0] + rec->tls->decrypted_records[1]) {
+	if (rec->tls && rec->tls->decrypted_records[STI_C2S] + rec->tls->decrypted_records[STI_S2C]) {
 		a->file.decrypted++;
 		a->run.decrypted++;
 	}
@@ -379,16 +380,13 @@ static void collect_cap(void *ctx, struct sti_record *rec)
 		m->caps_over++;
 		return;
 	}
-	if (m->ncaps == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 256;
-		struct sti_mtajoin_cap *nc = realloc(m->caps, cap * sizeof(*nc));
-		if (!nc) {
-			m->caps_over++;
-			return;
-		}
-		m->caps = nc;
-		m->cap = cap;
+	struct sti_mtajoin_cap *nc = sti_grow_array(m->caps, &m->cap, sizeof(*nc),
+						    m->ncaps + 1, 256, MTA_CAPS_MAX);
+	if (!nc) {
+		m->caps_over++;
+		return;
 	}
+	m->caps = nc;
 	struct sti_verdict v;
 	sti_verdict_decide(rec, &m->policy, &v);
 	m->caps[m->ncaps++] = (struct sti_mtajoin_cap){

@@ -2,6 +2,7 @@
  * debug_sessions.c - one line per TCP session, for debugging the lower
  * layers and comparing them with tshark's tcp.stream view.
  */
+#include "sti/grow.h"
 #include "sti/debug_sessions.h"
 
 #include <inttypes.h>
@@ -49,7 +50,7 @@ static void format_endpoint(const struct sti_endpoint *e, char *buf, size_t len)
 /* "fin:client@12", "rst:server@40" or "none": the first closing packet. */
 static void format_first_end(const struct sti_session *s, char *buf, size_t len)
 {
-	if (s->end_side < 0) {
+	if (s->end_side == STI_DIR_NONE) {
 		snprintf(buf, len, "none");
 		return;
 	}
@@ -93,14 +94,11 @@ static char *format_session(const struct sti_session *s)
 static void on_release(void *ctx, struct sti_session *s)
 {
 	struct sti_sessions_view *v = ctx;
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 64;
-		struct line *nl = realloc(v->lines, cap * sizeof(*nl));
-		if (!nl)
-			return;
-		v->lines = nl;
-		v->cap = cap;
-	}
+	struct line *nl = sti_grow_array(v->lines, &v->cap, sizeof(*nl), v->n + 1,
+					 64, SIZE_MAX);
+	if (!nl)
+		return;
+	v->lines = nl;
 	char *text = format_session(s);
 	if (text)
 		v->lines[v->n++] = (struct line){ s->id, text };

@@ -79,8 +79,36 @@ const char *sti_decode_status_name(enum sti_decode_status st)
 	return names[st];
 }
 
+/* Dotted quad by hand: every reported session formats two addresses, and
+ * inet_ntop goes through sprintf for each of them. */
+static bool ipv4_str(const uint8_t a[4], char *buf, size_t len)
+{
+	char tmp[16];
+	size_t n = 0;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+		if (i)
+			tmp[n++] = '.';
+		if (v >= 100)
+			tmp[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			tmp[n++] = (char)('0' + v / 10 % 10);
+		tmp[n++] = (char)('0' + v % 10);
+	}
+	if (n + 1 > len)
+		return false;
+	memcpy(buf, tmp, n);
+	buf[n] = '\0';
+	return true;
+}
+
 const char *sti_addr_str(const struct sti_addr *a, char *buf, size_t len)
 {
+	if (a->family != 6) {
+		if (!ipv4_str(a->a, buf, len) && len)
+			snprintf(buf, len, "?");
+		return buf;
+	}
 	if (!inet_ntop(a->family == 6 ? AF_INET6 : AF_INET, a->a, buf,
 		       (socklen_t)len))
 		snprintf(buf, len, "?");

@@ -2,6 +2,7 @@
  * evidence.c - the evidence pcap: parked frames, selection, redaction,
  * rotation, files created 0600.
  */
+#include "sti/grow.h"
 #include "sti/evidence.h"
 
 #include <errno.h>
@@ -264,7 +265,7 @@ static struct sti_redact_plan *plan_for(const struct sti_record *rec)
 	if (!plan)
 		return NULL;
 	sti_redact_plan_from_smtp(plan, rec->smtp);
-	if (plan->n[0] || plan->n[1])
+	if (plan->n[STI_C2S] || plan->n[STI_S2C])
 		return plan;
 	free(plan);
 	return NULL;
@@ -272,20 +273,17 @@ static struct sti_redact_plan *plan_for(const struct sti_record *rec)
 
 static bool add_picked(struct sti_evidence *e, const struct sti_record *rec)
 {
-	if (e->npicked == e->cap_picked) {
-		size_t n = e->cap_picked ? e->cap_picked * 2 : 64;
-		struct picked *np = realloc(e->picked, n * sizeof(*np));
-		if (!np)
-			return false;
-		e->picked = np;
-		e->cap_picked = n;
-	}
+	struct picked *np = sti_grow_array(e->picked, &e->cap_picked, sizeof(*np),
+					   e->npicked + 1, 64, SIZE_MAX);
+	if (!np)
+		return false;
+	e->picked = np;
 	struct picked *pk = &e->picked[e->npicked];
 	pk->id = rec->id;
 	pk->cli = rec->cli;
 	pk->plan = NULL;
 	pk->names = NULL;
-	pk->plain_end[0] = pk->plain_end[1] = 0;
+	pk->plain_end[STI_C2S] = pk->plain_end[STI_S2C] = 0;
 	pk->has_keys = pk->keys_written = false;
 	if (e->cfg.pcapng && e->cfg.keylog && rec->tls &&
 	    rec->tls->decrypt != STI_TLS_DEC_NONE && rec->tls->decrypt != STI_TLS_DEC_NO_KEYS) {
@@ -293,7 +291,7 @@ static bool add_picked(struct sti_evidence *e, const struct sti_record *rec)
 		pk->has_keys = sti_keylog_lookup(e->cfg.keylog, pk->random) != NULL;
 	}
 	if (rec->smtp) {
-		for (int d = 0; d < 2; d++)
+		for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++)
 			pk->plain_end[d] = rec->smtp->starttls_accepted
 				? rec->smtp->switch_offset[d] : UINT64_MAX;
 	}
@@ -439,7 +437,7 @@ static void rewrite(struct sti_evidence *e, const struct picked *pk,
 	memset(&pkt, 0, sizeof(pkt));
 	if (sti_decode_frame(e->dlt, e->buf, h->caplen, h->len, &pkt) != STI_DEC_TCP)
 		return;
-	int dir = endpoint_is(&pk->cli, &pkt.src, pkt.sport) ? STI_C2S : STI_S2C;
+	enum sti_dir dir = endpoint_is(&pk->cli, &pkt.src, pkt.sport) ? STI_C2S : STI_S2C;
 	if (pk->plan)
 		sti_redact_frame(e->buf, &pkt, h->stream_off, dir, pk->plan);
 	if (e->cfg.anon)

@@ -5,10 +5,10 @@
 
 #include <string.h>
 
-static void plan_add(struct sti_redact_plan *plan, int dir, uint64_t off,
+static void plan_add(struct sti_redact_plan *plan, enum sti_dir dir, uint64_t off,
 		     uint64_t len)
 {
-	if (dir < 0 || dir > 1 || len == 0 || plan->n[dir] == STI_REDACT_MAX_RANGES)
+	if (!sti_dir_valid(dir) || len == 0 || plan->n[dir] == STI_REDACT_MAX_RANGES)
 		return;
 	plan->r[dir][plan->n[dir]++] = (struct sti_redact_range){ off, len };
 }
@@ -23,18 +23,18 @@ void sti_redact_plan_from_smtp(struct sti_redact_plan *plan,
 	for (unsigned i = 0; i < f->nspans && i < STI_SMTP_MAX_SPANS; i++) {
 		const struct sti_smtp_span *s = &f->spans[i];
 		plan_add(plan, s->dir, s->offset, s->len);
-		if (s->dir <= 1 && s->offset + s->len > end[s->dir])
+		if (sti_dir_valid(s->dir) && s->offset + s->len > end[s->dir])
 			end[s->dir] = s->offset + s->len;
 	}
 	if (!f->spans_truncated)
 		return;
 	/* Spans past the cap were not kept: blank the rest of the client's
 	 * plaintext, up to its TLS switch when there is one. */
-	uint64_t stop = f->starttls_accepted ? f->switch_offset[0] : STI_REDACT_TO_END;
+	uint64_t stop = f->starttls_accepted ? f->switch_offset[STI_C2S] : STI_REDACT_TO_END;
 	if (stop == STI_REDACT_TO_END)
-		plan_add(plan, 0, end[0], STI_REDACT_TO_END);
-	else if (stop > end[0])
-		plan_add(plan, 0, end[0], stop - end[0]);
+		plan_add(plan, STI_C2S, end[STI_C2S], STI_REDACT_TO_END);
+	else if (stop > end[STI_C2S])
+		plan_add(plan, STI_C2S, end[STI_C2S], stop - end[STI_C2S]);
 }
 
 size_t sti_redact_bytes(uint8_t *p, size_t n, uint64_t off,
@@ -98,10 +98,10 @@ void sti_csum_update(uint8_t csum[2], const uint8_t *old_bytes,
 }
 
 size_t sti_redact_frame(uint8_t *frame, const struct sti_pkt *pkt,
-			int64_t stream_off, int dir,
+			int64_t stream_off, enum sti_dir dir,
 			const struct sti_redact_plan *plan)
 {
-	if (stream_off < 0 || dir < 0 || dir > 1 || !plan->n[dir] ||
+	if (stream_off < 0 || !sti_dir_valid(dir) || !plan->n[dir] ||
 	    !pkt->payload_caplen || !pkt->raw)
 		return 0;
 	/* Decode bounded the payload inside the frame; the copy has the

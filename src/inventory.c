@@ -1,6 +1,7 @@
 /*
  * inventory.c - per-peer TLS readiness over a run, and its reporter.
  */
+#include "sti/grow.h"
 #include "sti/inventory.h"
 
 #include <inttypes.h>
@@ -86,14 +87,11 @@ static bool rehash(struct sti_inventory *inv, size_t nslots)
 static struct sti_inv_peer *new_peer(struct sti_inventory *inv, size_t slot,
 				     enum sti_inv_role role, const struct sti_addr *a)
 {
-	if (inv->npeers == inv->cap) {
-		size_t cap = inv->cap ? inv->cap * 2 : 64;
-		struct sti_inv_peer *np = realloc(inv->peers, cap * sizeof(*np));
-		if (!np)
-			return NULL;
-		inv->peers = np;
-		inv->cap = cap;
-	}
+	struct sti_inv_peer *np = sti_grow_array(inv->peers, &inv->cap, sizeof(*np),
+						 inv->npeers + 1, 64, SIZE_MAX);
+	if (!np)
+		return NULL;
+	inv->peers = np;
 	struct sti_inv_peer *p = &inv->peers[inv->npeers];
 	memset(p, 0, sizeof(*p));
 	p->role = role;

@@ -10,6 +10,7 @@
  * other processes that only name a queue id (Postfix cleanup and qmgr)
  * join every session that names the same queue id.
  */
+#include "sti/grow.h"
 #include "sti/mtalog.h"
 #include "mtalog_internal.h"
 
@@ -735,16 +736,14 @@ static struct sti_mtalog_session *new_session(struct sti_mtalog_reader *r,
 		log->st.sessions_over_cap++;
 		return NULL;
 	}
-	if (log->nsessions == log->cap) {
-		size_t cap = log->cap ? log->cap * 2 : 64;
-		struct sti_mtalog_session *ns = realloc(log->sessions, cap * sizeof(*ns));
-		if (!ns) {
-			log->st.sessions_over_cap++;
-			return NULL;
-		}
-		log->sessions = ns;
-		log->cap = cap;
+	struct sti_mtalog_session *ns = sti_grow_array(log->sessions, &log->cap,
+						       sizeof(*ns), log->nsessions + 1,
+						       64, STI_MTALOG_SESSIONS_MAX);
+	if (!ns) {
+		log->st.sessions_over_cap++;
+		return NULL;
 	}
+	log->sessions = ns;
 	struct sti_mtalog_session *s = &log->sessions[log->nsessions++];
 	memset(s, 0, sizeof(*s));
 	s->mta = l->mta;

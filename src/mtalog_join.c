@@ -17,6 +17,7 @@
  * session took yet, so concurrent connections from one address are placed
  * in the order they were opened; all candidates are named.
  */
+#include "sti/grow.h"
 #include "sti/mtalog.h"
 #include "mtalog_internal.h"
 
@@ -201,14 +202,11 @@ static bool was_taken(const struct taken *t, uint32_t file, uint64_t id)
 
 static void take(struct taken *t, uint32_t file, uint64_t id)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct taken_id *ni = realloc(t->ids, cap * sizeof(*ni));
-		if (!ni)
-			return;   /* only loses the ordering hint */
-		t->ids = ni;
-		t->cap = cap;
-	}
+	struct taken_id *ni = sti_grow_array(t->ids, &t->cap, sizeof(*ni), t->n + 1,
+					     64, SIZE_MAX);
+	if (!ni)
+		return;   /* only loses the ordering hint */
+	t->ids = ni;
 	t->ids[t->n++] = (struct taken_id){ file, id };
 }
 

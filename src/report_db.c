@@ -2,6 +2,7 @@
  * report_db.c - the batching database writer (a reporter with a thread of
  * its own), and the replay of stored sessions into a reporter.
  */
+#include "sti/grow.h"
 #include "sti/report_db.h"
 
 #include <arpa/inet.h>
@@ -175,16 +176,11 @@ static void *writer_main(void *arg)
 /* Room for one more row; false when the queue is at its cap. */
 static bool queue_room(struct db_reporter *d)
 {
-	if (d->nqueue < d->capqueue)
-		return true;
-	if (d->capqueue >= STI_DB_QUEUE_MAX)
-		return false;
-	size_t cap = d->capqueue ? d->capqueue * 2 : 64;
-	struct sti_db_row *q = realloc(d->queue, cap * sizeof(*q));
+	struct sti_db_row *q = sti_grow_array(d->queue, &d->capqueue, sizeof(*q),
+					      d->nqueue + 1, 64, STI_DB_QUEUE_MAX);
 	if (!q)
 		return false;
 	d->queue = q;
-	d->capqueue = cap;
 	return true;
 }
 

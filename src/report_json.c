@@ -236,7 +236,7 @@ static void j_endpoint(struct jw *w, const char *ip_key, const char *port_key,
 	j_u64(w, port_key, e->port);
 }
 
-static const char *side_name(int dir)
+static const char *side_name(enum sti_dir dir)
 {
 	return dir == STI_C2S ? "client" : "server";
 }
@@ -497,10 +497,10 @@ static void j_decrypted(struct jw *w, const struct sti_tls_facts *t)
 {
 	if (t->decrypt == STI_TLS_DEC_NONE)
 		return;
-	j_bool(w, "tls.decrypted", t->decrypted_records[0] + t->decrypted_records[1] > 0);
+	j_bool(w, "tls.decrypted", t->decrypted_records[STI_C2S] + t->decrypted_records[STI_S2C] > 0);
 	j_const(w, "tls.decryption.status", sti_tls_decrypt_state_name(t->decrypt));
-	j_u64(w, "tls.decryption.records", (uint64_t)t->decrypted_records[0] +
-					   t->decrypted_records[1]);
+	j_u64(w, "tls.decryption.records", (uint64_t)t->decrypted_records[STI_C2S] +
+					   t->decrypted_records[STI_S2C]);
 	if (t->decrypt_note[0])
 		j_str(w, "tls.decryption.note", t->decrypt_note);
 }
@@ -546,7 +546,7 @@ static void j_first_close(struct jw *w, const struct sti_record *rec)
 	struct jw o;
 
 	j_key(w, "tcp.first_close");
-	if (rec->end_side < 0 || !rec->end_frame) {
+	if (rec->end_side == STI_DIR_NONE || !rec->end_frame) {
 		sti_out_lit(w->o, "null");
 		return;
 	}
@@ -563,7 +563,7 @@ static void j_tcp(struct jw *w, const struct sti_record *rec)
 	if (rec->end != STI_END_NONE)
 		j_const(w, "tcp.end", sti_end_name(rec->end));
 	j_first_close(w, rec);
-	j_u64(w, "tcp.gaps", rec->gaps[0] + rec->gaps[1]);
+	j_u64(w, "tcp.gaps", rec->gaps[STI_C2S] + rec->gaps[STI_S2C]);
 }
 
 /* ---- verdict ------------------------------------------------------------ */

@@ -429,7 +429,7 @@ static void write_decryption(struct sti_out *f, const struct sti_record *rec)
 	sti_out_lit(f, "  decryption: ");
 	sti_out_str(f, sti_tls_decrypt_state_name(t->decrypt));
 	sti_out_lit(f, ", ");
-	sti_out_u64(f, (unsigned)(t->decrypted_records[0] + t->decrypted_records[1]));
+	sti_out_u64(f, (unsigned)(t->decrypted_records[STI_C2S] + t->decrypted_records[STI_S2C]));
 	sti_out_lit(f, " records");
 	if (t->decrypt_note[0]) {
 		sti_out_lit(f, " (");

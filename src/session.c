@@ -362,7 +362,7 @@ static struct sti_session *create(struct sti_table *t, const struct sti_pkt *p,
 	s->table = t;
 	s->hash = h;
 	s->id = ++t->next_id;
-	s->end_side = -1;
+	s->end_side = STI_DIR_NONE;
 	s->first_frame = p->frame;
 	s->first_ts = p->ts_us;
 	s->touched_us = t->now;
@@ -402,15 +402,15 @@ static void confirm_orientation(struct sti_session *s, const struct sti_pkt *p,
 	struct sti_endpoint e = s->cli;
 	s->cli = s->srv;
 	s->srv = e;
-	struct sti_dir_info di = s->dir[0];
-	s->dir[0] = s->dir[1];
-	s->dir[1] = di;
-	struct sti_reasm r = s->rs[0];
-	s->rs[0] = s->rs[1];
-	s->rs[1] = r;
-	s->rs[0].dir = STI_C2S;
-	s->rs[1].dir = STI_S2C;
-	*d = *d == STI_C2S ? STI_S2C : STI_C2S;
+	struct sti_dir_info di = s->dir[STI_C2S];
+	s->dir[STI_C2S] = s->dir[STI_S2C];
+	s->dir[STI_S2C] = di;
+	struct sti_reasm r = s->rs[STI_C2S];
+	s->rs[STI_C2S] = s->rs[STI_S2C];
+	s->rs[STI_S2C] = r;
+	s->rs[STI_C2S].dir = STI_C2S;
+	s->rs[STI_S2C].dir = STI_S2C;
+	*d = sti_dir_other(*d);
 }
 
 /* The client's first SYN, bare: all a half-open session ever sends. */
@@ -433,7 +433,7 @@ static bool materialize(struct sti_session *s)
 	s->rs = calloc(2, sizeof(*s->rs));
 	if (!s->rs)
 		return false;
-	for (int d = 0; d < 2; d++)
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++)
 		sti_reasm_init(&s->rs[d], d, s->table->cfg.reasm_cap, on_stream, s);
 	if (s->dir[STI_C2S].syn)
 		sti_reasm_syn(&s->rs[STI_C2S], s->client_isn);
@@ -442,8 +442,8 @@ static bool materialize(struct sti_session *s)
 
 static void note_end(struct sti_session *s, enum sti_dir d, uint64_t frame)
 {
-	if (s->end_side < 0) {
-		s->end_side = (int)d;
+	if (s->end_side == STI_DIR_NONE) {
+		s->end_side = d;
 		s->end_frame = frame;
 	}
 }

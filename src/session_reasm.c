@@ -10,12 +10,13 @@
  * never past the configured cap and STI_REASM_MAX_PIECES: one lost
  * segment costs a few kilobytes, not the whole cap at once.
  */
+#include "sti/grow.h"
 #include "sti/session_reasm.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-void sti_reasm_init(struct sti_reasm *r, int dir, size_t cap,
+void sti_reasm_init(struct sti_reasm *r, enum sti_dir dir, size_t cap,
 		    sti_stream_sink sink, void *ctx)
 {
 	memset(r, 0, sizeof(*r));
@@ -199,11 +200,8 @@ static bool grow_ring(struct sti_reasm *r, size_t need)
 {
 	if (r->ring && need <= r->ring_size)
 		return true;
-	size_t size = r->ring ? r->ring_size : RING_FIRST;
-	while (size < need)
-		size *= 2;
-	if (size > r->cap)
-		size = r->cap;
+	size_t size = sti_grow_capacity(r->ring ? r->ring_size : 0, RING_FIRST,
+					need, r->cap);
 	uint8_t *ring = malloc(size);
 	if (!ring)
 		return false;
@@ -224,16 +222,13 @@ static bool grow_pieces(struct sti_reasm *r, unsigned need)
 {
 	if (need <= r->pieces_cap)
 		return true;
-	unsigned n = r->pieces_cap ? r->pieces_cap : PIECES_FIRST;
-	while (n < need)
-		n *= 2;
-	if (n > STI_REASM_MAX_PIECES)
-		n = STI_REASM_MAX_PIECES;
+	size_t n = sti_grow_capacity(r->pieces_cap, PIECES_FIRST, need,
+				     STI_REASM_MAX_PIECES);
 	struct sti_reasm_piece *p = realloc(r->pieces, n * sizeof(*p));
 	if (!p)
 		return false;
 	r->pieces = p;
-	r->pieces_cap = n;
+	r->pieces_cap = (unsigned)n;
 	return true;
 }
 

@@ -7,6 +7,7 @@
  * ClientHello. Sessions that are neither SMTP nor TLS have their payload
  * stopped at once and are not reported.
  */
+#include "sti/grow.h"
 #include "sti/session_record.h"
 
 #include <stdarg.h>
@@ -17,12 +18,15 @@
 #include "sti/tls_hello.h"
 
 /* A ladder row as a flow keeps it; its text, when a reporter prints
- * ladders, is the flow's texts[] at the same index. */
+ * ladders, is the flow's texts[] at the same index. The side is kept as
+ * the enum: it fits in the padding after the time, so the row stays 24
+ * bytes (up to 48 rows a session). */
 struct flow_row {
 	uint64_t frame;
 	int64_t ts_us;
-	uint8_t dir;
+	enum sti_dir dir;
 };
+_Static_assert(sizeof(struct flow_row) <= 24, "a ladder row is 24 bytes");
 
 /*
  * What the recorder keeps for a session that has had a stream event: what
@@ -124,7 +128,7 @@ static const struct sti_smtp_facts *smtp_facts(const struct flow *fl)
 }
 
 /* The next row with its side, frame and time, or NULL past the cap. */
-static struct sti_ladder_row *ladder_row(struct sti_record *rec, uint8_t dir,
+static struct sti_ladder_row *ladder_row(struct sti_record *rec, enum sti_dir dir,
 					 uint64_t frame, int64_t ts_us)
 {
 	if (rec->nladder == STI_LADDER_MAX) {
@@ -139,7 +143,7 @@ static struct sti_ladder_row *ladder_row(struct sti_record *rec, uint8_t dir,
 	return row;
 }
 
-void sti_record_ladder_add(struct sti_record *rec, uint8_t dir, uint64_t frame,
+void sti_record_ladder_add(struct sti_record *rec, enum sti_dir dir, uint64_t frame,
 			   int64_t ts_us, const char *fmt, ...)
 {
 	struct sti_ladder_row *row = ladder_row(rec, dir, frame, ts_us);
@@ -161,9 +165,8 @@ void sti_record_ladder_add(struct sti_record *rec, uint8_t dir, uint64_t frame,
  * slots grow with the rows, zeroed as the record's would be. */
 static bool grow_rows(struct flow *fl)
 {
-	unsigned cap = fl->rows_cap ? fl->rows_cap * 2 : 8;
-	if (cap > STI_LADDER_MAX)
-		cap = STI_LADDER_MAX;
+	unsigned cap = (unsigned)sti_grow_capacity(fl->rows_cap, 8, fl->rows_cap + 1u,
+						   STI_LADDER_MAX);
 	struct flow_row *rows = realloc(fl->rows, cap * sizeof(*rows));
 	if (!rows)
 		return false;
@@ -180,7 +183,7 @@ static bool grow_rows(struct flow *fl)
 }
 
 __attribute__((format(printf, 5, 6)))
-static void ladder_add(struct flow *fl, uint8_t dir, uint64_t frame, int64_t ts_us,
+static void ladder_add(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us,
 		       const char *fmt, ...)
 {
 	if (fl->nrows == STI_LADDER_MAX ||
@@ -273,9 +276,9 @@ static void ladder_handshake(struct flow *fl, const struct sti_tls_ev *ev)
 		ladder_server_hello(fl, ev);
 		return;
 	case STI_TLS_HS_CERTIFICATE: {
-		const struct sti_cert_info *ci = ev->dir ? &f->server_cert : &f->client_cert;
-		if ((ev->dir ? f->have_server_cert : f->have_client_cert) && ci->parsed) {
-			ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+		const struct sti_cert_info *ci = ev->dir == STI_S2C ? &f->server_cert : &f->client_cert;
+		if ((ev->dir == STI_S2C ? f->have_server_cert : f->have_client_cert) && ci->parsed) {
+			ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
 					      "%sCertificate CN=%s issuer CN=%s (%u in chain)",
 					      pre, ci->subject_cn, ci->issuer_cn, ci->chain_len);
 			return;
@@ -287,10 +290,10 @@ static void ladder_handshake(struct flow *fl, const struct sti_tls_ev *ev)
 	}
 	const char *name = sti_tls_handshake_name(ev->type);
 	if (name)
-		ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+		ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
 				      "%s%s", pre, name);
 	else
-		ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+		ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
 				      "%shandshake type %u", pre, ev->type);
 }
 
@@ -302,32 +305,32 @@ static void on_tls_event(void *ctx, const struct sti_tls_ev *ev)
 		ladder_handshake(fl, ev);
 		break;
 	case STI_TLS_EV_SSLV2_HELLO:
-		ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+		ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
 				      "SSLv2 %s", ev->type == 1 ? "CLIENT-HELLO" : "SERVER-HELLO");
 		break;
 	case STI_TLS_EV_ALERT:
 		if (ev->encrypted && !ev->decrypted) {
-			ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+			ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
 					      "Alert (encrypted, %u bytes)", ev->length);
 		} else {
 			const char *n = sti_tls_alert_name(ev->desc);
 			const char *l = sti_tls_alert_level_name(ev->level);
-			ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+			ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
 					      "%sAlert %s %s(%u)",
 					      ev->decrypted ? "decrypted " : "", l ? l : "level?",
 					      n ? n : "unknown", ev->desc);
 		}
 		break;
 	case STI_TLS_EV_ENCRYPTED:
-		ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+		ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
 				      "encrypted from here");
 		break;
 	case STI_TLS_EV_ESTABLISHED:
-		ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+		ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
 				      "TLS established");
 		break;
 	case STI_TLS_EV_STOPPED:
-		ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+		ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
 				      "TLS parsing stopped: %s", ev->text ? ev->text : "?");
 		break;
 	case STI_TLS_EV_RECORD:
@@ -370,7 +373,7 @@ static void complete_ehlo_row(struct flow *fl)
 static void on_smtp_event(void *ctx, const struct sti_smtp_event *ev)
 {
 	struct flow *fl = ctx;
-	uint8_t dir = (uint8_t)ev->dir;
+	enum sti_dir dir = ev->dir;
 	switch (ev->kind) {
 	case STI_SMTP_EV_GREETING:
 		ladder_add(fl, 1, ev->frame, ev->ts_us, "%u %s", ev->code,
@@ -393,9 +396,9 @@ static void on_smtp_event(void *ctx, const struct sti_smtp_event *ev)
 		break;
 	case STI_SMTP_EV_ANOMALY: {
 		uint32_t bit = (uint32_t)1 << ((unsigned)ev->anomaly & 31);
-		if (fl->laddered_anomalies[dir & 1] & bit)
+		if (fl->laddered_anomalies[dir] & bit)
 			break;
-		fl->laddered_anomalies[dir & 1] |= bit;
+		fl->laddered_anomalies[dir] |= bit;
 		ladder_add(fl, dir, ev->frame, ev->ts_us, "! %s",
 				      sti_smtp_anomaly_desc(ev->anomaly));
 		break;
@@ -410,7 +413,7 @@ static void on_smtp_event(void *ctx, const struct sti_smtp_event *ev)
 /* ---- the parsers' state, allocated with their first byte ---- */
 
 /* The SMTP parser while direction dir still speaks SMTP, else NULL. */
-static struct sti_smtp *smtp_speaking(const struct flow *fl, int dir)
+static struct sti_smtp *smtp_speaking(const struct flow *fl, enum sti_dir dir)
 {
 	return fl->smtp && !sti_smtp_switched(fl->smtp, dir) ? fl->smtp : NULL;
 }
@@ -519,7 +522,7 @@ static void feed_tls(struct sti_recorder *r, struct flow *fl,
 	}
 	sti_tls_feed(fl->tls, ev->dir, p, n, ev->frame, ev->ts_us);
 	if (sti_tls_settled(fl->tls, ev->dir))
-		sti_session_stop_payload(fl->s, (enum sti_dir)ev->dir);
+		sti_session_stop_payload(fl->s, ev->dir);
 }
 
 /* SMTP until the direction switches, the rest of the chunk and all after
@@ -577,7 +580,7 @@ static void on_gap(struct flow *fl, const struct sti_stream_ev *ev)
 		sti_smtp_gap(m, ev->dir, ev->len, ev->frame);
 	else if (fl->tls)
 		sti_tls_gap(fl->tls, ev->dir, ev->len, ev->frame);
-	ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+	ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
 			      "capture gap: %zu bytes missing", ev->len);
 }
 
@@ -588,7 +591,7 @@ static void on_end(struct flow *fl, const struct sti_stream_ev *ev)
 		sti_smtp_end(m, ev->dir);
 	if (fl->tls)
 		sti_tls_end(fl->tls, ev->dir);
-	ladder_add(fl, (uint8_t)ev->dir, ev->frame, ev->ts_us,
+	ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
 			      ev->kind == STI_EV_FIN ? "FIN" : "RST");
 }
 
@@ -656,13 +659,13 @@ static void fill_tcp(struct sti_record *rec, const struct sti_session *s)
 	rec->first_ts = s->first_ts;
 	rec->last_ts = s->last_ts;
 	rec->syn_seen = s->dir[STI_C2S].syn || s->dir[STI_S2C].syn;
-	rec->tcp[0] = s->dir[0];
-	rec->tcp[1] = s->dir[1];
+	rec->tcp[STI_C2S] = s->dir[STI_C2S];
+	rec->tcp[STI_S2C] = s->dir[STI_S2C];
 	rec->end = s->end;
 	rec->end_side = s->end_side;
 	rec->end_frame = s->end_frame;
-	rec->retransmitted[0] = sti_session_stream(s, STI_C2S)->st.retransmitted;
-	rec->retransmitted[1] = sti_session_stream(s, STI_S2C)->st.retransmitted;
+	rec->retransmitted[STI_C2S] = sti_session_stream(s, STI_C2S)->st.retransmitted;
+	rec->retransmitted[STI_S2C] = sti_session_stream(s, STI_S2C)->st.retransmitted;
 }
 
 /*
@@ -677,7 +680,7 @@ static void fill_from_flow(struct sti_record *rec, const struct flow *fl)
 	rec->proto_sniffed = fl->proto_sniffed;
 	rec->mode = fl->mode;
 	rec->tls_start_frame = fl->tls_start_frame;
-	for (int d = 0; d < 2; d++) {
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
 		rec->gaps[d] = fl->gaps[d];
 		rec->gap_bytes[d] = fl->gap_bytes[d];
 		rec->first_gap_frame[d] = fl->first_gap_frame[d];

@@ -184,7 +184,7 @@ static bool binary(const struct sti_rd *r)
 	return false;
 }
 
-enum sti_looks sti_sniff(int dir, const uint8_t *p, size_t n)
+enum sti_looks sti_sniff(enum sti_dir dir, const uint8_t *p, size_t n)
 {
 	struct sti_rd r = sti_rd_init(p, n);
 	if (sti_rd_empty(&r))
@@ -193,7 +193,7 @@ enum sti_looks sti_sniff(int dir, const uint8_t *p, size_t n)
 		return STI_LOOKS_TLS;
 	if (starts(&r, "SSH-", false))
 		return STI_LOOKS_SSH;
-	if (dir == 1) {
+	if (dir == STI_S2C) {
 		if (starts(&r, "220", false))
 			return greeting(&r);
 		if (starts(&r, "HTTP/1.", false))

@@ -105,9 +105,9 @@ const struct sti_smtp_facts *sti_smtp_facts(const struct sti_smtp *m)
 	return &m->f;
 }
 
-bool sti_smtp_switched(const struct sti_smtp *m, int dir)
+bool sti_smtp_switched(const struct sti_smtp *m, enum sti_dir dir)
 {
-	return m->d[dir ? 1 : 0].switched;
+	return m->d[dir].switched;
 }
 
 /* ---- small text helpers (own buffers or views from sti_rd) ---- */
@@ -199,7 +199,7 @@ static bool ci_contains(const char *hay, const char *needle)
 /* ---- events and facts ---- */
 
 struct sti_smtp_event smtp_ev_new(const struct sti_smtp *m,
-				    enum sti_smtp_ev_kind kind, int dir)
+				    enum sti_smtp_ev_kind kind, enum sti_dir dir)
 {
 	struct sti_smtp_event ev;
 
@@ -221,7 +221,7 @@ void smtp_ev_send(struct sti_smtp *m, const struct sti_smtp_event *ev)
 }
 
 /* An anomaly at stream offset `off` of dir, carried by `frame`. */
-void smtp_note_at(struct sti_smtp *m, int dir, enum sti_smtp_anomaly a,
+void smtp_note_at(struct sti_smtp *m, enum sti_dir dir, enum sti_smtp_anomaly a,
 		    uint64_t frame, uint64_t off)
 {
 	struct sti_smtp_event ev = smtp_ev_new(m, STI_SMTP_EV_ANOMALY, dir);
@@ -236,13 +236,13 @@ void smtp_note_at(struct sti_smtp *m, int dir, enum sti_smtp_anomaly a,
 }
 
 /* An anomaly in the line that starts at line_off. */
-void smtp_note(struct sti_smtp *m, int dir, enum sti_smtp_anomaly a,
+void smtp_note(struct sti_smtp *m, enum sti_dir dir, enum sti_smtp_anomaly a,
 		 uint64_t frame)
 {
 	smtp_note_at(m, dir, a, frame, m->d[dir].line_off);
 }
 
-void smtp_add_span(struct sti_smtp *m, int dir,
+void smtp_add_span(struct sti_smtp *m, enum sti_dir dir,
 		     enum sti_smtp_span_kind kind, uint64_t off, uint64_t len)
 {
 	struct sti_smtp_span *s;
@@ -254,7 +254,7 @@ void smtp_add_span(struct sti_smtp *m, int dir,
 		return;
 	}
 	s = &m->f.spans[m->f.nspans++];
-	s->dir = (uint8_t)dir;
+	s->dir = dir;
 	s->kind = (uint8_t)kind;
 	s->offset = off;
 	s->len = len;
@@ -267,7 +267,7 @@ void smtp_queue_push(struct sti_smtp *m, enum sti_smtp_cmd cmd, bool last)
 	struct sti_smtp_pending *e;
 
 	if (m->qlen == STI_SMTP_PIPE_MAX) {
-		smtp_note(m, 0, STI_SMTP_AN_PIPELINE_OVERFLOW, m->frame);
+		smtp_note(m, STI_C2S, STI_SMTP_AN_PIPELINE_OVERFLOW, m->frame);
 		return;
 	}
 	e = &m->q[(m->qhead + m->qlen) % STI_SMTP_PIPE_MAX];
@@ -300,7 +300,7 @@ void smtp_dir_reset_line(struct sti_smtp_dir *d)
 	d->discard = false;
 }
 
-void smtp_switch_dir(struct sti_smtp *m, int dir)
+void smtp_switch_dir(struct sti_smtp *m, enum sti_dir dir)
 {
 	struct sti_smtp_dir *d = &m->d[dir];
 	struct sti_smtp_event ev;
@@ -322,7 +322,7 @@ void smtp_switch_dir(struct sti_smtp *m, int dir)
  */
 static void starttls_accepted(struct sti_smtp *m)
 {
-	struct sti_smtp_dir *c = &m->d[0];
+	struct sti_smtp_dir *c = &m->d[STI_C2S];
 	uint64_t sent = c->off - m->inj_off;
 	uint64_t injected = sent > m->inj_gap ? sent - m->inj_gap : 0;
 
@@ -338,11 +338,11 @@ static void starttls_accepted(struct sti_smtp *m)
 			text_put(m->f.injected_line,
 				 sizeof(m->f.injected_line),
 				 sti_rd_init(c->line, c->len));
-		smtp_note_at(m, 0, STI_SMTP_AN_PLAINTEXT_AFTER_STARTTLS,
+		smtp_note_at(m, STI_C2S, STI_SMTP_AN_PLAINTEXT_AFTER_STARTTLS,
 			m->inj_frame, m->inj_off);
 	}
-	smtp_switch_dir(m, 1);
-	smtp_switch_dir(m, 0);
+	smtp_switch_dir(m, STI_S2C);
+	smtp_switch_dir(m, STI_C2S);
 	/* Commands after STARTTLS are answered inside TLS, if at all. */
 	m->qlen = 0;
 	m->auth_next = false;
@@ -447,7 +447,7 @@ static void cap_add(struct sti_smtp *m, struct sti_rd text)
 			a->stripped = true;
 		if (!a->masked_cap[0] || kw.n == 8)
 			text_put(a->masked_cap, sizeof(a->masked_cap), kw);
-		smtp_note(m, 1, STI_SMTP_AN_MASKED_CAPABILITY, m->frame);
+		smtp_note(m, STI_S2C, STI_SMTP_AN_MASKED_CAPABILITY, m->frame);
 	}
 	if (a->ncaps == STI_SMTP_MAX_CAPS) {
 		a->caps_truncated = true;
@@ -477,7 +477,7 @@ static void ehlo_done(struct sti_smtp *m, uint16_t code)
 /* DATA refused: content that was pushed before the reply is not content. */
 static void data_refused(struct sti_smtp *m)
 {
-	struct sti_smtp_dir *c = &m->d[0];
+	struct sti_smtp_dir *c = &m->d[STI_C2S];
 	const struct sti_smtp_pending *h = queue_head(m);
 
 	if (c->mode == M_CONTENT && c->content_len == 0) {
@@ -486,7 +486,7 @@ static void data_refused(struct sti_smtp *m)
 	}
 	if (c->mode == M_CONTENT ||
 	    (h && h->cmd == STI_SMTP_CMD_DATA_END)) {
-		smtp_note(m, 0, STI_SMTP_AN_CONTENT_AFTER_REJECTED_DATA, m->frame);
+		smtp_note(m, STI_C2S, STI_SMTP_AN_CONTENT_AFTER_REJECTED_DATA, m->frame);
 		if (h && h->cmd == STI_SMTP_CMD_DATA_END)
 			queue_pop(m);
 	}
@@ -584,13 +584,13 @@ static bool masked_banner(const char *t)
 static void greeting_done(struct sti_smtp *m, struct sti_smtp_reply *r,
 			  unsigned subject)
 {
-	struct sti_smtp_event ev = smtp_ev_new(m, STI_SMTP_EV_GREETING, 1);
+	struct sti_smtp_event ev = smtp_ev_new(m, STI_SMTP_EV_GREETING, STI_S2C);
 
 	memcpy(r->text, m->acc.first, sizeof(r->text));
 	m->f.greeting_seen = true;
 	m->f.greeting = *r;
 	if (masked_banner(r->text))
-		smtp_note(m, 1, STI_SMTP_AN_MASKED_BANNER, r->frame);
+		smtp_note(m, STI_S2C, STI_SMTP_AN_MASKED_BANNER, r->frame);
 	ev.offset = m->acc.off;
 	ev.code = r->code;
 	ev.enhanced = r->enhanced;
@@ -627,8 +627,8 @@ void smtp_reply_finish(struct sti_smtp *m)
 		return;
 	}
 	if (a->target == T_NONE && r.code != 421)  /* 421 may come any time */
-		smtp_note(m, 1, STI_SMTP_AN_UNPAIRED_REPLY, m->frame);
-	ev = smtp_ev_new(m, STI_SMTP_EV_REPLY, 1);
+		smtp_note(m, STI_S2C, STI_SMTP_AN_UNPAIRED_REPLY, m->frame);
+	ev = smtp_ev_new(m, STI_SMTP_EV_REPLY, STI_S2C);
 	ev.offset = a->off;
 	ev.cmd = r.cmd;
 	ev.code = r.code;
@@ -661,7 +661,7 @@ static void reply_start(struct sti_smtp *m, uint16_t code, uint64_t off)
 		    code == 421 || code == 554)
 			a->target = T_GREETING;
 		else
-			smtp_note(m, 1, STI_SMTP_AN_NO_GREETING, m->frame);
+			smtp_note(m, STI_S2C, STI_SMTP_AN_NO_GREETING, m->frame);
 	}
 	a->cmd = a->target == T_HEAD ? head : STI_SMTP_CMD_NONE;
 }
@@ -699,7 +699,7 @@ static void echo_spans(struct sti_smtp *m, struct sti_rd text, uint64_t text_off
 		bool got = sti_rd_u8(&text, &c);
 		if (!got || c == ' ') {
 			if (at)
-				smtp_add_span(m, 1, STI_SMTP_SPAN_ENVELOPE, text_off + start, pos - start);
+				smtp_add_span(m, STI_S2C, STI_SMTP_SPAN_ENVELOPE, text_off + start, pos - start);
 			if (!got)
 				return;
 			start = pos + 1;
@@ -719,18 +719,18 @@ void smtp_server_line(struct sti_smtp *m, struct sti_rd line, uint64_t off)
 	bool more;
 
 	if (!reply_code(&text, &code, &more)) {
-		smtp_note(m, 1, binary_line(line) ? STI_SMTP_AN_BINARY_LINE :
+		smtp_note(m, STI_S2C, binary_line(line) ? STI_SMTP_AN_BINARY_LINE :
 			   STI_SMTP_AN_REPLY_WITHOUT_CODE, m->frame);
 		if (!m->replied) {
 			m->replied = true;
-			smtp_note(m, 1, STI_SMTP_AN_NO_GREETING, m->frame);
+			smtp_note(m, STI_S2C, STI_SMTP_AN_NO_GREETING, m->frame);
 		}
 		return;
 	}
 	if (!a->active)
 		reply_start(m, code, off);
 	else if (code != a->code)
-		smtp_note(m, 1, STI_SMTP_AN_REPLY_CODE_MISMATCH, m->frame);
+		smtp_note(m, STI_S2C, STI_SMTP_AN_REPLY_CODE_MISMATCH, m->frame);
 	if (a->cmd == STI_SMTP_CMD_MAIL || a->cmd == STI_SMTP_CMD_RCPT ||
 	    a->cmd == STI_SMTP_CMD_VRFY || a->cmd == STI_SMTP_CMD_EXPN)
 		echo_spans(m, text, off + (line.n - text.n));
@@ -786,12 +786,12 @@ static void start_content(struct sti_smtp_dir *c, int mode, uint64_t left)
 
 static void cmd_bdat(struct sti_smtp *m, struct sti_rd args, bool *last)
 {
-	struct sti_smtp_dir *c = &m->d[0];
+	struct sti_smtp_dir *c = &m->d[STI_C2S];
 	uint64_t size;
 
 	m->f.bdat_cmds++;
 	if (!parse_bdat(args, &size, last)) {
-		smtp_note(m, 0, STI_SMTP_AN_BAD_BDAT, m->frame);
+		smtp_note(m, STI_C2S, STI_SMTP_AN_BAD_BDAT, m->frame);
 		return;
 	}
 	if (size > 0)
@@ -807,7 +807,7 @@ static void cmd_starttls(struct sti_smtp *m)
 	m->f.starttls_accepted = false;
 	m->f.starttls_refused = false;
 	m->await_starttls = true;
-	m->inj_off = m->d[0].off;
+	m->inj_off = m->d[STI_C2S].off;
 	m->inj_gap = 0;
 	m->inj_frame = 0;
 	m->inj_line[0] = '\0';
@@ -867,13 +867,13 @@ static void cmd_effects(struct sti_smtp *m, enum sti_smtp_cmd cmd,
 		 * readable in a redacted capture. */
 		k = path_keyword_len(args, cmd == STI_SMTP_CMD_MAIL ? "FROM:" : "TO:");
 		if (k <= arg_len)
-			smtp_add_span(m, 0, STI_SMTP_SPAN_ENVELOPE, arg_at + k, arg_len - k);
+			smtp_add_span(m, STI_C2S, STI_SMTP_SPAN_ENVELOPE, arg_at + k, arg_len - k);
 		break;
 	case STI_SMTP_CMD_DATA:
 		/* Content from here unless the reply refuses it: some
 		 * pipelining clients push the message without waiting. */
 		m->f.data_cmds++;
-		start_content(&m->d[0], M_CONTENT, 0);
+		start_content(&m->d[STI_C2S], M_CONTENT, 0);
 		break;
 	case STI_SMTP_CMD_BDAT:
 		cmd_bdat(m, args, last);
@@ -890,7 +890,7 @@ static void cmd_effects(struct sti_smtp *m, enum sti_smtp_cmd cmd,
 		}
 		if (rest.n)   /* an initial response: credentials */
 			credentials_in_clear(m);
-		smtp_add_span(m, 0, STI_SMTP_SPAN_AUTH, off + (line.n - rest.n),
+		smtp_add_span(m, STI_C2S, STI_SMTP_SPAN_AUTH, off + (line.n - rest.n),
 			 rest.n ? wire_len - (line.n - rest.n) : 0);
 		break;
 	}
@@ -900,7 +900,7 @@ static void cmd_effects(struct sti_smtp *m, enum sti_smtp_cmd cmd,
 	case STI_SMTP_CMD_MASKED:
 		if (m->f.masked_commands++ == 0)
 			m->f.masked_command_frame = m->frame;
-		smtp_note(m, 0, STI_SMTP_AN_MASKED_COMMAND, m->frame);
+		smtp_note(m, STI_C2S, STI_SMTP_AN_MASKED_COMMAND, m->frame);
 		break;
 	default:
 		break;
@@ -910,7 +910,7 @@ static void cmd_effects(struct sti_smtp *m, enum sti_smtp_cmd cmd,
 void smtp_client_line(struct sti_smtp *m, struct sti_rd line, uint64_t off,
 			uint64_t wire_len)
 {
-	struct sti_smtp_event ev = smtp_ev_new(m, STI_SMTP_EV_COMMAND, 0);
+	struct sti_smtp_event ev = smtp_ev_new(m, STI_SMTP_EV_COMMAND, STI_C2S);
 	char text[STI_SMTP_TEXT_MAX];
 	struct sti_rd args = line, verb, shown = line;
 	enum sti_smtp_cmd cmd;
@@ -925,11 +925,11 @@ void smtp_client_line(struct sti_smtp *m, struct sti_rd line, uint64_t off,
 		bool cancel = line.n == 1 && sti_rd_peek(&line, 0, &c0) && c0 == '*';
 		if (line.n && !cancel)   /* RFC 4954 4: "*" cancels */
 			credentials_in_clear(m);
-		smtp_add_span(m, 0, STI_SMTP_SPAN_AUTH, off, wire_len);
+		smtp_add_span(m, STI_C2S, STI_SMTP_SPAN_AUTH, off, wire_len);
 		shown = sti_rd_init(line.p, 0);
 	} else if (binary_line(line)) {
 		cmd = STI_SMTP_CMD_BINARY;
-		smtp_note(m, 0, STI_SMTP_AN_BINARY_LINE, m->frame);
+		smtp_note(m, STI_C2S, STI_SMTP_AN_BINARY_LINE, m->frame);
 	} else {
 		verb = split_word(&args);
 		cmd = verb_lookup(verb);

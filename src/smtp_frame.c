@@ -18,7 +18,7 @@
 /* ---- framing ---- */
 
 /* A complete line: drop the CR of CRLF and hand it to its parser. */
-static void line_done(struct sti_smtp *m, int dir, struct sti_rd line)
+static void line_done(struct sti_smtp *m, enum sti_dir dir, struct sti_rd line)
 {
 	struct sti_smtp_dir *d = &m->d[dir];
 	uint64_t off = d->line_off, wire_len = d->line_total;
@@ -32,7 +32,7 @@ static void line_done(struct sti_smtp *m, int dir, struct sti_rd line)
 		line.n--;
 	if (wire_len > 0 && d->last == '\r')
 		wire_len--;
-	if (dir == 0)
+	if (dir == STI_C2S)
 		smtp_client_line(m, line, off, wire_len);
 	else
 		smtp_server_line(m, line, off);
@@ -93,7 +93,7 @@ static int tls_prefix(const struct sti_smtp_dir *d, const struct sti_rd *r,
  * A TLS record where a line should start. It is skipped by its length and
  * stands for one command, since the server answers it (with 500s).
  */
-static void enter_record(struct sti_smtp *m, int dir, uint8_t type)
+static void enter_record(struct sti_smtp *m, enum sti_dir dir, uint8_t type)
 {
 	struct sti_smtp_dir *d = &m->d[dir];
 	struct sti_smtp_facts *f = &m->f;
@@ -107,12 +107,12 @@ static void enter_record(struct sti_smtp *m, int dir, uint8_t type)
 		f->tls_in_plaintext_type[dir] = type;
 	}
 	smtp_note(m, dir, STI_SMTP_AN_TLS_IN_PLAINTEXT, d->line_frame);
-	if (dir == 1 && !m->replied) {  /* a TLS server, not a greeting */
+	if (dir == STI_S2C && !m->replied) {  /* a TLS server, not a greeting */
 		m->replied = true;
-		smtp_note(m, 1, STI_SMTP_AN_NO_GREETING, d->line_frame);
+		smtp_note(m, STI_S2C, STI_SMTP_AN_NO_GREETING, d->line_frame);
 	}
-	if (dir == 0) {
-		struct sti_smtp_event ev = smtp_ev_new(m, STI_SMTP_EV_COMMAND, 0);
+	if (dir == STI_C2S) {
+		struct sti_smtp_event ev = smtp_ev_new(m, STI_SMTP_EV_COMMAND, STI_C2S);
 		m->f.commands++;
 		smtp_queue_push(m, STI_SMTP_CMD_TLS, false);
 		ev.offset = d->line_off;
@@ -131,7 +131,7 @@ static void step_discard(struct sti_smtp_dir *d, struct sti_rd *r)
 		smtp_dir_reset_line(d);
 }
 
-static void step_lines(struct sti_smtp *m, int dir, struct sti_rd *r)
+static void step_lines(struct sti_smtp *m, enum sti_dir dir, struct sti_rd *r)
 {
 	struct sti_smtp_dir *d = &m->d[dir];
 	const uint8_t *lf;
@@ -147,10 +147,10 @@ static void step_lines(struct sti_smtp *m, int dir, struct sti_rd *r)
 		d->line_off = d->off;
 		d->line_frame = m->frame;
 		/* TLS bytes right after STARTTLS: the client did not wait. */
-		if (dir == 0 && m->await_starttls && sti_rd_peek(r, 0, &c) &&
+		if (dir == STI_C2S && m->await_starttls && sti_rd_peek(r, 0, &c) &&
 		    (c == 0x16 || c == 0x15)) {
 			m->f.client_tls_before_reply = true;
-			smtp_switch_dir(m, 0);
+			smtp_switch_dir(m, STI_C2S);
 			return;
 		}
 	}
@@ -181,14 +181,14 @@ static void step_lines(struct sti_smtp *m, int dir, struct sti_rd *r)
 
 static void content_finish(struct sti_smtp *m, uint64_t term)
 {
-	struct sti_smtp_dir *c = &m->d[0];
+	struct sti_smtp_dir *c = &m->d[STI_C2S];
 	uint64_t bytes = c->content_len - term;
-	struct sti_smtp_event ev = smtp_ev_new(m, STI_SMTP_EV_CONTENT, 0);
+	struct sti_smtp_event ev = smtp_ev_new(m, STI_SMTP_EV_CONTENT, STI_C2S);
 
 	m->f.message_bytes += bytes;
 	if (bytes)
 		smtp_crossed_in_clear(m);
-	smtp_add_span(m, 0, STI_SMTP_SPAN_CONTENT, c->content_off, bytes);
+	smtp_add_span(m, STI_C2S, STI_SMTP_SPAN_CONTENT, c->content_off, bytes);
 	ev.offset = c->content_off;
 	ev.len = bytes;
 	ev.cmd = c->mode == M_BDAT ? STI_SMTP_CMD_BDAT : STI_SMTP_CMD_DATA;
@@ -222,7 +222,7 @@ static bool dot_step(struct sti_smtp_dir *c, uint8_t b)
 
 static void step_content(struct sti_smtp *m, struct sti_rd *r)
 {
-	struct sti_smtp_dir *c = &m->d[0];
+	struct sti_smtp_dir *c = &m->d[STI_C2S];
 	struct sti_rd piece;
 	uint8_t b;
 
@@ -251,7 +251,7 @@ static void step_content(struct sti_smtp *m, struct sti_rd *r)
 
 static void step_bdat(struct sti_smtp *m, struct sti_rd *r)
 {
-	struct sti_smtp_dir *c = &m->d[0];
+	struct sti_smtp_dir *c = &m->d[STI_C2S];
 	size_t k = r->n < c->bdat_left ? r->n : (size_t)c->bdat_left;
 	struct sti_rd piece;
 
@@ -263,7 +263,7 @@ static void step_bdat(struct sti_smtp *m, struct sti_rd *r)
 		content_finish(m, 0);
 }
 
-static void step_record(struct sti_smtp *m, int dir, struct sti_rd *r)
+static void step_record(struct sti_smtp *m, enum sti_dir dir, struct sti_rd *r)
 {
 	struct sti_smtp_dir *d = &m->d[dir];
 	struct sti_rd piece;
@@ -291,13 +291,12 @@ static void step_record(struct sti_smtp *m, int dir, struct sti_rd *r)
 	}
 }
 
-size_t sti_smtp_feed(struct sti_smtp *m, int dir, const uint8_t *p, size_t n,
+size_t sti_smtp_feed(struct sti_smtp *m, enum sti_dir dir, const uint8_t *p, size_t n,
 		     uint64_t frame, int64_t ts_us)
 {
 	struct sti_rd r = sti_rd_init(p, n);
 	struct sti_smtp_dir *d;
 
-	dir = dir ? 1 : 0;
 	d = &m->d[dir];
 	if (d->switched)
 		return 0;
@@ -308,11 +307,11 @@ size_t sti_smtp_feed(struct sti_smtp *m, int dir, const uint8_t *p, size_t n,
 	while (!sti_rd_empty(&r) && !d->switched) {
 		if (!d->spoke) {
 			d->spoke = true;
-			if (dir == 0 && !m->replied)
-				smtp_note_at(m, 0, STI_SMTP_AN_CLIENT_SPOKE_FIRST,
+			if (dir == STI_C2S && !m->replied)
+				smtp_note_at(m, STI_C2S, STI_SMTP_AN_CLIENT_SPOKE_FIRST,
 					frame, d->off);
 		}
-		if (dir == 0 && m->await_starttls && m->inj_frame == 0)
+		if (dir == STI_C2S && m->await_starttls && m->inj_frame == 0)
 			m->inj_frame = frame;
 		switch (d->mode) {
 		case M_CONTENT: step_content(m, &r); break;
@@ -324,12 +323,11 @@ size_t sti_smtp_feed(struct sti_smtp *m, int dir, const uint8_t *p, size_t n,
 	return n - sti_rd_left(&r);
 }
 
-void sti_smtp_gap(struct sti_smtp *m, int dir, uint64_t len, uint64_t frame)
+void sti_smtp_gap(struct sti_smtp *m, enum sti_dir dir, uint64_t len, uint64_t frame)
 {
 	struct sti_smtp_dir *d;
 	struct sti_smtp_event ev;
 
-	dir = dir ? 1 : 0;
 	d = &m->d[dir];
 	if (d->switched || d->ended || len == 0)
 		return;
@@ -339,7 +337,7 @@ void sti_smtp_gap(struct sti_smtp *m, int dir, uint64_t len, uint64_t frame)
 	ev = smtp_ev_new(m, STI_SMTP_EV_GAP, dir);
 	ev.len = len;
 	smtp_ev_send(m, &ev);
-	if (dir == 0 && m->await_starttls)
+	if (dir == STI_C2S && m->await_starttls)
 		m->inj_gap += len;
 	d->off += len;
 	if (d->mode == M_CONTENT) {
@@ -365,12 +363,11 @@ void sti_smtp_gap(struct sti_smtp *m, int dir, uint64_t len, uint64_t frame)
 	d->discard = true;
 }
 
-void sti_smtp_end(struct sti_smtp *m, int dir)
+void sti_smtp_end(struct sti_smtp *m, enum sti_dir dir)
 {
 	struct sti_smtp_dir *d;
 	struct sti_smtp_event ev;
 
-	dir = dir ? 1 : 0;
 	d = &m->d[dir];
 	if (d->ended)
 		return;
@@ -383,14 +380,14 @@ void sti_smtp_end(struct sti_smtp *m, int dir)
 		bool content = (d->mode == M_CONTENT || d->mode == M_BDAT) &&
 			       d->content_len > 0;
 		if (partial || content || d->mode == M_TLSREC ||
-		    (dir == 1 && m->acc.active))
+		    (dir == STI_S2C && m->acc.active))
 			smtp_note_at(m, dir, STI_SMTP_AN_TRUNCATED_AT_END,
 				m->frame, d->off);
 		if (partial)
 			line_done(m, dir, sti_rd_init(d->line, d->len));
 		else if (content)
 			content_finish(m, 0);
-		if (dir == 1 && m->acc.active && !d->switched)
+		if (dir == STI_S2C && m->acc.active && !d->switched)
 			smtp_reply_finish(m);
 	}
 	ev = smtp_ev_new(m, STI_SMTP_EV_END, dir);

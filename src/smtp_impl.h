@@ -84,16 +84,16 @@ enum { M_LINES, M_CONTENT, M_BDAT, M_TLSREC };
 enum { DOT_BOL, DOT_MID, DOT_DOT, DOT_DOT_CR };
 
 /* Events and facts (smtp.c). */
-struct sti_smtp_event smtp_ev_new(const struct sti_smtp *m, enum sti_smtp_ev_kind kind, int dir);
+struct sti_smtp_event smtp_ev_new(const struct sti_smtp *m, enum sti_smtp_ev_kind kind, enum sti_dir dir);
 void smtp_ev_send(struct sti_smtp *m, const struct sti_smtp_event *ev);
-void smtp_note_at(struct sti_smtp *m, int dir, enum sti_smtp_anomaly a, uint64_t frame, uint64_t off);
-void smtp_note(struct sti_smtp *m, int dir, enum sti_smtp_anomaly a, uint64_t frame);
-void smtp_add_span(struct sti_smtp *m, int dir, enum sti_smtp_span_kind kind, uint64_t off, uint64_t len);
+void smtp_note_at(struct sti_smtp *m, enum sti_dir dir, enum sti_smtp_anomaly a, uint64_t frame, uint64_t off);
+void smtp_note(struct sti_smtp *m, enum sti_dir dir, enum sti_smtp_anomaly a, uint64_t frame);
+void smtp_add_span(struct sti_smtp *m, enum sti_dir dir, enum sti_smtp_span_kind kind, uint64_t off, uint64_t len);
 
 /* The command queue and switching to TLS (smtp.c). */
 void smtp_queue_push(struct sti_smtp *m, enum sti_smtp_cmd cmd, bool last);
 void smtp_dir_reset_line(struct sti_smtp_dir *d);
-void smtp_switch_dir(struct sti_smtp *m, int dir);
+void smtp_switch_dir(struct sti_smtp *m, enum sti_dir dir);
 void smtp_crossed_in_clear(struct sti_smtp *m);
 
 /* The line parsers the framer hands complete lines to (smtp.c). */

@@ -464,7 +464,7 @@ static const char *const missing13[2][2] = {
 };
 
 /* Arm dir with a TLS 1.3 secret of the key log (handshake or traffic). */
-static const char *arm13(struct sti_tls_decryptor *d, int dir, bool app)
+static const char *arm13(struct sti_tls_decryptor *d, enum sti_dir dir, bool app)
 {
 	static const int label[2][2] = {
 		{ STI_KL_CLIENT_HANDSHAKE, STI_KL_SERVER_HANDSHAKE },
@@ -488,7 +488,7 @@ const char *sti_tls_decryptor_hello(struct sti_tls_decryptor *d, uint16_t versio
 				    const uint8_t server_random[32], bool etm)
 {
 	d->suite = suite;
-	d->ep[0] = d->ep[1] = EP_STOPPED;
+	d->ep[STI_C2S] = d->ep[STI_S2C] = EP_STOPPED;
 	if (version == 0x0304) {
 		d->tls13 = true;
 		d->hash_len = sti_tls13_hash_len(suite);
@@ -504,14 +504,14 @@ const char *sti_tls_decryptor_hello(struct sti_tls_decryptor *d, uint16_t versio
 	if (!sti_tls12_supported(suite))
 		return "the negotiated cipher suite cannot be decrypted here";
 	if (!sti_tls12_keys(suite, d->e.s[STI_KL_CLIENT_RANDOM].b, client_random,
-			    server_random, etm, &d->k[0], &d->k[1]))
+			    server_random, etm, &d->k[STI_C2S], &d->k[STI_S2C]))
 		return "the TLS 1.2 key block could not be derived";
-	d->ccs_pending[0] = d->ccs_pending[1] = true;
-	d->ep[0] = d->ep[1] = EP_NONE;
+	d->ccs_pending[STI_C2S] = d->ccs_pending[STI_S2C] = true;
+	d->ep[STI_C2S] = d->ep[STI_S2C] = EP_NONE;
 	return NULL;
 }
 
-void sti_tls_decryptor_ccs(struct sti_tls_decryptor *d, int dir)
+void sti_tls_decryptor_ccs(struct sti_tls_decryptor *d, enum sti_dir dir)
 {
 	if (d->tls13 || !d->ccs_pending[dir])
 		return;
@@ -520,14 +520,14 @@ void sti_tls_decryptor_ccs(struct sti_tls_decryptor *d, int dir)
 	d->k[dir].seq = 0;
 }
 
-const char *sti_tls_decryptor_finished(struct sti_tls_decryptor *d, int dir)
+const char *sti_tls_decryptor_finished(struct sti_tls_decryptor *d, enum sti_dir dir)
 {
 	if (!d->tls13 || d->ep[dir] != EP_ARMED)
 		return NULL;
 	return arm13(d, dir, true);
 }
 
-const char *sti_tls_decryptor_key_update(struct sti_tls_decryptor *d, int dir)
+const char *sti_tls_decryptor_key_update(struct sti_tls_decryptor *d, enum sti_dir dir)
 {
 	uint8_t next[STI_KEYLOG_SECRET_MAX];
 	if (!d->tls13 || d->ep[dir] != EP_ARMED)
@@ -544,12 +544,12 @@ const char *sti_tls_decryptor_key_update(struct sti_tls_decryptor *d, int dir)
 	return NULL;
 }
 
-const char *sti_tls_decryptor_unread(const struct sti_tls_decryptor *d, int dir)
+const char *sti_tls_decryptor_unread(const struct sti_tls_decryptor *d, enum sti_dir dir)
 {
 	return d && d->ep[dir] == EP_STOPPED ? d->unread[dir] : NULL;
 }
 
-bool sti_tls_decryptor_wants(const struct sti_tls_decryptor *d, int dir, uint8_t type)
+bool sti_tls_decryptor_wants(const struct sti_tls_decryptor *d, enum sti_dir dir, uint8_t type)
 {
 	if (!d || d->ep[dir] != EP_ARMED)
 		return false;
@@ -558,7 +558,7 @@ bool sti_tls_decryptor_wants(const struct sti_tls_decryptor *d, int dir, uint8_t
 	return type >= 21 && type <= 23;
 }
 
-bool sti_tls_decryptor_open(struct sti_tls_decryptor *d, int dir, const uint8_t hdr[5],
+bool sti_tls_decryptor_open(struct sti_tls_decryptor *d, enum sti_dir dir, const uint8_t hdr[5],
 			    const uint8_t *body, size_t n, uint8_t *out,
 			    size_t *out_len, uint8_t *type)
 {

@@ -162,21 +162,34 @@ const char *sti_tls_version_name(uint16_t v, char *buf, size_t len)
 	return buf ? buf : "?";
 }
 
+/* prefix then name into buf (cut to fit, always terminated when len > 0). */
+static const char *two_parts(char *buf, size_t len, const char *prefix, const char *name)
+{
+	size_t at = 0;
+	if (len == 0)
+		return buf;
+	for (const char *s = prefix; *s && at + 1 < len; s++)
+		buf[at++] = *s;
+	for (const char *s = name; *s && at + 1 < len; s++)
+		buf[at++] = *s;
+	buf[at] = '\0';
+	return buf;
+}
+
+/* Called for every version a report prints: plain copies, no snprintf. */
 const char *sti_tls_version_text(uint16_t v, char *buf, size_t len)
 {
+	if (v == 0)
+		return two_parts(buf, len, "", "none");
 	char raw[16];
 	const char *n = sti_tls_version_name(v, raw, sizeof(raw));
-	if (v == 0)
-		snprintf(buf, len, "none");
-	else if (n[0] >= '0' && n[0] <= '9')
-		snprintf(buf, len, "TLS %s", n);
-	else if (strcmp(n, "ssl3") == 0)
-		snprintf(buf, len, "SSL 3.0");
-	else if (strcmp(n, "ssl2") == 0)
-		snprintf(buf, len, "SSL 2.0");
-	else
-		snprintf(buf, len, "%s", n);
-	return buf;
+	if (n[0] >= '0' && n[0] <= '9')
+		return two_parts(buf, len, "TLS ", n);
+	if (strcmp(n, "ssl3") == 0)
+		return two_parts(buf, len, "", "SSL 3.0");
+	if (strcmp(n, "ssl2") == 0)
+		return two_parts(buf, len, "", "SSL 2.0");
+	return two_parts(buf, len, "", n);
 }
 
 /* Reads the bytes through the reader like everything else on the wire. */

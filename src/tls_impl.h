@@ -75,7 +75,7 @@ struct sti_tls_dec {
 /* The context of the bytes being fed: who, which frame, when. */
 struct feed_ctx {
 	struct sti_tls *t;
-	int dir;
+	enum sti_dir dir;
 	uint64_t frame;
 	int64_t ts;
 	bool decrypted;     /* the bytes being parsed came out of a record

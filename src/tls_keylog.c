@@ -8,6 +8,7 @@
  * the first line of a label winning, so that lookup is a binary search.
  * A line is read through sti_rd like any other untrusted bytes.
  */
+#include "sti/grow.h"
 #include "sti/tls_keylog.h"
 
 #include "sti/rd.h"
@@ -123,16 +124,12 @@ static struct sti_keylog_entry *new_entry(struct sti_keylog *kl)
 {
 	if (kl->n == STI_KEYLOG_MAX_ENTRIES)
 		return NULL;
-	if (kl->n == kl->cap) {
-		size_t cap = kl->cap ? kl->cap * 2 : 64;
-		if (cap > STI_KEYLOG_MAX_ENTRIES)
-			cap = STI_KEYLOG_MAX_ENTRIES;
-		struct sti_keylog_entry *e = realloc(kl->e, cap * sizeof(*e));
-		if (!e)
-			return NULL;
-		kl->e = e;
-		kl->cap = cap;
-	}
+	struct sti_keylog_entry *grown = sti_grow_array(kl->e, &kl->cap, sizeof(*grown),
+							kl->n + 1, 64,
+							STI_KEYLOG_MAX_ENTRIES);
+	if (!grown)
+		return NULL;
+	kl->e = grown;
 	struct sti_keylog_entry *e = &kl->e[kl->n++];
 	memset(e, 0, sizeof(*e));
 	return e;

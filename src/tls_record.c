@@ -147,8 +147,8 @@ void sti_tls_free(struct sti_tls *t)
 {
 	if (!t)
 		return;
-	release_buf(&t->d[0]);
-	release_buf(&t->d[1]);
+	release_buf(&t->d[STI_C2S]);
+	release_buf(&t->d[STI_S2C]);
 	if (t->dec) {
 		sti_tls_decryptor_free(t->dec->dx);
 		free(t->dec);
@@ -251,8 +251,8 @@ static void hs_feed(const struct feed_ctx *c, struct sti_rd *rb);
 
 static void update_decrypt_state(struct sti_tls_facts *f)
 {
-	uint32_t ok = f->decrypted_records[0] + f->decrypted_records[1];
-	bool trouble = f->decrypt_failures[0] || f->decrypt_failures[1] ||
+	uint32_t ok = f->decrypted_records[STI_C2S] + f->decrypted_records[STI_S2C];
+	bool trouble = f->decrypt_failures[STI_C2S] || f->decrypt_failures[STI_S2C] ||
 		       f->decrypt_note[0];
 	if (ok)
 		f->decrypt = trouble ? STI_TLS_DEC_PARTIAL : STI_TLS_DEC_OK;
@@ -376,7 +376,7 @@ static enum opened open_record(const struct feed_ctx *c)
 		f->decrypt_failures[c->dir]++;
 		dec_note(f, "the %s's record in frame %llu did not decrypt: wrong, "
 			 "truncated or mismatched keys, or a lost segment",
-			 c->dir ? "server" : "client", (unsigned long long)c->frame);
+			 c->dir == STI_S2C ? "server" : "client", (unsigned long long)c->frame);
 		update_decrypt_state(f);
 		return OPEN_NONE;
 	}
@@ -410,7 +410,7 @@ static void note_unread(const struct feed_ctx *c)
 
 /* Whether this direction's records are still being opened: then its
  * handshake buffer must survive the switch to ciphertext. */
-static bool decrypting(const struct sti_tls *t, int dir)
+static bool decrypting(const struct sti_tls *t, enum sti_dir dir)
 {
 	return t->dec && sti_tls_decryptor_wants(t->dec->dx, dir,
 						 STI_TLS_CT_APPLICATION_DATA);
@@ -456,7 +456,7 @@ static void record_done(const struct feed_ctx *c)
 		/* A TLS 1.3 alert read with the key log is not data. */
 		if (op != OPEN_ALERT)
 			tls_on_appdata(c, len);
-		else if (c->dir == 0)
+		else if (c->dir == STI_C2S)
 			tls_set_encrypted(c);
 		break;
 	default:
@@ -538,11 +538,11 @@ static void on_certificate(const struct feed_ctx *c, const uint8_t *b,
 	struct sti_tls_facts *f = &c->t->f;
 	struct sti_cert_info *ci;
 
-	if (c->dir == 1 && !f->have_server_cert) {
+	if (c->dir == STI_S2C && !f->have_server_cert) {
 		f->have_server_cert = true;
 		f->server_cert_frame = c->frame;
 		ci = &f->server_cert;
-	} else if (c->dir == 0 && !f->have_client_cert) {
+	} else if (c->dir == STI_C2S && !f->have_client_cert) {
 		f->have_client_cert = true;
 		f->client_cert_frame = c->frame;
 		ci = &f->client_cert;
@@ -553,7 +553,7 @@ static void on_certificate(const struct feed_ctx *c, const uint8_t *b,
 	(void)sti_tls_parse_certificate(b, n, cert_version(f), ci);
 	if (truncated)
 		ci->truncated = true;
-	if (c->dir == 1)
+	if (c->dir == STI_S2C)
 		sti_trust_check_chain(b, n, cert_version(f), c->ts, &f->server_trust);
 }
 
@@ -574,11 +574,11 @@ static void on_message(const struct feed_ctx *c, uint8_t type,
 	note_hs(c, type);
 	switch (type) {
 	case STI_TLS_HS_CLIENT_HELLO:
-		if (c->dir == 0 && !truncated)
+		if (c->dir == STI_C2S && !truncated)
 			on_client_hello(c, b, n);
 		break;
 	case STI_TLS_HS_SERVER_HELLO:
-		if (c->dir == 1 && !truncated)
+		if (c->dir == STI_S2C && !truncated)
 			to_cipher = on_server_hello(c, b, n);
 		break;
 	case STI_TLS_HS_CERTIFICATE:
@@ -764,7 +764,7 @@ static void sample(const struct feed_ctx *c, struct sti_rd *r, bool from_hdr)
 static void v2_header(const struct feed_ctx *c)
 {
 	struct sti_tls_dir *d = &c->t->d[c->dir];
-	uint8_t want = c->dir ? SSL2_MT_SERVER_HELLO : SSL2_MT_CLIENT_HELLO;
+	uint8_t want = c->dir == STI_S2C ? SSL2_MT_SERVER_HELLO : SSL2_MT_CLIENT_HELLO;
 	struct sti_rd h = sti_rd_init(d->hdr, d->hdr_have);
 	uint16_t len = 0;
 	uint8_t type = 0;
@@ -802,12 +802,12 @@ static void on_v2_server_hello(const struct feed_ctx *c, struct sti_rd m)
 			  (unsigned)sti_rd_left(&m));
 		return;
 	}
-	f->dir[1].sslv2 = true;
-	f->dir[1].sslv2_version = v;
-	f->dir[1].sslv2_frame = c->frame;
+	f->dir[STI_S2C].sslv2 = true;
+	f->dir[STI_S2C].sslv2_version = v;
+	f->dir[STI_S2C].sslv2_frame = c->frame;
 	if (!f->have_sh)
 		f->version = v;
-	tls_emit(c, STI_TLS_EV_SSLV2_HELLO, SSL2_MT_SERVER_HELLO, c->t->d[1].rlen,
+	tls_emit(c, STI_TLS_EV_SSLV2_HELLO, SSL2_MT_SERVER_HELLO, c->t->d[STI_S2C].rlen,
 	     NULL);
 	stop(c, "sslv2");
 }
@@ -824,7 +824,7 @@ static void v2_done(const struct feed_ctx *c)
 		return;
 	}
 	m = sti_rd_init(d->hs_buf, d->rlen);
-	if (c->dir == 1) {
+	if (c->dir == STI_S2C) {
 		on_v2_server_hello(c, m);
 		return;
 	}
@@ -861,7 +861,7 @@ static void v2_body(const struct feed_ctx *c, struct sti_rd *r)
 static bool v2_later(const struct feed_ctx *c)
 {
 	struct sti_tls_facts *f = &c->t->f;
-	if (!c->t->d[0].first_is_v2 && !f->dir[1].sslv2)
+	if (!c->t->d[STI_C2S].first_is_v2 && !f->dir[STI_S2C].sslv2)
 		return false;
 	f->dir[c->dir].sslv2 = true;
 	stop(c, "sslv2");
@@ -975,17 +975,17 @@ static void header_bytes(const struct feed_ctx *c, struct sti_rd *r)
 	}
 }
 
-static void update_mid(struct sti_tls *t, int dir)
+static void update_mid(struct sti_tls *t, enum sti_dir dir)
 {
 	const struct sti_tls_dir *d = &t->d[dir];
 	t->f.dir[dir].mid_record = (d->state == ST_HDR && d->hdr_have > 0) ||
 				   d->state == ST_BODY || d->state == ST_V2BODY;
 }
 
-void sti_tls_feed(struct sti_tls *t, int dir, const uint8_t *p, size_t n,
+void sti_tls_feed(struct sti_tls *t, enum sti_dir dir, const uint8_t *p, size_t n,
 		  uint64_t frame, int64_t ts_us)
 {
-	struct feed_ctx c = { t, dir ? 1 : 0, frame, ts_us, false };
+	struct feed_ctx c = { t, dir, frame, ts_us, false };
 	struct sti_tls_dir *d = &t->d[c.dir];
 	struct sti_rd r = sti_rd_init(p, n);
 
@@ -1013,31 +1013,31 @@ void sti_tls_feed(struct sti_tls *t, int dir, const uint8_t *p, size_t n,
 	update_mid(t, c.dir);
 }
 
-void sti_tls_end(struct sti_tls *t, int dir)
+void sti_tls_end(struct sti_tls *t, enum sti_dir dir)
 {
-	struct sti_tls_dir *d = &t->d[dir ? 1 : 0];
+	struct sti_tls_dir *d = &t->d[dir];
 	if (!d->pend_len)
 		return;
-	struct feed_ctx c = { t, dir ? 1 : 0, d->pend_frame, d->pend_ts, false };
+	struct feed_ctx c = { t, dir, d->pend_frame, d->pend_ts, false };
 	uint16_t len = d->pend_len;
 	d->pend_len = 0;
 	tls_record_alert(&c, len);
 }
 
-void sti_tls_gap(struct sti_tls *t, int dir, uint64_t len, uint64_t frame)
+void sti_tls_gap(struct sti_tls *t, enum sti_dir dir, uint64_t len, uint64_t frame)
 {
-	struct feed_ctx c = { t, dir ? 1 : 0, frame, 0, false };
+	struct feed_ctx c = { t, dir, frame, 0, false };
 	struct sti_tls_dir_facts *df = &t->f.dir[c.dir];
 
 	if (t->d[c.dir].state == ST_DEAD)
 		return;
 	/* TLS 1.3 after the client's Finished: bytes lost here were data
 	 * (more than an alert's worth), which counts towards established. */
-	if (tls_13_mode(&t->f) && t->f.dir[0].finished_frame && !t->f.established &&
+	if (tls_13_mode(&t->f) && t->f.dir[STI_C2S].finished_frame && !t->f.established &&
 	    len > ALERT_SIZED_MAX) {
 		t->d[c.dir].pend_len = 0;
 		t->d[c.dir].data_after_finished = true;
-		if (t->d[0].data_after_finished && t->d[1].data_after_finished)
+		if (t->d[STI_C2S].data_after_finished && t->d[STI_S2C].data_after_finished)
 			tls_set_established(&c);
 	}
 	df->gap = true;
@@ -1047,14 +1047,13 @@ void sti_tls_gap(struct sti_tls *t, int dir, uint64_t len, uint64_t frame)
 	stop(&c, "capture gap");
 }
 
-bool sti_tls_settled(const struct sti_tls *t, int dir)
+bool sti_tls_settled(const struct sti_tls *t, enum sti_dir dir)
 {
 	const struct sti_tls_facts *f = &t->f;
-	int me = dir ? 1 : 0;
-	uint64_t mine = f->dir[me].appdata_after_est;
-	uint64_t theirs = f->dir[!me].appdata_after_est;
+	uint64_t mine = f->dir[dir].appdata_after_est;
+	uint64_t theirs = f->dir[sti_dir_other(dir)].appdata_after_est;
 
-	if (t->d[me].state == ST_DEAD)
+	if (t->d[dir].state == ST_DEAD)
 		return true;
 	if (!f->established)
 		return false;

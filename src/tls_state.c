@@ -40,7 +40,7 @@ void tls_set_established(const struct feed_ctx *c)
 	if (f->established)
 		return;
 	f->established = true;
-	c->t->d[0].pend_len = c->t->d[1].pend_len = 0;
+	c->t->d[STI_C2S].pend_len = c->t->d[STI_S2C].pend_len = 0;
 	f->established_frame = c->frame;
 	f->established_ts = c->ts;
 	tls_emit(c, STI_TLS_EV_ESTABLISHED, 0, 0, NULL);
@@ -53,8 +53,8 @@ void tls_set_established(const struct feed_ctx *c)
 static void check_established_12(const struct feed_ctx *c)
 {
 	const struct sti_tls_facts *f = &c->t->f;
-	if ((f->dir[0].finished_frame && f->dir[1].finished_frame) ||
-	    (f->dir[0].appdata_first_frame && f->dir[1].appdata_first_frame))
+	if ((f->dir[STI_C2S].finished_frame && f->dir[STI_S2C].finished_frame) ||
+	    (f->dir[STI_C2S].appdata_first_frame && f->dir[STI_S2C].appdata_first_frame))
 		tls_set_established(c);
 }
 
@@ -71,7 +71,7 @@ void tls_on_ccs(const struct feed_ctx *c)
 	if (tls_13_mode(&t->f)) {
 		/* RFC 8446 D.4: only the client's CCS after the real
 		 * ServerHello precedes its encrypted records. */
-		if (c->dir == 0 && t->f.have_sh)
+		if (c->dir == STI_C2S && t->f.have_sh)
 			tls_set_encrypted(c);
 		return;
 	}
@@ -91,7 +91,7 @@ void tls_on_encrypted_handshake(const struct feed_ctx *c)
 		return;
 	if (tls_13_mode(f) && f->have_sh) {
 		/* A server flight sent as type 22 instead of 23. */
-		if (c->dir == 1)
+		if (c->dir == STI_S2C)
 			df->finished_frame = c->frame;
 		return;
 	}
@@ -136,15 +136,15 @@ static void on_appdata_13(const struct feed_ctx *c, uint16_t len)
 	struct sti_tls_dir_facts *df = &f->dir[c->dir];
 	bool full = len > ALERT_SIZED_MAX;
 
-	if (c->dir == 0)
+	if (c->dir == STI_C2S)
 		tls_set_encrypted(c);
-	if (c->dir == 1 && !df->finished_frame) {
+	if (c->dir == STI_S2C && !df->finished_frame) {
 		df->finished_frame = c->frame;  /* EE, Certificate, ... */
 		return;
 	}
 	struct sti_tls_dir *d = &c->t->d[c->dir];
-	if (c->dir == 0 && !df->finished_frame) {
-		if (!f->dir[1].finished_frame)
+	if (c->dir == STI_C2S && !df->finished_frame) {
+		if (!f->dir[STI_S2C].finished_frame)
 			return;                 /* early data: nothing to judge */
 		if (len >= min_finished_13(f->sh.cipher)) {
 			df->finished_frame = c->frame;
@@ -162,12 +162,12 @@ static void on_appdata_13(const struct feed_ctx *c, uint16_t len)
 		return;
 	}
 	d->pend_len = 0;
-	if (f->dir[0].finished_frame && df->finished_frame != c->frame) {
+	if (f->dir[STI_C2S].finished_frame && df->finished_frame != c->frame) {
 		d->data_after_finished = true;
 		if (!df->data_frame)
 			df->data_frame = c->frame;
 	}
-	if (c->t->d[0].data_after_finished && c->t->d[1].data_after_finished)
+	if (c->t->d[STI_C2S].data_after_finished && c->t->d[STI_S2C].data_after_finished)
 		tls_set_established(c);
 }
 

@@ -137,13 +137,13 @@ static void remedy(struct ctx *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *side(int dir)
+static const char *side(enum sti_dir dir)
 {
 	return dir == STI_C2S ? "client" : "server";
 }
 
 /* "reset the connection (frame 12)" or "closed the connection (frame 12)" */
-static void closing_text(const struct ctx *c, int dir, char *buf, size_t len)
+static void closing_text(const struct ctx *c, enum sti_dir dir, char *buf, size_t len)
 {
 	const struct sti_dir_info *d = &c->rec->tcp[dir];
 	if (d->rst_frame && (!d->fin_frame || d->rst_frame < d->fin_frame))
@@ -154,7 +154,7 @@ static void closing_text(const struct ctx *c, int dir, char *buf, size_t len)
 		snprintf(buf, len, "stopped");
 }
 
-static uint64_t closing_frame(const struct ctx *c, int dir)
+static uint64_t closing_frame(const struct ctx *c, enum sti_dir dir)
 {
 	const struct sti_dir_info *d = &c->rec->tcp[dir];
 	if (d->rst_frame && (!d->fin_frame || d->rst_frame < d->fin_frame))
@@ -162,8 +162,9 @@ static uint64_t closing_frame(const struct ctx *c, int dir)
 	return d->fin_frame;
 }
 
-/* The side whose FIN or RST came first, or -1 when neither closed. */
-static int first_closer(const struct ctx *c)
+/* The side whose FIN or RST came first, or STI_DIR_NONE when neither
+ * closed. */
+static enum sti_dir first_closer(const struct ctx *c)
 {
 	return c->rec->end_side;
 }
@@ -495,7 +496,7 @@ static double span_seconds(const struct sti_record *r)
 static bool one_direction(struct ctx *c)
 {
 	const struct sti_record *r = c->rec;
-	int have;
+	enum sti_dir have;
 	if (r->tcp[STI_C2S].packets && !r->tcp[STI_S2C].packets)
 		have = STI_C2S;
 	else if (r->tcp[STI_S2C].packets && !r->tcp[STI_C2S].packets)
@@ -505,7 +506,7 @@ static bool one_direction(struct ctx *c)
 	/* a client whose SYNs got nothing back is tcp_no_answer */
 	if (have == STI_C2S && r->tcp[STI_C2S].syn && !r->tcp[STI_C2S].payload_bytes)
 		return false;
-	int missing = have == STI_C2S ? STI_S2C : STI_C2S;
+	enum sti_dir missing = sti_dir_other(have);
 	decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
 	       STI_REASON_CAPTURE_ONE_DIRECTION, STI_INFERRED);
 	explain(c, "the capture holds only the %s's packets (%" PRIu64 " packets, %"
@@ -556,22 +557,22 @@ static bool rule_no_payload(struct ctx *c)
 		add_evidence(c, sv->rst_frame);
 		return true;
 	}
-	int who = first_closer(c);
+	enum sti_dir who = first_closer(c);
 	char how[64] = "";
-	if (who >= 0)
+	if (who != STI_DIR_NONE)
 		closing_text(c, who, how, sizeof(how));
 	not_smtp(c, STI_CAUSE_UNKNOWN, STI_REASON_NO_PAYLOAD, STI_INFERRED);
 	explain(c, "the connection was made but neither side sent a byte%s%s%s",
-		who >= 0 ? "; the " : "", who >= 0 ? side(who) : "",
-		who >= 0 ? " " : "");
-	if (who >= 0)
+		who != STI_DIR_NONE ? "; the " : "", who != STI_DIR_NONE ? side(who) : "",
+		who != STI_DIR_NONE ? " " : "");
+	if (who != STI_DIR_NONE)
 		snprintf(c->out->explanation + strlen(c->out->explanation),
 			 sizeof(c->out->explanation) - strlen(c->out->explanation),
 			 "%s", how);
 	remedy(c, "Nothing to change for mail: a port probe or a health check "
 		  "that only connects; if the server was meant to greet, check "
 		  "that it is not overloaded.");
-	add_evidence(c, who >= 0 ? closing_frame(c, who) : r->first_frame);
+	add_evidence(c, who != STI_DIR_NONE ? closing_frame(c, who) : r->first_frame);
 	return true;
 }
 
@@ -586,21 +587,21 @@ static bool conversed(const struct sti_smtp_facts *s)
  * in the capture (mid-session they may be TLS after a STARTTLS; on an
  * implicit-TLS port binary is what TLS looks like).
  */
-static bool looks_not_smtp(const struct sti_record *r, int d)
+static bool looks_not_smtp(const struct sti_record *r, enum sti_dir d)
 {
 	return sti_looks_foreign(r->looks[d]) ||
 	       (r->looks[d] == STI_LOOKS_BINARY && r->syn_seen &&
 		r->proto == STI_PROTO_SMTP);
 }
 
-/* The side whose first bytes are another protocol's, or -1. */
-static int foreign_side(const struct sti_record *r)
+/* The side whose first bytes are another protocol's, or STI_DIR_NONE. */
+static enum sti_dir foreign_side(const struct sti_record *r)
 {
 	if (looks_not_smtp(r, STI_S2C))
 		return STI_S2C;
 	if (looks_not_smtp(r, STI_C2S))
 		return STI_C2S;
-	return -1;
+	return STI_DIR_NONE;
 }
 
 /*
@@ -614,11 +615,11 @@ static bool rule_not_smtp(struct ctx *c)
 	const struct sti_smtp_facts *s = c->smtp;
 	if (r->proto != STI_PROTO_SMTP && r->proto != STI_PROTO_TLS)
 		return false;
-	int d = foreign_side(r);
+	enum sti_dir d = foreign_side(r);
 	bool ftp_port = r->srv.port == 21 && r->proto == STI_PROTO_SMTP;
-	if ((d < 0 && !ftp_port) || (conversed(s) && !ftp_port))
+	if ((d == STI_DIR_NONE && !ftp_port) || (conversed(s) && !ftp_port))
 		return false;
-	if (d < 0)
+	if (d == STI_DIR_NONE)
 		d = STI_S2C;
 	const char *what = ftp_port && !looks_not_smtp(r, d)
 		? "an FTP server greeting (port 21)" : sti_looks_desc(r->looks[d]);
@@ -644,8 +645,8 @@ static bool rule_banner_only(struct ctx *c)
 	if (!s || !s->greeting_seen || s->commands || conversed(s) || c->tls ||
 	    r->tcp[STI_C2S].payload_bytes)
 		return false;
-	int who = first_closer(c);
-	if (who < 0)
+	enum sti_dir who = first_closer(c);
+	if (who == STI_DIR_NONE)
 		return false;   /* the capture ended: incomplete, below */
 	char how[64];
 	closing_text(c, who, how, sizeof(how));
@@ -849,7 +850,7 @@ static uint64_t went_on_evidence(const struct ctx *c)
 	const struct sti_smtp_facts *s = c->smtp;
 	if (s->went_on_frame)
 		return s->went_on_frame;
-	return c->rec->end_side >= 0 ? c->rec->end_frame : s->mail_in_clear_frame;
+	return c->rec->end_side != STI_DIR_NONE ? c->rec->end_frame : s->mail_in_clear_frame;
 }
 
 /* The server's reply to EHLO, where it said what it offers. */
@@ -951,7 +952,7 @@ static bool rule_starttls_unanswered(struct ctx *c)
 	const struct sti_smtp_facts *s = c->smtp;
 	if (!s || !s->starttls_count || s->starttls_accepted || s->starttls_refused)
 		return false;
-	int who = first_closer(c);
+	enum sti_dir who = first_closer(c);
 	char how[64];
 	if (who == STI_S2C) {
 		closing_text(c, who, how, sizeof(how));
@@ -995,11 +996,11 @@ static bool rule_no_tls_bytes(struct ctx *c)
 	const struct sti_tls_facts *t = c->tls;
 	if (t && (t->dir[STI_C2S].bytes || t->dir[STI_S2C].bytes))
 		return false;
-	int who = first_closer(c);
+	enum sti_dir who = first_closer(c);
 	char how[64];
 	const char *after = c->rec->mode == STI_MODE_STARTTLS ?
 		"after the server's 220 to STARTTLS" : "before any TLS byte";
-	if (who < 0) {
+	if (who == STI_DIR_NONE) {
 		decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
 		       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
 		explain(c, "the capture ends %s", after);
@@ -1022,7 +1023,7 @@ static bool rule_not_tls(struct ctx *c)
 {
 	const struct sti_tls_facts *t = c->tls;
 	bool implicit = c->rec->mode == STI_MODE_IMPLICIT;
-	for (int d = 0; d < 2; d++) {
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
 		if (!t->dir[d].not_tls)
 			continue;
 		uint64_t frame = t->dir[d].malformed_frame ? t->dir[d].malformed_frame
@@ -1102,10 +1103,10 @@ static bool completed_behind_gap(const struct ctx *c)
  * then failed: its sender and the part (the parsers' names for parts say
  * which message they belong to).
  */
-static bool malformed_message(const struct sti_tls_facts *t, int *d,
+static bool malformed_message(const struct sti_tls_facts *t, enum sti_dir *d,
 			      const char **part, uint64_t *frame)
 {
-	const struct { bool have; const char *malformed; int d; uint64_t frame; } m[] = {
+	const struct { bool have; const char *malformed; enum sti_dir d; uint64_t frame; } m[] = {
 		{ t->have_ch, t->ch.malformed, STI_C2S, t->ch_frame },
 		{ t->have_sh, t->sh.malformed, STI_S2C, t->sh_frame },
 		{ t->have_server_cert, t->server_cert.malformed, STI_S2C, t->server_cert_frame },
@@ -1122,7 +1123,7 @@ static bool malformed_message(const struct sti_tls_facts *t, int *d,
 	return false;
 }
 
-static void malformed_verdict(struct ctx *c, int d, const char *part,
+static void malformed_verdict(struct ctx *c, enum sti_dir d, const char *part,
 			      uint64_t frame)
 {
 	decide(c, STI_OUTCOME_FAILED, d == STI_C2S ? STI_CAUSE_CLIENT : STI_CAUSE_SERVER,
@@ -1140,7 +1141,7 @@ static bool rule_gap_or_malformed(struct ctx *c)
 	const struct sti_tls_facts *t = c->tls;
 	if (t->established)
 		return false;
-	for (int d = 0; d < 2; d++) {
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
 		if (t->dir[d].gap && completed_behind_gap(c)) {
 			char note[96];
 			snprintf(note, sizeof(note), " as far as the capture shows "
@@ -1162,14 +1163,14 @@ static bool rule_gap_or_malformed(struct ctx *c)
 			return true;
 		}
 	}
-	for (int d = 0; d < 2; d++) {
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
 		if (t->dir[d].malformed) {
 			malformed_verdict(c, d, t->dir[d].reason,
 					  t->dir[d].malformed_frame);
 			return true;
 		}
 	}
-	int d;
+	enum sti_dir d;
 	const char *part;
 	uint64_t frame;
 	if (malformed_message(t, &d, &part, &frame)) {
@@ -1455,7 +1456,7 @@ static bool rule_rejected_hello(struct ctx *c)
 		}
 		return true;
 	}
-	int who = first_closer(c);
+	enum sti_dir who = first_closer(c);
 	if (who == STI_S2C) {
 		closing_text(c, STI_S2C, how, sizeof(how));
 		add_evidence(c, closing_frame(c, STI_S2C));
@@ -1742,7 +1743,7 @@ static bool rule_tls13_encrypted_failure(struct ctx *c)
 	const struct sti_tls_facts *t = c->tls;
 	if (!t->have_sh || t->established || c->ver != STI_TLS13)
 		return false;
-	int who = first_closer(c);
+	enum sti_dir who = first_closer(c);
 	const struct sti_tls_alert *ea_c = c->enc_alert[STI_C2S], *ea_s = c->enc_alert[STI_S2C];
 	bool client_finished = t->dir[STI_C2S].finished_frame != 0;
 	if (!client_finished && (ea_c || who == STI_C2S)) {
@@ -1783,12 +1784,12 @@ static bool rule_aborted_after_server_hello(struct ctx *c)
 	const struct sti_tls_facts *t = c->tls;
 	if (!t->have_sh || t->established)
 		return false;
-	int who = first_closer(c);
+	enum sti_dir who = first_closer(c);
 	char cm[16], v[16], how[64];
 	sti_tls_version_text(c->cmax, cm, sizeof(cm));
 	sti_tls_version_text(c->ver, v, sizeof(v));
 	add_evidence(c, t->sh_frame);
-	if (who < 0) {
+	if (who == STI_DIR_NONE) {
 		decide(c, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
 		       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
 		explain(c, "the capture ends during the %s handshake, after the "

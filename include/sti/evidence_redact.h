@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "sti/decode.h"
+#include "sti/dir.h"
 #include "sti/smtp.h"
 
 /* The byte ranges of one stream direction to blank. */
@@ -65,7 +66,7 @@ uint16_t sti_csum(const uint8_t *p, size_t n, uint32_t sum);
  * bytes blanked; the TCP checksum is updated when any were.
  */
 size_t sti_redact_frame(uint8_t *frame, const struct sti_pkt *pkt,
-			int64_t stream_off, int dir,
+			int64_t stream_off, enum sti_dir dir,
 			const struct sti_redact_plan *plan);
 
 #endif /* STI_EVIDENCE_REDACT_H */

@@ -16,9 +16,8 @@
 #include <stdint.h>
 
 #include "sti/decode.h"
+#include "sti/dir.h"
 #include "sti/session_reasm.h"
-
-enum sti_dir { STI_C2S = 0, STI_S2C = 1 };
 
 /* How the client side was decided. */
 enum sti_orient {
@@ -102,7 +101,7 @@ struct sti_session {
 	/* The small fields last, packed: a SYN flood pays for the entry. */
 	enum sti_orient orient;
 	enum sti_end end;
-	int end_side;             /* STI_C2S/STI_S2C: who ended it, -1 unknown */
+	enum sti_dir end_side;    /* who ended it; STI_DIR_NONE: unknown */
 	uint32_t client_isn;
 	bool orient_tentative;    /* may still flip on the first payload */
 	bool closed;              /* ended; kept only to absorb late packets */
@@ -112,7 +111,7 @@ struct sti_session {
 struct sti_session_ops {
 	/* A new session; set s->app here if you need state. */
 	void (*open)(void *ctx, struct sti_session *s);
-	/* A stream event in one direction (ev->dir is an enum sti_dir). */
+	/* A stream event in one direction (ev->dir). */
 	void (*stream)(void *ctx, struct sti_session *s,
 		       const struct sti_stream_ev *ev);
 	/* The connection ended (s->end says how); streams are flushed. */

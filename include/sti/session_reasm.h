@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sti/dir.h"
+
 /* Wrap-safe sequence comparisons, RFC 9293 3.4 (modulo 2^32). */
 static inline bool sti_seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static inline bool sti_seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
@@ -33,7 +35,7 @@ enum sti_stream_ev_kind {
 
 struct sti_stream_ev {
 	enum sti_stream_ev_kind kind;
-	int dir;               /* the direction the reassembler was made for */
+	enum sti_dir dir;      /* the direction the reassembler was made for */
 	const uint8_t *data;   /* DATA only; valid during the callback */
 	size_t len;
 	uint64_t offset;       /* stream offset of the first byte */
@@ -64,7 +66,7 @@ struct sti_reasm_stats {
 };
 
 struct sti_reasm {
-	int dir;
+	enum sti_dir dir;
 	sti_stream_sink sink;
 	void *ctx;
 	size_t cap;             /* out-of-order store, bytes */
@@ -97,7 +99,7 @@ struct sti_reasm {
 /* The smallest store that can hold one maximal TCP segment. */
 #define STI_REASM_MIN_CAP 65536u
 
-void sti_reasm_init(struct sti_reasm *r, int dir, size_t cap,
+void sti_reasm_init(struct sti_reasm *r, enum sti_dir dir, size_t cap,
 		    sti_stream_sink sink, void *ctx);
 void sti_reasm_free(struct sti_reasm *r);
 

@@ -44,7 +44,7 @@ struct sti_mtalog_joined;   /* sti/mtalog.h */
 struct sti_ladder_row {
 	uint64_t frame;
 	int64_t ts_us;
-	uint8_t dir;         /* STI_C2S or STI_S2C */
+	enum sti_dir dir;
 	char text[STI_LADDER_TEXT];
 };
 
@@ -57,7 +57,7 @@ struct sti_record {
 	bool syn_seen;               /* the connection's start is in the capture */
 	struct sti_dir_info tcp[2];  /* packets, bytes, FIN and RST frames */
 	enum sti_end end;
-	int end_side;                /* first FIN/RST: STI_C2S, STI_S2C, -1 */
+	enum sti_dir end_side;       /* first FIN/RST; STI_DIR_NONE: none */
 	uint64_t end_frame;
 	uint64_t gaps[2], gap_bytes[2], first_gap_frame[2];
 	uint64_t retransmitted[2];   /* whole segments seen again */
@@ -117,7 +117,7 @@ extern const struct sti_session_ops sti_recorder_ops;
 const char *sti_mode_name(enum sti_mode m);
 
 /* Append a ladder row (used by the recorder; exposed for tests). */
-void sti_record_ladder_add(struct sti_record *rec, uint8_t dir, uint64_t frame,
+void sti_record_ladder_add(struct sti_record *rec, enum sti_dir dir, uint64_t frame,
 			   int64_t ts_us, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 

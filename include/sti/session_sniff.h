@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sti/dir.h"
+
 /* name, printable description ("looks like ...") */
 #define STI_LOOKS(X)                                                        \
 	X(NOTHING, "nothing", "no payload")                                 \
@@ -40,10 +42,10 @@ enum sti_looks {
 };
 
 /*
- * The first n bytes sent by one side (dir: 0 client, 1 server). Reads at
+ * The first n bytes sent by one side (dir). Reads at
  * most the first line; any n is safe.
  */
-enum sti_looks sti_sniff(int dir, const uint8_t *p, size_t n);
+enum sti_looks sti_sniff(enum sti_dir dir, const uint8_t *p, size_t n);
 
 /*
  * The two questions the session table asks of a first packet whose ports

@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sti/dir.h"
+
 /*
  * Caps. RFC 5321 4.5.3.1 allows 512 octets for a command line and 1000 for
  * a text line, both with CRLF; a longer line is counted as an anomaly, its
@@ -146,7 +148,7 @@ enum sti_smtp_span_kind {
 };
 
 struct sti_smtp_span {
-	uint8_t dir;
+	enum sti_dir dir;
 	uint8_t kind;             /* enum sti_smtp_span_kind */
 	uint64_t offset, len;
 };
@@ -259,7 +261,7 @@ enum sti_smtp_ev_kind {
 
 struct sti_smtp_event {
 	enum sti_smtp_ev_kind kind;
-	int dir;
+	enum sti_dir dir;
 	uint64_t frame;          /* frame of the byte that completed it */
 	int64_t ts_us;
 	uint64_t offset;         /* stream offset where it starts */
@@ -283,17 +285,17 @@ void sti_smtp_free(struct sti_smtp *m);
 void sti_smtp_set_sink(struct sti_smtp *m, sti_smtp_sink sink, void *ctx);
 
 /*
- * Feed n bytes of direction dir (0 client, 1 server). Returns the bytes
+ * Feed n bytes of direction dir. Returns the bytes
  * consumed: n, unless the direction switched to TLS inside this chunk, in
  * which case the rest belongs to TLS; once switched, it returns 0.
  */
-size_t sti_smtp_feed(struct sti_smtp *m, int dir, const uint8_t *p, size_t n,
+size_t sti_smtp_feed(struct sti_smtp *m, enum sti_dir dir, const uint8_t *p, size_t n,
 		     uint64_t frame, int64_t ts_us);
-bool sti_smtp_switched(const struct sti_smtp *m, int dir);
+bool sti_smtp_switched(const struct sti_smtp *m, enum sti_dir dir);
 /* len bytes of dir will never come: drop the partial line, note the gap. */
-void sti_smtp_gap(struct sti_smtp *m, int dir, uint64_t len, uint64_t frame);
+void sti_smtp_gap(struct sti_smtp *m, enum sti_dir dir, uint64_t len, uint64_t frame);
 /* The direction ended (FIN/RST): a partial last line is still parsed. */
-void sti_smtp_end(struct sti_smtp *m, int dir);
+void sti_smtp_end(struct sti_smtp *m, enum sti_dir dir);
 
 const struct sti_smtp_facts *sti_smtp_facts(const struct sti_smtp *m);
 

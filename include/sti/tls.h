@@ -2,7 +2,7 @@
  * tls.h - the incremental TLS record and handshake layer.
  *
  * One `struct sti_tls` per session. The glue feeds each direction's bytes
- * (0 = client->server, 1 = server->client) from the first TLS byte on, in
+ * (STI_C2S, STI_S2C) from the first TLS byte on, in
  * capture order and in pieces of any size; the layer frames records
  * (RFC 8446 5.1, RFC 5246 6.2), reassembles handshake messages across
  * records and feeds (RFC 8446 4), hands complete ClientHello, ServerHello
@@ -51,6 +51,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sti/dir.h"
 #include "sti/tls_hello.h"
 #include "sti/tls_trust.h"
 
@@ -160,7 +161,7 @@ enum sti_tls_alert_desc {
 #define STI_TLS_ALERT_FATAL 2
 
 struct sti_tls_alert {
-	int from;            /* 0 client, 1 server */
+	enum sti_dir from;   /* the side that sent it */
 	bool encrypted;      /* level/desc unknown (unless decrypted); length
 				says how big */
 	bool decrypted;      /* encrypted on the wire, read with --keylog:
@@ -297,7 +298,7 @@ enum sti_tls_ev_kind {
 
 struct sti_tls_ev {
 	enum sti_tls_ev_kind kind;
-	int dir;
+	enum sti_dir dir;
 	uint64_t frame;
 	int64_t ts_us;
 	uint8_t type;           /* content type or handshake type */
@@ -327,16 +328,16 @@ void sti_tls_set_keylog(struct sti_tls *t, struct sti_keylog *kl);
 const char *sti_tls_decrypt_state_name(enum sti_tls_decrypt_state s);
 
 /* Bytes of direction dir, carried by `frame` captured at ts_us. */
-void sti_tls_feed(struct sti_tls *t, int dir, const uint8_t *p, size_t n,
+void sti_tls_feed(struct sti_tls *t, enum sti_dir dir, const uint8_t *p, size_t n,
 		  uint64_t frame, int64_t ts_us);
 /*
  * The direction ended (FIN, RST or end of capture). Under TLS 1.3 an
  * alert-sized record that nothing followed is then counted as an
  * encrypted alert: a KeyUpdate is the same size, but data follows it.
  */
-void sti_tls_end(struct sti_tls *t, int dir);
+void sti_tls_end(struct sti_tls *t, enum sti_dir dir);
 /* A capture gap: resynchronisation is not attempted, the direction stops. */
-void sti_tls_gap(struct sti_tls *t, int dir, uint64_t len, uint64_t frame);
+void sti_tls_gap(struct sti_tls *t, enum sti_dir dir, uint64_t len, uint64_t frame);
 
 /*
  * Whether the glue may stop payload for dir (sti_session_stop_payload).
@@ -354,7 +355,7 @@ void sti_tls_gap(struct sti_tls *t, int dir, uint64_t len, uint64_t frame);
  */
 #define STI_TLS_SETTLE_RECORDS 2
 #define STI_TLS_SETTLE_ONE_SIDED 64
-bool sti_tls_settled(const struct sti_tls *t, int dir);
+bool sti_tls_settled(const struct sti_tls *t, enum sti_dir dir);
 
 const struct sti_tls_facts *sti_tls_facts(const struct sti_tls *t);
 

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sti/dir.h"
+
 enum sti_cipher {
 	STI_CIPHER_NONE,
 	STI_CIPHER_AES128_GCM,
@@ -97,18 +99,18 @@ const char *sti_tls_decryptor_hello(struct sti_tls_decryptor *d, uint16_t versio
 				    uint16_t suite, const uint8_t client_random[32],
 				    const uint8_t server_random[32], bool etm);
 /* TLS <= 1.2: dir's ChangeCipherSpec; its next records are protected. */
-void sti_tls_decryptor_ccs(struct sti_tls_decryptor *d, int dir);
+void sti_tls_decryptor_ccs(struct sti_tls_decryptor *d, enum sti_dir dir);
 /* TLS 1.3: dir's Finished was read; its application secret comes next. */
-const char *sti_tls_decryptor_finished(struct sti_tls_decryptor *d, int dir);
+const char *sti_tls_decryptor_finished(struct sti_tls_decryptor *d, enum sti_dir dir);
 /* TLS 1.3: dir sent a KeyUpdate (RFC 8446 7.2). */
-const char *sti_tls_decryptor_key_update(struct sti_tls_decryptor *d, int dir);
+const char *sti_tls_decryptor_key_update(struct sti_tls_decryptor *d, enum sti_dir dir);
 /* Why dir's protected records are not opened, when a secret the key log
  * lacks is the reason; NULL otherwise. */
-const char *sti_tls_decryptor_unread(const struct sti_tls_decryptor *d, int dir);
+const char *sti_tls_decryptor_unread(const struct sti_tls_decryptor *d, enum sti_dir dir);
 /* Whether dir's next record of this outer type is to be opened. */
-bool sti_tls_decryptor_wants(const struct sti_tls_decryptor *d, int dir, uint8_t type);
+bool sti_tls_decryptor_wants(const struct sti_tls_decryptor *d, enum sti_dir dir, uint8_t type);
 /* Open it; on failure dir stops (later records cannot line up). */
-bool sti_tls_decryptor_open(struct sti_tls_decryptor *d, int dir, const uint8_t hdr[5],
+bool sti_tls_decryptor_open(struct sti_tls_decryptor *d, enum sti_dir dir, const uint8_t hdr[5],
 			    const uint8_t *body, size_t n, uint8_t *out,
 			    size_t *out_len, uint8_t *type);
 

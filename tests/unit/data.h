@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Test data files are small; anything larger is the wrong file. */
 #define TEST_DATA_MAX (1u << 20)
@@ -49,11 +50,20 @@ static inline uint8_t *test_data_read(const char *name, size_t *len)
 		perror(path);
 		return NULL;
 	}
-	p = malloc(TEST_DATA_MAX + 1);
-	n = p ? fread(p, 1, TEST_DATA_MAX + 1, f) : 0;
+	/* The buffer is the file's size (one more byte tells a file that grew
+	 * since from one that did not). */
+	struct stat st;
+	if (fstat(fileno(f), &st) != 0 || st.st_size < 0 || (uintmax_t)st.st_size > TEST_DATA_MAX) {
+		fprintf(stderr, "%s: not a regular file of at most %u bytes\n", path, TEST_DATA_MAX);
+		fclose(f);
+		return NULL;
+	}
+	size_t size = (size_t)st.st_size;
+	p = malloc(size + 1);
+	n = p ? fread(p, 1, size + 1, f) : 0;
 	fclose(f);
-	if (!p || n > TEST_DATA_MAX) {
-		fprintf(stderr, "%s: missing memory or larger than %u bytes\n", path, TEST_DATA_MAX);
+	if (!p || n != size) {
+		fprintf(stderr, "%s: missing memory or not %zu bytes as it said\n", path, size);
 		free(p);
 		return NULL;
 	}

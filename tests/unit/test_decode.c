@@ -471,6 +471,23 @@ static void test_unsupported_link(void **state)
 	assert_string_equal(sti_decode_status_name(STI_DEC_FRAGMENT), "ip_fragment");
 }
 
+static void test_address_text(void **state)
+{
+	(void)state;
+	char buf[64], small[8];
+	struct sti_addr a = { .family = 4, .a = { 0, 0, 0, 0 } };
+	assert_string_equal(sti_addr_str(&a, buf, sizeof(buf)), "0.0.0.0");
+	a = (struct sti_addr){ .family = 4, .a = { 255, 255, 255, 255 } };
+	assert_string_equal(sti_addr_str(&a, buf, sizeof(buf)), "255.255.255.255");
+	assert_int_equal(strlen(sti_addr_str(&a, buf, 16)), 15);   /* exactly fits */
+	a = (struct sti_addr){ .family = 4, .a = { 10, 0, 2, 100 } };
+	assert_string_equal(sti_addr_str(&a, buf, sizeof(buf)), "10.0.2.100");
+	a = (struct sti_addr){ .family = 4, .a = { 192, 168, 1, 9 } };
+	assert_string_equal(sti_addr_str(&a, small, sizeof(small)), "?");   /* no room */
+	a = (struct sti_addr){ .family = 6, .a = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
+	assert_string_equal(sti_addr_str(&a, buf, sizeof(buf)), "2001:db8::1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_padding_and_tso),
 		cmocka_unit_test(test_ip_length_beyond_whole_frame),
 		cmocka_unit_test(test_unsupported_link),
+		cmocka_unit_test(test_address_text),
 	};
 	return cmocka_run_group_tests_name("decode", tests, NULL, NULL);
 }

@@ -120,26 +120,26 @@ static void test_plan_from_smtp(void **state)
 	(void)state;
 	struct sti_smtp_facts f;
 	memset(&f, 0, sizeof(f));
-	f.spans[0] = (struct sti_smtp_span){ 0, STI_SMTP_SPAN_ENVELOPE, 30, 10 };
-	f.spans[1] = (struct sti_smtp_span){ 0, STI_SMTP_SPAN_CONTENT, 80, 200 };
+	f.spans[0] = (struct sti_smtp_span){ STI_C2S, STI_SMTP_SPAN_ENVELOPE, 30, 10 };
+	f.spans[1] = (struct sti_smtp_span){ STI_C2S, STI_SMTP_SPAN_CONTENT, 80, 200 };
 	f.nspans = 2;
 	struct sti_redact_plan p;
 	sti_redact_plan_from_smtp(&p, &f);
-	assert_int_equal(p.n[0], 2);
-	assert_int_equal(p.n[1], 0);
-	assert_int_equal(p.r[0][1].off, 80);
-	assert_int_equal(p.r[0][1].len, 200);
+	assert_int_equal(p.n[STI_C2S], 2);
+	assert_int_equal(p.n[STI_S2C], 0);
+	assert_int_equal(p.r[STI_C2S][1].off, 80);
+	assert_int_equal(p.r[STI_C2S][1].len, 200);
 	/* Truncated list: the rest of the client's plaintext, up to TLS. */
 	f.spans_truncated = true;
 	f.starttls_accepted = true;
-	f.switch_offset[0] = 500;
+	f.switch_offset[STI_C2S] = 500;
 	sti_redact_plan_from_smtp(&p, &f);
-	assert_int_equal(p.n[0], 3);
-	assert_int_equal(p.r[0][2].off, 280);
-	assert_int_equal(p.r[0][2].len, 220);
+	assert_int_equal(p.n[STI_C2S], 3);
+	assert_int_equal(p.r[STI_C2S][2].off, 280);
+	assert_int_equal(p.r[STI_C2S][2].len, 220);
 	f.starttls_accepted = false;
 	sti_redact_plan_from_smtp(&p, &f);
-	assert_int_equal(p.r[0][2].len, STI_REDACT_TO_END);
+	assert_int_equal(p.r[STI_C2S][2].len, STI_REDACT_TO_END);
 }
 
 /* ---- checksums ---- */
@@ -155,8 +155,8 @@ static void test_checksum_update_matches_full(void **state)
 	assert_int_equal(sti_decode_frame(DLT_RAW, f.b, f.n, f.n, &pkt), STI_DEC_TCP);
 	struct sti_redact_plan plan;
 	memset(&plan, 0, sizeof(plan));
-	plan.r[0][0] = (struct sti_redact_range){ 10, 31 };  /* odd length */
-	plan.n[0] = 1;
+	plan.r[STI_C2S][0] = (struct sti_redact_range){ 10, 31 };  /* odd length */
+	plan.n[STI_C2S] = 1;
 	assert_int_equal(sti_redact_frame(f.b, &pkt, 0, 0, &plan), 28);
 	assert_memory_equal(f.b + 40, "MAIL FROM:****************************\r\n", 40);
 	assert_true(checksum_ok(f.b, f.n));
@@ -169,7 +169,7 @@ static void test_checksum_update_matches_full(void **state)
 	g.b[37] ^= 0x5a;
 	uint32_t before = (uint32_t)(f.b[36] << 8 | f.b[37]) + 0xffffu -
 			  (uint32_t)(g.b[36] << 8 | g.b[37]);
-	plan.r[0][0] = (struct sti_redact_range){ 8, 5 };
+	plan.r[STI_C2S][0] = (struct sti_redact_range){ 8, 5 };
 	assert_int_equal(sti_decode_frame(DLT_RAW, g.b, g.n, g.n, &pkt), STI_DEC_TCP);
 	assert_int_equal(sti_redact_frame(g.b, &pkt, 0, 0, &plan), 5);
 	assert_int_equal(sti_decode_frame(DLT_RAW, f.b, f.n, f.n, &pkt), STI_DEC_TCP);
@@ -306,7 +306,7 @@ static void tap(struct sti_evidence *e, struct fake *fk, bool from_client,
 	pkt.ts_us = 1700000000000000 + seq;
 	sti_evidence_tap(e, &fk->s, &pkt);
 	/* What the reassembler would have done: the stream starts at seq 1. */
-	struct sti_reasm *rs = &fk->s.rs[from_client ? 0 : 1];
+	struct sti_reasm *rs = &fk->s.rs[from_client ? STI_C2S : STI_S2C];
 	rs->started = true;
 	rs->next_seq = seq + (uint32_t)strlen(payload);
 	rs->next_off = rs->next_seq - 1;
@@ -360,8 +360,8 @@ static void test_writer(void **state)
 	tap(e, &c, true, 1, "EHLO third\r\n");
 	tap(e, &a, true, 24, "DATA\r\n");
 	tap(e, &a, true, 30, "secret body\r\n.\r\n");
-	a.smtp.spans[0] = (struct sti_smtp_span){ 0, STI_SMTP_SPAN_ENVELOPE, 10, 11 };
-	a.smtp.spans[1] = (struct sti_smtp_span){ 0, STI_SMTP_SPAN_CONTENT, 29, 13 };
+	a.smtp.spans[0] = (struct sti_smtp_span){ STI_C2S, STI_SMTP_SPAN_ENVELOPE, 10, 11 };
+	a.smtp.spans[1] = (struct sti_smtp_span){ STI_C2S, STI_SMTP_SPAN_CONTENT, 29, 13 };
 	a.smtp.nspans = 2;
 	sti_evidence_session(e, &a.rec, &a.v);
 	sti_evidence_session(e, &b.rec, &b.v);

@@ -67,7 +67,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	sti_reasm_init(&f->r, 0, 0, sink, &f->log);
+	sti_reasm_init(&f->r, STI_C2S, 0, sink, &f->log);
 	f->log.r = &f->r;
 	*state = f;
 	return 0;
@@ -269,7 +269,7 @@ static void test_pass_settled(void **state)
 	};
 
 	memset(&other, 0, sizeof(other));
-	sti_reasm_init(&r2, 0, 0, sink, &other);
+	sti_reasm_init(&r2, STI_C2S, 0, sink, &other);
 	other.r = &r2;
 	sti_reasm_syn(&f->r, 0);
 	sti_reasm_syn(&r2, 0);

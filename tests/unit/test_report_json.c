@@ -311,12 +311,12 @@ static void fill_tls(struct sti_tls_facts *t)
 	t->server_cert.key_bits = 2048;
 	strcpy(t->server_cert.sha256,
 	       "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
-	t->alerts[0].from = 1;
+	t->alerts[0].from = STI_S2C;
 	t->alerts[0].level = STI_TLS_ALERT_FATAL;
 	t->alerts[0].desc = STI_TLS_ALERT_PROTOCOL_VERSION;
 	t->alerts[0].length = 2;
 	t->alerts[0].frame = 13;
-	t->alerts[1].from = 0;
+	t->alerts[1].from = STI_C2S;
 	t->alerts[1].encrypted = true;
 	t->alerts[1].length = 26;
 	t->alerts[1].frame = 15;
@@ -345,7 +345,7 @@ static void test_session_full(void **state)
 	rec.tcp[STI_S2C].fin_frame = 29;
 	rec.end_side = STI_C2S;             /* the session layer's first close */
 	rec.end_frame = 28;
-	rec.gaps[1] = 1;
+	rec.gaps[STI_S2C] = 1;
 	v.outcome = STI_OUTCOME_FAILED;
 	v.cause = STI_CAUSE_CLIENT;
 	v.reason = STI_REASON_CLIENT_VERSION_TOO_LOW;
@@ -621,11 +621,11 @@ static void test_alert_names_and_versions(void **state)
 	tls.version = STI_SSL3;
 	tls.established = true;
 	/* A level and a description no table knows. */
-	tls.alerts[0].from = 0;
+	tls.alerts[0].from = STI_C2S;
 	tls.alerts[0].level = 7;
 	tls.alerts[0].desc = 201;
 	tls.alerts[0].frame = 9;
-	tls.alerts[1].from = 1;
+	tls.alerts[1].from = STI_S2C;
 	tls.alerts[1].level = STI_TLS_ALERT_WARNING;
 	tls.alerts[1].desc = STI_TLS_ALERT_CLOSE_NOTIFY;
 	tls.alerts[1].frame = 10;

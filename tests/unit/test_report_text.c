@@ -64,13 +64,13 @@ static struct sti_record *mk_rec(uint64_t id)
 	r->first_ts = T0;
 	r->last_ts = T0;
 	r->syn_seen = true;
-	r->end_side = -1;
+	r->end_side = STI_DIR_NONE;
 	r->proto = STI_PROTO_SMTP;
 	r->mode = STI_MODE_STARTTLS;
 	return r;
 }
 
-static void row(struct sti_record *r, uint8_t dir, uint64_t frame,
+static void row(struct sti_record *r, enum sti_dir dir, uint64_t frame,
 		int64_t dt_us, const char *text)
 {
 	if (r->nladder == STI_LADDER_MAX) {
@@ -241,14 +241,14 @@ static const char REMEDY_CLIENT[] =
 static struct sti_record *failed_session(uint64_t id, struct sti_verdict *v)
 {
 	struct sti_record *r = mk_rec(id);
-	row(r, 1, 4, 0, "220 mx.example.test ESMTP Postfix");
-	row(r, 0, 5, 1000, "EHLO client.example");
-	row(r, 1, 6, 1500, "250 EHLO reply: STARTTLS offered");
-	row(r, 0, 7, 2100, "STARTTLS");
-	row(r, 1, 8, 2600, "220 2.0.0 Ready to start TLS");
-	row(r, 0, 10, 3000, "ClientHello max 1.0 [1.0] 12 ciphers");
-	row(r, 1, 12, 4000, "Alert fatal protocol_version(70)");
-	row(r, 1, 13, 4200, "FIN");
+	row(r, STI_S2C, 4, 0, "220 mx.example.test ESMTP Postfix");
+	row(r, STI_C2S, 5, 1000, "EHLO client.example");
+	row(r, STI_S2C, 6, 1500, "250 EHLO reply: STARTTLS offered");
+	row(r, STI_C2S, 7, 2100, "STARTTLS");
+	row(r, STI_S2C, 8, 2600, "220 2.0.0 Ready to start TLS");
+	row(r, STI_C2S, 10, 3000, "ClientHello max 1.0 [1.0] 12 ciphers");
+	row(r, STI_S2C, 12, 4000, "Alert fatal protocol_version(70)");
+	row(r, STI_S2C, 13, 4200, "FIN");
 	mk_verdict(v, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		   STI_REASON_CLIENT_VERSION_TOO_LOW,
 		   "client offered at most TLS 1.0; server requires TLS 1.2 and "
@@ -262,7 +262,7 @@ static struct sti_record *simple_session(uint64_t id, enum sti_outcome o,
 					 enum sti_reason why, struct sti_verdict *v)
 {
 	struct sti_record *r = mk_rec(id);
-	row(r, 1, 100 + id, 0, "220 mx.example.test ESMTP");
+	row(r, STI_S2C, 100 + id, 0, "220 mx.example.test ESMTP");
 	mk_verdict(v, o, o == STI_OUTCOME_OK ? STI_CAUSE_NONE : STI_CAUSE_UNKNOWN,
 		   why, "explained", "remedied");
 	evidence(v, 100 + id, 0);
@@ -447,10 +447,10 @@ static void test_ladder_truncation(void **state)
 	memset(ls, 's', sizeof(ls) - 1);
 	ls[sizeof(ls) - 1] = '\0';
 	memcpy(ls, "Certificate CN=", 15);
-	row(r, 1, 4, 0, "220 mx.example.test ESMTP");
-	row(r, 0, 10, 3000, lc);
-	row(r, 1, 11, 4000, ls);
-	row(r, 0, 12, 5000, "Alert fatal bad_certificate(42)");
+	row(r, STI_S2C, 4, 0, "220 mx.example.test ESMTP");
+	row(r, STI_C2S, 10, 3000, lc);
+	row(r, STI_S2C, 11, 4000, ls);
+	row(r, STI_C2S, 12, 5000, "Alert fatal bad_certificate(42)");
 	r->ladder_dropped = 3;
 	mk_verdict(&v, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		   STI_REASON_CLIENT_REJECTED_CERTIFICATE, "e", "f");
@@ -492,8 +492,8 @@ static void test_ladder_uneven(void **state)
 	struct run *w;
 	struct sti_verdict v;
 	struct sti_record *r = mk_rec(3);
-	row(r, 0, 10, 3000, "ClientHello max 1.3 [1.3,1.2,1.1,1.0] 31 ciphers SNI mx.example.test");
-	row(r, 1, 11, 4000, "RST");
+	row(r, STI_C2S, 10, 3000, "ClientHello max 1.3 [1.3,1.2,1.1,1.0] 31 ciphers SNI mx.example.test");
+	row(r, STI_S2C, 11, 4000, "RST");
 	r->ladder_dropped = 1;
 	mk_verdict(&v, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		   STI_REASON_SERVER_ABORTED_HANDSHAKE, "e", "f");
@@ -524,9 +524,9 @@ static void test_ladder_wide_fields(void **state)
 	char big[STI_LADDER_TEXT];
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	row(r, 1, 9, -1500, "220 early (clock stepped back)");
-	row(r, 0, 12345678901ULL, INT64_C(98765) * 1000000 + 432100, big);
-	row(r, 1, 12345678902ULL, INT64_C(98765) * 1000000 + 999999, big);
+	row(r, STI_S2C, 9, -1500, "220 early (clock stepped back)");
+	row(r, STI_C2S, 12345678901ULL, INT64_C(98765) * 1000000 + 432100, big);
+	row(r, STI_S2C, 12345678902ULL, INT64_C(98765) * 1000000 + 999999, big);
 	mk_verdict(&v, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		   STI_REASON_SERVER_ABORTED_HANDSHAKE, "e", "f");
 	w = run_open(false);
@@ -831,8 +831,8 @@ static void test_fallback_and_evidence(void **state)
 	struct sti_record *r2 = mk_rec(9);
 	r1->mode = STI_MODE_PLAINTEXT;
 	r1->fallback_after = 7;
-	row(r1, 1, 40, 0, "220 mx.example.test ESMTP");
-	row(r1, 0, 41, 250000, "EHLO client.example");
+	row(r1, STI_S2C, 40, 0, "220 mx.example.test ESMTP");
+	row(r1, STI_C2S, 41, 250000, "EHLO client.example");
 	mk_verdict(&v1, STI_OUTCOME_NO_TLS, STI_CAUSE_CLIENT,
 		   STI_REASON_CLIENT_SKIPPED_STARTTLS,
 		   "STARTTLS was offered and the client sent mail in clear", "x");
@@ -928,7 +928,7 @@ static void test_sanitize(void **state)
 	struct run *w;
 	struct sti_verdict v;
 	struct sti_record *r = mk_rec(5);
-	row(r, 1, 4, 0, "220 evil\033[2J\033]0;pwned\007 ESMTP");
+	row(r, STI_S2C, 4, 0, "220 evil\033[2J\033]0;pwned\007 ESMTP");
 	mk_verdict(&v, STI_OUTCOME_FAILED, STI_CAUSE_SERVER, STI_REASON_STARTTLS_REFUSED,
 		   "the server answered \"454 \033[31mno\ttls\r\n\"", "fix\177it\200");
 	w = run_open(false);

@@ -30,15 +30,13 @@
 
 /* One segment of one direction; p == NULL means a gap of n bytes. */
 struct seg {
-	int dir;
+	enum sti_dir dir;
 	uint64_t frame;
 	int64_t ts;
 	const char *p;
 	size_t n;
 };
 
-#define C2S 0
-#define S2C 1
 /* A hand-built segment: its time is derived from its frame. */
 #define SEG(dir, frame, lit) { dir, frame, (int64_t)(frame) * 1000, lit, sizeof(lit) - 1 }
 #define GAP(dir, frame, len) { dir, frame, (int64_t)(frame) * 1000, NULL, len }
@@ -56,13 +54,13 @@ static bool seg_from_line(char *line, size_t k, void *ctx)
 	long long v[3];
 	char *hex;
 	long n;
-	if (k >= l->n || !test_line_fields(line, v, 3, &hex) || (v[0] != C2S && v[0] != S2C) ||
+	if (k >= l->n || !test_line_fields(line, v, 3, &hex) || (v[0] != STI_C2S && v[0] != STI_S2C) ||
 	    (n = test_hex_decode(hex)) < 0) {
 		fprintf(stderr, "test data %s: line %zu is not the segment "
 			"\"DIR FRAME TIME HEX\" the test expects\n", l->name, k + 1);
 		return false;
 	}
-	l->s[k] = (struct seg){ (int)v[0], (uint64_t)v[1], (int64_t)v[2], hex, (size_t)n };
+	l->s[k] = (struct seg){ v[0] == STI_S2C ? STI_S2C : STI_C2S, (uint64_t)v[1], (int64_t)v[2], hex, (size_t)n };
 	return true;
 }
 
@@ -170,12 +168,12 @@ static char *render_facts(const struct sti_smtp_facts *f)
 	    "/%" PRIu64 " early=%d\n",
 	    f->starttls_count, f->starttls_frame, f->starttls_ts,
 	    f->starttls_accepted, f->starttls_refused, f->switch_frame,
-	    f->switch_offset[0], f->switch_offset[1],
+	    f->switch_offset[STI_C2S], f->switch_offset[STI_S2C],
 	    f->client_tls_before_reply);
 	put_reply(b, &n, "starttls_reply", &f->starttls_reply);
 	put(b, &n, "injected %" PRIu64 " f%" PRIu64 " '%s'\n",
 	    f->injected_bytes, f->injected_frame, f->injected_line);
-	for (int d = 0; d < 2; d++)
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++)
 		put(b, &n, "tls_in_plain[%d] %u f%" PRIu64 " type=%u\n", d,
 		    f->tls_records_in_plaintext[d],
 		    f->tls_in_plaintext_frame[d],
@@ -259,8 +257,8 @@ static struct run *run_segs(const struct seg *segs, size_t nsegs, bool end,
 		}
 	}
 	if (end) {
-		sti_smtp_end(r->m, C2S);
-		sti_smtp_end(r->m, S2C);
+		sti_smtp_end(r->m, STI_C2S);
+		sti_smtp_end(r->m, STI_S2C);
 	}
 	assert_false(r->log_full);
 	return r;
@@ -295,7 +293,7 @@ static void same_run(const struct run *a, const struct run *b)
 	}
 	assert_string_equal(fa, fb);
 	assert_string_equal(a->log, b->log);
-	for (int d = 0; d < 2; d++) {
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
 		assert_int_equal(a->tls_bytes[d], b->tls_bytes[d]);
 		assert_int_equal(a->tls_frame[d], b->tls_frame[d]);
 	}
@@ -387,13 +385,13 @@ static void test_arkime_starttls(void **state)
 	assert_false(f->starttls_refused);
 	assert_int_equal(f->switch_frame, 10);
 	/* 51 + 154 + 30 server bytes, 28 + 10 client bytes. */
-	assert_int_equal(f->switch_offset[S2C], 235);
-	assert_int_equal(f->switch_offset[C2S], 38);
+	assert_int_equal(f->switch_offset[STI_S2C], 235);
+	assert_int_equal(f->switch_offset[STI_C2S], 38);
 	assert_int_equal(f->injected_bytes, 0);
-	assert_int_equal(r->tls_bytes[C2S], 40);
-	assert_int_equal(r->tls_frame[C2S], 11);
-	assert_int_equal(r->tls_bytes[S2C], 40);
-	assert_int_equal(r->tls_frame[S2C], 12);
+	assert_int_equal(r->tls_bytes[STI_C2S], 40);
+	assert_int_equal(r->tls_frame[STI_C2S], 11);
+	assert_int_equal(r->tls_bytes[STI_S2C], 40);
+	assert_int_equal(r->tls_frame[STI_S2C], 12);
 	assert_int_equal(f->commands, 2);
 	assert_int_equal(f->replies, 3);
 	assert_int_equal(f->nnotable, 0);
@@ -426,12 +424,12 @@ static void test_arkime_boundary_in_chunk(void **state)
 	assert_int_equal(n220, 30);
 	memcpy(buf, cap_arkime.s[4].p, n220);
 	memcpy(buf + n220, tls, sizeof(tls) - 1);
-	assert_int_equal(sti_smtp_feed(m, S2C, buf, n220 + sizeof(tls) - 1,
+	assert_int_equal(sti_smtp_feed(m, STI_S2C, buf, n220 + sizeof(tls) - 1,
 				       10, 0), 30);
-	assert_true(sti_smtp_switched(m, S2C));
-	assert_true(sti_smtp_switched(m, C2S));
+	assert_true(sti_smtp_switched(m, STI_S2C));
+	assert_true(sti_smtp_switched(m, STI_C2S));
 	/* The ClientHello that follows is not SMTP's. */
-	assert_int_equal(sti_smtp_feed(m, C2S, (const uint8_t *)cap_arkime.s[5].p,
+	assert_int_equal(sti_smtp_feed(m, STI_C2S, (const uint8_t *)cap_arkime.s[5].p,
 				       cap_arkime.s[5].n, 11, 0), 0);
 	assert_int_equal(sti_smtp_facts(m)->injected_bytes, 0);
 	sti_smtp_free(m);
@@ -453,10 +451,10 @@ static void test_ndpi_starttls(void **state)
 	assert_true(f->starttls_accepted);
 	assert_int_equal(f->starttls_frame, 44);
 	assert_int_equal(f->switch_frame, 45);
-	assert_int_equal(f->switch_offset[C2S], 60);
-	assert_int_equal(f->switch_offset[S2C], 240);
-	assert_int_equal(r->tls_frame[C2S], 46);
-	assert_int_equal(r->tls_frame[S2C], 47);
+	assert_int_equal(f->switch_offset[STI_C2S], 60);
+	assert_int_equal(f->switch_offset[STI_S2C], 240);
+	assert_int_equal(r->tls_frame[STI_C2S], 46);
+	assert_int_equal(r->tls_frame[STI_S2C], 47);
 	assert_int_equal(total_anomalies(f), 0);
 	run_free(r);
 }
@@ -515,8 +513,8 @@ static void test_rset_starttls(void **state)
 	assert_string_equal(f->starttls_reply.text, "");
 	assert_int_equal(f->starttls_reply.frame, 9);
 	assert_true(f->starttls_accepted);
-	assert_int_equal(f->switch_offset[C2S], 19);
-	assert_int_equal(f->switch_offset[S2C], 12);
+	assert_int_equal(f->switch_offset[STI_C2S], 19);
+	assert_int_equal(f->switch_offset[STI_S2C], 12);
 	assert_int_equal(f->injected_bytes, 0);
 	/* The client spoke first and the first reply answered EHLO. */
 	assert_int_equal(f->anomalies[STI_SMTP_AN_CLIENT_SPOKE_FIRST], 1);
@@ -566,7 +564,7 @@ static void test_errors_binary(void **state)
 	assert_int_equal(f->anomaly_frame[STI_SMTP_AN_CLIENT_SPOKE_FIRST], 4);
 	assert_true(f->anomalies[STI_SMTP_AN_BINARY_LINE] > 0);
 	assert_int_equal(f->anomalies[STI_SMTP_AN_NO_GREETING], 0);
-	assert_int_equal(f->tls_records_in_plaintext[C2S], 0);
+	assert_int_equal(f->tls_records_in_plaintext[STI_C2S], 0);
 	assert_int_equal(f->hello_cmd, STI_SMTP_CMD_NONE);
 	assert_int_equal(f->starttls_offered, STI_SMTP_OFFER_UNKNOWN);
 	run_free(r);
@@ -627,9 +625,9 @@ static void test_errors_tls_to_plaintext(void **state)
 
 	(void)state;
 	assert_string_equal(f->greeting.text, "v02.kerne.org ESMTP Postfix");
-	assert_int_equal(f->tls_records_in_plaintext[C2S], 1);
-	assert_int_equal(f->tls_in_plaintext_frame[C2S], 151);
-	assert_int_equal(f->tls_in_plaintext_type[C2S], 0x16);
+	assert_int_equal(f->tls_records_in_plaintext[STI_C2S], 1);
+	assert_int_equal(f->tls_in_plaintext_frame[STI_C2S], 151);
+	assert_int_equal(f->tls_in_plaintext_type[STI_C2S], 0x16);
 	assert_int_equal(f->anomalies[STI_SMTP_AN_BINARY_LINE], 0);
 	/* One reply answers the record; Postfix's other four have no
 	 * command we saw, since it split the record at its LF bytes. */
@@ -684,14 +682,14 @@ static void test_zeek_data_transfer(void **state)
 
 /* Cisco ASA ESMTP inspection: masked banner, capability and command. */
 static const struct seg hb_asa[] = {
-	SEG(S2C, 1, "220 ****************************0*0*2******0*****2*0**0*0*2**\r\n"),
-	SEG(C2S, 2, "EHLO client.example\r\n"),
-	SEG(S2C, 3, "250-mx.example\r\n250-PIPELINING\r\n250-XXXXXXXA\r\n"
+	SEG(STI_S2C, 1, "220 ****************************0*0*2******0*****2*0**0*0*2**\r\n"),
+	SEG(STI_C2S, 2, "EHLO client.example\r\n"),
+	SEG(STI_S2C, 3, "250-mx.example\r\n250-PIPELINING\r\n250-XXXXXXXA\r\n"
 		    "250 8BITMIME\r\n"),
-	SEG(C2S, 4, "XXXXXXXX\r\n"),
-	SEG(S2C, 5, "500 5.5.2 Error: command not recognized\r\n"),
-	SEG(C2S, 6, "QUIT\r\n"),
-	SEG(S2C, 7, "221 2.0.0 Bye\r\n"),
+	SEG(STI_C2S, 4, "XXXXXXXX\r\n"),
+	SEG(STI_S2C, 5, "500 5.5.2 Error: command not recognized\r\n"),
+	SEG(STI_C2S, 6, "QUIT\r\n"),
+	SEG(STI_S2C, 7, "221 2.0.0 Bye\r\n"),
 };
 
 static void test_asa_stripping(void **state)
@@ -724,9 +722,9 @@ static void test_asa_stripping(void **state)
 
 /* A lowercase mask of the same length still counts as stripped. */
 static const struct seg hb_asa_lower[] = {
-	SEG(S2C, 1, "220 mx ESMTP\r\n"),
-	SEG(C2S, 2, "EHLO c\r\n"),
-	SEG(S2C, 3, "250-mx\r\n250 xxxxxxxx\r\n"),
+	SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(STI_C2S, 2, "EHLO c\r\n"),
+	SEG(STI_S2C, 3, "250-mx\r\n250 xxxxxxxx\r\n"),
 };
 
 static void test_asa_lowercase(void **state)
@@ -741,15 +739,15 @@ static void test_asa_lowercase(void **state)
 
 /* RFC 3207 4: a server that requires STARTTLS refuses mail without it. */
 static const struct seg hb_required[] = {
-	SEG(S2C, 1, "220 mx.example ESMTP\r\n"),
-	SEG(C2S, 2, "EHLO c.example\r\n"),
-	SEG(S2C, 3, "250-mx.example\r\n250-STARTTLS\r\n250 SIZE 1000\r\n"),
-	SEG(C2S, 4, "MAIL FROM:<a@c.example>\r\n"),
-	SEG(S2C, 5, "530 5.7.0 Must issue a STARTTLS command first\r\n"),
-	SEG(C2S, 6, "RCPT TO:<b@mx.example>\r\n"),
-	SEG(S2C, 7, "451 5.7.3 Must issue a STARTTLS command first\r\n"),
-	SEG(C2S, 8, "QUIT\r\n"),
-	SEG(S2C, 9, "221 2.0.0 Bye\r\n"),
+	SEG(STI_S2C, 1, "220 mx.example ESMTP\r\n"),
+	SEG(STI_C2S, 2, "EHLO c.example\r\n"),
+	SEG(STI_S2C, 3, "250-mx.example\r\n250-STARTTLS\r\n250 SIZE 1000\r\n"),
+	SEG(STI_C2S, 4, "MAIL FROM:<a@c.example>\r\n"),
+	SEG(STI_S2C, 5, "530 5.7.0 Must issue a STARTTLS command first\r\n"),
+	SEG(STI_C2S, 6, "RCPT TO:<b@mx.example>\r\n"),
+	SEG(STI_S2C, 7, "451 5.7.3 Must issue a STARTTLS command first\r\n"),
+	SEG(STI_C2S, 8, "QUIT\r\n"),
+	SEG(STI_S2C, 9, "221 2.0.0 Bye\r\n"),
 };
 
 static void test_starttls_required(void **state)
@@ -778,18 +776,18 @@ static void test_starttls_required(void **state)
 
 /* Postfix without a certificate, then OpenSSL s_client's ClientHello. */
 static const struct seg hb_refused_hello[] = {
-	SEG(S2C, 1, "220 mx ESMTP Postfix\r\n"),
-	SEG(C2S, 2, "EHLO c\r\n"),
-	SEG(S2C, 3, "250-mx\r\n250 STARTTLS\r\n"),
-	SEG(C2S, 4, "STARTTLS\r\n"),
-	SEG(S2C, 5, "454 4.7.0 TLS not available due to local problem\r\n"),
+	SEG(STI_S2C, 1, "220 mx ESMTP Postfix\r\n"),
+	SEG(STI_C2S, 2, "EHLO c\r\n"),
+	SEG(STI_S2C, 3, "250-mx\r\n250 STARTTLS\r\n"),
+	SEG(STI_C2S, 4, "STARTTLS\r\n"),
+	SEG(STI_S2C, 5, "454 4.7.0 TLS not available due to local problem\r\n"),
 	/* A record of 10 bytes holding a LF: not to be read as lines. */
-	SEG(C2S, 6, "\026\003\001\000\012\001\000\000\006\003\003\n\r\n\000"),
-	SEG(S2C, 7, "500 5.5.2 Error: bad UTF-8 syntax\r\n"),
-	SEG(C2S, 8, "\025\003\003\000\002\002\120"),
-	SEG(S2C, 9, "500 5.5.2 Error: bad syntax\r\n"),
-	SEG(C2S, 10, "QUIT\r\n"),
-	SEG(S2C, 11, "221 2.0.0 Bye\r\n"),
+	SEG(STI_C2S, 6, "\026\003\001\000\012\001\000\000\006\003\003\n\r\n\000"),
+	SEG(STI_S2C, 7, "500 5.5.2 Error: bad UTF-8 syntax\r\n"),
+	SEG(STI_C2S, 8, "\025\003\003\000\002\002\120"),
+	SEG(STI_S2C, 9, "500 5.5.2 Error: bad syntax\r\n"),
+	SEG(STI_C2S, 10, "QUIT\r\n"),
+	SEG(STI_S2C, 11, "221 2.0.0 Bye\r\n"),
 };
 
 static void test_refused_then_client_hello(void **state)
@@ -807,12 +805,12 @@ static void test_refused_then_client_hello(void **state)
 	assert_string_equal(f->starttls_reply.text,
 			    "4.7.0 TLS not available due to local problem");
 	assert_int_equal(f->starttls_reply.frame, 5);
-	assert_false(sti_smtp_switched(r->m, C2S));
-	assert_false(sti_smtp_switched(r->m, S2C));
-	assert_int_equal(r->tls_bytes[C2S], 0);
-	assert_int_equal(f->tls_records_in_plaintext[C2S], 2);
-	assert_int_equal(f->tls_in_plaintext_frame[C2S], 6);
-	assert_int_equal(f->tls_in_plaintext_type[C2S], 0x16);
+	assert_false(sti_smtp_switched(r->m, STI_C2S));
+	assert_false(sti_smtp_switched(r->m, STI_S2C));
+	assert_int_equal(r->tls_bytes[STI_C2S], 0);
+	assert_int_equal(f->tls_records_in_plaintext[STI_C2S], 2);
+	assert_int_equal(f->tls_in_plaintext_frame[STI_C2S], 6);
+	assert_int_equal(f->tls_in_plaintext_type[STI_C2S], 0x16);
 	assert_int_equal(f->anomalies[STI_SMTP_AN_BINARY_LINE], 0);
 	assert_int_equal(f->injected_bytes, 0);
 	/* 454 to STARTTLS, 500 to each record; QUIT got its 221. */
@@ -830,14 +828,14 @@ static void test_refused_then_client_hello(void **state)
 
 /* CVE-2011-0411: a command pipelined behind STARTTLS, then 220. */
 static const struct seg hb_injection[] = {
-	SEG(S2C, 1, "220 mx ESMTP\r\n"),
-	SEG(C2S, 2, "EHLO c\r\n"),
-	SEG(S2C, 3, "250-mx\r\n250-PIPELINING\r\n250 STARTTLS\r\n"),
-	SEG(C2S, 4, "STARTTLS\r\nMAIL FROM:<evil@x>\r\n"),
-	SEG(C2S, 5, "RCPT TO:<v"),
-	SEG(S2C, 6, "220 2.0.0 Ready to start TLS\r\n"),
-	SEG(C2S, 7, "\026\003\001\000\005\001\000\000\001\000"),
-	SEG(S2C, 8, "\026\003\003\000\005\002\000\000\001\000"),
+	SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(STI_C2S, 2, "EHLO c\r\n"),
+	SEG(STI_S2C, 3, "250-mx\r\n250-PIPELINING\r\n250 STARTTLS\r\n"),
+	SEG(STI_C2S, 4, "STARTTLS\r\nMAIL FROM:<evil@x>\r\n"),
+	SEG(STI_C2S, 5, "RCPT TO:<v"),
+	SEG(STI_S2C, 6, "220 2.0.0 Ready to start TLS\r\n"),
+	SEG(STI_C2S, 7, "\026\003\001\000\005\001\000\000\001\000"),
+	SEG(STI_S2C, 8, "\026\003\003\000\005\002\000\000\001\000"),
 };
 
 static void test_injection_after_starttls(void **state)
@@ -854,22 +852,22 @@ static void test_injection_after_starttls(void **state)
 	assert_string_equal(f->injected_line, "MAIL FROM:<evil@x>");
 	assert_int_equal(f->anomalies[STI_SMTP_AN_PLAINTEXT_AFTER_STARTTLS], 1);
 	assert_int_equal(f->anomaly_frame[STI_SMTP_AN_PLAINTEXT_AFTER_STARTTLS], 4);
-	assert_int_equal(f->switch_offset[C2S], 8 + 10 + 30);
-	assert_int_equal(f->switch_offset[S2C], 14 + 38 + 30);
-	assert_int_equal(r->tls_bytes[C2S], 10);
-	assert_int_equal(r->tls_frame[C2S], 7);
-	assert_int_equal(r->tls_bytes[S2C], 10);
+	assert_int_equal(f->switch_offset[STI_C2S], 8 + 10 + 30);
+	assert_int_equal(f->switch_offset[STI_S2C], 14 + 38 + 30);
+	assert_int_equal(r->tls_bytes[STI_C2S], 10);
+	assert_int_equal(r->tls_frame[STI_C2S], 7);
+	assert_int_equal(r->tls_bytes[STI_S2C], 10);
 	assert_int_equal(f->anomalies[STI_SMTP_AN_UNPAIRED_REPLY], 0);
 	run_free(r);
 }
 
 /* The same bytes, refused: the pipelined MAIL is just the next command. */
 static const struct seg hb_injection_refused[] = {
-	SEG(S2C, 1, "220 mx ESMTP\r\n"),
-	SEG(C2S, 2, "EHLO c\r\n"),
-	SEG(S2C, 3, "250-mx\r\n250 STARTTLS\r\n"),
-	SEG(C2S, 4, "STARTTLS\r\nMAIL FROM:<evil@x>\r\n"),
-	SEG(S2C, 5, "454 4.7.0 TLS currently unavailable\r\n250 2.1.0 Ok\r\n"),
+	SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(STI_C2S, 2, "EHLO c\r\n"),
+	SEG(STI_S2C, 3, "250-mx\r\n250 STARTTLS\r\n"),
+	SEG(STI_C2S, 4, "STARTTLS\r\nMAIL FROM:<evil@x>\r\n"),
+	SEG(STI_S2C, 5, "454 4.7.0 TLS currently unavailable\r\n250 2.1.0 Ok\r\n"),
 };
 
 static void test_pipelined_after_refusal(void **state)
@@ -891,13 +889,13 @@ static void test_pipelined_after_refusal(void **state)
 
 /* A client that sends its ClientHello before the 220 arrives. */
 static const struct seg hb_early_hello[] = {
-	SEG(S2C, 1, "220 mx ESMTP\r\n"),
-	SEG(C2S, 2, "EHLO c\r\n"),
-	SEG(S2C, 3, "250-mx\r\n250 STARTTLS\r\n"),
-	SEG(C2S, 4, "STARTTLS\r\n"),
-	SEG(C2S, 5, "\026\003\001\000\005\001\000\000\001\000"),
-	SEG(S2C, 6, "220 Go ahead\r\n"),
-	SEG(S2C, 7, "\026\003\003\000\005\002\000\000\001\000"),
+	SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(STI_C2S, 2, "EHLO c\r\n"),
+	SEG(STI_S2C, 3, "250-mx\r\n250 STARTTLS\r\n"),
+	SEG(STI_C2S, 4, "STARTTLS\r\n"),
+	SEG(STI_C2S, 5, "\026\003\001\000\005\001\000\000\001\000"),
+	SEG(STI_S2C, 6, "220 Go ahead\r\n"),
+	SEG(STI_S2C, 7, "\026\003\003\000\005\002\000\000\001\000"),
 };
 
 static void test_early_client_hello(void **state)
@@ -909,11 +907,11 @@ static void test_early_client_hello(void **state)
 	assert_true(f->client_tls_before_reply);
 	assert_true(f->starttls_accepted);
 	assert_int_equal(f->injected_bytes, 0);
-	assert_int_equal(f->switch_offset[C2S], 18);
-	assert_int_equal(r->tls_bytes[C2S], 10);
-	assert_int_equal(r->tls_frame[C2S], 5);
-	assert_int_equal(r->tls_bytes[S2C], 10);
-	assert_int_equal(f->tls_records_in_plaintext[C2S], 0);
+	assert_int_equal(f->switch_offset[STI_C2S], 18);
+	assert_int_equal(r->tls_bytes[STI_C2S], 10);
+	assert_int_equal(r->tls_frame[STI_C2S], 5);
+	assert_int_equal(r->tls_bytes[STI_S2C], 10);
+	assert_int_equal(f->tls_records_in_plaintext[STI_C2S], 0);
 	run_free(r);
 }
 
@@ -923,12 +921,12 @@ static void test_megabyte_line(void **state)
 	size_t big = 1024 * 1024;
 	char *line = malloc(big + 32);
 	struct seg segs[6] = {
-		SEG(S2C, 1, "220 mx ESMTP\r\n"),
-		SEG(C2S, 2, "EHLO c\r\n"),
-		SEG(S2C, 3, "250 mx\r\n"),
-		{ C2S, 4, 4000, NULL, 0 },
-		SEG(S2C, 5, "500 5.5.2 Error: line too long\r\n"),
-		SEG(C2S, 6, "QUIT\r\n"),
+		SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+		SEG(STI_C2S, 2, "EHLO c\r\n"),
+		SEG(STI_S2C, 3, "250 mx\r\n"),
+		{ STI_C2S, 4, 4000, NULL, 0 },
+		SEG(STI_S2C, 5, "500 5.5.2 Error: line too long\r\n"),
+		SEG(STI_C2S, 6, "QUIT\r\n"),
 	};
 	struct run *r;
 	const struct sti_smtp_facts *f;
@@ -960,14 +958,14 @@ static void test_megabyte_line(void **state)
 
 /* Bare LF everywhere, and a CRLF split between two segments. */
 static const struct seg hb_line_ends[] = {
-	SEG(S2C, 1, "220 mx ESMTP\n"),
-	SEG(C2S, 2, "EHLO c\r"),
-	SEG(C2S, 3, "\n"),
-	SEG(S2C, 4, "250-mx\n250-SIZE 100\r"),
-	SEG(S2C, 5, "\n250 STARTTLS\n"),
-	SEG(C2S, 6, "QUIT\n"),
-	SEG(S2C, 7, "221 Bye\r"),
-	SEG(S2C, 8, "\n"),
+	SEG(STI_S2C, 1, "220 mx ESMTP\n"),
+	SEG(STI_C2S, 2, "EHLO c\r"),
+	SEG(STI_C2S, 3, "\n"),
+	SEG(STI_S2C, 4, "250-mx\n250-SIZE 100\r"),
+	SEG(STI_S2C, 5, "\n250 STARTTLS\n"),
+	SEG(STI_C2S, 6, "QUIT\n"),
+	SEG(STI_S2C, 7, "221 Bye\r"),
+	SEG(STI_S2C, 8, "\n"),
 };
 
 static void test_line_ends(void **state)
@@ -992,10 +990,10 @@ static void test_line_ends(void **state)
 
 /* A server line without a code, and a 421 nobody asked for. */
 static const struct seg hb_nocode[] = {
-	SEG(S2C, 1, "220 mx ESMTP\r\n"),
-	SEG(C2S, 2, "HELO c\r\n"),
-	SEG(S2C, 3, "hello there\r\n250 mx\r\n"),
-	SEG(S2C, 4, "421 4.4.2 mx Error: timeout exceeded\r\n"),
+	SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(STI_C2S, 2, "HELO c\r\n"),
+	SEG(STI_S2C, 3, "hello there\r\n250 mx\r\n"),
+	SEG(STI_S2C, 4, "421 4.4.2 mx Error: timeout exceeded\r\n"),
 };
 
 static void test_reply_without_code(void **state)
@@ -1020,24 +1018,24 @@ static void test_reply_without_code(void **state)
 
 /* A gap in the middle of a command and in the middle of a reply. */
 static const struct seg hb_gap[] = {
-	SEG(S2C, 1, "220 mx ESMTP\r\n"),
-	SEG(C2S, 2, "EHLO fo"),
-	GAP(C2S, 3, 3),
-	SEG(C2S, 4, "ar\r\nMAIL FROM:<a@b>\r\n"),
-	SEG(S2C, 5, "250-mx\r\n250-SI"),
-	GAP(S2C, 6, 5),
-	SEG(S2C, 7, "0\r\n250 2.1.0 Ok\r\n"),
+	SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(STI_C2S, 2, "EHLO fo"),
+	GAP(STI_C2S, 3, 3),
+	SEG(STI_C2S, 4, "ar\r\nMAIL FROM:<a@b>\r\n"),
+	SEG(STI_S2C, 5, "250-mx\r\n250-SI"),
+	GAP(STI_S2C, 6, 5),
+	SEG(STI_S2C, 7, "0\r\n250 2.1.0 Ok\r\n"),
 };
 
 /* sendmail echoes the envelope in its replies: those words are spans too. */
 static const struct seg echo[] = {
-	SEG(S2C, 1, "220 mx ESMTP\r\n"),
-	SEG(C2S, 2, "MAIL FROM:<a@b.example>\r\n"),
-	SEG(S2C, 3, "250 2.1.0 <a@b.example>... Sender ok\r\n"),
-	SEG(C2S, 4, "RCPT TO:<c@d>\r\n"),
-	SEG(S2C, 5, "550 5.1.1 c@d... User unknown\r\n"),
-	SEG(C2S, 6, "NOOP\r\n"),
-	SEG(S2C, 7, "250 2.0.0 me@here OK\r\n"),
+	SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(STI_C2S, 2, "MAIL FROM:<a@b.example>\r\n"),
+	SEG(STI_S2C, 3, "250 2.1.0 <a@b.example>... Sender ok\r\n"),
+	SEG(STI_C2S, 4, "RCPT TO:<c@d>\r\n"),
+	SEG(STI_S2C, 5, "550 5.1.1 c@d... User unknown\r\n"),
+	SEG(STI_C2S, 6, "NOOP\r\n"),
+	SEG(STI_S2C, 7, "250 2.0.0 me@here OK\r\n"),
 };
 
 static void test_reply_echo_spans(void **state)
@@ -1047,11 +1045,11 @@ static void test_reply_echo_spans(void **state)
 
 	(void)state;
 	assert_int_equal(f->nspans, 4);
-	assert_int_equal(f->spans[1].dir, 1);
+	assert_int_equal(f->spans[1].dir, STI_S2C);
 	assert_int_equal(f->spans[1].kind, STI_SMTP_SPAN_ENVELOPE);
 	assert_int_equal(f->spans[1].offset, 14 + 10);
 	assert_int_equal(f->spans[1].len, strlen("<a@b.example>..."));
-	assert_int_equal(f->spans[3].dir, 1);
+	assert_int_equal(f->spans[3].dir, STI_S2C);
 	assert_int_equal(f->spans[3].offset, 14 + 38 + 10);
 	assert_int_equal(f->spans[3].len, strlen("c@d..."));
 	run_free(r);   /* the NOOP reply's word is no envelope: not a span */
@@ -1082,10 +1080,10 @@ static void test_gap_mid_line(void **state)
 
 /* Capture started mid-session: the first server bytes answer MAIL. */
 static const struct seg hb_mid_session[] = {
-	SEG(C2S, 10, "MAIL FROM:<x@y>\r\n"),
-	SEG(S2C, 11, "250 2.1.0 Ok\r\n"),
-	SEG(C2S, 12, "STARTTLS\r\n"),
-	SEG(S2C, 13, "220 2.0.0 Ready to start TLS\r\n"),
+	SEG(STI_C2S, 10, "MAIL FROM:<x@y>\r\n"),
+	SEG(STI_S2C, 11, "250 2.1.0 Ok\r\n"),
+	SEG(STI_C2S, 12, "STARTTLS\r\n"),
+	SEG(STI_S2C, 13, "220 2.0.0 Ready to start TLS\r\n"),
 };
 
 static void test_no_greeting(void **state)
@@ -1106,8 +1104,8 @@ static void test_no_greeting(void **state)
 
 /* A 220 first, with STARTTLS waiting: the reply, not a greeting. */
 static const struct seg hb_mid_starttls[] = {
-	SEG(C2S, 10, "STARTTLS\r\n"),
-	SEG(S2C, 11, "220 2.0.0 Ready to start TLS\r\n"),
+	SEG(STI_C2S, 10, "STARTTLS\r\n"),
+	SEG(STI_S2C, 11, "220 2.0.0 Ready to start TLS\r\n"),
 };
 
 static void test_mid_session_starttls(void **state)
@@ -1123,16 +1121,16 @@ static void test_mid_session_starttls(void **state)
 
 /* BDAT chunks (RFC 3030) and a bare-LF DATA terminator. */
 static const struct seg hb_bdat[] = {
-	SEG(S2C, 1, "220 mx ESMTP\r\n"),
-	SEG(C2S, 2, "EHLO c\r\n"),
-	SEG(S2C, 3, "250-mx\r\n250 CHUNKING\r\n"),
-	SEG(C2S, 4, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 14\r\nQUIT\r\n.\r\nxyz\r\n"),
-	SEG(C2S, 5, "bdat 5 last\r\nab\ncd"),
-	SEG(S2C, 6, "250 Ok\r\n250 Ok\r\n250 14 octets\r\n250 Queued\r\n"),
-	SEG(C2S, 7, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"),
-	SEG(S2C, 8, "250 Ok\r\n250 Ok\r\n354 Go\r\n"),
-	SEG(C2S, 9, "Subject: x\n\n..dot\n.\nQUIT\n"),
-	SEG(S2C, 10, "250 Queued\r\n221 Bye\r\n"),
+	SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(STI_C2S, 2, "EHLO c\r\n"),
+	SEG(STI_S2C, 3, "250-mx\r\n250 CHUNKING\r\n"),
+	SEG(STI_C2S, 4, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 14\r\nQUIT\r\n.\r\nxyz\r\n"),
+	SEG(STI_C2S, 5, "bdat 5 last\r\nab\ncd"),
+	SEG(STI_S2C, 6, "250 Ok\r\n250 Ok\r\n250 14 octets\r\n250 Queued\r\n"),
+	SEG(STI_C2S, 7, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"),
+	SEG(STI_S2C, 8, "250 Ok\r\n250 Ok\r\n354 Go\r\n"),
+	SEG(STI_C2S, 9, "Subject: x\n\n..dot\n.\nQUIT\n"),
+	SEG(STI_S2C, 10, "250 Queued\r\n221 Bye\r\n"),
 };
 
 static void test_bdat_and_bare_lf_data(void **state)
@@ -1158,11 +1156,11 @@ static void test_bdat_and_bare_lf_data(void **state)
 
 /* DATA refused before any content: the next line is a command again. */
 static const struct seg hb_data_refused[] = {
-	SEG(S2C, 1, "220 mx ESMTP\r\n"),
-	SEG(C2S, 2, "DATA\r\n"),
-	SEG(S2C, 3, "503 5.5.1 Error: need RCPT command\r\n"),
-	SEG(C2S, 4, "QUIT\r\n"),
-	SEG(S2C, 5, "221 Bye\r\n"),
+	SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(STI_C2S, 2, "DATA\r\n"),
+	SEG(STI_S2C, 3, "503 5.5.1 Error: need RCPT command\r\n"),
+	SEG(STI_C2S, 4, "QUIT\r\n"),
+	SEG(STI_S2C, 5, "221 Bye\r\n"),
 };
 
 static void test_data_refused(void **state)
@@ -1181,9 +1179,9 @@ static void test_data_refused(void **state)
 
 /* Content pushed behind a DATA the server then refuses. */
 static const struct seg hb_data_pushed_refused[] = {
-	SEG(S2C, 1, "220 mx ESMTP\r\n"),
-	SEG(C2S, 2, "DATA\r\nhello\r\n.\r\n"),
-	SEG(S2C, 3, "554 5.5.1 Error: no valid recipients\r\n"),
+	SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(STI_C2S, 2, "DATA\r\nhello\r\n.\r\n"),
+	SEG(STI_S2C, 3, "554 5.5.1 Error: no valid recipients\r\n"),
 };
 
 static void test_data_pushed_then_refused(void **state)
@@ -1203,15 +1201,15 @@ static void test_data_pushed_then_refused(void **state)
 
 /* Gaps inside message content and inside a BDAT chunk keep the framing. */
 static const struct seg hb_content_gaps[] = {
-	SEG(S2C, 1, "220 mx ESMTP\r\n"),
-	SEG(C2S, 2, "DATA\r\n"),
-	SEG(S2C, 3, "354 Go\r\n"),
-	SEG(C2S, 4, "Subject: a\r\n"),
-	GAP(C2S, 5, 100),
-	SEG(C2S, 6, "tail\r\n.\r\nBDAT 10 LAST\r\nab"),
-	GAP(C2S, 7, 4),
-	SEG(C2S, 8, "cdefQUIT\r\n"),
-	SEG(S2C, 9, "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n221 2.0.0 Bye\r\n"),
+	SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(STI_C2S, 2, "DATA\r\n"),
+	SEG(STI_S2C, 3, "354 Go\r\n"),
+	SEG(STI_C2S, 4, "Subject: a\r\n"),
+	GAP(STI_C2S, 5, 100),
+	SEG(STI_C2S, 6, "tail\r\n.\r\nBDAT 10 LAST\r\nab"),
+	GAP(STI_C2S, 7, 4),
+	SEG(STI_C2S, 8, "cdefQUIT\r\n"),
+	SEG(STI_S2C, 9, "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n221 2.0.0 Bye\r\n"),
 };
 
 static void test_gaps_in_content(void **state)
@@ -1234,10 +1232,10 @@ static void test_gaps_in_content(void **state)
 
 /* The capture ends inside a message: what was seen still counts. */
 static const struct seg hb_end_in_content[] = {
-	SEG(S2C, 1, "220 mx ESMTP\r\n"),
-	SEG(C2S, 2, "DATA\r\n"),
-	SEG(S2C, 3, "354 Go\r\n"),
-	SEG(C2S, 4, "Subject: a\r\n\r\nbody"),
+	SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(STI_C2S, 2, "DATA\r\n"),
+	SEG(STI_S2C, 3, "354 Go\r\n"),
+	SEG(STI_C2S, 4, "Subject: a\r\n\r\nbody"),
 };
 
 static void test_end_in_content(void **state)
@@ -1256,17 +1254,17 @@ static void test_end_in_content(void **state)
 
 /* AUTH PLAIN with an initial response; codes that differ across lines. */
 static const struct seg hb_auth_plain[] = {
-	SEG(S2C, 1, "220-mx ESMTP\r\n221-oops\r\n220 ready\r\n"),
-	SEG(C2S, 2, "AUTH PLAIN AHVzZXIAc2VjcmV0\r\n"),
-	SEG(S2C, 3, "535 5.7.8 Error: authentication failed\r\n"),
-	SEG(C2S, 4, "AUTH LOGIN\r\n"),
-	SEG(S2C, 5, "334 VXNlcm5hbWU6\r\n"),
-	SEG(C2S, 6, "dXNlcg==\r\n"),
-	SEG(S2C, 7, "334 UGFzc3dvcmQ6\r\n"),
-	SEG(C2S, 8, "c2VjcmV0\r\n"),
-	SEG(S2C, 9, "235 2.7.0 Authentication successful\r\n"),
-	SEG(C2S, 10, "NOOP\r\n"),
-	SEG(S2C, 11, "250 2.0.0 Ok\r\n"),
+	SEG(STI_S2C, 1, "220-mx ESMTP\r\n221-oops\r\n220 ready\r\n"),
+	SEG(STI_C2S, 2, "AUTH PLAIN AHVzZXIAc2VjcmV0\r\n"),
+	SEG(STI_S2C, 3, "535 5.7.8 Error: authentication failed\r\n"),
+	SEG(STI_C2S, 4, "AUTH LOGIN\r\n"),
+	SEG(STI_S2C, 5, "334 VXNlcm5hbWU6\r\n"),
+	SEG(STI_C2S, 6, "dXNlcg==\r\n"),
+	SEG(STI_S2C, 7, "334 UGFzc3dvcmQ6\r\n"),
+	SEG(STI_C2S, 8, "c2VjcmV0\r\n"),
+	SEG(STI_S2C, 9, "235 2.7.0 Authentication successful\r\n"),
+	SEG(STI_C2S, 10, "NOOP\r\n"),
+	SEG(STI_S2C, 11, "250 2.0.0 Ok\r\n"),
 };
 
 static void test_auth(void **state)
@@ -1306,8 +1304,8 @@ static void test_spans_capped(void **state)
 	size_t b = 0;
 	struct run *r;
 	struct seg segs[2] = {
-		SEG(S2C, 1, "220 mx ESMTP\r\n"),
-		{ C2S, 2, 2000, cmds, 0 },
+		SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+		{ STI_C2S, 2, 2000, cmds, 0 },
 	};
 
 	(void)state;
@@ -1324,8 +1322,8 @@ static void test_spans_capped(void **state)
 
 /* A server that speaks TLS from its first byte has no greeting. */
 static const struct seg hb_tls_server[] = {
-	SEG(C2S, 1, "EHLO c\r\n"),
-	SEG(S2C, 2, "\026\003\003\000\002\002\050"),
+	SEG(STI_C2S, 1, "EHLO c\r\n"),
+	SEG(STI_S2C, 2, "\026\003\003\000\002\002\050"),
 };
 
 static void test_tls_server(void **state)
@@ -1336,19 +1334,19 @@ static void test_tls_server(void **state)
 	(void)state;
 	assert_false(f->greeting_seen);
 	assert_int_equal(f->anomalies[STI_SMTP_AN_NO_GREETING], 1);
-	assert_int_equal(f->tls_records_in_plaintext[S2C], 1);
-	assert_int_equal(f->tls_in_plaintext_frame[S2C], 2);
-	assert_int_equal(f->tls_in_plaintext_type[S2C], 0x16);
+	assert_int_equal(f->tls_records_in_plaintext[STI_S2C], 1);
+	assert_int_equal(f->tls_in_plaintext_frame[STI_S2C], 2);
+	assert_int_equal(f->tls_in_plaintext_type[STI_S2C], 0x16);
 	assert_int_equal(f->anomalies[STI_SMTP_AN_TRUNCATED_AT_END], 0);
 	run_free(r);
 }
 
 /* Bytes lost after STARTTLS are not counted as injected plaintext. */
 static const struct seg hb_gap_after_starttls[] = {
-	SEG(S2C, 1, "220 mx ESMTP\r\n"),
-	SEG(C2S, 2, "STARTTLS\r\n"),
-	GAP(C2S, 3, 50),
-	SEG(S2C, 4, "220 2.0.0 Ready\r\n"),
+	SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(STI_C2S, 2, "STARTTLS\r\n"),
+	GAP(STI_C2S, 3, 50),
+	SEG(STI_S2C, 4, "220 2.0.0 Ready\r\n"),
 };
 
 static void test_gap_after_starttls(void **state)
@@ -1360,7 +1358,7 @@ static void test_gap_after_starttls(void **state)
 	(void)state;
 	assert_true(f->starttls_accepted);
 	assert_int_equal(f->injected_bytes, 0);
-	assert_int_equal(f->switch_offset[C2S], 60);
+	assert_int_equal(f->switch_offset[STI_C2S], 60);
 	run_free(r);
 }
 
@@ -1371,10 +1369,10 @@ static void test_hostile_bytes(void **state)
 	uint64_t s = 42;
 	struct run *r;
 	struct seg segs[4] = {
-		SEG(S2C, 1, "220-"),
-		{ C2S, 2, 2000, NULL, 0 },
-		{ S2C, 3, 3000, NULL, 0 },
-		SEG(C2S, 4, "\nBDAT 99999999999999999999\r\nBDAT x\r\n"),
+		SEG(STI_S2C, 1, "220-"),
+		{ STI_C2S, 2, 2000, NULL, 0 },
+		{ STI_S2C, 3, 3000, NULL, 0 },
+		SEG(STI_C2S, 4, "\nBDAT 99999999999999999999\r\nBDAT x\r\n"),
 	};
 
 	(void)state;
@@ -1396,10 +1394,10 @@ static void test_caps(void **state)
 	size_t a = 0, b = 0;
 	struct run *r;
 	struct seg segs[4] = {
-		SEG(S2C, 1, "220 mx ESMTP\r\n"),
-		SEG(C2S, 2, "EHLO c\r\n"),
-		{ S2C, 3, 3000, ehlo, 0 },
-		{ C2S, 4, 4000, cmds, 0 },
+		SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+		SEG(STI_C2S, 2, "EHLO c\r\n"),
+		{ STI_S2C, 3, 3000, ehlo, 0 },
+		{ STI_C2S, 4, 4000, cmds, 0 },
 	};
 
 	(void)state;

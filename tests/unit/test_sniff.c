@@ -17,18 +17,18 @@
 static void test_greetings(void **state)
 {
 	(void)state;
-	assert_int_equal(S(1, "220 mx.example.test ESMTP Postfix\r\n"), STI_LOOKS_SMTP_GREETING);
-	assert_int_equal(S(1, "220-mx ESMTP Exim 4.96\r\n"), STI_LOOKS_SMTP_GREETING);
+	assert_int_equal(S(STI_S2C, "220 mx.example.test ESMTP Postfix\r\n"), STI_LOOKS_SMTP_GREETING);
+	assert_int_equal(S(STI_S2C, "220-mx ESMTP Exim 4.96\r\n"), STI_LOOKS_SMTP_GREETING);
 	/* vsftpd, ProFTPD, FileZilla: 220 too, and they name themselves */
-	assert_int_equal(S(1, "220 (vsFTPd 3.0.5)\r\n"), STI_LOOKS_FTP);
-	assert_int_equal(S(1, "220 ProFTPD Server (Debian) [::ffff:10.0.0.1]\r\n"), STI_LOOKS_FTP);
-	assert_int_equal(S(1, "220-FileZilla Server 1.7.0\r\n"), STI_LOOKS_FTP);
+	assert_int_equal(S(STI_S2C, "220 (vsFTPd 3.0.5)\r\n"), STI_LOOKS_FTP);
+	assert_int_equal(S(STI_S2C, "220 ProFTPD Server (Debian) [::ffff:10.0.0.1]\r\n"), STI_LOOKS_FTP);
+	assert_int_equal(S(STI_S2C, "220-FileZilla Server 1.7.0\r\n"), STI_LOOKS_FTP);
 	/* a mail server whose name has "ftp" in it is still SMTP */
-	assert_int_equal(S(1, "220 ftp.example.test ESMTP Sendmail\r\n"), STI_LOOKS_SMTP_GREETING);
-	assert_int_equal(S(1, "2200 x\r\n"), STI_LOOKS_UNKNOWN);
-	assert_int_equal(S(1, "+OK Dovecot ready.\r\n"), STI_LOOKS_POP3);
-	assert_int_equal(S(1, "* OK [CAPABILITY IMAP4rev1] ready\r\n"), STI_LOOKS_IMAP);
-	assert_int_equal(S(1, "HTTP/1.1 400 Bad Request\r\n"), STI_LOOKS_HTTP);
+	assert_int_equal(S(STI_S2C, "220 ftp.example.test ESMTP Sendmail\r\n"), STI_LOOKS_SMTP_GREETING);
+	assert_int_equal(S(STI_S2C, "2200 x\r\n"), STI_LOOKS_UNKNOWN);
+	assert_int_equal(S(STI_S2C, "+OK Dovecot ready.\r\n"), STI_LOOKS_POP3);
+	assert_int_equal(S(STI_S2C, "* OK [CAPABILITY IMAP4rev1] ready\r\n"), STI_LOOKS_IMAP);
+	assert_int_equal(S(STI_S2C, "HTTP/1.1 400 Bad Request\r\n"), STI_LOOKS_HTTP);
 }
 
 static void test_clients(void **state)
@@ -38,19 +38,19 @@ static void test_clients(void **state)
 	static const uint8_t socks5[] = { 0x05, 0x01, 0x00 };
 	/* OpenVPN P_CONTROL_HARD_RESET_CLIENT_V2: length 14, opcode 7, key 0 */
 	uint8_t ovpn[16] = { 0x00, 0x0e, 0x38 };
-	assert_int_equal(sti_sniff(0, hello, sizeof(hello)), STI_LOOKS_TLS);
-	assert_int_equal(sti_sniff(0, socks5, sizeof(socks5)), STI_LOOKS_SOCKS);
-	assert_int_equal(sti_sniff(0, ovpn, sizeof(ovpn)), STI_LOOKS_OPENVPN);
+	assert_int_equal(sti_sniff(STI_C2S, hello, sizeof(hello)), STI_LOOKS_TLS);
+	assert_int_equal(sti_sniff(STI_C2S, socks5, sizeof(socks5)), STI_LOOKS_SOCKS);
+	assert_int_equal(sti_sniff(STI_C2S, ovpn, sizeof(ovpn)), STI_LOOKS_OPENVPN);
 	/* cut short, it is only binary bytes */
-	assert_int_equal(sti_sniff(0, ovpn, sizeof(ovpn) - 1), STI_LOOKS_BINARY);
-	assert_int_equal(S(0, "\x01\x02junk"), STI_LOOKS_BINARY);
-	assert_int_equal(S(0, "USER anonymous\r\n"), STI_LOOKS_UNKNOWN);
-	assert_int_equal(S(0, "SSH-2.0-OpenSSH_9.2p1\r\n"), STI_LOOKS_SSH);
-	assert_int_equal(S(1, "SSH-2.0-OpenSSH_9.2p1\r\n"), STI_LOOKS_SSH);
-	assert_int_equal(S(0, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"), STI_LOOKS_HTTP);
-	assert_int_equal(S(0, "ehlo client.example.test\r\n"), STI_LOOKS_SMTP_COMMAND);
-	assert_int_equal(S(0, "LHLO lmtp.example.test\r\n"), STI_LOOKS_SMTP_COMMAND);
-	assert_int_equal(sti_sniff(0, NULL, 0), STI_LOOKS_NOTHING);
+	assert_int_equal(sti_sniff(STI_C2S, ovpn, sizeof(ovpn) - 1), STI_LOOKS_BINARY);
+	assert_int_equal(S(STI_C2S, "\x01\x02junk"), STI_LOOKS_BINARY);
+	assert_int_equal(S(STI_C2S, "USER anonymous\r\n"), STI_LOOKS_UNKNOWN);
+	assert_int_equal(S(STI_C2S, "SSH-2.0-OpenSSH_9.2p1\r\n"), STI_LOOKS_SSH);
+	assert_int_equal(S(STI_S2C, "SSH-2.0-OpenSSH_9.2p1\r\n"), STI_LOOKS_SSH);
+	assert_int_equal(S(STI_C2S, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"), STI_LOOKS_HTTP);
+	assert_int_equal(S(STI_C2S, "ehlo client.example.test\r\n"), STI_LOOKS_SMTP_COMMAND);
+	assert_int_equal(S(STI_C2S, "LHLO lmtp.example.test\r\n"), STI_LOOKS_SMTP_COMMAND);
+	assert_int_equal(sti_sniff(STI_C2S, NULL, 0), STI_LOOKS_NOTHING);
 	assert_true(sti_looks_foreign(STI_LOOKS_FTP));
 	assert_false(sti_looks_foreign(STI_LOOKS_TLS));
 	assert_false(sti_looks_foreign(STI_LOOKS_UNKNOWN));
@@ -88,9 +88,9 @@ static void test_every_prefix(void **state)
 	};
 	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
 		size_t n = strlen(samples[i]);
-		enum sti_looks whole = sti_sniff(1, (const uint8_t *)samples[i], n);
+		enum sti_looks whole = sti_sniff(STI_S2C, (const uint8_t *)samples[i], n);
 		for (size_t k = 0; k < n; k++) {
-			enum sti_looks part = sti_sniff(1, (const uint8_t *)samples[i], k);
+			enum sti_looks part = sti_sniff(STI_S2C, (const uint8_t *)samples[i], k);
 			assert_true(part == whole || part == STI_LOOKS_UNKNOWN ||
 				    part == STI_LOOKS_NOTHING ||
 				    (whole == STI_LOOKS_FTP && part == STI_LOOKS_SMTP_GREETING));

@@ -28,7 +28,7 @@
 /* ---- feeding harness ---- */
 
 struct seg {
-	int dir;
+	enum sti_dir dir;
 	unsigned frame;
 	const char *hex;
 };
@@ -41,18 +41,18 @@ static bool seg_from_line(char *line, size_t k, void *ctx)
 	struct seg_list *l = ctx;
 	long long v[2];
 	char *hex;
-	if (k >= l->n || !test_line_fields(line, v, 2, &hex) || (v[0] != 0 && v[0] != 1)) {
+	if (k >= l->n || !test_line_fields(line, v, 2, &hex) || (v[0] != STI_C2S && v[0] != STI_S2C)) {
 		fprintf(stderr, "test data %s: line %zu is not the segment "
 			"\"DIR FRAME HEX\" the test expects\n", l->name, k + 1);
 		return false;
 	}
-	l->s[k] = (struct seg){ (int)v[0], (unsigned)v[1], hex };
+	l->s[k] = (struct seg){ v[0] == STI_S2C ? STI_S2C : STI_C2S, (unsigned)v[1], hex };
 	return true;
 }
 
 /* One delivery: what the stream layer would hand over. */
 struct chunk {
-	int dir;
+	enum sti_dir dir;
 	bool gap;       /* a capture gap of n bytes instead of data */
 	uint64_t frame;
 	uint8_t *p;
@@ -64,7 +64,7 @@ struct input {
 	size_t n;
 };
 
-static void input_add(struct input *in, int dir, uint64_t frame,
+static void input_add(struct input *in, enum sti_dir dir, uint64_t frame,
 		      const uint8_t *p, size_t n)
 {
 	struct chunk *c;
@@ -79,7 +79,7 @@ static void input_add(struct input *in, int dir, uint64_t frame,
 	c->n = n;
 }
 
-static void input_gap(struct input *in, int dir, uint64_t frame, size_t n)
+static void input_gap(struct input *in, enum sti_dir dir, uint64_t frame, size_t n)
 {
 	input_add(in, dir, frame, NULL, 0);
 	in->c[in->n - 1].gap = true;
@@ -90,17 +90,11 @@ static void input_from_segs(struct input *in, const struct seg *s, size_t n)
 {
 	memset(in, 0, sizeof(*in));
 	for (size_t i = 0; i < n; i++) {
-		size_t hl = strlen(s[i].hex);
-		uint8_t *b = malloc(hl / 2 + 1);
+		char *b = strdup(s[i].hex);
 		assert_non_null(b);
-		assert_int_equal(hl % 2, 0);
-		for (size_t j = 0; j < hl / 2; j++) {
-			int hi = test_hex_digit(s[i].hex[2 * j]);
-			int lo = test_hex_digit(s[i].hex[2 * j + 1]);
-			assert_true(hi >= 0 && lo >= 0);
-			b[j] = (uint8_t)(hi << 4 | lo);
-		}
-		input_add(in, s[i].dir, s[i].frame, b, hl / 2);
+		long len = test_hex_decode(b);
+		assert_true(len >= 0);
+		input_add(in, s[i].dir, s[i].frame, (const uint8_t *)b, (size_t)len);
 		free(b);
 	}
 }
@@ -147,12 +141,12 @@ static void sink(void *ctx, const struct sti_tls_ev *ev)
 	      ev->dir, (unsigned long long)ev->frame, ev->type, ev->length,
 	      ev->encrypted, ev->level, ev->desc, ev->text ? ev->text : "-");
 	/* A hello's parsed result must be in the facts when its event comes. */
-	if (ev->kind == STI_TLS_EV_HANDSHAKE && ev->type == 1 && ev->dir == 0)
+	if (ev->kind == STI_TLS_EV_HANDSHAKE && ev->type == 1 && ev->dir == STI_C2S)
 		logf_(r, " max%04x", f->have_ch2 ? f->ch2.max_version :
 		      f->ch.max_version);
-	if (ev->kind == STI_TLS_EV_HANDSHAKE && ev->type == 2 && ev->dir == 1)
+	if (ev->kind == STI_TLS_EV_HANDSHAKE && ev->type == 2 && ev->dir == STI_S2C)
 		logf_(r, " hrr%d sh%04x enc%d", f->have_hrr, f->sh.version,
-		      f->dir[1].encrypted);
+		      f->dir[STI_S2C].encrypted);
 	logf_(r, "\n");
 }
 
@@ -337,7 +331,7 @@ static void test_tls12(void **state)
 {
 	struct run *r = CHECK_SEGS(tls12);
 	const struct sti_tls_facts *f = sti_tls_facts(r->t);
-	const struct sti_tls_dir_facts *c = &f->dir[0], *s = &f->dir[1];
+	const struct sti_tls_dir_facts *c = &f->dir[STI_C2S], *s = &f->dir[STI_S2C];
 
 	(void)state;
 	assert_true(f->have_ch);
@@ -377,7 +371,7 @@ static void test_tls12(void **state)
 	assert_int_equal(f->established_ts, 11000);
 
 	assert_int_equal(f->nalerts, 1);
-	assert_int_equal(f->alerts[0].from, 0);
+	assert_int_equal(f->alerts[0].from, STI_C2S);
 	assert_true(f->alerts[0].encrypted);
 	assert_int_equal(f->alerts[0].length, 18);
 	assert_int_equal(f->alerts[0].frame, 20);
@@ -385,8 +379,8 @@ static void test_tls12(void **state)
 	assert_tail(s, 2, STI_TLS_CT_APPLICATION_DATA, 1464, 18);
 	assert_int_equal(c->appdata_after_est, 2);
 	assert_int_equal(s->appdata_after_est, 2);
-	assert_true(sti_tls_settled(r->t, 0));
-	assert_true(sti_tls_settled(r->t, 1));
+	assert_true(sti_tls_settled(r->t, STI_C2S));
+	assert_true(sti_tls_settled(r->t, STI_S2C));
 	assert_false(c->mid_record || s->mid_record || c->malformed ||
 		     s->malformed || c->hs_cut || s->hs_cut);
 	assert_true(log_has(r, "5 d1 f11 type0 len0 enc0 0/0 -\n"));
@@ -401,7 +395,7 @@ static void test_tls13(void **state)
 {
 	struct run *r = CHECK_SEGS(tls13);
 	const struct sti_tls_facts *f = sti_tls_facts(r->t);
-	const struct sti_tls_dir_facts *c = &f->dir[0], *s = &f->dir[1];
+	const struct sti_tls_dir_facts *c = &f->dir[STI_C2S], *s = &f->dir[STI_S2C];
 
 	(void)state;
 	assert_int_equal(f->ch.max_version, STI_TLS13);
@@ -429,8 +423,8 @@ static void test_tls13(void **state)
 	assert_int_equal(f->nalerts, 0);  /* close_notify is encrypted, type 23 */
 	assert_tail(c, 3, STI_TLS_CT_APPLICATION_DATA, 19, 36);
 	assert_tail(s, 3, STI_TLS_CT_APPLICATION_DATA, 19, 34);
-	assert_true(sti_tls_settled(r->t, 0));
-	assert_true(sti_tls_settled(r->t, 1));
+	assert_true(sti_tls_settled(r->t, STI_C2S));
+	assert_true(sti_tls_settled(r->t, STI_S2C));
 	run_free(r);
 }
 
@@ -442,7 +436,7 @@ static struct run *tls13_client_record(unsigned len)
 	int n = snprintf(hex, sizeof(hex), "140303000101170303%04x", len);
 	for (unsigned i = 0; i < len; i++)
 		n += snprintf(hex + n, sizeof(hex) - (size_t)n, "a5");
-	struct seg s[] = { tls13.s[0], tls13.s[1], { 0, 8, hex } };
+	struct seg s[] = { tls13.s[0], tls13.s[1], { STI_C2S, 8, hex } };
 	return check_segs(s, sizeof(s) / sizeof(s[0]));
 }
 
@@ -455,8 +449,8 @@ static void test_tls13_finished_by_size(void **state)
 	static const unsigned too_short[] = { 19, 35, 53, 68 };
 	for (size_t i = 0; i < sizeof(too_short) / sizeof(too_short[0]); i++) {
 		struct run *r = tls13_client_record(too_short[i]);
-		assert_int_equal(sti_tls_facts(r->t)->dir[0].finished_frame, 0);
-		sti_tls_end(r->t, 0);
+		assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].finished_frame, 0);
+		sti_tls_end(r->t, STI_C2S);
 		assert_int_equal(sti_tls_facts(r->t)->nalerts, 1);
 		assert_true(sti_tls_facts(r->t)->alerts[0].encrypted);
 		assert_int_equal(sti_tls_facts(r->t)->alerts[0].length, too_short[i]);
@@ -465,10 +459,10 @@ static void test_tls13_finished_by_size(void **state)
 		run_free(r);
 	}
 	struct run *r = tls13_client_record(69);
-	assert_int_equal(sti_tls_facts(r->t)->dir[0].finished_frame, 8);
-	sti_tls_end(r->t, 0);
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].finished_frame, 8);
+	sti_tls_end(r->t, STI_C2S);
 	assert_int_equal(sti_tls_facts(r->t)->nalerts, 0);
-	assert_int_equal(sti_tls_facts(r->t)->dir[0].data_frame, 0);   /* no command yet */
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].data_frame, 0);   /* no command yet */
 	run_free(r);
 }
 
@@ -479,7 +473,7 @@ static void test_hrr(void **state)
 {
 	struct run *r = CHECK_SEGS(hrr);
 	const struct sti_tls_facts *f = sti_tls_facts(r->t);
-	const struct sti_tls_dir_facts *c = &f->dir[0], *s = &f->dir[1];
+	const struct sti_tls_dir_facts *c = &f->dir[STI_C2S], *s = &f->dir[STI_S2C];
 
 	(void)state;
 	assert_true(f->have_hrr);
@@ -505,14 +499,14 @@ static void test_hrr(void **state)
 	 * encrypted alert once the client's side ends. */
 	assert_false(f->established);
 	assert_int_equal(f->nalerts, 0);
-	sti_tls_end(r->t, 0);
+	sti_tls_end(r->t, STI_C2S);
 	assert_int_equal(f->nalerts, 1);
 	assert_true(f->alerts[0].encrypted);
-	assert_int_equal(f->alerts[0].from, 0);
+	assert_int_equal(f->alerts[0].from, STI_C2S);
 	assert_int_equal(f->alerts[0].frame, 16);
 	assert_int_equal(f->alerts[0].length, 19);
-	assert_false(sti_tls_settled(r->t, 0));
-	assert_false(sti_tls_settled(r->t, 1));
+	assert_false(sti_tls_settled(r->t, STI_C2S));
+	assert_false(sti_tls_settled(r->t, STI_S2C));
 	assert_tail(c, 3, STI_TLS_CT_APPLICATION_DATA, 19, 16);
 	assert_false(c->hs_cut || s->hs_cut || c->malformed || s->malformed);
 	/* The HRR, then the real ServerHello: ciphertext only after it. */
@@ -537,14 +531,14 @@ static void test_alert_handshake_failure(void **state)
 	assert_int_equal(f->version, 0);
 	assert_int_equal(f->nalerts, 1);
 	assert_int_equal(f->alerts_total, 1);
-	assert_int_equal(f->alerts[0].from, 1);
+	assert_int_equal(f->alerts[0].from, STI_S2C);
 	assert_false(f->alerts[0].encrypted);
 	assert_int_equal(f->alerts[0].level, STI_TLS_ALERT_FATAL);
 	assert_int_equal(f->alerts[0].desc, STI_TLS_ALERT_HANDSHAKE_FAILURE);
 	assert_int_equal(f->alerts[0].frame, 6);
 	assert_false(f->established);
-	assert_false(sti_tls_settled(r->t, 0));
-	assert_false(sti_tls_settled(r->t, 1));
+	assert_false(sti_tls_settled(r->t, STI_C2S));
+	assert_false(sti_tls_settled(r->t, STI_S2C));
 	assert_true(log_has(r, "3 d1 f6 type21 len2 enc0 2/40 -\n"));
 	run_free(r);
 }
@@ -559,7 +553,7 @@ static void test_alert_protocol_version(void **state)
 	assert_int_equal(f->ch.max_version, STI_TLS10);
 	assert_string_equal(f->ch.sni, "www.google-analytics.com");
 	assert_int_equal(f->nalerts, 1);
-	assert_int_equal(f->alerts[0].from, 1);
+	assert_int_equal(f->alerts[0].from, STI_S2C);
 	assert_int_equal(f->alerts[0].level, STI_TLS_ALERT_FATAL);
 	assert_int_equal(f->alerts[0].desc, STI_TLS_ALERT_PROTOCOL_VERSION);
 	assert_int_equal(f->alerts[0].frame, 6);
@@ -575,14 +569,14 @@ static void test_server_not_tls(void **state)
 	const struct sti_tls_facts *f = sti_tls_facts(r->t);
 
 	(void)state;
-	assert_true(f->dir[1].not_tls);
-	assert_string_equal(f->dir[1].sample, "......(");
-	assert_int_equal(f->dir[1].records, 0);
-	assert_false(f->dir[1].malformed);
-	assert_false(f->dir[0].not_tls);
+	assert_true(f->dir[STI_S2C].not_tls);
+	assert_string_equal(f->dir[STI_S2C].sample, "......(");
+	assert_int_equal(f->dir[STI_S2C].records, 0);
+	assert_false(f->dir[STI_S2C].malformed);
+	assert_false(f->dir[STI_C2S].not_tls);
 	assert_int_equal(f->nalerts, 0);
 	/* No line end yet: the sample may grow, so keep the payload. */
-	assert_false(sti_tls_settled(r->t, 1));
+	assert_false(sti_tls_settled(r->t, STI_S2C));
 	run_free(r);
 }
 
@@ -592,7 +586,7 @@ static void test_split_client_hello(void **state)
 {
 	struct run *r = CHECK_SEGS(split);
 	const struct sti_tls_facts *f = sti_tls_facts(r->t);
-	const struct sti_tls_dir_facts *c = &f->dir[0], *s = &f->dir[1];
+	const struct sti_tls_dir_facts *c = &f->dir[STI_C2S], *s = &f->dir[STI_S2C];
 
 	(void)state;
 	assert_true(f->have_ch);
@@ -610,7 +604,7 @@ static void test_split_client_hello(void **state)
 	assert_int_equal(f->established_frame, 20);
 	assert_int_equal(c->appdata_after_est, 2);
 	assert_int_equal(s->appdata_after_est, 6);
-	assert_true(sti_tls_settled(r->t, 0));
+	assert_true(sti_tls_settled(r->t, STI_C2S));
 	run_free(r);
 }
 
@@ -625,14 +619,14 @@ static void test_sslv2(void **state)
 	assert_int_equal(f->ch_frame, 4);
 	assert_true(f->ch.sslv2_format);
 	assert_int_equal(f->ch.legacy_version, 0x0002);
-	assert_true(f->dir[1].sslv2);
-	assert_int_equal(f->dir[1].sslv2_version, 0x0002);
+	assert_true(f->dir[STI_S2C].sslv2);
+	assert_int_equal(f->dir[STI_S2C].sslv2_version, 0x0002);
 	assert_int_equal(f->version, 0x0002);
-	assert_true(f->dir[0].sslv2); /* CLIENT-MASTER-KEY in frame 8 */
-	assert_false(f->dir[0].malformed || f->dir[1].malformed);
-	assert_false(f->dir[0].not_tls || f->dir[1].not_tls);
-	assert_true(sti_tls_settled(r->t, 0));
-	assert_true(sti_tls_settled(r->t, 1));
+	assert_true(f->dir[STI_C2S].sslv2); /* CLIENT-MASTER-KEY in frame 8 */
+	assert_false(f->dir[STI_C2S].malformed || f->dir[STI_S2C].malformed);
+	assert_false(f->dir[STI_C2S].not_tls || f->dir[STI_S2C].not_tls);
+	assert_true(sti_tls_settled(r->t, STI_C2S));
+	assert_true(sti_tls_settled(r->t, STI_S2C));
 	assert_true(log_has(r, "2 d1 f6 type4 len948 enc0 0/0 -\n"));
 	run_free(r);
 }
@@ -643,7 +637,7 @@ static void test_certificate_request(void **state)
 {
 	struct run *r = CHECK_SEGS(certreq);
 	const struct sti_tls_facts *f = sti_tls_facts(r->t);
-	const struct sti_tls_dir_facts *c = &f->dir[0], *s = &f->dir[1];
+	const struct sti_tls_dir_facts *c = &f->dir[STI_C2S], *s = &f->dir[STI_S2C];
 
 	(void)state;
 	assert_int_equal(f->version, STI_TLS12);
@@ -659,7 +653,7 @@ static void test_certificate_request(void **state)
 	assert_int_equal(s->finished_frame, 0);
 	assert_false(f->established);
 	assert_int_equal(f->nalerts, 1);
-	assert_int_equal(f->alerts[0].from, 1);
+	assert_int_equal(f->alerts[0].from, STI_S2C);
 	assert_int_equal(f->alerts[0].desc, STI_TLS_ALERT_HANDSHAKE_FAILURE);
 	assert_int_equal(f->alerts[0].frame, 9);
 	assert_false(f->alerts[0].encrypted);
@@ -678,18 +672,18 @@ static void test_tls10_encrypted_alerts(void **state)
 	assert_int_equal(f->version, STI_TLS10);
 	assert_string_equal(f->server_cert.subject_cn, "www.spidh.org");
 	assert_int_equal(f->server_cert.not_after, 1393977599); /* 2014-03-04 */
-	assert_int_equal(HS(&f->dir[1], NEW_SESSION_TICKET).count, 1);
+	assert_int_equal(HS(&f->dir[STI_S2C], NEW_SESSION_TICKET).count, 1);
 	assert_true(f->established);
 	assert_int_equal(f->established_frame, 12);
 	assert_int_equal(f->nalerts, 2);
-	assert_int_equal(f->alerts[0].from, 1);
+	assert_int_equal(f->alerts[0].from, STI_S2C);
 	assert_true(f->alerts[0].encrypted);
 	assert_int_equal(f->alerts[0].length, 32);
 	assert_int_equal(f->alerts[0].frame, 19);
-	assert_int_equal(f->alerts[1].from, 0);
+	assert_int_equal(f->alerts[1].from, STI_C2S);
 	assert_int_equal(f->alerts[1].frame, 24);
 	/* The server sent one data record: not settled. */
-	assert_false(sti_tls_settled(r->t, 0));
+	assert_false(sti_tls_settled(r->t, STI_C2S));
 	run_free(r);
 }
 
@@ -711,16 +705,16 @@ static void test_smtp_starttls(void **state)
 	assert_int_equal(f->sh.cipher, 0xc02f);
 	assert_int_equal(f->server_cert_frame, 16);
 	assert_int_equal(f->server_cert.chain_len, 3);
-	assert_int_equal(HS(&f->dir[1], SERVER_KEY_EXCHANGE).first_frame, 16);
+	assert_int_equal(HS(&f->dir[STI_S2C], SERVER_KEY_EXCHANGE).first_frame, 16);
 	assert_string_equal(f->server_cert.subject_cn, "mx.google.com");
-	assert_int_equal(HS(&f->dir[1], NEW_SESSION_TICKET).first_frame, 21);
-	assert_int_equal(f->dir[0].finished_frame, 20);
-	assert_int_equal(f->dir[1].finished_frame, 21);
+	assert_int_equal(HS(&f->dir[STI_S2C], NEW_SESSION_TICKET).first_frame, 21);
+	assert_int_equal(f->dir[STI_C2S].finished_frame, 20);
+	assert_int_equal(f->dir[STI_S2C].finished_frame, 21);
 	assert_true(f->established);
 	assert_int_equal(f->established_frame, 21);
-	assert_int_equal(f->dir[0].appdata_first_frame, 23);
-	assert_int_equal(BY_TYPE(&f->dir[0], APPLICATION_DATA), 3);
-	assert_int_equal(BY_TYPE(&f->dir[1], APPLICATION_DATA), 3);
+	assert_int_equal(f->dir[STI_C2S].appdata_first_frame, 23);
+	assert_int_equal(BY_TYPE(&f->dir[STI_C2S], APPLICATION_DATA), 3);
+	assert_int_equal(BY_TYPE(&f->dir[STI_S2C], APPLICATION_DATA), 3);
 	assert_int_equal(f->nalerts, 1);
 	assert_true(f->alerts[0].encrypted);
 	assert_int_equal(f->alerts[0].length, 26);
@@ -735,8 +729,8 @@ static void test_smtp_starttls(void **state)
 	for (size_t i = 0; i < in.n && !settled_at; i++) {
 		sti_tls_feed(t, in.c[i].dir, in.c[i].p, in.c[i].n,
 			     in.c[i].frame, 0);
-		assert_false(sti_tls_settled(t, 0) != sti_tls_settled(t, 1));
-		if (sti_tls_settled(t, 0))
+		assert_false(sti_tls_settled(t, STI_C2S) != sti_tls_settled(t, STI_S2C));
+		if (sti_tls_settled(t, STI_C2S))
 			settled_at = in.c[i].frame;
 	}
 	assert_int_equal(settled_at, 27);
@@ -797,7 +791,7 @@ static void bld_free(struct bld *b)
 }
 
 /* A record body, a whole segment of its own. */
-static void add_rec(struct input *in, int dir, uint64_t frame, uint8_t type,
+static void add_rec(struct input *in, enum sti_dir dir, uint64_t frame, uint8_t type,
 		    const void *p, size_t n)
 {
 	struct bld b = { 0 };
@@ -828,30 +822,30 @@ static void test_record_lengths(void **state)
 	(void)state;
 	/* Zero-length application data (RFC 5246 6.2.1 allows it) is framed
 	 * and counted. */
-	add_rec(&in, 0, 1, STI_TLS_CT_APPLICATION_DATA, NULL, 0);
-	add_rec(&in, 0, 1, STI_TLS_CT_APPLICATION_DATA, NULL, 0);
+	add_rec(&in, STI_C2S, 1, STI_TLS_CT_APPLICATION_DATA, NULL, 0);
+	add_rec(&in, STI_C2S, 1, STI_TLS_CT_APPLICATION_DATA, NULL, 0);
 	/* 2^14 + 2048 is the largest allowed ciphertext. */
-	input_add(&in, 1, 2, ok_max, sizeof(ok_max));
+	input_add(&in, STI_S2C, 2, ok_max, sizeof(ok_max));
 	{
 		uint8_t *z = calloc(1, 18432);
 		assert_non_null(z);
-		input_add(&in, 1, 3, z, 18432);
+		input_add(&in, STI_S2C, 3, z, 18432);
 		free(z);
 	}
-	input_add(&in, 1, 4, huge, sizeof(huge));
+	input_add(&in, STI_S2C, 4, huge, sizeof(huge));
 	r = check_all(&in);
-	assert_int_equal(sti_tls_facts(r->t)->dir[0].records, 2);
-	assert_int_equal(BY_TYPE(&sti_tls_facts(r->t)->dir[0], APPLICATION_DATA), 2);
-	assert_false(sti_tls_facts(r->t)->dir[0].malformed);
-	assert_false(sti_tls_facts(r->t)->dir[0].mid_record);
-	assert_int_equal(sti_tls_facts(r->t)->dir[1].records, 1);
-	assert_int_equal(sti_tls_facts(r->t)->dir[1].tail[0].length, 18432);
-	assert_int_equal(sti_tls_facts(r->t)->dir[1].tail[0].frame, 3);
-	assert_true(sti_tls_facts(r->t)->dir[1].malformed);
-	assert_string_equal(sti_tls_facts(r->t)->dir[1].reason, "record length 65535");
-	assert_int_equal(sti_tls_facts(r->t)->dir[1].malformed_frame, 4);
-	assert_true(sti_tls_settled(r->t, 1));
-	assert_false(sti_tls_settled(r->t, 0));
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].records, 2);
+	assert_int_equal(BY_TYPE(&sti_tls_facts(r->t)->dir[STI_C2S], APPLICATION_DATA), 2);
+	assert_false(sti_tls_facts(r->t)->dir[STI_C2S].malformed);
+	assert_false(sti_tls_facts(r->t)->dir[STI_C2S].mid_record);
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_S2C].records, 1);
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_S2C].tail[0].length, 18432);
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_S2C].tail[0].frame, 3);
+	assert_true(sti_tls_facts(r->t)->dir[STI_S2C].malformed);
+	assert_string_equal(sti_tls_facts(r->t)->dir[STI_S2C].reason, "record length 65535");
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_S2C].malformed_frame, 4);
+	assert_true(sti_tls_settled(r->t, STI_S2C));
+	assert_false(sti_tls_settled(r->t, STI_C2S));
 	run_free(r);
 	input_free(&in);
 }
@@ -867,24 +861,24 @@ static void test_zero_length_and_interleaved_records(void **state)
 	struct run *r;
 
 	(void)state;
-	add_rec(&in, 0, 1, STI_TLS_CT_HANDSHAKE, NULL, 0);
-	add_rec(&in, 1, 2, STI_TLS_CT_HANDSHAKE, part, sizeof(part));
-	add_rec(&in, 1, 3, STI_TLS_CT_APPLICATION_DATA, appdata, sizeof(appdata));
+	add_rec(&in, STI_C2S, 1, STI_TLS_CT_HANDSHAKE, NULL, 0);
+	add_rec(&in, STI_S2C, 2, STI_TLS_CT_HANDSHAKE, part, sizeof(part));
+	add_rec(&in, STI_S2C, 3, STI_TLS_CT_APPLICATION_DATA, appdata, sizeof(appdata));
 	r = check_all(&in);
-	assert_true(sti_tls_facts(r->t)->dir[0].malformed);
-	assert_string_equal(sti_tls_facts(r->t)->dir[0].reason, "zero-length handshake record");
-	assert_int_equal(sti_tls_facts(r->t)->dir[0].malformed_frame, 1);
-	assert_true(sti_tls_facts(r->t)->dir[1].malformed);
-	assert_string_equal(sti_tls_facts(r->t)->dir[1].reason,
+	assert_true(sti_tls_facts(r->t)->dir[STI_C2S].malformed);
+	assert_string_equal(sti_tls_facts(r->t)->dir[STI_C2S].reason, "zero-length handshake record");
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].malformed_frame, 1);
+	assert_true(sti_tls_facts(r->t)->dir[STI_S2C].malformed);
+	assert_string_equal(sti_tls_facts(r->t)->dir[STI_S2C].reason,
 			    "application_data record in a handshake message");
-	assert_int_equal(sti_tls_facts(r->t)->dir[1].malformed_frame, 3);
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_S2C].malformed_frame, 3);
 	run_free(r);
 	input_free(&in);
 
 	memset(&in, 0, sizeof(in));
-	add_rec(&in, 1, 1, STI_TLS_CT_ALERT, NULL, 0);
+	add_rec(&in, STI_S2C, 1, STI_TLS_CT_ALERT, NULL, 0);
 	r = check_all(&in);
-	assert_string_equal(sti_tls_facts(r->t)->dir[1].reason, "zero-length alert record");
+	assert_string_equal(sti_tls_facts(r->t)->dir[STI_S2C].reason, "zero-length alert record");
 	run_free(r);
 	input_free(&in);
 }
@@ -903,37 +897,37 @@ static void test_client_hello_fragmented(void **state)
 	ref = check_all(&orig);
 
 	for (size_t i = 0; i < msg.n; i++)
-		add_rec(&in, 0, 1 + i / 100, STI_TLS_CT_HANDSHAKE, msg.b + i, 1);
+		add_rec(&in, STI_C2S, 1 + i / 100, STI_TLS_CT_HANDSHAKE, msg.b + i, 1);
 	r = check_all(&in);
 	assert_true(sti_tls_facts(r->t)->have_ch);
 	assert_int_equal(sti_tls_facts(r->t)->ch_frame, 4); /* last byte in frame 1 + 316/100 */
 	assert_memory_equal(&sti_tls_facts(r->t)->ch, &sti_tls_facts(ref->t)->ch, sizeof(sti_tls_facts(r->t)->ch));
-	assert_int_equal(sti_tls_facts(r->t)->dir[0].records, 317);
-	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[0], CLIENT_HELLO).count, 1);
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].records, 317);
+	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[STI_C2S], CLIENT_HELLO).count, 1);
 	run_free(r);
 	input_free(&in);
 
 	/* The handshake length is larger than the first record. */
 	memset(&in, 0, sizeof(in));
-	add_rec(&in, 0, 7, STI_TLS_CT_HANDSHAKE, msg.b, 100);
-	add_rec(&in, 0, 8, STI_TLS_CT_HANDSHAKE, msg.b + 100, msg.n - 100);
+	add_rec(&in, STI_C2S, 7, STI_TLS_CT_HANDSHAKE, msg.b, 100);
+	add_rec(&in, STI_C2S, 8, STI_TLS_CT_HANDSHAKE, msg.b + 100, msg.n - 100);
 	r = check_all(&in);
 	assert_true(sti_tls_facts(r->t)->have_ch);
 	assert_int_equal(sti_tls_facts(r->t)->ch_frame, 8);
 	assert_memory_equal(&sti_tls_facts(r->t)->ch, &sti_tls_facts(ref->t)->ch, sizeof(sti_tls_facts(r->t)->ch));
-	assert_int_equal(sti_tls_facts(r->t)->dir[0].records, 2);
-	assert_false(sti_tls_facts(r->t)->dir[0].mid_record);
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].records, 2);
+	assert_false(sti_tls_facts(r->t)->dir[STI_C2S].mid_record);
 	run_free(r);
 	input_free(&in);
 
 	/* Two messages in one record: a ClientHello and a HelloRequest. */
 	memset(&in, 0, sizeof(in));
 	put(&msg, "\x00\x00\x00\x00", 4);
-	add_rec(&in, 0, 9, STI_TLS_CT_HANDSHAKE, msg.b, msg.n);
+	add_rec(&in, STI_C2S, 9, STI_TLS_CT_HANDSHAKE, msg.b, msg.n);
 	r = check_all(&in);
-	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[0], CLIENT_HELLO).count, 1);
-	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[0], HELLO_REQUEST).count, 1);
-	assert_int_equal(sti_tls_facts(r->t)->dir[0].records, 1);
+	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[STI_C2S], CLIENT_HELLO).count, 1);
+	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[STI_C2S], HELLO_REQUEST).count, 1);
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].records, 1);
 	run_free(r);
 	input_free(&in);
 
@@ -952,19 +946,19 @@ static void test_bad_record_header(void **state)
 
 	(void)state;
 	tls12_client_hello(&msg);
-	add_rec(&in, 0, 1, STI_TLS_CT_HANDSHAKE, msg.b, msg.n);
-	input_add(&in, 0, 2, g, sizeof(g));
-	input_add(&in, 1, 3, v, sizeof(v));
+	add_rec(&in, STI_C2S, 1, STI_TLS_CT_HANDSHAKE, msg.b, msg.n);
+	input_add(&in, STI_C2S, 2, g, sizeof(g));
+	input_add(&in, STI_S2C, 3, v, sizeof(v));
 	r = check_all(&in);
 	assert_true(sti_tls_facts(r->t)->have_ch);
-	assert_true(sti_tls_facts(r->t)->dir[0].malformed);
-	assert_string_equal(sti_tls_facts(r->t)->dir[0].reason, "record type 0x47");
-	assert_int_equal(sti_tls_facts(r->t)->dir[0].malformed_frame, 2);
-	assert_false(sti_tls_facts(r->t)->dir[0].not_tls);
-	assert_true(sti_tls_facts(r->t)->dir[1].malformed);
-	assert_string_equal(sti_tls_facts(r->t)->dir[1].reason, "record version 0x0200");
-	assert_true(sti_tls_settled(r->t, 0));
-	assert_true(sti_tls_settled(r->t, 1));
+	assert_true(sti_tls_facts(r->t)->dir[STI_C2S].malformed);
+	assert_string_equal(sti_tls_facts(r->t)->dir[STI_C2S].reason, "record type 0x47");
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].malformed_frame, 2);
+	assert_false(sti_tls_facts(r->t)->dir[STI_C2S].not_tls);
+	assert_true(sti_tls_facts(r->t)->dir[STI_S2C].malformed);
+	assert_string_equal(sti_tls_facts(r->t)->dir[STI_S2C].reason, "record version 0x0200");
+	assert_true(sti_tls_settled(r->t, STI_C2S));
+	assert_true(sti_tls_settled(r->t, STI_S2C));
 	assert_true(log_has(r, "6 d0 f2 type0 len0 enc0 0/0 record type 0x47\n"));
 	run_free(r);
 	input_free(&in);
@@ -982,27 +976,27 @@ static void test_plaintext_after_starttls(void **state)
 		"\x01\x02 a line longer than the sample cap of forty-eight bytes";
 
 	(void)state;
-	input_add(&in, 0, 5, (const uint8_t *)ehlo, sizeof(ehlo) - 1);
-	input_add(&in, 1, 6, (const uint8_t *)err, sizeof(err) - 1);
+	input_add(&in, STI_C2S, 5, (const uint8_t *)ehlo, sizeof(ehlo) - 1);
+	input_add(&in, STI_S2C, 6, (const uint8_t *)err, sizeof(err) - 1);
 	r = check_all(&in);
-	assert_true(sti_tls_facts(r->t)->dir[0].not_tls);
-	assert_string_equal(sti_tls_facts(r->t)->dir[0].sample, "EHLO mail.example.com");
-	assert_true(sti_tls_facts(r->t)->dir[1].not_tls);
-	assert_string_equal(sti_tls_facts(r->t)->dir[1].sample, "500 5.5.2 Error: bad syntax");
-	assert_int_equal(sti_tls_facts(r->t)->dir[0].records, 0);
-	assert_false(sti_tls_facts(r->t)->dir[0].malformed);
-	assert_true(sti_tls_settled(r->t, 0));
-	assert_true(sti_tls_settled(r->t, 1));
+	assert_true(sti_tls_facts(r->t)->dir[STI_C2S].not_tls);
+	assert_string_equal(sti_tls_facts(r->t)->dir[STI_C2S].sample, "EHLO mail.example.com");
+	assert_true(sti_tls_facts(r->t)->dir[STI_S2C].not_tls);
+	assert_string_equal(sti_tls_facts(r->t)->dir[STI_S2C].sample, "500 5.5.2 Error: bad syntax");
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].records, 0);
+	assert_false(sti_tls_facts(r->t)->dir[STI_C2S].malformed);
+	assert_true(sti_tls_settled(r->t, STI_C2S));
+	assert_true(sti_tls_settled(r->t, STI_S2C));
 	assert_true(log_has(r, "6 d0 f5 type0 len0 enc0 0/0 not TLS\n"));
 	run_free(r);
 	input_free(&in);
 
 	memset(&in, 0, sizeof(in));
-	input_add(&in, 0, 5, (const uint8_t *)lng, sizeof(lng) - 1);
+	input_add(&in, STI_C2S, 5, (const uint8_t *)lng, sizeof(lng) - 1);
 	r = check_all(&in);
-	assert_int_equal(strlen(sti_tls_facts(r->t)->dir[0].sample), STI_TLS_SAMPLE_MAX);
-	assert_memory_equal(sti_tls_facts(r->t)->dir[0].sample, ".. a line longer", 16);
-	assert_true(sti_tls_settled(r->t, 0));
+	assert_int_equal(strlen(sti_tls_facts(r->t)->dir[STI_C2S].sample), STI_TLS_SAMPLE_MAX);
+	assert_memory_equal(sti_tls_facts(r->t)->dir[STI_C2S].sample, ".. a line longer", 16);
+	assert_true(sti_tls_settled(r->t, STI_C2S));
 	run_free(r);
 	input_free(&in);
 }
@@ -1016,18 +1010,18 @@ static void test_gap_mid_record(void **state)
 	(void)state;
 	tls12_client_hello(&msg);
 	put_rec(&rec, STI_TLS_CT_HANDSHAKE, msg.b, msg.n);
-	input_add(&in, 0, 1, rec.b, 100);
-	input_gap(&in, 0, 2, 100);
-	input_add(&in, 0, 3, rec.b + 200, rec.n - 200);
+	input_add(&in, STI_C2S, 1, rec.b, 100);
+	input_gap(&in, STI_C2S, 2, 100);
+	input_add(&in, STI_C2S, 3, rec.b + 200, rec.n - 200);
 	r = check_all(&in);
-	assert_true(sti_tls_facts(r->t)->dir[0].gap);
-	assert_int_equal(sti_tls_facts(r->t)->dir[0].gap_frame, 2);
-	assert_int_equal(sti_tls_facts(r->t)->dir[0].gap_len, 100);
-	assert_true(sti_tls_facts(r->t)->dir[0].mid_record);
+	assert_true(sti_tls_facts(r->t)->dir[STI_C2S].gap);
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].gap_frame, 2);
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].gap_len, 100);
+	assert_true(sti_tls_facts(r->t)->dir[STI_C2S].mid_record);
 	assert_false(sti_tls_facts(r->t)->have_ch);
-	assert_int_equal(sti_tls_facts(r->t)->dir[0].records, 0);
-	assert_false(sti_tls_facts(r->t)->dir[0].malformed);
-	assert_true(sti_tls_settled(r->t, 0));
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].records, 0);
+	assert_false(sti_tls_facts(r->t)->dir[STI_C2S].malformed);
+	assert_true(sti_tls_settled(r->t, STI_C2S));
 	assert_true(log_has(r, "6 d0 f2 type0 len0 enc0 0/0 capture gap\n"));
 	run_free(r);
 	input_free(&in);
@@ -1061,7 +1055,7 @@ static void test_oversize_certificate(void **state)
 
 	(void)state;
 	tls12_client_hello(&msg);
-	add_rec(&in, 0, 1, STI_TLS_CT_HANDSHAKE, msg.b, msg.n);
+	add_rec(&in, STI_C2S, 1, STI_TLS_CT_HANDSHAKE, msg.b, msg.n);
 	server_hello_msg(&hs, STI_TLS12);
 	put_u8(&hs, STI_TLS_HS_CERTIFICATE);
 	put_u24(&hs, body);
@@ -1072,7 +1066,7 @@ static void test_oversize_certificate(void **state)
 	put(&hs, "\x0e\x00\x00\x00", 4);
 	while (off < hs.n) {
 		size_t k = hs.n - off < 16384 ? hs.n - off : 16384;
-		add_rec(&in, 1, frame++, STI_TLS_CT_HANDSHAKE, hs.b + off, k);
+		add_rec(&in, STI_S2C, frame++, STI_TLS_CT_HANDSHAKE, hs.b + off, k);
 		off += k;
 	}
 	r = check_all(&in);
@@ -1080,12 +1074,12 @@ static void test_oversize_certificate(void **state)
 	assert_int_equal(sti_tls_facts(r->t)->version, STI_TLS12);
 	assert_true(sti_tls_facts(r->t)->have_server_cert);
 	assert_true(sti_tls_facts(r->t)->server_cert.truncated);
-	assert_true(sti_tls_facts(r->t)->dir[1].hs_cut);
+	assert_true(sti_tls_facts(r->t)->dir[STI_S2C].hs_cut);
 	assert_int_equal(sti_tls_facts(r->t)->server_cert_frame, 6);
-	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[1], CERTIFICATE).count, 1);
-	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[1], SERVER_HELLO_DONE).count, 1);
-	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[1], SERVER_HELLO_DONE).first_frame, 6);
-	assert_false(sti_tls_facts(r->t)->dir[1].malformed);
+	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[STI_S2C], CERTIFICATE).count, 1);
+	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[STI_S2C], SERVER_HELLO_DONE).count, 1);
+	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[STI_S2C], SERVER_HELLO_DONE).first_frame, 6);
+	assert_false(sti_tls_facts(r->t)->dir[STI_S2C].malformed);
 	assert_true(log_has(r, "1 d1 f6 type11 len70000 enc0 0/0 -\n"));
 	run_free(r);
 	input_free(&in);
@@ -1098,7 +1092,7 @@ static void test_oversize_certificate(void **state)
 static void tls13_start(struct input *in)
 {
 	input_from_segs(in, tls13.s, 2);
-	assert_int_equal(in->c[1].dir, 1);
+	assert_int_equal(in->c[1].dir, STI_S2C);
 }
 
 /* GnuTLS rejecting the server's certificate under TLS 1.3: an encrypted
@@ -1112,16 +1106,16 @@ static void test_tls13_client_encrypted_alert(void **state)
 
 	(void)state;
 	tls13_start(&in);
-	add_rec(&in, 0, 8, STI_TLS_CT_CHANGE_CIPHER_SPEC, ccs, 1);
-	add_rec(&in, 0, 8, STI_TLS_CT_APPLICATION_DATA, alert, sizeof(alert));
+	add_rec(&in, STI_C2S, 8, STI_TLS_CT_CHANGE_CIPHER_SPEC, ccs, 1);
+	add_rec(&in, STI_C2S, 8, STI_TLS_CT_APPLICATION_DATA, alert, sizeof(alert));
 	r = check_all(&in);
 	assert_int_equal(sti_tls_facts(r->t)->version, STI_TLS13);
-	assert_true(sti_tls_facts(r->t)->dir[0].encrypted);
-	assert_int_equal(sti_tls_facts(r->t)->dir[0].finished_frame, 0);
+	assert_true(sti_tls_facts(r->t)->dir[STI_C2S].encrypted);
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].finished_frame, 0);
 	assert_false(sti_tls_facts(r->t)->established);
-	assert_tail(&sti_tls_facts(r->t)->dir[0], 2, STI_TLS_CT_APPLICATION_DATA, 19, 8);
-	assert_false(sti_tls_settled(r->t, 0));
-	assert_false(sti_tls_settled(r->t, 1));
+	assert_tail(&sti_tls_facts(r->t)->dir[STI_C2S], 2, STI_TLS_CT_APPLICATION_DATA, 19, 8);
+	assert_false(sti_tls_settled(r->t, STI_C2S));
+	assert_false(sti_tls_settled(r->t, STI_S2C));
 	run_free(r);
 	input_free(&in);
 }
@@ -1137,21 +1131,21 @@ static void test_tls13_server_rejects_after_finished(void **state)
 
 	(void)state;
 	tls13_start(&in);
-	add_rec(&in, 0, 8, STI_TLS_CT_CHANGE_CIPHER_SPEC, ccs, 1);
-	add_rec(&in, 0, 8, STI_TLS_CT_APPLICATION_DATA, fin, sizeof(fin));
-	add_rec(&in, 1, 9, STI_TLS_CT_APPLICATION_DATA, alert, sizeof(alert));
+	add_rec(&in, STI_C2S, 8, STI_TLS_CT_CHANGE_CIPHER_SPEC, ccs, 1);
+	add_rec(&in, STI_C2S, 8, STI_TLS_CT_APPLICATION_DATA, fin, sizeof(fin));
+	add_rec(&in, STI_S2C, 9, STI_TLS_CT_APPLICATION_DATA, alert, sizeof(alert));
 	r = check_all(&in);
 	assert_false(sti_tls_facts(r->t)->established);
-	assert_int_equal(sti_tls_facts(r->t)->dir[0].finished_frame, 8);
-	assert_tail(&sti_tls_facts(r->t)->dir[1], sti_tls_facts(r->t)->dir[1].ntail - 1,
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].finished_frame, 8);
+	assert_tail(&sti_tls_facts(r->t)->dir[STI_S2C], sti_tls_facts(r->t)->dir[STI_S2C].ntail - 1,
 		    STI_TLS_CT_APPLICATION_DATA, 19, 9);
-	assert_false(sti_tls_settled(r->t, 0));
-	assert_false(sti_tls_settled(r->t, 1));
+	assert_false(sti_tls_settled(r->t, STI_C2S));
+	assert_false(sti_tls_settled(r->t, STI_S2C));
 	assert_int_equal(sti_tls_facts(r->t)->nalerts, 0);
-	sti_tls_end(r->t, 1);
+	sti_tls_end(r->t, STI_S2C);
 	assert_int_equal(sti_tls_facts(r->t)->nalerts, 1);
 	assert_true(sti_tls_facts(r->t)->alerts[0].encrypted);
-	assert_int_equal(sti_tls_facts(r->t)->alerts[0].from, 1);
+	assert_int_equal(sti_tls_facts(r->t)->alerts[0].from, STI_S2C);
 	assert_int_equal(sti_tls_facts(r->t)->alerts[0].frame, 9);
 	run_free(r);
 	input_free(&in);
@@ -1168,19 +1162,19 @@ static void test_tls13_cleartext_alerts(void **state)
 
 	(void)state;
 	tls13_start(&in);
-	add_rec(&in, 0, 8, STI_TLS_CT_ALERT, unknown_ca, 2);
-	add_rec(&in, 1, 9, STI_TLS_CT_ALERT, internal, 2);
+	add_rec(&in, STI_C2S, 8, STI_TLS_CT_ALERT, unknown_ca, 2);
+	add_rec(&in, STI_S2C, 9, STI_TLS_CT_ALERT, internal, 2);
 	r = check_all(&in);
 	assert_int_equal(sti_tls_facts(r->t)->nalerts, 2);
 	assert_false(sti_tls_facts(r->t)->alerts[0].encrypted);
-	assert_int_equal(sti_tls_facts(r->t)->alerts[0].from, 0);
+	assert_int_equal(sti_tls_facts(r->t)->alerts[0].from, STI_C2S);
 	assert_int_equal(sti_tls_facts(r->t)->alerts[0].desc, STI_TLS_ALERT_UNKNOWN_CA);
 	assert_int_equal(sti_tls_facts(r->t)->alerts[0].frame, 8);
 	assert_false(sti_tls_facts(r->t)->alerts[1].encrypted);
-	assert_int_equal(sti_tls_facts(r->t)->alerts[1].from, 1);
+	assert_int_equal(sti_tls_facts(r->t)->alerts[1].from, STI_S2C);
 	assert_int_equal(sti_tls_facts(r->t)->alerts[1].desc, STI_TLS_ALERT_INTERNAL_ERROR);
-	assert_false(sti_tls_facts(r->t)->dir[0].encrypted);
-	assert_true(sti_tls_facts(r->t)->dir[1].encrypted);
+	assert_false(sti_tls_facts(r->t)->dir[STI_C2S].encrypted);
+	assert_true(sti_tls_facts(r->t)->dir[STI_S2C].encrypted);
 	assert_false(sti_tls_facts(r->t)->established);
 	run_free(r);
 	input_free(&in);
@@ -1194,11 +1188,11 @@ static void test_not_sslv2(void **state)
 	static const uint8_t b[5] = { 0x80, 0x05, 0x01, 0x00, 0x02 };
 
 	(void)state;
-	input_add(&in, 1, 3, b, sizeof(b));
+	input_add(&in, STI_S2C, 3, b, sizeof(b));
 	r = check_all(&in);
-	assert_true(sti_tls_facts(r->t)->dir[1].not_tls);
-	assert_string_equal(sti_tls_facts(r->t)->dir[1].sample, ".....");
-	assert_false(sti_tls_facts(r->t)->dir[1].sslv2);
+	assert_true(sti_tls_facts(r->t)->dir[STI_S2C].not_tls);
+	assert_string_equal(sti_tls_facts(r->t)->dir[STI_S2C].sample, ".....");
+	assert_false(sti_tls_facts(r->t)->dir[STI_S2C].sslv2);
 	run_free(r);
 	input_free(&in);
 }
@@ -1213,24 +1207,24 @@ static void test_sslv2_compatible_hello(void **state)
 
 	(void)state;
 	input_from_segs(&ssl, ssl2.s, 1);
-	input_add(&in, 0, 1, ssl.c[0].p, ssl.c[0].n);
+	input_add(&in, STI_C2S, 1, ssl.c[0].p, ssl.c[0].n);
 	server_hello_msg(&sh, STI_TLS10);
 	put(&sh, "\x0e\x00\x00\x00", 4);
-	add_rec(&in, 1, 2, STI_TLS_CT_HANDSHAKE, sh.b, sh.n);
+	add_rec(&in, STI_S2C, 2, STI_TLS_CT_HANDSHAKE, sh.b, sh.n);
 	put_u8(&cke, STI_TLS_HS_CLIENT_KEY_EXCHANGE);
 	put_u24(&cke, 2);
 	put_u16(&cke, 0);
-	add_rec(&in, 0, 3, STI_TLS_CT_HANDSHAKE, cke.b, cke.n);
-	add_rec(&in, 0, 3, STI_TLS_CT_CHANGE_CIPHER_SPEC, ccs, 1);
+	add_rec(&in, STI_C2S, 3, STI_TLS_CT_HANDSHAKE, cke.b, cke.n);
+	add_rec(&in, STI_C2S, 3, STI_TLS_CT_CHANGE_CIPHER_SPEC, ccs, 1);
 	r = check_all(&in);
 	assert_true(sti_tls_facts(r->t)->ch.sslv2_format);
 	assert_int_equal(sti_tls_facts(r->t)->version, STI_TLS10);
-	assert_false(sti_tls_facts(r->t)->dir[0].sslv2);
-	assert_false(sti_tls_facts(r->t)->dir[1].sslv2);
-	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[0], CLIENT_KEY_EXCHANGE).first_frame, 3);
-	assert_int_equal(sti_tls_facts(r->t)->dir[0].records, 2); /* the SSLv2 one is not */
-	assert_int_equal(sti_tls_facts(r->t)->dir[0].encrypted_frame, 3);
-	assert_false(sti_tls_facts(r->t)->dir[0].malformed);
+	assert_false(sti_tls_facts(r->t)->dir[STI_C2S].sslv2);
+	assert_false(sti_tls_facts(r->t)->dir[STI_S2C].sslv2);
+	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[STI_C2S], CLIENT_KEY_EXCHANGE).first_frame, 3);
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].records, 2); /* the SSLv2 one is not */
+	assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].encrypted_frame, 3);
+	assert_false(sti_tls_facts(r->t)->dir[STI_C2S].malformed);
 	run_free(r);
 	input_free(&in);
 	input_free(&ssl);
@@ -1254,10 +1248,10 @@ static void test_alert_cap(void **state)
 	assert_int_equal(sti_tls_facts(r->t)->nalerts, STI_TLS_MAX_ALERTS);
 	assert_int_equal(sti_tls_facts(r->t)->alerts_total, 10);
 	assert_int_equal(sti_tls_facts(r->t)->alerts[0].desc, STI_TLS_ALERT_INTERNAL_ERROR);
-	assert_int_equal(sti_tls_facts(r->t)->alerts[0].from, 0);
+	assert_int_equal(sti_tls_facts(r->t)->alerts[0].from, STI_C2S);
 	assert_int_equal(sti_tls_facts(r->t)->alerts[0].frame, 10);
 	assert_int_equal(sti_tls_facts(r->t)->alerts[7].desc, 87);
-	assert_int_equal(sti_tls_facts(r->t)->alerts[7].from, 1);
+	assert_int_equal(sti_tls_facts(r->t)->alerts[7].from, STI_S2C);
 	assert_false(sti_tls_facts(r->t)->have_ch);
 	run_free(r);
 	input_free(&in);
@@ -1275,10 +1269,10 @@ static void test_undecided(void **state)
 	r = check_all(&in);
 	assert_true(sti_tls_facts(r->t)->have_sh);
 	assert_false(sti_tls_facts(r->t)->have_server_cert);
-	assert_true(sti_tls_facts(r->t)->dir[1].mid_record);
-	assert_false(sti_tls_facts(r->t)->dir[0].mid_record);
-	assert_false(sti_tls_settled(r->t, 0));
-	assert_false(sti_tls_settled(r->t, 1));
+	assert_true(sti_tls_facts(r->t)->dir[STI_S2C].mid_record);
+	assert_false(sti_tls_facts(r->t)->dir[STI_C2S].mid_record);
+	assert_false(sti_tls_settled(r->t, STI_C2S));
+	assert_false(sti_tls_settled(r->t, STI_S2C));
 	run_free(r);
 	input_free(&in);
 }

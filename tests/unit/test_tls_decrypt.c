@@ -335,12 +335,12 @@ static void test_keylog_load_missing_file(void **state)
 
 /* ---- the TLS layer with a key log: the whole RFC 8448 session ---- */
 
-static const struct { int dir; const char *hex; } session[] = {
-	{ 0, RFC8448_CH_RECORD },     { 1, RFC8448_SH_RECORD },
-	{ 1, RFC8448_SERVER_FLIGHT }, { 0, RFC8448_CLIENT_FINISHED },
-	{ 1, RFC8448_SERVER_TICKET }, { 0, RFC8448_CLIENT_DATA },
-	{ 1, RFC8448_SERVER_DATA },   { 0, RFC8448_CLIENT_ALERT },
-	{ 1, RFC8448_SERVER_ALERT },
+static const struct { enum sti_dir dir; const char *hex; } session[] = {
+	{ STI_C2S, RFC8448_CH_RECORD },     { STI_S2C, RFC8448_SH_RECORD },
+	{ STI_S2C, RFC8448_SERVER_FLIGHT }, { STI_C2S, RFC8448_CLIENT_FINISHED },
+	{ STI_S2C, RFC8448_SERVER_TICKET }, { STI_C2S, RFC8448_CLIENT_DATA },
+	{ STI_S2C, RFC8448_SERVER_DATA },   { STI_C2S, RFC8448_CLIENT_ALERT },
+	{ STI_S2C, RFC8448_SERVER_ALERT },
 };
 
 static struct sti_keylog *rfc_log(const char *s_hs_secret, bool with_c_ap)
@@ -385,8 +385,8 @@ static struct sti_tls *play(struct sti_keylog *kl, size_t piece)
 			sti_tls_feed(t, session[i].dir, rec + at, n - at < step ? n - at : step,
 				     i + 1, (int64_t)i);
 	}
-	sti_tls_end(t, 0);
-	sti_tls_end(t, 1);
+	sti_tls_end(t, STI_C2S);
+	sti_tls_end(t, STI_S2C);
 	return t;
 }
 
@@ -399,24 +399,24 @@ static void test_layer_decrypts_rfc8448(void **state)
 	const struct sti_tls_facts *f = sti_tls_facts(t);
 	assert_int_equal(f->decrypt, STI_TLS_DEC_OK);
 	assert_string_equal(f->decrypt_note, "");
-	assert_int_equal(f->decrypted_records[0], 3);
-	assert_int_equal(f->decrypted_records[1], 4);
+	assert_int_equal(f->decrypted_records[STI_C2S], 3);
+	assert_int_equal(f->decrypted_records[STI_S2C], 4);
 	assert_true(f->have_server_cert);
 	assert_int_equal(f->server_cert_frame, 3);
 	assert_int_equal(f->server_cert.chain_len, 1);
 	assert_string_equal(f->server_cert.subject_cn, "rsa");
-	assert_int_equal(f->dir[1].hs[STI_TLS_HSI_ENCRYPTED_EXTENSIONS].count, 1);
-	assert_int_equal(f->dir[1].hs[STI_TLS_HSI_CERTIFICATE_VERIFY].count, 1);
-	assert_int_equal(f->dir[1].hs[STI_TLS_HSI_FINISHED].count, 1);
-	assert_int_equal(f->dir[1].hs[STI_TLS_HSI_NEW_SESSION_TICKET].count, 1);
-	assert_int_equal(f->dir[0].hs[STI_TLS_HSI_FINISHED].count, 1);
+	assert_int_equal(f->dir[STI_S2C].hs[STI_TLS_HSI_ENCRYPTED_EXTENSIONS].count, 1);
+	assert_int_equal(f->dir[STI_S2C].hs[STI_TLS_HSI_CERTIFICATE_VERIFY].count, 1);
+	assert_int_equal(f->dir[STI_S2C].hs[STI_TLS_HSI_FINISHED].count, 1);
+	assert_int_equal(f->dir[STI_S2C].hs[STI_TLS_HSI_NEW_SESSION_TICKET].count, 1);
+	assert_int_equal(f->dir[STI_C2S].hs[STI_TLS_HSI_FINISHED].count, 1);
 	assert_int_equal(f->nalerts, 2);
 	for (int i = 0; i < 2; i++) {
 		assert_true(f->alerts[i].encrypted);
 		assert_true(f->alerts[i].decrypted);
 		assert_int_equal(f->alerts[i].level, 1);
 		assert_int_equal(f->alerts[i].desc, 0);
-		assert_int_equal(f->alerts[i].from, i);
+		assert_int_equal(f->alerts[i].from, i == 0 ? STI_C2S : STI_S2C);
 	}
 	assert_true(f->established);
 	/* EE, Certificate, CV, Finished, NST, client Finished, two alerts */
@@ -445,11 +445,11 @@ static void test_layer_wrong_or_missing_keys(void **state)
 	struct sti_tls *bad_t = play(kl, 0);
 	const struct sti_tls_facts *b = sti_tls_facts(bad_t);
 	assert_int_equal(b->decrypt, STI_TLS_DEC_PARTIAL);   /* the client side opened */
-	assert_int_equal(b->decrypt_failures[1], 1);
-	assert_int_equal(b->decrypted_records[1], 0);
+	assert_int_equal(b->decrypt_failures[STI_S2C], 1);
+	assert_int_equal(b->decrypted_records[STI_S2C], 0);
 	assert_non_null(strstr(b->decrypt_note, "server's record in frame 3 did not decrypt"));
 	assert_false(b->have_server_cert);
-	assert_int_equal(b->dir[1].hs[STI_TLS_HSI_CERTIFICATE].count, 0);
+	assert_int_equal(b->dir[STI_S2C].hs[STI_TLS_HSI_CERTIFICATE].count, 0);
 	assert_int_equal(b->established, p->established);
 	sti_keylog_free(kl);
 
@@ -460,11 +460,11 @@ static void test_layer_wrong_or_missing_keys(void **state)
 	assert_true(h->have_server_cert);
 	assert_string_equal(h->decrypt_note,
 			    "the key log has no CLIENT_TRAFFIC_SECRET_0 for this session");
-	assert_int_equal(h->decrypted_records[0], 1);   /* its Finished */
+	assert_int_equal(h->decrypted_records[STI_C2S], 1);   /* its Finished */
 	/* The server's close_notify is read; the client's is not even an
 	 * alert-sized record worth noting after the data. */
 	assert_int_equal(h->nalerts, 1);
-	assert_int_equal(h->alerts[0].from, 1);
+	assert_int_equal(h->alerts[0].from, STI_S2C);
 	assert_true(h->alerts[0].decrypted);
 	sti_keylog_free(kl);
 

@@ -1249,6 +1249,16 @@ static void test_versions_and_names(void **state)
 	assert_string_equal(sti_tls_version_name(0x7f1c, buf, sizeof(buf)), "0x7f1c");
 	assert_string_equal(sti_tls_version_name(0xfb1a, small, sizeof(small)), "0xf"); /* cut to fit */
 
+	/* The words reports print. */
+	char text[16];
+	assert_string_equal(sti_tls_version_text(0, text, sizeof(text)), "none");
+	assert_string_equal(sti_tls_version_text(STI_TLS12, text, sizeof(text)), "TLS 1.2");
+	assert_string_equal(sti_tls_version_text(STI_TLS13, text, sizeof(text)), "TLS 1.3");
+	assert_string_equal(sti_tls_version_text(STI_SSL3, text, sizeof(text)), "SSL 3.0");
+	assert_string_equal(sti_tls_version_text(0x0002, text, sizeof(text)), "SSL 2.0");
+	assert_string_equal(sti_tls_version_text(0x7f1c, text, sizeof(text)), "TLS 0x7f1c");
+	assert_string_equal(sti_tls_version_text(STI_TLS12, small, sizeof(small)), "TLS"); /* cut */
+
 	assert_true(sti_tls_version_rank(STI_TLS13) > sti_tls_version_rank(0x7f1c));
 	assert_true(sti_tls_version_rank(0x7f1c) > sti_tls_version_rank(STI_TLS12));
 	assert_true(sti_tls_version_rank(0xfb1a) > sti_tls_version_rank(STI_TLS12));

@@ -28,12 +28,12 @@ static int setup(void **state)
 	sti_policy_defaults(&f->pol);
 	f->rec.id = 1;
 	f->rec.syn_seen = true;
-	f->rec.end_side = -1;
+	f->rec.end_side = STI_DIR_NONE;
 	f->rec.first_frame = 1;
 	f->rec.first_ts = INT64_C(1800000000) * 1000000;   /* 2027-01-15 */
 	f->rec.srv.port = 25;
 	f->rec.cli.port = 40000;
-	f->rec.tcp[0].packets = f->rec.tcp[1].packets = 5;
+	f->rec.tcp[STI_C2S].packets = f->rec.tcp[STI_S2C].packets = 5;
 	*state = f;
 	return 0;
 }
@@ -76,7 +76,7 @@ static void client_hello(struct fx *f, uint16_t max, uint64_t frame)
 	f->tls.ch.nciphers = 2;
 	f->tls.ch.ciphers_total = 30;
 	f->tls.ch.offers_aead = true;
-	f->tls.dir[0].bytes = 300;
+	f->tls.dir[STI_C2S].bytes = 300;
 }
 
 static void server_hello(struct fx *f, uint16_t v, uint64_t frame)
@@ -85,10 +85,10 @@ static void server_hello(struct fx *f, uint16_t v, uint64_t frame)
 	f->tls.sh_frame = frame;
 	f->tls.sh.version = v;
 	f->tls.version = v;
-	f->tls.dir[1].bytes = 1500;
+	f->tls.dir[STI_S2C].bytes = 1500;
 }
 
-static void alert(struct fx *f, int from, uint8_t level, uint8_t desc, uint64_t frame)
+static void alert(struct fx *f, enum sti_dir from, uint8_t level, uint8_t desc, uint64_t frame)
 {
 	struct sti_tls_alert *a = &f->tls.alerts[f->tls.nalerts++];
 	a->from = from;
@@ -99,7 +99,7 @@ static void alert(struct fx *f, int from, uint8_t level, uint8_t desc, uint64_t 
 	f->tls.dir[from].bytes += 7;
 }
 
-static void encrypted_alert(struct fx *f, int from, uint64_t frame)
+static void encrypted_alert(struct fx *f, enum sti_dir from, uint64_t frame)
 {
 	struct sti_tls_alert *a = &f->tls.alerts[f->tls.nalerts++];
 	a->from = from;
@@ -108,13 +108,13 @@ static void encrypted_alert(struct fx *f, int from, uint64_t frame)
 	a->length = 19;
 }
 
-static void closes(struct fx *f, int dir, bool rst, uint64_t frame)
+static void closes(struct fx *f, enum sti_dir dir, bool rst, uint64_t frame)
 {
 	if (rst)
 		f->rec.tcp[dir].rst_frame = frame;
 	else
 		f->rec.tcp[dir].fin_frame = frame;
-	if (f->rec.end_side < 0) {
+	if (f->rec.end_side == STI_DIR_NONE) {
 		f->rec.end_side = dir;
 		f->rec.end_frame = frame;
 		f->rec.end = rst ? STI_END_RST : STI_END_FIN;
@@ -150,8 +150,8 @@ static void test_client_too_old_alert(void **state)
 	struct fx *f = *state;
 	starttls_accepted(f, "mx.example.test ESMTP Postfix");
 	client_hello(f, 0x0301, 11);
-	alert(f, 1, 2, 70, 12);
-	closes(f, 1, false, 13);
+	alert(f, STI_S2C, 2, 70, 12);
+	closes(f, STI_S2C, false, 13);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_CLIENT_VERSION_TOO_LOW, STI_CERTAIN);
@@ -186,8 +186,8 @@ static void test_remediation_follows_min_version(void **state)
 	f->pol.min_version = STI_TLS13;
 	starttls_accepted(f, "mx.example.test ESMTP Postfix");
 	client_hello(f, 0x0303, 11);
-	alert(f, 1, 2, 70, 12);
-	closes(f, 1, false, 13);
+	alert(f, STI_S2C, 2, 70, 12);
+	closes(f, STI_S2C, false, 13);
 	decide(f);
 	assert_non_null(strstr(f->v.remediation, "Enable TLS 1.3 on the sending server"));
 	assert_non_null(strstr(f->v.remediation, "SCHANNEL\\Protocols\\TLS 1.3\\Client\" /v Enabled"));
@@ -200,7 +200,7 @@ static void test_client_too_old_reset(void **state)
 	struct fx *f = *state;
 	starttls_accepted(f, "outlook.example Microsoft ESMTP MAIL Service ready");
 	client_hello(f, 0x0302, 11);
-	closes(f, 1, true, 12);
+	closes(f, STI_S2C, true, 12);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_CLIENT_VERSION_TOO_LOW, STI_INFERRED);
@@ -215,7 +215,7 @@ static void test_server_too_old_internal_error(void **state)
 	starttls_accepted(f, "mx ESMTP Postfix");
 	client_hello(f, 0x0304, 11);
 	server_hello(f, 0x0301, 12);
-	alert(f, 0, 2, 80, 13);
+	alert(f, STI_C2S, 2, 80, 13);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_SERVER_VERSION_TOO_LOW, STI_CERTAIN);
@@ -236,7 +236,7 @@ static void test_server_too_old_client_listed_it(void **state)
 	f->tls.ch.nversions = 4;
 	f->tls.ch.has_supported_versions = true;
 	server_hello(f, 0x0301, 12);
-	alert(f, 0, 2, 80, 13);
+	alert(f, STI_C2S, 2, 80, 13);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_SERVER_VERSION_TOO_LOW, STI_CERTAIN);
@@ -254,7 +254,7 @@ static void test_server_too_old_protocol_version_from_server(void **state)
 	struct fx *f = *state;
 	starttls_accepted(f, "mx ESMTP Exim 4.96");
 	client_hello(f, 0x0303, 11);
-	alert(f, 1, 2, 70, 12);
+	alert(f, STI_S2C, 2, 70, 12);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_SERVER_VERSION_TOO_LOW, STI_CERTAIN);
@@ -268,7 +268,7 @@ static void test_client_contradicts_itself(void **state)
 	starttls_accepted(f, "mx ESMTP Postfix");
 	client_hello(f, 0x0301, 11);
 	server_hello(f, 0x0301, 12);
-	alert(f, 0, 2, 80, 13);
+	alert(f, STI_C2S, 2, 80, 13);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_CLIENT_VERSION_TOO_LOW, STI_CERTAIN);
@@ -280,7 +280,7 @@ static void test_no_shared_cipher_server(void **state)
 	struct fx *f = *state;
 	starttls_accepted(f, "mx ESMTP Postfix");
 	client_hello(f, 0x0304, 11);
-	alert(f, 1, 2, 40, 12);
+	alert(f, STI_S2C, 2, 40, 12);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_NO_SHARED_CIPHER, STI_CERTAIN);
@@ -293,7 +293,7 @@ static void test_no_shared_cipher_client_legacy(void **state)
 	starttls_accepted(f, "mx ESMTP");
 	client_hello(f, 0x0303, 11);
 	f->tls.ch.only_legacy_ciphers = true;
-	alert(f, 1, 2, 40, 12);
+	alert(f, STI_S2C, 2, 40, 12);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_NO_SHARED_CIPHER, STI_CERTAIN);
@@ -310,7 +310,7 @@ static void test_no_shared_cipher_client_without_forward_secrecy(void **state)
 	f->tls.ch.ciphers[1] = 0x00ff;   /* renegotiation SCSV */
 	f->tls.ch.nciphers = 2;
 	f->tls.ch.ciphers_total = 2;
-	alert(f, 1, 2, 40, 12);
+	alert(f, STI_S2C, 2, 40, 12);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_NO_SHARED_CIPHER, STI_CERTAIN);
@@ -333,7 +333,7 @@ static void test_no_shared_cipher_client_ecdsa_only(void **state)
 	f->tls.ch.ciphers[0] = 0xc02b;   /* TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 */
 	f->tls.ch.nciphers = 1;
 	f->tls.ch.ciphers_total = 1;
-	alert(f, 1, 2, 40, 12);
+	alert(f, STI_S2C, 2, 40, 12);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_NO_SHARED_CIPHER, STI_INFERRED);
@@ -365,7 +365,7 @@ static void test_no_shared_cipher_client_camellia_only(void **state)
 	f->tls.ch.ciphers_total = 2;
 	f->tls.ch.groups[0] = 0x001d;
 	f->tls.ch.ngroups = 1;
-	alert(f, 1, 2, 40, 12);
+	alert(f, STI_S2C, 2, 40, 12);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_NO_SHARED_CIPHER, STI_CERTAIN);
@@ -386,7 +386,7 @@ static void test_no_shared_group_client(void **state)
 	client_hello(f, 0x0304, 11);
 	f->tls.ch.groups[0] = 0x0100;    /* ffdhe2048 only */
 	f->tls.ch.ngroups = 1;
-	alert(f, 1, 2, 40, 12);
+	alert(f, STI_S2C, 2, 40, 12);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_NO_SHARED_CIPHER, STI_CERTAIN);
@@ -398,8 +398,8 @@ static void test_client_alert_instead_of_hello(void **state)
 {
 	struct fx *f = *state;
 	starttls_accepted(f, "mx ESMTP");
-	alert(f, 0, 2, 80, 11);
-	alert(f, 1, 2, 10, 13);
+	alert(f, STI_C2S, 2, 80, 11);
+	alert(f, STI_S2C, 2, 10, 13);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_NO_SHARED_CIPHER, STI_INFERRED);
@@ -425,7 +425,7 @@ static void test_client_rejects_expired_certificate(void **state)
 	struct fx *f = *state;
 	starttls_accepted(f, "mx ESMTP");
 	tls12_expired_certificate(f);
-	alert(f, 0, 2, 45, 14);
+	alert(f, STI_C2S, 2, 45, 14);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_CERTAIN);
@@ -448,7 +448,7 @@ static void test_client_rejects_name_mismatch(void **state)
 	f->tls.server_cert.not_after = INT64_C(4000000000);
 	strcpy(f->tls.server_cert.sans[0], "*.other.test");
 	f->tls.server_cert.nsans = 1;
-	alert(f, 0, 2, 42, 14);
+	alert(f, STI_C2S, 2, 42, 14);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_CERTAIN);
@@ -481,7 +481,7 @@ static void test_client_does_not_trust_issuer_setup(struct fx *f)
 	f->tls.server_cert.nsans = 1;
 	f->tls.server_cert.not_before = 1600000000;
 	f->tls.server_cert.not_after = INT64_C(4000000000);
-	alert(f, 0, 2, 42, 14);
+	alert(f, STI_C2S, 2, 42, 14);
 }
 
 /* No chain verified (as before SPEC 9.2): the issuer is what is left. */
@@ -511,7 +511,7 @@ static void test_unknown_ca_tls13_cleartext(void **state)
 	starttls_accepted(f, "mx ESMTP");
 	client_hello(f, 0x0304, 11);
 	server_hello(f, 0x0304, 12);
-	alert(f, 0, 2, 48, 14);
+	alert(f, STI_C2S, 2, 48, 14);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_CERTAIN);
@@ -527,18 +527,18 @@ static void test_server_rejects_missing_client_certificate(void **state)
 	starttls_accepted(f, "mx ESMTP");
 	client_hello(f, 0x0303, 4);
 	server_hello(f, 0x0303, 6);
-	f->tls.dir[1].hs[STI_TLS_HSI_CERTIFICATE_REQUEST].count = 1;
-	f->tls.dir[0].hs[STI_TLS_HSI_CERTIFICATE].count = 1;
+	f->tls.dir[STI_S2C].hs[STI_TLS_HSI_CERTIFICATE_REQUEST].count = 1;
+	f->tls.dir[STI_C2S].hs[STI_TLS_HSI_CERTIFICATE].count = 1;
 	f->tls.have_client_cert = true;
 	f->tls.client_cert_frame = 8;
-	alert(f, 1, 2, 40, 9);
+	alert(f, STI_S2C, 2, 40, 9);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_SERVER_REJECTED_CLIENT_CERTIFICATE, STI_CERTAIN);
 	assert_non_null(strstr(f->v.explanation, "the client sent none"));
 	assert_evidence(f, 3, (const uint64_t[]){ 6, 8, 9 });
 	/* Without the request, handshake_failure is just a named alert. */
-	f->tls.dir[1].hs[STI_TLS_HSI_CERTIFICATE_REQUEST].count = 0;
+	f->tls.dir[STI_S2C].hs[STI_TLS_HSI_CERTIFICATE_REQUEST].count = 0;
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_UNKNOWN,
 		       STI_REASON_PEER_ALERT, STI_CERTAIN);
@@ -550,8 +550,8 @@ static void test_tls13_encrypted_client_abort(void **state)
 	starttls_accepted(f, "mx ESMTP");
 	client_hello(f, 0x0304, 11);
 	server_hello(f, 0x0304, 12);
-	encrypted_alert(f, 0, 14);
-	closes(f, 0, false, 15);
+	encrypted_alert(f, STI_C2S, 14);
+	closes(f, STI_C2S, false, 15);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_TLS13_FAILED_AFTER_SERVER_HELLO, STI_INFERRED);
@@ -564,16 +564,16 @@ static void test_tls13_server_rejects_after_client_finished(void **state)
 	starttls_accepted(f, "mx ESMTP");
 	client_hello(f, 0x0304, 11);
 	server_hello(f, 0x0304, 12);
-	f->tls.dir[0].finished_frame = 14;
-	encrypted_alert(f, 1, 15);
-	closes(f, 1, false, 16);
+	f->tls.dir[STI_C2S].finished_frame = 14;
+	encrypted_alert(f, STI_S2C, 15);
+	closes(f, STI_S2C, false, 16);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_TLS13_FAILED_AFTER_SERVER_HELLO, STI_INFERRED);
 }
 
 /* Each fatal alert from `from` in turn, alone, gives the same verdict. */
-static void each_alert_decides(struct fx *f, int from, const uint8_t *alerts, size_t n,
+static void each_alert_decides(struct fx *f, enum sti_dir from, const uint8_t *alerts, size_t n,
 			       enum sti_cause cause, enum sti_reason reason, const char *text)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -618,7 +618,7 @@ static void test_offer_decides_server_too_old(void **state)
 	f->tls.ch.versions[2] = 0x0301;
 	f->tls.ch.nversions = 3;
 	f->tls.nalerts = 0;
-	alert(f, 0, 2, 42, 13);
+	alert(f, STI_C2S, 2, 42, 13);
 	decide(f);
 	assert_int_equal(f->v.reason, STI_REASON_CLIENT_REJECTED_CERTIFICATE);
 }
@@ -630,12 +630,12 @@ static void test_closed_without_command_tls12(void **state)
 	struct fx *f = *state;
 	starttls_accepted(f, "mx ESMTP");
 	tls12_expired_certificate(f);
-	f->tls.dir[0].finished_frame = 14;
-	f->tls.dir[1].finished_frame = 15;
+	f->tls.dir[STI_C2S].finished_frame = 14;
+	f->tls.dir[STI_S2C].finished_frame = 15;
 	f->tls.established = true;
 	f->tls.established_frame = 15;
-	encrypted_alert(f, 0, 16);
-	closes(f, 0, false, 17);
+	encrypted_alert(f, STI_C2S, 16);
+	closes(f, STI_C2S, false, 17);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_INFERRED);
@@ -647,7 +647,7 @@ static void test_closed_without_command_tls12(void **state)
 	assert_string_equal(f->v.tlsrpt, "certificate-expired");
 	assert_evidence(f, 4, (const uint64_t[]){ 12, 14, 16, 17 });
 	/* One command inside TLS and it is an ordinary session. */
-	f->tls.dir[0].data_frame = 16;
+	f->tls.dir[STI_C2S].data_frame = 16;
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_OK, STI_CAUSE_NONE, STI_REASON_TLS_OK, STI_CERTAIN);
 }
@@ -659,9 +659,9 @@ static void test_closed_without_command_tls13(void **state)
 	starttls_accepted(f, "mx ESMTP");
 	client_hello(f, 0x0304, 11);
 	server_hello(f, 0x0304, 12);
-	f->tls.dir[1].finished_frame = 12;
-	f->tls.dir[0].finished_frame = 14;
-	closes(f, 0, false, 14);
+	f->tls.dir[STI_S2C].finished_frame = 12;
+	f->tls.dir[STI_C2S].finished_frame = 14;
+	closes(f, STI_C2S, false, 14);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_INFERRED);
@@ -670,9 +670,9 @@ static void test_closed_without_command_tls13(void **state)
 	/* The server closing first after the client's Finished is the
 	 * server refusing something of the client's, not this. */
 	memset(&f->rec.tcp, 0, sizeof(f->rec.tcp));
-	f->rec.end_side = -1;
-	encrypted_alert(f, 1, 15);
-	closes(f, 1, false, 16);
+	f->rec.end_side = STI_DIR_NONE;
+	encrypted_alert(f, STI_S2C, 15);
+	closes(f, STI_S2C, false, 16);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_TLS13_FAILED_AFTER_SERVER_HELLO, STI_INFERRED);
@@ -798,9 +798,9 @@ static void test_not_tls_after_starttls(void **state)
 {
 	struct fx *f = *state;
 	starttls_accepted(f, "mx ESMTP");
-	f->tls.dir[0].bytes = 10;
-	f->tls.dir[0].not_tls = true;
-	strcpy(f->tls.dir[0].sample, "EHLO again");
+	f->tls.dir[STI_C2S].bytes = 10;
+	f->tls.dir[STI_C2S].not_tls = true;
+	strcpy(f->tls.dir[STI_C2S].sample, "EHLO again");
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_NOT_TLS_AFTER_STARTTLS, STI_CERTAIN);
@@ -816,13 +816,13 @@ static void test_silent_server_and_capture_end(void **state)
 		       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
 	/* 6.1 item 11: retransmitted ClientHello, no answer at all, and the
 	 * capture ends first: still undecided, but the silence is named. */
-	f->rec.retransmitted[0] = 4;
+	f->rec.retransmitted[STI_C2S] = 4;
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
 		       STI_REASON_CAPTURE_ENDED_MID_HANDSHAKE, STI_INFERRED);
 	assert_non_null(strstr(f->v.explanation, "4 retransmission(s)"));
 	/* The client giving up makes it a failure on the server's side. */
-	closes(f, 0, false, 30);
+	closes(f, STI_C2S, false, 30);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_SERVER_ABORTED_HANDSHAKE, STI_INFERRED);
@@ -833,7 +833,7 @@ static void test_server_resets_modern_hello(void **state)
 	struct fx *f = *state;
 	starttls_accepted(f, "mx ESMTP");
 	client_hello(f, 0x0304, 11);
-	closes(f, 1, true, 12);
+	closes(f, STI_S2C, true, 12);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_SERVER_ABORTED_HANDSHAKE, STI_INFERRED);
@@ -845,7 +845,7 @@ static void test_client_aborts_after_server_hello_tls12(void **state)
 	starttls_accepted(f, "mx ESMTP");
 	client_hello(f, 0x0303, 11);
 	server_hello(f, 0x0303, 12);
-	closes(f, 0, true, 13);
+	closes(f, STI_C2S, true, 13);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_CLIENT_ABORTED_HANDSHAKE, STI_INFERRED);
@@ -864,22 +864,22 @@ static void test_mid_session_and_gap(void **state)
 
 	starttls_accepted(f, "mx ESMTP");
 	client_hello(f, 0x0304, 11);
-	f->tls.dir[1].gap = true;
-	f->tls.dir[1].gap_frame = 12;
-	f->tls.dir[1].bytes = 100;
+	f->tls.dir[STI_S2C].gap = true;
+	f->tls.dir[STI_S2C].gap_frame = 12;
+	f->tls.dir[STI_S2C].bytes = 100;
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
 		       STI_REASON_CAPTURE_GAP, STI_INFERRED);
 	/* The same gap after the ServerHello, with the client's Finished and
 	 * data after it: the handshake completed as far as one can tell. */
 	server_hello(f, 0x0304, 12);
-	f->tls.dir[0].finished_frame = 14;
-	f->tls.dir[0].last_frame = 15;
+	f->tls.dir[STI_C2S].finished_frame = 14;
+	f->tls.dir[STI_C2S].last_frame = 15;
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_OK, STI_CAUSE_NONE, STI_REASON_TLS_OK, STI_INFERRED);
 	assert_non_null(strstr(f->v.explanation, "as far as the capture shows"));
 	/* ... unless someone sent an alert. */
-	encrypted_alert(f, 1, 16);
+	encrypted_alert(f, STI_S2C, 16);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
 		       STI_REASON_CAPTURE_GAP, STI_INFERRED);
@@ -928,9 +928,9 @@ static void plaintext_session(struct fx *f, const char *banner)
 static void no_payload_session(struct fx *f)
 {
 	f->rec.proto = STI_PROTO_NONE;
-	f->rec.tcp[0].packets = 1;
-	f->rec.tcp[0].syn = true;
-	f->rec.tcp[1].packets = 0;
+	f->rec.tcp[STI_C2S].packets = 1;
+	f->rec.tcp[STI_C2S].syn = true;
+	f->rec.tcp[STI_S2C].packets = 0;
 	f->rec.last_ts = f->rec.first_ts + 3000000;
 }
 
@@ -938,7 +938,7 @@ static void test_tcp_no_answer(void **state)
 {
 	struct fx *f = *state;
 	no_payload_session(f);
-	f->rec.tcp[0].packets = 3;   /* SYN and two retransmissions */
+	f->rec.tcp[STI_C2S].packets = 3;   /* SYN and two retransmissions */
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_NOT_SMTP, STI_CAUSE_NETWORK,
 		       STI_REASON_TCP_NO_ANSWER, STI_INFERRED);
@@ -949,8 +949,8 @@ static void test_tcp_refused(void **state)
 {
 	struct fx *f = *state;
 	no_payload_session(f);
-	f->rec.tcp[1].packets = 1;
-	f->rec.tcp[1].rst_frame = 2;
+	f->rec.tcp[STI_S2C].packets = 1;
+	f->rec.tcp[STI_S2C].rst_frame = 2;
 	closes(f, STI_S2C, true, 2);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_NOT_SMTP, STI_CAUSE_SERVER,
@@ -959,7 +959,7 @@ static void test_tcp_refused(void **state)
 	const uint64_t ev[] = { 2 };
 	assert_evidence(f, 1, ev);
 	/* a SYN-ACK first: it connected, then nothing was sent */
-	f->rec.tcp[1].syn = true;
+	f->rec.tcp[STI_S2C].syn = true;
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_NOT_SMTP, STI_CAUSE_UNKNOWN,
 		       STI_REASON_NO_PAYLOAD, STI_INFERRED);
@@ -971,8 +971,8 @@ static void test_capture_one_direction(void **state)
 	struct fx *f = *state;
 	starttls_accepted(f, "mx ESMTP");
 	f->rec.tls = NULL;
-	f->rec.tcp[0].payload_bytes = 700;
-	f->rec.tcp[1].packets = 0;
+	f->rec.tcp[STI_C2S].payload_bytes = 700;
+	f->rec.tcp[STI_S2C].packets = 0;
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_INCOMPLETE, STI_CAUSE_UNKNOWN,
 		       STI_REASON_CAPTURE_ONE_DIRECTION, STI_INFERRED);
@@ -980,15 +980,15 @@ static void test_capture_one_direction(void **state)
 	assert_non_null(strstr(f->v.explanation, "none from the server"));
 	assert_non_null(strstr(f->v.explanation, "asymmetric routing"));
 	/* the other way round: only the server was captured */
-	f->rec.tcp[0].packets = 0;
-	f->rec.tcp[1].packets = 4;
+	f->rec.tcp[STI_C2S].packets = 0;
+	f->rec.tcp[STI_S2C].packets = 4;
 	decide(f);
 	assert_int_equal(f->v.reason, STI_REASON_CAPTURE_ONE_DIRECTION);
 	assert_non_null(strstr(f->v.explanation, "only the server's packets"));
 	/* a one-sided capture with no payload at all is still one-sided */
 	no_payload_session(f);
-	f->rec.tcp[0].syn = false;
-	f->rec.tcp[0].packets = 2;
+	f->rec.tcp[STI_C2S].syn = false;
+	f->rec.tcp[STI_C2S].packets = 2;
 	decide(f);
 	assert_int_equal(f->v.reason, STI_REASON_CAPTURE_ONE_DIRECTION);
 }
@@ -1068,8 +1068,8 @@ static void test_banner_only(void **state)
 		       STI_REASON_NOT_SMTP, STI_INFERRED);
 	assert_non_null(strstr(f->v.explanation, "banner check"));
 	/* the capture ended instead: nothing is decided */
-	f->rec.end_side = -1;
-	f->rec.tcp[0].fin_frame = 0;
+	f->rec.end_side = STI_DIR_NONE;
+	f->rec.tcp[STI_C2S].fin_frame = 0;
 	decide(f);
 	assert_int_equal(f->v.outcome, STI_OUTCOME_INCOMPLETE);
 }

@@ -59,12 +59,22 @@ static const char *const migrations[STI_DB_SCHEMA_VERSION] = {
 	" first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
 	" sessions INTEGER NOT NULL, offered_low INTEGER NOT NULL,"
 	" offered_high INTEGER NOT NULL, PRIMARY KEY(role, ip));"
-	"INSERT INTO peers SELECT 'client', client_ip, max(client_name), min(first_ts),"
-	" max(last_ts), count(*), coalesce(min(nullif(offered_version, 0)), 0),"
-	" max(offered_version) FROM sessions GROUP BY client_ip;"
-	"INSERT INTO peers SELECT 'server', server_ip, max(server_name), min(first_ts),"
-	" max(last_ts), count(*), coalesce(min(nullif(offered_version, 0)), 0),"
-	" max(offered_version) FROM sessions GROUP BY server_ip;",
+	/* The same rules as sql_peer below, which the sessions would have
+	 * gone through had they been written now: a peer keeps the first
+	 * non-empty name in the order written (a server's name, else its
+	 * banner), and offered_low ignores 0. */
+	"INSERT INTO peers SELECT 'client', s.client_ip,"
+	" coalesce((SELECT n.client_name FROM sessions n WHERE n.client_ip = s.client_ip"
+	" AND n.client_name <> '' ORDER BY n.id LIMIT 1), ''), min(s.first_ts),"
+	" max(s.last_ts), count(*), coalesce(min(nullif(s.offered_version, 0)), 0),"
+	" max(s.offered_version) FROM sessions s GROUP BY s.client_ip;"
+	"INSERT INTO peers SELECT 'server', s.server_ip,"
+	" coalesce((SELECT CASE WHEN n.server_name <> '' THEN n.server_name ELSE n.banner END"
+	" FROM sessions n WHERE n.server_ip = s.server_ip"
+	" AND (n.server_name <> '' OR n.banner <> '') ORDER BY n.id LIMIT 1), ''),"
+	" min(s.first_ts), max(s.last_ts), count(*),"
+	" coalesce(min(nullif(s.offered_version, 0)), 0), max(s.offered_version)"
+	" FROM sessions s GROUP BY s.server_ip;",
 };
 
 static bool sql_fail(struct sti_db *db, const char *what, char *err, size_t errlen)

@@ -63,12 +63,9 @@ struct sti_dir_info {
 	uint64_t payload_bytes;   /* TCP payload on the wire, retransmits too */
 	uint64_t fin_frame;       /* first FIN from this side, 0 if none */
 	uint64_t rst_frame;       /* first RST from this side, 0 if none */
-	int64_t fin_ts, rst_ts;
-	bool syn;
 	uint64_t foreign;         /* segments of another connection, ignored */
+	bool syn;
 };
-
-struct sti_syn_hold;   /* private to session.c */
 
 struct sti_session {
 	/* Table bookkeeping first: a lookup reads the hash, the chain and
@@ -85,28 +82,40 @@ struct sti_session {
 	struct sti_dir_info dir[2];
 	/* The two reassemblers, allocated at the first packet that is not
 	 * the client's bare SYN: a SYN flood costs the table entry only.
-	 * Read them through sti_session_stream; NULL until then. */
+	 * What only a session with streams needs (the table for their
+	 * events, data held from a TCP Fast Open SYN) is allocated with
+	 * them. Read them through sti_session_stream; NULL until then. */
 	struct sti_reasm *rs;
 	uint64_t end_frame;
 	void *app;                /* the consumer's state */
 
-	/* Data on the client's SYN (TCP Fast Open, RFC 7413), held until the
-	 * SYN+ACK says whether the server took it; NULL almost always. */
-	struct sti_syn_hold *syn_hold;
-
 	/* Table bookkeeping: not for consumers. */
-	struct sti_table *table;
 	struct sti_session *lprev, *lnext;
 
-	/* The small fields last, packed: a SYN flood pays for the entry. */
-	enum sti_orient orient;
-	enum sti_end end;
-	enum sti_dir end_side;    /* who ended it; STI_DIR_NONE: unknown */
+	/*
+	 * The small fields last, packed: a SYN flood pays for the entry, so
+	 * the enums are stored in 8-bit fields of their own type (every
+	 * value fits; STI_DIR_NONE is -1 and the field is signed like the
+	 * enum) and read and written as the enums they are.
+	 */
 	uint32_t client_isn;
-	bool orient_tentative;    /* may still flip on the first payload */
-	bool closed;              /* ended; kept only to absorb late packets */
-	bool server_isn_known;    /* the client acknowledged a SYN+ACK */
+	enum sti_orient orient : 8;
+	enum sti_end end : 8;
+	enum sti_dir end_side : 8;     /* who ended it; STI_DIR_NONE: unknown */
+	bool orient_tentative : 1;     /* may still flip on the first payload */
+	bool closed : 1;               /* ended; kept only to absorb late packets */
+	bool server_isn_known : 1;     /* the client acknowledged a SYN+ACK */
+	unsigned stop_pending : 2;     /* 1 << dir: stopped before the streams came */
 };
+
+/*
+ * SPEC 9.7: a SYN-only or payload-less session is its table entry and
+ * nothing else, and the entry is at most 256 bytes (248 on LP64, which
+ * malloc serves from its 256-byte size class), so that the default
+ * --max-sessions of them stays far under 64 MiB in a SYN flood.
+ */
+_Static_assert(sizeof(struct sti_session) <= 256,
+	       "a table entry is at most 256 bytes");
 
 struct sti_session_ops {
 	/* A new session; set s->app here if you need state. */

@@ -261,7 +261,15 @@ static void test_migration_from_1(void **state)
 	       "INSERT INTO runs VALUES(1, 0, 'old.pcap', '0.0.9');"
 	       "INSERT INTO sessions VALUES(1, 1, 1, 5, 6, '192.0.2.1', 1025, '198.51.100.1', 25,"
 	       " 'starttls', 'a.test', '', '', 769, 769, 769, 49172, 'deprecated', 'client',"
-	       " 'version_below_policy', 'certain');");
+	       " 'version_below_policy', 'certain'),"
+	       /* Later names do not replace the first; a server without a
+		* name is known by its banner, as sti_db_insert keeps it. */
+	       "(2, 1, 2, 7, 9, '192.0.2.1', 1026, '198.51.100.1', 25,"
+	       " 'starttls', 'z.test', '', 'mx.test ESMTP', 771, 771, 771, 49199, 'ok', 'none',"
+	       " 'established', 'certain'),"
+	       "(3, 1, 3, 8, 10, '192.0.2.1', 1027, '198.51.100.1', 25,"
+	       " 'starttls', '', 'b.test', '', 0, 0, 0, NULL, 'failed', 'unknown',"
+	       " 'no_handshake', 'possible');");
 	/* Reading never migrates; writing does, and keeps the rows. */
 	struct sti_db *db = sti_db_open(p, STI_DB_READ, err, sizeof(err));
 	assert_non_null(db);
@@ -273,7 +281,14 @@ static void test_migration_from_1(void **state)
 	assert_int_equal(sql_int(p, "SELECT value FROM sti_meta WHERE key='schema_version'"),
 			 STI_DB_SCHEMA_VERSION);
 	assert_int_equal(sql_int(p, "SELECT offered_low FROM peers WHERE ip='192.0.2.1'"), 769);
-	assert_int_equal(sql_int(p, "SELECT count(*) FROM sessions"), 1);
+	assert_int_equal(sql_int(p, "SELECT offered_high FROM peers WHERE ip='192.0.2.1'"), 771);
+	assert_int_equal(sql_int(p, "SELECT sessions FROM peers WHERE ip='198.51.100.1'"), 3);
+	assert_int_equal(sql_int(p, "SELECT first_seen * 100 + last_seen FROM peers"
+				    " WHERE ip='192.0.2.1'"), 510);
+	assert_int_equal(sql_int(p, "SELECT name = 'a.test' FROM peers WHERE ip='192.0.2.1'"), 1);
+	assert_int_equal(sql_int(p, "SELECT name = 'mx.test ESMTP' FROM peers"
+				    " WHERE ip='198.51.100.1'"), 1);
+	assert_int_equal(sql_int(p, "SELECT count(*) FROM sessions"), 3);
 	assert_int_equal(sql_int(p, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 }
 

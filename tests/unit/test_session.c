@@ -26,6 +26,7 @@ struct seen {
 	size_t nc2s, ns2c;
 	int fins, rsts, gaps, skips;
 	bool stop_c2s_after_data;
+	bool stop_at_open;
 	struct sti_session *last;
 	struct sti_endpoint last_cli;
 	enum sti_orient last_orient;
@@ -36,6 +37,10 @@ static void on_open(void *ctx, struct sti_session *s)
 	struct seen *w = ctx;
 	w->opened++;
 	w->last = s;
+	if (w->stop_at_open) {
+		sti_session_stop_payload(s, STI_C2S);
+		sti_session_stop_payload(s, STI_S2C);
+	}
 }
 
 static void on_stream(void *ctx, struct sti_session *s, const struct sti_stream_ev *ev)
@@ -410,6 +415,27 @@ static void test_stop_payload_keeps_fin(void **state)
 }
 
 /*
+ * A stop asked for while the session is a bare SYN, before it has
+ * streams, is taken up when they come: no payload is handed up after it.
+ */
+static void test_stop_before_streams(void **state)
+{
+	struct fx *f = *state;
+	f->w.stop_at_open = true;
+	feed(f, pkt(10, 40000, 20, 25, SYN, 1000, NULL, 1, 0));
+	assert_false(sti_session_stream(f->w.last, STI_C2S)->stopped);
+	feed(f, acking(pkt(20, 25, 10, 40000, SYN | ACK, 5000, NULL, 2, 0), 1001));
+	assert_true(sti_session_stream(f->w.last, STI_C2S)->stopped);
+	assert_true(sti_session_stream(f->w.last, STI_S2C)->stopped);
+	feed(f, acking(pkt(10, 40000, 20, 25, ACK | PSH, 1001, "abc", 3, 0), 5001));
+	feed(f, acking(pkt(20, 25, 10, 40000, ACK | PSH, 5001, "220 x\r\n", 4, 0), 1004));
+	assert_string_equal(f->w.c2s, "");
+	assert_string_equal(f->w.s2c, "");
+	assert_int_equal(f->w.last->dir[STI_C2S].payload_bytes, 3);
+	assert_int_equal(sti_session_stream(f->w.last, STI_C2S)->next_off, 3);
+}
+
+/*
  * Settled both ways: segments are only counted, retransmissions too, and
  * handed up as nothing but the FINs that close the session.
  */
@@ -485,6 +511,7 @@ int main(void)
 		T(test_eviction_at_cap),
 		T(test_flush_closes_in_id_order),
 		T(test_stop_payload_keeps_fin),
+		T(test_stop_before_streams),
 		T(test_settled_session_bypass),
 		T(test_entry_key_leads),
 		T(test_ipv6_and_ipv4_do_not_collide),

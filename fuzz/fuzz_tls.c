@@ -2,7 +2,9 @@
  * fuzz_tls.c - the TLS record and handshake layer, both directions, in
  * pieces of any size (chunks.h), then the fingerprints of what it parsed.
  * It runs with a key log (keylog_seed.h), so inputs that carry a known
- * ClientHello random go through the decryption paths too.
+ * ClientHello random go through the decryption paths too, and with a
+ * certificate cache of two entries kept across inputs (tls_certcache.h),
+ * so certificates are shared, evicted and decoded alone as in a run.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -54,8 +56,11 @@ static void fingerprints(const struct sti_tls_facts *f)
 		sti_ja3s_hash(&f->sh, ja3);
 		touched += strlen(ja3);
 	}
-	if (f->have_server_cert)
-		touched += strlen(f->server_cert.subject) + strlen(f->server_cert.issuer);
+	if (f->server_cert)
+		touched += strlen(f->server_cert->leaf.subject) +
+			   strlen(f->server_cert->leaf.issuer) + strlen(f->server_cert->chain.anchor);
+	if (f->client_cert)
+		touched += strlen(f->client_cert->leaf.subject);
 	if (f->nalerts > STI_TLS_MAX_ALERTS)
 		__builtin_trap();
 	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++)
@@ -70,6 +75,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	sti_tls_set_sink(t, touch_event, NULL);
 	sti_tls_set_keylog(t, fuzz_keylog());
+	static struct sti_certcache *certs;
+	if (!certs)
+		certs = sti_certcache_new(2);
+	sti_tls_set_certcache(t, certs);
 	chunk_play(data, size, &calls, t);
 	sti_tls_end(t, 0);
 	sti_tls_end(t, 1);

@@ -19,6 +19,7 @@
 #include "sti/service_metrics.h"
 #include "sti/mtalog.h"
 #include "sti/session_record.h"
+#include "sti/tls_certcache.h"
 #include "sti/tls_keylog.h"
 
 /*
@@ -52,6 +53,9 @@ struct sti_analysis {
 	uint64_t selected;               /* sessions sel matched */
 	const struct sti_anon *anon;     /* --anonymize, or NULL */
 	struct sti_keylog *keylog;       /* --keylog, or NULL */
+	struct sti_certcache *certs;     /* decoded certificates, shared by
+					    every session of the run (NULL
+					    without memory: each its own) */
 	struct sti_metrics *metrics;     /* --metrics, --metrics-listen, or NULL */
 	struct fallback_slot fallback[FALLBACK_SLOTS];
 	struct mta_state *mta;           /* --mta-log, or NULL */
@@ -86,6 +90,7 @@ struct sti_analysis *sti_analysis_new(const struct sti_session_cfg *cfg,
 	a->cfg = *cfg;
 	a->policy = *policy;
 	a->rep = rep;
+	a->certs = sti_certcache_new(STI_CERTCACHE_DEFAULT_CAP);
 	return a;
 }
 
@@ -98,8 +103,10 @@ static void fallback_clear(struct sti_analysis *a)
 
 void sti_analysis_free(struct sti_analysis *a)
 {
-	if (a)
+	if (a) {
 		fallback_clear(a);
+		sti_certcache_free(a->certs);
+	}
 	if (a && a->mta) {
 		free(a->mta->results);
 		free(a->mta->names);
@@ -326,6 +333,7 @@ static bool input_begin(struct sti_analysis *a, const char *name, bool early,
 	}
 	sti_recorder_report_early(in->rec, early);
 	sti_recorder_set_keylog(in->rec, a->keylog);
+	sti_recorder_set_certcache(in->rec, a->certs);
 	sti_recorder_ladder_text(in->rec, a->rep->prints_ladder);
 	if (!start_evidence(a, in->table)) {
 		sti_table_free(in->table);
@@ -422,6 +430,8 @@ static void mta_join_file(struct sti_analysis *a, const char *name, const char *
 	m->caps_over = 0;
 	struct sti_recorder *rec = sti_recorder_new(&a->cfg, collect_cap, m);
 	struct sti_table *t = rec ? sti_table_new(&a->cfg, &sti_recorder_ops, rec) : NULL;
+	if (rec)
+		sti_recorder_set_certcache(rec, a->certs);
 	if (t) {
 		struct sti_ingest_stats st;
 		char err[512];

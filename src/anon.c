@@ -497,45 +497,77 @@ static void anon_value(const struct sti_anon *an, const struct sti_field *f, voi
 	}
 }
 
-/* Every row of the field table in one part, by its kind. */
-static void anon_part(const struct sti_anon *an, enum sti_field_part part, void *base,
-		      struct sti_anon_names *names)
+struct anon_walk {
+	const struct sti_anon *an;
+	struct sti_anon_names *names;
+};
+
+/* One row of the field table in its part, by its kind. */
+static void anon_row(const struct sti_field *f, void *base, void *ctx)
 {
-	if (!base)
+	const struct anon_walk *w = ctx;
+	if (!sti_field_kind_identifies(f->kind))
 		return;
-	for (size_t i = 0; i < sti_nfields; i++) {
-		const struct sti_field *f = &sti_fields[i];
-		if (f->part != part || !sti_field_kind_identifies(f->kind))
-			continue;
-		/* The evidence replaces names on the wire; hashes are not. */
-		if (names && f->kind == STI_KIND_DIGEST)
-			continue;
-		unsigned n = sti_field_count(f, base);
-		for (unsigned k = 0; k < n; k++)
-			anon_value(an, f, sti_field_at(f, base, k), names);
+	/* The evidence replaces names on the wire; hashes are not. */
+	if (w->names && f->kind == STI_KIND_DIGEST)
+		return;
+	unsigned n = sti_field_count(f, base);
+	for (unsigned k = 0; k < n; k++)
+		anon_value(w->an, f, sti_field_at(f, base, k), w->names);
+}
+
+/* Every row of the field table in the parts given. */
+static void anon_parts(const struct sti_anon *an, const struct sti_field_parts *p,
+		       struct sti_anon_names *names)
+{
+	struct anon_walk w = { an, names };
+	sti_fields_walk(p, anon_row, &w);
+}
+
+/*
+ * The session's facts into out (its own copies, certificates included:
+ * the originals are shared with other sessions and never written), and
+ * where each part of the copy is.
+ */
+static void copy_facts(const struct sti_record *in, struct sti_anon_record *out,
+		       struct sti_field_parts *p)
+{
+	if (in->smtp) {
+		out->smtp = *in->smtp;
+		out->rec.smtp = &out->smtp;
+		p->smtp = &out->smtp;
+	}
+	if (!in->tls)
+		return;
+	out->tls = *in->tls;
+	out->rec.tls = &out->tls;
+	p->tls = &out->tls;
+	if (in->tls->server_cert) {
+		out->server_cert = *in->tls->server_cert;
+		out->tls.server_cert = &out->server_cert;
+		p->cert[0] = &out->server_cert.leaf;
+		p->chain = &out->server_cert.chain;
+	}
+	if (in->tls->client_cert) {
+		out->client_cert = *in->tls->client_cert;
+		out->tls.client_cert = &out->client_cert;
+		p->cert[1] = &out->client_cert.leaf;
 	}
 }
 
 void sti_anon_record(const struct sti_anon *an, const struct sti_record *in,
 		     struct sti_anon_record *out)
 {
+	struct sti_field_parts p = { .record = &out->rec };
 	out->rec = *in;
-	if (in->smtp) {
-		out->smtp = *in->smtp;
-		out->rec.smtp = &out->smtp;
-	}
-	if (in->tls) {
-		out->tls = *in->tls;
-		out->rec.tls = &out->tls;
-	}
-	anon_part(an, STI_PART_RECORD, &out->rec, NULL);
-	anon_part(an, STI_PART_SMTP, in->smtp ? &out->smtp : NULL, NULL);
-	anon_part(an, STI_PART_TLS, in->tls ? &out->tls : NULL, NULL);
+	copy_facts(in, out, &p);
+	anon_parts(an, &p, NULL);
 }
 
 void sti_anon_verdict(const struct sti_anon *an, struct sti_verdict *v)
 {
-	anon_part(an, STI_PART_VERDICT, v, NULL);
+	struct sti_field_parts p = { .verdict = v };
+	anon_parts(an, &p, NULL);
 }
 
 void sti_anon_collect(const struct sti_anon *an, const struct sti_record *rec,
@@ -555,15 +587,11 @@ void sti_anon_collect(const struct sti_anon *an, const struct sti_record *rec,
 		ipv4_text(an, o, strlen(o), r, sizeof(r), true);
 		note_name(names, o, r, strlen(o));
 	}
-	/* The same walk as for the reporters, keeping what it replaced. */
-	if (rec->smtp) {
-		scratch->smtp = *rec->smtp;
-		anon_part(an, STI_PART_SMTP, &scratch->smtp, names);
-	}
-	if (rec->tls) {
-		scratch->tls = *rec->tls;
-		anon_part(an, STI_PART_TLS, &scratch->tls, names);
-	}
+	/* The same walk as for the reporters (but for the record's own
+	 * fields), keeping what it replaced. */
+	struct sti_field_parts p = { 0 };
+	copy_facts(rec, scratch, &p);
+	anon_parts(an, &p, names);
 	free(scratch);
 }
 

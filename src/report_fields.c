@@ -18,6 +18,8 @@
 #define PART_TYPE_RECORD struct sti_record
 #define PART_TYPE_SMTP struct sti_smtp_facts
 #define PART_TYPE_TLS struct sti_tls_facts
+#define PART_TYPE_CERT struct sti_cert_info
+#define PART_TYPE_CHAIN struct sti_trust_info
 #define PART_TYPE_VERDICT struct sti_verdict
 #define MEMBER(part, m) (((PART_TYPE_##part *)0)->m)
 
@@ -35,9 +37,8 @@
 #define COUNT_nladder(part, count) offsetof(PART_TYPE_##part, count)
 #define COUNT_ncaps(part, count) offsetof(PART_TYPE_##part, count)
 #define COUNT_nnotable(part, count) offsetof(PART_TYPE_##part, count)
-#define COUNT_server_cert(part, count) offsetof(PART_TYPE_##part, server_cert.nsans)
-#define COUNT_client_cert(part, count) offsetof(PART_TYPE_##part, client_cert.nsans)
-#define COUNT_chain(part, count) offsetof(PART_TYPE_##part, server_trust.ndecoded)
+#define COUNT_nsans(part, count) offsetof(PART_TYPE_##part, count)
+#define COUNT_ndecoded(part, count) offsetof(PART_TYPE_##part, count)
 
 const struct sti_field sti_fields[] = {
 	ONE("source.ip", ADDRESS, RECORD, cli.addr),
@@ -56,25 +57,21 @@ const struct sti_field sti_fields[] = {
 
 	ONE("tls.client.server_name", HOST, TLS, ch.sni),
 	ONE("text:tls.ch2.server_name", HOST, TLS, ch2.sni),
-	/* Common names before the distinguished names that hold them. */
-	ONE("tls.server.x509.subject.common_name", HOST, TLS, server_cert.subject_cn),
-	ONE("tls.server.x509.issuer.common_name", HOST, TLS, server_cert.issuer_cn),
-	ONE("text:tls.server.subject", DN, TLS, server_cert.subject),
-	ONE("text:tls.server.issuer", DN, TLS, server_cert.issuer),
-	MANY("tls.server.x509.alternative_names", HOST, TLS, server_cert.sans, , server_cert),
-	ONE("tls.server.hash.sha256", DIGEST, TLS, server_cert.sha256),
-	ONE("text:tls.client_cert.subject_cn", HOST, TLS, client_cert.subject_cn),
-	ONE("text:tls.client_cert.issuer_cn", HOST, TLS, client_cert.issuer_cn),
-	ONE("text:tls.client_cert.subject", DN, TLS, client_cert.subject),
-	ONE("text:tls.client_cert.issuer", DN, TLS, client_cert.issuer),
-	MANY("text:tls.client_cert.sans", HOST, TLS, client_cert.sans, , client_cert),
-	ONE("text:tls.client_cert.sha256", DIGEST, TLS, client_cert.sha256),
-	ONE("tls.server.x509.trust_anchor", HOST, TLS, server_trust.anchor),
-	ONE("tls.server.x509.verify_result", TEXT, TLS, server_trust.error_text),
-	MANY("tls.server.x509.chain.subject_cn", HOST, TLS, server_trust.chain, .subject_cn, chain),
-	MANY("tls.server.x509.chain.issuer_cn", HOST, TLS, server_trust.chain, .issuer_cn, chain),
-	MANY("tls.server.x509.chain.first_dns_name", HOST, TLS, server_trust.chain, .first_san, chain),
-	MANY("tls.server.x509.chain.sha256", DIGEST, TLS, server_trust.chain, .sha256, chain),
+	/* Each certificate's leaf, the server's then the client's (the keys
+	 * are the server's; the client's are printed only in ladder text).
+	 * Common names before the distinguished names that hold them. */
+	ONE("tls.server.x509.subject.common_name", HOST, CERT, subject_cn),
+	ONE("tls.server.x509.issuer.common_name", HOST, CERT, issuer_cn),
+	ONE("text:tls.server.subject", DN, CERT, subject),
+	ONE("text:tls.server.issuer", DN, CERT, issuer),
+	MANY("tls.server.x509.alternative_names", HOST, CERT, sans, , nsans),
+	ONE("tls.server.hash.sha256", DIGEST, CERT, sha256),
+	ONE("tls.server.x509.trust_anchor", HOST, CHAIN, anchor),
+	ONE("tls.server.x509.verify_result", TEXT, CHAIN, error_text),
+	MANY("tls.server.x509.chain.subject_cn", HOST, CHAIN, chain, .subject_cn, ndecoded),
+	MANY("tls.server.x509.chain.issuer_cn", HOST, CHAIN, chain, .issuer_cn, ndecoded),
+	MANY("tls.server.x509.chain.first_dns_name", HOST, CHAIN, chain, .first_san, ndecoded),
+	MANY("tls.server.x509.chain.sha256", DIGEST, CHAIN, chain, .sha256, ndecoded),
 	MANY("text:tls.sample", TEXT, TLS, dir, .sample, ALL),
 	MANY("text:tls.reason", TEXT, TLS, dir, .reason, ALL),
 	ONE("tls.decryption.note", TEXT, TLS, decrypt_note),
@@ -117,4 +114,38 @@ unsigned sti_field_count(const struct sti_field *f, const void *base)
 void *sti_field_at(const struct sti_field *f, void *base, unsigned i)
 {
 	return (char *)base + f->offset + (size_t)i * f->stride;
+}
+
+static void *part_base(const struct sti_field_parts *p, enum sti_field_part part)
+{
+	switch (part) {
+	case STI_PART_RECORD: return p->record;
+	case STI_PART_SMTP: return p->smtp;
+	case STI_PART_TLS: return p->tls;
+	case STI_PART_CHAIN: return p->chain;
+	case STI_PART_VERDICT: return p->verdict;
+	case STI_PART_CERT: break;   /* one of two: the caller picks */
+	}
+	return NULL;
+}
+
+void sti_fields_walk(const struct sti_field_parts *p, sti_field_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < sti_nfields;) {
+		if (sti_fields[i].part != STI_PART_CERT) {
+			void *base = part_base(p, sti_fields[i].part);
+			if (base)
+				fn(&sti_fields[i], base, ctx);
+			i++;
+			continue;
+		}
+		/* A run of certificate rows: all of it for each certificate. */
+		size_t end = i;
+		while (end < sti_nfields && sti_fields[end].part == STI_PART_CERT)
+			end++;
+		for (int c = 0; c < 2; c++)
+			for (size_t k = i; k < end && p->cert[c]; k++)
+				fn(&sti_fields[k], p->cert[c], ctx);
+		i = end;
+	}
 }

@@ -528,10 +528,10 @@ static void j_tls(struct jw *w, const struct sti_tls_facts *t)
 	j_bool(w, "tls.hello_retry_request", t->have_hrr);
 	if (t->have_ch)
 		j_client_hello(w, &t->ch);
-	if (t->have_server_cert && t->server_cert.parsed)
-		j_server_cert(w, &t->server_cert);
-	if (t->have_server_cert && t->server_trust.chain_len)
-		j_server_chain(w, &t->server_trust);
+	if (t->server_cert && t->server_cert->leaf.parsed)
+		j_server_cert(w, &t->server_cert->leaf);
+	if (t->server_cert && t->server_cert->chain.chain_len)
+		j_server_chain(w, &t->server_cert->chain);
 	j_alerts(w, t);
 	j_decrypted(w, t);
 }

@@ -328,9 +328,9 @@ static void put_date(FILE *f, int64_t t)
 static void cert_table(FILE *f, const struct sti_record *rec)
 {
 	const struct sti_tls_facts *t = rec->tls;
-	if (!t || !t->have_server_cert || !t->server_cert.parsed)
+	if (!t || !t->server_cert || !t->server_cert->leaf.parsed)
 		return;
-	const struct sti_cert_info *ci = &t->server_cert;
+	const struct sti_cert_info *ci = &t->server_cert->leaf;
 	fputs("\n| Server certificate | |\n| --- | --- |\n", f);
 	put_row(f, "Subject");
 	put_code(f, ci->subject[0] ? ci->subject : ci->subject_cn, sizeof(ci->subject));

@@ -66,6 +66,7 @@ struct sti_recorder {
 	void *sink_ctx;
 	bool early;   /* report once the outcome is final, before the close */
 	struct sti_keylog *keylog;          /* --keylog, or NULL */
+	struct sti_certcache *certs;        /* shared certificates, or NULL */
 	bool ladder_untexted;               /* no reporter prints the ladder */
 	struct sti_record *scratch;         /* the record being reported */
 };
@@ -105,6 +106,11 @@ void sti_recorder_report_early(struct sti_recorder *r, bool early)
 void sti_recorder_set_keylog(struct sti_recorder *r, struct sti_keylog *kl)
 {
 	r->keylog = kl;
+}
+
+void sti_recorder_set_certcache(struct sti_recorder *r, struct sti_certcache *cc)
+{
+	r->certs = cc;
 }
 
 void sti_recorder_ladder_text(struct sti_recorder *r, bool wanted)
@@ -276,8 +282,9 @@ static void ladder_handshake(struct flow *fl, const struct sti_tls_ev *ev)
 		ladder_server_hello(fl, ev);
 		return;
 	case STI_TLS_HS_CERTIFICATE: {
-		const struct sti_cert_info *ci = ev->dir == STI_S2C ? &f->server_cert : &f->client_cert;
-		if ((ev->dir == STI_S2C ? f->have_server_cert : f->have_client_cert) && ci->parsed) {
+		const struct sti_tls_cert *cert = ev->dir == STI_S2C ? f->server_cert : f->client_cert;
+		const struct sti_cert_info *ci = cert ? &cert->leaf : NULL;
+		if (ci && ci->parsed) {
 			ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
 					      "%sCertificate CN=%s issuer CN=%s (%u in chain)",
 					      pre, ci->subject_cn, ci->issuer_cn, ci->chain_len);
@@ -453,6 +460,7 @@ static struct sti_tls *new_tls(struct sti_recorder *r, struct flow *fl)
 		return NULL;
 	sti_tls_set_sink(t, on_tls_event, fl);
 	sti_tls_set_keylog(t, r->keylog);
+	sti_tls_set_certcache(t, r->certs);
 	return t;
 }
 

@@ -53,6 +53,8 @@ struct sti_tls {
 	sti_tls_sink sink;
 	void *sink_ctx;
 	struct sti_keylog *keylog;      /* NULL: nothing is decrypted */
+	struct sti_certcache *certs;    /* NULL: certificates decoded alone */
+	bool cert_seen[2];              /* a Certificate came from [dir] */
 	struct sti_tls_dec *dec;        /* allocated when the log matches */
 };
 

@@ -153,12 +153,19 @@ void sti_tls_free(struct sti_tls *t)
 		sti_tls_decryptor_free(t->dec->dx);
 		free(t->dec);
 	}
+	sti_tls_cert_release(t->f.server_cert);
+	sti_tls_cert_release(t->f.client_cert);
 	free(t);
 }
 
 void sti_tls_set_keylog(struct sti_tls *t, struct sti_keylog *kl)
 {
 	t->keylog = kl;
+}
+
+void sti_tls_set_certcache(struct sti_tls *t, struct sti_certcache *cc)
+{
+	t->certs = cc;
 }
 
 void sti_tls_set_sink(struct sti_tls *t, sti_tls_sink sink, void *ctx)
@@ -535,26 +542,24 @@ static uint16_t cert_version(const struct sti_tls_facts *f)
 static void on_certificate(const struct feed_ctx *c, const uint8_t *b,
 			   size_t n, bool truncated)
 {
-	struct sti_tls_facts *f = &c->t->f;
-	struct sti_cert_info *ci;
+	struct sti_tls *t = c->t;
+	struct sti_tls_facts *f = &t->f;
+	const struct sti_tls_cert *cert;
 
-	if (c->dir == STI_S2C && !f->have_server_cert) {
-		f->have_server_cert = true;
+	if (t->cert_seen[c->dir])
+		return;   /* only the first of each side is kept */
+	t->cert_seen[c->dir] = true;
+	cert = sti_certcache_get(t->certs, b, n, cert_version(f), truncated, c->dir == STI_S2C,
+				 c->ts);
+	if (!cert)
+		return;   /* no memory: as if none was sent */
+	if (c->dir == STI_S2C) {
 		f->server_cert_frame = c->frame;
-		ci = &f->server_cert;
-	} else if (c->dir == STI_C2S && !f->have_client_cert) {
-		f->have_client_cert = true;
-		f->client_cert_frame = c->frame;
-		ci = &f->client_cert;
+		f->server_cert = cert;
 	} else {
-		return;
+		f->client_cert_frame = c->frame;
+		f->client_cert = cert;
 	}
-	/* A cut-short message still yields the leaf, which comes first. */
-	(void)sti_tls_parse_certificate(b, n, cert_version(f), ci);
-	if (truncated)
-		ci->truncated = true;
-	if (c->dir == STI_S2C)
-		sti_trust_check_chain(b, n, cert_version(f), c->ts, &f->server_trust);
 }
 
 /*

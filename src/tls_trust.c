@@ -419,8 +419,9 @@ static void cache_keep(struct cached_chain *c, const uint8_t *body, size_t len,
 	c->info = *info;
 }
 
-void sti_trust_check_chain(const uint8_t *body, size_t len, uint16_t tls_version,
-			   int64_t at_us, struct sti_trust_info *out)
+void sti_trust_check_chain_span(const uint8_t *body, size_t len, uint16_t tls_version,
+				int64_t at_us, struct sti_trust_info *out,
+				int64_t *from, int64_t *to)
 {
 	bool tls13 = sti_tls_version_rank(tls_version) >= sti_tls_version_rank(STI_TLS13) - 1;
 	int64_t t = (int64_t)(time_t)(at_us / 1000000);
@@ -429,11 +430,22 @@ void sti_trust_check_chain(const uint8_t *body, size_t len, uint16_t tls_version
 
 	if (cache_holds(c, body, len, tls13, t)) {
 		*out = c->info;
+		*from = c->lo;
+		*to = c->hi;
 		return;
 	}
 	check_chain(body, len, tls13, at_us, out, &w);
 	if (!w.ok)
 		w.lo = w.hi = t;
+	*from = w.lo;
+	*to = w.hi;
 	if (len <= CACHE_BODY_MAX)
 		cache_keep(c, body, len, tls13, &w, out);
+}
+
+void sti_trust_check_chain(const uint8_t *body, size_t len, uint16_t tls_version,
+			   int64_t at_us, struct sti_trust_info *out)
+{
+	int64_t from, to;
+	sti_trust_check_chain_span(body, len, tls_version, at_us, out, &from, &to);
 }

@@ -403,16 +403,25 @@ static void cert_names_text(const struct sti_cert_info *ci, char *buf, size_t le
  * with its numbers (into buf: "it expired on ..., 12 days before this
  * session"); NULL when nothing is.
  */
+/* A side's certificate, or one with nothing parsed and nothing checked
+ * when that side sent none (what the facts held before they pointed to
+ * shared entries). */
+static const struct sti_tls_cert *cert_or_none(const struct sti_tls_cert *cert)
+{
+	static const struct sti_tls_cert none;
+	return cert ? cert : &none;
+}
+
 static const char *cert_problem(const struct ctx *c, const char **tlsrpt, char *buf,
 				size_t len)
 {
 	const struct sti_tls_facts *t = c->tls;
 	char when[40], span[32], names[256];
 	*tlsrpt = "validation-failure";
-	if (!t->have_server_cert || !t->server_cert.parsed)   /* t: never NULL here */
+	if (!t->server_cert || !t->server_cert->leaf.parsed)   /* t: never NULL here */
 		return NULL;
-	const struct sti_cert_info *ci = &t->server_cert;
-	const struct sti_trust_info *tr = &t->server_trust;
+	const struct sti_cert_info *ci = &t->server_cert->leaf;
+	const struct sti_trust_info *tr = &t->server_cert->chain;
 	int64_t now = c->rec->first_ts / 1000000;
 	/* Dates over the whole chain sent, at the capture time. */
 	int64_t expiry = ci->not_after, start = ci->not_before;
@@ -1109,8 +1118,10 @@ static bool malformed_message(const struct sti_tls_facts *t, enum sti_dir *d,
 	const struct { bool have; const char *malformed; enum sti_dir d; uint64_t frame; } m[] = {
 		{ t->have_ch, t->ch.malformed, STI_C2S, t->ch_frame },
 		{ t->have_sh, t->sh.malformed, STI_S2C, t->sh_frame },
-		{ t->have_server_cert, t->server_cert.malformed, STI_S2C, t->server_cert_frame },
-		{ t->have_client_cert, t->client_cert.malformed, STI_C2S, t->client_cert_frame },
+		{ t->server_cert != NULL, cert_or_none(t->server_cert)->leaf.malformed, STI_S2C,
+		  t->server_cert_frame },
+		{ t->client_cert != NULL, cert_or_none(t->client_cert)->leaf.malformed, STI_C2S,
+		  t->client_cert_frame },
 	};
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		if (m[i].have && m[i].malformed) {
@@ -1544,8 +1555,8 @@ static void rejection_text(const struct ctx *c, const struct sti_tls_alert *a,
 static void public_chain_rejected(struct ctx *c, const struct sti_tls_alert *a,
 				  const char *how)
 {
-	const struct sti_cert_info *ci = &c->tls->server_cert;
-	const struct sti_trust_info *tr = &c->tls->server_trust;
+	const struct sti_cert_info *ci = &c->tls->server_cert->leaf;
+	const struct sti_trust_info *tr = &c->tls->server_cert->chain;
 	decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 	       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_INFERRED);
 	c->out->tlsrpt = "certificate-not-trusted";
@@ -1570,16 +1581,16 @@ static void client_rejected_certificate(struct ctx *c, const struct sti_tls_aler
 	const char *tlsrpt;
 	char why[512];
 	const char *problem = cert_problem(c, &tlsrpt, why, sizeof(why));
-	const struct sti_cert_info *ci = &c->tls->server_cert;
+	const struct sti_cert_info *ci = &cert_or_none(c->tls->server_cert)->leaf;
 	enum sti_confidence conf = a ? STI_CERTAIN : STI_INFERRED;
-	const struct sti_trust_info *tr = &c->tls->server_trust;
+	const struct sti_trust_info *tr = &cert_or_none(c->tls->server_cert)->chain;
 	char how[160];
 	rejection_text(c, a, how, sizeof(how));
 	if (!problem && tr->checked && tr->trust == STI_TRUST_PUBLIC) {
 		public_chain_rejected(c, a, how);
 		return;
 	}
-	if (!problem && !tr->checked && c->tls->have_server_cert && ci->parsed &&
+	if (!problem && !tr->checked && c->tls->server_cert && ci->parsed &&
 	    ci->chain_len == 1) {
 		/* Unverified, a leaf alone, not self-signed: no intermediate was sent,
 		 * and CAs issue leaves from intermediates, so no client can
@@ -1588,7 +1599,7 @@ static void client_rejected_certificate(struct ctx *c, const struct sti_tls_aler
 		problem = "it was sent without its intermediate";
 		tlsrpt = "certificate-not-trusted";
 	}
-	if (!problem && c->tls->have_server_cert && ci->parsed) {
+	if (!problem && c->tls->server_cert && ci->parsed) {
 		/* Valid dates, the right name, not self-signed, with its
 		 * chain: what is left is an issuer the client does not trust. */
 		decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
@@ -1720,7 +1731,7 @@ static bool rule_alert_after_server_hello(struct ctx *c)
 	if (is_cert_alert(a->desc) || a->desc == 116 || (asked && answered)) {
 		decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_SERVER_REJECTED_CLIENT_CERTIFICATE, STI_CERTAIN);
-		if (answered && t->have_client_cert && t->client_cert.chain_len == 0)
+		if (answered && t->client_cert && t->client_cert->leaf.chain_len == 0)
 			explain(c, "the server asked for a client certificate, the "
 				"client sent none, and the server ended the handshake "
 				"with %s(%u) (frame %" PRIu64 ")", alert_name(a->desc),

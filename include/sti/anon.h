@@ -50,6 +50,7 @@ struct sti_anon_record {
 	struct sti_record rec;
 	struct sti_smtp_facts smtp;
 	struct sti_tls_facts tls;
+	struct sti_tls_cert server_cert, client_cert;  /* tls's, copied */
 };
 void sti_anon_record(const struct sti_anon *an, const struct sti_record *in,
 		     struct sti_anon_record *out);

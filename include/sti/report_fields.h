@@ -35,6 +35,8 @@ enum sti_field_part {
 	STI_PART_RECORD,   /* struct sti_record */
 	STI_PART_SMTP,     /* struct sti_smtp_facts */
 	STI_PART_TLS,      /* struct sti_tls_facts */
+	STI_PART_CERT,     /* struct sti_cert_info: each side's certificate */
+	STI_PART_CHAIN,    /* struct sti_trust_info: the server's chain */
 	STI_PART_VERDICT   /* struct sti_verdict */
 };
 
@@ -60,5 +62,17 @@ bool sti_field_kind_identifies(enum sti_field_kind k);
 unsigned sti_field_count(const struct sti_field *f, const void *base);
 /* The i-th value of a row in a part at base. */
 void *sti_field_at(const struct sti_field *f, void *base, unsigned i);
+
+/* Where each part of one session is; NULL for a part it does not have. */
+struct sti_field_parts {
+	void *record, *smtp, *tls, *verdict;
+	void *cert[2];     /* the server's and the client's leaf */
+	void *chain;       /* the server's chain */
+};
+typedef void (*sti_field_fn)(const struct sti_field *f, void *base, void *ctx);
+/* fn(row, its part) for every row whose part is there, in the table's
+ * order; a run of certificate rows is given whole for the server's
+ * certificate, then whole for the client's. */
+void sti_fields_walk(const struct sti_field_parts *p, sti_field_fn fn, void *ctx);
 
 #endif /* STI_REPORT_FIELDS_H */

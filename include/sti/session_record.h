@@ -107,6 +107,10 @@ void sti_recorder_report_early(struct sti_recorder *r, bool early);
 /* Sessions are decrypted with this key log (tls.h sti_tls_set_keylog). */
 struct sti_keylog;
 void sti_recorder_set_keylog(struct sti_recorder *r, struct sti_keylog *kl);
+/* Sessions share decoded certificates through this cache (tls.h
+ * sti_tls_set_certcache); the caller keeps ownership. */
+struct sti_certcache;
+void sti_recorder_set_certcache(struct sti_recorder *r, struct sti_certcache *cc);
 /*
  * Whether ladder rows get their text (default yes). Without a reporter
  * that prints ladders the rows keep only side, frame and time.

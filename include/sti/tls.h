@@ -9,8 +9,8 @@
  * and Certificate bodies to the parsers of tls_hello.h, follows each side's
  * encryption state, and keeps what it saw as facts with frame numbers.
  *
- * Memory is one fixed allocation per session (sti_tls_new) and one
- * handshake buffer per direction,
+ * Memory is one fixed allocation per session (sti_tls_new), its shared
+ * certificates (tls_certcache.h) and one handshake buffer per direction,
  * allocated on first need, grown to the largest message seen and never past
  * STI_TLS_HS_CAP; it is released once that direction is encrypted or dead.
  * Record bodies other than cleartext handshake, alert and ChangeCipherSpec
@@ -52,6 +52,7 @@
 #include <stdint.h>
 
 #include "sti/dir.h"
+#include "sti/tls_certcache.h"
 #include "sti/tls_hello.h"
 #include "sti/tls_trust.h"
 
@@ -249,13 +250,14 @@ struct sti_tls_facts {
 	uint16_t version;               /* negotiated: sh.version, 0x0002 for an
 					   SSLv2 SERVER-HELLO, 0 unknown */
 
-	bool have_server_cert;          /* the first Certificate of each side */
+	/* The first Certificate of each side, decoded, shared with other
+	 * sessions that sent the same (tls_certcache.h); the server's with
+	 * its chain verified (SPEC 9.2). NULL: none was seen (or there was no
+	 * memory to decode it). Released by sti_tls_free. */
 	uint64_t server_cert_frame;
-	struct sti_cert_info server_cert;
-	struct sti_trust_info server_trust;  /* the chain verified (SPEC 9.2) */
-	bool have_client_cert;
+	const struct sti_tls_cert *server_cert;
 	uint64_t client_cert_frame;
-	struct sti_cert_info client_cert;
+	const struct sti_tls_cert *client_cert;
 
 	struct sti_tls_alert alerts[STI_TLS_MAX_ALERTS]; /* first ones */
 	unsigned nalerts;               /* stored */
@@ -325,6 +327,10 @@ void sti_tls_set_sink(struct sti_tls *t, sti_tls_sink sink, void *ctx);
 /* Optional: a key log (tls_keylog.h) to read the encrypted handshake and
  * alerts of a session whose ClientHello random it lists (SPEC 9.3). */
 void sti_tls_set_keylog(struct sti_tls *t, struct sti_keylog *kl);
+/* Optional: certificates are decoded through this cache, shared by the
+ * run's sessions. It may be freed before the parsers: the entries they
+ * hold stay until sti_tls_free. Without one each session decodes its own. */
+void sti_tls_set_certcache(struct sti_tls *t, struct sti_certcache *cc);
 const char *sti_tls_decrypt_state_name(enum sti_tls_decrypt_state s);
 
 /* Bytes of direction dir, carried by `frame` captured at ts_us. */

@@ -69,6 +69,15 @@ void sti_trust_cleanup(void);
  */
 void sti_trust_check_chain(const uint8_t *body, size_t len, uint16_t tls_version,
 			   int64_t at_us, struct sti_trust_info *out);
+/*
+ * The same, and the capture seconds [*from, *to] around at_us for which
+ * the answer is the same (OpenSSL reads the time only through the dates
+ * of certificates that are or could be in the chain, tls_trust.c): a
+ * session captured then may reuse it (tls_certcache.c).
+ */
+void sti_trust_check_chain_span(const uint8_t *body, size_t len, uint16_t tls_version,
+				int64_t at_us, struct sti_trust_info *out,
+				int64_t *from, int64_t *to);
 
 const char *sti_trust_name(enum sti_trust t);
 

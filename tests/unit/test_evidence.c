@@ -566,24 +566,31 @@ static void test_anon_cert_orgs(void **state)
 	struct sti_anon *k = sti_anon_new("key one");
 	struct fake fk;
 	static struct sti_tls_facts tls;
+	static struct sti_tls_cert sc;   /* shared with other sessions */
 	static struct sti_anon_record out;
 	struct sti_anon_names names;
+	const char *orig = "CN=mx.example.test,OU=Mail Team,O=Acme Widgets Ltd,C=GB";
 	memset(&tls, 0, sizeof(tls));
+	memset(&sc, 0, sizeof(sc));
 	fake_init(&fk, 1, STI_OUTCOME_OK);
-	tls.have_server_cert = true;
-	strcpy(tls.server_cert.subject, "CN=mx.example.test,OU=Mail Team,O=Acme Widgets Ltd,C=GB");
-	strcpy(tls.server_cert.issuer, "CN=Acme CA,O=Acme Widgets Ltd,C=GB");
+	tls.server_cert = &sc;
+	strcpy(sc.leaf.subject, orig);
+	strcpy(sc.leaf.issuer, "CN=Acme CA,O=Acme Widgets Ltd,C=GB");
 	fk.rec.tls = &tls;
 	sti_anon_record(k, &fk.rec, &out);
-	const char *subj = out.tls.server_cert.subject;
-	assert_int_equal(strlen(subj), strlen(tls.server_cert.subject));
+	/* The copy is rewritten, the shared certificate is not. */
+	assert_ptr_not_equal(out.tls.server_cert, &sc);
+	assert_string_equal(sc.leaf.subject, orig);
+	const char *subj = out.tls.server_cert->leaf.subject;
+	assert_int_equal(strlen(subj), strlen(orig));
 	assert_null(strstr(subj, "Acme"));
 	assert_null(strstr(subj, "Mail Team"));
-	assert_null(strstr(out.tls.server_cert.issuer, "Acme Widgets"));
+	assert_null(strstr(out.tls.server_cert->leaf.issuer, "Acme Widgets"));
 	assert_non_null(strstr(subj, ",OU="));
 	assert_non_null(strstr(subj, ",O="));
 	assert_non_null(strstr(subj, ",C=GB"));
 	sti_anon_collect(k, &fk.rec, &names);
+	assert_string_equal(sc.leaf.subject, orig);
 	bool listed = false;
 	for (unsigned i = 0; i < names.n; i++)
 		listed = listed || strcmp(names.orig[i], "Acme Widgets Ltd") == 0;
@@ -623,35 +630,31 @@ static void fill_marker(const struct sti_field *f, void *v)
 	}
 }
 
-static void *part_of(enum sti_field_part part, struct sti_record *rec,
-		     struct sti_smtp_facts *smtp, struct sti_tls_facts *tls,
-		     struct sti_verdict *v)
+/* Where a session's parts are: every one present. */
+static struct sti_field_parts all_parts(struct sti_record *rec, struct sti_tls_facts *tls,
+					struct sti_verdict *v)
 {
-	switch (part) {
-	case STI_PART_RECORD: return rec;
-	case STI_PART_SMTP: return smtp;
-	case STI_PART_TLS: return tls;
-	case STI_PART_VERDICT: return v;
-	}
-	return NULL;
+	/* the certificates are read-only to the facts, not to this test */
+	struct sti_tls_cert *sc = (struct sti_tls_cert *)(uintptr_t)tls->server_cert;
+	struct sti_tls_cert *cc = (struct sti_tls_cert *)(uintptr_t)tls->client_cert;
+	struct sti_field_parts p = {
+		.record = rec, .smtp = (void *)(uintptr_t)rec->smtp, .tls = tls, .verdict = v,
+		.cert = { &sc->leaf, &cc->leaf }, .chain = &sc->chain,
+	};
+	return p;
 }
 
-/* Every value of every row of an identifying kind holds a marker, every
- * count at its maximum. */
-static void fill_every_field(struct sti_record *rec, struct sti_smtp_facts *smtp,
-			     struct sti_tls_facts *tls, struct sti_verdict *v)
+/* Every value of a row of an identifying kind holds a marker, every count
+ * at its maximum. */
+static void fill_row(const struct sti_field *f, void *base, void *ctx)
 {
-	for (size_t i = 0; i < sti_nfields; i++) {
-		const struct sti_field *f = &sti_fields[i];
-		if (!sti_field_kind_identifies(f->kind))
-			continue;
-		void *base = part_of(f->part, rec, smtp, tls, v);
-		assert_non_null(base);
-		if (f->count_offset != SIZE_MAX)
-			memcpy((char *)base + f->count_offset, &f->max, sizeof(f->max));
-		for (unsigned k = 0; k < sti_field_count(f, base); k++)
-			fill_marker(f, sti_field_at(f, base, k));
-	}
+	(void)ctx;
+	if (!sti_field_kind_identifies(f->kind))
+		return;
+	if (f->count_offset != SIZE_MAX)
+		memcpy((char *)base + f->count_offset, &f->max, sizeof(f->max));
+	for (unsigned k = 0; k < sti_field_count(f, base); k++)
+		fill_marker(f, sti_field_at(f, base, k));
 }
 
 static void assert_no_marker(const char *what, const char *text)
@@ -660,6 +663,27 @@ static void assert_no_marker(const char *what, const char *text)
 		if (strstr(text, leak_markers[m]))
 			fail_msg("%s still holds '%s': %.300s", what, leak_markers[m],
 				 strstr(text, leak_markers[m]));
+}
+
+/* No value of a row of an identifying kind holds a marker (an address
+ * is a pseudonym); ctx counts the rows checked. */
+static void check_row(const struct sti_field *f, void *base, void *ctx)
+{
+	if (!sti_field_kind_identifies(f->kind))
+		return;
+	unsigned n = sti_field_count(f, base);
+	assert_true(n >= 1);
+	for (unsigned k = 0; k < n; k++) {
+		void *val = sti_field_at(f, base, k);
+		if (f->kind == STI_KIND_ADDRESS) {
+			const struct sti_addr *a = val;
+			assert_int_equal(a->a[0], 198);
+			assert_true(a->a[1] == 18 || a->a[1] == 19);
+		} else {
+			assert_no_marker(f->key, val);
+		}
+	}
+	(*(size_t *)ctx)++;
 }
 
 /* What one reporter writes for the session. */
@@ -694,44 +718,36 @@ static void test_anon_every_identifying_field(void **state)
 	struct sti_tls_facts *tls = calloc(1, sizeof(*tls));
 	struct sti_verdict *v = calloc(1, sizeof(*v));
 	struct sti_anon_record *ar = calloc(1, sizeof(*ar));
-	assert_true(rec && smtp && tls && v && ar);
+	struct sti_tls_cert *sc = calloc(1, sizeof(*sc)), *cc = calloc(1, sizeof(*cc));
+	assert_true(rec && smtp && tls && v && ar && sc && cc);
 	rec->smtp = smtp;
 	rec->tls = tls;
 	rec->mode = STI_MODE_STARTTLS;
 	smtp->greeting_seen = true;
 	smtp->greeting.code = 220;
 	tls->have_ch = tls->have_ch2 = tls->have_sh = true;
-	tls->have_server_cert = tls->have_client_cert = true;
-	tls->server_cert.parsed = tls->client_cert.parsed = true;
-	tls->server_trust.checked = true;
-	tls->server_trust.chain_len = STI_CHAIN_MAX;
-	fill_every_field(rec, smtp, tls, v);
+	tls->server_cert = sc;
+	tls->client_cert = cc;
+	sc->leaf.parsed = cc->leaf.parsed = true;
+	sc->chain.checked = true;
+	sc->chain.chain_len = STI_CHAIN_MAX;
+	struct sti_field_parts in = all_parts(rec, tls, v);
+	sti_fields_walk(&in, fill_row, NULL);
 
 	struct sti_anon *an = sti_anon_new("table key");
 	assert_non_null(an);
 	sti_anon_record(an, rec, ar);
 	sti_anon_verdict(an, v);
 	size_t rows = 0;
-	for (size_t i = 0; i < sti_nfields; i++) {
-		const struct sti_field *f = &sti_fields[i];
-		if (!sti_field_kind_identifies(f->kind))
-			continue;
-		void *base = part_of(f->part, &ar->rec, &ar->smtp, &ar->tls, v);
-		unsigned n = sti_field_count(f, base);
-		assert_true(n >= 1);
-		for (unsigned k = 0; k < n; k++) {
-			void *val = sti_field_at(f, base, k);
-			if (f->kind == STI_KIND_ADDRESS) {
-				const struct sti_addr *a = val;
-				assert_int_equal(a->a[0], 198);
-				assert_true(a->a[1] == 18 || a->a[1] == 19);
-			} else {
-				assert_no_marker(f->key, val);
-			}
-		}
-		rows++;
-	}
+	assert_true(ar->tls.server_cert == &ar->server_cert);
+	assert_true(ar->tls.client_cert == &ar->client_cert);
+	struct sti_field_parts out = all_parts(&ar->rec, &ar->tls, v);
+	sti_fields_walk(&out, check_row, &rows);
+	/* a row for each certificate's leaf, each side */
 	assert_true(rows >= 30);
+	/* the shared certificates keep what they had */
+	assert_string_equal(sc->leaf.subject_cn, "leak.example.test");
+	assert_string_equal(cc->leaf.sans[0], "leak.example.test");
 	char *json = render_with(sti_report_json_new, &ar->rec, v);
 	assert_no_marker("JSON output", json);
 	assert_non_null(strstr(json, "\"source.ip\":\"198.1"));
@@ -742,6 +758,8 @@ static void test_anon_every_identifying_field(void **state)
 	sti_anon_free(an);
 	free(ar);
 	free(v);
+	free(cc);
+	free(sc);
 	free(tls);
 	free(smtp);
 	free(rec);

@@ -271,6 +271,27 @@ static void fill_smtp(struct sti_smtp_facts *s)
 	s->nnotable = 3;
 }
 
+/* The server's certificate the facts of fill_tls point to. */
+static const struct sti_tls_cert *fill_cert(void)
+{
+	static struct sti_tls_cert sc;
+	memset(&sc, 0, sizeof(sc));
+	sc.leaf.chain_len = 2;
+	sc.leaf.parsed = true;
+	strcpy(sc.leaf.subject_cn, "mx.example.test");
+	strcpy(sc.leaf.issuer_cn, "Example CA");
+	strcpy(sc.leaf.sans[0], "mx.example.test");
+	strcpy(sc.leaf.sans[1], "mail.example.test");
+	sc.leaf.nsans = 2;
+	sc.leaf.not_before = INT64_C(1787788800);  /* 2026-08-27 */
+	sc.leaf.not_after = INT64_C(1803556800);   /* 2027-02-25T12:00 */
+	strcpy(sc.leaf.key_type, "RSA");
+	sc.leaf.key_bits = 2048;
+	strcpy(sc.leaf.sha256,
+	       "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+	return &sc;
+}
+
 static void fill_tls(struct sti_tls_facts *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -296,21 +317,8 @@ static void fill_tls(struct sti_tls_facts *t)
 	t->sh.version = STI_TLS12;
 	t->sh.cipher = 0xc02f;
 	t->version = STI_TLS12;
-	t->have_server_cert = true;
 	t->server_cert_frame = 12;
-	t->server_cert.chain_len = 2;
-	t->server_cert.parsed = true;
-	strcpy(t->server_cert.subject_cn, "mx.example.test");
-	strcpy(t->server_cert.issuer_cn, "Example CA");
-	strcpy(t->server_cert.sans[0], "mx.example.test");
-	strcpy(t->server_cert.sans[1], "mail.example.test");
-	t->server_cert.nsans = 2;
-	t->server_cert.not_before = INT64_C(1787788800);  /* 2026-08-27 */
-	t->server_cert.not_after = INT64_C(1803556800);   /* 2027-02-25T12:00 */
-	strcpy(t->server_cert.key_type, "RSA");
-	t->server_cert.key_bits = 2048;
-	strcpy(t->server_cert.sha256,
-	       "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+	t->server_cert = fill_cert();
 	t->alerts[0].from = STI_S2C;
 	t->alerts[0].level = STI_TLS_ALERT_FATAL;
 	t->alerts[0].desc = STI_TLS_ALERT_PROTOCOL_VERSION;
@@ -538,6 +546,7 @@ static void test_escaping(void **state)
 	struct sti_verdict v;
 	struct sti_smtp_facts smtp;
 	struct sti_tls_facts tls;
+	struct sti_tls_cert sc;
 
 	(void)state;
 	base_record(&rec);
@@ -564,9 +573,10 @@ static void test_escaping(void **state)
 	tls.have_ch = true;
 	tls.ch.legacy_version = STI_TLS10;
 	strcpy(tls.ch.sni, "</script>\\u0000");
-	tls.have_server_cert = true;
-	tls.server_cert.parsed = true;
-	strcpy(tls.server_cert.subject_cn, "evil\",\"verdict.outcome\":\"ok");
+	memset(&sc, 0, sizeof(sc));
+	tls.server_cert = &sc;
+	sc.leaf.parsed = true;
+	strcpy(sc.leaf.subject_cn, "evil\",\"verdict.outcome\":\"ok");
 	strcpy(v.explanation, "line1\nline2");
 	rec.smtp = &smtp;
 	rec.tls = &tls;
@@ -600,6 +610,7 @@ static void test_alert_names_and_versions(void **state)
 	struct sti_record rec;
 	struct sti_verdict v;
 	struct sti_tls_facts tls;
+	struct sti_tls_cert sc;
 
 	(void)state;
 	base_record(&rec);
@@ -630,9 +641,10 @@ static void test_alert_names_and_versions(void **state)
 	tls.alerts[1].desc = STI_TLS_ALERT_CLOSE_NOTIFY;
 	tls.alerts[1].frame = 10;
 	tls.nalerts = 2;
-	tls.have_server_cert = true;            /* not parsed: no x509 fields */
-	tls.server_cert.parsed = false;
-	strcpy(tls.server_cert.subject_cn, "ignored");
+	memset(&sc, 0, sizeof(sc));   /* not parsed: no x509 fields */
+	tls.server_cert = &sc;
+	sc.leaf.parsed = false;
+	strcpy(sc.leaf.subject_cn, "ignored");
 
 	char *out = render("y.pcap", &rec, &v);
 	assert_one_line(out);
@@ -661,6 +673,7 @@ static void test_times(void **state)
 	struct sti_record rec;
 	struct sti_verdict v;
 	struct sti_tls_facts tls;
+	struct sti_tls_cert sc;
 
 	(void)state;
 	base_record(&rec);
@@ -669,10 +682,11 @@ static void test_times(void **state)
 	rec.first_ts = -1;     /* a microsecond before the epoch */
 	rec.last_ts = 0;
 	rec.tls = &tls;
-	tls.have_server_cert = true;
-	tls.server_cert.parsed = true;
-	tls.server_cert.not_before = INT64_C(-62135596800);  /* 0001-01-01 */
-	tls.server_cert.not_after = INT64_C(253402300800);   /* year 10000 */
+	memset(&sc, 0, sizeof(sc));
+	tls.server_cert = &sc;
+	sc.leaf.parsed = true;
+	sc.leaf.not_before = INT64_C(-62135596800);  /* 0001-01-01 */
+	sc.leaf.not_after = INT64_C(253402300800);   /* year 10000 */
 	char *out = render("z.pcap", &rec, &v);
 	assert_one_line(out);
 	assert_has(out, "\"@timestamp\":\"1969-12-31T23:59:59.999999Z\"");

@@ -24,6 +24,7 @@
 #include "sti/tls.h"
 #include "data.h"
 #include "feed.h"
+#include "tls_same.h"
 
 /* ---- feeding harness ---- */
 
@@ -194,14 +195,12 @@ static struct run *check_all(const struct input *in)
 	struct run *whole = run_input(in, FEED_WHOLE, 0);
 	struct run *other = run_input(in, FEED_BYTES, 0);
 
-	assert_memory_equal(sti_tls_facts(whole->t), sti_tls_facts(other->t),
-			    sizeof(struct sti_tls_facts));
+	assert_same_tls_facts(sti_tls_facts(whole->t), sti_tls_facts(other->t));
 	assert_string_equal(whole->log, other->log);
 	run_free(other);
 	for (uint64_t seed = 1; seed <= 24; seed++) {
 		other = run_input(in, FEED_RANDOM, seed * 2654435761u);
-		assert_memory_equal(sti_tls_facts(whole->t), sti_tls_facts(other->t),
-				    sizeof(struct sti_tls_facts));
+		assert_same_tls_facts(sti_tls_facts(whole->t), sti_tls_facts(other->t));
 		assert_string_equal(whole->log, other->log);
 		run_free(other);
 	}
@@ -343,14 +342,14 @@ static void test_tls12(void **state)
 	assert_int_equal(f->sh.cipher, 0x0004);
 	assert_int_equal(f->version, STI_TLS12);
 	assert_false(f->have_hrr);
-	assert_true(f->have_server_cert);
+	assert_non_null(f->server_cert);
 	assert_int_equal(f->server_cert_frame, 8);  /* spans frames 5, 6, 8 */
-	assert_int_equal(f->server_cert.chain_len, 3);
-	assert_false(f->have_client_cert);
+	assert_int_equal(f->server_cert->leaf.chain_len, 3);
+	assert_null(f->client_cert);
 	/* Reassembled from three segments, the leaf decodes. */
-	assert_true(f->server_cert.parsed);
-	assert_string_equal(f->server_cert.subject_cn, "*.taleo.net");
-	assert_string_equal(f->server_cert.issuer_cn,
+	assert_true(f->server_cert->leaf.parsed);
+	assert_string_equal(f->server_cert->leaf.subject_cn, "*.taleo.net");
+	assert_string_equal(f->server_cert->leaf.issuer_cn,
 			    "COMODO High-Assurance Secure Server CA");
 
 	assert_int_equal(c->records, 7);
@@ -403,7 +402,7 @@ static void test_tls13(void **state)
 	assert_int_equal(f->version, STI_TLS13);
 	assert_int_equal(f->sh.cipher, 0x1302);
 	/* The certificate is encrypted under TLS 1.3. */
-	assert_false(f->have_server_cert);
+	assert_null(f->server_cert);
 	assert_true(s->encrypted);
 	assert_int_equal(s->encrypted_frame, 6);
 	assert_int_equal(s->ccs_frame, 6);  /* compatibility CCS, no meaning */
@@ -644,11 +643,11 @@ static void test_certificate_request(void **state)
 	assert_int_equal(HS(s, CERTIFICATE_REQUEST).count, 1);
 	assert_int_equal(HS(s, CERTIFICATE_REQUEST).first_frame, 6);
 	assert_int_equal(HS(s, SERVER_KEY_EXCHANGE).count, 1);
-	assert_true(f->have_server_cert);
-	assert_int_equal(f->server_cert.chain_len, 2);
-	assert_true(f->have_client_cert);
+	assert_non_null(f->server_cert);
+	assert_int_equal(f->server_cert->leaf.chain_len, 2);
+	assert_non_null(f->client_cert);
 	assert_int_equal(f->client_cert_frame, 8);
-	assert_int_equal(f->client_cert.chain_len, 0);
+	assert_int_equal(f->client_cert->leaf.chain_len, 0);
 	assert_int_equal(c->finished_frame, 8);
 	assert_int_equal(s->finished_frame, 0);
 	assert_false(f->established);
@@ -670,8 +669,8 @@ static void test_tls10_encrypted_alerts(void **state)
 	(void)state;
 	assert_int_equal(f->ch.max_version, STI_TLS12);
 	assert_int_equal(f->version, STI_TLS10);
-	assert_string_equal(f->server_cert.subject_cn, "www.spidh.org");
-	assert_int_equal(f->server_cert.not_after, 1393977599); /* 2014-03-04 */
+	assert_string_equal(f->server_cert->leaf.subject_cn, "www.spidh.org");
+	assert_int_equal(f->server_cert->leaf.not_after, 1393977599); /* 2014-03-04 */
 	assert_int_equal(HS(&f->dir[STI_S2C], NEW_SESSION_TICKET).count, 1);
 	assert_true(f->established);
 	assert_int_equal(f->established_frame, 12);
@@ -704,9 +703,9 @@ static void test_smtp_starttls(void **state)
 	assert_int_equal(f->version, STI_TLS12);
 	assert_int_equal(f->sh.cipher, 0xc02f);
 	assert_int_equal(f->server_cert_frame, 16);
-	assert_int_equal(f->server_cert.chain_len, 3);
+	assert_int_equal(f->server_cert->leaf.chain_len, 3);
 	assert_int_equal(HS(&f->dir[STI_S2C], SERVER_KEY_EXCHANGE).first_frame, 16);
-	assert_string_equal(f->server_cert.subject_cn, "mx.google.com");
+	assert_string_equal(f->server_cert->leaf.subject_cn, "mx.google.com");
 	assert_int_equal(HS(&f->dir[STI_S2C], NEW_SESSION_TICKET).first_frame, 21);
 	assert_int_equal(f->dir[STI_C2S].finished_frame, 20);
 	assert_int_equal(f->dir[STI_S2C].finished_frame, 21);
@@ -1072,8 +1071,8 @@ static void test_oversize_certificate(void **state)
 	r = check_all(&in);
 	assert_true(sti_tls_facts(r->t)->have_sh);
 	assert_int_equal(sti_tls_facts(r->t)->version, STI_TLS12);
-	assert_true(sti_tls_facts(r->t)->have_server_cert);
-	assert_true(sti_tls_facts(r->t)->server_cert.truncated);
+	assert_non_null(sti_tls_facts(r->t)->server_cert);
+	assert_true(sti_tls_facts(r->t)->server_cert->leaf.truncated);
 	assert_true(sti_tls_facts(r->t)->dir[STI_S2C].hs_cut);
 	assert_int_equal(sti_tls_facts(r->t)->server_cert_frame, 6);
 	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[STI_S2C], CERTIFICATE).count, 1);
@@ -1268,7 +1267,7 @@ static void test_undecided(void **state)
 	input_from_segs(&in, tls12.s, 3);
 	r = check_all(&in);
 	assert_true(sti_tls_facts(r->t)->have_sh);
-	assert_false(sti_tls_facts(r->t)->have_server_cert);
+	assert_null(sti_tls_facts(r->t)->server_cert);
 	assert_true(sti_tls_facts(r->t)->dir[STI_S2C].mid_record);
 	assert_false(sti_tls_facts(r->t)->dir[STI_C2S].mid_record);
 	assert_false(sti_tls_settled(r->t, STI_C2S));

@@ -19,6 +19,7 @@
 #include "sti/tls.h"
 #include "sti/tls_decrypt.h"
 #include "sti/tls_keylog.h"
+#include "tls_same.h"
 
 static size_t unhex(const char *h, uint8_t *out, size_t cap)
 {
@@ -401,10 +402,10 @@ static void test_layer_decrypts_rfc8448(void **state)
 	assert_string_equal(f->decrypt_note, "");
 	assert_int_equal(f->decrypted_records[STI_C2S], 3);
 	assert_int_equal(f->decrypted_records[STI_S2C], 4);
-	assert_true(f->have_server_cert);
+	assert_non_null(f->server_cert);
 	assert_int_equal(f->server_cert_frame, 3);
-	assert_int_equal(f->server_cert.chain_len, 1);
-	assert_string_equal(f->server_cert.subject_cn, "rsa");
+	assert_int_equal(f->server_cert->leaf.chain_len, 1);
+	assert_string_equal(f->server_cert->leaf.subject_cn, "rsa");
 	assert_int_equal(f->dir[STI_S2C].hs[STI_TLS_HSI_ENCRYPTED_EXTENSIONS].count, 1);
 	assert_int_equal(f->dir[STI_S2C].hs[STI_TLS_HSI_CERTIFICATE_VERIFY].count, 1);
 	assert_int_equal(f->dir[STI_S2C].hs[STI_TLS_HSI_FINISHED].count, 1);
@@ -424,7 +425,7 @@ static void test_layer_decrypts_rfc8448(void **state)
 
 	/* One byte at a time gives the same facts. */
 	struct sti_tls *t1 = play(kl, 1);
-	assert_memory_equal(sti_tls_facts(t1), f, sizeof(*f));
+	assert_same_tls_facts(sti_tls_facts(t1), f);
 	assert_int_equal(sti_keylog_lines_unused(kl), 0);
 	sti_tls_free(t);
 	sti_tls_free(t1);
@@ -438,7 +439,7 @@ static void test_layer_wrong_or_missing_keys(void **state)
 	struct sti_tls *plain_t = play(NULL, 0);
 	const struct sti_tls_facts *p = sti_tls_facts(plain_t);
 	assert_int_equal(p->decrypt, STI_TLS_DEC_NONE);
-	assert_false(p->have_server_cert);
+	assert_null(p->server_cert);
 	assert_int_equal(p->nalerts, 0);   /* alert-sized records after data */
 
 	struct sti_keylog *kl = rfc_log(RFC8448_C_HS_SECRET, true);  /* wrong one */
@@ -448,7 +449,7 @@ static void test_layer_wrong_or_missing_keys(void **state)
 	assert_int_equal(b->decrypt_failures[STI_S2C], 1);
 	assert_int_equal(b->decrypted_records[STI_S2C], 0);
 	assert_non_null(strstr(b->decrypt_note, "server's record in frame 3 did not decrypt"));
-	assert_false(b->have_server_cert);
+	assert_null(b->server_cert);
 	assert_int_equal(b->dir[STI_S2C].hs[STI_TLS_HSI_CERTIFICATE].count, 0);
 	assert_int_equal(b->established, p->established);
 	sti_keylog_free(kl);
@@ -457,7 +458,7 @@ static void test_layer_wrong_or_missing_keys(void **state)
 	struct sti_tls *half_t = play(kl, 0);
 	const struct sti_tls_facts *h = sti_tls_facts(half_t);
 	assert_int_equal(h->decrypt, STI_TLS_DEC_PARTIAL);
-	assert_true(h->have_server_cert);
+	assert_non_null(h->server_cert);
 	assert_string_equal(h->decrypt_note,
 			    "the key log has no CLIENT_TRAFFIC_SECRET_0 for this session");
 	assert_int_equal(h->decrypted_records[STI_C2S], 1);   /* its Finished */

@@ -24,6 +24,7 @@
 #include <openssl/x509.h>
 #include <unistd.h>
 
+#include "sti/tls_certcache.h"
 #include "sti/tls_hello.h"
 #include "sti/tls_trust.h"
 #include "data.h"
@@ -1020,6 +1021,162 @@ static void test_trust_cache(void **state)
 	free(q);
 }
 
+/* ---- the certificate cache ------------------------------------------- */
+
+static const struct sti_tls_cert *cc_get(struct sti_certcache *c, const uint8_t *q, size_t n,
+					 uint16_t v, bool server, int64_t t)
+{
+	return sti_certcache_get(c, q, n, v, false, server, t * 1000000);
+}
+
+/* A kept entry is what decoding alone gives. */
+static void assert_decoded_alone(const struct sti_tls_cert *e, const uint8_t *q, size_t n,
+				 int64_t t)
+{
+	struct sti_cert_info ci;
+	struct sti_trust_info tr;
+	assert_non_null(e);
+	(void)sti_tls_parse_certificate(q, n, STI_TLS12, &ci);
+	assert_memory_equal(&e->leaf, &ci, sizeof(ci));
+	sti_trust_check_chain(q, n, STI_TLS12, t * 1000000, &tr);
+	assert_memory_equal(&e->chain, &tr, sizeof(tr));
+}
+
+/*
+ * One entry per distinct message, layout and sender, shared while held;
+ * when every entry is held a new message is decoded for its session
+ * alone; an entry nobody holds makes room; an entry the cache dropped
+ * stays readable until its last holder releases it (ASan and valgrind
+ * see the frees).
+ */
+static void test_certcache_sharing(void **state)
+{
+	const int64_t t = 1380000000;   /* inside cert_expired's dates */
+	size_t n = cert_expired.n;
+	uint8_t *q = dup_exact(cert_expired.p, n);
+	struct sti_certcache *c = sti_certcache_new(2);
+	(void)state;
+
+	assert_non_null(c);
+	const struct sti_tls_cert *a = cc_get(c, q, n, STI_TLS12, true, t);
+	const struct sti_tls_cert *b = cc_get(c, q, n, STI_TLS12, true, t + 60);
+	assert_ptr_equal(a, b);
+	assert_decoded_alone(a, q, n, t);
+	assert_true(a->chain.checked);
+	assert_string_equal(a->leaf.subject_cn, "www.spidh.org");
+	assert_int_equal(sti_certcache_stats(c)->hits, 1);
+	assert_int_equal(sti_certcache_stats(c)->decoded, 1);
+
+	/* the client's copy of the same bytes: its chain is not verified */
+	const struct sti_tls_cert *cl = cc_get(c, q, n, STI_TLS12, false, t);
+	assert_ptr_not_equal(cl, a);
+	assert_memory_equal(&cl->leaf, &a->leaf, sizeof(a->leaf));
+	assert_false(cl->chain.checked);
+	assert_int_equal(sti_certcache_stats(c)->entries, 2);
+
+	/* full, every entry held: the TLS 1.3 layout is decoded alone */
+	const struct sti_tls_cert *v13 = cc_get(c, q, n, STI_TLS13, true, t);
+	assert_non_null(v13);
+	assert_ptr_not_equal(v13, a);
+	assert_non_null(v13->leaf.malformed);   /* not the 1.3 form */
+	assert_int_equal(sti_certcache_stats(c)->uncached, 1);
+	const struct sti_tls_cert *again = cc_get(c, q, n, STI_TLS13, true, t);
+	assert_ptr_not_equal(again, v13);
+	assert_int_equal(sti_certcache_stats(c)->uncached, 2);
+	sti_tls_cert_release(again);
+	sti_tls_cert_release(v13);
+
+	/* the client's entry is idle now: the 1.3 one takes its place */
+	sti_tls_cert_release(cl);
+	v13 = cc_get(c, q, n, STI_TLS13, true, t);
+	assert_ptr_equal(cc_get(c, q, n, STI_TLS13, true, t), v13);
+	assert_int_equal(sti_certcache_stats(c)->entries, 2);
+	sti_tls_cert_release(v13);
+	sti_tls_cert_release(v13);
+
+	/* a cut-short message is another entry (its leaf says so) */
+	const struct sti_tls_cert *cut = sti_certcache_get(c, q, n, STI_TLS12, true, true,
+							   t * 1000000);
+	assert_true(cut->leaf.truncated);
+	assert_false(a->leaf.truncated);
+
+	/* the cache goes first; the entries its sessions hold stay */
+	sti_certcache_free(c);
+	assert_string_equal(b->leaf.subject_cn, "www.spidh.org");
+	sti_tls_cert_release(a);
+	assert_string_equal(b->leaf.subject_cn, "www.spidh.org");
+	sti_tls_cert_release(b);
+	sti_tls_cert_release(cut);
+	/* no cache: decoded for the caller alone */
+	a = cc_get(NULL, q, n, STI_TLS12, true, t);
+	assert_decoded_alone(a, q, n, t);
+	sti_tls_cert_release(a);
+	sti_tls_cert_release(NULL);
+	free(q);
+}
+
+/*
+ * The chain's trust depends on the capture time: a kept verification is
+ * reused only by a session captured while the answer holds (inside the
+ * chain's dates, see trust_holds in tls_certcache.c). A session after the
+ * certificate's notAfter, or before its notBefore, gets the chain verified
+ * at its own time: what a fresh verification says, the leaf unchanged.
+ */
+static void test_certcache_trust_by_time(void **state)
+{
+	/* cert_selfsigned_smtp.p: valid from 1422617228 to 1517225228 */
+	const int64_t nb = 1422617228, na = 1517225228, inside = 1470000000;
+	char path[] = "/tmp/sti-test-certcache-XXXXXX", err[256];
+	size_t n = cert_selfsigned_smtp.n;
+	uint8_t *q = dup_exact(cert_selfsigned_smtp.p, n);
+	struct sti_certcache *c = sti_certcache_new(8);
+	(void)state;
+
+	write_first_cert_pem(q, path);
+	assert_true(sti_trust_configure(path, NULL, err, sizeof(err)));
+	const struct sti_tls_cert *in = cc_get(c, q, n, STI_TLS12, true, inside);
+	assert_int_equal(in->chain.trust, STI_TRUST_PUBLIC);
+	assert_string_equal(in->chain.error_text, "ok");
+	assert_int_equal(in->chain.latest_not_before, nb);
+	assert_int_equal(in->chain.earliest_not_after, na);
+
+	/* the second before its notAfter: the same answer, shared */
+	const struct sti_tls_cert *last = cc_get(c, q, n, STI_TLS12, true, na - 1);
+	assert_ptr_equal(last, in);
+
+	/* after its notAfter: verified again, at that time */
+	const struct sti_tls_cert *after = cc_get(c, q, n, STI_TLS12, true, na + 2);
+	assert_ptr_not_equal(after, in);
+	assert_string_equal(after->chain.error_text, "certificate has expired");
+	assert_int_equal(sti_certcache_stats(c)->rechecked, 1);
+	assert_memory_equal(&after->leaf, &in->leaf, sizeof(in->leaf));
+	/* ... and that answer is shared by later sessions in turn */
+	assert_ptr_equal(cc_get(c, q, n, STI_TLS12, true, na + 3600), after);
+
+	/* before its notBefore */
+	const struct sti_tls_cert *before = cc_get(c, q, n, STI_TLS12, true, nb - 2);
+	assert_string_equal(before->chain.error_text, "certificate is not yet valid");
+
+	/* each is what a verification without any cache gives at its time */
+	const int64_t when[] = { inside, na + 2, nb - 2 };
+	const struct sti_tls_cert *got[] = { in, after, before };
+	for (int i = 0; i < 3; i++) {
+		struct sti_trust_info fresh;
+		assert_true(sti_trust_configure(path, NULL, err, sizeof(err)));
+		sti_trust_check_chain(q, n, STI_TLS12, when[i] * 1000000, &fresh);
+		assert_memory_equal(&got[i]->chain, &fresh, sizeof(fresh));
+	}
+	sti_tls_cert_release(in);
+	sti_tls_cert_release(last);
+	sti_tls_cert_release(after);
+	sti_tls_cert_release(after);
+	sti_tls_cert_release(before);
+	sti_certcache_free(c);
+	sti_trust_cleanup();
+	unlink(path);
+	free(q);
+}
+
 static void test_cert_self_signed(void **state)
 {
 	struct sti_cert_info ci;
@@ -1356,6 +1513,8 @@ int main(void)
 		cmocka_unit_test(test_byte_flips),
 		cmocka_unit_test(test_fp_cache),
 		cmocka_unit_test(test_trust_cache),
+		cmocka_unit_test(test_certcache_sharing),
+		cmocka_unit_test(test_certcache_trust_by_time),
 		cmocka_unit_test(test_versions_and_names),
 		cmocka_unit_test(test_offered_versions),
 		cmocka_unit_test(test_offer_flags),

@@ -18,6 +18,7 @@ struct fx {
 	struct sti_record rec;
 	struct sti_smtp_facts smtp;
 	struct sti_tls_facts tls;
+	struct sti_tls_cert scert, ccert;   /* what tls points to, when it does */
 	struct sti_policy pol;
 	struct sti_verdict v;
 };
@@ -412,12 +413,12 @@ static void tls12_expired_certificate(struct fx *f)
 {
 	client_hello(f, 0x0303, 11);
 	server_hello(f, 0x0303, 12);
-	f->tls.have_server_cert = true;
+	f->tls.server_cert = &f->scert;
 	f->tls.server_cert_frame = 12;
-	f->tls.server_cert.parsed = true;
-	strcpy(f->tls.server_cert.subject_cn, "mx.example.test");
-	f->tls.server_cert.not_before = 1600000000;
-	f->tls.server_cert.not_after = 1700000000;   /* before first_ts */
+	f->scert.leaf.parsed = true;
+	strcpy(f->scert.leaf.subject_cn, "mx.example.test");
+	f->scert.leaf.not_before = 1600000000;
+	f->scert.leaf.not_after = 1700000000;   /* before first_ts */
 }
 
 static void test_client_rejects_expired_certificate(void **state)
@@ -443,11 +444,11 @@ static void test_client_rejects_name_mismatch(void **state)
 	client_hello(f, 0x0303, 11);
 	strcpy(f->tls.ch.sni, "mail.example.test");
 	server_hello(f, 0x0303, 12);
-	f->tls.have_server_cert = true;
-	f->tls.server_cert.parsed = true;
-	f->tls.server_cert.not_after = INT64_C(4000000000);
-	strcpy(f->tls.server_cert.sans[0], "*.other.test");
-	f->tls.server_cert.nsans = 1;
+	f->tls.server_cert = &f->scert;
+	f->scert.leaf.parsed = true;
+	f->scert.leaf.not_after = INT64_C(4000000000);
+	strcpy(f->scert.leaf.sans[0], "*.other.test");
+	f->scert.leaf.nsans = 1;
 	alert(f, STI_C2S, 2, 42, 14);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
@@ -458,7 +459,7 @@ static void test_client_rejects_name_mismatch(void **state)
 	assert_null(strstr(f->v.remediation, "it is name mismatch"));
 	assert_string_equal(f->v.tlsrpt, "certificate-host-mismatch");
 	/* A wildcard for the right domain matches one label only. */
-	strcpy(f->tls.server_cert.sans[0], "*.example.test");
+	strcpy(f->scert.leaf.sans[0], "*.example.test");
 	decide(f);
 	assert_null(strstr(f->v.explanation, "name mismatch"));
 }
@@ -472,15 +473,15 @@ static void test_client_does_not_trust_issuer_setup(struct fx *f)
 	client_hello(f, 0x0303, 10);
 	strcpy(f->tls.ch.sni, "mx2.example.test");
 	server_hello(f, 0x0303, 11);
-	f->tls.have_server_cert = true;
+	f->tls.server_cert = &f->scert;
 	f->tls.server_cert_frame = 12;
-	f->tls.server_cert.parsed = true;
-	strcpy(f->tls.server_cert.subject_cn, "mx2.example.test");
-	strcpy(f->tls.server_cert.issuer_cn, "Example Test Issuing CA");
-	strcpy(f->tls.server_cert.sans[0], "mx2.example.test");
-	f->tls.server_cert.nsans = 1;
-	f->tls.server_cert.not_before = 1600000000;
-	f->tls.server_cert.not_after = INT64_C(4000000000);
+	f->scert.leaf.parsed = true;
+	strcpy(f->scert.leaf.subject_cn, "mx2.example.test");
+	strcpy(f->scert.leaf.issuer_cn, "Example Test Issuing CA");
+	strcpy(f->scert.leaf.sans[0], "mx2.example.test");
+	f->scert.leaf.nsans = 1;
+	f->scert.leaf.not_before = 1600000000;
+	f->scert.leaf.not_after = INT64_C(4000000000);
 	alert(f, STI_C2S, 2, 42, 14);
 }
 
@@ -497,7 +498,7 @@ static void test_client_does_not_trust_issuer(void **state)
 	assert_evidence(f, 3, (const uint64_t[]){ 11, 12, 14 });
 	/* The same leaf sent alone (Sendmail's ServerCertFile): no client
 	 * can reach its issuer, the server must send the intermediate. */
-	f->tls.server_cert.chain_len = 1;
+	f->scert.leaf.chain_len = 1;
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_CERTAIN);
@@ -529,7 +530,7 @@ static void test_server_rejects_missing_client_certificate(void **state)
 	server_hello(f, 0x0303, 6);
 	f->tls.dir[STI_S2C].hs[STI_TLS_HSI_CERTIFICATE_REQUEST].count = 1;
 	f->tls.dir[STI_C2S].hs[STI_TLS_HSI_CERTIFICATE].count = 1;
-	f->tls.have_client_cert = true;
+	f->tls.client_cert = &f->ccert;
 	f->tls.client_cert_frame = 8;
 	alert(f, STI_S2C, 2, 40, 9);
 	decide(f);
@@ -1131,10 +1132,10 @@ static void test_capture_ends_after_ehlo_reply(void **state)
 static void rejected_valid_chain(struct fx *f, enum sti_trust trust, const char *anchor)
 {
 	test_client_does_not_trust_issuer_setup(f);
-	f->tls.server_trust.checked = true;
-	f->tls.server_trust.trust = trust;
-	f->tls.server_trust.chain_len = 2;
-	strcpy(f->tls.server_trust.anchor, anchor);
+	f->scert.chain.checked = true;
+	f->scert.chain.trust = trust;
+	f->scert.chain.chain_len = 2;
+	strcpy(f->scert.chain.anchor, anchor);
 }
 
 static void test_trust_public_rejected(void **state)
@@ -1148,7 +1149,7 @@ static void test_trust_public_rejected(void **state)
 	assert_non_null(strstr(f->v.explanation, "trust store is out of date"));
 	assert_non_null(strstr(f->v.remediation, "root CN=ISRG Root X1"));
 	/* an intermediate that expired before the capture makes it the server's */
-	f->tls.server_trust.earliest_not_after = 1700000000;
+	f->scert.chain.earliest_not_after = 1700000000;
 	decide(f);
 	assert_int_equal(f->v.cause, STI_CAUSE_SERVER);
 	assert_non_null(strstr(f->v.explanation, "a CA certificate in its chain expired"));
@@ -1163,8 +1164,8 @@ static void test_trust_private_and_incomplete(void **state)
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_CLIENT_REJECTED_CERTIFICATE, STI_CERTAIN);
 	assert_non_null(strstr(f->v.explanation, "the root CN=Example Test Root CA is in no public store"));
-	f->tls.server_trust.trust = STI_TRUST_INCOMPLETE;
-	strcpy(f->tls.server_trust.anchor, "R11");
+	f->scert.chain.trust = STI_TRUST_INCOMPLETE;
+	strcpy(f->scert.chain.anchor, "R11");
 	decide(f);
 	assert_int_equal(f->v.cause, STI_CAUSE_SERVER);
 	assert_non_null(strstr(f->v.explanation, "its chain is incomplete: the issuer CN=R11 is not sent"));

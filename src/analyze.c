@@ -565,6 +565,7 @@ static struct sti_capture *live_open(const struct sti_analysis *a,
 	struct sti_live_cfg cfg = {
 		.iface = lo->iface, .snaplen = lo->snaplen,
 		.buffer_kib = lo->buffer_kib, .timeout_ms = STI_LIVE_TIMEOUT_MS,
+		.buffer_timeout_ms = STI_LIVE_BUFFER_TIMEOUT_MS,
 	};
 	char warn[512];
 	struct sti_capture *c = sti_capture_open_live(&cfg, warn, sizeof(warn), err, errlen);
@@ -654,22 +655,33 @@ static void live_tick(struct live_run *lr, int64_t now)
 	}
 }
 
+static void live_frame(void *ctx, const struct sti_frame *f)
+{
+	struct live_run *lr = ctx;
+	sti_ingest_frame(lr->in.table, lr->st.dlt, f->number, f->ts_us, f->data,
+			 f->caplen, f->len, &lr->st);
+}
+
+/* How many frames one read may give: the clock, the signals and -c are
+ * looked at between reads. */
+static int live_batch(const struct live_run *lr)
+{
+	uint64_t left = lr->lo->count ? lr->lo->count - lr->st.frames : UINT64_MAX;
+	return left < STI_LIVE_BATCH ? (int)left : STI_LIVE_BATCH;
+}
+
 /* Frames until a stop; NULL, or the read error. */
 static const char *live_loop(struct live_run *lr, char *err, size_t errlen)
 {
-	struct sti_frame f;
-	int dlt = sti_capture_datalink(lr->cap);
 	for (;;) {
 		if (sti_live_stop_requested())
 			return NULL;
-		enum sti_capture_rc rc = sti_capture_next(lr->cap, &f, err, errlen);
+		enum sti_capture_rc rc = sti_capture_dispatch(lr->cap, live_batch(lr),
+							      live_frame, lr, err, errlen);
 		if (rc == STI_CAP_EOF)
 			return NULL;
 		if (rc == STI_CAP_ERROR)
 			return err;
-		if (rc == STI_CAP_FRAME)
-			sti_ingest_frame(lr->in.table, dlt, f.number, f.ts_us, f.data,
-					 f.caplen, f.len, &lr->st);
 		int64_t now = wall_clock_us();
 		live_tick(lr, now);
 		if (lr->lo->count && lr->st.frames >= lr->lo->count)

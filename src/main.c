@@ -98,7 +98,7 @@ static const struct help_row {
 	{ "-i IFACE", "capture live on IFACE (any: all interfaces)" },
 	{ "-f EXPR", "narrow the capture filter (pcap-filter(7))" },
 	{ "-s SNAPLEN", "bytes kept per packet (default 262144)" },
-	{ "-B KIB", "kernel buffer in KiB (default: libpcap's)" },
+	{ "-B KIB", "kernel buffer in KiB (default 16384)" },
 	{ "-c COUNT", "stop after COUNT packets" },
 	{ "--duration SECS", "stop after SECS seconds" },
 	{ "-Z USER", "run as USER once the capture is open (default nobody)" },
@@ -1122,6 +1122,7 @@ int main(int argc, char **argv)
 	sti_selection_defaults(&o.evidence.sel);
 	o.evidence.redact = true;
 	o.live.snaplen = STI_LIVE_SNAPLEN_DEFAULT;
+	o.live.buffer_kib = STI_LIVE_BUFFER_KIB_DEFAULT;
 	parse_options(argc, argv, &o);
 	char err[512];
 	if (o.output_path && !sti_live_output_open(o.output_path, err, sizeof(err)))

@@ -70,7 +70,7 @@ struct sti_live_opts {
 	const char *iface;
 	const char *filter_extra;   /* -f: narrows the port filter, or NULL */
 	int snaplen;
-	int buffer_kib;             /* 0: libpcap's default */
+	int buffer_kib;             /* -B; 0: libpcap's default (2 MiB) */
 	uint64_t count;             /* stop after this many frames, 0: never */
 	int64_t duration_us;        /* stop after this long, 0: never */
 	const char *user;           /* -Z, or NULL for "nobody" when root */

@@ -55,6 +55,10 @@ struct sti_live_cfg {
 	int snaplen;          /* bytes kept per frame */
 	int buffer_kib;       /* kernel buffer, 0 for libpcap's default */
 	int timeout_ms;       /* longest wait for a frame */
+	/* Packet-buffer timeout: the kernel packs frames into blocks
+	 * (TPACKET_V3) and hands a block over when it is full or this old,
+	 * so no frame waits longer than this to be read. */
+	int buffer_timeout_ms;
 };
 
 /*
@@ -89,5 +93,18 @@ const char *sti_capture_datalink_name(int dlt, char *buf, size_t len);
 enum sti_capture_rc sti_capture_next(struct sti_capture *c,
 				     struct sti_frame *f, char *err,
 				     size_t errlen);
+
+/*
+ * Live: every frame the kernel has handed over, up to max (at least 1), is
+ * given to fn in order, straight from the kernel's ring (f->data is valid
+ * only during the call); when none is ready, waits up to the read timeout
+ * first. STI_CAP_FRAME when at least one frame was given, STI_CAP_TIMEOUT
+ * when none came, STI_CAP_EOF once the loop was broken, STI_CAP_ERROR with
+ * err set.
+ */
+typedef void sti_frame_fn(void *ctx, const struct sti_frame *f);
+enum sti_capture_rc sti_capture_dispatch(struct sti_capture *c, int max,
+					 sti_frame_fn *fn, void *ctx,
+					 char *err, size_t errlen);
 
 #endif /* STI_CAPTURE_H */

@@ -17,9 +17,24 @@
 /* Keeps a whole handshake: certificates come in frames up to 64 KiB with
  * segmentation offload, and this is tcpdump's default too. */
 #define STI_LIVE_SNAPLEN_DEFAULT 262144
+/*
+ * The kernel's capture buffer (-B) unless told otherwise. libpcap's 2 MiB
+ * (tcpdump's default) dropped packets at the start of bench/live-load's
+ * replay, where 2,000 sessions open at once and their handshakes are the
+ * costliest packets; 8 MiB and more dropped none (bench/RESULTS.md, "Issue
+ * 14, live drops"). The ring is mapped into the process: this much of its
+ * resident memory from the start.
+ */
+#define STI_LIVE_BUFFER_KIB_DEFAULT 16384
 /* How long libpcap may wait for a frame: the idle clock and the signal
  * checks tick at least this often. */
 #define STI_LIVE_TIMEOUT_MS 250
+/* The packet-buffer timeout: the longest a frame waits in the kernel before
+ * it is read, so a verdict line appears at most this much later than
+ * without buffering (docs/starttls-inspect.1.in says so). */
+#define STI_LIVE_BUFFER_TIMEOUT_MS 50
+/* Frames read in one go between looks at the clock, the signals and -c. */
+#define STI_LIVE_BATCH 256
 
 /*
  * The BPF filter: TCP on every STARTTLS and implicit-TLS port, the same

@@ -51,6 +51,37 @@ capture_open() {
 	ls -l /proc/$1/fd 2>/dev/null | grep -q 'socket:'
 }
 
+# ring_of PID: "VERSION BLOCK_SIZE BLOCKS TIMEOUT_MS" of the receive ring of
+# the process's packet socket, as ss(8) reads them from the kernel (VERSION 2
+# is TPACKET_V3); empty when ss cannot say (no packet_diag).
+ring_of() {
+	ip netns exec $NS ss -0 -e -p -a 2>/dev/null | awk -v pid="pid=$1," '
+		index($0, pid) { mine = 1; next }
+		/^[^ \t]/ { mine = 0 }
+		mine && /ver:/ { sub(/.*ver:/, ""); ver = $1 }
+		mine && /ring_rx/ {
+			gsub(/[(),]/, " ")
+			for (i = 1; i <= NF; i++) { split($i, kv, ":"); f[kv[1]] = kv[2] }
+			print ver, f["blk_size"], f["blk_nr"], f["tmo"]
+			exit
+		}'
+}
+
+# expect_ring WHAT PID KIB: TPACKET_V3 with a KIB ring and the 50 ms
+# packet-buffer timeout the man page promises.
+expect_ring() {
+	local ring
+	ring=$(ring_of "$2")
+	if [ -z "$ring" ]; then
+		e2e_note "$1: ss(8) shows no packet ring (no packet_diag); not checked"
+		return
+	fi
+	set -- "$1" $ring "$3"
+	e2e_eq "$1: TPACKET_V3 (not immediate mode's V2)" 2 "$2"
+	e2e_eq "$1: ring size" $(($6 * 1024)) $(($3 * $4))
+	e2e_eq "$1: packet-buffer timeout (ms)" 50 "$5"
+}
+
 # expect_session WHAT KEY=VALUE...: the verdict is in the stream within
 # 10 seconds while the tool still runs.
 expect_session() {
@@ -75,6 +106,8 @@ gid=$(awk '/^Gid:/ { print $2 }' /proc/$STI_PID/status)
 e2e_eq "group of nobody" "$(id -g nobody)" "$gid"
 groups=$(awk '/^Groups:/ { $1 = ""; print $0 }' /proc/$STI_PID/status | tr -s ' ')
 e2e_eq "supplementary groups only nobody's" " $(id -g nobody)" "$groups"
+
+expect_ring "default buffer" $STI_PID 16384
 
 swaks_ok || e2e_fail "swaks failed: $(tail -5 "$W/swaks.out")"
 expect_session "TLS success" source.port=41001 verdict.outcome=ok verdict.reason=tls_ok \
@@ -119,9 +152,10 @@ e2e_check "summary after SIGINT" $TOOLS find "$W/out.ndjson" 0 event.kind=summar
 e2e_check "kernel counters in the summary" $TOOLS find "$W/out.ndjson" 0 \
 	event.kind=summary capture.kernel.dropped=0
 
-# ---- -Z root keeps root
-start_sti "$W/root.ndjson" --json -Z root --duration 2
+# ---- -Z root keeps root; -B sets the ring
+start_sti "$W/root.ndjson" --json -Z root -B 4096 --duration 2
 e2e_eq "-Z root keeps root" 0 "$(uid_of $STI_PID)"
+expect_ring "-B 4096" $STI_PID 4096
 wait $STI_PID
 STI_PID=
 

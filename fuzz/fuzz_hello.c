@@ -27,7 +27,8 @@ static void check_named(bool ok, const char *malformed)
 static void client_hello(const uint8_t *p, size_t n, bool v2)
 {
 	static struct sti_client_hello ch;
-	memset(&ch, 0, sizeof(ch));
+	static struct sti_client_hello_room room;
+	sti_client_hello_init(&ch, &room);
 	bool ok = v2 ? sti_tls_parse_client_hello_v2(p, n, &ch)
 		     : sti_tls_parse_client_hello(p, n, &ch);
 	check_named(ok, ch.malformed);

@@ -5,6 +5,7 @@
  * ClientHello random go through the decryption paths too, and with a
  * certificate cache of two entries kept across inputs (tls_certcache.h),
  * so certificates are shared, evicted and decoded alone as in a run.
+ * Its facts are then settled into a copy read after the parser is freed.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -83,6 +84,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sti_tls_end(t, 0);
 	sti_tls_end(t, 1);
 	fingerprints(sti_tls_facts(t));
+	/* The settled copy (made here whether or not the session settled) is
+	 * read again after the parser is gone: it must be whole on its own. */
+	touched += sti_tls_settled_both(t);
+	struct sti_tls_facts *copy = sti_tls_facts_settle(sti_tls_facts(t));
 	sti_tls_free(t);
+	if (copy) {
+		if (sti_tls_facts_settled_size(copy) < sizeof(*copy))
+			__builtin_trap();
+		fingerprints(copy);
+		for (unsigned i = 0; i < copy->ch.nalpn; i++)
+			touched += strlen(copy->ch.alpn[i]);
+		touched += strlen(copy->ch2.sni);
+		sti_tls_facts_free(copy);
+	}
 	return 0;
 }

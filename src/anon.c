@@ -540,6 +540,20 @@ static void copy_smtp(const struct sti_smtp_facts *in, struct sti_anon_record *o
 	out->smtp.caps = (const char (*)[STI_SMTP_CAP_MAX])out->caps;
 }
 
+/* The TLS facts into out, with their own hello names: the rows that
+ * rewrite names write into those. */
+static void copy_tls(const struct sti_tls_facts *in, struct sti_anon_record *out)
+{
+	out->tls = *in;
+	/* Zero-filled past the name, as the fixed arrays they replace were. */
+	memset(out->sni, 0, sizeof(out->sni));
+	memset(out->ch2_sni, 0, sizeof(out->ch2_sni));
+	memcpy(out->sni, in->ch.sni, strnlen(in->ch.sni, sizeof(out->sni) - 1));
+	memcpy(out->ch2_sni, in->ch2.sni, strnlen(in->ch2.sni, sizeof(out->ch2_sni) - 1));
+	out->tls.ch.sni = out->sni;
+	out->tls.ch2.sni = out->ch2_sni;
+}
+
 /*
  * The session's facts into out (its own copies, certificates included:
  * the originals are shared with other sessions and never written), and
@@ -555,7 +569,7 @@ static void copy_facts(const struct sti_record *in, struct sti_anon_record *out,
 	}
 	if (!in->tls)
 		return;
-	out->tls = *in->tls;
+	copy_tls(in->tls, out);
 	out->rec.tls = &out->tls;
 	p->tls = &out->tls;
 	if (in->tls->server_cert) {

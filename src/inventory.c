@@ -218,7 +218,7 @@ static void note_server(struct sti_inventory *inv, struct sti_inv_peer *p,
 {
 	const struct sti_tls_facts *t = rec->tls;
 	if (t && t->have_ch && t->ch.sni[0])
-		set_name(p, t->ch.sni, sizeof(t->ch.sni));
+		set_name(p, t->ch.sni, STI_HELLO_NAME_MAX);
 	if (rec->smtp && rec->smtp->greeting_seen)
 		set_name(p, rec->smtp->greeting.text, sizeof(rec->smtp->greeting.text));
 	bool modern_offer = t && t->have_ch && rank(t->ch.max_version) >= rank(inv->min_version);

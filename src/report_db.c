@@ -55,7 +55,7 @@ void sti_db_row_from_record(const struct sti_record *rec, const struct sti_verdi
 	if (t && t->have_ch) {
 		row->offered_version = t->ch.max_version;
 		copy_text(row->server_name, sizeof(row->server_name), t->ch.sni,
-			  sizeof(t->ch.sni));
+			  STI_HELLO_NAME_MAX);
 	}
 	if (t && t->have_sh && !t->sh.hello_retry_request) {
 		row->chosen_version = t->sh.version;
@@ -292,6 +292,7 @@ struct replay {
 	struct sti_record rec;
 	struct sti_smtp_facts smtp;
 	struct sti_tls_facts tls;
+	struct sti_client_hello_room ch_rooms[2];   /* tls's hello lists */
 	struct sti_verdict v;
 };
 
@@ -321,11 +322,11 @@ static unsigned mode_of(const char *n) { NAME_TO_ENUM(sti_mode_name, 4u, n); }
 static void rebuild_tls(struct replay *p, const struct sti_db_row *row)
 {
 	struct sti_tls_facts *t = &p->tls;
-	memset(t, 0, sizeof(*t));
+	sti_tls_facts_init(t, p->ch_rooms);
 	if (row->offered_version) {
 		t->have_ch = true;
 		t->ch.max_version = row->offered_version;
-		copy_text(t->ch.sni, sizeof(t->ch.sni), row->server_name, sizeof(row->server_name));
+		copy_text(t->ch.sni, STI_HELLO_NAME_MAX, row->server_name, sizeof(row->server_name));
 	}
 	if (row->chosen_version) {
 		t->have_sh = true;

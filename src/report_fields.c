@@ -1,7 +1,7 @@
 /*
  * report_fields.c - the output fields that carry text from the wire (report_fields.h).
  *
- * One row per line, each starting with ONE(, MANY( or MANY_VIA( and its key: the
+ * One row per line, each starting with ONE(, ONE_VIA(, MANY( or MANY_VIA( and its key: the
  * json-schema test reads the keys and kinds from here and compares them
  * with the schema's "x-sti-kind".
  */
@@ -40,6 +40,10 @@
 	{ key, STI_KIND_##kind, STI_PART_##part, sub_offset, \
 	  sizeof(MEMBER(part, ptr[0] sub)), sizeof(MEMBER(part, ptr[0])), max, \
 	  COUNT_##count(part, count), offsetof(PART_TYPE_##part, ptr) }
+/* One text value the part points to, in room for cap chars. */
+#define ONE_VIA(key, kind, part, ptr, cap) \
+	{ key, STI_KIND_##kind, STI_PART_##part, 0, cap, 0, 1, SIZE_MAX, \
+	  offsetof(PART_TYPE_##part, ptr) }
 #define COUNT_ALL(part, count) SIZE_MAX
 #define COUNT_nladder(part, count) offsetof(PART_TYPE_##part, count)
 #define COUNT_ncaps(part, count) offsetof(PART_TYPE_##part, count)
@@ -63,8 +67,8 @@ const struct sti_field sti_fields[] = {
 	MANY_VIA("smtp.notable_replies.text", TEXT, SMTP, notable, .text,
 		 offsetof(struct sti_smtp_reply, text), nnotable, STI_SMTP_MAX_NOTABLE),
 
-	ONE("tls.client.server_name", HOST, TLS, ch.sni),
-	ONE("text:tls.ch2.server_name", HOST, TLS, ch2.sni),
+	ONE_VIA("tls.client.server_name", HOST, TLS, ch.sni, STI_HELLO_NAME_MAX),
+	ONE_VIA("text:tls.ch2.server_name", HOST, TLS, ch2.sni, STI_HELLO_NAME_MAX),
 	/* Each certificate's leaf, the server's then the client's (the keys
 	 * are the server's; the client's are printed only in ladder text).
 	 * Common names before the distinguished names that hold them. */

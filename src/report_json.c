@@ -385,7 +385,7 @@ static void j_client_hello(struct jw *w, const struct sti_client_hello *ch)
 	sti_tls_client_fp(ch, ja3, ja4);
 	J_STR_ARR(w, "tls.client.ja3", ja3);
 	J_STR_ARR(w, "tls.client.ja4", ja4);
-	J_STR_ARR(w, "tls.client.server_name", ch->sni);
+	j_strn(w, "tls.client.server_name", ch->sni, bounded_len(ch->sni, STI_HELLO_NAME_MAX));
 	j_client_ciphers(w, ch);
 	j_bool(w, "tls.client.sslv2_hello", ch->sslv2_format);
 }

@@ -231,7 +231,7 @@ static void peers_rows(FILE *f, const struct sti_record *rec)
 	}
 	if (t && t->have_ch && t->ch.sni[0]) {
 		fputs(", SNI ", f);
-		put_code(f, t->ch.sni, sizeof(t->ch.sni));
+		put_code(f, t->ch.sni, STI_HELLO_NAME_MAX);
 	}
 	fputs(" |\n", f);
 }

@@ -36,7 +36,7 @@ _Static_assert(sizeof(struct flow_row) <= 24, "a ladder row is 24 bytes");
  * does: a session that never speaks SMTP has no SMTP parser, one that
  * never reaches TLS no TLS parser. Once both directions of the SMTP
  * conversation have switched to TLS its parser is released and only its
- * facts are kept.
+ * facts are kept; the same for the TLS parser once TLS is settled both ways.
  */
 struct flow {
 	enum sti_proto proto;
@@ -52,6 +52,7 @@ struct flow {
 	struct sti_smtp *smtp;           /* NULL until the first SMTP byte */
 	struct sti_smtp_facts *smtp_done; /* its facts once both sides switched */
 	struct sti_tls *tls;             /* NULL until the first TLS byte */
+	struct sti_tls_facts *tls_done;  /* its facts once it is settled */
 	bool no_memory;                  /* a parser could not be allocated */
 	bool reported;                   /* the record went to the sink early */
 	uint32_t laddered_anomalies[2];  /* one row per anomaly and side */
@@ -478,6 +479,7 @@ static void drop_flow(struct sti_session *s)
 	if (!fl)
 		return;
 	sti_tls_free(fl->tls);
+	sti_tls_facts_free(fl->tls_done);
 	sti_smtp_free(fl->smtp);
 	free(fl->smtp_done);
 	free(fl->rows);
@@ -517,9 +519,37 @@ static void decide_proto(struct sti_recorder *r, struct flow *fl,
 		fl->mode = STI_MODE_IMPLICIT;
 }
 
+/*
+ * TLS is settled both ways and neither direction is read any more (their
+ * payload stopped: only FIN, RST and skipped bytes still come, and ending
+ * the directions concludes nothing): the facts are final, so only a copy
+ * sized by what arrived is kept. On allocation failure the parser stays.
+ */
+static void settle_tls(struct flow *fl)
+{
+	if (!fl->tls || !sti_session_stream(fl->s, STI_C2S)->stopped ||
+	    !sti_session_stream(fl->s, STI_S2C)->stopped || !sti_tls_settled_both(fl->tls))
+		return;
+	struct sti_tls_facts *done = sti_tls_facts_settle(sti_tls_facts(fl->tls));
+	if (!done)
+		return;
+	sti_tls_free(fl->tls);
+	fl->tls = NULL;
+	fl->tls_done = done;
+}
+
+static const struct sti_tls_facts *tls_facts(const struct flow *fl)
+{
+	if (fl->tls_done)
+		return fl->tls_done;
+	return fl->tls ? sti_tls_facts(fl->tls) : NULL;
+}
+
 static void feed_tls(struct sti_recorder *r, struct flow *fl,
 		     const struct sti_stream_ev *ev, const uint8_t *p, size_t n)
 {
+	if (fl->tls_done)
+		return;   /* cannot happen: both directions were stopped */
 	if (!fl->tls) {
 		if (!(fl->tls = new_tls(r, fl))) {
 			out_of_memory(fl);
@@ -528,8 +558,10 @@ static void feed_tls(struct sti_recorder *r, struct flow *fl,
 		fl->tls_start_frame = ev->frame;
 	}
 	sti_tls_feed(fl->tls, ev->dir, p, n, ev->frame, ev->ts_us);
-	if (sti_tls_settled(fl->tls, ev->dir))
+	if (sti_tls_settled(fl->tls, ev->dir)) {
 		sti_session_stop_payload(fl->s, ev->dir);
+		settle_tls(fl);
+	}
 }
 
 /* SMTP until the direction switches, the rest of the chunk and all after
@@ -736,8 +768,7 @@ static void report(struct sti_recorder *r, struct flow *fl, struct sti_session *
 			  rec->smtp->mail_cmds))
 			rec->mode = STI_MODE_PLAINTEXT;
 	}
-	if (fl->tls)
-		rec->tls = sti_tls_facts(fl->tls);
+	rec->tls = tls_facts(fl);
 	if (rec->proto == STI_PROTO_SMTP || rec->proto == STI_PROTO_TLS ||
 	    (rec->proto == STI_PROTO_NONE && listed_server(r, rec->srv.port)))
 		r->sink(r->sink_ctx, rec);
@@ -772,6 +803,8 @@ static bool fatal_alert_seen(const struct sti_tls_facts *tf)
  */
 static bool outcome_final(const struct flow *fl)
 {
+	if (fl->tls_done)
+		return true;   /* settled both ways */
 	if (fl->tls) {
 		if (sti_tls_settled(fl->tls, STI_C2S) && sti_tls_settled(fl->tls, STI_S2C))
 			return true;
@@ -791,6 +824,7 @@ static void maybe_report_early(struct sti_recorder *r, struct flow *fl)
 	/* Nothing later can change what was said: stop reading payload. */
 	sti_session_stop_payload(fl->s, STI_C2S);
 	sti_session_stop_payload(fl->s, STI_S2C);
+	settle_tls(fl);
 }
 
 static void rec_close(void *ctx, struct sti_session *s)

@@ -68,6 +68,12 @@ void sti_tls_cert_release(const struct sti_tls_cert *cert)
 		entry_drop(entry_of(cert));
 }
 
+void sti_tls_cert_retain(const struct sti_tls_cert *cert)
+{
+	if (cert)
+		entry_of(cert)->holders++;
+}
+
 void sti_certcache_free(struct sti_certcache *c)
 {
 	if (!c)

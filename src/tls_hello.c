@@ -257,7 +257,7 @@ static bool ch_ext_server_name(struct sti_rd *d, struct sti_client_hello *ch)
 		if (!sti_rd_u8(&list, &type) || !sti_rd_vec16(&list, &name))
 			return false;
 		if (type == 0 && ch->sni[0] == '\0' &&
-		    !copy_printable_rd(ch->sni, sizeof(ch->sni), name))
+		    !copy_printable_rd(ch->sni, STI_HELLO_NAME_MAX, name))
 			ch->truncated = true;
 	}
 	return true;
@@ -277,7 +277,7 @@ static bool ch_ext_point_formats(struct sti_rd *d, struct sti_client_hello *ch)
 {
 	struct sti_rd v;
 	uint8_t f;
-	const unsigned cap = sizeof(ch->ec_point_formats);
+	const unsigned cap = STI_HELLO_MAX_POINT_FORMATS;
 
 	if (!sti_rd_vec8(d, &v))
 		return false;
@@ -356,7 +356,7 @@ static bool ch_ext_key_share(struct sti_rd *d, struct sti_client_hello *ch)
 {
 	struct sti_rd shares, key;
 	uint16_t group;
-	const unsigned cap = sizeof(ch->key_share_groups) / sizeof(ch->key_share_groups[0]);
+	const unsigned cap = STI_HELLO_MAX_KEY_SHARES;
 
 	if (!sti_rd_vec16(d, &shares))
 		return false;
@@ -505,13 +505,58 @@ static bool ch_read_body(struct sti_rd *r, struct sti_client_hello *ch)
 	return ch_read_extensions(r, ch);
 }
 
+/* ch all zero, its lists where from's are. */
+static void take_lists(struct sti_client_hello *ch, const struct sti_client_hello *from)
+{
+	struct sti_client_hello lists = *from;
+	memset(ch, 0, sizeof(*ch));
+	ch->versions = lists.versions;
+	ch->ciphers = lists.ciphers;
+	ch->exts = lists.exts;
+	ch->groups = lists.groups;
+	ch->sigalgs = lists.sigalgs;
+	ch->key_share_groups = lists.key_share_groups;
+	ch->ec_point_formats = lists.ec_point_formats;
+	ch->sni = lists.sni;
+	ch->alpn = lists.alpn;
+}
+
+/* What a parser starts from: nothing read, and its lists zero (so two
+ * parses of the same bytes leave the same bytes behind). */
+static void clear_hello(struct sti_client_hello *ch)
+{
+	memset(ch->versions, 0, STI_HELLO_MAX_VERSIONS * sizeof(ch->versions[0]));
+	memset(ch->ciphers, 0, STI_HELLO_MAX_CIPHERS * sizeof(ch->ciphers[0]));
+	memset(ch->exts, 0, STI_HELLO_MAX_EXTS * sizeof(ch->exts[0]));
+	memset(ch->groups, 0, STI_HELLO_MAX_GROUPS * sizeof(ch->groups[0]));
+	memset(ch->sigalgs, 0, STI_HELLO_MAX_SIGALGS * sizeof(ch->sigalgs[0]));
+	memset(ch->key_share_groups, 0, STI_HELLO_MAX_KEY_SHARES * sizeof(ch->key_share_groups[0]));
+	memset(ch->ec_point_formats, 0, STI_HELLO_MAX_POINT_FORMATS);
+	memset(ch->sni, 0, STI_HELLO_NAME_MAX);
+	memset(ch->alpn, 0, STI_HELLO_MAX_ALPN * sizeof(ch->alpn[0]));
+	take_lists(ch, ch);
+}
+
+void sti_client_hello_init(struct sti_client_hello *ch, struct sti_client_hello_room *room)
+{
+	const struct sti_client_hello lists = {
+		.versions = room->versions, .ciphers = room->ciphers,
+		.exts = room->exts, .groups = room->groups, .sigalgs = room->sigalgs,
+		.key_share_groups = room->key_share_groups,
+		.ec_point_formats = room->ec_point_formats,
+		.sni = room->sni, .alpn = room->alpn,
+	};
+	take_lists(ch, &lists);
+	clear_hello(ch);
+}
+
 bool sti_tls_parse_client_hello(const uint8_t *body, size_t len,
 				struct sti_client_hello *out)
 {
 	struct sti_rd r = sti_rd_init(body, len);
 	bool ok;
 
-	memset(out, 0, sizeof(*out));
+	clear_hello(out);
 	ok = ch_read_body(&r, out);
 	ch_finish(out);
 	return ok;
@@ -556,7 +601,7 @@ bool sti_tls_parse_client_hello_v2(const uint8_t *msg, size_t len,
 	struct sti_rd r = sti_rd_init(msg, len);
 	bool ok;
 
-	memset(out, 0, sizeof(*out));
+	clear_hello(out);
 	out->sslv2_format = true;
 	ok = v2_read_body(&r, out);
 	ch_finish(out);

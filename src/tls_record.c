@@ -131,9 +131,19 @@ bool tls_is_13(uint16_t v)
 
 /* ---- life cycle ---- */
 
+void sti_tls_facts_init(struct sti_tls_facts *f, struct sti_client_hello_room rooms[2])
+{
+	memset(f, 0, sizeof(*f));
+	sti_client_hello_init(&f->ch, &rooms[0]);
+	sti_client_hello_init(&f->ch2, &rooms[1]);
+}
+
 struct sti_tls *sti_tls_new(void)
 {
-	return calloc(1, sizeof(struct sti_tls));
+	struct sti_tls *t = calloc(1, sizeof(struct sti_tls));
+	if (t)
+		sti_tls_facts_init(&t->f, t->ch_rooms);
+	return t;
 }
 
 static void release_buf(struct sti_tls_dir *d)

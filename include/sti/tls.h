@@ -235,6 +235,8 @@ struct sti_tls_dir_facts {
 struct sti_tls_facts {
 	struct sti_tls_dir_facts dir[2];
 
+	/* The hellos' lists are the parser's, or a settled copy's own
+	 * (tls_hello.h, sti_tls_facts_settle). */
 	bool have_ch;                   /* the first ClientHello */
 	uint64_t ch_frame;
 	struct sti_client_hello ch;
@@ -313,6 +315,10 @@ struct sti_tls_ev {
 
 typedef void (*sti_tls_sink)(void *ctx, const struct sti_tls_ev *ev);
 
+/* Empty facts whose hellos' lists are in rooms[0] (ch) and rooms[1]
+ * (ch2): for facts built outside a parser (a replay, a test). */
+void sti_tls_facts_init(struct sti_tls_facts *f, struct sti_client_hello_room rooms[2]);
+
 /* One session's parser: private to the layer (src/tls_impl.h). */
 struct sti_tls;
 struct sti_keylog;
@@ -364,6 +370,23 @@ void sti_tls_gap(struct sti_tls *t, enum sti_dir dir, uint64_t len, uint64_t fra
 bool sti_tls_settled(const struct sti_tls *t, enum sti_dir dir);
 
 const struct sti_tls_facts *sti_tls_facts(const struct sti_tls *t);
+
+/*
+ * Both directions are settled and ending them (sti_tls_end) would add
+ * nothing: once the glue feeds neither direction any more (it stopped
+ * their payload), the facts are final and may be settled.
+ */
+bool sti_tls_settled_both(const struct sti_tls *t);
+/*
+ * A copy of the facts in one allocation, each list exactly as long as
+ * its count (the ClientHellos' lists and name), that holds its own
+ * references to the certificates: it outlives the parser. NULL without
+ * memory. Free with sti_tls_facts_free.
+ */
+struct sti_tls_facts *sti_tls_facts_settle(const struct sti_tls_facts *f);
+/* The bytes that copy takes. */
+size_t sti_tls_facts_settled_size(const struct sti_tls_facts *f);
+void sti_tls_facts_free(struct sti_tls_facts *f);
 
 /* Names; NULL when the value is not assigned. */
 const char *sti_tls_alert_name(uint8_t desc);

@@ -75,6 +75,9 @@ const struct sti_tls_cert *sti_certcache_get(struct sti_certcache *c, const uint
 /* The caller's hold ends; the entry is freed with the last one. NULL is
  * ignored. */
 void sti_tls_cert_release(const struct sti_tls_cert *cert);
+/* One more hold on a held entry (a copy of the facts that point to it),
+ * released the same way. NULL is ignored. */
+void sti_tls_cert_retain(const struct sti_tls_cert *cert);
 
 const struct sti_certcache_stats *sti_certcache_stats(const struct sti_certcache *c);
 

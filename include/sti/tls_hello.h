@@ -4,8 +4,9 @@
  * JA3/JA3S/JA4 fingerprints of the hellos.
  *
  * Each parser takes the body of one handshake message (after the 4-byte
- * handshake header), reads it only through sti_rd, and fills a fixed-size
- * struct: lists are capped, and `*_truncated` flags say when a cap was hit.
+ * handshake header), reads it only through sti_rd, and fills a struct (a
+ * ClientHello's lists go to the room given with sti_client_hello_init):
+ * lists are capped, and `*_truncated` flags say when a cap was hit.
  * A parser returns false when the body is malformed; what was read before
  * the fault is still filled in and `malformed` names the part.
  */
@@ -41,36 +42,46 @@
 #define STI_EXT_SUPPORTED_VERSIONS 0x002b   /* RFC 8446 4.2.1 */
 #define STI_EXT_KEY_SHARE 0x0033            /* RFC 8446 4.2.8 */
 
+#define STI_HELLO_MAX_POINT_FORMATS 8
+#define STI_HELLO_MAX_KEY_SHARES 8
+
 /*
  * Lists the fingerprints need verbatim (ciphers, exts, groups, point formats,
  * sigalgs) keep GREASE values in wire order; the derived lists (versions,
  * key_share_groups) leave GREASE out. Counts `n*` are entries stored.
+ *
+ * The lists live elsewhere: while a hello is parsed, in a struct
+ * sti_client_hello_room its owner gave with sti_client_hello_init (the
+ * parsers write through the pointers); in a settled copy of the TLS facts
+ * (sti_tls_facts_settle), in the copy's own allocation, exactly as long as
+ * the counts (NULL when empty). `sni` is always a string ("" for none).
  */
 struct sti_client_hello {
 	bool sslv2_format;            /* SSLv2-compatible ClientHello */
 	unsigned sslv2_specs;         /* SSLv2-only 3-byte cipher specs (not in ciphers[]) */
 	uint16_t legacy_version;
 	uint16_t max_version;         /* highest offered, GREASE excluded */
-	uint16_t versions[STI_HELLO_MAX_VERSIONS]; /* supported_versions, wire order, GREASE excluded */
+	uint16_t *versions;           /* supported_versions, wire order, GREASE excluded */
 	unsigned nversions;
 	bool has_supported_versions;
-	uint16_t ciphers[STI_HELLO_MAX_CIPHERS];   /* wire order, GREASE included */
+	uint16_t *ciphers;            /* wire order, GREASE included */
 	unsigned nciphers;            /* entries stored */
 	unsigned ciphers_total;       /* entries on the wire */
-	uint16_t exts[STI_HELLO_MAX_EXTS];         /* extension types, wire order */
+	uint16_t *exts;               /* extension types, wire order */
 	unsigned nexts, exts_total;
-	uint16_t groups[STI_HELLO_MAX_GROUPS];     /* supported_groups */
+	uint16_t *groups;             /* supported_groups */
 	unsigned ngroups;
-	uint8_t ec_point_formats[8];
+	uint8_t *ec_point_formats;
 	unsigned npoint_formats;
-	uint16_t sigalgs[STI_HELLO_MAX_SIGALGS];   /* signature_algorithms */
+	uint16_t *sigalgs;            /* signature_algorithms */
 	unsigned nsigalgs;
-	char sni[STI_HELLO_NAME_MAX];              /* server_name host_name, printable only */
-	char alpn[STI_HELLO_MAX_ALPN][STI_HELLO_ALPN_MAX]; /* printable only */
+	char *sni;                    /* server_name host_name, printable only,
+					 at most STI_HELLO_NAME_MAX with its NUL */
+	char (*alpn)[STI_HELLO_ALPN_MAX]; /* printable only */
 	unsigned nalpn;
 	unsigned alpn0_len;           /* raw length of the first ALPN name */
 	uint8_t alpn0_ends[2];        /* its raw first and last byte (JA4) */
-	uint16_t key_share_groups[8];              /* groups with a key share */
+	uint16_t *key_share_groups;   /* groups with a key share */
 	unsigned nkey_shares;
 	/* Offer quality, for the verdict: */
 	bool offers_tls13_suites;     /* 0x1301..0x1305 */
@@ -81,6 +92,23 @@ struct sti_client_hello {
 	bool truncated;               /* a cap was hit */
 	const char *malformed;        /* NULL, or the part that did not parse */
 };
+
+/* Room for the lists of one ClientHello at their caps. */
+struct sti_client_hello_room {
+	uint16_t versions[STI_HELLO_MAX_VERSIONS];
+	uint16_t ciphers[STI_HELLO_MAX_CIPHERS];
+	uint16_t exts[STI_HELLO_MAX_EXTS];
+	uint16_t groups[STI_HELLO_MAX_GROUPS];
+	uint16_t sigalgs[STI_HELLO_MAX_SIGALGS];
+	uint16_t key_share_groups[STI_HELLO_MAX_KEY_SHARES];
+	uint8_t ec_point_formats[STI_HELLO_MAX_POINT_FORMATS];
+	char sni[STI_HELLO_NAME_MAX];
+	char alpn[STI_HELLO_MAX_ALPN][STI_HELLO_ALPN_MAX];
+};
+
+/* An empty hello whose lists are in room (zeroed too): what the parsers
+ * below need in *out. */
+void sti_client_hello_init(struct sti_client_hello *ch, struct sti_client_hello_room *room);
 
 struct sti_server_hello {
 	uint16_t legacy_version;
@@ -126,6 +154,7 @@ struct sti_cert_info {
 	const char *malformed;
 };
 
+/* out was set up by sti_client_hello_init; its room is cleared first. */
 bool sti_tls_parse_client_hello(const uint8_t *body, size_t len,
 				struct sti_client_hello *out);
 /* The SSLv2-compatible form (RFC 5246 E.2): the record after its 2-byte header. */

@@ -300,7 +300,8 @@ static const struct sti_tls_cert *fill_cert(void)
 
 static void fill_tls(struct sti_tls_facts *t)
 {
-	memset(t, 0, sizeof(*t));
+	static struct sti_client_hello_room rooms[2];
+	sti_tls_facts_init(t, rooms);
 	t->have_ch = true;
 	t->ch_frame = 11;
 	t->ch.legacy_version = STI_TLS12;
@@ -558,7 +559,8 @@ static void test_escaping(void **state)
 	base_record(&rec);
 	base_verdict(&v);
 	memset(&smtp, 0, sizeof(smtp));
-	memset(&tls, 0, sizeof(tls));
+	static struct sti_client_hello_room rooms[2];
+	sti_tls_facts_init(&tls, rooms);
 	smtp.greeting_seen = true;
 	smtp.greeting.code = 220;
 	/* quote, backslash, controls, DEL, and valid 2-, 3- and 4-byte UTF-8 */
@@ -622,7 +624,8 @@ static void test_alert_names_and_versions(void **state)
 	(void)state;
 	base_record(&rec);
 	base_verdict(&v);
-	memset(&tls, 0, sizeof(tls));
+	static struct sti_client_hello_room rooms[2];
+	sti_tls_facts_init(&tls, rooms);
 	rec.mode = STI_MODE_IMPLICIT;
 	rec.srv.port = 465;
 	rec.tls = &tls;
@@ -685,7 +688,8 @@ static void test_times(void **state)
 	(void)state;
 	base_record(&rec);
 	base_verdict(&v);
-	memset(&tls, 0, sizeof(tls));
+	static struct sti_client_hello_room rooms[2];
+	sti_tls_facts_init(&tls, rooms);
 	rec.first_ts = -1;     /* a microsecond before the epoch */
 	rec.last_ts = 0;
 	rec.tls = &tls;

@@ -427,6 +427,108 @@ static void test_tls13(void **state)
 	run_free(r);
 }
 
+/* The bytes a settled copy of f should take: the facts, then each
+ * hello's lists exactly as long as their counts, its name with its NUL. */
+static size_t settled_size_wanted(const struct sti_tls_facts *f)
+{
+	size_t n = sizeof(*f);
+	const struct sti_client_hello *hs[2] = { &f->ch, &f->ch2 };
+	for (int i = 0; i < 2; i++) {
+		const struct sti_client_hello *h = hs[i];
+		n += 2 * (h->nversions + h->nciphers + h->nexts + h->ngroups + h->nsigalgs +
+			  h->nkey_shares);
+		n += h->npoint_formats + strlen(h->sni) + 1 + h->nalpn * STI_HELLO_ALPN_MAX;
+	}
+	return n;
+}
+
+/* Whether [p, p + n) lies in the copy's allocation, after the facts. */
+static bool in_copy(const struct sti_tls_facts *copy, const void *p, size_t n)
+{
+	const char *lo = (const char *)(copy + 1);
+	const char *hi = (const char *)copy + sti_tls_facts_settled_size(copy);
+	return n == 0 ? p == NULL : (const char *)p >= lo && (const char *)p + n <= hi;
+}
+
+/* The copy of a settled session's facts (sti_tls_facts_settle) is the
+ * same, field by field and list by list; it is one allocation exactly as
+ * long as the facts and the lists that arrived, far smaller than the
+ * parser's rooms; its lists are its own and it holds its certificate:
+ * it outlives the parser. */
+static void test_settled_copy(void **state)
+{
+	struct run *r = CHECK_SEGS(tls12);
+	const struct sti_tls_facts *live = sti_tls_facts(r->t);
+
+	(void)state;
+	assert_true(sti_tls_settled_both(r->t));
+	assert_true(live->have_ch && live->ch.nciphers && live->ch.nexts && live->ch.ngroups);
+	assert_non_null(live->server_cert);
+	struct sti_tls_facts *copy = sti_tls_facts_settle(live);
+	assert_non_null(copy);
+	assert_same_tls_facts(live, copy);
+	assert_ptr_equal(copy->server_cert, live->server_cert);
+	size_t want = settled_size_wanted(live);
+	assert_int_equal(sti_tls_facts_settled_size(live), want);
+	assert_int_equal(sti_tls_facts_settled_size(copy), want);
+	/* zeek tls1.2.pcap's hello: 257 bytes of lists, where the parser
+	 * has two rooms of 1,080 */
+	assert_int_equal(want - sizeof(*live), 257);
+	assert_int_equal(sizeof(struct sti_client_hello_room), 1080);
+	const struct sti_client_hello *ch = &copy->ch;
+	assert_true(in_copy(copy, ch->ciphers, ch->nciphers * sizeof(ch->ciphers[0])));
+	assert_true(in_copy(copy, ch->exts, ch->nexts * sizeof(ch->exts[0])));
+	assert_true(in_copy(copy, ch->groups, ch->ngroups * sizeof(ch->groups[0])));
+	assert_true(in_copy(copy, ch->sigalgs, ch->nsigalgs * sizeof(ch->sigalgs[0])));
+	assert_true(in_copy(copy, ch->versions, ch->nversions * sizeof(ch->versions[0])));
+	assert_true(in_copy(copy, ch->ec_point_formats, ch->npoint_formats));
+	assert_true(in_copy(copy, ch->alpn, ch->nalpn * sizeof(ch->alpn[0])));
+	assert_true(in_copy(copy, ch->sni, strlen(ch->sni) + 1));
+	assert_true(in_copy(copy, copy->ch2.sni, 1));
+	assert_string_equal(copy->ch2.sni, "");
+	assert_null(copy->ch2.ciphers);
+	char ja3[33], ja3_copy[33];
+	sti_ja3_hash(&live->ch, ja3);
+
+	run_free(r);   /* the parser, its rooms and its hold on the certificate */
+	struct run *again = CHECK_SEGS(tls12);
+	assert_same_tls_facts(sti_tls_facts(again->t), copy);
+	sti_ja3_hash(&copy->ch, ja3_copy);
+	assert_string_equal(ja3_copy, ja3);
+	assert_true(copy->server_cert->leaf.parsed);
+	run_free(again);
+	sti_tls_facts_free(copy);
+}
+
+/* Facts with nothing in them: the copy is the facts and two empty names;
+ * after a HelloRetryRequest the second hello's lists are copied too. */
+static void test_settled_copy_empty_and_hrr(void **state)
+{
+	(void)state;
+	struct sti_tls *t = sti_tls_new();
+	assert_non_null(t);
+	struct sti_tls_facts *copy = sti_tls_facts_settle(sti_tls_facts(t));
+	assert_non_null(copy);
+	assert_int_equal(sti_tls_facts_settled_size(copy), sizeof(*copy) + 2);
+	assert_same_tls_facts(sti_tls_facts(t), copy);
+	assert_null(copy->ch.ciphers);
+	assert_string_equal(copy->ch.sni, "");
+	sti_tls_free(t);
+	sti_tls_facts_free(copy);
+
+	struct run *r = CHECK_SEGS(hrr);
+	const struct sti_tls_facts *live = sti_tls_facts(r->t);
+	assert_true(live->have_ch2 && live->ch2.nciphers);
+	copy = sti_tls_facts_settle(live);
+	assert_non_null(copy);
+	assert_int_equal(sti_tls_facts_settled_size(copy), settled_size_wanted(live));
+	assert_same_tls_facts(live, copy);
+	assert_true(in_copy(copy, copy->ch2.ciphers,
+			    copy->ch2.nciphers * sizeof(copy->ch2.ciphers[0])));
+	run_free(r);
+	sti_tls_facts_free(copy);
+}
+
 /* The TLS 1.3 handshake of tls13 (suite TLS_AES_256_GCM_SHA384) up to the
  * server's flight, then one client record of `len` bytes after its CCS. */
 static struct run *tls13_client_record(unsigned len)
@@ -437,6 +539,23 @@ static struct run *tls13_client_record(unsigned len)
 		n += snprintf(hex + n, sizeof(hex) - (size_t)n, "a5");
 	struct seg s[] = { tls13.s[0], tls13.s[1], { STI_C2S, 8, hex } };
 	return check_segs(s, sizeof(s) / sizeof(s[0]));
+}
+
+/* Both directions stopped (capture gaps) while an alert-sized record
+ * waits for its direction's end: settled each way, but not final until
+ * sti_tls_end has counted that record as an encrypted alert. */
+static void test_settled_waits_for_pending_alert(void **state)
+{
+	(void)state;
+	struct run *r = tls13_client_record(19);
+	sti_tls_gap(r->t, STI_C2S, 5, 9);
+	sti_tls_gap(r->t, STI_S2C, 5, 9);
+	assert_true(sti_tls_settled(r->t, STI_C2S) && sti_tls_settled(r->t, STI_S2C));
+	assert_false(sti_tls_settled_both(r->t));
+	sti_tls_end(r->t, STI_C2S);
+	assert_int_equal(sti_tls_facts(r->t)->nalerts, 1);
+	assert_true(sti_tls_settled_both(r->t));
+	run_free(r);
 }
 
 /* Stacks pad: a record is a Finished only if it can be one. With a
@@ -900,7 +1019,7 @@ static void test_client_hello_fragmented(void **state)
 	r = check_all(&in);
 	assert_true(sti_tls_facts(r->t)->have_ch);
 	assert_int_equal(sti_tls_facts(r->t)->ch_frame, 4); /* last byte in frame 1 + 316/100 */
-	assert_memory_equal(&sti_tls_facts(r->t)->ch, &sti_tls_facts(ref->t)->ch, sizeof(sti_tls_facts(r->t)->ch));
+	assert_same_hello(&sti_tls_facts(r->t)->ch, &sti_tls_facts(ref->t)->ch);
 	assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].records, 317);
 	assert_int_equal(HS(&sti_tls_facts(r->t)->dir[STI_C2S], CLIENT_HELLO).count, 1);
 	run_free(r);
@@ -913,7 +1032,7 @@ static void test_client_hello_fragmented(void **state)
 	r = check_all(&in);
 	assert_true(sti_tls_facts(r->t)->have_ch);
 	assert_int_equal(sti_tls_facts(r->t)->ch_frame, 8);
-	assert_memory_equal(&sti_tls_facts(r->t)->ch, &sti_tls_facts(ref->t)->ch, sizeof(sti_tls_facts(r->t)->ch));
+	assert_same_hello(&sti_tls_facts(r->t)->ch, &sti_tls_facts(ref->t)->ch);
 	assert_int_equal(sti_tls_facts(r->t)->dir[STI_C2S].records, 2);
 	assert_false(sti_tls_facts(r->t)->dir[STI_C2S].mid_record);
 	run_free(r);
@@ -1365,6 +1484,9 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_tls12),
 		cmocka_unit_test(test_tls13),
+		cmocka_unit_test(test_settled_copy),
+		cmocka_unit_test(test_settled_copy_empty_and_hrr),
+		cmocka_unit_test(test_settled_waits_for_pending_alert),
 		cmocka_unit_test(test_hrr),
 		cmocka_unit_test(test_tls13_finished_by_size),
 		cmocka_unit_test(test_alert_handshake_failure),

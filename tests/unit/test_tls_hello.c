@@ -29,6 +29,12 @@
 #include "sti/tls_trust.h"
 #include "data.h"
 
+/* A ClientHello named name, its lists in a room of the test's own. */
+#define HELLO(name)                               \
+	struct sti_client_hello name;             \
+	struct sti_client_hello_room name##_room; \
+	sti_client_hello_init(&name, &name##_room)
+
 /* ---- fixtures from public captures ---------------------------------- */
 /* Each is a file of tests/data/tls_hello/, with its size in bytes. */
 
@@ -202,7 +208,7 @@ static void ext(struct wbuf *b, unsigned type, const uint8_t *data, size_t n)
 
 static void test_ch_openssl_tls10(void **state)
 {
-	struct sti_client_hello ch;
+	HELLO(ch);
 	char s[STI_JA3_STR_MAX];
 	(void)state;
 
@@ -236,7 +242,7 @@ static void test_ch_openssl_tls10(void **state)
 
 static void test_ch_openssl_tls12(void **state)
 {
-	struct sti_client_hello ch;
+	HELLO(ch);
 	(void)state;
 
 	parse_ch(ch_openssl_tls12.p, ch_openssl_tls12.n, &ch, true);
@@ -256,7 +262,7 @@ static void test_ch_openssl_tls12(void **state)
 
 static void test_ch_openssl_tls13(void **state)
 {
-	struct sti_client_hello ch;
+	HELLO(ch);
 	char buf[16];
 	(void)state;
 
@@ -283,7 +289,7 @@ static void test_ch_openssl_tls13(void **state)
 
 static void test_ch_chrome_grease(void **state)
 {
-	struct sti_client_hello ch;
+	HELLO(ch);
 	(void)state;
 
 	parse_ch(ch_chrome_grease.p, ch_chrome_grease.n, &ch, true);
@@ -314,7 +320,7 @@ static void test_ch_chrome_grease(void **state)
 
 static void test_ch_smtp_starttls(void **state)
 {
-	struct sti_client_hello ch;
+	HELLO(ch);
 	(void)state;
 
 	parse_ch(ch_smtp_starttls.p, ch_smtp_starttls.n, &ch, true);
@@ -329,7 +335,7 @@ static void test_ch_smtp_starttls(void **state)
 /* JA4 against the values FoxIO publishes for its own test captures. */
 static void test_ja4_published(void **state)
 {
-	struct sti_client_hello ch;
+	HELLO(ch);
 	(void)state;
 
 	parse_ch(ch_ja4_badcurveball.p, ch_ja4_badcurveball.n, &ch, true);
@@ -364,7 +370,7 @@ static void test_ja4_published(void **state)
 
 static void test_sslv2_hellos(void **state)
 {
-	struct sti_client_hello ch;
+	HELLO(ch);
 	char buf[16];
 	(void)state;
 
@@ -397,7 +403,7 @@ static void test_sslv2_hellos(void **state)
 
 static void test_sslv2_malformed(void **state)
 {
-	struct sti_client_hello ch;
+	HELLO(ch);
 	uint8_t m[46];
 	size_t i;
 	(void)state;
@@ -471,7 +477,7 @@ static void test_sh_real(void **state)
 static void test_hrr(void **state)
 {
 	struct sti_server_hello sh;
-	struct sti_client_hello ch;
+	HELLO(ch);
 	static const char label[] = "HelloRetryRequest";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -563,7 +569,7 @@ static void check_prefixes(const uint8_t *p, size_t n, bool server, size_t ext_s
 
 	for (i = 0; i < n; i++) {
 		uint8_t *q = dup_exact(p, i);
-		struct sti_client_hello ch;
+		HELLO(ch);
 		struct sti_server_hello sh;
 		bool ok = server ? sti_tls_parse_server_hello(q, i, &sh)
 				 : sti_tls_parse_client_hello(q, i, &ch);
@@ -593,7 +599,7 @@ static void test_truncation_points(void **state)
 static void test_ch_ext_past_vector(void **state)
 {
 	static struct wbuf b;
-	struct sti_client_hello ch;
+	HELLO(ch);
 	static const uint16_t cs[] = { 0x1301 };
 	size_t off;
 	(void)state;
@@ -647,7 +653,7 @@ static void test_ch_ext_past_vector(void **state)
 static void test_ch_caps(void **state)
 {
 	static struct wbuf b;
-	struct sti_client_hello ch;
+	HELLO(ch);
 	uint16_t cs[1000];
 	size_t off, i;
 	(void)state;
@@ -700,7 +706,7 @@ static void test_ch_caps(void **state)
 static void test_ch_grease_everywhere(void **state)
 {
 	static struct wbuf b;
-	struct sti_client_hello ch;
+	HELLO(ch);
 	static const uint16_t cs[] = { 0x0a0a, 0x1301, 0xfafa, 0xc02f };
 	static const uint8_t groups[] = { 0, 6, 0x2a, 0x2a, 0, 0x1d, 0, 0x17 };
 	static const uint8_t versions[] = { 6, 0x3a, 0x3a, 0x03, 0x04, 0x03, 0x03 };
@@ -740,7 +746,7 @@ static void test_ch_grease_everywhere(void **state)
 static void test_ja4_rules(void **state)
 {
 	static struct wbuf b;
-	struct sti_client_hello ch;
+	HELLO(ch);
 	static const uint16_t cs[] = { 0x1301 };
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen;
@@ -783,7 +789,7 @@ static void test_ja4_rules(void **state)
 static void test_zero_length_vectors(void **state)
 {
 	static struct wbuf b;
-	struct sti_client_hello ch;
+	HELLO(ch);
 	static const uint16_t cs[] = { 0x002f };
 	size_t off;
 	char j[40];
@@ -884,7 +890,8 @@ static void assert_cached_server_fp(const struct sti_server_hello *sh, const cha
 
 static void test_fp_cache(void **state)
 {
-	struct sti_client_hello a, b;
+	HELLO(a);
+	HELLO(b);
 	char ja3[33], ja4[40], ja3b[33], ja4b[40];
 	(void)state;
 
@@ -899,7 +906,7 @@ static void test_fp_cache(void **state)
 	assert_string_equal(ja4, ja4b);
 
 	/* another GREASE value is the same fingerprint... */
-	b = a;
+	parse_ch(ch_openssl_tls12.p, ch_openssl_tls12.n, &b, true);
 	b.ciphers[b.nciphers++] = 0x1a1a;
 	assert_cached_client_fp(&b, ja3, ja4);
 	/* ...another cipher is not */
@@ -1316,7 +1323,7 @@ static void test_byte_flips(void **state)
 		for (i = 0; i < msgs[m].b->n; i++) {
 			for (v = 0; v < 2; v++) {
 				uint8_t *q = dup_exact(msgs[m].b->p, msgs[m].b->n);
-				struct sti_client_hello ch;
+				HELLO(ch);
 				struct sti_server_hello sh;
 				struct sti_cert_info ci;
 				const char *mal;
@@ -1365,12 +1372,11 @@ static void test_byte_flips(void **state)
  * there is no supported_versions. */
 static void test_offered_versions(void **state)
 {
-	struct sti_client_hello ch;
+	HELLO(ch);
 	uint16_t v[STI_HELLO_MAX_VERSIONS];
 	static const uint16_t wire[] = { 0x0a0a, 0x0303, 0x7f1c, 0x0304, 0x0303, 0x0301 };
 	(void)state;
 
-	memset(&ch, 0, sizeof(ch));
 	ch.legacy_version = 0x0303;
 	memcpy(ch.versions, wire, sizeof(wire));
 	ch.nversions = 6;
@@ -1448,7 +1454,7 @@ static void test_versions_and_names(void **state)
 static void test_offer_flags(void **state)
 {
 	static struct wbuf b;
-	struct sti_client_hello ch;
+	HELLO(ch);
 	static const uint16_t legacy[] = { 0x0a0a, 0x0005, 0x000a, 0x0003, 0x0000, 0x00ff, 0x5600 };
 	static const uint16_t cbc[] = { 0x0005, 0x002f };
 	static const uint16_t unknown[] = { 0x0005, 0x7777 };

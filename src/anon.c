@@ -540,18 +540,25 @@ static void copy_smtp(const struct sti_smtp_facts *in, struct sti_anon_record *o
 	out->smtp.caps = (const char (*)[STI_SMTP_CAP_MAX])out->caps;
 }
 
-/* The TLS facts into out, with their own hello names: the rows that
- * rewrite names write into those. */
+/* src into dst's cap bytes, zero-filled past it as the fixed arrays the
+ * facts had were. */
+static void copy_text(char *dst, size_t cap, const char *src)
+{
+	memset(dst, 0, cap);
+	memcpy(dst, src, strnlen(src, cap - 1));
+}
+
+/* The TLS facts into out, with their own hello names and decryption
+ * note: the rows that rewrite text write into those. */
 static void copy_tls(const struct sti_tls_facts *in, struct sti_anon_record *out)
 {
 	out->tls = *in;
-	/* Zero-filled past the name, as the fixed arrays they replace were. */
-	memset(out->sni, 0, sizeof(out->sni));
-	memset(out->ch2_sni, 0, sizeof(out->ch2_sni));
-	memcpy(out->sni, in->ch.sni, strnlen(in->ch.sni, sizeof(out->sni) - 1));
-	memcpy(out->ch2_sni, in->ch2.sni, strnlen(in->ch2.sni, sizeof(out->ch2_sni) - 1));
+	copy_text(out->sni, sizeof(out->sni), in->ch.sni);
+	copy_text(out->ch2_sni, sizeof(out->ch2_sni), in->ch2.sni);
+	copy_text(out->decrypt_note, sizeof(out->decrypt_note), in->decrypt_note);
 	out->tls.ch.sni = out->sni;
 	out->tls.ch2.sni = out->ch2_sni;
+	out->tls.decrypt_note = out->decrypt_note;
 }
 
 /*

@@ -292,7 +292,7 @@ struct replay {
 	struct sti_record rec;
 	struct sti_smtp_facts smtp;
 	struct sti_tls_facts tls;
-	struct sti_client_hello_room ch_rooms[2];   /* tls's hello lists */
+	struct sti_tls_facts_room tls_room;   /* what tls points to */
 	struct sti_verdict v;
 };
 
@@ -322,7 +322,7 @@ static unsigned mode_of(const char *n) { NAME_TO_ENUM(sti_mode_name, 4u, n); }
 static void rebuild_tls(struct replay *p, const struct sti_db_row *row)
 {
 	struct sti_tls_facts *t = &p->tls;
-	sti_tls_facts_init(t, p->ch_rooms);
+	sti_tls_facts_init(t, &p->tls_room);
 	if (row->offered_version) {
 		t->have_ch = true;
 		t->ch.max_version = row->offered_version;

@@ -86,7 +86,7 @@ const struct sti_field sti_fields[] = {
 	MANY("tls.server.x509.chain.sha256", DIGEST, CHAIN, chain, .sha256, ndecoded),
 	MANY("text:tls.sample", TEXT, TLS, dir, .sample, ALL),
 	MANY("text:tls.reason", TEXT, TLS, dir, .reason, ALL),
-	ONE("tls.decryption.note", TEXT, TLS, decrypt_note),
+	ONE_VIA("tls.decryption.note", TEXT, TLS, decrypt_note, STI_TLS_NOTE_MAX),
 
 	ONE("verdict.explanation", TEXT, VERDICT, explanation),
 	ONE("verdict.remediation", TEXT, VERDICT, remediation),

@@ -326,6 +326,8 @@ static bool ch_ext_alpn(struct sti_rd *d, struct sti_client_hello *ch)
 			first = false;
 		}
 		if (ch->nalpn < STI_HELLO_MAX_ALPN) {
+			/* whole rows are copied: no bytes of before past the NUL */
+			memset(ch->alpn[ch->nalpn], 0, STI_HELLO_ALPN_MAX);
 			if (!copy_printable_rd(ch->alpn[ch->nalpn], STI_HELLO_ALPN_MAX, name))
 				ch->truncated = true;
 			ch->nalpn++;
@@ -526,20 +528,13 @@ static void take_lists(struct sti_client_hello *ch, const struct sti_client_hell
 	ch->alpn = lists.alpn;
 }
 
-/* What a parser starts from: nothing read, and its lists zero (so two
- * parses of the same bytes leave the same bytes behind). */
+/* What a parser starts from: nothing read, no name. The lists are read
+ * only up to their counts (and each ALPN row is zeroed as it is written),
+ * so what a room held before needs no clearing. */
 static void clear_hello(struct sti_client_hello *ch)
 {
-	memset(ch->versions, 0, STI_HELLO_MAX_VERSIONS * sizeof(ch->versions[0]));
-	memset(ch->ciphers, 0, STI_HELLO_MAX_CIPHERS * sizeof(ch->ciphers[0]));
-	memset(ch->exts, 0, STI_HELLO_MAX_EXTS * sizeof(ch->exts[0]));
-	memset(ch->groups, 0, STI_HELLO_MAX_GROUPS * sizeof(ch->groups[0]));
-	memset(ch->sigalgs, 0, STI_HELLO_MAX_SIGALGS * sizeof(ch->sigalgs[0]));
-	memset(ch->key_share_groups, 0, STI_HELLO_MAX_KEY_SHARES * sizeof(ch->key_share_groups[0]));
-	memset(ch->ec_point_formats, 0, STI_HELLO_MAX_POINT_FORMATS);
-	memset(ch->sni, 0, STI_HELLO_NAME_MAX);
-	memset(ch->alpn, 0, STI_HELLO_MAX_ALPN * sizeof(ch->alpn[0]));
 	take_lists(ch, ch);
+	ch->sni[0] = '\0';
 }
 
 void sti_client_hello_init(struct sti_client_hello *ch, struct sti_client_hello_room *room)
@@ -552,7 +547,7 @@ void sti_client_hello_init(struct sti_client_hello *ch, struct sti_client_hello_
 		.sni = room->sni, .alpn = room->alpn,
 	};
 	take_lists(ch, &lists);
-	clear_hello(ch);
+	ch->sni[0] = '\0';
 }
 
 bool sti_tls_parse_client_hello(const uint8_t *body, size_t len,

@@ -56,8 +56,7 @@ struct sti_tls {
 	struct sti_certcache *certs;    /* NULL: certificates decoded alone */
 	bool cert_seen[2];              /* a Certificate came from [dir] */
 	struct sti_tls_dec *dec;        /* allocated when the log matches */
-	/* Where f.ch's and f.ch2's lists are. */
-	struct sti_client_hello_room ch_rooms[2];
+	struct sti_tls_facts_room room;  /* what f points to; last (sti_tls_new) */
 };
 
 /* An encrypted alert is 2 bytes of alert, 1 of inner type and a 16-byte

@@ -21,6 +21,7 @@
 #include "tls_impl.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,18 +132,33 @@ bool tls_is_13(uint16_t v)
 
 /* ---- life cycle ---- */
 
-void sti_tls_facts_init(struct sti_tls_facts *f, struct sti_client_hello_room rooms[2])
+/* Zeroed facts point into a room whose alerts and note are zero (the
+ * hellos' lists need not be). */
+static void point_into(struct sti_tls_facts *f, struct sti_tls_facts_room *room)
+{
+	sti_client_hello_init(&f->ch, &room->ch[0]);
+	sti_client_hello_init(&f->ch2, &room->ch[1]);
+	f->alerts = room->alerts;
+	f->decrypt_note = room->decrypt_note;
+}
+
+void sti_tls_facts_init(struct sti_tls_facts *f, struct sti_tls_facts_room *room)
 {
 	memset(f, 0, sizeof(*f));
-	sti_client_hello_init(&f->ch, &rooms[0]);
-	sti_client_hello_init(&f->ch2, &rooms[1]);
+	memset(room, 0, sizeof(*room));
+	point_into(f, room);
 }
 
 struct sti_tls *sti_tls_new(void)
 {
-	struct sti_tls *t = calloc(1, sizeof(struct sti_tls));
-	if (t)
-		sti_tls_facts_init(&t->f, t->ch_rooms);
+	/* All zero but the hellos' rooms: 2 KB a session need not clear. */
+	struct sti_tls *t = malloc(sizeof(struct sti_tls));
+	if (!t)
+		return NULL;
+	memset(t, 0, offsetof(struct sti_tls, room));
+	memset(t->room.alerts, 0, sizeof(t->room.alerts));
+	memset(t->room.decrypt_note, 0, sizeof(t->room.decrypt_note));
+	point_into(&t->f, &t->room);
 	return t;
 }
 
@@ -287,7 +303,7 @@ static void dec_note(struct sti_tls_facts *f, const char *fmt, ...)
 	if (f->decrypt_note[0])
 		return;
 	va_start(ap, fmt);
-	vsnprintf(f->decrypt_note, sizeof(f->decrypt_note), fmt, ap);
+	vsnprintf(f->decrypt_note, STI_TLS_NOTE_MAX, fmt, ap);
 	va_end(ap);
 }
 

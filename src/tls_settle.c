@@ -1,9 +1,9 @@
 /*
  * tls_settle.c - a session's TLS facts once nothing can change them any
  * more (tls.h, sti_tls_facts_settle): one allocation holding the facts and
- * their lists, each exactly as long as what arrived, so that the parser
- * (its handshake buffers, decryptor and the rooms its hellos were parsed
- * into) can go.
+ * their lists and text, each exactly as long as what arrived, so that the
+ * parser (its handshake buffers, decryptor and the room its facts were
+ * gathered in) can go.
  */
 #include "sti/tls.h"
 
@@ -60,18 +60,38 @@ static void take_bytes(struct layout *l, struct sti_client_hello *dst,
 	dst->alpn = take(l, src->alpn, src->nalpn * sizeof(src->alpn[0]));
 }
 
-/* The bytes the copy of f takes; with a base, the copy made there. */
+/* What is read of the second ClientHello once the handshake is over: all
+ * but its lists (tls.h, have_ch2). */
+static void take_name_only(struct layout *l, struct sti_client_hello *dst,
+			   const struct sti_client_hello *src)
+{
+	dst->versions = dst->ciphers = dst->exts = dst->groups = dst->sigalgs = NULL;
+	dst->key_share_groups = NULL;
+	dst->nversions = dst->nciphers = dst->nexts = dst->ngroups = dst->nsigalgs = 0;
+	dst->nkey_shares = dst->npoint_formats = dst->nalpn = 0;
+	dst->ec_point_formats = NULL;
+	dst->alpn = NULL;
+	dst->sni = take(l, src->sni, strnlen(src->sni, STI_HELLO_NAME_MAX - 1) + 1);
+}
+
+/* The bytes the copy of f takes; with a base, the copy made there. The
+ * alerts first (8-byte aligned, as the facts' size is), then 16-bit lists,
+ * then bytes, so nothing needs padding. */
 static size_t lay_out(char *base, const struct sti_tls_facts *f)
 {
-	struct sti_tls_facts scratch;
+	struct sti_tls_facts scratch;   /* measuring: only its pointers are set */
 	struct layout l = { base, sizeof(*f) };
 	struct sti_tls_facts *dst = base ? (struct sti_tls_facts *)(void *)base : &scratch;
+	unsigned nalerts = f->nalerts < STI_TLS_MAX_ALERTS ? f->nalerts : STI_TLS_MAX_ALERTS;
 
-	*dst = *f;
+	if (base)
+		*dst = *f;
+	dst->alerts = take(&l, f->alerts, nalerts * sizeof(f->alerts[0]));
 	take_words(&l, &dst->ch, &f->ch);
-	take_words(&l, &dst->ch2, &f->ch2);
 	take_bytes(&l, &dst->ch, &f->ch);
-	take_bytes(&l, &dst->ch2, &f->ch2);
+	take_name_only(&l, &dst->ch2, &f->ch2);
+	dst->decrypt_note = take(&l, f->decrypt_note,
+				 strnlen(f->decrypt_note, STI_TLS_NOTE_MAX - 1) + 1);
 	return l.used;
 }
 

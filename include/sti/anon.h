@@ -53,8 +53,10 @@ struct sti_anon_record {
 	struct sti_smtp_reply notable[STI_SMTP_MAX_NOTABLE];
 	char caps[STI_SMTP_MAX_CAPS][STI_SMTP_CAP_MAX];
 	struct sti_tls_facts tls;
-	/* tls's hello names, copied (its other lists are the session's) */
+	/* tls's hello names and decryption note, copied (its lists are the
+	 * session's) */
 	char sni[STI_HELLO_NAME_MAX], ch2_sni[STI_HELLO_NAME_MAX];
+	char decrypt_note[STI_TLS_NOTE_MAX];
 	struct sti_tls_cert server_cert, client_cert;  /* tls's, copied */
 };
 void sti_anon_record(const struct sti_anon *an, const struct sti_record *in,

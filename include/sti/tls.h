@@ -15,7 +15,9 @@
  * STI_TLS_HS_CAP; it is released once that direction is encrypted or dead.
  * Record bodies other than cleartext handshake, alert and ChangeCipherSpec
  * are skipped, never copied. Feeding one byte at a time gives the same facts
- * and events as feeding whole segments.
+ * and events as feeding whole segments. Once nothing can change the facts
+ * (sti_tls_settled_both), a copy sized by what arrived can replace the
+ * parser (sti_tls_facts_settle).
  *
  * Frames are the capture's 1-based numbers (Wireshark's); 0 means "none".
  * A record or handshake message is dated by the frame that carried its last
@@ -75,6 +77,7 @@
 /* Printable sample of a direction that did not speak TLS. */
 #define STI_TLS_SAMPLE_MAX 48
 #define STI_TLS_REASON_MAX 48
+#define STI_TLS_NOTE_MAX 112
 
 /*
  * Handshake types, RFC 8446 4 and RFC 5246 7.4 (and RFC 6066 for 21, 22):
@@ -235,12 +238,16 @@ struct sti_tls_dir_facts {
 struct sti_tls_facts {
 	struct sti_tls_dir_facts dir[2];
 
-	/* The hellos' lists are the parser's, or a settled copy's own
-	 * (tls_hello.h, sti_tls_facts_settle). */
+	/* The hellos' lists, the alerts and the decryption note are in the
+	 * parser's room (struct sti_tls_facts_room), or in a settled copy's
+	 * own allocation (sti_tls_facts_settle). */
 	bool have_ch;                   /* the first ClientHello */
 	uint64_t ch_frame;
 	struct sti_client_hello ch;
-	bool have_ch2;                  /* the ClientHello after an HRR */
+	/* The ClientHello after an HRR. A settled copy keeps of it only
+	 * what is read once the handshake is over: everything but its lists
+	 * (the ladder reads those as it arrives), which are empty there. */
+	bool have_ch2;
 	uint64_t ch2_frame;
 	struct sti_client_hello ch2;
 	bool have_hrr;                  /* HelloRetryRequest */
@@ -261,7 +268,7 @@ struct sti_tls_facts {
 	uint64_t client_cert_frame;
 	const struct sti_tls_cert *client_cert;
 
-	struct sti_tls_alert alerts[STI_TLS_MAX_ALERTS]; /* first ones */
+	struct sti_tls_alert *alerts;   /* the first ones, nalerts of them */
 	unsigned nalerts;               /* stored */
 	unsigned alerts_total;          /* seen */
 
@@ -284,7 +291,15 @@ struct sti_tls_facts {
 	uint8_t client_random[32];      /* the ClientHello's, with a key log */
 	uint32_t decrypted_records[2];
 	uint32_t decrypt_failures[2];
-	char decrypt_note[112];
+	char *decrypt_note;             /* a string, < STI_TLS_NOTE_MAX */
+};
+
+/* Room for what the facts point to, at its caps: the parser's, or that of
+ * facts built outside a parser (a replay, a test). */
+struct sti_tls_facts_room {
+	struct sti_client_hello_room ch[2];     /* ch's and ch2's lists */
+	struct sti_tls_alert alerts[STI_TLS_MAX_ALERTS];
+	char decrypt_note[STI_TLS_NOTE_MAX];
 };
 
 /* Events, in the order things happened, for the ladder diagram. A message
@@ -315,9 +330,8 @@ struct sti_tls_ev {
 
 typedef void (*sti_tls_sink)(void *ctx, const struct sti_tls_ev *ev);
 
-/* Empty facts whose hellos' lists are in rooms[0] (ch) and rooms[1]
- * (ch2): for facts built outside a parser (a replay, a test). */
-void sti_tls_facts_init(struct sti_tls_facts *f, struct sti_client_hello_room rooms[2]);
+/* Empty facts whose lists and text are in room (zeroed too). */
+void sti_tls_facts_init(struct sti_tls_facts *f, struct sti_tls_facts_room *room);
 
 /* One session's parser: private to the layer (src/tls_impl.h). */
 struct sti_tls;
@@ -379,8 +393,10 @@ const struct sti_tls_facts *sti_tls_facts(const struct sti_tls *t);
 bool sti_tls_settled_both(const struct sti_tls *t);
 /*
  * A copy of the facts in one allocation, each list exactly as long as
- * its count (the ClientHellos' lists and name), that holds its own
- * references to the certificates: it outlives the parser. NULL without
+ * its count (the alerts, the first ClientHello's lists) and each text as
+ * long as its string (the hellos' names, the decryption note), that holds
+ * its own references to the certificates: it outlives the parser. The
+ * second ClientHello's lists are left out (see have_ch2). NULL without
  * memory. Free with sti_tls_facts_free.
  */
 struct sti_tls_facts *sti_tls_facts_settle(const struct sti_tls_facts *f);

@@ -106,8 +106,9 @@ struct sti_client_hello_room {
 	char alpn[STI_HELLO_MAX_ALPN][STI_HELLO_ALPN_MAX];
 };
 
-/* An empty hello whose lists are in room (zeroed too): what the parsers
- * below need in *out. */
+/* An empty hello whose lists are in room: what the parsers below need in
+ * *out. The room need not be zeroed, and a parser may reuse it: the lists
+ * are read only up to their counts. */
 void sti_client_hello_init(struct sti_client_hello *ch, struct sti_client_hello_room *room);
 
 struct sti_server_hello {
@@ -154,7 +155,7 @@ struct sti_cert_info {
 	const char *malformed;
 };
 
-/* out was set up by sti_client_hello_init; its room is cleared first. */
+/* out was set up by sti_client_hello_init. */
 bool sti_tls_parse_client_hello(const uint8_t *body, size_t len,
 				struct sti_client_hello *out);
 /* The SSLv2-compatible form (RFC 5246 E.2): the record after its 2-byte header. */

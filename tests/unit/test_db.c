@@ -72,14 +72,14 @@ struct sess {
 	struct sti_record rec;
 	struct sti_smtp_facts smtp;
 	struct sti_tls_facts tls;
-	struct sti_client_hello_room rooms[2];   /* tls's hello lists */
+	struct sti_tls_facts_room room;   /* what tls points to */
 	struct sti_verdict v;
 };
 
 static void make_session(struct sess *s, uint8_t cli, int64_t ts, uint16_t offer)
 {
 	memset(s, 0, sizeof(*s));
-	sti_tls_facts_init(&s->tls, s->rooms);
+	sti_tls_facts_init(&s->tls, &s->room);
 	s->rec.id = cli;
 	s->rec.first_ts = ts * 1000000;
 	s->rec.last_ts = ts * 1000000 + 500000;

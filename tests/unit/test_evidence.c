@@ -575,8 +575,8 @@ static void test_anon_cert_orgs(void **state)
 	static struct sti_anon_record out;
 	struct sti_anon_names names;
 	const char *orig = "CN=mx.example.test,OU=Mail Team,O=Acme Widgets Ltd,C=GB";
-	static struct sti_client_hello_room rooms[2];
-	sti_tls_facts_init(&tls, rooms);
+	static struct sti_tls_facts_room room;
+	sti_tls_facts_init(&tls, &room);
 	memset(&sc, 0, sizeof(sc));
 	fake_init(&fk, 1, STI_OUTCOME_OK);
 	tls.server_cert = &sc;
@@ -722,12 +722,12 @@ static void test_anon_every_identifying_field(void **state)
 	struct sti_record *rec = calloc(1, sizeof(*rec));
 	struct sti_smtp_facts *smtp = calloc(1, sizeof(*smtp));
 	struct sti_tls_facts *tls = calloc(1, sizeof(*tls));
-	struct sti_client_hello_room *rooms = calloc(2, sizeof(*rooms));
+	struct sti_tls_facts_room *room = calloc(1, sizeof(*room));
 	struct sti_verdict *v = calloc(1, sizeof(*v));
 	struct sti_anon_record *ar = calloc(1, sizeof(*ar));
 	struct sti_tls_cert *sc = calloc(1, sizeof(*sc)), *cc = calloc(1, sizeof(*cc));
-	assert_true(rec && smtp && tls && rooms && v && ar && sc && cc);
-	sti_tls_facts_init(tls, rooms);
+	assert_true(rec && smtp && tls && room && v && ar && sc && cc);
+	sti_tls_facts_init(tls, room);
 	/* every notable reply and capability slot, for fill_row to fill */
 	struct sti_smtp_reply *notable = calloc(STI_SMTP_MAX_NOTABLE, sizeof(*notable));
 	char (*caps)[STI_SMTP_CAP_MAX] = calloc(STI_SMTP_MAX_CAPS, sizeof(*caps));
@@ -770,6 +770,8 @@ static void test_anon_every_identifying_field(void **state)
 	assert_non_null(strstr(tls->ch.sni, "leak"));
 	assert_non_null(strstr(tls->ch2.sni, "leak"));
 	assert_true(ar->tls.ch.sni != tls->ch.sni && ar->tls.ch2.sni != tls->ch2.sni);
+	assert_non_null(strstr(tls->decrypt_note, "leak"));
+	assert_true(ar->tls.decrypt_note != tls->decrypt_note);
 	char *json = render_with(sti_report_json_new, &ar->rec, v);
 	assert_no_marker("JSON output", json);
 	assert_non_null(strstr(json, "\"source.ip\":\"198.1"));
@@ -783,7 +785,7 @@ static void test_anon_every_identifying_field(void **state)
 	free(cc);
 	free(sc);
 	free(tls);
-	free(rooms);
+	free(room);
 	free(caps);
 	free(notable);
 	free(smtp);

@@ -16,7 +16,7 @@
 struct sess {
 	struct sti_record rec;
 	struct sti_tls_facts *tls;
-	struct sti_client_hello_room rooms[2];   /* tls's hello lists */
+	struct sti_tls_facts_room room;   /* what tls points to */
 	struct sti_smtp_facts smtp;
 	struct sti_verdict v;
 };
@@ -29,7 +29,7 @@ static void sess_init(struct sess *s, uint8_t last, uint16_t offer, uint16_t cho
 	memset(s, 0, sizeof(*s));
 	s->tls = calloc(1, sizeof(*s->tls));
 	assert_non_null(s->tls);
-	sti_tls_facts_init(s->tls, s->rooms);
+	sti_tls_facts_init(s->tls, &s->room);
 	s->rec.cli.addr.family = s->rec.srv.addr.family = 4;
 	memcpy(s->rec.cli.addr.a, (uint8_t[]){ 192, 0, 2, 10 }, 4);
 	memcpy(s->rec.srv.addr.a, (uint8_t[]){ 198, 51, 100, last }, 4);

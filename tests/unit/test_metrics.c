@@ -35,8 +35,8 @@ static void add_session(struct sti_metrics *m, uint16_t version, enum sti_outcom
 	struct sti_tls_facts tls;
 	struct sti_verdict v;
 	memset(&rec, 0, sizeof(rec));
-	struct sti_client_hello_room rooms[2];
-	sti_tls_facts_init(&tls, rooms);
+	struct sti_tls_facts_room room;
+	sti_tls_facts_init(&tls, &room);
 	memset(&v, 0, sizeof(v));
 	if (version) {
 		tls.established = true;

@@ -300,8 +300,8 @@ static const struct sti_tls_cert *fill_cert(void)
 
 static void fill_tls(struct sti_tls_facts *t)
 {
-	static struct sti_client_hello_room rooms[2];
-	sti_tls_facts_init(t, rooms);
+	static struct sti_tls_facts_room room;
+	sti_tls_facts_init(t, &room);
 	t->have_ch = true;
 	t->ch_frame = 11;
 	t->ch.legacy_version = STI_TLS12;
@@ -559,8 +559,8 @@ static void test_escaping(void **state)
 	base_record(&rec);
 	base_verdict(&v);
 	memset(&smtp, 0, sizeof(smtp));
-	static struct sti_client_hello_room rooms[2];
-	sti_tls_facts_init(&tls, rooms);
+	static struct sti_tls_facts_room room;
+	sti_tls_facts_init(&tls, &room);
 	smtp.greeting_seen = true;
 	smtp.greeting.code = 220;
 	/* quote, backslash, controls, DEL, and valid 2-, 3- and 4-byte UTF-8 */
@@ -624,8 +624,8 @@ static void test_alert_names_and_versions(void **state)
 	(void)state;
 	base_record(&rec);
 	base_verdict(&v);
-	static struct sti_client_hello_room rooms[2];
-	sti_tls_facts_init(&tls, rooms);
+	static struct sti_tls_facts_room room;
+	sti_tls_facts_init(&tls, &room);
 	rec.mode = STI_MODE_IMPLICIT;
 	rec.srv.port = 465;
 	rec.tls = &tls;
@@ -688,8 +688,8 @@ static void test_times(void **state)
 	(void)state;
 	base_record(&rec);
 	base_verdict(&v);
-	static struct sti_client_hello_room rooms[2];
-	sti_tls_facts_init(&tls, rooms);
+	static struct sti_tls_facts_room room;
+	sti_tls_facts_init(&tls, &room);
 	rec.first_ts = -1;     /* a microsecond before the epoch */
 	rec.last_ts = 0;
 	rec.tls = &tls;

@@ -427,19 +427,17 @@ static void test_tls13(void **state)
 	run_free(r);
 }
 
-/* The bytes a settled copy of f should take: the facts, then each
- * hello's lists exactly as long as their counts, its name with its NUL. */
+/* The bytes a settled copy of f should take: the facts, its alerts, the
+ * first hello's lists exactly as long as their counts, each hello's name
+ * and the decryption note with their NULs. */
 static size_t settled_size_wanted(const struct sti_tls_facts *f)
 {
-	size_t n = sizeof(*f);
-	const struct sti_client_hello *hs[2] = { &f->ch, &f->ch2 };
-	for (int i = 0; i < 2; i++) {
-		const struct sti_client_hello *h = hs[i];
-		n += 2 * (h->nversions + h->nciphers + h->nexts + h->ngroups + h->nsigalgs +
-			  h->nkey_shares);
-		n += h->npoint_formats + strlen(h->sni) + 1 + h->nalpn * STI_HELLO_ALPN_MAX;
-	}
-	return n;
+	const struct sti_client_hello *h = &f->ch;
+	size_t n = sizeof(*f) + f->nalerts * sizeof(f->alerts[0]);
+	n += 2 * (h->nversions + h->nciphers + h->nexts + h->ngroups + h->nsigalgs +
+		  h->nkey_shares);
+	n += h->npoint_formats + h->nalpn * STI_HELLO_ALPN_MAX;
+	return n + strlen(h->sni) + 1 + strlen(f->ch2.sni) + 1 + strlen(f->decrypt_note) + 1;
 }
 
 /* Whether [p, p + n) lies in the copy's allocation, after the facts. */
@@ -466,15 +464,16 @@ static void test_settled_copy(void **state)
 	assert_non_null(live->server_cert);
 	struct sti_tls_facts *copy = sti_tls_facts_settle(live);
 	assert_non_null(copy);
-	assert_same_tls_facts(live, copy);
+	assert_settled_copy_of(live, copy);
 	assert_ptr_equal(copy->server_cert, live->server_cert);
 	size_t want = settled_size_wanted(live);
 	assert_int_equal(sti_tls_facts_settled_size(live), want);
 	assert_int_equal(sti_tls_facts_settled_size(copy), want);
-	/* zeek tls1.2.pcap's hello: 257 bytes of lists, where the parser
-	 * has two rooms of 1,080 */
-	assert_int_equal(want - sizeof(*live), 257);
-	assert_int_equal(sizeof(struct sti_client_hello_room), 1080);
+	/* zeek tls1.2.pcap: 257 bytes of hello lists and names, one alert
+	 * and an empty note, where the parser has a room of 2,528 */
+	assert_int_equal(live->nalerts, 1);
+	assert_int_equal(want - sizeof(*live), 257 + 32 + 1);
+	assert_int_equal(sizeof(struct sti_tls_facts_room), 2528);
 	const struct sti_client_hello *ch = &copy->ch;
 	assert_true(in_copy(copy, ch->ciphers, ch->nciphers * sizeof(ch->ciphers[0])));
 	assert_true(in_copy(copy, ch->exts, ch->nexts * sizeof(ch->exts[0])));
@@ -485,6 +484,8 @@ static void test_settled_copy(void **state)
 	assert_true(in_copy(copy, ch->alpn, ch->nalpn * sizeof(ch->alpn[0])));
 	assert_true(in_copy(copy, ch->sni, strlen(ch->sni) + 1));
 	assert_true(in_copy(copy, copy->ch2.sni, 1));
+	assert_true(in_copy(copy, copy->alerts, sizeof(copy->alerts[0])));
+	assert_true(in_copy(copy, copy->decrypt_note, 1));
 	assert_string_equal(copy->ch2.sni, "");
 	assert_null(copy->ch2.ciphers);
 	char ja3[33], ja3_copy[33];
@@ -492,7 +493,7 @@ static void test_settled_copy(void **state)
 
 	run_free(r);   /* the parser, its rooms and its hold on the certificate */
 	struct run *again = CHECK_SEGS(tls12);
-	assert_same_tls_facts(sti_tls_facts(again->t), copy);
+	assert_settled_copy_of(sti_tls_facts(again->t), copy);
 	sti_ja3_hash(&copy->ch, ja3_copy);
 	assert_string_equal(ja3_copy, ja3);
 	assert_true(copy->server_cert->leaf.parsed);
@@ -500,8 +501,9 @@ static void test_settled_copy(void **state)
 	sti_tls_facts_free(copy);
 }
 
-/* Facts with nothing in them: the copy is the facts and two empty names;
- * after a HelloRetryRequest the second hello's lists are copied too. */
+/* Facts with nothing in them: the copy is the facts, two empty names and
+ * an empty note. After a HelloRetryRequest the second hello keeps its
+ * name, frame and flags, not its lists (nothing reads them any more). */
 static void test_settled_copy_empty_and_hrr(void **state)
 {
 	(void)state;
@@ -509,9 +511,10 @@ static void test_settled_copy_empty_and_hrr(void **state)
 	assert_non_null(t);
 	struct sti_tls_facts *copy = sti_tls_facts_settle(sti_tls_facts(t));
 	assert_non_null(copy);
-	assert_int_equal(sti_tls_facts_settled_size(copy), sizeof(*copy) + 2);
-	assert_same_tls_facts(sti_tls_facts(t), copy);
+	assert_int_equal(sti_tls_facts_settled_size(copy), sizeof(*copy) + 3);
+	assert_settled_copy_of(sti_tls_facts(t), copy);
 	assert_null(copy->ch.ciphers);
+	assert_null(copy->alerts);
 	assert_string_equal(copy->ch.sni, "");
 	sti_tls_free(t);
 	sti_tls_facts_free(copy);
@@ -522,9 +525,13 @@ static void test_settled_copy_empty_and_hrr(void **state)
 	copy = sti_tls_facts_settle(live);
 	assert_non_null(copy);
 	assert_int_equal(sti_tls_facts_settled_size(copy), settled_size_wanted(live));
-	assert_same_tls_facts(live, copy);
-	assert_true(in_copy(copy, copy->ch2.ciphers,
-			    copy->ch2.nciphers * sizeof(copy->ch2.ciphers[0])));
+	assert_settled_copy_of(live, copy);
+	assert_true(copy->have_ch2);
+	assert_int_equal(copy->ch2_frame, live->ch2_frame);
+	assert_int_equal(copy->ch2.max_version, live->ch2.max_version);
+	assert_int_equal(copy->ch2.nciphers, 0);
+	assert_null(copy->ch2.ciphers);
+	assert_string_equal(copy->ch2.sni, live->ch2.sni);
 	run_free(r);
 	sti_tls_facts_free(copy);
 }

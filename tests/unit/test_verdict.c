@@ -18,7 +18,7 @@ struct fx {
 	struct sti_record rec;
 	struct sti_smtp_facts smtp;
 	struct sti_tls_facts tls;
-	struct sti_client_hello_room rooms[2];   /* tls's hello lists */
+	struct sti_tls_facts_room room;   /* what tls points to */
 	struct sti_tls_cert scert, ccert;   /* what tls points to, when it does */
 	struct sti_policy pol;
 	struct sti_verdict v;
@@ -27,7 +27,7 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	sti_tls_facts_init(&f->tls, f->rooms);
+	sti_tls_facts_init(&f->tls, &f->room);
 	sti_policy_defaults(&f->pol);
 	f->rec.id = 1;
 	f->rec.syn_seen = true;

@@ -2,7 +2,8 @@
  * tls_same.h - two sets of TLS facts are the same: every byte of the
  * facts but the certificate and list pointers, the certificates they point
  * to (the pointers differ between parsers that decoded alone), and the
- * hellos' lists as long as their counts (a settled copy keeps no more). Include after
+ * hellos' lists, the alerts and the note as long as their counts (a
+ * settled copy keeps no more). Include after
  * cmocka.h.
  */
 #ifndef STI_TEST_TLS_SAME_H
@@ -59,22 +60,55 @@ static inline void assert_same_hello(const struct sti_client_hello *a,
 	assert_same_hello_lists(a, b);
 }
 
-static inline void assert_same_tls_facts(const struct sti_tls_facts *a,
-					 const struct sti_tls_facts *b)
+/* The facts with where their lists and text are left out. */
+static inline void facts_without_pointers(struct sti_tls_facts *f)
+{
+	f->server_cert = f->client_cert = NULL;
+	hello_without_lists(&f->ch);
+	hello_without_lists(&f->ch2);
+	f->alerts = NULL;
+	f->decrypt_note = NULL;
+}
+
+/* The same, but for ch2's lists when b is a settled copy (which keeps
+ * none: tls.h, have_ch2). */
+static inline void assert_same_facts_but_ch2(const struct sti_tls_facts *a,
+					     const struct sti_tls_facts *b, bool settled)
 {
 	static struct sti_tls_facts x, y;   /* not on the stack */
 	x = *a;
 	y = *b;
-	x.server_cert = y.server_cert = x.client_cert = y.client_cert = NULL;
-	hello_without_lists(&x.ch);
-	hello_without_lists(&y.ch);
-	hello_without_lists(&x.ch2);
-	hello_without_lists(&y.ch2);
+	if (settled) {
+		x.ch2.nversions = x.ch2.nciphers = x.ch2.nexts = x.ch2.ngroups = 0;
+		x.ch2.nsigalgs = x.ch2.nkey_shares = x.ch2.npoint_formats = x.ch2.nalpn = 0;
+	}
+	facts_without_pointers(&x);
+	facts_without_pointers(&y);
 	assert_memory_equal(&x, &y, sizeof(x));
 	assert_same_hello_lists(&a->ch, &b->ch);
-	assert_same_hello_lists(&a->ch2, &b->ch2);
+	if (!settled)
+		assert_same_hello_lists(&a->ch2, &b->ch2);
+	assert_string_equal(a->ch2.sni, b->ch2.sni);
+	if (a->nalerts)
+		assert_memory_equal(a->alerts, b->alerts,
+				    (a->nalerts < STI_TLS_MAX_ALERTS ? a->nalerts : STI_TLS_MAX_ALERTS) *
+				    sizeof(a->alerts[0]));
+	assert_string_equal(a->decrypt_note, b->decrypt_note);
 	assert_same_cert(a->server_cert, b->server_cert);
 	assert_same_cert(a->client_cert, b->client_cert);
+}
+
+static inline void assert_same_tls_facts(const struct sti_tls_facts *a,
+					 const struct sti_tls_facts *b)
+{
+	assert_same_facts_but_ch2(a, b, false);
+}
+
+/* b is a settled copy of a. */
+static inline void assert_settled_copy_of(const struct sti_tls_facts *a,
+					  const struct sti_tls_facts *b)
+{
+	assert_same_facts_but_ch2(a, b, true);
 }
 
 #endif /* STI_TEST_TLS_SAME_H */

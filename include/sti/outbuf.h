@@ -101,7 +101,7 @@ void sti_json_string_to(FILE *f, const void *s, size_t n);
  * seconds are kept, so times within one second cost a copy, not a
  * calendar conversion. Years outside 0000-9999 cannot be written: 0.
  */
-#define STI_TIME_CACHE_SLOTS 4
+#define STI_TIME_CACHE_SLOTS 16   /* a line's times and its chain's dates */
 #define STI_RFC3339_MAX 28   /* "2026-11-27T18:36:19.123456Z" and NUL */
 
 struct sti_time_cache {

@@ -17,6 +17,7 @@ void sti_out_init(struct sti_out *o, FILE *f, bool line_flush)
 	o->f = f;
 	o->line_flush = line_flush;
 	o->len = 0;
+	o->drains = 0;
 }
 
 bool sti_out_wants_line_flush(FILE *f, bool live)
@@ -34,6 +35,7 @@ void sti_out_drain(struct sti_out *o)
 	if (o->len)
 		(void)fwrite(o->buf, 1, o->len, o->f);
 	o->len = 0;
+	o->drains++;
 }
 
 void sti_out_end_line(struct sti_out *o)

@@ -28,6 +28,9 @@ struct sti_out {
 	FILE *f;
 	bool line_flush;     /* fflush f at the end of every line */
 	size_t len;          /* bytes in buf not yet handed to f */
+	uint64_t drains;     /* times buf was handed over: a writer that
+				finds it unchanged knows its bytes are still
+				in buf, in one piece */
 	char buf[STI_OUT_CAP];
 };
 

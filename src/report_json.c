@@ -123,6 +123,8 @@ static void j_const(struct jw *w, const char *key, const char *s)
 
 /* A member from a fixed char array of the facts. */
 #define J_STR_ARR(w, key, arr) j_strn((w), (key), (arr), bounded_len((arr), sizeof(arr)))
+/* A string the facts point to, NUL-ended within cap bytes. */
+#define J_STR_CAP(w, key, s, cap) j_strn((w), (key), (s), bounded_len((s), (cap)))
 
 static void j_u64(struct jw *w, const char *key, uint64_t v)
 {
@@ -248,7 +250,7 @@ static void j_reply_line(struct jw *w, const char *key,
 			 const struct sti_smtp_reply *r)
 {
 	char buf[8 + STI_SMTP_TEXT_MAX];
-	size_t tlen = bounded_len(r->text, sizeof(r->text));
+	size_t tlen = bounded_len(r->text, STI_SMTP_TEXT_MAX);
 	int n = snprintf(buf, sizeof(buf), "%03u%s%.*s", (unsigned)r->code,
 			 tlen ? " " : "", (int)tlen, r->text);
 
@@ -265,8 +267,8 @@ static void j_reply_text(struct jw *w, const char *key,
 			 const struct sti_smtp_reply *r)
 {
 	const char *t = r->text;
-	size_t tlen = bounded_len(r->text, sizeof(r->text));
-	size_t elen = bounded_len(r->enhanced, sizeof(r->enhanced));
+	size_t tlen = bounded_len(r->text, STI_SMTP_TEXT_MAX);
+	size_t elen = bounded_len(r->enhanced, STI_SMTP_ESC_MAX);
 
 	if (elen && tlen > elen && memcmp(t, r->enhanced, elen) == 0 &&
 	    t[elen] == ' ') {
@@ -295,7 +297,7 @@ static void j_notable(struct jw *w, const struct sti_smtp_facts *s)
 			sti_out_byte(w->o, ',');
 		j_begin_in(&o, w);
 		j_u64(&o, "code", r->code);
-		J_STR_ARR(&o, "enhanced", r->enhanced);
+		J_STR_CAP(&o, "enhanced", r->enhanced, STI_SMTP_ESC_MAX);
 		j_reply_text(&o, "text", r);
 		if (r->cmd != STI_SMTP_CMD_NONE)
 			j_const(&o, "command", sti_smtp_cmd_name(r->cmd));
@@ -316,12 +318,12 @@ static void j_smtp(struct jw *w, const struct sti_record *rec)
 	if (s) {
 		if (s->greeting_seen && s->greeting.code)
 			j_reply_line(w, "smtp.greeting", &s->greeting);
-		J_STR_ARR(w, "smtp.helo", s->hello_name);
+		J_STR_CAP(w, "smtp.helo", s->hello_name, STI_SMTP_NAME_MAX);
 		if (s->starttls_count > 0 && s->starttls_reply.code) {
 			j_u64(w, "smtp.starttls.reply_code",
 			      s->starttls_reply.code);
-			J_STR_ARR(w, "smtp.starttls.enhanced_status",
-				  s->starttls_reply.enhanced);
+			J_STR_CAP(w, "smtp.starttls.enhanced_status",
+				  s->starttls_reply.enhanced, STI_SMTP_ESC_MAX);
 			j_reply_text(w, "smtp.starttls.reply_text",
 				     &s->starttls_reply);
 		}

@@ -58,11 +58,25 @@ struct sti_smtp_acc {
 	char masked_cap[STI_SMTP_CAP_MAX];
 };
 
+/* A kept reply's strings while the parser runs. */
+struct sti_smtp_reply_text {
+	char enhanced[STI_SMTP_ESC_MAX];
+	char text[STI_SMTP_TEXT_MAX];
+};
+
 struct sti_smtp {
 	struct sti_smtp_facts f;
-	/* The slots f's lists point to while parsing. */
+	/* The slots f's lists and strings point to while parsing. */
 	struct sti_smtp_reply notable[STI_SMTP_MAX_NOTABLE];
+	struct sti_smtp_reply_text notable_text[STI_SMTP_MAX_NOTABLE];
 	char caps[STI_SMTP_MAX_CAPS][STI_SMTP_CAP_MAX];
+	const char *cap_lines[STI_SMTP_MAX_CAPS];   /* caps[i] */
+	struct sti_smtp_reply_text greeting, starttls_reply, masked_command_reply,
+		quit_reply, auth_reply;
+	char hello_name[STI_SMTP_NAME_MAX];
+	char masked_cap[STI_SMTP_CAP_MAX];
+	char injected_line[STI_SMTP_TEXT_MAX];
+	char auth_mech[STI_SMTP_MECH_MAX];
 	struct sti_smtp_span spans[STI_SMTP_MAX_SPANS];
 	struct sti_smtp_dir d[2];
 	struct sti_smtp_pending q[STI_SMTP_PIPE_MAX];

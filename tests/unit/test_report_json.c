@@ -242,35 +242,37 @@ static struct sti_smtp_reply fill_notable[3];
 static void fill_smtp(struct sti_smtp_facts *s)
 {
 	struct sti_smtp_reply *notable = fill_notable;
-	memset(s, 0, sizeof(*s));
+	sti_smtp_facts_blank(s);
 	memset(fill_notable, 0, sizeof(fill_notable));
+	for (int i = 0; i < 3; i++)
+		notable[i].enhanced = notable[i].text = "";
 	s->greeting_seen = true;
 	s->greeting.code = 220;
-	strcpy(s->greeting.text, "mx.example.test ESMTP Postfix");
+	s->greeting.text = "mx.example.test ESMTP Postfix";
 	s->greeting.frame = 4;
 	s->hello_cmd = STI_SMTP_CMD_EHLO;
-	strcpy(s->hello_name, "client.example.test");
+	s->hello_name = "client.example.test";
 	s->starttls_offered = STI_SMTP_OFFER_YES;
 	s->starttls_count = 1;
 	s->starttls_frame = 9;
 	s->starttls_reply.code = 220;
-	strcpy(s->starttls_reply.enhanced, "2.0.0");
+	s->starttls_reply.enhanced = "2.0.0";
 	/* The SMTP layer keeps the enhanced code in the text; the JSON has
 	 * it in a field of its own. */
-	strcpy(s->starttls_reply.text, "2.0.0 Ready to start TLS");
+	s->starttls_reply.text = "2.0.0 Ready to start TLS";
 	s->starttls_reply.cmd = STI_SMTP_CMD_STARTTLS;
 	s->starttls_reply.frame = 10;
 	s->starttls_accepted = true;
 	notable[0].code = 454;
-	strcpy(notable[0].enhanced, "4.7.0");
-	strcpy(notable[0].text, "4.7.0 TLS not available due to local problem");
+	notable[0].enhanced = "4.7.0";
+	notable[0].text = "4.7.0 TLS not available due to local problem";
 	notable[0].cmd = STI_SMTP_CMD_STARTTLS;
 	notable[0].frame = 12;
 	notable[1].code = 421;
 	notable[1].frame = 14;
 	notable[2].code = 530;
-	strcpy(notable[2].enhanced, "5.7.0");
-	strcpy(notable[2].text, "5.7.0Must issue a STARTTLS command first");
+	notable[2].enhanced = "5.7.0";
+	notable[2].text = "5.7.0Must issue a STARTTLS command first";
 	notable[2].cmd = STI_SMTP_CMD_MAIL;
 	notable[2].frame = 16;
 	s->notable = notable;
@@ -507,7 +509,7 @@ static void test_session_ipv6_fallback_tlsrpt(void **state)
 	(void)state;
 	base_record(&rec);
 	base_verdict(&v);
-	memset(&smtp, 0, sizeof(smtp));
+	sti_smtp_facts_blank(&smtp);
 	smtp.starttls_offered = STI_SMTP_OFFER_STRIPPED;
 	smtp.mail_in_clear = true;
 	smtp.injected_bytes = 42;
@@ -557,24 +559,26 @@ static void test_escaping(void **state)
 	(void)state;
 	base_record(&rec);
 	base_verdict(&v);
-	memset(&smtp, 0, sizeof(smtp));
+	sti_smtp_facts_blank(&smtp);
 	memset(&tls, 0, sizeof(tls));
 	smtp.greeting_seen = true;
 	smtp.greeting.code = 220;
 	/* quote, backslash, controls, DEL, and valid 2-, 3- and 4-byte UTF-8 */
-	strcpy(smtp.greeting.text,
-	       "a\"b\\c\x01\x1f\t\r\n\x7f" "d \xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7");
+	smtp.greeting.text =
+	       "a\"b\\c\x01\x1f\t\r\n\x7f" "d \xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7";
 	/* invalid: lone 0xff, overlong "/", truncated euro, surrogate,
 	 * above U+10FFFF, lone continuation, then a 2-byte start at the end */
-	strcpy(smtp.hello_name,
+	smtp.hello_name =
 	       "\xff" "x\xc0\xaf" "y\xe2\x82" "z\xed\xa0\x80" "w\xf4\x90\x80\x80"
-	       "v\x80" "u\xc3");
-	/* A name that fills its array with no terminator inside it. */
-	memset(smtp.starttls_reply.text, 'A', sizeof(smtp.starttls_reply.text));
+	       "v\x80" "u\xc3";
+	/* A text that fills its cap with no terminator inside it. */
+	static char unterminated[STI_SMTP_TEXT_MAX];
+	memset(unterminated, 'A', sizeof(unterminated));
+	smtp.starttls_reply.text = unterminated;
 	smtp.starttls_count = 1;
 	smtp.starttls_reply.code = 500;
-	struct sti_smtp_reply notable = { .code = 500 };
-	strcpy(notable.text, "bad \"UTF-8\" \x16\x03\x01");
+	struct sti_smtp_reply notable = { .code = 500, .enhanced = "",
+					  .text = "bad \"UTF-8\" \x16\x03\x01" };
 	smtp.notable = &notable;
 	smtp.nnotable = 1;
 	tls.have_ch = true;
@@ -599,7 +603,7 @@ static void test_escaping(void **state)
 	/* The unterminated array is cut at its size. */
 	char want[STI_SMTP_TEXT_MAX + 64];
 	int n = snprintf(want, sizeof(want), "\"smtp.starttls.reply_text\":\"%.*s\"",
-			 (int)STI_SMTP_TEXT_MAX, smtp.starttls_reply.text);
+			 (int)STI_SMTP_TEXT_MAX, unterminated);
 	assert_true(n > 0);
 	assert_has(out, want);
 	assert_has(out, "\"text\":\"bad \\\"UTF-8\\\" \\u0016\\u0003\\u0001\"");

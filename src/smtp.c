@@ -101,9 +101,12 @@ void sti_smtp_facts_blank(struct sti_smtp_facts *f)
 
 struct sti_smtp *sti_smtp_new(void)
 {
-	struct sti_smtp *m = calloc(1, sizeof(*m));
+	struct sti_smtp *m = malloc(sizeof(*m));
 	if (!m)
 		return NULL;
+	memset(m, 0, offsetof(struct sti_smtp, notable_text));
+	m->d[STI_C2S].line = m->lines[STI_C2S];
+	m->d[STI_S2C].line = m->lines[STI_S2C];
 	m->f.notable = m->notable;
 	for (unsigned i = 0; i < STI_SMTP_MAX_NOTABLE; i++)
 		point_reply(&m->notable[i], &m->notable_text[i]);
@@ -155,53 +158,51 @@ static unsigned capped(unsigned n, unsigned max)
 	return n < max ? n : max;
 }
 
+/* Strings a settled copy can hold: five replies' two, four others, two
+ * per notable reply, one per capability. */
+#define SETTLED_STRINGS (5 * 2 + 4 + 2 * STI_SMTP_MAX_NOTABLE + STI_SMTP_MAX_CAPS)
+
+static void reply_slots(struct sti_smtp_reply *r, const char ***slot, uint8_t *cap,
+			size_t *n)
+{
+	slot[*n] = &r->enhanced;
+	cap[(*n)++] = STI_SMTP_ESC_MAX;
+	slot[*n] = &r->text;
+	cap[(*n)++] = STI_SMTP_TEXT_MAX;
+}
+
+static void one_slot(const char **s, uint8_t c, const char ***slot, uint8_t *cap, size_t *n)
+{
+	slot[*n] = s;
+	cap[(*n)++] = c;
+}
+
 /*
- * The strings of the settled copy: one pool after its lists, each string
- * as long as its text. pool_put copies s (NUL-ended within cap, as every
- * string of the facts is) to *at; with *at NULL it only counts, so that
- * the same walk sizes the allocation and fills it.
+ * Where each string pointer of f and of the lists it points to is, with
+ * the string's cap, always in the same order: the source's and the
+ * copy's line up. Written through only for the copy, whose lists are its
+ * own.
  */
-struct pool {
-	char *at;
-	size_t used;
-};
-
-static const char *pool_put(struct pool *p, const char *s, size_t cap)
+static size_t string_slots(const struct sti_smtp_facts *cf, const char ***slot, uint8_t *cap)
 {
-	size_t n = strnlen(s, cap - 1) + 1;
-	char *dst = p->at;
-	p->used += n;
-	if (!dst)
-		return s;
-	memcpy(dst, s, n - 1);
-	dst[n - 1] = '\0';
-	p->at += n;
-	return dst;
-}
-
-static void pool_reply(struct pool *p, struct sti_smtp_reply *r)
-{
-	r->enhanced = pool_put(p, r->enhanced, STI_SMTP_ESC_MAX);
-	r->text = pool_put(p, r->text, STI_SMTP_TEXT_MAX);
-}
-
-/* Every string of f (whose lists are already its own) into the pool. */
-static void pool_facts(struct pool *p, struct sti_smtp_facts *f,
-		       struct sti_smtp_reply *notable, const char **caps)
-{
-	pool_reply(p, &f->greeting);
-	pool_reply(p, &f->starttls_reply);
-	pool_reply(p, &f->masked_command_reply);
-	pool_reply(p, &f->quit_reply);
-	pool_reply(p, &f->auth_reply);
-	f->hello_name = pool_put(p, f->hello_name, STI_SMTP_NAME_MAX);
-	f->masked_cap = pool_put(p, f->masked_cap, STI_SMTP_CAP_MAX);
-	f->injected_line = pool_put(p, f->injected_line, STI_SMTP_TEXT_MAX);
-	f->auth_mech = pool_put(p, f->auth_mech, STI_SMTP_MECH_MAX);
+	struct sti_smtp_facts *f = (struct sti_smtp_facts *)(uintptr_t)cf;
+	struct sti_smtp_reply *notable = (struct sti_smtp_reply *)(uintptr_t)f->notable;
+	const char **caps = (const char **)(uintptr_t)f->caps;
+	size_t n = 0;
+	reply_slots(&f->greeting, slot, cap, &n);
+	reply_slots(&f->starttls_reply, slot, cap, &n);
+	reply_slots(&f->masked_command_reply, slot, cap, &n);
+	reply_slots(&f->quit_reply, slot, cap, &n);
+	reply_slots(&f->auth_reply, slot, cap, &n);
+	one_slot(&f->hello_name, STI_SMTP_NAME_MAX, slot, cap, &n);
+	one_slot(&f->masked_cap, STI_SMTP_CAP_MAX, slot, cap, &n);
+	one_slot(&f->injected_line, STI_SMTP_TEXT_MAX, slot, cap, &n);
+	one_slot(&f->auth_mech, STI_SMTP_MECH_MAX, slot, cap, &n);
 	for (unsigned i = 0; i < capped(f->nnotable, STI_SMTP_MAX_NOTABLE); i++)
-		pool_reply(p, &notable[i]);
+		reply_slots(&notable[i], slot, cap, &n);
 	for (unsigned i = 0; i < capped(f->ncaps, STI_SMTP_MAX_CAPS); i++)
-		caps[i] = pool_put(p, caps[i], STI_SMTP_CAP_MAX);
+		one_slot(&caps[i], STI_SMTP_CAP_MAX, slot, cap, &n);
+	return n;
 }
 
 /* The lists' bytes: 8-byte entries first, then the capability pointers,
@@ -219,42 +220,60 @@ static struct settled_lists lists_size(const struct sti_smtp_facts *f)
 	};
 }
 
-static size_t pool_size(const struct sti_smtp_facts *f)
+/* The pool: each string of f as long as its text (NUL-ended within its
+ * cap, as every string of the facts is), lengths with the NUL in len. */
+struct pool_plan {
+	const char **src[SETTLED_STRINGS];
+	uint8_t cap[SETTLED_STRINGS];
+	uint8_t len[SETTLED_STRINGS];
+	size_t n, bytes;
+};
+
+static void plan_pool(const struct sti_smtp_facts *f, struct pool_plan *p)
 {
-	struct sti_smtp_facts copy = *f;
-	struct sti_smtp_reply notable[STI_SMTP_MAX_NOTABLE];
-	const char *caps[STI_SMTP_MAX_CAPS];
-	struct pool p = { NULL, 0 };
+	p->n = string_slots(f, p->src, p->cap);
+	p->bytes = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		p->len[i] = (uint8_t)(strnlen(*p->src[i], p->cap[i] - 1u) + 1);
+		p->bytes += p->len[i];
+	}
+}
+
+static size_t settled_size(const struct sti_smtp_facts *f, const struct pool_plan *p)
+{
 	struct settled_lists l = lists_size(f);
-	if (l.notable)
-		memcpy(notable, f->notable, l.notable);
-	if (l.caps)
-		memcpy(caps, f->caps, l.caps);
-	pool_facts(&p, &copy, notable, caps);
-	return p.used;
+	return sizeof(*f) + l.notable + l.spans + l.caps + p->bytes;
 }
 
 size_t sti_smtp_facts_settled_size(const struct sti_smtp_facts *f)
 {
-	struct settled_lists l = lists_size(f);
-	return sizeof(*f) + l.notable + l.spans + l.caps + pool_size(f);
+	struct pool_plan p;
+	plan_pool(f, &p);
+	return settled_size(f, &p);
 }
 
 struct sti_smtp_facts *sti_smtp_facts_settle(const struct sti_smtp_facts *f)
 {
+	struct pool_plan p;
+	plan_pool(f, &p);
 	struct settled_lists l = lists_size(f);
-	struct sti_smtp_facts *done = malloc(sti_smtp_facts_settled_size(f));
+	struct sti_smtp_facts *done = malloc(settled_size(f, &p));
 	if (!done)
 		return NULL;
 	*done = *f;
 	char *at = (char *)(done + 1);
-	struct sti_smtp_reply *notable = settle_list(&at, f->notable, l.notable);
-	done->notable = notable;
+	done->notable = settle_list(&at, f->notable, l.notable);
 	done->spans = settle_list(&at, f->spans, l.spans);
-	const char **caps = settle_list(&at, f->caps, l.caps);
-	done->caps = caps;
-	struct pool p = { at, 0 };
-	pool_facts(&p, done, notable, caps);
+	done->caps = settle_list(&at, f->caps, l.caps);
+	const char **dst[SETTLED_STRINGS];
+	uint8_t cap[SETTLED_STRINGS];
+	string_slots(done, dst, cap);
+	for (size_t i = 0; i < p.n; i++) {
+		memcpy(at, *p.src[i], p.len[i] - 1u);
+		at[p.len[i] - 1u] = '\0';
+		*dst[i] = at;
+		at += p.len[i];
+	}
 	return done;
 }
 

@@ -115,6 +115,17 @@ const char *sti_addr_str(const struct sti_addr *a, char *buf, size_t len)
 	return buf;
 }
 
+/* Big-endian fields of a header already copied out of the frame. */
+static uint16_t be16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static uint32_t be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
 /* The network layer a link header announced. */
 enum net_proto { NET_NONE, NET_IPV4, NET_IPV6, NET_BY_VERSION };
 
@@ -371,18 +382,20 @@ static enum sti_decode_status decode_tcp(struct sti_rd *r, uint32_t wire_len,
 					 struct sti_pkt *p)
 {
 	struct sti_rd tcp = *r;
-	uint8_t off, flags;
-	if (!sti_rd_u16(&tcp, &p->sport) || !sti_rd_u16(&tcp, &p->dport) ||
-	    !sti_rd_u32(&tcp, &p->seq) || !sti_rd_u32(&tcp, &p->ack) ||
-	    !sti_rd_u8(&tcp, &off) || !sti_rd_u8(&tcp, &flags) ||
-	    !sti_rd_u16(&tcp, &p->window) || !sti_rd_skip(&tcp, 4))
+	uint8_t h[20];   /* the fixed header, one bounds check for all of it */
+	if (!sti_rd_copy(&tcp, h, sizeof(h)))
 		return STI_DEC_TRUNCATED;
-	size_t hlen = (size_t)(off >> 4) * 4;
+	p->sport = be16(h);
+	p->dport = be16(h + 2);
+	p->seq = be32(h + 4);
+	p->ack = be32(h + 8);
+	p->window = be16(h + 14);
+	size_t hlen = (size_t)(h[12] >> 4) * 4;
 	if (hlen < 20 || hlen > wire_len)
 		return STI_DEC_MALFORMED;
 	if (!sti_rd_skip(&tcp, hlen - 20))   /* options */
 		return STI_DEC_TRUNCATED;
-	p->flags = flags;
+	p->flags = h[13];
 	p->payload_len = wire_len - (uint32_t)hlen;
 	p->payload_caplen = (uint32_t)sti_rd_left(&tcp);
 	if (p->payload_caplen > p->payload_len)
@@ -391,32 +404,73 @@ static enum sti_decode_status decode_tcp(struct sti_rd *r, uint32_t wire_len,
 	return STI_DEC_TCP;
 }
 
-enum sti_decode_status sti_decode_frame(int dlt, const uint8_t *frame,
-					size_t caplen, size_t wirelen,
-					struct sti_pkt *out)
+/*
+ * The common frame, untagged Ethernet carrying IPv4 without options and
+ * not fragmented, with a TCP payload and a non-zero total length: its 34
+ * header bytes are copied out with one bounds check and read from the
+ * copy. True when it was that frame, with r at the TCP header as
+ * decode_ipv4 leaves it; false (nothing kept) for anything else, which the
+ * layered path decodes. Both give the same result for this frame.
+ */
+static bool ether_ipv4_tcp(struct sti_rd *r, struct sti_pkt *p, uint32_t *wire_len)
 {
-	struct sti_rd r = sti_rd_init(frame, caplen);
+	struct sti_rd q = *r;
+	uint8_t h[34];
+	if (!sti_rd_copy(&q, h, sizeof(h)))
+		return false;
+	const uint8_t *ip = h + 14;
+	uint16_t total = be16(ip + 2);
+	if (be16(h + 12) != ETHERTYPE_IPV4 || ip[0] != 0x45 || (be16(ip + 6) & 0x3fff) ||
+	    ip[9] != IPPROTO_TCP_NUM || total < 20)
+		return false;
+	p->src.family = p->dst.family = 4;
+	memcpy(p->src.a, ip + 12, 4);
+	memcpy(p->dst.a, ip + 16, 4);
+	memset(p->src.a + 4, 0, 12);
+	memset(p->dst.a + 4, 0, 12);
+	p->l3_offset = 14;
+	*wire_len = (uint32_t)(total - 20);
+	if (sti_rd_left(&q) > *wire_len)
+		q.n = *wire_len;
+	*r = q;
+	return true;
+}
+
+/* Link and network layers: r ends at the TCP header, cut to the IP
+ * payload, and *wire_len is what IP claims for it. */
+static enum sti_decode_status decode_network(int dlt, size_t caplen, struct sti_rd *r,
+					     struct sti_pkt *out, uint32_t *wire_len)
+{
 	enum net_proto net = NET_NONE;
-	out->raw = frame;
-	out->raw_caplen = (uint32_t)caplen;
-	out->raw_len = (uint32_t)wirelen;
-	enum sti_decode_status st = decode_link(dlt, &r, &net);
+	enum sti_decode_status st = decode_link(dlt, r, &net);
 	if (st != STI_DEC_TCP)
 		return st;
 	if (net == NET_BY_VERSION) {
 		uint8_t v;
-		if (!sti_rd_peek(&r, 0, &v))
+		if (!sti_rd_peek(r, 0, &v))
 			return STI_DEC_TRUNCATED;
 		net = v >> 4 == 4 ? NET_IPV4 : v >> 4 == 6 ? NET_IPV6 : NET_NONE;
 		if (net == NET_NONE)
 			return STI_DEC_MALFORMED;
 	}
-	out->l3_offset = (uint32_t)(caplen - sti_rd_left(&r));
+	out->l3_offset = (uint32_t)(caplen - sti_rd_left(r));
+	return net == NET_IPV4 ? decode_ipv4(r, out, wire_len) : decode_ipv6(r, out, wire_len);
+}
+
+enum sti_decode_status sti_decode_frame(int dlt, const uint8_t *frame,
+					size_t caplen, size_t wirelen,
+					struct sti_pkt *out)
+{
+	struct sti_rd r = sti_rd_init(frame, caplen);
 	uint32_t wire_len = 0;
-	st = net == NET_IPV4 ? decode_ipv4(&r, out, &wire_len) :
-			       decode_ipv6(&r, out, &wire_len);
-	if (st != STI_DEC_TCP)
-		return st;
+	out->raw = frame;
+	out->raw_caplen = (uint32_t)caplen;
+	out->raw_len = (uint32_t)wirelen;
+	if (dlt != DLT_EN10MB || !ether_ipv4_tcp(&r, out, &wire_len)) {
+		enum sti_decode_status st = decode_network(dlt, caplen, &r, out, &wire_len);
+		if (st != STI_DEC_TCP)
+			return st;
+	}
 	out->l4_offset = (uint32_t)(r.p - frame);
 	/* Whole frame, yet IP claims more: believe the frame (and any lower
 	 * layer length, such as PPPoE's, that already bounded r). */

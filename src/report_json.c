@@ -58,6 +58,18 @@ struct json_reporter {
 
 /* ---- JSON primitives -------------------------------------------------- */
 
+/*
+ * The helpers that take a key are inlined into their callers: every key is
+ * a string constant there, so its length is known when compiling and the
+ * key is copied as a block (measuring each key's length cost more than
+ * writing it).
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define J_KEYED static inline __attribute__((always_inline))
+#else
+#define J_KEYED static inline
+#endif
+
 /* One object being written: whether a member needs a comma before it. */
 struct jw {
 	struct sti_out *o;
@@ -72,18 +84,18 @@ static size_t bounded_len(const char *s, size_t cap)
 }
 
 /* A member's key: one of the program's constants, which need no escaping. */
-static void j_key(struct jw *w, const char *key)
+J_KEYED void j_key(struct jw *w, const char *key)
 {
 	if (w->more)
 		sti_out_byte(w->o, ',');
 	w->more = true;
 	sti_out_byte(w->o, '"');
-	sti_out_str(w->o, key);
+	sti_out_write(w->o, key, strlen(key));
 	sti_out_lit(w->o, "\":");
 }
 
 /* A string member, even when empty. */
-static void j_str_always(struct jw *w, const char *key, const char *s,
+J_KEYED void j_str_always(struct jw *w, const char *key, const char *s,
 			 size_t n)
 {
 	j_key(w, key);
@@ -91,13 +103,13 @@ static void j_str_always(struct jw *w, const char *key, const char *s,
 }
 
 /* A string member, left out when s is NULL or empty. */
-static void j_strn(struct jw *w, const char *key, const char *s, size_t n)
+J_KEYED void j_strn(struct jw *w, const char *key, const char *s, size_t n)
 {
 	if (s && n > 0)
 		j_str_always(w, key, s, n);
 }
 
-static void j_str(struct jw *w, const char *key, const char *s)
+J_KEYED void j_str(struct jw *w, const char *key, const char *s)
 {
 	if (s)
 		j_strn(w, key, s, strlen(s));
@@ -113,7 +125,7 @@ static void j_const_value(struct sti_out *o, const char *s)
 	sti_out_byte(o, '"');
 }
 
-static void j_const(struct jw *w, const char *key, const char *s)
+J_KEYED void j_const(struct jw *w, const char *key, const char *s)
 {
 	if (!s || !*s)
 		return;
@@ -126,13 +138,13 @@ static void j_const(struct jw *w, const char *key, const char *s)
 /* A string the facts point to, NUL-ended within cap bytes. */
 #define J_STR_CAP(w, key, s, cap) j_strn((w), (key), (s), bounded_len((s), (cap)))
 
-static void j_u64(struct jw *w, const char *key, uint64_t v)
+J_KEYED void j_u64(struct jw *w, const char *key, uint64_t v)
 {
 	j_key(w, key);
 	sti_out_u64(w->o, v);
 }
 
-static void j_bool(struct jw *w, const char *key, bool v)
+J_KEYED void j_bool(struct jw *w, const char *key, bool v)
 {
 	j_key(w, key);
 	if (v)
@@ -181,7 +193,7 @@ static void j_end(struct jw *w)
 
 /* RFC 3339, UTC, with microseconds: "2026-11-27T18:36:19.123456Z"; left
  * out when the year has not four digits. */
-static void j_time_us(struct jw *w, const char *key, int64_t us)
+J_KEYED void j_time_us(struct jw *w, const char *key, int64_t us)
 {
 	char buf[STI_RFC3339_MAX];
 	size_t n = sti_rfc3339_us(w->times, us, buf);
@@ -191,7 +203,7 @@ static void j_time_us(struct jw *w, const char *key, int64_t us)
 }
 
 /* RFC 3339, UTC, whole seconds: "2027-02-25T12:00:00Z". */
-static void j_time_s(struct jw *w, const char *key, int64_t secs)
+J_KEYED void j_time_s(struct jw *w, const char *key, int64_t secs)
 {
 	char buf[STI_RFC3339_MAX];
 	size_t n = sti_rfc3339_s(w->times, secs, buf);
@@ -207,26 +219,41 @@ static void j_version_value(struct sti_out *o, uint16_t v)
 	j_const_value(o, sti_tls_version_name(v, buf, sizeof(buf)));
 }
 
-static void j_version(struct jw *w, const char *key, uint16_t v)
+J_KEYED void j_version(struct jw *w, const char *key, uint16_t v)
 {
 	j_key(w, key);
 	j_version_value(w->o, v);
 }
 
 /*
- * The IANA name of a cipher suite, from the registry table in tls_hello.c
- * (sti_tls_cipher_name), or "0xC0A5" style for a value it does not list.
+ * The IANA name of a cipher suite, from the registry (the table
+ * sti_tls_cipher_name searches), or "0xC0A5" style for a value it does not
+ * list. A switch over the same rows writes each name as a constant: a
+ * ClientHello lists dozens of suites, and searching the table and
+ * measuring each name cost more than the rest of the line.
  */
+static bool j_cipher_known(struct sti_out *o, uint16_t suite)
+{
+	switch (suite) {
+#define X(id, cls, name) \
+	case id: \
+		sti_out_lit(o, "\"" name "\""); \
+		return true;
+#include "tls_cipher_suites.def"
+#undef X
+	default:
+		return false;
+	}
+}
+
 static void j_cipher_value(struct sti_out *o, uint16_t suite)
 {
-	const char *name = sti_tls_cipher_name(suite);
 	char buf[8];
 
-	if (!name) {
-		snprintf(buf, sizeof(buf), "0x%04X", (unsigned)suite);
-		name = buf;
-	}
-	j_const_value(o, name);
+	if (j_cipher_known(o, suite))
+		return;
+	snprintf(buf, sizeof(buf), "0x%04X", (unsigned)suite);
+	j_const_value(o, buf);
 }
 
 static void j_endpoint(struct jw *w, const char *ip_key, const char *port_key,

@@ -119,15 +119,6 @@ static uint64_t mix64(uint64_t h)
 	return h;
 }
 
-static int endpoint_cmp(const struct sti_addr *a, uint16_t ap,
-			const struct sti_addr *b, uint16_t bp)
-{
-	int c = memcmp(a->a, b->a, a->family == 6 ? 16 : 4);
-	if (c)
-		return c;
-	return (int)ap - (int)bp;
-}
-
 /* One multiply-xorshift step per key word; the seed goes in first, so
  * which tuples collide cannot be known from outside. */
 static uint64_t hash_step(uint64_t h, uint64_t w)
@@ -145,40 +136,52 @@ static uint64_t hash_endpoint(uint64_t h, const struct sti_addr *a, uint16_t por
 	return hash_step(h, (uint64_t)a->family << 16 | port);
 }
 
-/* One hash per packet, the same for both directions: the smaller
- * endpoint goes first, and one final mix spreads the bits. */
+/* One hash per packet, the same for both directions: the two endpoints'
+ * seeded hashes are added (no comparison to order them), and one final
+ * mix spreads the bits. */
 static uint64_t tuple_hash(const struct sti_table *t, const struct sti_pkt *p)
 {
-	uint64_t h = t->seed;
-	if (endpoint_cmp(&p->src, p->sport, &p->dst, p->dport) <= 0) {
-		h = hash_endpoint(h, &p->src, p->sport);
-		return mix64(hash_endpoint(h, &p->dst, p->dport));
-	}
-	h = hash_endpoint(h, &p->dst, p->dport);
-	return mix64(hash_endpoint(h, &p->src, p->sport));
+	return mix64(hash_endpoint(t->seed, &p->src, p->sport) +
+		     hash_endpoint(t->seed, &p->dst, p->dport));
+}
+
+/* Addresses are compared as two words, not by a call to memcmp: this runs
+ * for every packet (an IPv4 address is zero after its four bytes). */
+static bool addr_eq(const struct sti_addr *x, const struct sti_addr *y)
+{
+	uint64_t a[2], b[2];
+	memcpy(a, x->a, sizeof(a));
+	memcpy(b, y->a, sizeof(b));
+	return x->family == y->family && ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
 }
 
 static bool endpoint_eq(const struct sti_endpoint *e, const struct sti_addr *a,
 			uint16_t port)
 {
-	return e->port == port && e->addr.family == a->family &&
-	       memcmp(e->addr.a, a->a, 16) == 0;
+	return e->port == port && addr_eq(&e->addr, a);
 }
 
-static bool session_matches(const struct sti_session *s, const struct sti_pkt *p)
+/* Whether the packet belongs to s, and which way it goes: the client
+ * sends it (cli is its source) or the server does. */
+static bool session_matches(const struct sti_session *s, const struct sti_pkt *p,
+			    enum sti_dir *d)
 {
-	return (endpoint_eq(&s->cli, &p->src, p->sport) &&
-		endpoint_eq(&s->srv, &p->dst, p->dport)) ||
-	       (endpoint_eq(&s->srv, &p->src, p->sport) &&
-		endpoint_eq(&s->cli, &p->dst, p->dport));
+	if (endpoint_eq(&s->cli, &p->src, p->sport) && endpoint_eq(&s->srv, &p->dst, p->dport)) {
+		*d = STI_C2S;
+		return true;
+	}
+	/* Here cli is not the source unless cli == srv, which the test
+	 * above would have matched: the direction is the server's. */
+	*d = STI_S2C;
+	return endpoint_eq(&s->srv, &p->src, p->sport) && endpoint_eq(&s->cli, &p->dst, p->dport);
 }
 
 static struct sti_session *lookup(struct sti_table *t, const struct sti_pkt *p,
-				  uint64_t h)
+				  uint64_t h, enum sti_dir *d)
 {
 	for (struct sti_session *s = t->buckets[h & (t->nbuckets - 1)]; s;
 	     s = s->hnext)
-		if (s->hash == h && session_matches(s, p))
+		if (s->hash == h && session_matches(s, p, d))
 			return s;
 	return NULL;
 }
@@ -638,14 +641,17 @@ static bool starts_new_connection(const struct sti_session *s,
 static void handle_packet(struct sti_table *t, const struct sti_pkt *p)
 {
 	uint64_t h = tuple_hash(t, p);
-	struct sti_session *s = lookup(t, p, h);
+	enum sti_dir d;
+	struct sti_session *s = lookup(t, p, h, &d);
 	if (s && starts_new_connection(s, p)) {
 		release_session(t, s, STI_END_REUSED);
 		s = NULL;
 	}
-	if (!s && !(s = create(t, p, h)))
-		return;
-	enum sti_dir d = endpoint_eq(&s->cli, &p->src, p->sport) ? STI_C2S : STI_S2C;
+	if (!s) {
+		if (!(s = create(t, p, h)))
+			return;
+		d = endpoint_eq(&s->cli, &p->src, p->sport) ? STI_C2S : STI_S2C;
+	}
 	s->dir[d].packets++;
 	s->dir[d].payload_bytes += p->payload_len;
 	s->last_frame = p->frame;

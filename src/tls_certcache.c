@@ -2,24 +2,27 @@
  * tls_certcache.c - decoded Certificate messages shared by sessions
  * (tls_certcache.h).
  *
- * At most `cap` entries are kept, each found by a linear walk comparing a
- * 32-byte digest and three flags: a Certificate message is a few per
- * session, and the cache is small. An entry is freed when its count of
- * holders (sessions, and the cache while it keeps it) reaches zero, so the
- * cache can drop an entry a session still reads.
+ * At most `cap` entries are kept, each found by a linear walk: a Certificate
+ * message is a few per session, and the cache is small. A kept entry holds
+ * a copy of its message, and a match is decided by comparing the bytes;
+ * the length and a cheap hash of the message's start (where the leaf's
+ * serial number and names are) only skip the entries that cannot match.
+ * (A SHA-256 of every message cost about 55,000 instructions.) An entry is
+ * freed when its count of holders (sessions, and the cache while it keeps
+ * it) reaches zero, so the cache can drop an entry a session still reads.
  */
 #include "sti/tls_certcache.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
-#include "sti/digest.h"
+#include "sti/rd.h"
 
 struct cert_entry {
 	unsigned holders;         /* sessions holding it, + 1 while kept */
-	uint8_t digest[32];       /* SHA-256 of the message body */
+	uint8_t *body;            /* the message, while the cache keeps it */
+	size_t len;
+	uint64_t hash;            /* start_hash(body, len) */
 	bool tls13, server, truncated;
 	/* The capture seconds for which the chain's trust is the one stored
 	 * (the whole line for a client's message, which is not verified). */
@@ -35,11 +38,18 @@ struct sti_certcache {
 	struct cert_entry *kept[]; /* cap slots, NULL when empty */
 };
 
-/* What the entry's key is made of, besides the digest. */
+/* What an entry is found by: the message itself and what changes its
+ * decoding. */
 struct cert_key {
-	uint8_t digest[32];
+	const uint8_t *body;
+	size_t len;
+	uint64_t hash;
 	bool tls13, server, truncated;
 };
+
+/* Bytes of a message's start the hash reads: the leaf's version, serial
+ * number, signature algorithm, issuer and dates, and usually its subject. */
+#define HASHED_START 256u
 
 struct sti_certcache *sti_certcache_new(unsigned cap)
 {
@@ -58,8 +68,10 @@ static struct cert_entry *entry_of(const struct sti_tls_cert *cert)
 
 static void entry_drop(struct cert_entry *e)
 {
-	if (--e->holders == 0)
+	if (--e->holders == 0) {
+		free(e->body);
 		free(e);
+	}
 }
 
 void sti_tls_cert_release(const struct sti_tls_cert *cert)
@@ -68,13 +80,22 @@ void sti_tls_cert_release(const struct sti_tls_cert *cert)
 		entry_drop(entry_of(cert));
 }
 
+/* The cache lets go of a kept entry; its copy of the message served only
+ * to find it. */
+static void unkeep(struct cert_entry *e)
+{
+	free(e->body);
+	e->body = NULL;
+	entry_drop(e);
+}
+
 void sti_certcache_free(struct sti_certcache *c)
 {
 	if (!c)
 		return;
 	for (unsigned i = 0; i < c->cap; i++)
 		if (c->kept[i])
-			entry_drop(c->kept[i]);
+			unkeep(c->kept[i]);
 	free(c);
 }
 
@@ -89,27 +110,41 @@ static bool layout_13(uint16_t tls_version)
 	return sti_tls_version_rank(tls_version) >= sti_tls_version_rank(STI_TLS13) - 1;
 }
 
-static bool key_make(const uint8_t *body, size_t len, uint16_t tls_version, bool truncated,
+/* A hash of the length and the first HASHED_START bytes: cheap, and
+ * different for different certificates almost always (equal hashes are
+ * confirmed by comparing the bytes). */
+static uint64_t start_hash(const uint8_t *body, size_t len)
+{
+	const uint64_t mul = 0x9e3779b97f4a7c15u;
+	struct sti_rd r = sti_rd_init(body, len < HASHED_START ? len : HASHED_START);
+	uint64_t h = (uint64_t)len * mul, w;
+	uint8_t b;
+
+	while (sti_rd_copy(&r, &w, sizeof(w))) {
+		h = (h ^ w) * mul;
+		h ^= h >> 29;
+	}
+	while (sti_rd_u8(&r, &b))
+		h = (h ^ b) * mul;
+	return h ^ (h >> 32);
+}
+
+static void key_make(const uint8_t *body, size_t len, uint16_t tls_version, bool truncated,
 		     bool server, struct cert_key *k)
 {
-	static const uint8_t none;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen;
-
+	k->body = body;
+	k->len = len;
+	k->hash = start_hash(body, len);
 	k->tls13 = layout_13(tls_version);
 	k->server = server;
 	k->truncated = truncated;
-	if (!sti_digest(STI_MD_SHA256, len ? body : &none, len, md, &mdlen) ||
-	    mdlen != sizeof(k->digest))
-		return false;
-	memcpy(k->digest, md, sizeof(k->digest));
-	return true;
 }
 
 static bool key_matches(const struct cert_entry *e, const struct cert_key *k)
 {
-	return e->tls13 == k->tls13 && e->server == k->server && e->truncated == k->truncated &&
-	       memcmp(e->digest, k->digest, sizeof(k->digest)) == 0;
+	return e->hash == k->hash && e->len == k->len && e->tls13 == k->tls13 &&
+	       e->server == k->server && e->truncated == k->truncated && e->body &&
+	       (k->len == 0 || memcmp(e->body, k->body, k->len) == 0);
 }
 
 /*
@@ -131,9 +166,8 @@ static bool trust_holds(const struct cert_entry *e, int64_t t)
 }
 
 /* A new entry held once (by the caller), decoded; the key gives its
- * flags (its digest is copied even when it could not be made: such an
- * entry is never kept). leaf_from, if not NULL,
- * already holds the same message's leaf. */
+ * flags (the message is copied only when the cache keeps the entry).
+ * leaf_from, if not NULL, already holds the same message's leaf. */
 static struct cert_entry *entry_build(const uint8_t *body, size_t len, uint16_t tls_version,
 				      const struct cert_key *k, int64_t at_us,
 				      const struct cert_entry *leaf_from)
@@ -142,7 +176,8 @@ static struct cert_entry *entry_build(const uint8_t *body, size_t len, uint16_t 
 	if (!e)
 		return NULL;
 	e->holders = 1;
-	memcpy(e->digest, k->digest, sizeof(e->digest));
+	e->len = k->len;
+	e->hash = k->hash;
 	e->tls13 = k->tls13;
 	e->server = k->server;
 	e->truncated = k->truncated;
@@ -197,16 +232,21 @@ static struct cert_entry *find(const struct sti_certcache *c, const struct cert_
 	return same;
 }
 
-/* Keep a fresh entry if there is room; otherwise it is the caller's alone. */
-static void keep(struct sti_certcache *c, struct cert_entry *e)
+/* Keep a fresh entry, with a copy of its message k->body, if there is
+ * room (and memory); otherwise it is the caller's alone. */
+static void keep(struct sti_certcache *c, struct cert_entry *e, const struct cert_key *k)
 {
 	struct cert_entry **slot = slot_to_fill(c);
-	if (!slot) {
+	if (slot)
+		e->body = malloc(k->len ? k->len : 1);
+	if (!slot || !e->body) {
 		c->stats.uncached++;
 		return;
 	}
+	if (k->len)
+		memcpy(e->body, k->body, k->len);
 	if (*slot)
-		entry_drop(*slot);
+		unkeep(*slot);
 	else
 		c->stats.entries++;
 	*slot = e;
@@ -223,8 +263,7 @@ const struct sti_tls_cert *sti_certcache_get(struct sti_certcache *c, const uint
 	bool holds = false;
 	struct cert_entry *e, *same = NULL;
 
-	if (!key_make(body, len, tls_version, truncated, server, &k))
-		c = NULL;   /* no digest, no key: decoded for this session */
+	key_make(body, len, tls_version, truncated, server, &k);
 	if (c && (same = find(c, &k, t, &holds)) != NULL && holds) {
 		same->holders++;
 		same->last_use = ++c->clock;
@@ -240,6 +279,6 @@ const struct sti_tls_cert *sti_certcache_get(struct sti_certcache *c, const uint
 		c->stats.rechecked++;
 	else
 		c->stats.decoded++;
-	keep(c, e);
+	keep(c, e, &k);
 	return &e->cert;
 }

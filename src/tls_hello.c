@@ -176,20 +176,25 @@ static const char *two_parts(char *buf, size_t len, const char *prefix, const ch
 	return buf;
 }
 
-/* Called for every version a report prints: plain copies, no snprintf. */
+/*
+ * Called for every version a report prints: plain copies, no snprintf.
+ * SSL versions have their own words; every other one, known or not, is
+ * "TLS " and its short name ("TLS 1.2", "TLS 0x7f1c").
+ */
 const char *sti_tls_version_text(uint16_t v, char *buf, size_t len)
 {
-	if (v == 0)
+	switch (v) {
+	case 0:
 		return two_parts(buf, len, "", "none");
-	char raw[16];
-	const char *n = sti_tls_version_name(v, raw, sizeof(raw));
-	if (n[0] >= '0' && n[0] <= '9')
-		return two_parts(buf, len, "TLS ", n);
-	if (strcmp(n, "ssl3") == 0)
-		return two_parts(buf, len, "", "SSL 3.0");
-	if (strcmp(n, "ssl2") == 0)
+	case 0x0002:
 		return two_parts(buf, len, "", "SSL 2.0");
-	return two_parts(buf, len, "", n);
+	case STI_SSL3:
+		return two_parts(buf, len, "", "SSL 3.0");
+	default: {
+		char raw[16];
+		return two_parts(buf, len, "TLS ", sti_tls_version_name(v, raw, sizeof(raw)));
+	}
+	}
 }
 
 /* Reads the bytes through the reader like everything else on the wire. */

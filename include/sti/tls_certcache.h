@@ -9,7 +9,7 @@
  * immutable once built and reference-counted: every session holding one
  * releases it (sti_tls_cert_release), and the last release frees it.
  *
- * An entry is found by the SHA-256 of the Certificate message body together
+ * An entry is found by the bytes of the Certificate message body together
  * with what else changes its decoding: the TLS 1.3 layout or the older one,
  * the sender (only a server's chain is verified) and whether the message was
  * cut short. Only the chain's trust depends on when the message was sent;

@@ -116,6 +116,88 @@ static enum sti_decode_status dec(int dlt, const struct fb *f, struct sti_pkt *p
 	return sti_decode_frame(dlt, f->b, f->n, f->n, p);
 }
 
+/*
+ * Untagged Ethernet + IPv4 + TCP takes a shortcut in decode.c; the same IP
+ * packet behind an 802.1Q tag takes the layered path. For every mix of
+ * header fields the shortcut checks (version and header length, total
+ * length, fragment bits, protocol, TCP offset) and of capture cuts, both
+ * must give the same status and the same packet, 4 bytes apart.
+ */
+static void put_mutated_ipv4_tcp(struct fb *f, uint8_t vihl, uint16_t total, uint16_t frag,
+				 uint8_t proto, uint8_t tcp_off)
+{
+	put8(f, vihl);
+	put8(f, 0);
+	put16(f, total);
+	put16(f, 1);
+	put16(f, frag);
+	put8(f, 64);
+	put8(f, proto);
+	put16(f, 0);
+	put32(f, 0xc0000201);
+	put32(f, 0xc6336419);
+	tcp(f);
+	f->b[f->n - TCPLEN + 12] = tcp_off;
+	for (int i = 0; i < 16; i++)
+		put8(f, (uint8_t)i);   /* room for options the offsets claim */
+}
+
+static void assert_same_packet(const struct sti_pkt *a, const struct sti_pkt *b, size_t shift)
+{
+	assert_memory_equal(&a->src, &b->src, sizeof(a->src));
+	assert_memory_equal(&a->dst, &b->dst, sizeof(a->dst));
+	assert_int_equal(a->sport, b->sport);
+	assert_int_equal(a->dport, b->dport);
+	assert_int_equal(a->seq, b->seq);
+	assert_int_equal(a->ack, b->ack);
+	assert_int_equal(a->window, b->window);
+	assert_int_equal(a->flags, b->flags);
+	assert_int_equal(a->payload_len, b->payload_len);
+	assert_int_equal(a->payload_caplen, b->payload_caplen);
+	assert_int_equal(a->payload == NULL, b->payload == NULL);
+	if (a->payload)
+		assert_int_equal(b->payload - b->raw, a->payload - a->raw + (ptrdiff_t)shift);
+	assert_int_equal(b->l3_offset, a->l3_offset + shift);
+	assert_int_equal(b->l4_offset, a->l4_offset + shift);
+}
+
+static void test_ethernet_ipv4_shortcut(void **state)
+{
+	static const uint8_t vihls[] = { 0x45, 0x46, 0x44, 0x55 };
+	static const uint16_t totals[] = { 0, 10, 19, 20, 40, 48, 60, 1000 };
+	static const uint16_t frags[] = { 0, 0x4000, 0x2000, 0x0001, 0x8000 };
+	static const uint8_t protos[] = { 6, 17 };
+	static const uint8_t offs[] = { 0x50, 0x40, 0x60, 0x80, 0xf0 };
+	static const size_t cuts[] = { 13, 20, 33, 34, 40, 53, 54, 60, 70, 500 };
+	(void)state;
+	for (size_t v = 0; v < sizeof(vihls); v++)
+	for (size_t t = 0; t < sizeof(totals) / sizeof(totals[0]); t++)
+	for (size_t fr = 0; fr < sizeof(frags) / sizeof(frags[0]); fr++)
+	for (size_t pr = 0; pr < sizeof(protos); pr++)
+	for (size_t o = 0; o < sizeof(offs); o++) {
+		struct fb plain = { .n = 0 }, tagged = { .n = 0 };
+		eth(&plain, 0x0800);
+		put_mutated_ipv4_tcp(&plain, vihls[v], totals[t], frags[fr], protos[pr], offs[o]);
+		eth(&tagged, 0x8100);
+		vlan(&tagged, 0x0800);
+		put_mutated_ipv4_tcp(&tagged, vihls[v], totals[t], frags[fr], protos[pr], offs[o]);
+		for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++)
+		for (int whole = 0; whole < 2; whole++) {
+			size_t cap = cuts[c] < plain.n ? cuts[c] : plain.n;
+			size_t wire = whole ? cap : plain.n + 100;
+			struct sti_pkt a, b;
+			memset(&a, 0, sizeof(a));
+			memset(&b, 0, sizeof(b));
+			enum sti_decode_status sa = sti_decode_frame(DLT_EN10MB, plain.b, cap, wire, &a);
+			enum sti_decode_status sb = sti_decode_frame(DLT_EN10MB, tagged.b, cap + 4,
+								     wire + 4, &b);
+			assert_int_equal(sa, sb);
+			if (sa == STI_DEC_TCP)
+				assert_same_packet(&a, &b, 4);
+		}
+	}
+}
+
 static void test_ethernet_ipv4(void **state)
 {
 	(void)state;
@@ -505,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_ip_length_beyond_whole_frame),
 		cmocka_unit_test(test_unsupported_link),
 		cmocka_unit_test(test_address_text),
+		cmocka_unit_test(test_ethernet_ipv4_shortcut),
 	};
 	return cmocka_run_group_tests_name("decode", tests, NULL, NULL);
 }

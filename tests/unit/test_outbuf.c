@@ -83,6 +83,35 @@ static void test_every_byte_alone(void **state)
 	}
 }
 
+/*
+ * The escaper tests sixteen bytes at a time where it can: every byte
+ * value at every place of a longer plain run, at its start, in its
+ * middle, across the sixteen-byte steps and in the tail, escapes as it
+ * does alone.
+ */
+static void test_every_byte_inside_runs(void **state)
+{
+	enum { LEN = 40 };
+	(void)state;
+	for (unsigned c = 0; c < 256; c++) {
+		uint8_t b = (uint8_t)c;
+		char *alone = escaped(&b, 1);
+		size_t alen = strlen(alone) - 2;   /* without its quotes */
+		for (size_t at = 0; at < LEN; at++) {
+			char in[LEN], want[LEN + 16];
+			memset(in, 'a', sizeof(in));
+			in[at] = (char)b;
+			want[0] = '"';
+			memset(want + 1, 'a', at);
+			memcpy(want + 1 + at, alone + 1, alen);
+			memset(want + 1 + at + alen, 'a', LEN - at - 1);
+			memcpy(want + LEN + alen, "\"", 2);
+			assert_escapes(in, LEN, want);
+		}
+		free(alone);
+	}
+}
+
 static void test_control_bytes_named(void **state)
 {
 	(void)state;
@@ -403,6 +432,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_byte_alone),
+		cmocka_unit_test(test_every_byte_inside_runs),
 		cmocka_unit_test(test_control_bytes_named),
 		cmocka_unit_test(test_valid_utf8_passes),
 		cmocka_unit_test(test_invalid_utf8_replaced),

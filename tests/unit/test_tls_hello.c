@@ -1116,6 +1116,45 @@ static void test_certcache_sharing(void **state)
 }
 
 /*
+ * An entry is found by the message's bytes, not by a hash of them: two
+ * messages of the same length that differ only after the start the cache
+ * hashes (the last byte of the last certificate's signature) are two
+ * entries, and the same bytes in another buffer find the kept one.
+ */
+static void test_certcache_compares_bytes(void **state)
+{
+	const int64_t t = 1380000000;
+	size_t n = cert_expired.n;
+	uint8_t *q = dup_exact(cert_expired.p, n), *same = dup_exact(cert_expired.p, n);
+	uint8_t *late = dup_exact(cert_expired.p, n);
+	struct sti_certcache *c = sti_certcache_new(4);
+	(void)state;
+
+	assert_true(n > 300);
+	late[n - 1] ^= 0x01;
+	const struct sti_tls_cert *a = cc_get(c, q, n, STI_TLS12, true, t);
+	const struct sti_tls_cert *b = cc_get(c, late, n, STI_TLS12, true, t);
+	const struct sti_tls_cert *a2 = cc_get(c, same, n, STI_TLS12, true, t);
+	assert_ptr_not_equal(a, b);
+	assert_ptr_equal(a, a2);
+	assert_int_equal(sti_certcache_stats(c)->decoded, 2);
+	assert_int_equal(sti_certcache_stats(c)->hits, 1);
+	assert_int_equal(sti_certcache_stats(c)->entries, 2);
+	assert_decoded_alone(b, late, n, t);
+	/* the kept copy is the cache's own: the sender's buffer may change */
+	memset(same, 0, n);
+	assert_ptr_equal(cc_get(c, q, n, STI_TLS12, true, t), a);
+	sti_tls_cert_release(a);
+	sti_tls_cert_release(a);
+	sti_tls_cert_release(a2);
+	sti_tls_cert_release(b);
+	sti_certcache_free(c);
+	free(q);
+	free(same);
+	free(late);
+}
+
+/*
  * The chain's trust depends on the capture time: a kept verification is
  * reused only by a session captured while the answer holds (inside the
  * chain's dates, see trust_holds in tls_certcache.c). A session after the
@@ -1514,6 +1553,7 @@ int main(void)
 		cmocka_unit_test(test_fp_cache),
 		cmocka_unit_test(test_trust_cache),
 		cmocka_unit_test(test_certcache_sharing),
+		cmocka_unit_test(test_certcache_compares_bytes),
 		cmocka_unit_test(test_certcache_trust_by_time),
 		cmocka_unit_test(test_versions_and_names),
 		cmocka_unit_test(test_offered_versions),

@@ -193,6 +193,7 @@ static bool grow_rows(struct flow *fl)
  * fixed slot per row was 112 bytes, most of them unused, for as long as
  * the session stays open). False without memory.
  */
+__attribute__((format(printf, 3, 0)))
 static bool keep_row_text(struct flow *fl, unsigned i, const char *fmt, va_list ap)
 {
 	char buf[STI_LADDER_TEXT];

@@ -139,9 +139,11 @@ void *sti_field_at(const struct sti_field *f, void *base, unsigned i)
 	if (f->via != SIZE_MAX)
 		memcpy(&values, (char *)base + f->via, sizeof(values));
 	char *at = values + f->offset + (size_t)i * f->stride;
-	if (f->ref)   /* the string is where the slot points */
-		memcpy(&at, at, sizeof(at));
-	return at;
+	if (!f->ref)
+		return at;
+	char *string;   /* where the slot points */
+	memcpy(&string, (const void *)at, sizeof(string));
+	return string;
 }
 
 static void *part_base(const struct sti_field_parts *p, enum sti_field_part part)

@@ -51,6 +51,14 @@ STI_MUST_CHECK static inline bool rd32(const struct sti_pcapwalk *w, struct sti_
 	return file_le(w) ? sti_rd_u32le(r, v) : sti_rd_u32(r, v);
 }
 
+/* A 32-bit field of a header already copied out of the file. */
+static inline uint32_t get32(const struct sti_pcapwalk *w, const uint8_t *b)
+{
+	if (file_le(w))
+		return (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
 STI_MUST_CHECK static inline bool rd16(const struct sti_pcapwalk *w, struct sti_rd *r,
 				uint16_t *v)
 {
@@ -148,11 +156,12 @@ static enum sti_walk_rc pcap_next(struct sti_pcapwalk *w,
 	if (sti_rd_empty(&w->rest))
 		return STI_WALK_EOF;
 	struct sti_rd r = w->rest;
-	uint32_t sec, usec;
-	if (!rd32(w, &r, &sec) || !rd32(w, &r, &usec) ||
-	    !rd32(w, &r, &f->caplen) || !rd32(w, &r, &f->len))
+	uint8_t h[16];   /* the record header, one bounds check for all of it */
+	if (!sti_rd_copy(&r, h, sizeof(h)))
 		return STI_WALK_TRUNCATED;   /* some but not all of a header */
-	pcap_times(w, sec, usec, f);
+	f->caplen = get32(w, h + 8);
+	f->len = get32(w, h + 12);
+	pcap_times(w, get32(w, h), get32(w, h + 4), f);
 	pcap_lengths(w, f);
 	/* Oversized records are an error or a truncation in libpcap. */
 	if (f->caplen > w->pp.max_caplen || f->caplen > w->pp.snapshot)

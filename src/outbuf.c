@@ -17,6 +17,7 @@ void sti_out_init(struct sti_out *o, FILE *f, bool line_flush)
 	o->f = f;
 	o->line_flush = line_flush;
 	o->len = 0;
+	o->drains = 0;
 }
 
 bool sti_out_wants_line_flush(FILE *f, bool live)
@@ -34,6 +35,7 @@ void sti_out_drain(struct sti_out *o)
 	if (o->len)
 		(void)fwrite(o->buf, 1, o->len, o->f);
 	o->len = 0;
+	o->drains++;
 }
 
 void sti_out_end_line(struct sti_out *o)
@@ -187,33 +189,46 @@ static size_t json_special(struct sti_out *o, const uint8_t *p, size_t n)
 	return len;
 }
 
+#ifdef __SSE2__
+/* Bit i set when byte i of v is not plain: a signed compare below ' '
+ * also catches the bytes from 0x80 up, which the caller handles one
+ * sequence at a time. */
+static unsigned odd_bytes(__m128i v)
+{
+	const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"');
+	const __m128i bslash = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f);
+	__m128i odd = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, quote)),
+				   _mm_or_si128(_mm_cmpeq_epi8(v, bslash), _mm_cmpeq_epi8(v, del)));
+	return (unsigned)_mm_movemask_epi8(odd);
+}
+#endif
+
 /*
  * Copy the plain bytes at the start of p[0..m) to d: how many. Most of a
  * report's text is plain, so with SSE2 (every x86-64) sixteen bytes are
- * tested at once: a signed compare below ' ' also catches the bytes from
- * 0x80 up, which the caller handles one sequence at a time.
+ * tested at once, then eight of a shorter tail; the last few one by one.
  */
 static size_t plain_run(const uint8_t *p, size_t m, char *d)
 {
 	size_t k = 0;
 #ifdef __SSE2__
-	const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"');
-	const __m128i bslash = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f);
-
-	while (m - k >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + k));
-		__m128i odd = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, space),
-							_mm_cmpeq_epi8(v, quote)),
-					   _mm_or_si128(_mm_cmpeq_epi8(v, bslash),
-							_mm_cmpeq_epi8(v, del)));
-		unsigned mask = (unsigned)_mm_movemask_epi8(odd);
+	for (;;) {
+		bool wide = m - k >= 16;
+		if (!wide && m - k < 8)
+			break;
+		__m128i v = wide ? _mm_loadu_si128((const __m128i *)(const void *)(p + k))
+				 : _mm_loadl_epi64((const __m128i *)(const void *)(p + k));
+		unsigned mask = odd_bytes(v) & (wide ? 0xffffu : 0xffu);
 		if (mask) {
 			size_t run = (size_t)__builtin_ctz(mask);
 			memcpy(d + k, p + k, run);
 			return k + run;
 		}
-		_mm_storeu_si128((__m128i *)(void *)(d + k), v);
-		k += 16;
+		if (wide)
+			_mm_storeu_si128((__m128i *)(void *)(d + k), v);
+		else
+			_mm_storel_epi64((__m128i *)(void *)(d + k), v);
+		k += wide ? 16 : 8;
 	}
 #endif
 	while (k < m && json_plain[p[k]]) {

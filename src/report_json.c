@@ -46,8 +46,32 @@
 
 #define TCP_PROTO 6 /* IANA protocol number */
 
+/*
+ * Escaped remediation texts, remembered. A remediation is a few hundred
+ * to a few thousand bytes with a line break or a quote every few dozen,
+ * and a capture's sessions share a few dozen distinct ones: escaping it
+ * again was the largest part of a line. An entry is found by the length
+ * and two bytes of the text and taken only when the whole text is equal
+ * (memcmp), so what is written is always what escaping would write.
+ */
+#define MEMO_SETS 16
+#define MEMO_WAYS 4
+
+struct text_memo {
+	char *text;            /* the text as the verdict wrote it */
+	size_t len;
+	char *json;            /* its JSON string, quotes included */
+	size_t json_len;
+};
+
+struct memo_set {
+	struct text_memo way[MEMO_WAYS];
+	unsigned next;         /* the way a new text replaces */
+};
+
 struct json_reporter {
 	struct sti_reporter base;   /* first: the ops get &base */
+	struct memo_set remedies[MEMO_SETS];
 	uint64_t files;
 	uint64_t files_failed;
 	struct sti_ingest_stats live;      /* the live capture's counters */
@@ -74,6 +98,7 @@ struct json_reporter {
 struct jw {
 	struct sti_out *o;
 	struct sti_time_cache *times;
+	struct memo_set *remedies;
 	bool more;
 };
 
@@ -170,18 +195,21 @@ static void j_list_u64(struct jw *w, unsigned i, uint64_t v)
 	sti_out_u64(w->o, v);
 }
 
-static void j_begin(struct jw *w, struct sti_out *o, struct sti_time_cache *times)
+static void j_begin(struct jw *w, struct json_reporter *j)
 {
-	w->o = o;
-	w->times = times;
+	w->o = &j->out;
+	w->times = &j->times;
+	w->remedies = j->remedies;
 	w->more = false;
-	sti_out_byte(o, '{');
+	sti_out_byte(w->o, '{');
 }
 
 /* An object inside w's. */
 static void j_begin_in(struct jw *inner, struct jw *w)
 {
-	j_begin(inner, w->o, w->times);
+	*inner = *w;
+	inner->more = false;
+	sti_out_byte(w->o, '{');
 }
 
 static void j_end(struct jw *w)
@@ -613,6 +641,70 @@ static void j_explanation(struct jw *w, const struct sti_verdict *v,
 		     len < 0 ? 0 : (size_t)len < sizeof(both) ? (size_t)len : sizeof(both) - 1);
 }
 
+static struct memo_set *memo_set_of(struct memo_set *sets, const char *s, size_t n)
+{
+	size_t h = n ^ (n ? (uint8_t)s[n / 2] << 3 ^ (uint8_t)s[n - 1] : 0);
+	return &sets[h % MEMO_SETS];
+}
+
+static const struct text_memo *memo_find(const struct memo_set *set, const char *s, size_t n)
+{
+	for (unsigned i = 0; i < MEMO_WAYS; i++) {
+		const struct text_memo *m = &set->way[i];
+		if (m->text && m->len == n && memcmp(m->text, s, n) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+/* Remember text s and its JSON string; without memory, nothing is kept. */
+static void memo_keep(struct memo_set *set, const char *s, size_t n, const char *json,
+		      size_t json_len)
+{
+	char *text = malloc(n ? n : 1), *copy = malloc(json_len);
+	if (!text || !copy) {
+		free(text);
+		free(copy);
+		return;
+	}
+	memcpy(text, s, n);
+	memcpy(copy, json, json_len);
+	struct text_memo *m = &set->way[set->next];
+	set->next = (set->next + 1) % MEMO_WAYS;
+	free(m->text);
+	free(m->json);
+	*m = (struct text_memo){ text, n, copy, json_len };
+}
+
+static void memo_free(struct memo_set *sets)
+{
+	for (unsigned i = 0; i < MEMO_SETS; i++)
+		for (unsigned k = 0; k < MEMO_WAYS; k++) {
+			free(sets[i].way[k].text);
+			free(sets[i].way[k].json);
+		}
+}
+
+/* verdict.remediation: from the memo when the same text was escaped
+ * before; else escaped, and remembered if it stayed in one piece in the
+ * output buffer. */
+static void j_remediation(struct jw *w, const char *s, size_t n)
+{
+	struct memo_set *set = memo_set_of(w->remedies, s, n);
+	const struct text_memo *m = memo_find(set, s, n);
+
+	j_key(w, "verdict.remediation");
+	if (m) {
+		sti_out_write(w->o, m->json, m->json_len);
+		return;
+	}
+	uint64_t drains = w->o->drains;
+	size_t start = w->o->len;
+	sti_out_json_string(w->o, s, n);
+	if (w->o->drains == drains)
+		memo_keep(set, s, n, w->o->buf + start, w->o->len - start);
+}
+
 static void j_verdict(struct jw *w, const struct sti_verdict *v,
 		      const struct sti_mtalog_joined *mta)
 {
@@ -621,8 +713,7 @@ static void j_verdict(struct jw *w, const struct sti_verdict *v,
 	j_const(w, "verdict.reason", sti_reason_name(v->reason));
 	j_const(w, "verdict.confidence", sti_confidence_name(v->confidence));
 	j_explanation(w, v, mta);
-	j_str_always(w, "verdict.remediation", v->remediation,
-		     bounded_len(v->remediation, sizeof(v->remediation)));
+	j_remediation(w, v->remediation, bounded_len(v->remediation, sizeof(v->remediation)));
 	j_key(w, "verdict.evidence");
 	sti_out_byte(w->o, '[');
 	unsigned n = v->nevidence < STI_VERDICT_MAX_EVIDENCE
@@ -719,7 +810,7 @@ static void json_mta_done(struct sti_reporter *r, const struct sti_mtalog_report
 {
 	struct json_reporter *j = json_of(r);
 	struct jw w;
-	j_begin(&w, &j->out, &j->times);
+	j_begin(&w, j);
 	j_const(&w, "event.kind", "mta_log");
 	j_key(&w, "mta.skew");
 	sti_out_byte(w.o, '[');
@@ -761,7 +852,7 @@ static void json_session(struct sti_reporter *r, const char *file,
 	struct jw w;
 	char cid[32];
 
-	j_begin(&w, &j->out, &j->times);
+	j_begin(&w, j);
 	j_const(&w, "event.kind", "session");
 	j_time_us(&w, "@timestamp", rec->first_ts);
 	j_time_us(&w, "event.start", rec->first_ts);
@@ -826,7 +917,7 @@ static void json_finish(struct sti_reporter *r, const struct sti_tally *t)
 	struct json_reporter *j = json_of(r);
 	struct jw w, o;
 
-	j_begin(&w, &j->out, &j->times);
+	j_begin(&w, j);
 	j_const(&w, "event.kind", "summary");
 	j_u64(&w, "files", j->files);
 	j_u64(&w, "files_failed", j->files_failed);
@@ -866,8 +957,10 @@ static void json_finish(struct sti_reporter *r, const struct sti_tally *t)
 
 static void json_destroy(struct sti_reporter *r)
 {
-	if (r)
+	if (r) {
 		sti_out_drain(&json_of(r)->out);
+		memo_free(json_of(r)->remedies);
+	}
 	free(json_of(r));
 }
 

@@ -127,13 +127,14 @@ static uint64_t hash_step(uint64_t h, uint64_t w)
 	return h ^ (h >> 32);
 }
 
+/* The family and port go into the seed word, the address's two words
+ * through a step each. */
 static uint64_t hash_endpoint(uint64_t h, const struct sti_addr *a, uint16_t port)
 {
 	uint64_t w[2];
 	memcpy(w, a->a, sizeof(w));
-	h = hash_step(h, w[0]);
-	h = hash_step(h, w[1]);
-	return hash_step(h, (uint64_t)a->family << 16 | port);
+	h = hash_step(h ^ ((uint64_t)a->family << 16 | port), w[0]);
+	return hash_step(h, w[1]);
 }
 
 /* One hash per packet, the same for both directions: the two endpoints'
@@ -678,6 +679,15 @@ static void handle_packet(struct sti_table *t, const struct sti_pkt *p)
 	feed_tcp(t, s, p, d);
 }
 
+/* Whether the least recently touched session of either list is due: the
+ * test sti_table_expire starts with, made here so that a packet that
+ * expires nothing (nearly all) costs no call. */
+static inline bool expiry_due(const struct sti_table *t, int64_t now_us)
+{
+	return (t->open.head && now_us - t->open.head->touched_us >= t->cfg.idle_timeout_us) ||
+	       (t->closed.head && now_us - t->closed.head->touched_us >= t->cfg.linger_us);
+}
+
 void sti_table_packet(struct sti_table *t, const struct sti_pkt *p)
 {
 	/*
@@ -689,7 +699,8 @@ void sti_table_packet(struct sti_table *t, const struct sti_pkt *p)
 	if (p->ts_us > t->now)
 		t->now = p->ts_us;
 	handle_packet(t, p);
-	sti_table_expire(t, t->now);
+	if (expiry_due(t, t->now))
+		sti_table_expire(t, t->now);
 }
 
 void sti_table_expire(struct sti_table *t, int64_t now_us)

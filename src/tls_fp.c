@@ -326,7 +326,7 @@ void sti_ja4(const struct sti_client_hello *ch, char out[40])
 #define FP_KEY_MAX (16 + STI_HELLO_MAX_VERSIONS + STI_HELLO_MAX_CIPHERS + \
 		    STI_HELLO_MAX_EXTS + STI_HELLO_MAX_GROUPS + 8 + \
 		    STI_HELLO_MAX_SIGALGS)
-#define FP_SLOTS 64
+#define FP_SLOTS 1024
 
 struct fp_key {
 	unsigned n;

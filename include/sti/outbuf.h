@@ -28,6 +28,9 @@ struct sti_out {
 	FILE *f;
 	bool line_flush;     /* fflush f at the end of every line */
 	size_t len;          /* bytes in buf not yet handed to f */
+	uint64_t drains;     /* times buf was handed over: a writer that
+				finds it unchanged knows its bytes are still
+				in buf, in one piece */
 	char buf[STI_OUT_CAP];
 };
 
@@ -101,7 +104,7 @@ void sti_json_string_to(FILE *f, const void *s, size_t n);
  * seconds are kept, so times within one second cost a copy, not a
  * calendar conversion. Years outside 0000-9999 cannot be written: 0.
  */
-#define STI_TIME_CACHE_SLOTS 4
+#define STI_TIME_CACHE_SLOTS 16   /* a line's times and its chain's dates */
 #define STI_RFC3339_MAX 28   /* "2026-11-27T18:36:19.123456Z" and NUL */
 
 struct sti_time_cache {

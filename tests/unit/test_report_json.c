@@ -834,6 +834,61 @@ static void test_lines_not_flushed_for_files(void **state)
 	free(buf);
 }
 
+/*
+ * The reporter remembers escaped remediation texts (report_json.c). One
+ * reporter writing many sessions must write exactly what a fresh reporter
+ * writes for each: texts that share their length and the bytes the memo
+ * looks at but differ elsewhere, more of them than a set holds, repeats,
+ * and texts near the size limit that cross the output buffer's end.
+ */
+static void remediation_text(unsigned k, char *out, size_t cap)
+{
+	size_t n = k >= 12 ? cap - 1 : 300;
+	memset(out, 'x', n);
+	memcpy(out, "Fix \"this\"\n  then that: ", 24);
+	out[7] = (char)('a' + k % 12);   /* not where the memo looks */
+	out[n / 2 + 7] = '\n';
+	out[n] = '\0';
+}
+
+static void test_remediation_memo(void **state)
+{
+	static const unsigned order[] = { 0, 1, 2, 3, 4, 5, 0, 5, 1, 6, 7, 8, 9, 10, 11, 0,
+					  12, 12, 3, 12, 13, 12, 13, 2, 2, 11 };
+	enum { N = sizeof(order) / sizeof(order[0]) };
+	struct sti_record rec;
+	struct sti_verdict v;
+	char *want = NULL, *got = NULL;
+	size_t want_len = 0, got_len = 0;
+	FILE *fw = open_memstream(&want, &want_len), *fg = open_memstream(&got, &got_len);
+	struct sti_report_opts o = { .color = false, .min_version = STI_TLS12 };
+	(void)state;
+
+	assert_non_null(fw);
+	assert_non_null(fg);
+	base_record(&rec);
+	base_verdict(&v);
+	struct sti_reporter *r = sti_report_json_new(fg, &o);
+	assert_non_null(r);
+	for (unsigned i = 0; i < N; i++) {
+		remediation_text(order[i], v.remediation, sizeof(v.remediation));
+		if (order[i] == 13)
+			v.remediation[sizeof(v.remediation) - 3] = 'y';
+		char *alone = render("memo.pcap", &rec, &v);
+		fputs(alone, fw);
+		free(alone);
+		r->ops->session(r, "memo.pcap", &rec, &v);
+	}
+	r->ops->destroy(r);
+	assert_int_equal(fclose(fw), 0);
+	assert_int_equal(fclose(fg), 0);
+	assert_int_equal(got_len, want_len);
+	assert_string_equal(got, want);
+	assert_has(got, "\"verdict.remediation\":\"Fix \\\"thjs\\\"");
+	free(want);
+	free(got);
+}
+
 static void test_empty_run(void **state)
 {
 	char *buf = NULL;
@@ -869,6 +924,7 @@ int main(void)
 		cmocka_unit_test(test_flush_and_summary),
 		cmocka_unit_test(test_lines_not_flushed_for_files),
 		cmocka_unit_test(test_empty_run),
+		cmocka_unit_test(test_remediation_memo),
 	};
 	return cmocka_run_group_tests_name("report_json", tests, NULL, NULL);
 }

@@ -835,19 +835,57 @@ static void test_lines_not_flushed_for_files(void **state)
 }
 
 /*
- * The reporter remembers escaped remediation texts (report_json.c). One
- * reporter writing many sessions must write exactly what a fresh reporter
- * writes for each: texts that share their length and the bytes the memo
- * looks at but differ elsewhere, more of them than a set holds, repeats,
- * and texts near the size limit that cross the output buffer's end.
+ * One reporter writing the cases of `order` in turn (set_case prepares
+ * each) must write exactly what a fresh reporter writes for each: the
+ * reporter's memos (report_json.c) change no byte. Returns what it wrote.
  */
-static void remediation_text(unsigned k, char *out, size_t cap)
+typedef void (*set_case_fn)(unsigned k, struct sti_record *rec, struct sti_verdict *v);
+
+static char *same_as_fresh(const unsigned *order, size_t n, struct sti_record *rec,
+			   struct sti_verdict *v, set_case_fn set_case)
 {
+	char *want = NULL, *got = NULL;
+	size_t want_len = 0, got_len = 0;
+	FILE *fw = open_memstream(&want, &want_len), *fg = open_memstream(&got, &got_len);
+	struct sti_report_opts o = { .color = false, .min_version = STI_TLS12 };
+
+	assert_non_null(fw);
+	assert_non_null(fg);
+	struct sti_reporter *r = sti_report_json_new(fg, &o);
+	assert_non_null(r);
+	for (size_t i = 0; i < n; i++) {
+		set_case(order[i], rec, v);
+		char *alone = render("memo.pcap", rec, v);
+		fputs(alone, fw);
+		free(alone);
+		r->ops->session(r, "memo.pcap", rec, v);
+	}
+	r->ops->destroy(r);
+	assert_int_equal(fclose(fw), 0);
+	assert_int_equal(fclose(fg), 0);
+	assert_int_equal(got_len, want_len);
+	assert_string_equal(got, want);
+	free(want);
+	return got;
+}
+
+/*
+ * Remediation texts that share their length and the bytes the memo looks
+ * at but differ elsewhere, more of them than a set holds, repeats, and
+ * texts near the size limit that cross the output buffer's end.
+ */
+static void remediation_case(unsigned k, struct sti_record *rec, struct sti_verdict *v)
+{
+	char *out = v->remediation;
+	size_t cap = sizeof(v->remediation);
 	size_t n = k >= 12 ? cap - 1 : 300;
+	(void)rec;
 	memset(out, 'x', n);
 	memcpy(out, "Fix \"this\"\n  then that: ", 24);
 	out[7] = (char)('a' + k % 12);   /* not where the memo looks */
 	out[n / 2 + 7] = '\n';
+	if (k == 13)
+		out[cap - 3] = 'y';
 	out[n] = '\0';
 }
 
@@ -855,37 +893,56 @@ static void test_remediation_memo(void **state)
 {
 	static const unsigned order[] = { 0, 1, 2, 3, 4, 5, 0, 5, 1, 6, 7, 8, 9, 10, 11, 0,
 					  12, 12, 3, 12, 13, 12, 13, 2, 2, 11 };
-	enum { N = sizeof(order) / sizeof(order[0]) };
 	struct sti_record rec;
 	struct sti_verdict v;
-	char *want = NULL, *got = NULL;
-	size_t want_len = 0, got_len = 0;
-	FILE *fw = open_memstream(&want, &want_len), *fg = open_memstream(&got, &got_len);
-	struct sti_report_opts o = { .color = false, .min_version = STI_TLS12 };
 	(void)state;
 
-	assert_non_null(fw);
-	assert_non_null(fg);
 	base_record(&rec);
 	base_verdict(&v);
-	struct sti_reporter *r = sti_report_json_new(fg, &o);
-	assert_non_null(r);
-	for (unsigned i = 0; i < N; i++) {
-		remediation_text(order[i], v.remediation, sizeof(v.remediation));
-		if (order[i] == 13)
-			v.remediation[sizeof(v.remediation) - 3] = 'y';
-		char *alone = render("memo.pcap", &rec, &v);
-		fputs(alone, fw);
-		free(alone);
-		r->ops->session(r, "memo.pcap", &rec, &v);
-	}
-	r->ops->destroy(r);
-	assert_int_equal(fclose(fw), 0);
-	assert_int_equal(fclose(fg), 0);
-	assert_int_equal(got_len, want_len);
-	assert_string_equal(got, want);
+	char *got = same_as_fresh(order, sizeof(order) / sizeof(order[0]), &rec, &v,
+				  remediation_case);
 	assert_has(got, "\"verdict.remediation\":\"Fix \\\"thjs\\\"");
-	free(want);
+	free(got);
+}
+
+/*
+ * Cipher suite lists that share their length and the bytes the memo
+ * looks at, more of them than a set holds, GREASE only, empty, repeats.
+ */
+static struct sti_tls_facts cipher_tls;   /* the record's TLS facts */
+
+static void cipher_case(unsigned k, struct sti_record *rec, struct sti_verdict *v)
+{
+	struct sti_client_hello *ch = &cipher_tls.ch;
+	(void)rec;
+	(void)v;
+	if (k == 6) {   /* GREASE only */
+		for (unsigned i = 0; i < 4; i++)
+			ch->ciphers[i] = (uint16_t)(0x0a0a + 0x1010 * i);
+		ch->nciphers = 4;
+		return;
+	}
+	ch->nciphers = k == 7 ? 0 : 4;
+	ch->ciphers[0] = (uint16_t)(0x1301 + k % 3);
+	ch->ciphers[1] = (uint16_t)(k < 3 ? 0x009c : k < 6 ? 0x2a2a : 0xcca8);
+	ch->ciphers[2] = 0xc02f;
+	ch->ciphers[3] = 0x1302;
+}
+
+static void test_cipher_list_memo(void **state)
+{
+	static const unsigned order[] = { 0, 1, 2, 0, 3, 4, 5, 1, 6, 7, 6, 2, 5, 7, 0 };
+	struct sti_record rec;
+	struct sti_verdict v;
+	(void)state;
+
+	base_record(&rec);
+	base_verdict(&v);
+	fill_tls(&cipher_tls);
+	rec.tls = &cipher_tls;
+	char *got = same_as_fresh(order, sizeof(order) / sizeof(order[0]), &rec, &v, cipher_case);
+	assert_has(got, "\"tls.client.supported_ciphers\":[\"TLS_AES_128_GCM_SHA256\","
+			"\"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\",\"TLS_AES_256_GCM_SHA384\"]");
 	free(got);
 }
 
@@ -925,6 +982,7 @@ int main(void)
 		cmocka_unit_test(test_lines_not_flushed_for_files),
 		cmocka_unit_test(test_empty_run),
 		cmocka_unit_test(test_remediation_memo),
+		cmocka_unit_test(test_cipher_list_memo),
 	};
 	return cmocka_run_group_tests_name("report_json", tests, NULL, NULL);
 }

@@ -43,17 +43,25 @@ static void end(void *ctx, enum sti_dir dir)
 
 static const struct chunk_calls calls = { feed, gap, end };
 
+static size_t reply_len(const struct sti_smtp_reply *r)
+{
+	return strlen(r->text) + strlen(r->enhanced);
+}
+
 static void check_facts(const struct sti_smtp_facts *f)
 {
-	touched += strlen(f->greeting.text) + strlen(f->hello_name) +
-		   strlen(sti_smtp_offer_name(f->starttls_offered));
+	touched += strlen(f->hello_name) + strlen(f->masked_cap) + strlen(f->injected_line) +
+		   strlen(f->auth_mech) + strlen(sti_smtp_offer_name(f->starttls_offered));
+	touched += reply_len(&f->greeting) + reply_len(&f->starttls_reply) +
+		   reply_len(&f->masked_command_reply) + reply_len(&f->quit_reply) +
+		   reply_len(&f->auth_reply);
 	if (f->ncaps > STI_SMTP_MAX_CAPS || f->nnotable > STI_SMTP_MAX_NOTABLE ||
 	    f->nspans > STI_SMTP_MAX_SPANS)
 		__builtin_trap();   /* a count past its array */
 	for (unsigned i = 0; i < f->ncaps; i++)
 		touched += strlen(f->caps[i]);
 	for (unsigned i = 0; i < f->nnotable; i++)
-		touched += strlen(f->notable[i].text) + strlen(f->notable[i].enhanced);
+		touched += reply_len(&f->notable[i]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

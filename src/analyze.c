@@ -203,7 +203,7 @@ static uint64_t hello_hash(const struct sti_record *rec)
 {
 	uint64_t h = 1469598103934665603ull;
 	const char *n = rec->smtp ? rec->smtp->hello_name : "";
-	for (size_t i = 0; rec->smtp && i < sizeof(rec->smtp->hello_name) && n[i]; i++)
+	for (size_t i = 0; rec->smtp && i < STI_SMTP_NAME_MAX && n[i]; i++)
 		h = (h ^ (unsigned char)(n[i] | 0x20)) * 1099511628211ull;
 	return h;
 }

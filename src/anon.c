@@ -524,20 +524,45 @@ static void anon_parts(const struct sti_anon *an, const struct sti_field_parts *
 	sti_fields_walk(p, anon_row, &w);
 }
 
-/* The SMTP facts into out, with their own notable replies and
- * capabilities: the rows that rewrite text write into those. */
+/* s (NUL-ended within cap) into buf of cap bytes, which it then is. */
+static const char *own_copy(char *buf, size_t cap, const char *s)
+{
+	size_t n = strnlen(s, cap - 1);
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* The SMTP facts into out, with their own notable replies, capabilities
+ * and the strings the field rows rewrite: those write into these. */
 static void copy_smtp(const struct sti_smtp_facts *in, struct sti_anon_record *out)
 {
 	unsigned nnotable = in->nnotable < STI_SMTP_MAX_NOTABLE ? in->nnotable
 								: STI_SMTP_MAX_NOTABLE;
 	unsigned ncaps = in->ncaps < STI_SMTP_MAX_CAPS ? in->ncaps : STI_SMTP_MAX_CAPS;
-	out->smtp = *in;
-	if (nnotable)
-		memcpy(out->notable, in->notable, nnotable * sizeof(out->notable[0]));
-	if (ncaps)
-		memcpy(out->caps, in->caps, ncaps * sizeof(out->caps[0]));
-	out->smtp.notable = out->notable;
-	out->smtp.caps = (const char (*)[STI_SMTP_CAP_MAX])out->caps;
+	struct sti_smtp_facts *f = &out->smtp;
+	*f = *in;
+	for (unsigned i = 0; i < nnotable; i++) {
+		out->notable[i] = in->notable[i];
+		out->notable[i].text = own_copy(out->notable_text[i], STI_SMTP_TEXT_MAX,
+						in->notable[i].text);
+	}
+	for (unsigned i = 0; i < ncaps; i++)
+		out->cap_lines[i] = own_copy(out->caps[i], STI_SMTP_CAP_MAX, in->caps[i]);
+	f->notable = out->notable;
+	f->caps = out->cap_lines;
+	f->hello_name = own_copy(out->hello_name, sizeof(out->hello_name), in->hello_name);
+	f->masked_cap = own_copy(out->masked_cap, sizeof(out->masked_cap), in->masked_cap);
+	f->injected_line = own_copy(out->injected_line, sizeof(out->injected_line),
+				    in->injected_line);
+	f->greeting.text = own_copy(out->greeting, sizeof(out->greeting), in->greeting.text);
+	f->starttls_reply.text = own_copy(out->starttls_reply, sizeof(out->starttls_reply),
+					  in->starttls_reply.text);
+	f->masked_command_reply.text = own_copy(out->masked_command_reply,
+						sizeof(out->masked_command_reply),
+						in->masked_command_reply.text);
+	f->quit_reply.text = own_copy(out->quit_reply, sizeof(out->quit_reply),
+				      in->quit_reply.text);
 }
 
 /* src into dst's cap bytes, zero-filled past it as the fixed arrays the

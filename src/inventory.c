@@ -220,7 +220,7 @@ static void note_server(struct sti_inventory *inv, struct sti_inv_peer *p,
 	if (t && t->have_ch && t->ch.sni[0])
 		set_name(p, t->ch.sni, STI_HELLO_NAME_MAX);
 	if (rec->smtp && rec->smtp->greeting_seen)
-		set_name(p, rec->smtp->greeting.text, sizeof(rec->smtp->greeting.text));
+		set_name(p, rec->smtp->greeting.text, STI_SMTP_TEXT_MAX);
 	bool modern_offer = t && t->have_ch && rank(t->ch.max_version) >= rank(inv->min_version);
 	if (t && t->have_sh && !t->sh.hello_retry_request) {
 		if (rank(t->sh.version) > rank(p->chosen_high))
@@ -243,7 +243,7 @@ void sti_inventory_add(struct sti_inventory *inv, const struct sti_record *rec,
 	if (c) {
 		note_common(c, rec, v);
 		if (rec->smtp)
-			set_name(c, rec->smtp->hello_name, sizeof(rec->smtp->hello_name));
+			set_name(c, rec->smtp->hello_name, STI_SMTP_NAME_MAX);
 	} else {
 		inv->dropped++;
 	}

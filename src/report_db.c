@@ -45,10 +45,10 @@ void sti_db_row_from_record(const struct sti_record *rec, const struct sti_verdi
 	const struct sti_smtp_facts *s = rec->smtp;
 	if (s) {
 		copy_text(row->client_name, sizeof(row->client_name), s->hello_name,
-			  sizeof(s->hello_name));
+			  STI_SMTP_NAME_MAX);
 		if (s->greeting_seen)
 			copy_text(row->banner, sizeof(row->banner), s->greeting.text,
-				  sizeof(s->greeting.text));
+				  STI_SMTP_TEXT_MAX);
 	}
 	const struct sti_tls_facts *t = rec->tls;
 	row->cipher = -1;
@@ -291,6 +291,8 @@ struct replay {
 	struct sti_tally *tally;
 	struct sti_record rec;
 	struct sti_smtp_facts smtp;
+	char hello_name[STI_SMTP_NAME_MAX];   /* smtp's strings */
+	char banner[STI_SMTP_TEXT_MAX];
 	struct sti_tls_facts tls;
 	struct sti_tls_facts_room tls_room;   /* what tls points to */
 	struct sti_verdict v;
@@ -350,12 +352,13 @@ static void rebuild(struct replay *p, const struct sti_db_row *row)
 	rec->cli.port = row->client_port;
 	rec->srv.port = row->server_port;
 	rec->mode = (enum sti_mode)mode_of(row->mode);
-	memset(&p->smtp, 0, sizeof(p->smtp));
-	copy_text(p->smtp.hello_name, sizeof(p->smtp.hello_name), row->client_name,
+	sti_smtp_facts_blank(&p->smtp);
+	copy_text(p->hello_name, sizeof(p->hello_name), row->client_name,
 		  sizeof(row->client_name));
+	p->smtp.hello_name = p->hello_name;
 	p->smtp.greeting_seen = row->banner[0] != '\0';
-	copy_text(p->smtp.greeting.text, sizeof(p->smtp.greeting.text), row->banner,
-		  sizeof(row->banner));
+	copy_text(p->banner, sizeof(p->banner), row->banner, sizeof(row->banner));
+	p->smtp.greeting.text = p->banner;
 	rec->smtp = &p->smtp;
 	rebuild_tls(p, row);
 	memset(&p->v, 0, sizeof(p->v));

@@ -1,7 +1,8 @@
 /*
  * report_fields.c - the output fields that carry text from the wire (report_fields.h).
  *
- * One row per line, each starting with ONE(, ONE_VIA(, MANY( or MANY_VIA( and its key: the
+ * One row per line, each starting with ONE(, ONE_REF(, MANY(, MANY_VIA( or
+ * MANY_VIA_REF( and its key: the
  * json-schema test reads the keys and kinds from here and compares them
  * with the schema's "x-sti-kind".
  */
@@ -26,24 +27,30 @@
 /* One value: member m of the part. */
 #define ONE(key, kind, part, m) \
 	{ key, STI_KIND_##kind, STI_PART_##part, offsetof(PART_TYPE_##part, m), \
-	  sizeof(MEMBER(part, m)), 0, 1, SIZE_MAX, SIZE_MAX }
+	  sizeof(MEMBER(part, m)), 0, 1, SIZE_MAX, SIZE_MAX, false }
+/* One string member m points to, of at most cap bytes. */
+#define ONE_REF(key, kind, part, m, cap) \
+	{ key, STI_KIND_##kind, STI_PART_##part, offsetof(PART_TYPE_##part, m), \
+	  cap, 0, 1, SIZE_MAX, SIZE_MAX, true }
 /* Values arr[i] sub, for i below the unsigned member count (or every
  * element when count is the word ALL). */
 #define MANY(key, kind, part, arr, sub, count) \
 	{ key, STI_KIND_##kind, STI_PART_##part, offsetof(PART_TYPE_##part, arr[0] sub), \
 	  sizeof(MEMBER(part, arr[0] sub)), sizeof(MEMBER(part, arr[0])), \
 	  sizeof(MEMBER(part, arr)) / sizeof(MEMBER(part, arr[0])), COUNT_##count(part, count), \
-	  SIZE_MAX }
+	  SIZE_MAX, false }
 /* The same for an array the part points to, of at most max values, sub
  * being at sub_offset in each (a pointer's target has no offsetof). */
 #define MANY_VIA(key, kind, part, ptr, sub, sub_offset, count, max) \
 	{ key, STI_KIND_##kind, STI_PART_##part, sub_offset, \
 	  sizeof(MEMBER(part, ptr[0] sub)), sizeof(MEMBER(part, ptr[0])), max, \
-	  COUNT_##count(part, count), offsetof(PART_TYPE_##part, ptr) }
-/* One text value the part points to, in room for cap chars. */
-#define ONE_VIA(key, kind, part, ptr, cap) \
-	{ key, STI_KIND_##kind, STI_PART_##part, 0, cap, 0, 1, SIZE_MAX, \
-	  offsetof(PART_TYPE_##part, ptr) }
+	  COUNT_##count(part, count), offsetof(PART_TYPE_##part, ptr), false }
+/* The same when each of those values is a pointer to a string of at most
+ * cap bytes. */
+#define MANY_VIA_REF(key, kind, part, ptr, sub, sub_offset, count, max, cap) \
+	{ key, STI_KIND_##kind, STI_PART_##part, sub_offset, \
+	  cap, sizeof(MEMBER(part, ptr[0])), max, \
+	  COUNT_##count(part, count), offsetof(PART_TYPE_##part, ptr), true }
 #define COUNT_ALL(part, count) SIZE_MAX
 #define COUNT_nladder(part, count) offsetof(PART_TYPE_##part, count)
 #define COUNT_ncaps(part, count) offsetof(PART_TYPE_##part, count)
@@ -56,19 +63,22 @@ const struct sti_field sti_fields[] = {
 	ONE("destination.ip", ADDRESS, RECORD, srv.addr),
 	MANY("text:ladder", TEXT, RECORD, ladder, .text, nladder),
 
-	ONE("smtp.helo", HOST, SMTP, hello_name),
-	ONE("smtp.greeting", TEXT, SMTP, greeting.text),
-	ONE("smtp.starttls.reply_text", TEXT, SMTP, starttls_reply.text),
-	ONE("text:smtp.masked_command_reply", TEXT, SMTP, masked_command_reply.text),
-	ONE("text:smtp.quit_reply", TEXT, SMTP, quit_reply.text),
-	ONE("text:smtp.injected_line", TEXT, SMTP, injected_line),
-	ONE("text:smtp.masked_cap", TEXT, SMTP, masked_cap),
-	MANY_VIA("text:smtp.caps", TEXT, SMTP, caps, , 0, ncaps, STI_SMTP_MAX_CAPS),
-	MANY_VIA("smtp.notable_replies.text", TEXT, SMTP, notable, .text,
-		 offsetof(struct sti_smtp_reply, text), nnotable, STI_SMTP_MAX_NOTABLE),
+	ONE_REF("smtp.helo", HOST, SMTP, hello_name, STI_SMTP_NAME_MAX),
+	ONE_REF("smtp.greeting", TEXT, SMTP, greeting.text, STI_SMTP_TEXT_MAX),
+	ONE_REF("smtp.starttls.reply_text", TEXT, SMTP, starttls_reply.text, STI_SMTP_TEXT_MAX),
+	ONE_REF("text:smtp.masked_command_reply", TEXT, SMTP, masked_command_reply.text,
+		STI_SMTP_TEXT_MAX),
+	ONE_REF("text:smtp.quit_reply", TEXT, SMTP, quit_reply.text, STI_SMTP_TEXT_MAX),
+	ONE_REF("text:smtp.injected_line", TEXT, SMTP, injected_line, STI_SMTP_TEXT_MAX),
+	ONE_REF("text:smtp.masked_cap", TEXT, SMTP, masked_cap, STI_SMTP_CAP_MAX),
+	MANY_VIA_REF("text:smtp.caps", TEXT, SMTP, caps, , 0, ncaps, STI_SMTP_MAX_CAPS,
+		     STI_SMTP_CAP_MAX),
+	MANY_VIA_REF("smtp.notable_replies.text", TEXT, SMTP, notable, .text,
+		     offsetof(struct sti_smtp_reply, text), nnotable, STI_SMTP_MAX_NOTABLE,
+		     STI_SMTP_TEXT_MAX),
 
-	ONE_VIA("tls.client.server_name", HOST, TLS, ch.sni, STI_HELLO_NAME_MAX),
-	ONE_VIA("text:tls.ch2.server_name", HOST, TLS, ch2.sni, STI_HELLO_NAME_MAX),
+	ONE_REF("tls.client.server_name", HOST, TLS, ch.sni, STI_HELLO_NAME_MAX),
+	ONE_REF("text:tls.ch2.server_name", HOST, TLS, ch2.sni, STI_HELLO_NAME_MAX),
 	/* Each certificate's leaf, the server's then the client's (the keys
 	 * are the server's; the client's are printed only in ladder text).
 	 * Common names before the distinguished names that hold them. */
@@ -86,7 +96,7 @@ const struct sti_field sti_fields[] = {
 	MANY("tls.server.x509.chain.sha256", DIGEST, CHAIN, chain, .sha256, ndecoded),
 	MANY("text:tls.sample", TEXT, TLS, dir, .sample, ALL),
 	MANY("text:tls.reason", TEXT, TLS, dir, .reason, ALL),
-	ONE_VIA("tls.decryption.note", TEXT, TLS, decrypt_note, STI_TLS_NOTE_MAX),
+	ONE_REF("tls.decryption.note", TEXT, TLS, decrypt_note, STI_TLS_NOTE_MAX),
 
 	ONE("verdict.explanation", TEXT, VERDICT, explanation),
 	ONE("verdict.remediation", TEXT, VERDICT, remediation),
@@ -128,7 +138,12 @@ void *sti_field_at(const struct sti_field *f, void *base, unsigned i)
 	char *values = base;
 	if (f->via != SIZE_MAX)
 		memcpy(&values, (char *)base + f->via, sizeof(values));
-	return values + f->offset + (size_t)i * f->stride;
+	char *at = values + f->offset + (size_t)i * f->stride;
+	if (!f->ref)
+		return at;
+	char *string;   /* where the slot points */
+	memcpy(&string, (const void *)at, sizeof(string));
+	return string;
 }
 
 static void *part_base(const struct sti_field_parts *p, enum sti_field_part part)

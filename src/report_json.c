@@ -52,7 +52,10 @@
  * and a capture's sessions share a few dozen distinct ones: escaping it
  * again was the largest part of a line. An entry is found by the length
  * and two bytes of the text and taken only when the whole text is equal
- * (memcmp), so what is written is always what escaping would write.
+ * (memcmp), so what is written is always what escaping would write. The
+ * same for a ClientHello's cipher suite list (the bytes of its values)
+ * and the JSON array of their names: thirty-odd names a session, from a
+ * handful of client builds.
  */
 #define MEMO_SETS 16
 #define MEMO_WAYS 4
@@ -72,6 +75,7 @@ struct memo_set {
 struct json_reporter {
 	struct sti_reporter base;   /* first: the ops get &base */
 	struct memo_set remedies[MEMO_SETS];
+	struct memo_set cipher_lists[MEMO_SETS];
 	uint64_t files;
 	uint64_t files_failed;
 	struct sti_ingest_stats live;      /* the live capture's counters */
@@ -99,6 +103,7 @@ struct jw {
 	struct sti_out *o;
 	struct sti_time_cache *times;
 	struct memo_set *remedies;
+	struct memo_set *cipher_lists;
 	bool more;
 };
 
@@ -160,6 +165,8 @@ J_KEYED void j_const(struct jw *w, const char *key, const char *s)
 
 /* A member from a fixed char array of the facts. */
 #define J_STR_ARR(w, key, arr) j_strn((w), (key), (arr), bounded_len((arr), sizeof(arr)))
+/* A string the facts point to, NUL-ended within cap bytes. */
+#define J_STR_CAP(w, key, s, cap) j_strn((w), (key), (s), bounded_len((s), (cap)))
 
 J_KEYED void j_u64(struct jw *w, const char *key, uint64_t v)
 {
@@ -198,6 +205,7 @@ static void j_begin(struct jw *w, struct json_reporter *j)
 	w->o = &j->out;
 	w->times = &j->times;
 	w->remedies = j->remedies;
+	w->cipher_lists = j->cipher_lists;
 	w->more = false;
 	sti_out_byte(w->o, '{');
 }
@@ -303,7 +311,7 @@ static void j_reply_line(struct jw *w, const char *key,
 			 const struct sti_smtp_reply *r)
 {
 	char buf[8 + STI_SMTP_TEXT_MAX];
-	size_t tlen = bounded_len(r->text, sizeof(r->text));
+	size_t tlen = bounded_len(r->text, STI_SMTP_TEXT_MAX);
 	int n = snprintf(buf, sizeof(buf), "%03u%s%.*s", (unsigned)r->code,
 			 tlen ? " " : "", (int)tlen, r->text);
 
@@ -320,8 +328,8 @@ static void j_reply_text(struct jw *w, const char *key,
 			 const struct sti_smtp_reply *r)
 {
 	const char *t = r->text;
-	size_t tlen = bounded_len(r->text, sizeof(r->text));
-	size_t elen = bounded_len(r->enhanced, sizeof(r->enhanced));
+	size_t tlen = bounded_len(r->text, STI_SMTP_TEXT_MAX);
+	size_t elen = bounded_len(r->enhanced, STI_SMTP_ESC_MAX);
 
 	if (elen && tlen > elen && memcmp(t, r->enhanced, elen) == 0 &&
 	    t[elen] == ' ') {
@@ -350,7 +358,7 @@ static void j_notable(struct jw *w, const struct sti_smtp_facts *s)
 			sti_out_byte(w->o, ',');
 		j_begin_in(&o, w);
 		j_u64(&o, "code", r->code);
-		J_STR_ARR(&o, "enhanced", r->enhanced);
+		J_STR_CAP(&o, "enhanced", r->enhanced, STI_SMTP_ESC_MAX);
 		j_reply_text(&o, "text", r);
 		if (r->cmd != STI_SMTP_CMD_NONE)
 			j_const(&o, "command", sti_smtp_cmd_name(r->cmd));
@@ -371,12 +379,12 @@ static void j_smtp(struct jw *w, const struct sti_record *rec)
 	if (s) {
 		if (s->greeting_seen && s->greeting.code)
 			j_reply_line(w, "smtp.greeting", &s->greeting);
-		J_STR_ARR(w, "smtp.helo", s->hello_name);
+		J_STR_CAP(w, "smtp.helo", s->hello_name, STI_SMTP_NAME_MAX);
 		if (s->starttls_count > 0 && s->starttls_reply.code) {
 			j_u64(w, "smtp.starttls.reply_code",
 			      s->starttls_reply.code);
-			J_STR_ARR(w, "smtp.starttls.enhanced_status",
-				  s->starttls_reply.enhanced);
+			J_STR_CAP(w, "smtp.starttls.enhanced_status",
+				  s->starttls_reply.enhanced, STI_SMTP_ESC_MAX);
 			j_reply_text(w, "smtp.starttls.reply_text",
 				     &s->starttls_reply);
 		}
@@ -408,26 +416,122 @@ static void j_client_versions(struct jw *w, const struct sti_client_hello *ch)
 	sti_out_byte(w->o, ']');
 }
 
+static struct memo_set *memo_set_of(struct memo_set *sets, const char *s, size_t n)
+{
+	size_t h = n ^ (n ? (uint8_t)s[n / 2] << 3 ^ (uint8_t)s[n - 1] : 0);
+	return &sets[h % MEMO_SETS];
+}
+
+static const struct text_memo *memo_find(const struct memo_set *set, const char *s, size_t n)
+{
+	for (unsigned i = 0; i < MEMO_WAYS; i++) {
+		const struct text_memo *m = &set->way[i];
+		if (m->text && m->len == n && memcmp(m->text, s, n) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+/* Remember text s and its JSON string; without memory, nothing is kept. */
+static void memo_keep(struct memo_set *set, const char *s, size_t n, const char *json,
+		      size_t json_len)
+{
+	char *text = malloc(n ? n : 1), *copy = malloc(json_len ? json_len : 1);
+	if (!text || !copy) {
+		free(text);
+		free(copy);
+		return;
+	}
+	memcpy(text, s, n);
+	memcpy(copy, json, json_len);
+	struct text_memo *m = &set->way[set->next];
+	set->next = (set->next + 1) % MEMO_WAYS;
+	free(m->text);
+	free(m->json);
+	*m = (struct text_memo){ text, n, copy, json_len };
+}
+
+/* Where a value being written starts in the output buffer. */
+struct memo_mark {
+	uint64_t drains;
+	size_t start;
+};
+
+static struct memo_mark memo_mark(const struct sti_out *o)
+{
+	return (struct memo_mark){ o->drains, o->len };
+}
+
+/* Remember what was written since mark as key's value, if it is still in
+ * the buffer in one piece. */
+static void memo_keep_written(struct memo_set *set, const char *key, size_t klen,
+			      const struct sti_out *o, struct memo_mark mark)
+{
+	if (o->drains == mark.drains)
+		memo_keep(set, key, klen, o->buf + mark.start, o->len - mark.start);
+}
+
+static void memo_free(struct memo_set *sets)
+{
+	for (unsigned i = 0; i < MEMO_SETS; i++)
+		for (unsigned k = 0; k < MEMO_WAYS; k++) {
+			free(sets[i].way[k].text);
+			free(sets[i].way[k].json);
+		}
+}
+
+/* The JSON array of the suites' names, GREASE left out; at least one
+ * suite is not GREASE. */
+static void j_cipher_array(struct sti_out *o, const uint16_t *v, unsigned m)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < m; i++) {
+		if (sti_tls_is_grease(v[i]))
+			continue;
+		sti_out_byte(o, any ? ',' : '[');
+		any = true;
+		j_cipher_value(o, v[i]);
+	}
+	sti_out_byte(o, ']');
+}
+
+static bool any_cipher(const uint16_t *v, unsigned m)
+{
+	for (unsigned i = 0; i < m; i++)
+		if (!sti_tls_is_grease(v[i]))
+			return true;
+	return false;
+}
+
+/* tls.client.supported_ciphers: from the memo when the same list was
+ * written before (an empty entry: nothing to write). */
 static void j_client_ciphers(struct jw *w, const struct sti_client_hello *ch)
 {
 	unsigned m = ch->nciphers < STI_HELLO_MAX_CIPHERS ? ch->nciphers
 							  : STI_HELLO_MAX_CIPHERS;
-	bool any = false;
+	if (m == 0)
+		return;
+	const char *key = (const char *)(const void *)ch->ciphers;
+	size_t klen = m * sizeof(ch->ciphers[0]);
+	struct memo_set *set = memo_set_of(w->cipher_lists, key, klen);
+	const struct text_memo *memo = memo_find(set, key, klen);
 
-	for (unsigned i = 0; i < m; i++) {
-		if (sti_tls_is_grease(ch->ciphers[i]))
-			continue;
-		if (!any) {
+	if (memo) {
+		if (memo->json_len) {
 			j_key(w, "tls.client.supported_ciphers");
-			sti_out_byte(w->o, '[');
-			any = true;
-		} else {
-			sti_out_byte(w->o, ',');
+			sti_out_write(w->o, memo->json, memo->json_len);
 		}
-		j_cipher_value(w->o, ch->ciphers[i]);
+		return;
 	}
-	if (any)
-		sti_out_byte(w->o, ']');
+	if (!any_cipher(ch->ciphers, m)) {
+		memo_keep(set, key, klen, "", 0);
+		return;
+	}
+	j_key(w, "tls.client.supported_ciphers");
+	struct memo_mark mark = memo_mark(w->o);
+	j_cipher_array(w->o, ch->ciphers, m);
+	memo_keep_written(set, key, klen, w->o, mark);
 }
 
 static void j_client_hello(struct jw *w, const struct sti_client_hello *ch)
@@ -639,50 +743,6 @@ static void j_explanation(struct jw *w, const struct sti_verdict *v,
 		     len < 0 ? 0 : (size_t)len < sizeof(both) ? (size_t)len : sizeof(both) - 1);
 }
 
-static struct memo_set *memo_set_of(struct memo_set *sets, const char *s, size_t n)
-{
-	size_t h = n ^ (n ? (uint8_t)s[n / 2] << 3 ^ (uint8_t)s[n - 1] : 0);
-	return &sets[h % MEMO_SETS];
-}
-
-static const struct text_memo *memo_find(const struct memo_set *set, const char *s, size_t n)
-{
-	for (unsigned i = 0; i < MEMO_WAYS; i++) {
-		const struct text_memo *m = &set->way[i];
-		if (m->text && m->len == n && memcmp(m->text, s, n) == 0)
-			return m;
-	}
-	return NULL;
-}
-
-/* Remember text s and its JSON string; without memory, nothing is kept. */
-static void memo_keep(struct memo_set *set, const char *s, size_t n, const char *json,
-		      size_t json_len)
-{
-	char *text = malloc(n ? n : 1), *copy = malloc(json_len);
-	if (!text || !copy) {
-		free(text);
-		free(copy);
-		return;
-	}
-	memcpy(text, s, n);
-	memcpy(copy, json, json_len);
-	struct text_memo *m = &set->way[set->next];
-	set->next = (set->next + 1) % MEMO_WAYS;
-	free(m->text);
-	free(m->json);
-	*m = (struct text_memo){ text, n, copy, json_len };
-}
-
-static void memo_free(struct memo_set *sets)
-{
-	for (unsigned i = 0; i < MEMO_SETS; i++)
-		for (unsigned k = 0; k < MEMO_WAYS; k++) {
-			free(sets[i].way[k].text);
-			free(sets[i].way[k].json);
-		}
-}
-
 /* verdict.remediation: from the memo when the same text was escaped
  * before; else escaped, and remembered if it stayed in one piece in the
  * output buffer. */
@@ -696,11 +756,9 @@ static void j_remediation(struct jw *w, const char *s, size_t n)
 		sti_out_write(w->o, m->json, m->json_len);
 		return;
 	}
-	uint64_t drains = w->o->drains;
-	size_t start = w->o->len;
+	struct memo_mark mark = memo_mark(w->o);
 	sti_out_json_string(w->o, s, n);
-	if (w->o->drains == drains)
-		memo_keep(set, s, n, w->o->buf + start, w->o->len - start);
+	memo_keep_written(set, s, n, w->o, mark);
 }
 
 static void j_verdict(struct jw *w, const struct sti_verdict *v,
@@ -958,6 +1016,7 @@ static void json_destroy(struct sti_reporter *r)
 	if (r) {
 		sti_out_drain(&json_of(r)->out);
 		memo_free(json_of(r)->remedies);
+		memo_free(json_of(r)->cipher_lists);
 	}
 	free(json_of(r));
 }

@@ -220,14 +220,14 @@ static void peers_rows(FILE *f, const struct sti_record *rec)
 	put_endpoint(f, &rec->cli);
 	if (m && m->hello_name[0]) {
 		fputs(", EHLO ", f);
-		put_code(f, m->hello_name, sizeof(m->hello_name));
+		put_code(f, m->hello_name, STI_SMTP_NAME_MAX);
 	}
 	fputs(" |\n", f);
 	put_row(f, "Server");
 	put_endpoint(f, &rec->srv);
 	if (m && m->greeting_seen) {
 		fputs(", greeting ", f);
-		put_code(f, m->greeting.text, sizeof(m->greeting.text));
+		put_code(f, m->greeting.text, STI_SMTP_TEXT_MAX);
 	}
 	if (t && t->have_ch && t->ch.sni[0]) {
 		fputs(", SNI ", f);

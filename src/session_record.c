@@ -18,14 +18,17 @@
 #include "sti/tls_hello.h"
 
 /* A ladder row as a flow keeps it; its text, when a reporter prints
- * ladders, is the flow's texts[] at the same index. The side is kept as
- * the enum: it fits in the padding after the time, so the row stays 24
- * bytes (up to 48 rows a session). */
+ * ladders, is the string at text_at in the flow's text pool. The side is
+ * kept as the enum: it and text_at fit in the padding after the time, so
+ * the row stays 24 bytes (up to 48 rows a session). */
 struct flow_row {
 	uint64_t frame;
 	int64_t ts_us;
 	enum sti_dir dir;
+	uint16_t text_at;
 };
+/* The pool holds at most STI_LADDER_MAX texts of STI_LADDER_TEXT bytes. */
+_Static_assert(STI_LADDER_MAX * STI_LADDER_TEXT <= UINT16_MAX, "text_at fits");
 _Static_assert(sizeof(struct flow_row) <= 24, "a ladder row is 24 bytes");
 
 /*
@@ -47,7 +50,9 @@ struct flow {
 	enum sti_looks looks[2];
 	uint64_t looks_frame[2];
 	struct flow_row *rows;
-	char (*texts)[STI_LADDER_TEXT];  /* NULL without ladder text */
+	char *text;                      /* the rows' texts, each as long as
+					    it is; NULL without ladder text */
+	uint16_t text_used, text_cap;
 	unsigned nrows, rows_cap, rows_dropped;
 	struct sti_smtp *smtp;           /* NULL until the first SMTP byte */
 	struct sti_smtp_facts *smtp_done; /* its facts once both sides switched */
@@ -168,8 +173,7 @@ void sti_record_ladder_add(struct sti_record *rec, enum sti_dir dir, uint64_t fr
  * was a tenth of the recorder's work per session. The row itself (side,
  * frame, time) is kept either way.
  */
-/* Room for one more row: 8, then doubling up to STI_LADDER_MAX. Text
- * slots grow with the rows, zeroed as the record's would be. */
+/* Room for one more row: 8, then doubling up to STI_LADDER_MAX. */
 static bool grow_rows(struct flow *fl)
 {
 	unsigned cap = (unsigned)sti_grow_capacity(fl->rows_cap, 8, fl->rows_cap + 1u,
@@ -178,14 +182,38 @@ static bool grow_rows(struct flow *fl)
 	if (!rows)
 		return false;
 	fl->rows = rows;
-	if (fl->ladder_text) {
-		char (*texts)[STI_LADDER_TEXT] = realloc(fl->texts, cap * sizeof(*texts));
-		if (!texts)
-			return false;
-		memset(texts + fl->rows_cap, 0, (cap - fl->rows_cap) * sizeof(*texts));
-		fl->texts = texts;
-	}
 	fl->rows_cap = cap;
+	return true;
+}
+
+/* Text pool growth step: a few reallocs a session, little slack. */
+#define TEXT_POOL_STEP 64u
+
+/*
+ * Row i's text, formatted, into the pool: only its own bytes are kept (a
+ * fixed slot per row was 112 bytes, most of them unused, for as long as
+ * the session stays open). False without memory.
+ */
+__attribute__((format(printf, 3, 0)))
+static bool keep_row_text(struct flow *fl, unsigned i, const char *fmt, va_list ap)
+{
+	char buf[STI_LADDER_TEXT];
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	size_t len = n < 0 ? 1 : (size_t)n >= sizeof(buf) ? sizeof(buf) : (size_t)n + 1;
+	if (n < 0)
+		buf[0] = '\0';
+	if (fl->text_used + len > fl->text_cap) {
+		size_t cap = (fl->text_used + len + TEXT_POOL_STEP - 1) / TEXT_POOL_STEP *
+			     TEXT_POOL_STEP;
+		char *text = realloc(fl->text, cap);
+		if (!text)
+			return false;
+		fl->text = text;
+		fl->text_cap = (uint16_t)cap;
+	}
+	memcpy(fl->text + fl->text_used, buf, len);
+	fl->rows[i].text_at = fl->text_used;
+	fl->text_used = (uint16_t)(fl->text_used + len);
 	return true;
 }
 
@@ -198,14 +226,19 @@ static void ladder_add(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_
 		fl->rows_dropped++;
 		return;
 	}
-	unsigned i = fl->nrows++;
+	unsigned i = fl->nrows;
 	fl->rows[i] = (struct flow_row){ .frame = frame, .ts_us = ts_us, .dir = dir };
-	if (!fl->ladder_text)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(fl->texts[i], sizeof(fl->texts[i]), fmt, ap);
-	va_end(ap);
+	if (fl->ladder_text) {
+		va_list ap;
+		va_start(ap, fmt);
+		bool kept = keep_row_text(fl, i, fmt, ap);
+		va_end(ap);
+		if (!kept) {
+			fl->rows_dropped++;
+			return;
+		}
+	}
+	fl->nrows++;
 }
 
 /* ---- ladder rows from the layers' events ---- */
@@ -369,12 +402,14 @@ static void ladder_reply(struct flow *fl, const struct sti_smtp_event *ev)
 		fl->ehlo_row = (int)fl->nrows - 1;
 }
 
-static void complete_ehlo_row(struct flow *fl)
+/* Written into the record's row, the only place it is read. */
+static void complete_ehlo_row(const struct flow *fl, struct sti_record *rec)
 {
 	const struct sti_smtp_facts *sf = smtp_facts(fl);
 	if (fl->ehlo_row < 0 || !fl->ladder_text || !sf)
 		return;
-	snprintf(fl->texts[fl->ehlo_row], sizeof(fl->texts[0]), "250 EHLO reply: %s",
+	struct sti_ladder_row *row = &rec->ladder[fl->ehlo_row];
+	snprintf(row->text, sizeof(row->text), "250 EHLO reply: %s",
 		 offer_text(sf->starttls_offered));
 }
 
@@ -483,7 +518,7 @@ static void drop_flow(struct sti_session *s)
 	sti_smtp_free(fl->smtp);
 	free(fl->smtp_done);
 	free(fl->rows);
-	free(fl->texts);
+	free(fl->text);
 	free(fl);
 	s->app = NULL;
 }
@@ -731,8 +766,8 @@ static void fill_from_flow(struct sti_record *rec, const struct flow *fl)
 		row->frame = fl->rows[i].frame;
 		row->ts_us = fl->rows[i].ts_us;
 		row->dir = fl->rows[i].dir;
-		if (fl->texts)
-			memcpy(row->text, fl->texts[i], sizeof(row->text));
+		if (fl->text)
+			strcpy(row->text, fl->text + fl->rows[i].text_at);
 	}
 	rec->nladder = fl->nrows;
 	rec->ladder_dropped = fl->rows_dropped;
@@ -750,10 +785,10 @@ static void report(struct sti_recorder *r, struct flow *fl, struct sti_session *
 		sti_tls_end(fl->tls, STI_C2S);   /* the capture ended, if not */
 		sti_tls_end(fl->tls, STI_S2C);   /* the connection */
 	}
-	complete_ehlo_row(fl);
 	memset(rec, 0, sizeof(*rec));
 	fill_tcp(rec, s);
 	fill_from_flow(rec, fl);
+	complete_ehlo_row(fl, rec);
 	const struct sti_smtp_facts *sf = smtp_facts(fl);
 	if (rec->proto == STI_PROTO_SMTP && sf) {
 		rec->smtp = sf;

@@ -84,14 +84,45 @@ const char *sti_smtp_ev_name(enum sti_smtp_ev_kind k)
 	return "unknown";
 }
 
+static void point_reply(struct sti_smtp_reply *r, const struct sti_smtp_reply_text *t)
+{
+	r->enhanced = t->enhanced;
+	r->text = t->text;
+}
+
+void sti_smtp_facts_blank(struct sti_smtp_facts *f)
+{
+	static const struct sti_smtp_reply none = { .enhanced = "", .text = "" };
+	memset(f, 0, sizeof(*f));
+	f->greeting = f->starttls_reply = f->masked_command_reply = none;
+	f->quit_reply = f->auth_reply = none;
+	f->hello_name = f->masked_cap = f->injected_line = f->auth_mech = "";
+}
+
 struct sti_smtp *sti_smtp_new(void)
 {
-	struct sti_smtp *m = calloc(1, sizeof(*m));
+	struct sti_smtp *m = malloc(sizeof(*m));
 	if (!m)
 		return NULL;
+	memset(m, 0, offsetof(struct sti_smtp, notable_text));
+	m->d[STI_C2S].line = m->lines[STI_C2S];
+	m->d[STI_S2C].line = m->lines[STI_S2C];
 	m->f.notable = m->notable;
-	m->f.caps = (const char (*)[STI_SMTP_CAP_MAX])m->caps;
+	for (unsigned i = 0; i < STI_SMTP_MAX_NOTABLE; i++)
+		point_reply(&m->notable[i], &m->notable_text[i]);
+	for (unsigned i = 0; i < STI_SMTP_MAX_CAPS; i++)
+		m->cap_lines[i] = m->caps[i];
+	m->f.caps = m->cap_lines;
 	m->f.spans = m->spans;
+	point_reply(&m->f.greeting, &m->greeting);
+	point_reply(&m->f.starttls_reply, &m->starttls_reply);
+	point_reply(&m->f.masked_command_reply, &m->masked_command_reply);
+	point_reply(&m->f.quit_reply, &m->quit_reply);
+	point_reply(&m->f.auth_reply, &m->auth_reply);
+	m->f.hello_name = m->hello_name;
+	m->f.masked_cap = m->masked_cap;
+	m->f.injected_line = m->injected_line;
+	m->f.auth_mech = m->auth_mech;
 	return m;
 }
 
@@ -127,21 +158,122 @@ static unsigned capped(unsigned n, unsigned max)
 	return n < max ? n : max;
 }
 
+/* Strings a settled copy can hold: five replies' two, four others, two
+ * per notable reply, one per capability. */
+#define SETTLED_STRINGS (5 * 2 + 4 + 2 * STI_SMTP_MAX_NOTABLE + STI_SMTP_MAX_CAPS)
+
+static void reply_slots(struct sti_smtp_reply *r, const char ***slot, uint8_t *cap,
+			size_t *n)
+{
+	slot[*n] = &r->enhanced;
+	cap[(*n)++] = STI_SMTP_ESC_MAX;
+	slot[*n] = &r->text;
+	cap[(*n)++] = STI_SMTP_TEXT_MAX;
+}
+
+static void one_slot(const char **s, uint8_t c, const char ***slot, uint8_t *cap, size_t *n)
+{
+	slot[*n] = s;
+	cap[(*n)++] = c;
+}
+
+/*
+ * Where each string pointer of f and of the lists it points to is, with
+ * the string's cap, always in the same order: the source's and the
+ * copy's line up. Written through only for the copy, whose lists are its
+ * own.
+ */
+static size_t string_slots(const struct sti_smtp_facts *cf, const char ***slot, uint8_t *cap)
+{
+	struct sti_smtp_facts *f = (struct sti_smtp_facts *)(uintptr_t)cf;
+	struct sti_smtp_reply *notable = (struct sti_smtp_reply *)(uintptr_t)f->notable;
+	const char **caps = (const char **)(uintptr_t)f->caps;
+	size_t n = 0;
+	reply_slots(&f->greeting, slot, cap, &n);
+	reply_slots(&f->starttls_reply, slot, cap, &n);
+	reply_slots(&f->masked_command_reply, slot, cap, &n);
+	reply_slots(&f->quit_reply, slot, cap, &n);
+	reply_slots(&f->auth_reply, slot, cap, &n);
+	one_slot(&f->hello_name, STI_SMTP_NAME_MAX, slot, cap, &n);
+	one_slot(&f->masked_cap, STI_SMTP_CAP_MAX, slot, cap, &n);
+	one_slot(&f->injected_line, STI_SMTP_TEXT_MAX, slot, cap, &n);
+	one_slot(&f->auth_mech, STI_SMTP_MECH_MAX, slot, cap, &n);
+	for (unsigned i = 0; i < capped(f->nnotable, STI_SMTP_MAX_NOTABLE); i++)
+		reply_slots(&notable[i], slot, cap, &n);
+	for (unsigned i = 0; i < capped(f->ncaps, STI_SMTP_MAX_CAPS); i++)
+		one_slot(&caps[i], STI_SMTP_CAP_MAX, slot, cap, &n);
+	return n;
+}
+
+/* The lists' bytes: 8-byte entries first, then the capability pointers,
+ * each list aligned for its type. */
+struct settled_lists {
+	size_t notable, spans, caps;
+};
+
+static struct settled_lists lists_size(const struct sti_smtp_facts *f)
+{
+	return (struct settled_lists){
+		.notable = capped(f->nnotable, STI_SMTP_MAX_NOTABLE) * sizeof(f->notable[0]),
+		.spans = capped(f->nspans, STI_SMTP_MAX_SPANS) * sizeof(f->spans[0]),
+		.caps = capped(f->ncaps, STI_SMTP_MAX_CAPS) * sizeof(f->caps[0]),
+	};
+}
+
+/* The pool: each string of f as long as its text (NUL-ended within its
+ * cap, as every string of the facts is), lengths with the NUL in len. */
+struct pool_plan {
+	const char **src[SETTLED_STRINGS];
+	uint8_t cap[SETTLED_STRINGS];
+	uint8_t len[SETTLED_STRINGS];
+	size_t n, bytes;
+};
+
+static void plan_pool(const struct sti_smtp_facts *f, struct pool_plan *p)
+{
+	p->n = string_slots(f, p->src, p->cap);
+	p->bytes = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		p->len[i] = (uint8_t)(strnlen(*p->src[i], p->cap[i] - 1u) + 1);
+		p->bytes += p->len[i];
+	}
+}
+
+static size_t settled_size(const struct sti_smtp_facts *f, const struct pool_plan *p)
+{
+	struct settled_lists l = lists_size(f);
+	return sizeof(*f) + l.notable + l.spans + l.caps + p->bytes;
+}
+
+size_t sti_smtp_facts_settled_size(const struct sti_smtp_facts *f)
+{
+	struct pool_plan p;
+	plan_pool(f, &p);
+	return settled_size(f, &p);
+}
+
 struct sti_smtp_facts *sti_smtp_facts_settle(const struct sti_smtp_facts *f)
 {
-	/* 8-byte entries first, the capability lines (chars) last: each list
-	 * starts aligned for its type. */
-	size_t notable = capped(f->nnotable, STI_SMTP_MAX_NOTABLE) * sizeof(f->notable[0]);
-	size_t spans = capped(f->nspans, STI_SMTP_MAX_SPANS) * sizeof(f->spans[0]);
-	size_t caps = capped(f->ncaps, STI_SMTP_MAX_CAPS) * sizeof(f->caps[0]);
-	struct sti_smtp_facts *done = malloc(sizeof(*done) + notable + spans + caps);
+	struct pool_plan p;
+	plan_pool(f, &p);
+	struct settled_lists l = lists_size(f);
+	struct sti_smtp_facts *done = malloc(settled_size(f, &p));
 	if (!done)
 		return NULL;
 	*done = *f;
 	char *at = (char *)(done + 1);
-	done->notable = settle_list(&at, f->notable, notable);
-	done->spans = settle_list(&at, f->spans, spans);
-	done->caps = settle_list(&at, f->caps, caps);
+	done->notable = settle_list(&at, f->notable, l.notable);
+	done->spans = settle_list(&at, f->spans, l.spans);
+	done->caps = settle_list(&at, f->caps, l.caps);
+	const char **dst[SETTLED_STRINGS];
+	uint8_t cap[SETTLED_STRINGS];
+	string_slots(done, dst, cap);
+	for (size_t i = 0; i < p.n; i++) {
+		memcpy(at, *p.src[i], p.len[i] - 1u);
+		at[p.len[i] - 1u] = '\0';
+		*dst[i] = at;
+		at += p.len[i];
+	}
 	return done;
 }
 
@@ -166,6 +298,14 @@ static void text_put(char *dst, size_t cap, struct sti_rd src)
 	while (i + 1 < cap && sti_rd_u8(&src, &c))
 		dst[i++] = (c >= 0x20 && c < 0x7f) ? (char)c : '.';
 	dst[i] = '\0';
+}
+
+/* src, NUL-ended within cap, into dst of cap bytes. */
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 /* The view up to the first space, and the rest after the spaces. */
@@ -372,11 +512,11 @@ static void starttls_accepted(struct sti_smtp *m)
 		m->f.injected_bytes = injected;
 		m->f.injected_frame = m->inj_frame;
 		if (m->inj_line[0])
-			memcpy(m->f.injected_line, m->inj_line,
+			memcpy(m->injected_line, m->inj_line,
 			       sizeof(m->inj_line));
 		else
-			text_put(m->f.injected_line,
-				 sizeof(m->f.injected_line),
+			text_put(m->injected_line,
+				 sizeof(m->injected_line),
 				 sti_rd_init(c->line, c->len));
 		smtp_note_at(m, STI_C2S, STI_SMTP_AN_PLAINTEXT_AFTER_STARTTLS,
 			m->inj_frame, m->inj_off);
@@ -451,6 +591,19 @@ static bool says_starttls_required(const struct sti_smtp_reply *r)
 	return r->code == 530 || ci_contains(r->text, "STARTTLS");
 }
 
+/* r into a kept reply: its numbers, and its strings into the slot t the
+ * kept reply points to. */
+static void keep_reply(struct sti_smtp_reply *dst, struct sti_smtp_reply_text *t,
+		       const struct sti_smtp_reply *r)
+{
+	if (dst->text != r->text) {   /* not itself */
+		copy_str(t->enhanced, sizeof(t->enhanced), r->enhanced);
+		copy_str(t->text, sizeof(t->text), r->text);
+	}
+	*dst = *r;
+	point_reply(dst, t);
+}
+
 static void keep_notable(struct sti_smtp *m, const struct sti_smtp_reply *r,
 			 unsigned subject, bool greeting)
 {
@@ -470,7 +623,8 @@ static void keep_notable(struct sti_smtp *m, const struct sti_smtp_reply *r,
 		m->f.notable_truncated = true;
 		return;
 	}
-	m->notable[m->f.nnotable++] = *r;
+	unsigned i = m->f.nnotable++;
+	keep_reply(&m->notable[i], &m->notable_text[i], r);
 }
 
 /* One EHLO reply line after the first: a capability. */
@@ -508,7 +662,7 @@ static void ehlo_done(struct sti_smtp *m, uint16_t code)
 	memcpy(m->caps, a->caps, sizeof(m->caps));
 	f->ncaps = a->ncaps;
 	f->caps_truncated = a->caps_truncated;
-	memcpy(f->masked_cap, a->masked_cap, sizeof(f->masked_cap));
+	memcpy(m->masked_cap, a->masked_cap, sizeof(m->masked_cap));
 	f->starttls_offered = a->has_starttls ? STI_SMTP_OFFER_YES :
 			      a->stripped ? STI_SMTP_OFFER_STRIPPED :
 			      STI_SMTP_OFFER_NO;
@@ -573,7 +727,7 @@ static void reply_effects(struct sti_smtp *m, const struct sti_smtp_reply *r,
 		m->f.hello_reply_frame = m->frame;
 		break;
 	case STI_SMTP_CMD_STARTTLS:
-		m->f.starttls_reply = *r;
+		keep_reply(&m->f.starttls_reply, &m->starttls_reply, r);
 		m->await_starttls = false;
 		if (r->code == 220) {
 			starttls_accepted(m);
@@ -598,13 +752,13 @@ static void reply_effects(struct sti_smtp *m, const struct sti_smtp_reply *r,
 	case STI_SMTP_CMD_AUTH_DATA:
 		m->auth_next = r->code == 334;  /* RFC 4954 4 */
 		if (r->code != 334 && !m->f.auth_reply.code)
-			m->f.auth_reply = *r;
+			keep_reply(&m->f.auth_reply, &m->auth_reply, r);
 		break;
 	case STI_SMTP_CMD_QUIT:
-		m->f.quit_reply = *r;
+		keep_reply(&m->f.quit_reply, &m->quit_reply, r);
 		break;
 	case STI_SMTP_CMD_MASKED:
-		m->f.masked_command_reply = *r;
+		keep_reply(&m->f.masked_command_reply, &m->masked_command_reply, r);
 		break;
 	default:
 		break;
@@ -622,13 +776,13 @@ static bool masked_banner(const char *t)
 }
 
 static void greeting_done(struct sti_smtp *m, struct sti_smtp_reply *r,
-			  unsigned subject)
+			  struct sti_smtp_reply_text *rt, unsigned subject)
 {
 	struct sti_smtp_event ev = smtp_ev_new(m, STI_SMTP_EV_GREETING, STI_S2C);
 
-	memcpy(r->text, m->acc.first, sizeof(r->text));
+	memcpy(rt->text, m->acc.first, sizeof(rt->text));
 	m->f.greeting_seen = true;
-	m->f.greeting = *r;
+	keep_reply(&m->f.greeting, &m->greeting, r);
 	if (masked_banner(r->text))
 		smtp_note(m, STI_S2C, STI_SMTP_AN_MASKED_BANNER, r->frame);
 	ev.offset = m->acc.off;
@@ -643,18 +797,21 @@ void smtp_reply_finish(struct sti_smtp *m)
 {
 	struct sti_smtp_acc *a = &m->acc;
 	struct sti_smtp_reply r;
+	struct sti_smtp_reply_text rt;
 	struct sti_smtp_event ev;
 	unsigned subject = 0;
 	bool last = false;
 
 	memset(&r, 0, sizeof(r));
+	memset(&rt, 0, sizeof(rt));
 	r.code = a->code;
 	r.cmd = a->cmd;
 	r.frame = m->frame;
 	r.ts_us = m->ts;
-	memcpy(r.text, a->text, sizeof(r.text));
+	point_reply(&r, &rt);
+	memcpy(rt.text, a->text, sizeof(rt.text));
 	parse_enhanced(sti_rd_init((const uint8_t *)a->text, strlen(a->text)),
-		       r.enhanced, &subject);
+		       rt.enhanced, &subject);
 	if (a->target == T_HEAD) {
 		const struct sti_smtp_pending *h = queue_head(m);
 		last = h && h->last;
@@ -663,7 +820,7 @@ void smtp_reply_finish(struct sti_smtp *m)
 	a->active = false;
 	m->f.replies++;
 	if (a->target == T_GREETING) {
-		greeting_done(m, &r, subject);
+		greeting_done(m, &r, &rt, subject);
 		return;
 	}
 	if (a->target == T_NONE && r.code != 421)  /* 421 may come any time */
@@ -843,7 +1000,8 @@ static void cmd_starttls(struct sti_smtp *m)
 	m->f.starttls_count++;
 	m->f.starttls_frame = m->frame;
 	m->f.starttls_ts = m->ts;
-	memset(&m->f.starttls_reply, 0, sizeof(m->f.starttls_reply));
+	keep_reply(&m->f.starttls_reply, &m->starttls_reply,
+		   &(const struct sti_smtp_reply){ .enhanced = "", .text = "" });
 	m->f.starttls_accepted = false;
 	m->f.starttls_refused = false;
 	m->await_starttls = true;
@@ -895,7 +1053,7 @@ static void cmd_effects(struct sti_smtp *m, enum sti_smtp_cmd cmd,
 		m->f.hello_cmd = cmd;
 		m->f.hello_frame = m->frame;
 		m->f.hello_code = 0;
-		text_put(m->f.hello_name, sizeof(m->f.hello_name), args);
+		text_put(m->hello_name, sizeof(m->hello_name), args);
 		break;
 	case STI_SMTP_CMD_MAIL:
 	case STI_SMTP_CMD_RCPT:
@@ -926,7 +1084,7 @@ static void cmd_effects(struct sti_smtp *m, enum sti_smtp_cmd cmd,
 		struct sti_rd mech = split_word(&rest);  /* not secret */
 		if (!m->f.auth_frame) {
 			m->f.auth_frame = m->frame;
-			text_put(m->f.auth_mech, sizeof(m->f.auth_mech), mech);
+			text_put(m->auth_mech, sizeof(m->auth_mech), mech);
 		}
 		if (rest.n)   /* an initial response: credentials */
 			credentials_in_clear(m);

@@ -41,7 +41,7 @@ static void line_done(struct sti_smtp *m, enum sti_dir dir, struct sti_rd line)
 /* Keep what fits of a partial line; the rest is only counted. */
 static void line_append(struct sti_smtp_dir *d, struct sti_rd piece)
 {
-	size_t room = sizeof(d->line) - d->len;
+	size_t room = STI_SMTP_LINE_MAX - d->len;
 	size_t k = piece.n < room ? piece.n : room;
 	uint8_t c;
 

@@ -14,7 +14,7 @@
 
 /* Per-direction framing state (smtp_frame.c). */
 struct sti_smtp_dir {
-	uint8_t line[STI_SMTP_LINE_MAX];
+	uint8_t *line;            /* STI_SMTP_LINE_MAX bytes (sti_smtp.lines) */
 	size_t len;               /* bytes held in line[] */
 	uint64_t line_total;      /* the line's length on the wire so far */
 	uint64_t line_off;        /* stream offset of the line's first byte */
@@ -58,11 +58,24 @@ struct sti_smtp_acc {
 	char masked_cap[STI_SMTP_CAP_MAX];
 };
 
+/* A kept reply's strings while the parser runs. */
+struct sti_smtp_reply_text {
+	char enhanced[STI_SMTP_ESC_MAX];
+	char text[STI_SMTP_TEXT_MAX];
+};
+
 struct sti_smtp {
 	struct sti_smtp_facts f;
-	/* The slots f's lists point to while parsing. */
+	/* The slots f's lists and strings point to while parsing. */
 	struct sti_smtp_reply notable[STI_SMTP_MAX_NOTABLE];
 	char caps[STI_SMTP_MAX_CAPS][STI_SMTP_CAP_MAX];
+	const char *cap_lines[STI_SMTP_MAX_CAPS];   /* caps[i] */
+	struct sti_smtp_reply_text greeting, starttls_reply, masked_command_reply,
+		quit_reply, auth_reply;
+	char hello_name[STI_SMTP_NAME_MAX];
+	char masked_cap[STI_SMTP_CAP_MAX];
+	char injected_line[STI_SMTP_TEXT_MAX];
+	char auth_mech[STI_SMTP_MECH_MAX];
 	struct sti_smtp_span spans[STI_SMTP_MAX_SPANS];
 	struct sti_smtp_dir d[2];
 	struct sti_smtp_pending q[STI_SMTP_PIPE_MAX];
@@ -79,6 +92,10 @@ struct sti_smtp {
 	int64_t ts;
 	sti_smtp_sink sink;
 	void *ctx;
+	/* Last, and not zeroed at sti_smtp_new: bytes read only once written
+	 * (a line below its length, a notable reply below the count). */
+	struct sti_smtp_reply_text notable_text[STI_SMTP_MAX_NOTABLE];
+	uint8_t lines[2][STI_SMTP_LINE_MAX];
 };
 
 /* A direction's framing mode. */

@@ -782,7 +782,7 @@ static bool rule_starttls_refused(struct ctx *c)
 	decide(c, STI_OUTCOME_FAILED, STI_CAUSE_SERVER, STI_REASON_STARTTLS_REFUSED,
 	       STI_CERTAIN);
 	/* The reply text may start with the enhanced code already. */
-	size_t el = strnlen(rp->enhanced, sizeof(rp->enhanced));
+	size_t el = strnlen(rp->enhanced, STI_SMTP_ESC_MAX);
 	bool echoed = el && strncmp(rp->text, rp->enhanced, el) == 0;
 	explain(c, "the server answered STARTTLS with \"%u%s%s %s\" (frame %" PRIu64 ")",
 		rp->code, rp->enhanced[0] && !echoed ? " " : "", echoed ? "" : rp->enhanced,

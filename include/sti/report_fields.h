@@ -52,6 +52,8 @@ struct sti_field {
 	size_t via;              /* of the pointer to the array the values are
 				  * in (offset is then within it); SIZE_MAX:
 				  * they are in the part itself */
+	bool ref;                /* at offset is a pointer to the value, a
+				  * string of at most size bytes */
 };
 
 extern const struct sti_field sti_fields[];
@@ -63,7 +65,8 @@ const char *sti_field_kind_name(enum sti_field_kind k);
 bool sti_field_kind_identifies(enum sti_field_kind k);
 /* How many values a row has in a part at base (its count, capped). */
 unsigned sti_field_count(const struct sti_field *f, const void *base);
-/* The i-th value of a row in a part at base. */
+/* The i-th value of a row in a part at base; a ref row's string is
+ * writable only where the caller owns it (--anonymize's copy). */
 void *sti_field_at(const struct sti_field *f, void *base, unsigned i);
 
 /* Where each part of one session is; NULL for a part it does not have. */

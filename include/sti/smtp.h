@@ -10,9 +10,10 @@
  * that chunk to the TLS layer.
  *
  * Everything it learns lands in a `struct sti_smtp_facts`; its lists
- * (notable replies, capabilities, redaction spans) point into the parser's
- * own fixed slots while it parses, and sti_smtp_facts_settle copies the
- * facts with only the entries that arrived. An optional callback sees one event per greeting, command, reply, message,
+ * (notable replies, capabilities, redaction spans) and its strings (reply
+ * texts, the hello name, ...) point into the parser's own fixed slots
+ * while it parses, and sti_smtp_facts_settle copies the facts with only the
+ * entries that arrived and only the bytes of each string. An optional callback sees one event per greeting, command, reply, message,
  * switch, gap and anomaly, in the order the bytes were fed (for a ladder
  * diagram). One allocation per session (sti_smtp_new), of a fixed size; every
  * buffer and list is capped and says so.
@@ -39,6 +40,7 @@
 #define STI_SMTP_TEXT_MAX 128    /* kept text: greeting, replies, lines */
 #define STI_SMTP_NAME_MAX 128    /* EHLO/HELO argument */
 #define STI_SMTP_ESC_MAX 12      /* "5.7.0" (RFC 3463 allows 3-digit parts) */
+#define STI_SMTP_MECH_MAX 20     /* an AUTH mechanism's name */
 #define STI_SMTP_MAX_CAPS 24
 #define STI_SMTP_CAP_MAX 40      /* one capability line's text */
 #define STI_SMTP_PIPE_MAX 32     /* commands awaiting their reply */
@@ -132,12 +134,16 @@ enum sti_smtp_offer {
 	STI_SMTP_OFFER_STRIPPED   /* "XXXXXXXA" in its place */
 };
 
-/* One reply, as kept in the facts. code 0: none seen. */
+/*
+ * One reply, as kept in the facts. code 0: none seen. Its strings are
+ * never NULL in facts the layer made (sti_smtp_facts, the settled copy):
+ * at most STI_SMTP_ESC_MAX and STI_SMTP_TEXT_MAX bytes with their NUL.
+ */
 struct sti_smtp_reply {
 	uint16_t code;
-	char enhanced[STI_SMTP_ESC_MAX];  /* RFC 3463 "x.y.z" or "" */
-	char text[STI_SMTP_TEXT_MAX];     /* final line after the code */
 	enum sti_smtp_cmd cmd;            /* the command it answered */
+	const char *enhanced;             /* RFC 3463 "x.y.z" or "" */
+	const char *text;                 /* final line after the code */
 	uint64_t frame;
 	int64_t ts_us;
 };
@@ -163,14 +169,16 @@ struct sti_smtp_facts {
 	/* The last HELO/EHLO/LHLO and the capabilities of the last 250 to
 	 * EHLO or LHLO. */
 	enum sti_smtp_cmd hello_cmd;      /* NONE, HELO, EHLO or LHLO */
-	char hello_name[STI_SMTP_NAME_MAX];
+	const char *hello_name;           /* < STI_SMTP_NAME_MAX bytes */
 	uint64_t hello_frame;
 	uint16_t hello_code;              /* its reply, 0 if none */
 	enum sti_smtp_offer starttls_offered;
-	const char (*caps)[STI_SMTP_CAP_MAX];   /* ncaps of them */
+	const char *const *caps;          /* ncaps lines, each
+					     < STI_SMTP_CAP_MAX bytes */
 	unsigned ncaps;
 	bool caps_truncated;
-	char masked_cap[STI_SMTP_CAP_MAX];  /* the first masked capability */
+	const char *masked_cap;           /* the first masked capability,
+					     < STI_SMTP_CAP_MAX bytes */
 
 	/* STARTTLS: the last attempt and its reply. */
 	unsigned starttls_count;
@@ -187,7 +195,7 @@ struct sti_smtp_facts {
 	/* Plaintext sent after STARTTLS before its 220 (CVE-2011-0411). */
 	uint64_t injected_bytes;
 	uint64_t injected_frame;
-	char injected_line[STI_SMTP_TEXT_MAX];
+	const char *injected_line;        /* < STI_SMTP_TEXT_MAX bytes */
 
 	/* TLS records seen inside the plaintext session. */
 	unsigned tls_records_in_plaintext[2];
@@ -238,7 +246,7 @@ struct sti_smtp_facts {
 	uint64_t hello_reply_frame;
 	uint64_t went_on_frame;
 
-	char auth_mech[STI_SMTP_ESC_MAX + 8];
+	const char *auth_mech;            /* < STI_SMTP_MECH_MAX bytes */
 	uint64_t auth_frame;
 	bool auth_credentials;
 	uint64_t auth_credentials_frame;
@@ -303,10 +311,15 @@ void sti_smtp_end(struct sti_smtp *m, enum sti_dir dir);
 const struct sti_smtp_facts *sti_smtp_facts(const struct sti_smtp *m);
 /*
  * A copy of f in one allocation (free() it) with its own lists, each as
- * long as its count: what a session keeps once the parser is gone. NULL
- * without memory.
+ * long as its count, and its own strings, each as long as its text, in one
+ * pool after them: what a session keeps once the parser is gone. NULL
+ * without memory. sti_smtp_facts_settled_size(f) is that allocation's size.
  */
 struct sti_smtp_facts *sti_smtp_facts_settle(const struct sti_smtp_facts *f);
+size_t sti_smtp_facts_settled_size(const struct sti_smtp_facts *f);
+/* Facts of nothing seen, built outside the layer (a record rebuilt from a
+ * database, a test): zeroes, no lists, every string "". */
+void sti_smtp_facts_blank(struct sti_smtp_facts *f);
 
 const char *sti_smtp_cmd_name(enum sti_smtp_cmd c);
 const char *sti_smtp_anomaly_name(enum sti_smtp_anomaly a);

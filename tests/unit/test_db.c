@@ -90,9 +90,10 @@ static void make_session(struct sess *s, uint8_t cli, int64_t ts, uint16_t offer
 	s->rec.srv.port = 25;
 	s->rec.mode = STI_MODE_STARTTLS;
 	s->rec.smtp = &s->smtp;
-	strcpy(s->smtp.hello_name, "old.example.test");
+	sti_smtp_facts_blank(&s->smtp);
+	s->smtp.hello_name = "old.example.test";
 	s->smtp.greeting_seen = true;
-	strcpy(s->smtp.greeting.text, "mx.example.test ESMTP");
+	s->smtp.greeting.text = "mx.example.test ESMTP";
 	s->tls.have_ch = true;
 	s->tls.ch.max_version = offer;
 	strcpy(s->tls.ch.sni, "mx.example.test");

@@ -285,6 +285,7 @@ struct fake {
 static void fake_init(struct fake *fk, uint64_t id, enum sti_outcome o)
 {
 	memset(fk, 0, sizeof(*fk));
+	sti_smtp_facts_blank(&fk->smtp);
 	fk->s.rs = fk->rs;
 	fk->s.id = fk->rec.id = id;
 	fk->s.cli.addr.family = fk->s.srv.addr.family = 4;
@@ -550,7 +551,7 @@ static void test_anon_frame(void **state)
 	struct sti_anon_names names;
 	struct fake fk;
 	fake_init(&fk, 1, STI_OUTCOME_OK);
-	strcpy(fk.smtp.hello_name, "c.example.test");
+	fk.smtp.hello_name = "c.example.test";
 	sti_anon_collect(k, &fk.rec, &names);
 	assert_true(names.n >= 3);    /* both addresses and the EHLO name */
 	build(&f, true, 1, "\x16\x03\x01\x01\x0e.c.example.test\x05x.y.zz");
@@ -709,6 +710,43 @@ static char *render_with(struct sti_reporter *(*make)(FILE *, const struct sti_r
 	return buf;
 }
 
+/* Writable strings, each of its cap, for every string of SMTP facts. */
+struct smtp_strings {
+	struct sti_smtp_reply notable[STI_SMTP_MAX_NOTABLE];
+	char notable_text[STI_SMTP_MAX_NOTABLE][2][STI_SMTP_TEXT_MAX];
+	char caps[STI_SMTP_MAX_CAPS][STI_SMTP_CAP_MAX];
+	const char *cap_lines[STI_SMTP_MAX_CAPS];
+	char replies[5][2][STI_SMTP_TEXT_MAX];
+	char hello[STI_SMTP_NAME_MAX], masked_cap[STI_SMTP_CAP_MAX];
+	char injected[STI_SMTP_TEXT_MAX], mech[STI_SMTP_MECH_MAX];
+};
+
+/* f's strings and every notable reply and capability slot in s, for
+ * fill_row to fill. */
+static void point_smtp(struct sti_smtp_facts *f, struct smtp_strings *s)
+{
+	struct sti_smtp_reply *replies[] = {
+		&f->greeting, &f->starttls_reply, &f->masked_command_reply,
+		&f->quit_reply, &f->auth_reply,
+	};
+	for (int i = 0; i < 5; i++) {
+		replies[i]->enhanced = s->replies[i][0];
+		replies[i]->text = s->replies[i][1];
+	}
+	for (int i = 0; i < STI_SMTP_MAX_NOTABLE; i++) {
+		s->notable[i].enhanced = s->notable_text[i][0];
+		s->notable[i].text = s->notable_text[i][1];
+	}
+	for (int i = 0; i < STI_SMTP_MAX_CAPS; i++)
+		s->cap_lines[i] = s->caps[i];
+	f->notable = s->notable;
+	f->caps = s->cap_lines;
+	f->hello_name = s->hello;
+	f->masked_cap = s->masked_cap;
+	f->injected_line = s->injected;
+	f->auth_mech = s->mech;
+}
+
 /*
  * Every field the table marks as identifying is rewritten by --anonymize,
  * whatever its kind, and the JSON and text reporters then print none of
@@ -728,12 +766,9 @@ static void test_anon_every_identifying_field(void **state)
 	struct sti_tls_cert *sc = calloc(1, sizeof(*sc)), *cc = calloc(1, sizeof(*cc));
 	assert_true(rec && smtp && tls && room && v && ar && sc && cc);
 	sti_tls_facts_init(tls, room);
-	/* every notable reply and capability slot, for fill_row to fill */
-	struct sti_smtp_reply *notable = calloc(STI_SMTP_MAX_NOTABLE, sizeof(*notable));
-	char (*caps)[STI_SMTP_CAP_MAX] = calloc(STI_SMTP_MAX_CAPS, sizeof(*caps));
-	assert_true(notable && caps);
-	smtp->notable = notable;
-	smtp->caps = (const char (*)[STI_SMTP_CAP_MAX])caps;
+	struct smtp_strings *strs = calloc(1, sizeof(*strs));
+	assert_non_null(strs);
+	point_smtp(smtp, strs);
 	rec->smtp = smtp;
 	rec->tls = tls;
 	rec->mode = STI_MODE_STARTTLS;
@@ -762,10 +797,15 @@ static void test_anon_every_identifying_field(void **state)
 	/* the shared certificates keep what they had */
 	assert_string_equal(sc->leaf.subject_cn, "leak.example.test");
 	assert_string_equal(cc->leaf.sans[0], "leak.example.test");
-	/* and so do the session's notable replies and capabilities */
-	assert_non_null(strstr(notable[STI_SMTP_MAX_NOTABLE - 1].text, "leak"));
-	assert_non_null(strstr(caps[STI_SMTP_MAX_CAPS - 1], "leak"));
+	/* and so do the session's notable replies, capabilities and other
+	 * strings */
+	assert_non_null(strstr(strs->notable[STI_SMTP_MAX_NOTABLE - 1].text, "leak"));
+	assert_non_null(strstr(strs->caps[STI_SMTP_MAX_CAPS - 1], "leak"));
+	assert_non_null(strstr(smtp->greeting.text, "leak"));
+	assert_non_null(strstr(smtp->hello_name, "leak"));
+	assert_non_null(strstr(smtp->injected_line, "leak"));
 	assert_true(ar->smtp.caps != smtp->caps && ar->smtp.notable != smtp->notable);
+	assert_true(ar->smtp.greeting.text != smtp->greeting.text);
 	/* and the session's hello names */
 	assert_non_null(strstr(tls->ch.sni, "leak"));
 	assert_non_null(strstr(tls->ch2.sni, "leak"));
@@ -786,8 +826,7 @@ static void test_anon_every_identifying_field(void **state)
 	free(sc);
 	free(tls);
 	free(room);
-	free(caps);
-	free(notable);
+	free(strs);
 	free(smtp);
 	free(rec);
 }

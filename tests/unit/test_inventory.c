@@ -34,9 +34,10 @@ static void sess_init(struct sess *s, uint8_t last, uint16_t offer, uint16_t cho
 	memcpy(s->rec.cli.addr.a, (uint8_t[]){ 192, 0, 2, 10 }, 4);
 	memcpy(s->rec.srv.addr.a, (uint8_t[]){ 198, 51, 100, last }, 4);
 	s->rec.smtp = &s->smtp;
-	strcpy(s->smtp.hello_name, "client.example.test");
+	sti_smtp_facts_blank(&s->smtp);
+	s->smtp.hello_name = "client.example.test";
 	s->smtp.greeting_seen = true;
-	strcpy(s->smtp.greeting.text, "mx.example.test ESMTP Postfix");
+	s->smtp.greeting.text = "mx.example.test ESMTP Postfix";
 	if (offer) {
 		s->tls->have_ch = true;
 		s->tls->ch.max_version = offer;

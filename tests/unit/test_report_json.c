@@ -242,35 +242,37 @@ static struct sti_smtp_reply fill_notable[3];
 static void fill_smtp(struct sti_smtp_facts *s)
 {
 	struct sti_smtp_reply *notable = fill_notable;
-	memset(s, 0, sizeof(*s));
+	sti_smtp_facts_blank(s);
 	memset(fill_notable, 0, sizeof(fill_notable));
+	for (int i = 0; i < 3; i++)
+		notable[i].enhanced = notable[i].text = "";
 	s->greeting_seen = true;
 	s->greeting.code = 220;
-	strcpy(s->greeting.text, "mx.example.test ESMTP Postfix");
+	s->greeting.text = "mx.example.test ESMTP Postfix";
 	s->greeting.frame = 4;
 	s->hello_cmd = STI_SMTP_CMD_EHLO;
-	strcpy(s->hello_name, "client.example.test");
+	s->hello_name = "client.example.test";
 	s->starttls_offered = STI_SMTP_OFFER_YES;
 	s->starttls_count = 1;
 	s->starttls_frame = 9;
 	s->starttls_reply.code = 220;
-	strcpy(s->starttls_reply.enhanced, "2.0.0");
+	s->starttls_reply.enhanced = "2.0.0";
 	/* The SMTP layer keeps the enhanced code in the text; the JSON has
 	 * it in a field of its own. */
-	strcpy(s->starttls_reply.text, "2.0.0 Ready to start TLS");
+	s->starttls_reply.text = "2.0.0 Ready to start TLS";
 	s->starttls_reply.cmd = STI_SMTP_CMD_STARTTLS;
 	s->starttls_reply.frame = 10;
 	s->starttls_accepted = true;
 	notable[0].code = 454;
-	strcpy(notable[0].enhanced, "4.7.0");
-	strcpy(notable[0].text, "4.7.0 TLS not available due to local problem");
+	notable[0].enhanced = "4.7.0";
+	notable[0].text = "4.7.0 TLS not available due to local problem";
 	notable[0].cmd = STI_SMTP_CMD_STARTTLS;
 	notable[0].frame = 12;
 	notable[1].code = 421;
 	notable[1].frame = 14;
 	notable[2].code = 530;
-	strcpy(notable[2].enhanced, "5.7.0");
-	strcpy(notable[2].text, "5.7.0Must issue a STARTTLS command first");
+	notable[2].enhanced = "5.7.0";
+	notable[2].text = "5.7.0Must issue a STARTTLS command first";
 	notable[2].cmd = STI_SMTP_CMD_MAIL;
 	notable[2].frame = 16;
 	s->notable = notable;
@@ -508,7 +510,7 @@ static void test_session_ipv6_fallback_tlsrpt(void **state)
 	(void)state;
 	base_record(&rec);
 	base_verdict(&v);
-	memset(&smtp, 0, sizeof(smtp));
+	sti_smtp_facts_blank(&smtp);
 	smtp.starttls_offered = STI_SMTP_OFFER_STRIPPED;
 	smtp.mail_in_clear = true;
 	smtp.injected_bytes = 42;
@@ -558,25 +560,27 @@ static void test_escaping(void **state)
 	(void)state;
 	base_record(&rec);
 	base_verdict(&v);
-	memset(&smtp, 0, sizeof(smtp));
+	sti_smtp_facts_blank(&smtp);
 	static struct sti_tls_facts_room room;
 	sti_tls_facts_init(&tls, &room);
 	smtp.greeting_seen = true;
 	smtp.greeting.code = 220;
 	/* quote, backslash, controls, DEL, and valid 2-, 3- and 4-byte UTF-8 */
-	strcpy(smtp.greeting.text,
-	       "a\"b\\c\x01\x1f\t\r\n\x7f" "d \xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7");
+	smtp.greeting.text =
+	       "a\"b\\c\x01\x1f\t\r\n\x7f" "d \xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7";
 	/* invalid: lone 0xff, overlong "/", truncated euro, surrogate,
 	 * above U+10FFFF, lone continuation, then a 2-byte start at the end */
-	strcpy(smtp.hello_name,
+	smtp.hello_name =
 	       "\xff" "x\xc0\xaf" "y\xe2\x82" "z\xed\xa0\x80" "w\xf4\x90\x80\x80"
-	       "v\x80" "u\xc3");
-	/* A name that fills its array with no terminator inside it. */
-	memset(smtp.starttls_reply.text, 'A', sizeof(smtp.starttls_reply.text));
+	       "v\x80" "u\xc3";
+	/* A text that fills its cap with no terminator inside it. */
+	static char unterminated[STI_SMTP_TEXT_MAX];
+	memset(unterminated, 'A', sizeof(unterminated));
+	smtp.starttls_reply.text = unterminated;
 	smtp.starttls_count = 1;
 	smtp.starttls_reply.code = 500;
-	struct sti_smtp_reply notable = { .code = 500 };
-	strcpy(notable.text, "bad \"UTF-8\" \x16\x03\x01");
+	struct sti_smtp_reply notable = { .code = 500, .enhanced = "",
+					  .text = "bad \"UTF-8\" \x16\x03\x01" };
 	smtp.notable = &notable;
 	smtp.nnotable = 1;
 	tls.have_ch = true;
@@ -601,7 +605,7 @@ static void test_escaping(void **state)
 	/* The unterminated array is cut at its size. */
 	char want[STI_SMTP_TEXT_MAX + 64];
 	int n = snprintf(want, sizeof(want), "\"smtp.starttls.reply_text\":\"%.*s\"",
-			 (int)STI_SMTP_TEXT_MAX, smtp.starttls_reply.text);
+			 (int)STI_SMTP_TEXT_MAX, unterminated);
 	assert_true(n > 0);
 	assert_has(out, want);
 	assert_has(out, "\"text\":\"bad \\\"UTF-8\\\" \\u0016\\u0003\\u0001\"");
@@ -835,19 +839,57 @@ static void test_lines_not_flushed_for_files(void **state)
 }
 
 /*
- * The reporter remembers escaped remediation texts (report_json.c). One
- * reporter writing many sessions must write exactly what a fresh reporter
- * writes for each: texts that share their length and the bytes the memo
- * looks at but differ elsewhere, more of them than a set holds, repeats,
- * and texts near the size limit that cross the output buffer's end.
+ * One reporter writing the cases of `order` in turn (set_case prepares
+ * each) must write exactly what a fresh reporter writes for each: the
+ * reporter's memos (report_json.c) change no byte. Returns what it wrote.
  */
-static void remediation_text(unsigned k, char *out, size_t cap)
+typedef void (*set_case_fn)(unsigned k, struct sti_record *rec, struct sti_verdict *v);
+
+static char *same_as_fresh(const unsigned *order, size_t n, struct sti_record *rec,
+			   struct sti_verdict *v, set_case_fn set_case)
 {
+	char *want = NULL, *got = NULL;
+	size_t want_len = 0, got_len = 0;
+	FILE *fw = open_memstream(&want, &want_len), *fg = open_memstream(&got, &got_len);
+	struct sti_report_opts o = { .color = false, .min_version = STI_TLS12 };
+
+	assert_non_null(fw);
+	assert_non_null(fg);
+	struct sti_reporter *r = sti_report_json_new(fg, &o);
+	assert_non_null(r);
+	for (size_t i = 0; i < n; i++) {
+		set_case(order[i], rec, v);
+		char *alone = render("memo.pcap", rec, v);
+		fputs(alone, fw);
+		free(alone);
+		r->ops->session(r, "memo.pcap", rec, v);
+	}
+	r->ops->destroy(r);
+	assert_int_equal(fclose(fw), 0);
+	assert_int_equal(fclose(fg), 0);
+	assert_int_equal(got_len, want_len);
+	assert_string_equal(got, want);
+	free(want);
+	return got;
+}
+
+/*
+ * Remediation texts that share their length and the bytes the memo looks
+ * at but differ elsewhere, more of them than a set holds, repeats, and
+ * texts near the size limit that cross the output buffer's end.
+ */
+static void remediation_case(unsigned k, struct sti_record *rec, struct sti_verdict *v)
+{
+	char *out = v->remediation;
+	size_t cap = sizeof(v->remediation);
 	size_t n = k >= 12 ? cap - 1 : 300;
+	(void)rec;
 	memset(out, 'x', n);
 	memcpy(out, "Fix \"this\"\n  then that: ", 24);
 	out[7] = (char)('a' + k % 12);   /* not where the memo looks */
 	out[n / 2 + 7] = '\n';
+	if (k == 13)
+		out[cap - 3] = 'y';
 	out[n] = '\0';
 }
 
@@ -855,37 +897,56 @@ static void test_remediation_memo(void **state)
 {
 	static const unsigned order[] = { 0, 1, 2, 3, 4, 5, 0, 5, 1, 6, 7, 8, 9, 10, 11, 0,
 					  12, 12, 3, 12, 13, 12, 13, 2, 2, 11 };
-	enum { N = sizeof(order) / sizeof(order[0]) };
 	struct sti_record rec;
 	struct sti_verdict v;
-	char *want = NULL, *got = NULL;
-	size_t want_len = 0, got_len = 0;
-	FILE *fw = open_memstream(&want, &want_len), *fg = open_memstream(&got, &got_len);
-	struct sti_report_opts o = { .color = false, .min_version = STI_TLS12 };
 	(void)state;
 
-	assert_non_null(fw);
-	assert_non_null(fg);
 	base_record(&rec);
 	base_verdict(&v);
-	struct sti_reporter *r = sti_report_json_new(fg, &o);
-	assert_non_null(r);
-	for (unsigned i = 0; i < N; i++) {
-		remediation_text(order[i], v.remediation, sizeof(v.remediation));
-		if (order[i] == 13)
-			v.remediation[sizeof(v.remediation) - 3] = 'y';
-		char *alone = render("memo.pcap", &rec, &v);
-		fputs(alone, fw);
-		free(alone);
-		r->ops->session(r, "memo.pcap", &rec, &v);
-	}
-	r->ops->destroy(r);
-	assert_int_equal(fclose(fw), 0);
-	assert_int_equal(fclose(fg), 0);
-	assert_int_equal(got_len, want_len);
-	assert_string_equal(got, want);
+	char *got = same_as_fresh(order, sizeof(order) / sizeof(order[0]), &rec, &v,
+				  remediation_case);
 	assert_has(got, "\"verdict.remediation\":\"Fix \\\"thjs\\\"");
-	free(want);
+	free(got);
+}
+
+/*
+ * Cipher suite lists that share their length and the bytes the memo
+ * looks at, more of them than a set holds, GREASE only, empty, repeats.
+ */
+static struct sti_tls_facts cipher_tls;   /* the record's TLS facts */
+
+static void cipher_case(unsigned k, struct sti_record *rec, struct sti_verdict *v)
+{
+	struct sti_client_hello *ch = &cipher_tls.ch;
+	(void)rec;
+	(void)v;
+	if (k == 6) {   /* GREASE only */
+		for (unsigned i = 0; i < 4; i++)
+			ch->ciphers[i] = (uint16_t)(0x0a0a + 0x1010 * i);
+		ch->nciphers = 4;
+		return;
+	}
+	ch->nciphers = k == 7 ? 0 : 4;
+	ch->ciphers[0] = (uint16_t)(0x1301 + k % 3);
+	ch->ciphers[1] = (uint16_t)(k < 3 ? 0x009c : k < 6 ? 0x2a2a : 0xcca8);
+	ch->ciphers[2] = 0xc02f;
+	ch->ciphers[3] = 0x1302;
+}
+
+static void test_cipher_list_memo(void **state)
+{
+	static const unsigned order[] = { 0, 1, 2, 0, 3, 4, 5, 1, 6, 7, 6, 2, 5, 7, 0 };
+	struct sti_record rec;
+	struct sti_verdict v;
+	(void)state;
+
+	base_record(&rec);
+	base_verdict(&v);
+	fill_tls(&cipher_tls);
+	rec.tls = &cipher_tls;
+	char *got = same_as_fresh(order, sizeof(order) / sizeof(order[0]), &rec, &v, cipher_case);
+	assert_has(got, "\"tls.client.supported_ciphers\":[\"TLS_AES_128_GCM_SHA256\","
+			"\"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\",\"TLS_AES_256_GCM_SHA384\"]");
 	free(got);
 }
 
@@ -925,6 +986,7 @@ int main(void)
 		cmocka_unit_test(test_lines_not_flushed_for_files),
 		cmocka_unit_test(test_empty_run),
 		cmocka_unit_test(test_remediation_memo),
+		cmocka_unit_test(test_cipher_list_memo),
 	};
 	return cmocka_run_group_tests_name("report_json", tests, NULL, NULL);
 }

@@ -193,6 +193,11 @@ static char *render_facts(const struct sti_smtp_facts *f)
 	    f->mail_in_clear, f->mail_in_clear_frame);
 	put(b, &n, "quit f%" PRIu64 "\n", f->quit_frame);
 	put_reply(b, &n, "quit_reply", &f->quit_reply);
+	put(b, &n, "auth '%s' f%" PRIu64 " credentials=%d f%" PRIu64 "\n", f->auth_mech,
+	    f->auth_frame, f->auth_credentials, f->auth_credentials_frame);
+	put_reply(b, &n, "auth_reply", &f->auth_reply);
+	put(b, &n, "hello_reply f%" PRIu64 " went_on f%" PRIu64 "\n", f->hello_reply_frame,
+	    f->went_on_frame);
 	put(b, &n, "commands=%u replies=%u gap_bytes=%" PRIu64 "\n",
 	    f->commands, f->replies, f->gap_bytes);
 	for (int a = 0; a < STI_SMTP_AN__COUNT; a++)
@@ -1304,9 +1309,58 @@ static const struct seg hb_settle[] = {
 	SEG(STI_S2C, 3, "250-mx\r\n250-SIZE 100\r\n250-PIPELINING\r\n250 STARTTLS\r\n"),
 	SEG(STI_C2S, 4, "MAIL FROM:<a@b.example>\r\n"),
 	SEG(STI_S2C, 5, "530 5.7.0 Must issue a STARTTLS command first\r\n"),
-	SEG(STI_C2S, 6, "STARTTLS\r\n"),
-	SEG(STI_S2C, 7, "220 2.0.0 Ready\r\n"),
+	SEG(STI_C2S, 6, "AUTH LOGIN\r\n"),
+	SEG(STI_S2C, 7, "503 5.5.1 Error: authentication not enabled\r\n"),
+	SEG(STI_C2S, 8, "STARTTLS\r\n"),
+	SEG(STI_S2C, 9, "220 2.0.0 Ready\r\n"),
 };
+
+/* The single replies of facts f. */
+#define FACT_REPLIES(f) \
+	{ &(f)->greeting, &(f)->starttls_reply, &(f)->masked_command_reply, \
+	  &(f)->quit_reply, &(f)->auth_reply }
+#define FACT_NREPLIES 5
+
+/* Every string of the facts, in one order, the lists' ones included. */
+#define FACT_STRINGS_MAX (14 + 2 * STI_SMTP_MAX_NOTABLE + STI_SMTP_MAX_CAPS)
+static size_t fact_strings(const struct sti_smtp_facts *f, const char **out)
+{
+	const struct sti_smtp_reply *replies[FACT_NREPLIES] = FACT_REPLIES(f);
+	size_t n = 0;
+	for (size_t i = 0; i < FACT_NREPLIES; i++) {
+		out[n++] = replies[i]->enhanced;
+		out[n++] = replies[i]->text;
+	}
+	out[n++] = f->hello_name;
+	out[n++] = f->masked_cap;
+	out[n++] = f->injected_line;
+	out[n++] = f->auth_mech;
+	for (unsigned i = 0; i < f->nnotable; i++) {
+		out[n++] = f->notable[i].enhanced;
+		out[n++] = f->notable[i].text;
+	}
+	for (unsigned i = 0; i < f->ncaps; i++)
+		out[n++] = f->caps[i];
+	return n;
+}
+
+/* to with from's lists and strings: what is left to compare is numbers. */
+static void take_pointers(struct sti_smtp_facts *to, const struct sti_smtp_facts *from)
+{
+	struct sti_smtp_reply *t[FACT_NREPLIES] = FACT_REPLIES(to);
+	const struct sti_smtp_reply *f[FACT_NREPLIES] = FACT_REPLIES(from);
+	for (size_t i = 0; i < FACT_NREPLIES; i++) {
+		t[i]->enhanced = f[i]->enhanced;
+		t[i]->text = f[i]->text;
+	}
+	to->notable = from->notable;
+	to->caps = from->caps;
+	to->spans = from->spans;
+	to->hello_name = from->hello_name;
+	to->masked_cap = from->masked_cap;
+	to->injected_line = from->injected_line;
+	to->auth_mech = from->auth_mech;
+}
 
 /* Where a list of n entries of size bytes ends, from the facts' start. */
 static size_t list_end(const struct sti_smtp_facts *f, const void *list, size_t n,
@@ -1315,10 +1369,41 @@ static size_t list_end(const struct sti_smtp_facts *f, const void *list, size_t 
 	return (size_t)((const char *)list + n * size - (const char *)f);
 }
 
+/* The copy's own lists, right after the facts and sized by their counts,
+ * then each string once, as long as its text, ending the allocation. */
+static void assert_exactly_sized(const struct sti_smtp_facts *done,
+				 const struct sti_smtp_facts *live)
+{
+	size_t lists = sizeof(*done) + done->nnotable * sizeof(done->notable[0]) +
+		       done->nspans * sizeof(done->spans[0]) +
+		       done->ncaps * sizeof(done->caps[0]);
+	if (done->ncaps)   /* the last list */
+		assert_int_equal(list_end(done, done->caps, done->ncaps,
+					  sizeof(done->caps[0])), lists);
+	if (done->nnotable)
+		assert_true(list_end(done, done->notable, done->nnotable,
+				     sizeof(done->notable[0])) <= lists);
+	if (done->nspans)
+		assert_true(list_end(done, done->spans, done->nspans,
+				     sizeof(done->spans[0])) <= lists);
+	const char *strs[FACT_STRINGS_MAX];
+	size_t n = fact_strings(done, strs), pool = 0, end = lists;
+	for (size_t i = 0; i < n; i++) {
+		size_t at = (size_t)(strs[i] - (const char *)done), len = strlen(strs[i]) + 1;
+		assert_true(at >= lists);   /* in the pool, not in the parser */
+		pool += len;
+		if (at + len > end)
+			end = at + len;
+	}
+	assert_int_equal(end, lists + pool);   /* nothing shared, nothing spare */
+	assert_int_equal(sti_smtp_facts_settled_size(live), lists + pool);
+	assert_int_equal(sti_smtp_facts_settled_size(done), lists + pool);
+}
+
 /*
  * What a settled session keeps: the same facts, field by field and entry
- * by entry, in one allocation holding only the entries that arrived,
- * with nothing pointing into the parser.
+ * by entry, in one allocation holding only the entries that arrived and
+ * each string only as long as its text, and outliving the parser.
  */
 static void test_settled_copy(void **state)
 {
@@ -1328,50 +1413,65 @@ static void test_settled_copy(void **state)
 	(void)state;
 	assert_true(live->starttls_accepted);
 	assert_int_equal(live->ncaps, 3);
-	assert_int_equal(live->nnotable, 1);
+	assert_int_equal(live->nnotable, 2);
 	assert_int_equal(live->nspans, 1);
+	assert_string_equal(live->auth_mech, "LOGIN");
+	assert_int_equal(live->auth_reply.code, 503);
 	struct sti_smtp_facts *done = sti_smtp_facts_settle(live);
 	assert_non_null(done);
 	char *want = render_facts(live), *got = render_facts(done);
 	assert_string_equal(got, want);
-	/* every other field too, bytes and all, once the lists are set aside */
+	/* each string equal to the live one, and a copy of it */
+	const char *ls[FACT_STRINGS_MAX], *ds[FACT_STRINGS_MAX];
+	size_t n = fact_strings(live, ls);
+	assert_int_equal(fact_strings(done, ds), n);
+	assert_int_equal(n, 14 + 2 * 2 + 3);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(ds[i], ls[i]);
+		assert_ptr_not_equal(ds[i], ls[i]);
+	}
+	/* every other field too, bytes and all, once the pointers are set
+	 * aside */
 	struct sti_smtp_facts same = *done;
-	same.notable = live->notable;
-	same.caps = live->caps;
-	same.spans = live->spans;
+	take_pointers(&same, live);
 	assert_memory_equal(&same, live, sizeof(same));
-	assert_memory_equal(done->notable, live->notable, sizeof(live->notable[0]));
+	struct sti_smtp_reply rs[2] = { done->notable[0], done->notable[1] };
+	for (unsigned i = 0; i < 2; i++) {
+		rs[i].enhanced = live->notable[i].enhanced;
+		rs[i].text = live->notable[i].text;
+	}
+	assert_memory_equal(rs, live->notable, sizeof(rs));
 	assert_memory_equal(done->spans, live->spans, sizeof(live->spans[0]));
-	assert_memory_equal(done->caps, live->caps, 3 * sizeof(live->caps[0]));
 	assert_string_equal(done->caps[2], "STARTTLS");
 	assert_int_equal(done->notable[0].code, 530);
-	/* its own lists, right after the facts and sized by their counts */
-	size_t used = list_end(done, done->caps, done->ncaps, sizeof(done->caps[0]));
-	assert_int_equal(used, sizeof(*done) + sizeof(done->notable[0]) +
-			 sizeof(done->spans[0]) + 3 * sizeof(done->caps[0]));
-	assert_true(list_end(done, done->notable, 1, sizeof(done->notable[0])) <= used);
-	assert_true(list_end(done, done->spans, 1, sizeof(done->spans[0])) <= used);
-	assert_true((const void *)done->notable > (const void *)done);
+	assert_exactly_sized(done, live);
 	size_t fixed = sizeof(*done) +
 		       STI_SMTP_MAX_NOTABLE * sizeof(struct sti_smtp_reply) +
 		       STI_SMTP_MAX_CAPS * STI_SMTP_CAP_MAX +
 		       STI_SMTP_MAX_SPANS * sizeof(struct sti_smtp_span);
-	assert_true(used < fixed / 2);
+	assert_true(sti_smtp_facts_settled_size(live) < fixed / 2);
 	/* the copy outlives the parser */
 	run_free(r);
 	assert_string_equal(done->caps[0], "SIZE 100");
 	assert_string_equal(done->notable[0].enhanced, "5.7.0");
+	assert_string_equal(done->greeting.text, "mx ESMTP");
+	assert_string_equal(done->hello_name, "c.example");
+	assert_string_equal(done->starttls_reply.text, "2.0.0 Ready");
 	free(want);
 	free(got);
 	free(done);
 }
 
-/* No list at all: none is allocated and none is pointed to. */
+/* No list at all: none is allocated and none is pointed to; every string
+ * is one byte of the pool. */
 static void test_settled_copy_empty(void **state)
 {
-	struct sti_smtp_facts f = { .greeting_seen = true, .commands = 3 };
+	struct sti_smtp_facts f;
 
 	(void)state;
+	sti_smtp_facts_blank(&f);
+	f.greeting_seen = true;
+	f.commands = 3;
 	struct sti_smtp_facts *done = sti_smtp_facts_settle(&f);
 	assert_non_null(done);
 	assert_true(done->greeting_seen);
@@ -1379,6 +1479,10 @@ static void test_settled_copy_empty(void **state)
 	assert_null(done->notable);
 	assert_null(done->caps);
 	assert_null(done->spans);
+	assert_string_equal(done->greeting.text, "");
+	assert_string_equal(done->auth_mech, "");
+	assert_exactly_sized(done, &f);
+	assert_int_equal(sti_smtp_facts_settled_size(&f), sizeof(f) + 14);
 	free(done);
 }
 

@@ -28,6 +28,7 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	sti_tls_facts_init(&f->tls, &f->room);
+	sti_smtp_facts_blank(&f->smtp);
 	sti_policy_defaults(&f->pol);
 	f->rec.id = 1;
 	f->rec.syn_seen = true;
@@ -57,7 +58,7 @@ static void starttls_accepted(struct fx *f, const char *banner)
 	f->rec.tls_start_frame = 11;
 	f->smtp.greeting_seen = true;
 	f->smtp.greeting.code = 220;
-	strcpy(f->smtp.greeting.text, banner);
+	f->smtp.greeting.text = banner;
 	f->smtp.hello_cmd = STI_SMTP_CMD_EHLO;
 	f->smtp.hello_frame = 6;
 	f->smtp.starttls_offered = STI_SMTP_OFFER_YES;
@@ -743,7 +744,7 @@ static void test_stripped_by_middlebox(void **state)
 	f->smtp.starttls_count = 0;
 	f->smtp.starttls_accepted = false;
 	f->smtp.starttls_offered = STI_SMTP_OFFER_STRIPPED;
-	strcpy(f->smtp.masked_cap, "XXXXXXXA");
+	f->smtp.masked_cap = "XXXXXXXA";
 	f->smtp.anomaly_frame[STI_SMTP_AN_MASKED_CAPABILITY] = 6;
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_NO_TLS, STI_CAUSE_MIDDLEBOX,
@@ -768,8 +769,8 @@ static void test_starttls_refused(void **state)
 	f->smtp.starttls_accepted = false;
 	f->smtp.starttls_refused = true;
 	f->smtp.starttls_reply.code = 454;
-	strcpy(f->smtp.starttls_reply.enhanced, "4.7.0");
-	strcpy(f->smtp.starttls_reply.text, "TLS not available due to local problem");
+	f->smtp.starttls_reply.enhanced = "4.7.0";
+	f->smtp.starttls_reply.text = "TLS not available due to local problem";
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
 		       STI_REASON_STARTTLS_REFUSED, STI_CERTAIN);
@@ -777,7 +778,7 @@ static void test_starttls_refused(void **state)
 			    "the server answered STARTTLS with \"454 4.7.0 TLS not "
 			    "available due to local problem\" (frame 9)");
 	/* A reply text that repeats the enhanced code says it once. */
-	strcpy(f->smtp.starttls_reply.text, "4.7.0 TLS not available due to local problem");
+	f->smtp.starttls_reply.text = "4.7.0 TLS not available due to local problem";
 	decide(f);
 	assert_string_equal(f->v.explanation,
 			    "the server answered STARTTLS with \"454 4.7.0 TLS not "
@@ -790,7 +791,7 @@ static void test_injection(void **state)
 	starttls_accepted(f, "mx ESMTP");
 	f->smtp.injected_bytes = 24;
 	f->smtp.injected_frame = 8;
-	strcpy(f->smtp.injected_line, "MAIL FROM:<x@example.test>");
+	f->smtp.injected_line = "MAIL FROM:<x@example.test>";
 	client_hello(f, 0x0304, 11);
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
@@ -1002,7 +1003,7 @@ static void test_not_smtp(void **state)
 	plaintext_session(f, "(vsFTPd 3.0.5)");
 	f->smtp.hello_cmd = STI_SMTP_CMD_NONE;
 	f->smtp.auth_cmds = 1;           /* FTP's "AUTH TLS" */
-	strcpy(f->smtp.auth_mech, "TLS");
+	f->smtp.auth_mech = "TLS";
 	f->smtp.auth_frame = 6;
 	f->rec.srv.port = 21;
 	f->rec.looks[STI_S2C] = STI_LOOKS_FTP;
@@ -1083,7 +1084,7 @@ static void test_auth_in_clear(void **state)
 	plaintext_session(f, "mail ESMTP Postfix");
 	f->rec.srv.port = 587;
 	f->smtp.auth_cmds = 1;
-	strcpy(f->smtp.auth_mech, "LOGIN");
+	f->smtp.auth_mech = "LOGIN";
 	f->smtp.auth_frame = 10;
 	f->smtp.auth_credentials = true;
 	f->smtp.auth_credentials_frame = 14;
@@ -1103,7 +1104,7 @@ static void test_auth_in_clear(void **state)
 	assert_evidence(f, 2, ev);
 	/* CRAM-MD5 sends no password: the session is judged as before, with
 	 * a mail client's fix, not an MTA's */
-	strcpy(f->smtp.auth_mech, "CRAM-MD5");
+	f->smtp.auth_mech = "CRAM-MD5";
 	f->smtp.mail_cmds = 1;
 	decide(f);
 	assert_int_equal(f->v.reason, STI_REASON_CLIENT_SKIPPED_STARTTLS);
@@ -1178,10 +1179,10 @@ static void test_name_checked_against_greeting(void **state)
 	struct fx *f = *state;
 	rejected_valid_chain(f, STI_TRUST_PUBLIC, "ISRG Root X1");
 	f->tls.ch.sni[0] = '\0';
-	strcpy(f->smtp.greeting.text, "mx2.example.test ESMTP Exim 4.96");
+	f->smtp.greeting.text = "mx2.example.test ESMTP Exim 4.96";
 	decide(f);
 	assert_int_equal(f->v.cause, STI_CAUSE_CLIENT);   /* the greeting's name matches */
-	strcpy(f->smtp.greeting.text, "mail.other.test ESMTP Exim 4.96");
+	f->smtp.greeting.text = "mail.other.test ESMTP Exim 4.96";
 	decide(f);
 	assert_int_equal(f->v.cause, STI_CAUSE_SERVER);
 	assert_non_null(strstr(f->v.explanation,

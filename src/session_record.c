@@ -7,6 +7,7 @@
  * ClientHello. Sessions that are neither SMTP nor TLS have their payload
  * stopped at once and are not reported.
  */
+#include "sti/fmt.h"
 #include "sti/grow.h"
 #include "sti/session_record.h"
 
@@ -163,7 +164,7 @@ void sti_record_ladder_add(struct sti_record *rec, enum sti_dir dir, uint64_t fr
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(row->text, sizeof(row->text), fmt, ap);
+	sti_vfmt(row->text, sizeof(row->text), fmt, ap);
 	va_end(ap);
 }
 
@@ -198,7 +199,7 @@ __attribute__((format(printf, 3, 0)))
 static bool keep_row_text(struct flow *fl, unsigned i, const char *fmt, va_list ap)
 {
 	char buf[STI_LADDER_TEXT];
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	int n = sti_vfmt(buf, sizeof(buf), fmt, ap);
 	size_t len = n < 0 ? 1 : (size_t)n >= sizeof(buf) ? sizeof(buf) : (size_t)n + 1;
 	if (n < 0)
 		buf[0] = '\0';
@@ -250,11 +251,11 @@ static void versions_text(const struct sti_client_hello *ch, char *buf,
 	size_t used = 0;
 	buf[0] = '\0';
 	if (!ch->nversions) {
-		snprintf(buf, len, "%s", sti_tls_version_name(ch->legacy_version, v, sizeof(v)));
+		sti_fmt(buf, len, "%s", sti_tls_version_name(ch->legacy_version, v, sizeof(v)));
 		return;
 	}
 	for (unsigned i = 0; i < ch->nversions && used + 1 < len; i++) {
-		int n = snprintf(buf + used, len - used, "%s%s", i ? "," : "",
+		int n = sti_fmt(buf + used, len - used, "%s%s", i ? "," : "",
 				 sti_tls_version_name(ch->versions[i], v, sizeof(v)));
 		if (n < 0)
 			break;
@@ -409,7 +410,7 @@ static void complete_ehlo_row(const struct flow *fl, struct sti_record *rec)
 	if (fl->ehlo_row < 0 || !fl->ladder_text || !sf)
 		return;
 	struct sti_ladder_row *row = &rec->ladder[fl->ehlo_row];
-	snprintf(row->text, sizeof(row->text), "250 EHLO reply: %s",
+	sti_fmt(row->text, sizeof(row->text), "250 EHLO reply: %s",
 		 offer_text(sf->starttls_offered));
 }
 

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "sti/civil_time.h"
+#include "sti/fmt.h"
 #include "sti/session_record.h"
 #include "sti/tls_hello.h"
 
@@ -124,7 +125,7 @@ static void explain(struct ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(c->out->explanation, sizeof(c->out->explanation), fmt, ap);
+	sti_vfmt(c->out->explanation, sizeof(c->out->explanation), fmt, ap);
 	va_end(ap);
 }
 
@@ -133,7 +134,7 @@ static void remedy(struct ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(c->out->remediation, sizeof(c->out->remediation), fmt, ap);
+	sti_vfmt(c->out->remediation, sizeof(c->out->remediation), fmt, ap);
 	va_end(ap);
 }
 
@@ -147,11 +148,11 @@ static void closing_text(const struct ctx *c, enum sti_dir dir, char *buf, size_
 {
 	const struct sti_dir_info *d = &c->rec->tcp[dir];
 	if (d->rst_frame && (!d->fin_frame || d->rst_frame < d->fin_frame))
-		snprintf(buf, len, "reset the connection (frame %" PRIu64 ")", d->rst_frame);
+		sti_fmt(buf, len, "reset the connection (frame %" PRIu64 ")", d->rst_frame);
 	else if (d->fin_frame)
-		snprintf(buf, len, "closed the connection (frame %" PRIu64 ")", d->fin_frame);
+		sti_fmt(buf, len, "closed the connection (frame %" PRIu64 ")", d->fin_frame);
 	else
-		snprintf(buf, len, "stopped");
+		sti_fmt(buf, len, "stopped");
 }
 
 static uint64_t closing_frame(const struct ctx *c, enum sti_dir dir)
@@ -227,7 +228,7 @@ static void remedy_more(struct ctx *c, const char *fmt, ...)
 	size_t n = strnlen(r, sizeof(c->out->remediation));
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(r + n, sizeof(c->out->remediation) - n, fmt, ap);
+	sti_vfmt(r + n, sizeof(c->out->remediation) - n, fmt, ap);
 	va_end(ap);
 }
 
@@ -350,7 +351,7 @@ static bool name_to_check(const struct ctx *c, char *name, size_t len,
 {
 	const struct sti_tls_facts *t = c->tls;
 	if (t->have_ch && t->ch.sni[0]) {
-		snprintf(name, len, "%s", t->ch.sni);
+		sti_fmt(name, len, "%s", t->ch.sni);
 		*which = "the name the client asked for";
 		return true;
 	}
@@ -371,18 +372,18 @@ static void utc_text(int64_t t, char *buf, size_t len)
 {
 	struct tm tm;
 	if (!sti_tm_from_epoch(t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
-		snprintf(buf, len, "%" PRId64, t);
+		sti_fmt(buf, len, "%" PRId64, t);
 }
 
 /* "3 days", "5 hours", "12 minutes": how long, roughly. */
 static void span_text(int64_t secs, char *buf, size_t len)
 {
 	if (secs >= 2 * 86400)
-		snprintf(buf, len, "%" PRId64 " days", secs / 86400);
+		sti_fmt(buf, len, "%" PRId64 " days", secs / 86400);
 	else if (secs >= 2 * 3600)
-		snprintf(buf, len, "%" PRId64 " hours", secs / 3600);
+		sti_fmt(buf, len, "%" PRId64 " hours", secs / 3600);
 	else
-		snprintf(buf, len, "%" PRId64 " minutes", secs / 60);
+		sti_fmt(buf, len, "%" PRId64 " minutes", secs / 60);
 }
 
 /* "mx.a.test, *.b.test" (the SANs, else the CN). */
@@ -391,11 +392,11 @@ static void cert_names_text(const struct sti_cert_info *ci, char *buf, size_t le
 	size_t n = 0;
 	buf[0] = '\0';
 	for (unsigned i = 0; i < ci->nsans && i < STI_CERT_MAX_SANS && n < len; i++) {
-		int w = snprintf(buf + n, len - n, "%s%s", i ? ", " : "", ci->sans[i]);
+		int w = sti_fmt(buf + n, len - n, "%s%s", i ? ", " : "", ci->sans[i]);
 		n += w > 0 ? (size_t)w : 0;
 	}
 	if (!ci->nsans)
-		snprintf(buf, len, "CN=%.200s", ci->subject_cn);
+		sti_fmt(buf, len, "CN=%.200s", ci->subject_cn);
 }
 
 /*
@@ -438,13 +439,13 @@ static const char *cert_problem(const struct ctx *c, const char **tlsrpt, char *
 		*tlsrpt = "certificate-expired";
 		utc_text(expiry, when, sizeof(when));
 		span_text(now - expiry, span, sizeof(span));
-		snprintf(buf, len, "%s expired on %s, %s before this session", whose_end,
+		sti_fmt(buf, len, "%s expired on %s, %s before this session", whose_end,
 			 when, span);
 		return buf;
 	}
 	if (start > now) {
 		utc_text(start, when, sizeof(when));
-		snprintf(buf, len, "%s is not valid before %s", whose_start, when);
+		sti_fmt(buf, len, "%s is not valid before %s", whose_start, when);
 		return buf;
 	}
 	char name[STI_CERT_NAME_MAX];
@@ -452,21 +453,21 @@ static const char *cert_problem(const struct ctx *c, const char **tlsrpt, char *
 	if (name_to_check(c, name, sizeof(name), &which) && !cert_names_host(ci, name)) {
 		*tlsrpt = "certificate-host-mismatch";
 		cert_names_text(ci, names, sizeof(names));
-		snprintf(buf, len, "it names %s, not %.100s, %s", names, name, which);
+		sti_fmt(buf, len, "it names %s, not %.100s, %s", names, name, which);
 		return buf;
 	}
 	if (ci->self_signed || (tr->checked && tr->trust == STI_TRUST_PRIVATE)) {
 		*tlsrpt = "certificate-not-trusted";
 		if (ci->self_signed)
-			snprintf(buf, len, "it is self-signed, its own root, in no public store");
+			sti_fmt(buf, len, "it is self-signed, its own root, in no public store");
 		else
-			snprintf(buf, len, "it is issued by a private CA: the root CN=%.64s "
+			sti_fmt(buf, len, "it is issued by a private CA: the root CN=%.64s "
 				 "is in no public store", tr->anchor[0] ? tr->anchor : ci->issuer_cn);
 		return buf;
 	}
 	if (tr->checked && tr->trust == STI_TRUST_INCOMPLETE) {
 		*tlsrpt = "certificate-not-trusted";
-		snprintf(buf, len, "its chain is incomplete: the issuer CN=%.64s is not sent "
+		sti_fmt(buf, len, "its chain is incomplete: the issuer CN=%.64s is not sent "
 			 "(%u certificate(s) in the chain) and not a trusted root",
 			 tr->anchor, tr->chain_len);
 		return buf;
@@ -575,7 +576,7 @@ static bool rule_no_payload(struct ctx *c)
 		who != STI_DIR_NONE ? "; the " : "", who != STI_DIR_NONE ? side(who) : "",
 		who != STI_DIR_NONE ? " " : "");
 	if (who != STI_DIR_NONE)
-		snprintf(c->out->explanation + strlen(c->out->explanation),
+		sti_fmt(c->out->explanation + strlen(c->out->explanation),
 			 sizeof(c->out->explanation) - strlen(c->out->explanation),
 			 "%s", how);
 	remedy(c, "Nothing to change for mail: a port probe or a health check "
@@ -705,7 +706,7 @@ static bool rule_auth_in_clear(struct ctx *c)
 	const struct sti_smtp_reply *rp = &s->auth_reply;
 	char answer[64] = "";
 	if (rp->code)
-		snprintf(answer, sizeof(answer), "; the server answered %u (frame %"
+		sti_fmt(answer, sizeof(answer), "; the server answered %u (frame %"
 			 PRIu64 ")", rp->code, rp->frame);
 	explain(c, "the mail client sent AUTH %s without TLS (frame %" PRIu64
 		")%s%s%s", s->auth_mech, s->auth_frame,
@@ -1155,7 +1156,7 @@ static bool rule_gap_or_malformed(struct ctx *c)
 	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
 		if (t->dir[d].gap && completed_behind_gap(c)) {
 			char note[96];
-			snprintf(note, sizeof(note), " as far as the capture shows "
+			sti_fmt(note, sizeof(note), " as far as the capture shows "
 				 "(%s bytes lost at frame %" PRIu64 ")", side(d),
 				 t->dir[d].gap_frame);
 			established_verdict(c, STI_INFERRED, note);
@@ -1332,13 +1333,13 @@ static void family_text(unsigned mask, const char *const *names, size_t n,
 	for (size_t i = 0; i < n && used + 1 < len; i++) {
 		if (!(mask & (1u << i)))
 			continue;
-		int w = snprintf(buf + used, len - used, "%s%s", used ? "/" : "", names[i]);
+		int w = sti_fmt(buf + used, len - used, "%s%s", used ? "/" : "", names[i]);
 		if (w < 0)
 			break;
 		used += (size_t)w;
 	}
 	if (!used)
-		snprintf(buf, len, "none named");
+		sti_fmt(buf, len, "none named");
 }
 
 static void no_shared_cipher(struct ctx *c, enum sti_confidence conf,
@@ -1459,7 +1460,7 @@ static bool rule_rejected_hello(struct ctx *c)
 			remedy_server_versions(c);
 		} else if (version_alert) {
 			char what[96];
-			snprintf(what, sizeof(what), "answered with %s(%u) (frame %" PRIu64 ")",
+			sti_fmt(what, sizeof(what), "answered with %s(%u) (frame %" PRIu64 ")",
 				 alert_name(a->desc), a->desc, a->frame);
 			no_shared_cipher(c, STI_CERTAIN, what);
 		} else {
@@ -1538,13 +1539,13 @@ static void rejection_text(const struct ctx *c, const struct sti_tls_alert *a,
 			   char *buf, size_t len)
 {
 	if (a) {
-		snprintf(buf, len, "with %s(%u) (frame %" PRIu64 ")",
+		sti_fmt(buf, len, "with %s(%u) (frame %" PRIu64 ")",
 			 alert_name(a->desc), a->desc, a->frame);
 		return;
 	}
 	char how[64];
 	closing_text(c, STI_C2S, how, sizeof(how));
-	snprintf(buf, len, "after completing the handshake: it %s without "
+	sti_fmt(buf, len, "after completing the handshake: it %s without "
 		 "sending one command inside TLS", how);
 }
 

@@ -34,6 +34,7 @@
 
 #include "sti/civil_time.h"
 #include "sti/decode.h"
+#include "sti/fmt.h"
 #include "sti/mtalog.h"
 #include "sti/outbuf.h"
 #include "sti/session_record.h"
@@ -312,7 +313,7 @@ static void j_reply_line(struct jw *w, const char *key,
 {
 	char buf[8 + STI_SMTP_TEXT_MAX];
 	size_t tlen = bounded_len(r->text, STI_SMTP_TEXT_MAX);
-	int n = snprintf(buf, sizeof(buf), "%03u%s%.*s", (unsigned)r->code,
+	int n = sti_fmt(buf, sizeof(buf), "%03u%s%.*s", (unsigned)r->code,
 			 tlen ? " " : "", (int)tlen, r->text);
 
 	if (n > 0)
@@ -737,7 +738,7 @@ static void j_explanation(struct jw *w, const struct sti_verdict *v,
 		j_str_always(w, "verdict.explanation", v->explanation, n);
 		return;
 	}
-	int len = snprintf(both, sizeof(both), "%.*s%s%s", (int)n, v->explanation,
+	int len = sti_fmt(both, sizeof(both), "%.*s%s%s", (int)n, v->explanation,
 			   n ? " " : "", cite);
 	j_str_always(w, "verdict.explanation", both,
 		     len < 0 ? 0 : (size_t)len < sizeof(both) ? (size_t)len : sizeof(both) - 1);

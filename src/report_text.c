@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "sti/decode.h"
+#include "sti/fmt.h"
 #include "sti/mtalog.h"
 #include "sti/outbuf.h"
 #include "sti/session.h"
@@ -119,9 +120,9 @@ static void put_outcome(FILE *f, bool color, enum sti_outcome oc, bool upper)
 /*
  * Copy src into dst (capacity cap > 0, always terminated), keeping
  * printable ASCII, turning tabs and line breaks into spaces and every other
- * byte into '?'. Reads at most srcmax bytes of src.
+ * byte into '?'. Reads at most srcmax bytes of src. Returns dst's length.
  */
-static void clean(char *dst, size_t cap, const char *src, size_t srcmax)
+static size_t clean(char *dst, size_t cap, const char *src, size_t srcmax)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < srcmax && src[i] && n + 1 < cap; i++) {
@@ -133,6 +134,7 @@ static void clean(char *dst, size_t cap, const char *src, size_t srcmax)
 		dst[n++] = (char)ch;
 	}
 	dst[n] = '\0';
+	return n;
 }
 
 /*
@@ -176,9 +178,9 @@ static void endpoint_str(const struct sti_endpoint *e, char *buf, size_t len)
 	char a[64];
 	sti_addr_str(&e->addr, a, sizeof(a));
 	if (e->addr.family == 6)
-		snprintf(buf, len, "[%s]:%u", a, (unsigned)e->port);
+		sti_fmt(buf, len, "[%s]:%u", a, (unsigned)e->port);
 	else
-		snprintf(buf, len, "%s:%u", a, (unsigned)e->port);
+		sti_fmt(buf, len, "%s:%u", a, (unsigned)e->port);
 }
 
 /* "smtp starttls", "smtp", "tls implicit", ... */
@@ -193,9 +195,9 @@ static void kind_str(const struct sti_record *rec, char *buf, size_t len)
 	default: proto = "unknown"; break;
 	}
 	if (rec->mode == STI_MODE_UNKNOWN)
-		snprintf(buf, len, "%s", proto);
+		sti_fmt(buf, len, "%s", proto);
 	else
-		snprintf(buf, len, "%s %s", proto, sti_mode_name(rec->mode));
+		sti_fmt(buf, len, "%s %s", proto, sti_mode_name(rec->mode));
 }
 
 /* "+0.004s": the time since the session's first packet, in milliseconds;
@@ -218,10 +220,28 @@ static size_t reltime_str(int64_t ts_us, int64_t first_us, char buf[32])
 	return n;
 }
 
-/* Print at most width columns of s, ending in "..." when cut. */
-static void put_cut(struct sti_out *o, const char *s, size_t width, bool pad)
+static size_t u64_digits(uint64_t v)
 {
-	size_t n = strlen(s);
+	size_t n = 1;
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+/* reltime_str's length, without writing it. */
+static size_t reltime_len(int64_t ts_us, int64_t first_us)
+{
+	bool neg = ts_us < first_us;
+	uint64_t d = neg ? (uint64_t)first_us - (uint64_t)ts_us
+			 : (uint64_t)ts_us - (uint64_t)first_us;
+	return 1 + u64_digits(d / 1000000) + 5;   /* sign, seconds, ".mmms" */
+}
+
+/* Print at most width columns of s (n bytes), ending in "..." when cut. */
+static void put_cut(struct sti_out *o, const char *s, size_t n, size_t width, bool pad)
+{
 	if (n > width) {
 		size_t keep = width > 3 ? width - 3 : 0;
 		sti_out_write(o, s, keep);
@@ -259,8 +279,8 @@ static void write_ladder_to(struct sti_out *o, const struct sti_record *rec)
 		return;
 	for (unsigned i = 0; i < n; i++) {
 		const struct sti_ladder_row *row = &rec->ladder[i];
-		size_t tl = reltime_str(row->ts_us, rec->first_ts, tbuf);
-		size_t fl = sti_fmt_u64(fbuf, row->frame);
+		size_t tl = reltime_len(row->ts_us, rec->first_ts);
+		size_t fl = u64_digits(row->frame);
 		size_t xl = strnlen(row->text, sizeof(row->text));
 		if (tl > tw)
 			tw = tl;
@@ -299,18 +319,18 @@ static void write_ladder_to(struct sti_out *o, const struct sti_record *rec)
 		const struct sti_ladder_row *row = &rec->ladder[i];
 		size_t tl = reltime_str(row->ts_us, rec->first_ts, tbuf);
 		size_t fl = sti_fmt_u64(fbuf, row->frame);
-		clean(text, sizeof(text), row->text, sizeof(row->text));
+		size_t xl = clean(text, sizeof(text), row->text, sizeof(row->text));
 		sti_out_right(o, tbuf, tl, tw);
 		sti_out_lit(o, "  ");
 		sti_out_right(o, fbuf, fl, fw);
 		sti_out_lit(o, "  ");
 		if (row->dir == STI_C2S) {
-			put_cut(o, text, cw, true);
+			put_cut(o, text, xl, cw, true);
 			sti_out_lit(o, " -->\n");
 		} else {
 			sti_out_spaces(o, cw);
 			sti_out_lit(o, " <-- ");
-			put_cut(o, text, sw, false);
+			put_cut(o, text, xl, sw, false);
 			sti_out_byte(o, '\n');
 		}
 	}
@@ -452,7 +472,7 @@ static void write_fix(struct sti_out *f, const char *remediation, size_t max)
 		size_t n = strcspn(p, "\n");
 		if (n > (size_t)(end - p))
 			n = (size_t)(end - p);
-		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		sti_fmt(line, sizeof(line), "%.*s", (int)n, p);
 		clean(buf, sizeof(buf), line, sizeof(line));
 		if (strncmp(buf, "  ", 2) == 0) {
 			if (first)

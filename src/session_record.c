@@ -187,8 +187,11 @@ static bool grow_rows(struct flow *fl)
 	return true;
 }
 
-/* Text pool growth step: a few reallocs a session, little slack. */
-#define TEXT_POOL_STEP 64u
+/* Text pool: first room for a typical session's rows (~14 rows of ~25
+ * bytes), then grown in steps: one or two reallocs a session instead of
+ * six, little slack. */
+#define TEXT_POOL_FIRST 384u
+#define TEXT_POOL_STEP 128u
 
 /*
  * Row i's text, formatted, into the pool: only its own bytes are kept (a
@@ -206,6 +209,8 @@ static bool keep_row_text(struct flow *fl, unsigned i, const char *fmt, va_list 
 	if (fl->text_used + len > fl->text_cap) {
 		size_t cap = (fl->text_used + len + TEXT_POOL_STEP - 1) / TEXT_POOL_STEP *
 			     TEXT_POOL_STEP;
+		if (cap < TEXT_POOL_FIRST)
+			cap = TEXT_POOL_FIRST;
 		char *text = realloc(fl->text, cap);
 		if (!text)
 			return false;

@@ -303,17 +303,41 @@ static bool format_second(int64_t secs, char text[20])
 	return true;
 }
 
-/* The cached text of secs (formatted now if it is not kept), or NULL. */
-static const char *second_text(struct sti_time_cache *c, int64_t secs)
-{
-	unsigned i = (unsigned)((uint64_t)secs % STI_TIME_CACHE_SLOTS);
+/* Days this far from the epoch or nearer: day * 86400 cannot overflow. */
+#define DAY_LIMIT (INT64_MAX / 86400 - 1)
 
-	if (!c->slot[i].used || c->slot[i].secs != secs) {
-		c->slot[i].used = true;
-		c->slot[i].secs = secs;
-		c->slot[i].ok = format_second(secs, c->slot[i].text);
+/* "YYYY-MM-DDTHH:MM:SS" of secs into text, the date from the cache (the
+ * calendar conversion only for a day it does not keep); false as
+ * format_second. */
+static bool second_text(struct sti_time_cache *c, int64_t secs, char text[20])
+{
+	int64_t day = secs / 86400, sod = secs % 86400;
+
+	if (sod < 0) {
+		sod += 86400;
+		day--;
 	}
-	return c->slot[i].ok ? c->slot[i].text : NULL;
+	if (day > DAY_LIMIT || day < -DAY_LIMIT)
+		return format_second(secs, text);
+	unsigned i = (unsigned)((uint64_t)day % STI_TIME_CACHE_SLOTS);
+	if (!c->slot[i].used || c->slot[i].day != day) {
+		char midnight[20];
+		c->slot[i].used = true;
+		c->slot[i].day = day;
+		c->slot[i].ok = format_second(day * 86400, midnight);
+		memcpy(c->slot[i].date, midnight, sizeof(c->slot[i].date));
+	}
+	if (!c->slot[i].ok)
+		return false;
+	memcpy(text, c->slot[i].date, sizeof(c->slot[i].date));
+	int s = (int)sod;
+	two_digits(text + 11, s / 3600);
+	text[13] = ':';
+	two_digits(text + 14, s / 60 % 60);
+	text[16] = ':';
+	two_digits(text + 17, s % 60);
+	text[19] = '\0';
+	return true;
 }
 
 size_t sti_rfc3339_us(struct sti_time_cache *c, int64_t us, char out[STI_RFC3339_MAX])
@@ -324,10 +348,8 @@ size_t sti_rfc3339_us(struct sti_time_cache *c, int64_t us, char out[STI_RFC3339
 		frac += 1000000;
 		secs--;
 	}
-	const char *t = second_text(c, secs);
-	if (!t)
+	if (!second_text(c, secs, out))
 		return 0;
-	memcpy(out, t, 19);
 	out[19] = '.';
 	for (int i = 25; i > 19; i--) {
 		out[i] = (char)('0' + frac % 10);
@@ -340,11 +362,8 @@ size_t sti_rfc3339_us(struct sti_time_cache *c, int64_t us, char out[STI_RFC3339
 
 size_t sti_rfc3339_s(struct sti_time_cache *c, int64_t secs, char out[STI_RFC3339_MAX])
 {
-	const char *t = second_text(c, secs);
-
-	if (!t)
+	if (!second_text(c, secs, out))
 		return 0;
-	memcpy(out, t, 19);
 	out[19] = 'Z';
 	out[20] = '\0';
 	return 20;

@@ -100,18 +100,20 @@ void sti_out_json_string(struct sti_out *o, const void *s, size_t n);
 void sti_json_string_to(FILE *f, const void *s, size_t n);
 
 /*
- * RFC 3339 UTC times. The date and time of day of the last few distinct
- * seconds are kept, so times within one second cost a copy, not a
- * calendar conversion. Years outside 0000-9999 cannot be written: 0.
+ * RFC 3339 UTC times. The dates of the last few distinct days are kept
+ * (direct-mapped by day), so a time costs a copy and the time of day's
+ * arithmetic, not a calendar conversion: a capture's sessions fall on a
+ * few days and its certificates' validity dates on a few more. Years
+ * outside 0000-9999 cannot be written: 0.
  */
-#define STI_TIME_CACHE_SLOTS 16   /* a line's times and its chain's dates */
+#define STI_TIME_CACHE_SLOTS 32   /* the sessions' days and the chains' dates */
 #define STI_RFC3339_MAX 28   /* "2026-11-27T18:36:19.123456Z" and NUL */
 
 struct sti_time_cache {
 	struct {
-		int64_t secs;
+		int64_t day;     /* days since the epoch, rounded down */
 		bool used, ok;
-		char text[20];   /* "2026-11-27T18:36:19" and NUL */
+		char date[11];   /* "2026-11-27T", not terminated */
 	} slot[STI_TIME_CACHE_SLOTS];
 };
 

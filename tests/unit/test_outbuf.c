@@ -408,6 +408,37 @@ static void test_times_from_cache(void **state)
 	assert_string_equal(s, "1969-12-31T23:59:59.999999Z");
 }
 
+/* Days that share a cache slot, every hour boundary and odd seconds of
+ * them, midnight and the last second, in an order that evicts and
+ * returns: each is the fresh conversion. */
+static void test_times_days_share_slots(void **state)
+{
+	struct sti_time_cache c;
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	for (int round = 0; round < 2; round++) {
+		for (int64_t d = -3; d < 3 * STI_TIME_CACHE_SLOTS; d += 7) {
+			int64_t day = INT64_C(20000) + d * (round ? 1 : STI_TIME_CACHE_SLOTS);
+			for (int64_t sod = 0; sod < 86400; sod += 3599) {
+				int64_t us = (day * 86400 + sod) * 1000000 + sod;
+				char got[STI_RFC3339_MAX], want[64];
+				reference_us(us, want, sizeof(want));
+				assert_int_equal(sti_rfc3339_us(&c, us, got), strlen(want));
+				assert_string_equal(got, want);
+			}
+			char got[STI_RFC3339_MAX];
+			assert_int_equal(sti_rfc3339_s(&c, day * 86400 + 86399, got), 20);
+			assert_int_equal(got[11] == '2' && got[12] == '3' && got[17] == '5' &&
+					 got[18] == '9' && got[19] == 'Z', 1);
+		}
+	}
+	/* So far from the epoch that the day's start would not fit: not written. */
+	char s[STI_RFC3339_MAX];
+	assert_int_equal(sti_rfc3339_s(&c, INT64_MIN, s), 0);
+	assert_int_equal(sti_rfc3339_s(&c, INT64_MAX, s), 0);
+	assert_int_equal(sti_rfc3339_us(&c, INT64_MIN, s), 0);
+}
+
 /* RFC 3339 has four-digit years only: year 10000 and year -1 are not
  * written, year 0 and 9999 are. */
 static void test_times_out_of_range(void **state)
@@ -446,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_order_with_other_writers),
 		cmocka_unit_test(test_when_lines_are_flushed),
 		cmocka_unit_test(test_times_from_cache),
+		cmocka_unit_test(test_times_days_share_slots),
 		cmocka_unit_test(test_times_out_of_range),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

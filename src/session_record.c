@@ -194,18 +194,12 @@ static bool grow_rows(struct flow *fl)
 #define TEXT_POOL_STEP 128u
 
 /*
- * Row i's text, formatted, into the pool: only its own bytes are kept (a
- * fixed slot per row was 112 bytes, most of them unused, for as long as
- * the session stays open). False without memory.
+ * Row i's text (len bytes with its NUL) into the pool: only its own bytes
+ * are kept (a fixed slot per row was 112 bytes, most of them unused, for
+ * as long as the session stays open). False without memory.
  */
-__attribute__((format(printf, 3, 0)))
-static bool keep_row_text(struct flow *fl, unsigned i, const char *fmt, va_list ap)
+static bool keep_row_text(struct flow *fl, unsigned i, const char *buf, size_t len)
 {
-	char buf[STI_LADDER_TEXT];
-	int n = sti_vfmt(buf, sizeof(buf), fmt, ap);
-	size_t len = n < 0 ? 1 : (size_t)n >= sizeof(buf) ? sizeof(buf) : (size_t)n + 1;
-	if (n < 0)
-		buf[0] = '\0';
 	if (fl->text_used + len > fl->text_cap) {
 		size_t cap = (fl->text_used + len + TEXT_POOL_STEP - 1) / TEXT_POOL_STEP *
 			     TEXT_POOL_STEP;
@@ -223,28 +217,88 @@ static bool keep_row_text(struct flow *fl, unsigned i, const char *fmt, va_list 
 	return true;
 }
 
-__attribute__((format(printf, 5, 6)))
-static void ladder_add(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us,
-		       const char *fmt, ...)
+/* The next row with its side, frame and time, or -1 past the cap or
+ * without memory (the row is counted as dropped). */
+static int row_begin(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us)
 {
 	if (fl->nrows == STI_LADDER_MAX ||
 	    (fl->nrows == fl->rows_cap && !grow_rows(fl))) {
 		fl->rows_dropped++;
-		return;
+		return -1;
 	}
 	unsigned i = fl->nrows;
 	fl->rows[i] = (struct flow_row){ .frame = frame, .ts_us = ts_us, .dir = dir };
+	return (int)i;
+}
+
+/* The row is in once its text (if any is wanted) was kept. */
+static void row_end(struct flow *fl, bool kept)
+{
+	if (kept)
+		fl->nrows++;
+	else
+		fl->rows_dropped++;
+}
+
+__attribute__((format(printf, 5, 6)))
+static void ladder_add(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us,
+		       const char *fmt, ...)
+{
+	int i = row_begin(fl, dir, frame, ts_us);
+	if (i < 0)
+		return;
+	bool kept = true;
 	if (fl->ladder_text) {
+		char buf[STI_LADDER_TEXT];
 		va_list ap;
 		va_start(ap, fmt);
-		bool kept = keep_row_text(fl, i, fmt, ap);
+		int n = sti_vfmt(buf, sizeof(buf), fmt, ap);
 		va_end(ap);
-		if (!kept) {
-			fl->rows_dropped++;
-			return;
-		}
+		size_t len = n < 0 ? 1 : (size_t)n >= sizeof(buf) ? sizeof(buf) : (size_t)n + 1;
+		if (n < 0)
+			buf[0] = '\0';
+		kept = keep_row_text(fl, (unsigned)i, buf, len);
 	}
-	fl->nrows++;
+	row_end(fl, kept);
+}
+
+/*
+ * A row whose text is two strings one after the other (a name, a prefix
+ * and a name, a reply code and its text): the same bytes as "%s%s", cut
+ * to a row's room, without a format to read. Most rows are these.
+ */
+static void ladder_add2(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us,
+			const char *a, const char *b)
+{
+	int i = row_begin(fl, dir, frame, ts_us);
+	if (i < 0)
+		return;
+	bool kept = true;
+	if (fl->ladder_text) {
+		char buf[STI_LADDER_TEXT];
+		size_t n = strnlen(a, sizeof(buf) - 1);
+		memcpy(buf, a, n);
+		size_t m = strnlen(b, sizeof(buf) - 1 - n);
+		memcpy(buf + n, b, m);
+		buf[n + m] = '\0';
+		kept = keep_row_text(fl, (unsigned)i, buf, n + m + 1);
+	}
+	row_end(fl, kept);
+}
+
+/* A reply's row: "%u %s" of its code and text. */
+static void ladder_reply_row(struct flow *fl, uint64_t frame, int64_t ts_us, unsigned code,
+			     const char *text)
+{
+	char c[16];
+	size_t n = sizeof(c) - 1;
+	c[n] = '\0';
+	c[--n] = ' ';
+	do {
+		c[--n] = (char)('0' + code % 10);
+		code /= 10;
+	} while (code);
+	ladder_add2(fl, 1, frame, ts_us, c + n, text ? text : "");
 }
 
 /* ---- ladder rows from the layers' events ---- */
@@ -274,11 +328,11 @@ static void ladder_client_hello(struct flow *fl, const struct sti_tls_ev *ev)
 	const struct sti_client_hello *ch = f->have_ch2 && ev->frame == f->ch2_frame ? &f->ch2 : &f->ch;
 	char vers[64], max[24];
 	if (!f->have_ch) {
-		ladder_add(fl, 0, ev->frame, ev->ts_us, "ClientHello (unparsed)");
+		ladder_add2(fl, 0, ev->frame, ev->ts_us, "ClientHello (unparsed)", "");
 		return;
 	}
 	if (!fl->ladder_text) {   /* spare the version lists too */
-		ladder_add(fl, 0, ev->frame, ev->ts_us, "ClientHello");
+		ladder_add2(fl, 0, ev->frame, ev->ts_us, "ClientHello", "");
 		return;
 	}
 	versions_text(ch, vers, sizeof(vers));
@@ -300,13 +354,13 @@ static void ladder_server_hello(struct flow *fl, const struct sti_tls_ev *ev)
 		return;
 	}
 	if (!f->have_sh) {
-		ladder_add(fl, 1, ev->frame, ev->ts_us, "ServerHello (unparsed)");
+		ladder_add2(fl, 1, ev->frame, ev->ts_us, "ServerHello (unparsed)", "");
 		return;
 	}
 	/* The cipher and group by name go on the session's "negotiated" line:
 	 * a ladder column is too narrow for them. */
-	ladder_add(fl, 1, ev->frame, ev->ts_us, "ServerHello %s",
-			      sti_tls_version_text(f->sh.version, v, sizeof(v)));
+	ladder_add2(fl, 1, ev->frame, ev->ts_us, "ServerHello ",
+		    sti_tls_version_text(f->sh.version, v, sizeof(v)));
 }
 
 static void ladder_handshake(struct flow *fl, const struct sti_tls_ev *ev)
@@ -337,8 +391,7 @@ static void ladder_handshake(struct flow *fl, const struct sti_tls_ev *ev)
 	}
 	const char *name = sti_tls_handshake_name(ev->type);
 	if (name)
-		ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
-				      "%s%s", pre, name);
+		ladder_add2(fl, ev->dir, ev->frame, ev->ts_us, pre, name);
 	else
 		ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
 				      "%shandshake type %u", pre, ev->type);
@@ -352,8 +405,8 @@ static void on_tls_event(void *ctx, const struct sti_tls_ev *ev)
 		ladder_handshake(fl, ev);
 		break;
 	case STI_TLS_EV_SSLV2_HELLO:
-		ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
-				      "SSLv2 %s", ev->type == 1 ? "CLIENT-HELLO" : "SERVER-HELLO");
+		ladder_add2(fl, ev->dir, ev->frame, ev->ts_us,
+			    "SSLv2 ", ev->type == 1 ? "CLIENT-HELLO" : "SERVER-HELLO");
 		break;
 	case STI_TLS_EV_ALERT:
 		if (ev->encrypted && !ev->decrypted) {
@@ -369,16 +422,14 @@ static void on_tls_event(void *ctx, const struct sti_tls_ev *ev)
 		}
 		break;
 	case STI_TLS_EV_ENCRYPTED:
-		ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
-				      "encrypted from here");
+		ladder_add2(fl, ev->dir, ev->frame, ev->ts_us, "encrypted from here", "");
 		break;
 	case STI_TLS_EV_ESTABLISHED:
-		ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
-				      "TLS established");
+		ladder_add2(fl, ev->dir, ev->frame, ev->ts_us, "TLS established", "");
 		break;
 	case STI_TLS_EV_STOPPED:
-		ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
-				      "TLS parsing stopped: %s", ev->text ? ev->text : "?");
+		ladder_add2(fl, ev->dir, ev->frame, ev->ts_us,
+			    "TLS parsing stopped: ", ev->text ? ev->text : "?");
 		break;
 	case STI_TLS_EV_RECORD:
 		break;
@@ -399,8 +450,7 @@ static const char *offer_text(enum sti_smtp_offer o)
 static void ladder_reply(struct flow *fl, const struct sti_smtp_event *ev)
 {
 	/* The reply text already starts with its enhanced status code. */
-	ladder_add(fl, 1, ev->frame, ev->ts_us, "%u %s", ev->code,
-			      ev->text ? ev->text : "");
+	ladder_reply_row(fl, ev->frame, ev->ts_us, ev->code, ev->text);
 	/* What the EHLO reply offered is known once the reply is digested:
 	 * the row is completed when the session closes. */
 	if (ev->cmd == STI_SMTP_CMD_EHLO && ev->code == 250 &&
@@ -425,16 +475,15 @@ static void on_smtp_event(void *ctx, const struct sti_smtp_event *ev)
 	enum sti_dir dir = ev->dir;
 	switch (ev->kind) {
 	case STI_SMTP_EV_GREETING:
-		ladder_add(fl, 1, ev->frame, ev->ts_us, "%u %s", ev->code,
-				      ev->text ? ev->text : "");
+		ladder_reply_row(fl, ev->frame, ev->ts_us, ev->code, ev->text);
 		break;
 	case STI_SMTP_EV_COMMAND:
 		/* Records or junk in the plaintext session show up once, as
 		 * the anomaly they raise. */
 		if (ev->cmd == STI_SMTP_CMD_TLS || ev->cmd == STI_SMTP_CMD_BINARY)
 			break;
-		ladder_add(fl, 0, ev->frame, ev->ts_us, "%s",
-				      ev->text && ev->text[0] ? ev->text : sti_smtp_cmd_name(ev->cmd));
+		ladder_add2(fl, 0, ev->frame, ev->ts_us,
+			    ev->text && ev->text[0] ? ev->text : sti_smtp_cmd_name(ev->cmd), "");
 		break;
 	case STI_SMTP_EV_REPLY:
 		ladder_reply(fl, ev);
@@ -448,8 +497,8 @@ static void on_smtp_event(void *ctx, const struct sti_smtp_event *ev)
 		if (fl->laddered_anomalies[dir] & bit)
 			break;
 		fl->laddered_anomalies[dir] |= bit;
-		ladder_add(fl, dir, ev->frame, ev->ts_us, "! %s",
-				      sti_smtp_anomaly_desc(ev->anomaly));
+		ladder_add2(fl, dir, ev->frame, ev->ts_us, "! ",
+			    sti_smtp_anomaly_desc(ev->anomaly));
 		break;
 	}
 	case STI_SMTP_EV_SWITCH:
@@ -671,8 +720,8 @@ static void on_end(struct flow *fl, const struct sti_stream_ev *ev)
 		sti_smtp_end(m, ev->dir);
 	if (fl->tls)
 		sti_tls_end(fl->tls, ev->dir);
-	ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
-			      ev->kind == STI_EV_FIN ? "FIN" : "RST");
+	ladder_add2(fl, ev->dir, ev->frame, ev->ts_us,
+		    ev->kind == STI_EV_FIN ? "FIN" : "RST", "");
 }
 
 static void maybe_report_early(struct sti_recorder *r, struct flow *fl);

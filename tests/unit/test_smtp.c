@@ -1576,6 +1576,38 @@ static void test_hostile_bytes(void **state)
 	run_free(r);
 }
 
+/*
+ * Kept text shows printable ASCII and a '.' for anything else, whatever
+ * 16-byte block of the line a byte falls in (the copy maps 16 at a
+ * time): every byte value but the line ends, at every offset modulo 16,
+ * over the 127 bytes a greeting's text keeps.
+ */
+static void test_text_every_byte(void **state)
+{
+	(void)state;
+	for (unsigned shift = 0; shift < 16; shift++) {
+		char line[4 + 140 + 2], want[STI_SMTP_TEXT_MAX];
+		size_t n = 0, w = 0;
+		memcpy(line, "220 ", 4);
+		n = 4;
+		for (unsigned i = 0; i < 140; i++) {
+			uint8_t c = (uint8_t)(1 + (i * 7 + shift) % 255);
+			if (c == '\r' || c == '\n' || (i == 0 && c == ' '))
+				c = 'k';
+			line[n++] = (char)c;
+			if (w + 1 < sizeof(want))
+				want[w++] = c >= 0x20 && c < 0x7f ? (char)c : '.';
+		}
+		want[w] = '\0';
+		line[n++] = '\r';
+		line[n++] = '\n';
+		struct seg segs[] = { { STI_S2C, 1, 1000, line, n } };
+		struct run *r = check_case(segs, NSEGS(segs), true);
+		assert_string_equal(F(r)->greeting.text, want);
+		run_free(r);
+	}
+}
+
 /* Caps: a 40-line EHLO reply and 40 pipelined commands. */
 static void test_caps(void **state)
 {
@@ -1670,6 +1702,7 @@ int main(void)
 		cmocka_unit_test(test_tls_server),
 		cmocka_unit_test(test_gap_after_starttls),
 		cmocka_unit_test(test_hostile_bytes),
+		cmocka_unit_test(test_text_every_byte),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_names),
 	};

@@ -169,10 +169,10 @@ void sti_record_ladder_add(struct sti_record *rec, enum sti_dir dir, uint64_t fr
 }
 
 /*
- * A row of the flow's ladder. Its text is formatted only when a reporter
- * prints ladders: for --json it would be thrown away, and formatting it
- * was a tenth of the recorder's work per session. The row itself (side,
- * frame, time) is kept either way.
+ * A row of the flow's ladder. Rows are kept only when a reporter prints
+ * ladders: for --json they would be thrown away (nothing else reads
+ * them), and making them was a tenth of the recorder's work per session.
+ * Then the parsers get no event sink at all (new_smtp, new_tls).
  */
 /* Room for one more row: 8, then doubling up to STI_LADDER_MAX. */
 static bool grow_rows(struct flow *fl)
@@ -244,22 +244,20 @@ __attribute__((format(printf, 5, 6)))
 static void ladder_add(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us,
 		       const char *fmt, ...)
 {
+	if (!fl->ladder_text)
+		return;
 	int i = row_begin(fl, dir, frame, ts_us);
 	if (i < 0)
 		return;
-	bool kept = true;
-	if (fl->ladder_text) {
-		char buf[STI_LADDER_TEXT];
-		va_list ap;
-		va_start(ap, fmt);
-		int n = sti_vfmt(buf, sizeof(buf), fmt, ap);
-		va_end(ap);
-		size_t len = n < 0 ? 1 : (size_t)n >= sizeof(buf) ? sizeof(buf) : (size_t)n + 1;
-		if (n < 0)
-			buf[0] = '\0';
-		kept = keep_row_text(fl, (unsigned)i, buf, len);
-	}
-	row_end(fl, kept);
+	char buf[STI_LADDER_TEXT];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = sti_vfmt(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	size_t len = n < 0 ? 1 : (size_t)n >= sizeof(buf) ? sizeof(buf) : (size_t)n + 1;
+	if (n < 0)
+		buf[0] = '\0';
+	row_end(fl, keep_row_text(fl, (unsigned)i, buf, len));
 }
 
 /*
@@ -270,20 +268,18 @@ static void ladder_add(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_
 static void ladder_add2(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us,
 			const char *a, const char *b)
 {
+	if (!fl->ladder_text)
+		return;
 	int i = row_begin(fl, dir, frame, ts_us);
 	if (i < 0)
 		return;
-	bool kept = true;
-	if (fl->ladder_text) {
-		char buf[STI_LADDER_TEXT];
-		size_t n = strnlen(a, sizeof(buf) - 1);
-		memcpy(buf, a, n);
-		size_t m = strnlen(b, sizeof(buf) - 1 - n);
-		memcpy(buf + n, b, m);
-		buf[n + m] = '\0';
-		kept = keep_row_text(fl, (unsigned)i, buf, n + m + 1);
-	}
-	row_end(fl, kept);
+	char buf[STI_LADDER_TEXT];
+	size_t n = strnlen(a, sizeof(buf) - 1);
+	memcpy(buf, a, n);
+	size_t m = strnlen(b, sizeof(buf) - 1 - n);
+	memcpy(buf + n, b, m);
+	buf[n + m] = '\0';
+	row_end(fl, keep_row_text(fl, (unsigned)i, buf, n + m + 1));
 }
 
 /* A reply's row: "%u %s" of its code and text. */
@@ -329,10 +325,6 @@ static void ladder_client_hello(struct flow *fl, const struct sti_tls_ev *ev)
 	char vers[64], max[24];
 	if (!f->have_ch) {
 		ladder_add2(fl, 0, ev->frame, ev->ts_us, "ClientHello (unparsed)", "");
-		return;
-	}
-	if (!fl->ladder_text) {   /* spare the version lists too */
-		ladder_add2(fl, 0, ev->frame, ev->ts_us, "ClientHello", "");
 		return;
 	}
 	versions_text(ch, vers, sizeof(vers));
@@ -521,7 +513,8 @@ static struct sti_smtp *new_smtp(struct flow *fl)
 	struct sti_smtp *m = sti_smtp_new();
 	if (!m)
 		return NULL;
-	sti_smtp_set_sink(m, on_smtp_event, fl);
+	if (fl->ladder_text)   /* its events only make ladder rows */
+		sti_smtp_set_sink(m, on_smtp_event, fl);
 	return m;
 }
 
@@ -548,7 +541,8 @@ static struct sti_tls *new_tls(struct sti_recorder *r, struct flow *fl)
 	struct sti_tls *t = sti_tls_new();
 	if (!t)
 		return NULL;
-	sti_tls_set_sink(t, on_tls_event, fl);
+	if (fl->ladder_text)   /* its events only make ladder rows */
+		sti_tls_set_sink(t, on_tls_event, fl);
 	sti_tls_set_keylog(t, r->keylog);
 	sti_tls_set_certcache(t, r->certs);
 	return t;

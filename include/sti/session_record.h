@@ -112,8 +112,9 @@ void sti_recorder_set_keylog(struct sti_recorder *r, struct sti_keylog *kl);
 struct sti_certcache;
 void sti_recorder_set_certcache(struct sti_recorder *r, struct sti_certcache *cc);
 /*
- * Whether ladder rows get their text (default yes). Without a reporter
- * that prints ladders the rows keep only side, frame and time.
+ * Whether ladder rows are made (default yes). Without a reporter that
+ * prints ladders the record has none (nladder 0) and the parsers' events
+ * are not asked for.
  */
 void sti_recorder_ladder_text(struct sti_recorder *r, bool wanted);
 extern const struct sti_session_ops sti_recorder_ops;

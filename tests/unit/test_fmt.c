@@ -102,7 +102,7 @@ static void test_unsupported_goes_to_vsnprintf(void **state)
 	same("[%+d][% d]", 5, 5);
 	same("[%#x]", 255u);
 	same("[%.3d]", 7);
-	same("[%hu][%hhu]", 65535, 255);
+	same("[%hu][%hhu]", (unsigned short)65535, (unsigned char)255);
 	same("[%zd]", (ptrdiff_t)-5);
 	same("[%X]", 0xabcu);
 	/* Read through a volatile: the compiler would reject a NULL it sees. */

@@ -260,6 +260,25 @@ static void ladder_add(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_
 	row_end(fl, keep_row_text(fl, (unsigned)i, buf, len));
 }
 
+/* Append s to buf (capacity len) at *used, cut where snprintf would cut
+ * the whole text: at len - 1 bytes. */
+static void put_capped(char *buf, size_t len, size_t *used, const char *s)
+{
+	size_t k = strnlen(s, len - 1 - *used);
+	memcpy(buf + *used, s, k);
+	*used += k;
+	buf[*used] = '\0';
+}
+
+/* A row whose text (n bytes, NUL-ended) is ready. */
+static void ladder_put(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us,
+		       const char *text, size_t n)
+{
+	int i = row_begin(fl, dir, frame, ts_us);
+	if (i >= 0)
+		row_end(fl, keep_row_text(fl, (unsigned)i, text, n + 1));
+}
+
 /*
  * A row whose text is two strings one after the other (a name, a prefix
  * and a name, a reply code and its text): the same bytes as "%s%s", cut
@@ -270,16 +289,11 @@ static void ladder_add2(struct flow *fl, enum sti_dir dir, uint64_t frame, int64
 {
 	if (!fl->ladder_text)
 		return;
-	int i = row_begin(fl, dir, frame, ts_us);
-	if (i < 0)
-		return;
 	char buf[STI_LADDER_TEXT];
-	size_t n = strnlen(a, sizeof(buf) - 1);
-	memcpy(buf, a, n);
-	size_t m = strnlen(b, sizeof(buf) - 1 - n);
-	memcpy(buf + n, b, m);
-	buf[n + m] = '\0';
-	row_end(fl, keep_row_text(fl, (unsigned)i, buf, n + m + 1));
+	size_t n = 0;
+	put_capped(buf, sizeof(buf), &n, a);
+	put_capped(buf, sizeof(buf), &n, b);
+	ladder_put(fl, dir, frame, ts_us, buf, n);
 }
 
 /* A reply's row: "%u %s" of its code and text. */
@@ -299,6 +313,7 @@ static void ladder_reply_row(struct flow *fl, uint64_t frame, int64_t ts_us, uns
 
 /* ---- ladder rows from the layers' events ---- */
 
+/* "1.3,1.2" (or the legacy version alone), cut at len - 1 bytes. */
 static void versions_text(const struct sti_client_hello *ch, char *buf,
 			  size_t len)
 {
@@ -306,33 +321,41 @@ static void versions_text(const struct sti_client_hello *ch, char *buf,
 	size_t used = 0;
 	buf[0] = '\0';
 	if (!ch->nversions) {
-		sti_fmt(buf, len, "%s", sti_tls_version_name(ch->legacy_version, v, sizeof(v)));
+		put_capped(buf, len, &used, sti_tls_version_name(ch->legacy_version, v, sizeof(v)));
 		return;
 	}
 	for (unsigned i = 0; i < ch->nversions && used + 1 < len; i++) {
-		int n = sti_fmt(buf + used, len - used, "%s%s", i ? "," : "",
-				 sti_tls_version_name(ch->versions[i], v, sizeof(v)));
-		if (n < 0)
-			break;
-		used += (size_t)n;
+		if (i)
+			put_capped(buf, len, &used, ",");
+		put_capped(buf, len, &used, sti_tls_version_name(ch->versions[i], v, sizeof(v)));
 	}
 }
 
+/* "ClientHello max 1.3 [1.3,1.2], 31 ciphers, SNI mx.example.test" */
 static void ladder_client_hello(struct flow *fl, const struct sti_tls_ev *ev)
 {
 	const struct sti_tls_facts *f = sti_tls_facts(fl->tls);
 	const struct sti_client_hello *ch = f->have_ch2 && ev->frame == f->ch2_frame ? &f->ch2 : &f->ch;
-	char vers[64], max[24];
+	char vers[64], max[24], num[12], row[STI_LADDER_TEXT];
+	size_t n = 0;
 	if (!f->have_ch) {
 		ladder_add2(fl, 0, ev->frame, ev->ts_us, "ClientHello (unparsed)", "");
 		return;
 	}
 	versions_text(ch, vers, sizeof(vers));
-	ladder_add(fl, 0, ev->frame, ev->ts_us,
-			      "ClientHello max %s [%s], %u ciphers%s%s",
-			      sti_tls_version_text(ch->max_version, max, sizeof(max)),
-			      vers, ch->ciphers_total, ch->sni[0] ? ", SNI " : "",
-			      ch->sni);
+	sti_fmt(num, sizeof(num), "%u", ch->ciphers_total);
+	put_capped(row, sizeof(row), &n, "ClientHello max ");
+	put_capped(row, sizeof(row), &n, sti_tls_version_text(ch->max_version, max, sizeof(max)));
+	put_capped(row, sizeof(row), &n, " [");
+	put_capped(row, sizeof(row), &n, vers);
+	put_capped(row, sizeof(row), &n, "], ");
+	put_capped(row, sizeof(row), &n, num);
+	put_capped(row, sizeof(row), &n, " ciphers");
+	if (ch->sni[0]) {
+		put_capped(row, sizeof(row), &n, ", SNI ");
+		put_capped(row, sizeof(row), &n, ch->sni);
+	}
+	ladder_put(fl, 0, ev->frame, ev->ts_us, row, n);
 }
 
 static void ladder_server_hello(struct flow *fl, const struct sti_tls_ev *ev)

@@ -514,6 +514,63 @@ static void test_ladder_uneven(void **state)
 	run_free(w);
 }
 
+/* What the text report shows for byte c of wire text. */
+static char shown(unsigned char c)
+{
+	if (c == '\t' || c == '\n' || c == '\r')
+		return ' ';
+	return c < 0x20 || c > 0x7e ? '?' : (char)c;
+}
+
+/*
+ * Wire bytes in a ladder row and in an explanation reach the terminal as
+ * printable ASCII only (the copy maps 16 bytes at a time): every byte
+ * value 1..255 at every offset modulo 16, each shown as itself, a space
+ * (tab, line ends) or '?'.
+ */
+static void test_wire_bytes_cleaned(void **state)
+{
+	(void)state;
+	for (unsigned shift = 0; shift < 16; shift += 5) {
+		struct sti_verdict v;
+		struct sti_record *r = mk_rec(4);
+		char text[40], want[40], expl[300], expl_want[300];
+		size_t k = 0;
+		for (unsigned i = 0; i < 39; i++) {
+			unsigned char c = (unsigned char)(1 + (i * 11 + shift * 3) % 255);
+			if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+				c = 'w';   /* the ladder's row and the wrap keep spaces */
+			text[i] = (char)c;
+			want[i] = shown(c);
+		}
+		text[39] = want[39] = '\0';
+		for (unsigned c = 1; c < 256; c++) {
+			unsigned char b = (unsigned char)c;
+			if (b == ' ' || b == '\t' || b == '\n' || b == '\r')
+				continue;
+			expl[k] = (char)b;
+			expl_want[k++] = shown(b);
+		}
+		expl[k] = expl_want[k] = '\0';
+		memmove(expl, expl + shift, k - shift + 1);
+		memmove(expl_want, expl_want + shift, k - shift + 1);
+		row(r, STI_C2S, 7, 1000, text);
+		mk_verdict(&v, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+			   STI_REASON_SERVER_ABORTED_HANDSHAKE, expl, "f");
+		struct run *w = run_open(false);
+		run_session(w, "t.pcap", r, &v);
+		run_file_done(w, "t.pcap", NULL);
+		const char *out = run_close(w);
+		char buf[512], line[512];
+		snprintf(line, sizeof(line), "   +0.001s      7  %s -->", want);
+		assert_non_null(find_line(out, "   +0.001s", buf, sizeof(buf)));
+		assert_string_equal(buf, line);
+		snprintf(line, sizeof(line), "  %s", expl_want);
+		assert_non_null(strstr(out, line));
+		run_free(w);
+	}
+}
+
 /* Huge frame numbers and long times widen their fields; lines stay <= 99. */
 static void test_ladder_wide_fields(void **state)
 {
@@ -1077,6 +1134,7 @@ int main(void)
 		T(test_ladder_truncation),
 		T(test_ladder_uneven),
 		T(test_ladder_wide_fields),
+		T(test_wire_bytes_cleaned),
 		T(test_no_color),
 		T(test_color),
 		T(test_color_zero_counts),

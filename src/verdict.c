@@ -213,27 +213,33 @@ static enum software server_software(const struct ctx *c)
  */
 #define CMD "\n  "
 
-/* The version a fix must enable: the policy minimum, at least TLS 1.2
- * (a lower minimum does not make an older version worth enabling). */
-static const char *target_version(const struct ctx *c)
-{
-	return c->min >= STI_TLS13 ? "1.3" : "1.2";
-}
-
-/* Append to the remediation (it was started by remedy()). */
-__attribute__((format(printf, 2, 3)))
-static void remedy_more(struct ctx *c, const char *fmt, ...)
+/* Append to the remediation (it was started by remedy()), cut at its
+ * size as snprintf would cut it. */
+static void remedy_text(struct ctx *c, const char *text)
 {
 	char *r = c->out->remediation;
-	size_t n = strnlen(r, sizeof(c->out->remediation));
-	va_list ap;
-	va_start(ap, fmt);
-	sti_vfmt(r + n, sizeof(c->out->remediation) - n, fmt, ap);
-	va_end(ap);
+	size_t cap = sizeof(c->out->remediation), n = strnlen(r, cap);
+	if (n + 1 >= cap)
+		return;
+	size_t k = strnlen(text, cap - 1 - n);
+	memcpy(r + n, text, k);
+	r[n + k] = '\0';
 }
 
+/*
+ * The fixes for a version that must be enabled are the same text for
+ * every session with the same target version and role: each is a string
+ * literal per version (MAJOR "." MINOR), appended whole instead of
+ * formatted from pieces for every session.
+ */
 #define SCHANNEL_KEY "HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS "
 #define REG_DWORD_SET(value, data) "\" /v " value " /t REG_DWORD /d " data " /f"
+#define SCHANNEL_ROLE(ver, role) \
+	CMD "reg add \"" SCHANNEL_KEY ver "\\" role REG_DWORD_SET("Enabled", "1") \
+	CMD "reg add \"" SCHANNEL_KEY ver "\\" role REG_DWORD_SET("DisabledByDefault", "0")
+#define DOTNET_KEY(key) \
+	CMD "reg add \"" key REG_DWORD_SET("SystemDefaultTlsVersions", "1") \
+	CMD "reg add \"" key REG_DWORD_SET("SchUseStrongCrypto", "1")
 
 /*
  * Windows/Exchange: the SChannel keys of Microsoft's TLS 1.0/1.1
@@ -241,83 +247,87 @@ static void remedy_more(struct ctx *c, const char *fmt, ...)
  * (SystemDefaultTlsVersions, SchUseStrongCrypto) its Exchange Server TLS
  * guidance sets for both runtimes, 64- and 32-bit: complete reg add lines.
  */
-static void remedy_windows(struct ctx *c, const char *ver)
-{
-	static const char *const roles[] = { "Client", "Server" };
-	static const char *const dotnet[] = {
-		"HKLM\\SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319",
-		"HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\.NETFramework\\v4.0.30319",
-		"HKLM\\SOFTWARE\\Microsoft\\.NETFramework\\v2.0.50727",
-		"HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\.NETFramework\\v2.0.50727",
-	};
-	remedy_more(c, "\nWindows/Exchange: enable TLS %s in SChannel and .NET "
-		    "(as administrator), then restart and install the latest "
-		    "Windows and Exchange updates:", ver);
-	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
-		remedy_more(c, CMD "reg add \"" SCHANNEL_KEY "%s\\%s" REG_DWORD_SET("Enabled", "1")
-			    CMD "reg add \"" SCHANNEL_KEY "%s\\%s" REG_DWORD_SET("DisabledByDefault", "0"),
-			    ver, roles[i], ver, roles[i]);
-	for (size_t i = 0; i < sizeof(dotnet) / sizeof(dotnet[0]); i++)
-		remedy_more(c, CMD "reg add \"%s" REG_DWORD_SET("SystemDefaultTlsVersions", "1")
-			    CMD "reg add \"%s" REG_DWORD_SET("SchUseStrongCrypto", "1"),
-			    dotnet[i], dotnet[i]);
-}
+#define WINDOWS_FIX(ver) \
+	"\nWindows/Exchange: enable TLS " ver " in SChannel and .NET " \
+	"(as administrator), then restart and install the latest " \
+	"Windows and Exchange updates:" \
+	SCHANNEL_ROLE(ver, "Client") SCHANNEL_ROLE(ver, "Server") \
+	DOTNET_KEY("HKLM\\SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319") \
+	DOTNET_KEY("HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\.NETFramework\\v4.0.30319") \
+	DOTNET_KEY("HKLM\\SOFTWARE\\Microsoft\\.NETFramework\\v2.0.50727") \
+	DOTNET_KEY("HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\.NETFramework\\v2.0.50727")
 
 /* Postfix and Exim: remove what caps the version, require nothing new (a
  * public MX that requires TLS 1.2 loses its old peers' mail to plaintext
  * or bounces). */
-static void remedy_postfix(struct ctx *c, const char *who, const char *prefix, const char *ver)
-{
-	remedy_more(c, "\nPostfix (%s): remove the cap, do not add a requirement: take "
-		    "\"<=TLSv1\", \"<=TLSv1.1\" and \"!TLSv%s\" out of %s_protocols and "
-		    "%s_mandatory_protocols (the defaults allow TLS %s), and use an "
-		    "OpenSSL that supports it; check with:" CMD "postconf %s_protocols "
-		    "%s_mandatory_protocols", who, ver, prefix, prefix, ver, prefix, prefix);
-}
+#define POSTFIX_FIX(who, prefix, ver) \
+	"\nPostfix (" who "): remove the cap, do not add a requirement: take " \
+	"\"<=TLSv1\", \"<=TLSv1.1\" and \"!TLSv" ver "\" out of " prefix "_protocols and " \
+	prefix "_mandatory_protocols (the defaults allow TLS " ver "), and use an " \
+	"OpenSSL that supports it; check with:" CMD "postconf " prefix "_protocols " \
+	prefix "_mandatory_protocols"
 
-static void remedy_exim(struct ctx *c, const char *who, const char *ver)
-{
-	remedy_more(c, "\nExim (%s): remove +no_tlsv%c_%c from openssl_options "
-		    "(OpenSSL builds) or -VERS-TLS%s from tls_require_ciphers (GnuTLS "
-		    "builds), and update the TLS library; check with:" CMD "exim -bP openssl_options "
-		    "tls_require_ciphers", who, ver[0], ver[2], ver);
-}
+#define EXIM_FIX(who, major, minor) \
+	"\nExim (" who "): remove +no_tlsv" major "_" minor " from openssl_options " \
+	"(OpenSSL builds) or -VERS-TLS" major "." minor " from tls_require_ciphers (GnuTLS " \
+	"builds), and update the TLS library; check with:" CMD "exim -bP openssl_options " \
+	"tls_require_ciphers"
 
 /* Sendmail as the receiving server: OpenSSL's SSL_OP_NO_* options in
  * ServerSSLOptions cap the version it accepts. */
-static void remedy_sendmail_server(struct ctx *c, const char *ver)
+#define SENDMAIL_FIX(major, minor) \
+	"\nSendmail (receiving): remove +SSL_OP_NO_TLSv" major "_" minor " from " \
+	"ServerSSLOptions in sendmail.cf (confSERVER_SSL_OPTIONS in " \
+	"sendmail.mc) and link it with an OpenSSL that supports TLS " major "." minor "; " \
+	"check with:" CMD "grep SSLOptions /etc/mail/sendmail.cf"
+
+/* Each fix for one target version. */
+struct version_fixes {
+	const char *ver;
+	const char *windows, *sendmail;
+	const char *postfix[2], *exim[2];   /* [0] the client, [1] the server */
+};
+
+#define VERSION_FIXES(major, minor) { \
+	major "." minor, WINDOWS_FIX(major "." minor), SENDMAIL_FIX(major, minor), \
+	{ POSTFIX_FIX("sending", "smtp_tls", major "." minor), \
+	  POSTFIX_FIX("receiving", "smtpd_tls", major "." minor) }, \
+	{ EXIM_FIX("sending", major, minor), EXIM_FIX("receiving", major, minor) } }
+
+static const struct version_fixes fixes_tls12 = VERSION_FIXES("1", "2");
+static const struct version_fixes fixes_tls13 = VERSION_FIXES("1", "3");
+
+/* The version a fix must enable: the policy minimum, at least TLS 1.2
+ * (a lower minimum does not make an older version worth enabling). */
+static const struct version_fixes *target_fixes(const struct ctx *c)
 {
-	remedy_more(c, "\nSendmail (receiving): remove +SSL_OP_NO_TLSv%c_%c from "
-		    "ServerSSLOptions in sendmail.cf (confSERVER_SSL_OPTIONS in "
-		    "sendmail.mc) and link it with an OpenSSL that supports TLS %s; "
-		    "check with:" CMD "grep SSLOptions /etc/mail/sendmail.cf",
-		    ver[0], ver[2], ver);
+	return c->min >= STI_TLS13 ? &fixes_tls13 : &fixes_tls12;
 }
 
 static void remedy_client_versions(struct ctx *c)
 {
-	const char *ver = target_version(c);
-	remedy(c, "Enable TLS %s on the sending server (the client).", ver);
-	remedy_postfix(c, "sending", "smtp_tls", ver);
-	remedy_exim(c, "sending", ver);
-	remedy_windows(c, ver);
+	const struct version_fixes *fx = target_fixes(c);
+	remedy(c, "Enable TLS %s on the sending server (the client).", fx->ver);
+	remedy_text(c, fx->postfix[0]);
+	remedy_text(c, fx->exim[0]);
+	remedy_text(c, fx->windows);
 }
 
 static void remedy_server_versions(struct ctx *c)
 {
-	const char *ver = target_version(c);
+	const struct version_fixes *fx = target_fixes(c);
 	enum software sw = server_software(c);
-	remedy(c, "Enable TLS %s on the receiving %sserver (the server).", ver,
+	remedy(c, "Enable TLS %s on the receiving %sserver (the server).", fx->ver,
 	       sw == SW_EXCHANGE ? "Exchange " : sw == SW_POSTFIX ? "Postfix "
 	       : sw == SW_EXIM ? "Exim " : sw == SW_SENDMAIL ? "Sendmail " : "");
 	if (sw == SW_POSTFIX || sw == SW_UNKNOWN)
-		remedy_postfix(c, "receiving", "smtpd_tls", ver);
+		remedy_text(c, fx->postfix[1]);
 	if (sw == SW_EXIM || sw == SW_UNKNOWN)
-		remedy_exim(c, "receiving", ver);
+		remedy_text(c, fx->exim[1]);
 	if (sw == SW_EXCHANGE || sw == SW_UNKNOWN)
-		remedy_windows(c, ver);
+		remedy_text(c, fx->windows);
 	if (sw == SW_SENDMAIL)
-		remedy_sendmail_server(c, ver);
+		remedy_text(c, fx->sendmail);
 }
 
 /* ---- certificate problems visible in TLS <= 1.2 ---- */

@@ -308,7 +308,8 @@ static bool format_second(int64_t secs, char text[20])
 
 /* "YYYY-MM-DDTHH:MM:SS" of secs into text, the date from the cache (the
  * calendar conversion only for a day it does not keep); false as
- * format_second. */
+ * format_second (which must not see such far days: its conversion would
+ * overflow). */
 static bool second_text(struct sti_time_cache *c, int64_t secs, char text[20])
 {
 	int64_t day = secs / 86400, sod = secs % 86400;
@@ -318,7 +319,7 @@ static bool second_text(struct sti_time_cache *c, int64_t secs, char text[20])
 		day--;
 	}
 	if (day > DAY_LIMIT || day < -DAY_LIMIT)
-		return format_second(secs, text);
+		return false;   /* billions of years away: no four-digit year */
 	unsigned i = (unsigned)((uint64_t)day % STI_TIME_CACHE_SLOTS);
 	if (!c->slot[i].used || c->slot[i].day != day) {
 		char midnight[20];

@@ -290,7 +290,7 @@ static void ladder_server_hello(struct flow *fl, const struct sti_tls_ev *ev)
 	if (f->have_hrr && ev->frame == f->hrr_frame && !(f->have_sh && f->sh_frame == ev->frame)) {
 		ladder_add(fl, 1, ev->frame, ev->ts_us,
 				      "HelloRetryRequest group 0x%04x",
-				      f->hrr.selected_group);
+				      f->hrr->selected_group);
 		return;
 	}
 	if (!f->have_sh) {

@@ -94,6 +94,36 @@ int sti_tls_hs_index(uint8_t type)
 	}
 }
 
+/* A direction sees a handful of the listed types: a scan is enough. */
+static struct sti_tls_hs_seen *hs_find(const struct sti_tls_dir_facts *df,
+				       enum sti_tls_hs_index i)
+{
+	for (unsigned k = 0; k < df->nhs; k++)
+		if (df->hs[k].index == i)
+			return &df->hs[k];
+	return NULL;
+}
+
+struct sti_tls_hs_seen sti_tls_hs_get(const struct sti_tls_dir_facts *df,
+				      enum sti_tls_hs_index i)
+{
+	const struct sti_tls_hs_seen *e = hs_find(df, i);
+	if (e)
+		return *e;
+	return (struct sti_tls_hs_seen){ .index = (uint8_t)i };
+}
+
+void sti_tls_hs_note(struct sti_tls_dir_facts *df, enum sti_tls_hs_index i, uint64_t frame)
+{
+	struct sti_tls_hs_seen *e = hs_find(df, i);
+	if (!e) {
+		/* at most one entry per type: the room has STI_TLS_HSI_COUNT */
+		e = &df->hs[df->nhs++];
+		*e = (struct sti_tls_hs_seen){ .index = (uint8_t)i, .first_frame = frame };
+	}
+	e->count++;
+}
+
 const char *sti_tls_content_type_name(uint8_t type)
 {
 	switch (type) {
@@ -133,11 +163,15 @@ bool tls_is_13(uint16_t v)
 /* ---- life cycle ---- */
 
 /* Zeroed facts point into a room whose alerts and note are zero (the
- * hellos' lists need not be). */
+ * hellos' lists, the handshake entries and the HelloRetryRequest need not
+ * be: read only up to their counts, or once have_hrr). */
 static void point_into(struct sti_tls_facts *f, struct sti_tls_facts_room *room)
 {
 	sti_client_hello_init(&f->ch, &room->ch[0]);
 	sti_client_hello_init(&f->ch2, &room->ch[1]);
+	f->dir[STI_C2S].hs = room->hs[STI_C2S];
+	f->dir[STI_S2C].hs = room->hs[STI_S2C];
+	f->hrr = &room->hrr;
 	f->alerts = room->alerts;
 	f->decrypt_note = room->decrypt_note;
 }
@@ -511,9 +545,7 @@ static void note_hs(const struct feed_ctx *c, uint8_t type)
 		df->hs_other++;
 		return;
 	}
-	if (!df->hs[i].count)
-		df->hs[i].first_frame = c->frame;
-	df->hs[i].count++;
+	sti_tls_hs_note(df, (enum sti_tls_hs_index)i, c->frame);
 }
 
 static void on_client_hello(const struct feed_ctx *c, const uint8_t *b,
@@ -547,7 +579,7 @@ static bool on_server_hello(const struct feed_ctx *c, const uint8_t *b,
 	if (sh.hello_retry_request && !f->have_hrr) {
 		f->have_hrr = true;
 		f->hrr_frame = c->frame;
-		f->hrr = sh;
+		*f->hrr = sh;
 		return false;
 	}
 	f->have_sh = true;

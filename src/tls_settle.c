@@ -12,6 +12,11 @@
 
 #include "tls_impl.h"
 
+/* What lay_out puts first, before the 16-bit lists: whole 8-byte words. */
+_Static_assert(sizeof(struct sti_tls_alert) % 8 == 0, "alerts keep 8-byte alignment");
+_Static_assert(sizeof(struct sti_server_hello) % 8 == 0, "the HRR keeps 8-byte alignment");
+_Static_assert(sizeof(struct sti_tls_hs_seen) % 8 == 0, "entries keep 8-byte alignment");
+
 bool sti_tls_settled_both(const struct sti_tls *t)
 {
 	return sti_tls_settled(t, STI_C2S) && sti_tls_settled(t, STI_S2C) &&
@@ -74,9 +79,20 @@ static void take_name_only(struct layout *l, struct sti_client_hello *dst,
 	dst->sni = take(l, src->sni, strnlen(src->sni, STI_HELLO_NAME_MAX - 1) + 1);
 }
 
+/* The handshake entries each direction saw, and the HelloRetryRequest
+ * only when there was one (NULL in the copy otherwise). */
+static void take_handshakes(struct layout *l, struct sti_tls_facts *dst,
+			    const struct sti_tls_facts *f)
+{
+	dst->hrr = f->have_hrr ? take(l, f->hrr, sizeof(*f->hrr)) : NULL;
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++)
+		dst->dir[d].hs = take(l, f->dir[d].hs, f->dir[d].nhs * sizeof(f->dir[d].hs[0]));
+}
+
 /* The bytes the copy of f takes; with a base, the copy made there. The
- * alerts first (8-byte aligned, as the facts' size is), then 16-bit lists,
- * then bytes, so nothing needs padding. */
+ * alerts, the HelloRetryRequest and the handshake entries first (each a
+ * multiple of 8 bytes, as the facts' size is), then 16-bit lists, then
+ * bytes, so nothing needs padding. */
 static size_t lay_out(char *base, const struct sti_tls_facts *f)
 {
 	struct sti_tls_facts scratch;   /* measuring: only its pointers are set */
@@ -87,6 +103,7 @@ static size_t lay_out(char *base, const struct sti_tls_facts *f)
 	if (base)
 		*dst = *f;
 	dst->alerts = take(&l, f->alerts, nalerts * sizeof(f->alerts[0]));
+	take_handshakes(&l, dst, f);
 	take_words(&l, &dst->ch, &f->ch);
 	take_bytes(&l, &dst->ch, &f->ch);
 	take_name_only(&l, &dst->ch2, &f->ch2);

@@ -109,7 +109,7 @@ enum sti_tls_hs_type {
 #undef STI_TLS_X_ENUM
 };
 
-/* Dense index into sti_tls_dir_facts.hs[] for the types above. */
+/* Dense index of the types above (struct sti_tls_hs_seen). */
 enum sti_tls_hs_index {
 #define STI_TLS_X_IDX(name, val, str) STI_TLS_HSI_##name,
 	STI_TLS_HS_TYPES(STI_TLS_X_IDX)
@@ -184,9 +184,11 @@ struct sti_tls_rec {
 	uint64_t frame;
 };
 
-/* A handshake type seen in one direction: how often, first frame. */
+/* A handshake type seen in one direction: which (enum sti_tls_hs_index),
+ * how often, first frame. */
 struct sti_tls_hs_seen {
 	uint32_t count;
+	uint8_t index;
 	uint64_t first_frame;
 };
 
@@ -196,9 +198,13 @@ struct sti_tls_dir_facts {
 	uint64_t by_type[STI_TLS_CT_COUNT]; /* [type - 20] */
 	uint64_t first_frame, last_frame;   /* of complete records */
 	int64_t first_ts, last_ts;
-	/* Cleartext handshake messages by type (frame of the last byte). */
-	struct sti_tls_hs_seen hs[STI_TLS_HSI_COUNT];
+	/* Cleartext handshake messages of the listed types (frame of the
+	 * last byte), one entry per type seen, in the order first seen: read
+	 * them through sti_tls_hs_get. They are in the parser's room or in a
+	 * settled copy, which keeps nhs of them. */
+	struct sti_tls_hs_seen *hs;
 	uint32_t hs_other;              /* messages of a type not listed */
+	uint8_t nhs;
 	uint64_t ccs_frame;             /* first ChangeCipherSpec */
 	bool encrypted;                 /* later records are ciphertext */
 	uint64_t encrypted_frame;       /* the record that made it so */
@@ -252,7 +258,8 @@ struct sti_tls_facts {
 	struct sti_client_hello ch2;
 	bool have_hrr;                  /* HelloRetryRequest */
 	uint64_t hrr_frame;
-	struct sti_server_hello hrr;
+	/* Read only when have_hrr (a settled copy without one has NULL). */
+	struct sti_server_hello *hrr;
 	bool have_sh;                   /* the first real ServerHello */
 	uint64_t sh_frame;
 	struct sti_server_hello sh;
@@ -298,6 +305,8 @@ struct sti_tls_facts {
  * facts built outside a parser (a replay, a test). */
 struct sti_tls_facts_room {
 	struct sti_client_hello_room ch[2];     /* ch's and ch2's lists */
+	struct sti_tls_hs_seen hs[2][STI_TLS_HSI_COUNT];
+	struct sti_server_hello hrr;
 	struct sti_tls_alert alerts[STI_TLS_MAX_ALERTS];
 	char decrypt_note[STI_TLS_NOTE_MAX];
 };
@@ -409,7 +418,14 @@ const char *sti_tls_alert_name(uint8_t desc);
 const char *sti_tls_alert_level_name(uint8_t level);
 const char *sti_tls_handshake_name(uint8_t type);
 const char *sti_tls_content_type_name(uint8_t type);
-/* Index into sti_tls_dir_facts.hs[] for a handshake type, -1 if unlisted. */
+/* Dense index (enum sti_tls_hs_index) of a handshake type, -1 if unlisted. */
 int sti_tls_hs_index(uint8_t type);
+/* Messages of type index i seen in df: their count and first frame (both 0,
+ * index i, when none was). */
+struct sti_tls_hs_seen sti_tls_hs_get(const struct sti_tls_dir_facts *df,
+				      enum sti_tls_hs_index i);
+/* One more message of type index i, carried by frame, into facts whose
+ * entries are in a room (the parser's, or a replay's or a test's). */
+void sti_tls_hs_note(struct sti_tls_dir_facts *df, enum sti_tls_hs_index i, uint64_t frame);
 
 #endif /* STI_TLS_H */

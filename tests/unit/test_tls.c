@@ -270,7 +270,7 @@ static struct seg_list smtp = { "tls/smtp.segs", 13, NULL, NULL };
 
 /* Counters by content type and by handshake type, for short asserts. */
 #define BY_TYPE(d, ct) ((d)->by_type[STI_TLS_CT_##ct - 20])
-#define HS(d, name) ((d)->hs[STI_TLS_HSI_##name])
+#define HS(d, name) sti_tls_hs_get((d), STI_TLS_HSI_##name)
 
 /* ---- names ---- */
 
@@ -428,12 +428,15 @@ static void test_tls13(void **state)
 }
 
 /* The bytes a settled copy of f should take: the facts, its alerts, the
- * first hello's lists exactly as long as their counts, each hello's name
- * and the decryption note with their NULs. */
+ * HelloRetryRequest if there was one, each direction's handshake entries,
+ * the first hello's lists exactly as long as their counts, each hello's
+ * name and the decryption note with their NULs. */
 static size_t settled_size_wanted(const struct sti_tls_facts *f)
 {
 	const struct sti_client_hello *h = &f->ch;
 	size_t n = sizeof(*f) + f->nalerts * sizeof(f->alerts[0]);
+	n += f->have_hrr ? sizeof(*f->hrr) : 0;
+	n += (f->dir[STI_C2S].nhs + f->dir[STI_S2C].nhs) * sizeof(struct sti_tls_hs_seen);
 	n += 2 * (h->nversions + h->nciphers + h->nexts + h->ngroups + h->nsigalgs +
 		  h->nkey_shares);
 	n += h->npoint_formats + h->nalpn * STI_HELLO_ALPN_MAX;
@@ -469,11 +472,19 @@ static void test_settled_copy(void **state)
 	size_t want = settled_size_wanted(live);
 	assert_int_equal(sti_tls_facts_settled_size(live), want);
 	assert_int_equal(sti_tls_facts_settled_size(copy), want);
-	/* zeek tls1.2.pcap: 257 bytes of hello lists and names, one alert
-	 * and an empty note, where the parser has a room of 2,528 */
+	/* zeek tls1.2.pcap: 257 bytes of hello lists and names, one alert,
+	 * the handshake types seen (client: hello, key exchange; server:
+	 * hello, certificate, hello done) and an empty note, where the parser has a room of 3,264 */
 	assert_int_equal(live->nalerts, 1);
-	assert_int_equal(want - sizeof(*live), 257 + 32 + 1);
-	assert_int_equal(sizeof(struct sti_tls_facts_room), 2528);
+	assert_int_equal(live->dir[STI_C2S].nhs, 2);
+	assert_int_equal(live->dir[STI_S2C].nhs, 3);
+	assert_int_equal(want - sizeof(*live), 257 + 32 + 5 * 16 + 1);
+	assert_int_equal(sizeof(struct sti_tls_facts_room), 3264);
+	assert_true(in_copy(copy, copy->dir[STI_C2S].hs, 2 * sizeof(copy->dir[0].hs[0])));
+	assert_true(in_copy(copy, copy->dir[STI_S2C].hs, 3 * sizeof(copy->dir[0].hs[0])));
+	assert_int_equal(HS(&copy->dir[STI_S2C], SERVER_HELLO_DONE).count, 1);
+	assert_int_equal(HS(&copy->dir[STI_S2C], CERTIFICATE_REQUEST).count, 0);
+	assert_null(copy->hrr);
 	const struct sti_client_hello *ch = &copy->ch;
 	assert_true(in_copy(copy, ch->ciphers, ch->nciphers * sizeof(ch->ciphers[0])));
 	assert_true(in_copy(copy, ch->exts, ch->nexts * sizeof(ch->exts[0])));
@@ -499,6 +510,38 @@ static void test_settled_copy(void **state)
 	assert_true(copy->server_cert->leaf.parsed);
 	run_free(again);
 	sti_tls_facts_free(copy);
+}
+
+/* Handshake entries: one per type, in the order first seen, counting
+ * every message and keeping the first one's frame; a type never seen reads
+ * as none, with its index. */
+static void test_handshake_entries(void **state)
+{
+	(void)state;
+	static struct sti_tls_facts f;
+	static struct sti_tls_facts_room room;
+	sti_tls_facts_init(&f, &room);
+	struct sti_tls_dir_facts *d = &f.dir[STI_S2C];
+	sti_tls_hs_note(d, STI_TLS_HSI_SERVER_HELLO, 4);
+	sti_tls_hs_note(d, STI_TLS_HSI_CERTIFICATE, 5);
+	sti_tls_hs_note(d, STI_TLS_HSI_SERVER_HELLO, 9);
+	assert_int_equal(d->nhs, 2);
+	assert_int_equal(d->hs[0].index, STI_TLS_HSI_SERVER_HELLO);
+	assert_int_equal(d->hs[1].index, STI_TLS_HSI_CERTIFICATE);
+	assert_int_equal(HS(d, SERVER_HELLO).count, 2);
+	assert_int_equal(HS(d, SERVER_HELLO).first_frame, 4);
+	assert_int_equal(HS(d, CERTIFICATE).count, 1);
+	assert_int_equal(HS(d, CERTIFICATE).first_frame, 5);
+	struct sti_tls_hs_seen none = HS(d, CERTIFICATE_REQUEST);
+	assert_int_equal(none.count, 0);
+	assert_int_equal(none.first_frame, 0);
+	assert_int_equal(none.index, STI_TLS_HSI_CERTIFICATE_REQUEST);
+	assert_int_equal(HS(&f.dir[STI_C2S], SERVER_HELLO).count, 0);
+	/* every listed type fits the room */
+	for (int i = 0; i < STI_TLS_HSI_COUNT; i++)
+		sti_tls_hs_note(&f.dir[STI_C2S], (enum sti_tls_hs_index)i, 20 + (uint64_t)i);
+	assert_int_equal(f.dir[STI_C2S].nhs, STI_TLS_HSI_COUNT);
+	assert_int_equal(HS(&f.dir[STI_C2S], MESSAGE_HASH).first_frame, 20 + STI_TLS_HSI_MESSAGE_HASH);
 }
 
 /* Facts with nothing in them: the copy is the facts, two empty names and
@@ -532,6 +575,9 @@ static void test_settled_copy_empty_and_hrr(void **state)
 	assert_int_equal(copy->ch2.nciphers, 0);
 	assert_null(copy->ch2.ciphers);
 	assert_string_equal(copy->ch2.sni, live->ch2.sni);
+	assert_true(in_copy(copy, copy->hrr, sizeof(*copy->hrr)));
+	assert_true(copy->hrr->hello_retry_request);
+	assert_int_equal(copy->hrr->selected_group, live->hrr->selected_group);
 	run_free(r);
 	sti_tls_facts_free(copy);
 }
@@ -603,8 +649,8 @@ static void test_hrr(void **state)
 	(void)state;
 	assert_true(f->have_hrr);
 	assert_int_equal(f->hrr_frame, 6);
-	assert_true(f->hrr.hello_retry_request);
-	assert_int_equal(f->hrr.selected_group, 0x0017); /* secp256r1 */
+	assert_true(f->hrr->hello_retry_request);
+	assert_int_equal(f->hrr->selected_group, 0x0017); /* secp256r1 */
 	assert_true(f->have_ch2);
 	assert_int_equal(f->ch2_frame, 8);
 	assert_int_equal(f->ch_frame, 4);
@@ -1492,6 +1538,7 @@ int main(void)
 		cmocka_unit_test(test_tls12),
 		cmocka_unit_test(test_tls13),
 		cmocka_unit_test(test_settled_copy),
+		cmocka_unit_test(test_handshake_entries),
 		cmocka_unit_test(test_settled_copy_empty_and_hrr),
 		cmocka_unit_test(test_settled_waits_for_pending_alert),
 		cmocka_unit_test(test_hrr),

@@ -2,7 +2,8 @@
  * tls_same.h - two sets of TLS facts are the same: every byte of the
  * facts but the certificate and list pointers, the certificates they point
  * to (the pointers differ between parsers that decoded alone), and the
- * hellos' lists, the alerts and the note as long as their counts (a
+ * hellos' lists, the handshake entries, the alerts and the note as long as
+ * their counts, the HelloRetryRequest when there was one (a
  * settled copy keeps no more). Include after
  * cmocka.h.
  */
@@ -68,6 +69,21 @@ static inline void facts_without_pointers(struct sti_tls_facts *f)
 	hello_without_lists(&f->ch2);
 	f->alerts = NULL;
 	f->decrypt_note = NULL;
+	f->hrr = NULL;
+	f->dir[STI_C2S].hs = f->dir[STI_S2C].hs = NULL;
+}
+
+/* The handshake entries of two directions (as many), and the two
+ * HelloRetryRequests when there was one. */
+static inline void assert_same_handshakes(const struct sti_tls_facts *a,
+					  const struct sti_tls_facts *b)
+{
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++)
+		if (a->dir[d].nhs)
+			assert_memory_equal(a->dir[d].hs, b->dir[d].hs,
+					    a->dir[d].nhs * sizeof(a->dir[d].hs[0]));
+	if (a->have_hrr)
+		assert_memory_equal(a->hrr, b->hrr, sizeof(*a->hrr));
 }
 
 /* The same, but for ch2's lists when b is a settled copy (which keeps
@@ -85,6 +101,7 @@ static inline void assert_same_facts_but_ch2(const struct sti_tls_facts *a,
 	facts_without_pointers(&x);
 	facts_without_pointers(&y);
 	assert_memory_equal(&x, &y, sizeof(x));
+	assert_same_handshakes(a, b);
 	assert_same_hello_lists(&a->ch, &b->ch);
 	if (!settled)
 		assert_same_hello_lists(&a->ch2, &b->ch2);

@@ -162,15 +162,18 @@ bool tls_is_13(uint16_t v)
 
 /* ---- life cycle ---- */
 
-/* Zeroed facts point into a room whose alerts and note are zero (the
+/* Zeroed facts point into a room whose alerts, texts and note are zero (the
  * hellos' lists, the handshake entries and the HelloRetryRequest need not
  * be: read only up to their counts, or once have_hrr). */
 static void point_into(struct sti_tls_facts *f, struct sti_tls_facts_room *room)
 {
 	sti_client_hello_init(&f->ch, &room->ch[0]);
 	sti_client_hello_init(&f->ch2, &room->ch[1]);
-	f->dir[STI_C2S].hs = room->hs[STI_C2S];
-	f->dir[STI_S2C].hs = room->hs[STI_S2C];
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
+		f->dir[d].hs = room->hs[d];
+		f->dir[d].reason = room->reason[d];
+		f->dir[d].sample = room->sample[d];
+	}
 	f->hrr = &room->hrr;
 	f->alerts = room->alerts;
 	f->decrypt_note = room->decrypt_note;
@@ -192,6 +195,8 @@ struct sti_tls *sti_tls_new(void)
 	memset(t, 0, offsetof(struct sti_tls, room));
 	memset(t->room.alerts, 0, sizeof(t->room.alerts));
 	memset(t->room.decrypt_note, 0, sizeof(t->room.decrypt_note));
+	memset(t->room.reason, 0, sizeof(t->room.reason));
+	memset(t->room.sample, 0, sizeof(t->room.sample));
 	point_into(&t->f, &t->room);
 	return t;
 }
@@ -283,7 +288,7 @@ static void malformed(const struct feed_ctx *c, const char *fmt, ...)
 	df->malformed = true;
 	df->malformed_frame = c->frame;
 	va_start(ap, fmt);
-	vsnprintf(df->reason, sizeof(df->reason), fmt, ap);
+	vsnprintf(df->reason, STI_TLS_REASON_MAX, fmt, ap);
 	va_end(ap);
 	stop(c, df->reason);
 }

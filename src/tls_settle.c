@@ -107,6 +107,12 @@ static size_t lay_out(char *base, const struct sti_tls_facts *f)
 	take_words(&l, &dst->ch, &f->ch);
 	take_bytes(&l, &dst->ch, &f->ch);
 	take_name_only(&l, &dst->ch2, &f->ch2);
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
+		dst->dir[d].reason = take(&l, f->dir[d].reason,
+					  strnlen(f->dir[d].reason, STI_TLS_REASON_MAX - 1) + 1);
+		dst->dir[d].sample = take(&l, f->dir[d].sample,
+					  strnlen(f->dir[d].sample, STI_TLS_SAMPLE_MAX) + 1);
+	}
 	dst->decrypt_note = take(&l, f->decrypt_note,
 				 strnlen(f->decrypt_note, STI_TLS_NOTE_MAX - 1) + 1);
 	return l.used;

@@ -228,10 +228,14 @@ struct sti_tls_dir_facts {
 					   truncated) */
 	/* Why parsing stopped, if it did. */
 	bool malformed;
-	char reason[STI_TLS_REASON_MAX];  /* e.g. "record type 0x47" */
+	/* Strings in the parser's room or in a settled copy, as long as
+	 * they are there: */
+	char *reason;                   /* < STI_TLS_REASON_MAX, e.g.
+					   "record type 0x47" */
 	uint64_t malformed_frame;       /* also set when not_tls */
 	bool not_tls;                   /* the first bytes were not TLS */
-	char sample[STI_TLS_SAMPLE_MAX + 1]; /* printable, '.' for others */
+	char *sample;                   /* printable, '.' for others; at most
+					   STI_TLS_SAMPLE_MAX characters */
 	bool gap;                       /* capture gap: parsing stopped */
 	uint64_t gap_frame;
 	uint64_t gap_len;               /* bytes missing (first gap) */
@@ -244,8 +248,8 @@ struct sti_tls_dir_facts {
 struct sti_tls_facts {
 	struct sti_tls_dir_facts dir[2];
 
-	/* The hellos' lists, the alerts and the decryption note are in the
-	 * parser's room (struct sti_tls_facts_room), or in a settled copy's
+	/* The hellos' lists, the handshake entries, the alerts, the reasons,
+	 * samples and the decryption note are in the parser's room (struct sti_tls_facts_room), or in a settled copy's
 	 * own allocation (sti_tls_facts_settle). */
 	bool have_ch;                   /* the first ClientHello */
 	uint64_t ch_frame;
@@ -308,6 +312,8 @@ struct sti_tls_facts_room {
 	struct sti_tls_hs_seen hs[2][STI_TLS_HSI_COUNT];
 	struct sti_server_hello hrr;
 	struct sti_tls_alert alerts[STI_TLS_MAX_ALERTS];
+	char reason[2][STI_TLS_REASON_MAX];
+	char sample[2][STI_TLS_SAMPLE_MAX + 1];
 	char decrypt_note[STI_TLS_NOTE_MAX];
 };
 
@@ -402,8 +408,9 @@ const struct sti_tls_facts *sti_tls_facts(const struct sti_tls *t);
 bool sti_tls_settled_both(const struct sti_tls *t);
 /*
  * A copy of the facts in one allocation, each list exactly as long as
- * its count (the alerts, the first ClientHello's lists) and each text as
- * long as its string (the hellos' names, the decryption note), that holds
+ * its count (the alerts, the handshake entries, the first ClientHello's
+ * lists) and each text as long as its string (the hellos' names, each
+ * direction's reason and sample, the decryption note), that holds
  * its own references to the certificates: it outlives the parser. The
  * second ClientHello's lists are left out (see have_ch2). NULL without
  * memory. Free with sti_tls_facts_free.

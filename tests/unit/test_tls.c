@@ -430,13 +430,16 @@ static void test_tls13(void **state)
 /* The bytes a settled copy of f should take: the facts, its alerts, the
  * HelloRetryRequest if there was one, each direction's handshake entries,
  * the first hello's lists exactly as long as their counts, each hello's
- * name and the decryption note with their NULs. */
+ * name, each direction's reason and sample and the decryption note with
+ * their NULs. */
 static size_t settled_size_wanted(const struct sti_tls_facts *f)
 {
 	const struct sti_client_hello *h = &f->ch;
 	size_t n = sizeof(*f) + f->nalerts * sizeof(f->alerts[0]);
 	n += f->have_hrr ? sizeof(*f->hrr) : 0;
 	n += (f->dir[STI_C2S].nhs + f->dir[STI_S2C].nhs) * sizeof(struct sti_tls_hs_seen);
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++)
+		n += strlen(f->dir[d].reason) + 1 + strlen(f->dir[d].sample) + 1;
 	n += 2 * (h->nversions + h->nciphers + h->nexts + h->ngroups + h->nsigalgs +
 		  h->nkey_shares);
 	n += h->npoint_formats + h->nalpn * STI_HELLO_ALPN_MAX;
@@ -474,12 +477,15 @@ static void test_settled_copy(void **state)
 	assert_int_equal(sti_tls_facts_settled_size(copy), want);
 	/* zeek tls1.2.pcap: 257 bytes of hello lists and names, one alert,
 	 * the handshake types seen (client: hello, key exchange; server:
-	 * hello, certificate, hello done) and an empty note, where the parser has a room of 3,264 */
+	 * hello, certificate, hello done), four empty reasons and samples and
+	 * an empty note, where the parser has a room of 3,464 */
 	assert_int_equal(live->nalerts, 1);
 	assert_int_equal(live->dir[STI_C2S].nhs, 2);
 	assert_int_equal(live->dir[STI_S2C].nhs, 3);
-	assert_int_equal(want - sizeof(*live), 257 + 32 + 5 * 16 + 1);
-	assert_int_equal(sizeof(struct sti_tls_facts_room), 3264);
+	assert_int_equal(want - sizeof(*live), 257 + 32 + 5 * 16 + 4 + 1);
+	assert_int_equal(sizeof(struct sti_tls_facts_room), 3464);
+	assert_true(in_copy(copy, copy->dir[STI_C2S].reason, 1));
+	assert_true(in_copy(copy, copy->dir[STI_S2C].sample, 1));
 	assert_true(in_copy(copy, copy->dir[STI_C2S].hs, 2 * sizeof(copy->dir[0].hs[0])));
 	assert_true(in_copy(copy, copy->dir[STI_S2C].hs, 3 * sizeof(copy->dir[0].hs[0])));
 	assert_int_equal(HS(&copy->dir[STI_S2C], SERVER_HELLO_DONE).count, 1);
@@ -509,6 +515,21 @@ static void test_settled_copy(void **state)
 	assert_string_equal(ja3_copy, ja3);
 	assert_true(copy->server_cert->leaf.parsed);
 	run_free(again);
+	sti_tls_facts_free(copy);
+}
+
+/* A settled copy of live: the same facts, exactly as big as wanted, each
+ * direction's reason and sample its own and as long as its string. */
+static void assert_settles(const struct sti_tls_facts *live)
+{
+	struct sti_tls_facts *copy = sti_tls_facts_settle(live);
+	assert_non_null(copy);
+	assert_settled_copy_of(live, copy);
+	assert_int_equal(sti_tls_facts_settled_size(copy), settled_size_wanted(live));
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
+		assert_true(in_copy(copy, copy->dir[d].reason, strlen(live->dir[d].reason) + 1));
+		assert_true(in_copy(copy, copy->dir[d].sample, strlen(live->dir[d].sample) + 1));
+	}
 	sti_tls_facts_free(copy);
 }
 
@@ -544,8 +565,8 @@ static void test_handshake_entries(void **state)
 	assert_int_equal(HS(&f.dir[STI_C2S], MESSAGE_HASH).first_frame, 20 + STI_TLS_HSI_MESSAGE_HASH);
 }
 
-/* Facts with nothing in them: the copy is the facts, two empty names and
- * an empty note. After a HelloRetryRequest the second hello keeps its
+/* Facts with nothing in them: the copy is the facts, two empty names, four
+ * empty reasons and samples and an empty note. After a HelloRetryRequest the second hello keeps its
  * name, frame and flags, not its lists (nothing reads them any more). */
 static void test_settled_copy_empty_and_hrr(void **state)
 {
@@ -554,7 +575,7 @@ static void test_settled_copy_empty_and_hrr(void **state)
 	assert_non_null(t);
 	struct sti_tls_facts *copy = sti_tls_facts_settle(sti_tls_facts(t));
 	assert_non_null(copy);
-	assert_int_equal(sti_tls_facts_settled_size(copy), sizeof(*copy) + 3);
+	assert_int_equal(sti_tls_facts_settled_size(copy), sizeof(*copy) + 7);
 	assert_settled_copy_of(sti_tls_facts(t), copy);
 	assert_null(copy->ch.ciphers);
 	assert_null(copy->alerts);
@@ -1131,6 +1152,7 @@ static void test_bad_record_header(void **state)
 	assert_true(sti_tls_settled(r->t, STI_C2S));
 	assert_true(sti_tls_settled(r->t, STI_S2C));
 	assert_true(log_has(r, "6 d0 f2 type0 len0 enc0 0/0 record type 0x47\n"));
+	assert_settles(sti_tls_facts(r->t));
 	run_free(r);
 	input_free(&in);
 	bld_free(&msg);
@@ -1159,6 +1181,7 @@ static void test_plaintext_after_starttls(void **state)
 	assert_true(sti_tls_settled(r->t, STI_C2S));
 	assert_true(sti_tls_settled(r->t, STI_S2C));
 	assert_true(log_has(r, "6 d0 f5 type0 len0 enc0 0/0 not TLS\n"));
+	assert_settles(sti_tls_facts(r->t));
 	run_free(r);
 	input_free(&in);
 
@@ -1168,6 +1191,7 @@ static void test_plaintext_after_starttls(void **state)
 	assert_int_equal(strlen(sti_tls_facts(r->t)->dir[STI_C2S].sample), STI_TLS_SAMPLE_MAX);
 	assert_memory_equal(sti_tls_facts(r->t)->dir[STI_C2S].sample, ".. a line longer", 16);
 	assert_true(sti_tls_settled(r->t, STI_C2S));
+	assert_settles(sti_tls_facts(r->t));
 	run_free(r);
 	input_free(&in);
 }

@@ -70,18 +70,24 @@ static inline void facts_without_pointers(struct sti_tls_facts *f)
 	f->alerts = NULL;
 	f->decrypt_note = NULL;
 	f->hrr = NULL;
-	f->dir[STI_C2S].hs = f->dir[STI_S2C].hs = NULL;
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
+		f->dir[d].hs = NULL;
+		f->dir[d].reason = f->dir[d].sample = NULL;
+	}
 }
 
-/* The handshake entries of two directions (as many), and the two
+/* The handshake entries, reasons and samples of two directions, and the two
  * HelloRetryRequests when there was one. */
 static inline void assert_same_handshakes(const struct sti_tls_facts *a,
 					  const struct sti_tls_facts *b)
 {
-	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++)
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
 		if (a->dir[d].nhs)
 			assert_memory_equal(a->dir[d].hs, b->dir[d].hs,
 					    a->dir[d].nhs * sizeof(a->dir[d].hs[0]));
+		assert_string_equal(a->dir[d].reason, b->dir[d].reason);
+		assert_string_equal(a->dir[d].sample, b->dir[d].sample);
+	}
 	if (a->have_hrr)
 		assert_memory_equal(a->hrr, b->hrr, sizeof(*a->hrr));
 }

@@ -175,6 +175,8 @@ static void point_into(struct sti_tls_facts *f, struct sti_tls_facts_room *room)
 		f->dir[d].sample = room->sample[d];
 	}
 	f->hrr = &room->hrr;
+	f->sh.exts = room->sh_exts;
+	f->hrr->exts = room->hrr_exts;
 	f->alerts = room->alerts;
 	f->decrypt_note = room->decrypt_note;
 }
@@ -569,6 +571,16 @@ static void on_client_hello(const struct feed_ctx *c, const uint8_t *b,
 	}
 }
 
+/* sh into the facts' hello dst, its extensions into the room dst's point to. */
+static void keep_server_hello(struct sti_server_hello *dst, const struct sti_server_hello *sh)
+{
+	uint16_t *room = dst->exts;
+	*dst = *sh;
+	dst->exts = room;
+	if (sh->nexts)
+		memcpy(room, sh->exts, sh->nexts * sizeof(sh->exts[0]));
+}
+
 /* Returns true when this was the real TLS 1.3 ServerHello: RFC 8446 2,
  * everything the server sends after it is encrypted. */
 static bool on_server_hello(const struct feed_ctx *c, const uint8_t *b,
@@ -576,20 +588,21 @@ static bool on_server_hello(const struct feed_ctx *c, const uint8_t *b,
 {
 	struct sti_tls_facts *f = &c->t->f;
 	struct sti_server_hello sh;
+	uint16_t exts[STI_HELLO_MAX_EXTS];
 
 	if (f->have_sh)
 		return false; /* renegotiation: the first one decided */
-	memset(&sh, 0, sizeof(sh));
+	sti_server_hello_init(&sh, exts);
 	(void)sti_tls_parse_server_hello(b, n, &sh);
 	if (sh.hello_retry_request && !f->have_hrr) {
 		f->have_hrr = true;
 		f->hrr_frame = c->frame;
-		*f->hrr = sh;
+		keep_server_hello(f->hrr, &sh);
 		return false;
 	}
 	f->have_sh = true;
 	f->sh_frame = c->frame;
-	f->sh = sh;
+	keep_server_hello(&f->sh, &sh);
 	f->version = sh.version;
 	dec_hello(c, b, n, &sh);
 	return tls_is_13(sh.version);

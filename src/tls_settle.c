@@ -56,6 +56,15 @@ static void take_words(struct layout *l, struct sti_client_hello *dst,
 				     src->nkey_shares * sizeof(src->key_share_groups[0]));
 }
 
+/* A server hello's extension list (a 16-bit list); dst NULL only measures. */
+static void take_server_exts(struct layout *l, struct sti_server_hello *dst,
+			     const struct sti_server_hello *src)
+{
+	uint16_t *exts = take(l, src->exts, src->nexts * sizeof(src->exts[0]));
+	if (dst)
+		dst->exts = exts;
+}
+
 static void take_bytes(struct layout *l, struct sti_client_hello *dst,
 		       const struct sti_client_hello *src)
 {
@@ -91,7 +100,8 @@ static void take_handshakes(struct layout *l, struct sti_tls_facts *dst,
 
 /* The bytes the copy of f takes; with a base, the copy made there. The
  * alerts, the HelloRetryRequest and the handshake entries first (each a
- * multiple of 8 bytes, as the facts' size is), then 16-bit lists, then
+ * multiple of 8 bytes, as the facts' size is), then 16-bit lists (the
+ * hellos' extensions among them), then
  * bytes, so nothing needs padding. */
 static size_t lay_out(char *base, const struct sti_tls_facts *f)
 {
@@ -105,6 +115,9 @@ static size_t lay_out(char *base, const struct sti_tls_facts *f)
 	dst->alerts = take(&l, f->alerts, nalerts * sizeof(f->alerts[0]));
 	take_handshakes(&l, dst, f);
 	take_words(&l, &dst->ch, &f->ch);
+	take_server_exts(&l, &dst->sh, &f->sh);
+	if (f->have_hrr)
+		take_server_exts(&l, dst->hrr, f->hrr);
 	take_bytes(&l, &dst->ch, &f->ch);
 	take_name_only(&l, &dst->ch2, &f->ch2);
 	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {

@@ -311,6 +311,7 @@ struct sti_tls_facts_room {
 	struct sti_client_hello_room ch[2];     /* ch's and ch2's lists */
 	struct sti_tls_hs_seen hs[2][STI_TLS_HSI_COUNT];
 	struct sti_server_hello hrr;
+	uint16_t sh_exts[STI_HELLO_MAX_EXTS], hrr_exts[STI_HELLO_MAX_EXTS];
 	struct sti_tls_alert alerts[STI_TLS_MAX_ALERTS];
 	char reason[2][STI_TLS_REASON_MAX];
 	char sample[2][STI_TLS_SAMPLE_MAX + 1];

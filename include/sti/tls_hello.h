@@ -111,6 +111,11 @@ struct sti_client_hello_room {
  * are read only up to their counts. */
 void sti_client_hello_init(struct sti_client_hello *ch, struct sti_client_hello_room *room);
 
+/*
+ * Its extension list lives elsewhere, as a client hello's lists do: while
+ * parsed, in the room given to sti_server_hello_init; in a settled copy
+ * of the TLS facts, exactly as long as nexts (NULL when empty).
+ */
 struct sti_server_hello {
 	uint16_t legacy_version;
 	uint16_t version;             /* negotiated: supported_versions if present */
@@ -119,7 +124,7 @@ struct sti_server_hello {
 	bool hello_retry_request;     /* RFC 8446 4.1.3 special random */
 	bool downgrade_sentinel;      /* RFC 8446 4.1.3: random ends in "DOWNGRD":
 					 the server can do more than it chose */
-	uint16_t exts[STI_HELLO_MAX_EXTS];
+	uint16_t *exts;               /* extension types, wire order */
 	unsigned nexts, exts_total;
 	uint16_t selected_group;      /* key_share / HRR selected group, 0 if none */
 	char alpn[STI_HELLO_ALPN_MAX];   /* printable only */
@@ -155,6 +160,10 @@ struct sti_cert_info {
 	const char *malformed;
 };
 
+/* An empty hello whose extension list is in exts (not zeroed: read only
+ * up to nexts): what sti_tls_parse_server_hello needs in *out. */
+void sti_server_hello_init(struct sti_server_hello *sh, uint16_t exts[STI_HELLO_MAX_EXTS]);
+
 /* out was set up by sti_client_hello_init. */
 bool sti_tls_parse_client_hello(const uint8_t *body, size_t len,
 				struct sti_client_hello *out);
@@ -162,7 +171,8 @@ bool sti_tls_parse_client_hello(const uint8_t *body, size_t len,
 bool sti_tls_parse_client_hello_v2(const uint8_t *msg, size_t len,
 				   struct sti_client_hello *out);
 /* Also HelloRetryRequest, and the TLS 1.3 draft (0x7f00..0x7f15) layout
- * without session id and compression. */
+ * without session id and compression. out was set up by
+ * sti_server_hello_init. */
 bool sti_tls_parse_server_hello(const uint8_t *body, size_t len,
 				struct sti_server_hello *out);
 /* tls_version selects the TLS 1.3 form (request context, per-entry extensions). */

@@ -436,7 +436,8 @@ static size_t settled_size_wanted(const struct sti_tls_facts *f)
 {
 	const struct sti_client_hello *h = &f->ch;
 	size_t n = sizeof(*f) + f->nalerts * sizeof(f->alerts[0]);
-	n += f->have_hrr ? sizeof(*f->hrr) : 0;
+	n += f->have_hrr ? sizeof(*f->hrr) + f->hrr->nexts * sizeof(f->hrr->exts[0]) : 0;
+	n += f->sh.nexts * sizeof(f->sh.exts[0]);
 	n += (f->dir[STI_C2S].nhs + f->dir[STI_S2C].nhs) * sizeof(struct sti_tls_hs_seen);
 	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++)
 		n += strlen(f->dir[d].reason) + 1 + strlen(f->dir[d].sample) + 1;
@@ -475,15 +476,18 @@ static void test_settled_copy(void **state)
 	size_t want = settled_size_wanted(live);
 	assert_int_equal(sti_tls_facts_settled_size(live), want);
 	assert_int_equal(sti_tls_facts_settled_size(copy), want);
-	/* zeek tls1.2.pcap: 257 bytes of hello lists and names, one alert,
+	/* zeek tls1.2.pcap: 257 bytes of hello lists and names, the
+	 * ServerHello's one extension, one alert,
 	 * the handshake types seen (client: hello, key exchange; server:
 	 * hello, certificate, hello done), four empty reasons and samples and
-	 * an empty note, where the parser has a room of 3,464 */
+	 * an empty note, where the parser has a room of 3,608 */
 	assert_int_equal(live->nalerts, 1);
 	assert_int_equal(live->dir[STI_C2S].nhs, 2);
 	assert_int_equal(live->dir[STI_S2C].nhs, 3);
-	assert_int_equal(want - sizeof(*live), 257 + 32 + 5 * 16 + 4 + 1);
-	assert_int_equal(sizeof(struct sti_tls_facts_room), 3464);
+	assert_int_equal(want - sizeof(*live), 257 + 2 + 32 + 5 * 16 + 4 + 1);
+	assert_int_equal(live->sh.nexts, 1);
+	assert_true(in_copy(copy, copy->sh.exts, sizeof(copy->sh.exts[0])));
+	assert_int_equal(sizeof(struct sti_tls_facts_room), 3608);
 	assert_true(in_copy(copy, copy->dir[STI_C2S].reason, 1));
 	assert_true(in_copy(copy, copy->dir[STI_S2C].sample, 1));
 	assert_true(in_copy(copy, copy->dir[STI_C2S].hs, 2 * sizeof(copy->dir[0].hs[0])));
@@ -598,6 +602,8 @@ static void test_settled_copy_empty_and_hrr(void **state)
 	assert_string_equal(copy->ch2.sni, live->ch2.sni);
 	assert_true(in_copy(copy, copy->hrr, sizeof(*copy->hrr)));
 	assert_true(copy->hrr->hello_retry_request);
+	assert_true(live->hrr->nexts > 0);
+	assert_true(in_copy(copy, copy->hrr->exts, live->hrr->nexts * sizeof(copy->hrr->exts[0])));
 	assert_int_equal(copy->hrr->selected_group, live->hrr->selected_group);
 	run_free(r);
 	sti_tls_facts_free(copy);

@@ -70,10 +70,22 @@ static inline void facts_without_pointers(struct sti_tls_facts *f)
 	f->alerts = NULL;
 	f->decrypt_note = NULL;
 	f->hrr = NULL;
+	f->sh.exts = NULL;
 	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
 		f->dir[d].hs = NULL;
 		f->dir[d].reason = f->dir[d].sample = NULL;
 	}
+}
+
+/* Two server hellos: the same fields, the same extension list. */
+static inline void assert_same_server_hello(const struct sti_server_hello *a,
+					    const struct sti_server_hello *b)
+{
+	struct sti_server_hello x = *a, y = *b;
+	x.exts = y.exts = NULL;
+	assert_memory_equal(&x, &y, sizeof(x));
+	if (a->nexts)
+		assert_memory_equal(a->exts, b->exts, a->nexts * sizeof(a->exts[0]));
 }
 
 /* The handshake entries, reasons and samples of two directions, and the two
@@ -89,7 +101,8 @@ static inline void assert_same_handshakes(const struct sti_tls_facts *a,
 		assert_string_equal(a->dir[d].sample, b->dir[d].sample);
 	}
 	if (a->have_hrr)
-		assert_memory_equal(a->hrr, b->hrr, sizeof(*a->hrr));
+		assert_same_server_hello(a->hrr, b->hrr);
+	assert_same_server_hello(&a->sh, &b->sh);
 }
 
 /* The same, but for ch2's lists when b is a settled copy (which keeps

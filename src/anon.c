@@ -579,10 +579,12 @@ static void copy_tls(const struct sti_tls_facts *in, struct sti_anon_record *out
 {
 	out->tls = *in;
 	copy_text(out->sni, sizeof(out->sni), in->ch.sni);
-	copy_text(out->ch2_sni, sizeof(out->ch2_sni), in->ch2.sni);
+	copy_text(out->ch2_sni, sizeof(out->ch2_sni), in->ch2->sni);
 	copy_text(out->decrypt_note, sizeof(out->decrypt_note), in->decrypt_note);
 	out->tls.ch.sni = out->sni;
-	out->tls.ch2.sni = out->ch2_sni;
+	out->ch2 = *in->ch2;
+	out->ch2.sni = out->ch2_sni;
+	out->tls.ch2 = &out->ch2;
 	out->tls.decrypt_note = out->decrypt_note;
 	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
 		copy_text(out->reason[d], sizeof(out->reason[d]), in->dir[d].reason);

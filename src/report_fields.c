@@ -85,7 +85,8 @@ const struct sti_field sti_fields[] = {
 		     STI_SMTP_TEXT_MAX),
 
 	ONE_REF("tls.client.server_name", HOST, TLS, ch.sni, STI_HELLO_NAME_MAX),
-	ONE_REF("text:tls.ch2.server_name", HOST, TLS, ch2.sni, STI_HELLO_NAME_MAX),
+	MANY_VIA_REF("text:tls.ch2.server_name", HOST, TLS, ch2, .sni,
+		     offsetof(struct sti_client_hello, sni), ALL, 1, STI_HELLO_NAME_MAX),
 	/* Each certificate's leaf, the server's then the client's (the keys
 	 * are the server's; the client's are printed only in ladder text).
 	 * Common names before the distinguished names that hold them. */

@@ -168,7 +168,8 @@ bool tls_is_13(uint16_t v)
 static void point_into(struct sti_tls_facts *f, struct sti_tls_facts_room *room)
 {
 	sti_client_hello_init(&f->ch, &room->ch[0]);
-	sti_client_hello_init(&f->ch2, &room->ch[1]);
+	f->ch2 = &room->ch2;
+	sti_client_hello_init(f->ch2, &room->ch[1]);
 	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
 		f->dir[d].hs = room->hs[d];
 		f->dir[d].reason = room->reason[d];
@@ -567,7 +568,7 @@ static void on_client_hello(const struct feed_ctx *c, const uint8_t *b,
 	} else if (f->have_hrr && !f->have_ch2) {
 		f->have_ch2 = true;
 		f->ch2_frame = c->frame;
-		(void)sti_tls_parse_client_hello(b, n, &f->ch2);
+		(void)sti_tls_parse_client_hello(b, n, f->ch2);
 	}
 }
 

@@ -16,6 +16,7 @@
 _Static_assert(sizeof(struct sti_tls_alert) % 8 == 0, "alerts keep 8-byte alignment");
 _Static_assert(sizeof(struct sti_server_hello) % 8 == 0, "the HRR keeps 8-byte alignment");
 _Static_assert(sizeof(struct sti_tls_hs_seen) % 8 == 0, "entries keep 8-byte alignment");
+_Static_assert(sizeof(struct sti_client_hello) % 8 == 0, "ch2 keeps 8-byte alignment");
 
 bool sti_tls_settled_both(const struct sti_tls *t)
 {
@@ -75,25 +76,35 @@ static void take_bytes(struct layout *l, struct sti_client_hello *dst,
 }
 
 /* What is read of the second ClientHello once the handshake is over: all
- * but its lists (tls.h, have_ch2). */
+ * but its lists (tls.h, have_ch2); dst NULL only measures. */
 static void take_name_only(struct layout *l, struct sti_client_hello *dst,
 			   const struct sti_client_hello *src)
 {
+	char *sni = take(l, src->sni, strnlen(src->sni, STI_HELLO_NAME_MAX - 1) + 1);
+	if (!dst)
+		return;
 	dst->versions = dst->ciphers = dst->exts = dst->groups = dst->sigalgs = NULL;
 	dst->key_share_groups = NULL;
 	dst->nversions = dst->nciphers = dst->nexts = dst->ngroups = dst->nsigalgs = 0;
 	dst->nkey_shares = dst->npoint_formats = dst->nalpn = 0;
 	dst->ec_point_formats = NULL;
 	dst->alpn = NULL;
-	dst->sni = take(l, src->sni, strnlen(src->sni, STI_HELLO_NAME_MAX - 1) + 1);
+	dst->sni = sni;
 }
 
+/* The second ClientHello of facts without one: no lists, no name. Never
+ * written (--anonymize rewrites a copy of it). */
+static char no_name[1];
+static struct sti_client_hello no_second_hello = { .sni = no_name };
+
 /* The handshake entries each direction saw, and the HelloRetryRequest
- * only when there was one (NULL in the copy otherwise). */
+ * and second ClientHello only when there was one (NULL and an empty hello
+ * in the copy otherwise). */
 static void take_handshakes(struct layout *l, struct sti_tls_facts *dst,
 			    const struct sti_tls_facts *f)
 {
 	dst->hrr = f->have_hrr ? take(l, f->hrr, sizeof(*f->hrr)) : NULL;
+	dst->ch2 = f->have_ch2 ? take(l, f->ch2, sizeof(*f->ch2)) : &no_second_hello;
 	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++)
 		dst->dir[d].hs = take(l, f->dir[d].hs, f->dir[d].nhs * sizeof(f->dir[d].hs[0]));
 }
@@ -119,7 +130,8 @@ static size_t lay_out(char *base, const struct sti_tls_facts *f)
 	if (f->have_hrr)
 		take_server_exts(&l, dst->hrr, f->hrr);
 	take_bytes(&l, &dst->ch, &f->ch);
-	take_name_only(&l, &dst->ch2, &f->ch2);
+	if (f->have_ch2)
+		take_name_only(&l, base ? dst->ch2 : NULL, f->ch2);
 	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
 		dst->dir[d].reason = take(&l, f->dir[d].reason,
 					  strnlen(f->dir[d].reason, STI_TLS_REASON_MAX - 1) + 1);

@@ -248,18 +248,20 @@ struct sti_tls_dir_facts {
 struct sti_tls_facts {
 	struct sti_tls_dir_facts dir[2];
 
-	/* The hellos' lists, the handshake entries, the alerts, the reasons,
-	 * samples and the decryption note are in the parser's room (struct sti_tls_facts_room), or in a settled copy's
+	/* The hellos' lists, the second ClientHello, the handshake entries,
+	 * the alerts, the reasons, samples and the decryption note are in the
+	 * parser's room (struct sti_tls_facts_room), or in a settled copy's
 	 * own allocation (sti_tls_facts_settle). */
 	bool have_ch;                   /* the first ClientHello */
 	uint64_t ch_frame;
 	struct sti_client_hello ch;
-	/* The ClientHello after an HRR. A settled copy keeps of it only
-	 * what is read once the handshake is over: everything but its lists
-	 * (the ladder reads those as it arrives), which are empty there. */
+	/* The ClientHello after an HRR; never NULL (without one, an empty
+	 * hello). A settled copy keeps of it only what is read once the
+	 * handshake is over, and only when there was one: everything but its
+	 * lists (the ladder reads those as it arrives), which are empty there. */
 	bool have_ch2;
 	uint64_t ch2_frame;
-	struct sti_client_hello ch2;
+	struct sti_client_hello *ch2;
 	bool have_hrr;                  /* HelloRetryRequest */
 	uint64_t hrr_frame;
 	/* Read only when have_hrr (a settled copy without one has NULL). */
@@ -309,6 +311,7 @@ struct sti_tls_facts {
  * facts built outside a parser (a replay, a test). */
 struct sti_tls_facts_room {
 	struct sti_client_hello_room ch[2];     /* ch's and ch2's lists */
+	struct sti_client_hello ch2;
 	struct sti_tls_hs_seen hs[2][STI_TLS_HSI_COUNT];
 	struct sti_server_hello hrr;
 	uint16_t sh_exts[STI_HELLO_MAX_EXTS], hrr_exts[STI_HELLO_MAX_EXTS];

@@ -143,7 +143,7 @@ static void sink(void *ctx, const struct sti_tls_ev *ev)
 	      ev->encrypted, ev->level, ev->desc, ev->text ? ev->text : "-");
 	/* A hello's parsed result must be in the facts when its event comes. */
 	if (ev->kind == STI_TLS_EV_HANDSHAKE && ev->type == 1 && ev->dir == STI_C2S)
-		logf_(r, " max%04x", f->have_ch2 ? f->ch2.max_version :
+		logf_(r, " max%04x", f->have_ch2 ? f->ch2->max_version :
 		      f->ch.max_version);
 	if (ev->kind == STI_TLS_EV_HANDSHAKE && ev->type == 2 && ev->dir == STI_S2C)
 		logf_(r, " hrr%d sh%04x enc%d", f->have_hrr, f->sh.version,
@@ -444,7 +444,9 @@ static size_t settled_size_wanted(const struct sti_tls_facts *f)
 	n += 2 * (h->nversions + h->nciphers + h->nexts + h->ngroups + h->nsigalgs +
 		  h->nkey_shares);
 	n += h->npoint_formats + h->nalpn * STI_HELLO_ALPN_MAX;
-	return n + strlen(h->sni) + 1 + strlen(f->ch2.sni) + 1 + strlen(f->decrypt_note) + 1;
+	if (f->have_ch2)
+		n += sizeof(*f->ch2) + strlen(f->ch2->sni) + 1;
+	return n + strlen(h->sni) + 1 + strlen(f->decrypt_note) + 1;
 }
 
 /* Whether [p, p + n) lies in the copy's allocation, after the facts. */
@@ -476,18 +478,18 @@ static void test_settled_copy(void **state)
 	size_t want = settled_size_wanted(live);
 	assert_int_equal(sti_tls_facts_settled_size(live), want);
 	assert_int_equal(sti_tls_facts_settled_size(copy), want);
-	/* zeek tls1.2.pcap: 257 bytes of hello lists and names, the
-	 * ServerHello's one extension, one alert,
-	 * the handshake types seen (client: hello, key exchange; server:
-	 * hello, certificate, hello done), four empty reasons and samples and
-	 * an empty note, where the parser has a room of 3,608 */
+	/* zeek tls1.2.pcap: 256 bytes of the ClientHello's lists and name,
+	 * the ServerHello's one extension, one alert, the handshake types
+	 * seen (client: hello, key exchange; server: hello, certificate,
+	 * hello done), four empty reasons and samples and an empty note,
+	 * where the parser has a room of 3,776 */
 	assert_int_equal(live->nalerts, 1);
 	assert_int_equal(live->dir[STI_C2S].nhs, 2);
 	assert_int_equal(live->dir[STI_S2C].nhs, 3);
-	assert_int_equal(want - sizeof(*live), 257 + 2 + 32 + 5 * 16 + 4 + 1);
+	assert_int_equal(want - sizeof(*live), 256 + 2 + 32 + 5 * 16 + 4 + 1);
 	assert_int_equal(live->sh.nexts, 1);
 	assert_true(in_copy(copy, copy->sh.exts, sizeof(copy->sh.exts[0])));
-	assert_int_equal(sizeof(struct sti_tls_facts_room), 3608);
+	assert_int_equal(sizeof(struct sti_tls_facts_room), 3776);
 	assert_true(in_copy(copy, copy->dir[STI_C2S].reason, 1));
 	assert_true(in_copy(copy, copy->dir[STI_S2C].sample, 1));
 	assert_true(in_copy(copy, copy->dir[STI_C2S].hs, 2 * sizeof(copy->dir[0].hs[0])));
@@ -504,11 +506,12 @@ static void test_settled_copy(void **state)
 	assert_true(in_copy(copy, ch->ec_point_formats, ch->npoint_formats));
 	assert_true(in_copy(copy, ch->alpn, ch->nalpn * sizeof(ch->alpn[0])));
 	assert_true(in_copy(copy, ch->sni, strlen(ch->sni) + 1));
-	assert_true(in_copy(copy, copy->ch2.sni, 1));
+	/* no second hello: an empty one, not in the copy */
+	assert_false(in_copy(copy, copy->ch2, sizeof(*copy->ch2)));
 	assert_true(in_copy(copy, copy->alerts, sizeof(copy->alerts[0])));
 	assert_true(in_copy(copy, copy->decrypt_note, 1));
-	assert_string_equal(copy->ch2.sni, "");
-	assert_null(copy->ch2.ciphers);
+	assert_string_equal(copy->ch2->sni, "");
+	assert_null(copy->ch2->ciphers);
 	char ja3[33], ja3_copy[33];
 	sti_ja3_hash(&live->ch, ja3);
 
@@ -569,9 +572,10 @@ static void test_handshake_entries(void **state)
 	assert_int_equal(HS(&f.dir[STI_C2S], MESSAGE_HASH).first_frame, 20 + STI_TLS_HSI_MESSAGE_HASH);
 }
 
-/* Facts with nothing in them: the copy is the facts, two empty names, four
- * empty reasons and samples and an empty note. After a HelloRetryRequest the second hello keeps its
- * name, frame and flags, not its lists (nothing reads them any more). */
+/* Facts with nothing in them: the copy is the facts, an empty name, four
+ * empty reasons and samples and an empty note. After a HelloRetryRequest
+ * the second hello keeps its name, frame and flags, not its lists (nothing
+ * reads them any more). */
 static void test_settled_copy_empty_and_hrr(void **state)
 {
 	(void)state;
@@ -579,7 +583,7 @@ static void test_settled_copy_empty_and_hrr(void **state)
 	assert_non_null(t);
 	struct sti_tls_facts *copy = sti_tls_facts_settle(sti_tls_facts(t));
 	assert_non_null(copy);
-	assert_int_equal(sti_tls_facts_settled_size(copy), sizeof(*copy) + 7);
+	assert_int_equal(sti_tls_facts_settled_size(copy), sizeof(*copy) + 6);
 	assert_settled_copy_of(sti_tls_facts(t), copy);
 	assert_null(copy->ch.ciphers);
 	assert_null(copy->alerts);
@@ -589,17 +593,19 @@ static void test_settled_copy_empty_and_hrr(void **state)
 
 	struct run *r = CHECK_SEGS(hrr);
 	const struct sti_tls_facts *live = sti_tls_facts(r->t);
-	assert_true(live->have_ch2 && live->ch2.nciphers);
+	assert_true(live->have_ch2 && live->ch2->nciphers);
 	copy = sti_tls_facts_settle(live);
 	assert_non_null(copy);
 	assert_int_equal(sti_tls_facts_settled_size(copy), settled_size_wanted(live));
 	assert_settled_copy_of(live, copy);
 	assert_true(copy->have_ch2);
 	assert_int_equal(copy->ch2_frame, live->ch2_frame);
-	assert_int_equal(copy->ch2.max_version, live->ch2.max_version);
-	assert_int_equal(copy->ch2.nciphers, 0);
-	assert_null(copy->ch2.ciphers);
-	assert_string_equal(copy->ch2.sni, live->ch2.sni);
+	assert_true(in_copy(copy, copy->ch2, sizeof(*copy->ch2)));
+	assert_true(in_copy(copy, copy->ch2->sni, strlen(live->ch2->sni) + 1));
+	assert_int_equal(copy->ch2->max_version, live->ch2->max_version);
+	assert_int_equal(copy->ch2->nciphers, 0);
+	assert_null(copy->ch2->ciphers);
+	assert_string_equal(copy->ch2->sni, live->ch2->sni);
 	assert_true(in_copy(copy, copy->hrr, sizeof(*copy->hrr)));
 	assert_true(copy->hrr->hello_retry_request);
 	assert_true(live->hrr->nexts > 0);

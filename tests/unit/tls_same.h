@@ -66,7 +66,7 @@ static inline void facts_without_pointers(struct sti_tls_facts *f)
 {
 	f->server_cert = f->client_cert = NULL;
 	hello_without_lists(&f->ch);
-	hello_without_lists(&f->ch2);
+	f->ch2 = NULL;
 	f->alerts = NULL;
 	f->decrypt_note = NULL;
 	f->hrr = NULL;
@@ -113,18 +113,23 @@ static inline void assert_same_facts_but_ch2(const struct sti_tls_facts *a,
 	static struct sti_tls_facts x, y;   /* not on the stack */
 	x = *a;
 	y = *b;
+	struct sti_client_hello x2 = *a->ch2;
 	if (settled) {
-		x.ch2.nversions = x.ch2.nciphers = x.ch2.nexts = x.ch2.ngroups = 0;
-		x.ch2.nsigalgs = x.ch2.nkey_shares = x.ch2.npoint_formats = x.ch2.nalpn = 0;
+		x2.nversions = x2.nciphers = x2.nexts = x2.ngroups = 0;
+		x2.nsigalgs = x2.nkey_shares = x2.npoint_formats = x2.nalpn = 0;
 	}
+	hello_without_lists(&x2);
+	struct sti_client_hello y2 = *b->ch2;
+	hello_without_lists(&y2);
+	assert_memory_equal(&x2, &y2, sizeof(x2));
 	facts_without_pointers(&x);
 	facts_without_pointers(&y);
 	assert_memory_equal(&x, &y, sizeof(x));
 	assert_same_handshakes(a, b);
 	assert_same_hello_lists(&a->ch, &b->ch);
 	if (!settled)
-		assert_same_hello_lists(&a->ch2, &b->ch2);
-	assert_string_equal(a->ch2.sni, b->ch2.sni);
+		assert_same_hello_lists(a->ch2, b->ch2);
+	assert_string_equal(a->ch2->sni, b->ch2->sni);
 	if (a->nalerts)
 		assert_memory_equal(a->alerts, b->alerts,
 				    (a->nalerts < STI_TLS_MAX_ALERTS ? a->nalerts : STI_TLS_MAX_ALERTS) *

@@ -205,9 +205,12 @@ struct sti_tls_dir_facts {
 	struct sti_tls_hs_seen *hs;
 	uint32_t hs_other;              /* messages of a type not listed */
 	uint8_t nhs;
-	uint64_t ccs_frame;             /* first ChangeCipherSpec */
+	/* (The small fields share words: a settled session keeps these.) */
 	bool encrypted;                 /* later records are ciphertext */
-	uint64_t encrypted_frame;       /* the record that made it so */
+	uint16_t sslv2_version;         /* SSLv2 SERVER-HELLO's version (see
+					   sslv2) */
+	uint64_t ccs_frame;             /* first ChangeCipherSpec */
+	uint64_t encrypted_frame;       /* the record that made it encrypted */
 	/* TLS <= 1.2: the first encrypted handshake record after this side's
 	 * CCS, which is its Finished. TLS 1.3: the first type-23 record that
 	 * counted as this side's encrypted flight (server) or Finished
@@ -228,21 +231,20 @@ struct sti_tls_dir_facts {
 					   truncated) */
 	/* Why parsing stopped, if it did. */
 	bool malformed;
+	bool not_tls;                   /* the first bytes were not TLS */
 	/* Strings in the parser's room or in a settled copy, as long as
 	 * they are there: */
 	char *reason;                   /* < STI_TLS_REASON_MAX, e.g.
 					   "record type 0x47" */
 	uint64_t malformed_frame;       /* also set when not_tls */
-	bool not_tls;                   /* the first bytes were not TLS */
-	char *sample;                   /* printable, '.' for others; at most
-					   STI_TLS_SAMPLE_MAX characters */
+	char *sample;                   /* not_tls: printable, '.' for others;
+					   at most STI_TLS_SAMPLE_MAX characters */
 	bool gap;                       /* capture gap: parsing stopped */
-	uint64_t gap_frame;
-	uint64_t gap_len;               /* bytes missing (first gap) */
 	bool sslv2;                     /* spoke SSLv2 beyond a compatible
 					   ClientHello: not parsed further */
-	uint16_t sslv2_version;         /* SSLv2 SERVER-HELLO's version */
-	uint64_t sslv2_frame;           /* ... and its frame */
+	uint64_t gap_frame;
+	uint64_t gap_len;               /* bytes missing (first gap) */
+	uint64_t sslv2_frame;           /* SSLv2 SERVER-HELLO's frame */
 };
 
 struct sti_tls_facts {
@@ -251,26 +253,28 @@ struct sti_tls_facts {
 	/* The hellos' lists, the second ClientHello, the handshake entries,
 	 * the alerts, the reasons, samples and the decryption note are in the
 	 * parser's room (struct sti_tls_facts_room), or in a settled copy's
-	 * own allocation (sti_tls_facts_settle). */
-	bool have_ch;                   /* the first ClientHello */
+	 * own allocation (sti_tls_facts_settle). The flags first, sharing a
+	 * word (a settled session keeps these facts). */
+	bool have_ch;                   /* the first ClientHello (ch) */
+	bool have_ch2;                  /* the one after an HRR (ch2) */
+	bool have_hrr;                  /* HelloRetryRequest (hrr) */
+	bool have_sh;                   /* the first real ServerHello (sh) */
+	bool established;               /* see established_frame */
+	uint16_t version;               /* negotiated: sh.version, 0x0002 for an
+					   SSLv2 SERVER-HELLO, 0 unknown */
 	uint64_t ch_frame;
 	struct sti_client_hello ch;
 	/* The ClientHello after an HRR; never NULL (without one, an empty
 	 * hello). A settled copy keeps of it only what is read once the
 	 * handshake is over, and only when there was one: everything but its
 	 * lists (the ladder reads those as it arrives), which are empty there. */
-	bool have_ch2;
 	uint64_t ch2_frame;
 	struct sti_client_hello *ch2;
-	bool have_hrr;                  /* HelloRetryRequest */
 	uint64_t hrr_frame;
 	/* Read only when have_hrr (a settled copy without one has NULL). */
 	struct sti_server_hello *hrr;
-	bool have_sh;                   /* the first real ServerHello */
 	uint64_t sh_frame;
 	struct sti_server_hello sh;
-	uint16_t version;               /* negotiated: sh.version, 0x0002 for an
-					   SSLv2 SERVER-HELLO, 0 unknown */
 
 	/* The first Certificate of each side, decoded, shared with other
 	 * sessions that sent the same (tls_certcache.h); the server's with
@@ -285,7 +289,6 @@ struct sti_tls_facts {
 	unsigned nalerts;               /* stored */
 	unsigned alerts_total;          /* seen */
 
-	bool established;
 	uint64_t established_frame;
 	int64_t established_ts;
 

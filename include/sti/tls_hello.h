@@ -57,13 +57,15 @@
  * the counts (NULL when empty). `sni` is always a string ("" for none).
  */
 struct sti_client_hello {
-	bool sslv2_format;            /* SSLv2-compatible ClientHello */
-	unsigned sslv2_specs;         /* SSLv2-only 3-byte cipher specs (not in ciphers[]) */
-	uint16_t legacy_version;
-	uint16_t max_version;         /* highest offered, GREASE excluded */
+	/* (Ordered so that the small fields fill the words beside the
+	 * counts: a settled session keeps the first hello.) */
 	uint16_t *versions;           /* supported_versions, wire order, GREASE excluded */
 	unsigned nversions;
+	uint16_t legacy_version;
+	uint16_t max_version;         /* highest offered, GREASE excluded */
 	bool has_supported_versions;
+	bool sslv2_format;            /* SSLv2-compatible ClientHello */
+	unsigned sslv2_specs;         /* SSLv2-only 3-byte cipher specs (not in ciphers[]) */
 	uint16_t *ciphers;            /* wire order, GREASE included */
 	unsigned nciphers;            /* entries stored */
 	unsigned ciphers_total;       /* entries on the wire */
@@ -71,18 +73,19 @@ struct sti_client_hello {
 	unsigned nexts, exts_total;
 	uint16_t *groups;             /* supported_groups */
 	unsigned ngroups;
+	unsigned nkey_shares;         /* of key_share_groups */
 	uint8_t *ec_point_formats;
 	unsigned npoint_formats;
+	unsigned alpn0_len;           /* raw length of the first ALPN name */
 	uint16_t *sigalgs;            /* signature_algorithms */
 	unsigned nsigalgs;
+	uint8_t alpn0_ends[2];        /* the first ALPN name's raw first and
+					 last byte (JA4) */
 	char *sni;                    /* server_name host_name, printable only,
 					 at most STI_HELLO_NAME_MAX with its NUL */
+	uint16_t *key_share_groups;   /* groups with a key share */
 	char (*alpn)[STI_HELLO_ALPN_MAX]; /* printable only */
 	unsigned nalpn;
-	unsigned alpn0_len;           /* raw length of the first ALPN name */
-	uint8_t alpn0_ends[2];        /* its raw first and last byte (JA4) */
-	uint16_t *key_share_groups;   /* groups with a key share */
-	unsigned nkey_shares;
 	/* Offer quality, for the verdict: */
 	bool offers_tls13_suites;     /* 0x1301..0x1305 */
 	bool offers_aead;             /* any AES-GCM / ChaCha20 / CCM suite */

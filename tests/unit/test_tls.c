@@ -482,14 +482,14 @@ static void test_settled_copy(void **state)
 	 * the ServerHello's one extension, one alert, the handshake types
 	 * seen (client: hello, key exchange; server: hello, certificate,
 	 * hello done), four empty reasons and samples and an empty note,
-	 * where the parser has a room of 3,776 */
+	 * where the parser has a room of 3,752 */
 	assert_int_equal(live->nalerts, 1);
 	assert_int_equal(live->dir[STI_C2S].nhs, 2);
 	assert_int_equal(live->dir[STI_S2C].nhs, 3);
 	assert_int_equal(want - sizeof(*live), 256 + 2 + 32 + 5 * 16 + 4 + 1);
 	assert_int_equal(live->sh.nexts, 1);
 	assert_true(in_copy(copy, copy->sh.exts, sizeof(copy->sh.exts[0])));
-	assert_int_equal(sizeof(struct sti_tls_facts_room), 3776);
+	assert_int_equal(sizeof(struct sti_tls_facts_room), 3752);
 	assert_true(in_copy(copy, copy->dir[STI_C2S].reason, 1));
 	assert_true(in_copy(copy, copy->dir[STI_S2C].sample, 1));
 	assert_true(in_copy(copy, copy->dir[STI_C2S].hs, 2 * sizeof(copy->dir[0].hs[0])));

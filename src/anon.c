@@ -533,8 +533,8 @@ static const char *own_copy(char *buf, size_t cap, const char *s)
 	return buf;
 }
 
-/* The SMTP facts into out, with their own notable replies, capabilities
- * and the strings the field rows rewrite: those write into these. */
+/* The SMTP facts into out, with their own notable replies, capabilities,
+ * reply texts and other strings: the field rows rewrite some of them. */
 static void copy_smtp(const struct sti_smtp_facts *in, struct sti_anon_record *out)
 {
 	unsigned nnotable = in->nnotable < STI_SMTP_MAX_NOTABLE ? in->nnotable
@@ -551,18 +551,13 @@ static void copy_smtp(const struct sti_smtp_facts *in, struct sti_anon_record *o
 		out->cap_lines[i] = own_copy(out->caps[i], STI_SMTP_CAP_MAX, in->caps[i]);
 	f->notable = out->notable;
 	f->caps = out->cap_lines;
-	f->hello_name = own_copy(out->hello_name, sizeof(out->hello_name), in->hello_name);
-	f->masked_cap = own_copy(out->masked_cap, sizeof(out->masked_cap), in->masked_cap);
-	f->injected_line = own_copy(out->injected_line, sizeof(out->injected_line),
-				    in->injected_line);
-	f->greeting.text = own_copy(out->greeting, sizeof(out->greeting), in->greeting.text);
-	f->starttls_reply.text = own_copy(out->starttls_reply, sizeof(out->starttls_reply),
-					  in->starttls_reply.text);
-	f->masked_command_reply.text = own_copy(out->masked_command_reply,
-						sizeof(out->masked_command_reply),
-						in->masked_command_reply.text);
-	f->quit_reply.text = own_copy(out->quit_reply, sizeof(out->quit_reply),
-				      in->quit_reply.text);
+#define COPY_REPLY_TEXT(name) \
+	f->name.text = own_copy(out->name, sizeof(out->name), in->name.text);
+	STI_SMTP_REPLY_FIELDS(COPY_REPLY_TEXT)
+#undef COPY_REPLY_TEXT
+#define COPY_TEXT(name, cap) f->name = own_copy(out->name, sizeof(out->name), in->name);
+	STI_SMTP_TEXT_FIELDS(COPY_TEXT)
+#undef COPY_TEXT
 }
 
 /* src into dst's cap bytes, zero-filled past it as the fixed arrays the

@@ -94,10 +94,20 @@ void sti_smtp_facts_blank(struct sti_smtp_facts *f)
 {
 	static const struct sti_smtp_reply none = { .enhanced = "", .text = "" };
 	memset(f, 0, sizeof(*f));
-	f->greeting = f->starttls_reply = f->masked_command_reply = none;
-	f->quit_reply = f->auth_reply = none;
-	f->hello_name = f->masked_cap = f->injected_line = f->auth_mech = "";
+#define BLANK_REPLY(name) f->name = none;
+	STI_SMTP_REPLY_FIELDS(BLANK_REPLY)
+#undef BLANK_REPLY
+#define BLANK_TEXT(name, cap) f->name = "";
+	STI_SMTP_TEXT_FIELDS(BLANK_TEXT)
+#undef BLANK_TEXT
 }
+
+/* The parser's buffers hold what the facts' caps promise. */
+#define CHECK_TEXT_CAP(name, cap)                                      \
+	_Static_assert(sizeof(((struct sti_smtp *)0)->name) == (cap), \
+		       #name "'s buffer is its cap");
+STI_SMTP_TEXT_FIELDS(CHECK_TEXT_CAP)
+#undef CHECK_TEXT_CAP
 
 struct sti_smtp *sti_smtp_new(void)
 {
@@ -114,15 +124,12 @@ struct sti_smtp *sti_smtp_new(void)
 		m->cap_lines[i] = m->caps[i];
 	m->f.caps = m->cap_lines;
 	m->f.spans = m->spans;
-	point_reply(&m->f.greeting, &m->greeting);
-	point_reply(&m->f.starttls_reply, &m->starttls_reply);
-	point_reply(&m->f.masked_command_reply, &m->masked_command_reply);
-	point_reply(&m->f.quit_reply, &m->quit_reply);
-	point_reply(&m->f.auth_reply, &m->auth_reply);
-	m->f.hello_name = m->hello_name;
-	m->f.masked_cap = m->masked_cap;
-	m->f.injected_line = m->injected_line;
-	m->f.auth_mech = m->auth_mech;
+#define POINT_REPLY(name) point_reply(&m->f.name, &m->name);
+	STI_SMTP_REPLY_FIELDS(POINT_REPLY)
+#undef POINT_REPLY
+#define POINT_TEXT(name, cap) m->f.name = m->name;
+	STI_SMTP_TEXT_FIELDS(POINT_TEXT)
+#undef POINT_TEXT
 	return m;
 }
 
@@ -158,51 +165,62 @@ static unsigned capped(unsigned n, unsigned max)
 	return n < max ? n : max;
 }
 
-/* Strings a settled copy can hold: five replies' two, four others, two
- * per notable reply, one per capability. */
-#define SETTLED_STRINGS (5 * 2 + 4 + 2 * STI_SMTP_MAX_NOTABLE + STI_SMTP_MAX_CAPS)
+/* Strings a settled copy can hold: two per reply, the other string
+ * fields, two per notable reply, one per capability. */
+#define COUNT_FIELD(...) +1
+#define SETTLED_STRINGS                                                  \
+	(2 * (0 STI_SMTP_REPLY_FIELDS(COUNT_FIELD)) +                    \
+	 (0 STI_SMTP_TEXT_FIELDS(COUNT_FIELD)) + 2 * STI_SMTP_MAX_NOTABLE + \
+	 STI_SMTP_MAX_CAPS)
 
-static void reply_slots(struct sti_smtp_reply *r, const char ***slot, uint8_t *cap,
-			size_t *n)
+static void reply_values(const struct sti_smtp_reply *r, const char **val, uint8_t *cap,
+			 size_t *n)
 {
-	slot[*n] = &r->enhanced;
+	val[*n] = r->enhanced;
 	cap[(*n)++] = STI_SMTP_ESC_MAX;
-	slot[*n] = &r->text;
+	val[*n] = r->text;
 	cap[(*n)++] = STI_SMTP_TEXT_MAX;
 }
 
-static void one_slot(const char **s, uint8_t c, const char ***slot, uint8_t *cap, size_t *n)
+/*
+ * Each string of f and of the lists it points to, with its cap: the
+ * reply fields' two, the other string fields, the notable replies' two,
+ * the capabilities. string_slots walks the same order.
+ */
+static size_t string_values(const struct sti_smtp_facts *f, const char **val, uint8_t *cap)
 {
-	slot[*n] = s;
-	cap[(*n)++] = c;
+	size_t n = 0;
+#define REPLY_VALUES(name) reply_values(&f->name, val, cap, &n);
+	STI_SMTP_REPLY_FIELDS(REPLY_VALUES)
+#undef REPLY_VALUES
+#define TEXT_VALUE(name, c) val[n] = f->name, cap[n++] = (c);
+	STI_SMTP_TEXT_FIELDS(TEXT_VALUE)
+#undef TEXT_VALUE
+	for (unsigned i = 0; i < capped(f->nnotable, STI_SMTP_MAX_NOTABLE); i++)
+		reply_values(&f->notable[i], val, cap, &n);
+	for (unsigned i = 0; i < capped(f->ncaps, STI_SMTP_MAX_CAPS); i++)
+		val[n] = f->caps[i], cap[n++] = STI_SMTP_CAP_MAX;
+	return n;
 }
 
-/*
- * Where each string pointer of f and of the lists it points to is, with
- * the string's cap, always in the same order: the source's and the
- * copy's line up. Written through only for the copy, whose lists are its
- * own.
- */
-static size_t string_slots(const struct sti_smtp_facts *cf, const char ***slot, uint8_t *cap)
+/* Where string_values' strings are pointed to in c, whose notable
+ * replies and capability lines are the lists given. */
+static void string_slots(struct sti_smtp_facts *c, struct sti_smtp_reply *notable,
+			 const char **caps, const char ***slot)
 {
-	struct sti_smtp_facts *f = (struct sti_smtp_facts *)(uintptr_t)cf;
-	struct sti_smtp_reply *notable = (struct sti_smtp_reply *)(uintptr_t)f->notable;
-	const char **caps = (const char **)(uintptr_t)f->caps;
 	size_t n = 0;
-	reply_slots(&f->greeting, slot, cap, &n);
-	reply_slots(&f->starttls_reply, slot, cap, &n);
-	reply_slots(&f->masked_command_reply, slot, cap, &n);
-	reply_slots(&f->quit_reply, slot, cap, &n);
-	reply_slots(&f->auth_reply, slot, cap, &n);
-	one_slot(&f->hello_name, STI_SMTP_NAME_MAX, slot, cap, &n);
-	one_slot(&f->masked_cap, STI_SMTP_CAP_MAX, slot, cap, &n);
-	one_slot(&f->injected_line, STI_SMTP_TEXT_MAX, slot, cap, &n);
-	one_slot(&f->auth_mech, STI_SMTP_MECH_MAX, slot, cap, &n);
-	for (unsigned i = 0; i < capped(f->nnotable, STI_SMTP_MAX_NOTABLE); i++)
-		reply_slots(&notable[i], slot, cap, &n);
-	for (unsigned i = 0; i < capped(f->ncaps, STI_SMTP_MAX_CAPS); i++)
-		one_slot(&caps[i], STI_SMTP_CAP_MAX, slot, cap, &n);
-	return n;
+#define REPLY_SLOTS(name) slot[n++] = &c->name.enhanced, slot[n++] = &c->name.text;
+	STI_SMTP_REPLY_FIELDS(REPLY_SLOTS)
+#undef REPLY_SLOTS
+#define TEXT_SLOT(name, cap) slot[n++] = &c->name;
+	STI_SMTP_TEXT_FIELDS(TEXT_SLOT)
+#undef TEXT_SLOT
+	for (unsigned i = 0; i < capped(c->nnotable, STI_SMTP_MAX_NOTABLE); i++) {
+		slot[n++] = &notable[i].enhanced;
+		slot[n++] = &notable[i].text;
+	}
+	for (unsigned i = 0; i < capped(c->ncaps, STI_SMTP_MAX_CAPS); i++)
+		slot[n++] = &caps[i];
 }
 
 /* The lists' bytes: 8-byte entries first, then the capability pointers,
@@ -223,7 +241,7 @@ static struct settled_lists lists_size(const struct sti_smtp_facts *f)
 /* The pool: each string of f as long as its text (NUL-ended within its
  * cap, as every string of the facts is), lengths with the NUL in len. */
 struct pool_plan {
-	const char **src[SETTLED_STRINGS];
+	const char *src[SETTLED_STRINGS];
 	uint8_t cap[SETTLED_STRINGS];
 	uint8_t len[SETTLED_STRINGS];
 	size_t n, bytes;
@@ -231,10 +249,10 @@ struct pool_plan {
 
 static void plan_pool(const struct sti_smtp_facts *f, struct pool_plan *p)
 {
-	p->n = string_slots(f, p->src, p->cap);
+	p->n = string_values(f, p->src, p->cap);
 	p->bytes = 0;
 	for (size_t i = 0; i < p->n; i++) {
-		p->len[i] = (uint8_t)(strnlen(*p->src[i], p->cap[i] - 1u) + 1);
+		p->len[i] = (uint8_t)(strnlen(p->src[i], p->cap[i] - 1u) + 1);
 		p->bytes += p->len[i];
 	}
 }
@@ -262,14 +280,15 @@ struct sti_smtp_facts *sti_smtp_facts_settle(const struct sti_smtp_facts *f)
 		return NULL;
 	*done = *f;
 	char *at = (char *)(done + 1);
-	done->notable = settle_list(&at, f->notable, l.notable);
+	struct sti_smtp_reply *notable = settle_list(&at, f->notable, l.notable);
 	done->spans = settle_list(&at, f->spans, l.spans);
-	done->caps = settle_list(&at, f->caps, l.caps);
+	const char **caps = settle_list(&at, f->caps, l.caps);
+	done->notable = notable;
+	done->caps = caps;
 	const char **dst[SETTLED_STRINGS];
-	uint8_t cap[SETTLED_STRINGS];
-	string_slots(done, dst, cap);
+	string_slots(done, notable, caps, dst);
 	for (size_t i = 0; i < p.n; i++) {
-		memcpy(at, *p.src[i], p.len[i] - 1u);
+		memcpy(at, p.src[i], p.len[i] - 1u);
 		at[p.len[i] - 1u] = '\0';
 		*dst[i] = at;
 		at += p.len[i];

@@ -3,7 +3,9 @@
  * client fingerprint only) from parsed hellos. Nothing here reads wire
  * bytes: the inputs are the fixed lists tls_hello.c filled.
  */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sti/digest.h"
@@ -339,8 +341,43 @@ struct fp_slot {
 	char ja3[33], ja4[40];    /* ja3 holds JA3S in the server cache */
 };
 
-/* per thread: reporters may run beside a capture thread */
-static _Thread_local struct fp_slot client_cache[FP_SLOTS], server_cache[FP_SLOTS];
+struct fp_caches {
+	struct fp_slot client[FP_SLOTS], server[FP_SLOTS];
+};
+
+/*
+ * Per thread, as reporters may run beside a capture thread, and made on
+ * a thread's first fingerprint: 1.4 MB a thread, which a run that never
+ * prints one (or a serve worker that never reports) does not pay. Its
+ * pages are touched only as slots fill. The key frees it when its thread
+ * ends.
+ */
+static pthread_key_t caches_key;
+static pthread_once_t caches_once = PTHREAD_ONCE_INIT;
+static bool caches_keyed;
+static _Thread_local struct fp_caches *my_caches;
+
+static void make_caches_key(void)
+{
+	caches_keyed = pthread_key_create(&caches_key, free) == 0;
+}
+
+/* This thread's caches, or NULL when they cannot be had: then every
+ * fingerprint is computed afresh. */
+static struct fp_caches *caches(void)
+{
+	if (my_caches)
+		return my_caches;
+	(void)pthread_once(&caches_once, make_caches_key);
+	if (!caches_keyed)
+		return NULL;
+	struct fp_caches *c = calloc(1, sizeof(*c));
+	if (c && pthread_setspecific(caches_key, c) != 0) {
+		free(c);
+		c = NULL;
+	}
+	return my_caches = c;
+}
 
 static void key_put(struct fp_key *k, uint16_t v)
 {
@@ -405,12 +442,14 @@ static bool key_equal(const struct fp_key *a, const struct fp_key *b)
 	return a->n == b->n && memcmp(a->v, b->v, a->n * sizeof(a->v[0])) == 0;
 }
 
-/* The slot of key; *hit tells whether it already holds key's results. */
-static struct fp_slot *lookup(struct fp_slot *cache, const struct fp_key *k, bool *hit)
+/* The slot of key; *hit tells whether it already holds key's results.
+ * Without a cache, spare (the caller's) serves as an empty slot. */
+static struct fp_slot *lookup(struct fp_slot *cache, struct fp_slot *spare,
+			      const struct fp_key *k, bool *hit)
 {
-	struct fp_slot *s = &cache[key_slot(k)];
+	struct fp_slot *s = cache ? &cache[key_slot(k)] : spare;
 
-	*hit = s->used && key_equal(&s->key, k);
+	*hit = cache && s->used && key_equal(&s->key, k);
 	if (!*hit) {
 		s->used = true;
 		s->key.n = k->n;
@@ -422,10 +461,12 @@ static struct fp_slot *lookup(struct fp_slot *cache, const struct fp_key *k, boo
 void sti_tls_client_fp(const struct sti_client_hello *ch, char ja3[33], char ja4[40])
 {
 	struct fp_key k;
+	struct fp_slot spare;
+	struct fp_caches *c = caches();
 	bool hit;
 
 	client_key(ch, &k);
-	struct fp_slot *s = lookup(client_cache, &k, &hit);
+	struct fp_slot *s = lookup(c ? c->client : NULL, &spare, &k, &hit);
 	if (!hit) {
 		sti_ja3_hash(ch, s->ja3);
 		sti_ja4(ch, s->ja4);
@@ -437,10 +478,12 @@ void sti_tls_client_fp(const struct sti_client_hello *ch, char ja3[33], char ja4
 void sti_tls_server_fp(const struct sti_server_hello *sh, char ja3s[33])
 {
 	struct fp_key k;
+	struct fp_slot spare;
+	struct fp_caches *c = caches();
 	bool hit;
 
 	server_key(sh, &k);
-	struct fp_slot *s = lookup(server_cache, &k, &hit);
+	struct fp_slot *s = lookup(c ? c->server : NULL, &spare, &k, &hit);
 	if (!hit)
 		sti_ja3s_hash(sh, s->ja3);
 	memcpy(ja3s, s->ja3, 33);

@@ -49,16 +49,19 @@ void sti_anon_text(const struct sti_anon *an, char *s, size_t cap);
 struct sti_anon_record {
 	struct sti_record rec;
 	struct sti_smtp_facts smtp;
-	/* smtp's lists that hold text and the strings the field rows rewrite,
-	 * copied (its spans and other strings are the session's) */
+	/* smtp's lists that hold text, its reply texts and its other string
+	 * fields, copied at their caps: the field rows rewrite some of them
+	 * in place (its spans and enhanced codes are the session's) */
 	struct sti_smtp_reply notable[STI_SMTP_MAX_NOTABLE];
 	char notable_text[STI_SMTP_MAX_NOTABLE][STI_SMTP_TEXT_MAX];
 	char caps[STI_SMTP_MAX_CAPS][STI_SMTP_CAP_MAX];
 	const char *cap_lines[STI_SMTP_MAX_CAPS];
-	char hello_name[STI_SMTP_NAME_MAX], masked_cap[STI_SMTP_CAP_MAX];
-	char greeting[STI_SMTP_TEXT_MAX], starttls_reply[STI_SMTP_TEXT_MAX],
-		masked_command_reply[STI_SMTP_TEXT_MAX], quit_reply[STI_SMTP_TEXT_MAX],
-		injected_line[STI_SMTP_TEXT_MAX];
+#define STI_ANON_REPLY_TEXT(name) char name[STI_SMTP_TEXT_MAX];
+	STI_SMTP_REPLY_FIELDS(STI_ANON_REPLY_TEXT)
+#undef STI_ANON_REPLY_TEXT
+#define STI_ANON_TEXT(name, cap) char name[cap];
+	STI_SMTP_TEXT_FIELDS(STI_ANON_TEXT)
+#undef STI_ANON_TEXT
 	struct sti_tls_facts tls;
 	/* tls's hello names, each direction's reason and sample, and its
 	 * decryption note, copied (its lists are the session's) */

@@ -161,6 +161,18 @@ struct sti_smtp_span {
 	uint64_t offset, len;
 };
 
+/*
+ * The facts' string fields, each listed once here: the parser points
+ * them at its buffers, the settled copy pools them, --anonymize copies
+ * them. A reply holds two strings (enhanced code and text); every other
+ * string field is named with its cap.
+ */
+#define STI_SMTP_REPLY_FIELDS(X) \
+	X(greeting) X(starttls_reply) X(masked_command_reply) X(quit_reply) X(auth_reply)
+#define STI_SMTP_TEXT_FIELDS(X)                                             \
+	X(hello_name, STI_SMTP_NAME_MAX) X(masked_cap, STI_SMTP_CAP_MAX)    \
+	X(injected_line, STI_SMTP_TEXT_MAX) X(auth_mech, STI_SMTP_MECH_MAX)
+
 struct sti_smtp_facts {
 	/* Greeting: the first server reply, paired with no command. */
 	bool greeting_seen;

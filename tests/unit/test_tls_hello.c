@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -926,6 +927,37 @@ static void test_fp_cache(void **state)
 	assert_cached_client_fp(&a, ja3, ja4);
 }
 
+struct fp_in_thread {
+	const struct sti_client_hello *ch;
+	char ja3[33], ja4[40];
+};
+
+static void *client_fp_thread(void *arg)
+{
+	struct fp_in_thread *t = arg;
+	sti_tls_client_fp(t->ch, t->ja3, t->ja4);
+	return NULL;
+}
+
+/* Another thread makes its own cache on its first fingerprint and frees
+ * it when it ends (the sanitizer build's leak check sees that), with the
+ * same answers as this thread's. */
+static void test_fp_cache_per_thread(void **state)
+{
+	HELLO(a);
+	struct fp_in_thread t = { .ch = &a };
+	pthread_t th;
+	(void)state;
+
+	parse_ch(ch_openssl_tls12.p, ch_openssl_tls12.n, &a, true);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(pthread_create(&th, NULL, client_fp_thread, &t), 0);
+		assert_int_equal(pthread_join(th, NULL), 0);
+		assert_string_equal(t.ja3, "c1a36e1a870786cc75edddc0009eaf3a");
+		assert_cached_client_fp(&a, t.ja3, t.ja4);
+	}
+}
+
 /* ---- Certificate ------------------------------------------------------ */
 
 static bool parse_cert(const uint8_t *p, size_t n, uint16_t v, struct sti_cert_info *ci)
@@ -1566,6 +1598,7 @@ int main(void)
 		cmocka_unit_test(test_cert_malformed),
 		cmocka_unit_test(test_byte_flips),
 		cmocka_unit_test(test_fp_cache),
+		cmocka_unit_test(test_fp_cache_per_thread),
 		cmocka_unit_test(test_trust_cache),
 		cmocka_unit_test(test_certcache_sharing),
 		cmocka_unit_test(test_certcache_compares_bytes),

@@ -1,8 +1,8 @@
 /*
- * fuzz_reader.c - the mapped-file walker (capture_pcapwalk.c) against libpcap on
+ * fuzz_reader.c - the file walker (capture_pcapwalk.c) against libpcap on
  * one capture file: both readers must give the same frames, timestamps and
  * lengths, the same end, and the same error. Any difference aborts. The
- * input goes to a memfd, so the walker maps it as it maps a file named on
+ * input goes to a memfd, so the walker reads it as it reads a file named on
  * the command line.
  */
 #define _GNU_SOURCE

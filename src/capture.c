@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,20 +26,30 @@
 /* libpcap's MAXIMUM_SNAPLEN: its sanity cap on a record for the link types
  * we walk (max_snaplen_for_dlt). */
 #define LIBPCAP_MAX_SNAPLEN 262144u
-/* Walked pages are given back in steps of this size, so that a mapped
- * gigabyte does not count as resident memory. */
-#define RELEASE_STEP (1024u * 1024)
+/*
+ * The walker reads the file into a buffer of this size (read(2), not a
+ * mapping: in a VM with shadow page tables every newly mapped page costs
+ * a hidden fault at its first touch, about 1.9 us each, which made half of
+ * all time on a long-session gigabyte; a read into a reused buffer costs
+ * a copy at several GB/s). Small enough to stay in the L2 cache while its
+ * frames are decoded. It grows for a record that does not fit, up to the
+ * largest block the walker takes (a pcapng block of 16 MiB; a pcap record
+ * is at most 16 + 262,144 bytes).
+ */
+#define WALK_BUFFER_SIZE (256u * 1024)
+#define WALK_BUFFER_MAX (16u * 1024 * 1024)
 /* libpcap reads a file through stdio, whose buffer is 1 KiB in some C
  * libraries (musl, emscripten's): one read(2), or in a browser one
  * synchronous read of the dropped file, per KiB. With a buffer of ours each
  * read is this size. */
 #define READ_BUFFER_SIZE (1024u * 1024)
 
-/* A file walked from a mapping (capture_pcapwalk.h) while libpcap stands by. */
-struct mapped_file {
-	uint8_t *base;       /* PROT_READ: never written */
-	size_t size;
-	size_t released;     /* bytes from base already given back */
+/* A file walked from our buffer (capture_pcapwalk.h) while libpcap stands by. */
+struct walked_file {
+	int fd;
+	uint8_t *buf;
+	size_t cap;          /* bytes buf can hold */
+	bool at_end;         /* read(2) has said end of file */
 	struct sti_pcapwalk walk;
 };
 
@@ -54,7 +63,7 @@ struct sti_capture {
 	 * values and 64-bit sums of their differences. */
 	uint32_t raw_recv, raw_drop, raw_ifdrop;
 	struct sti_capture_kstats sums;
-	struct mapped_file *map; /* offline: the fast path, NULL once libpcap reads */
+	struct walked_file *file; /* offline: the fast path, NULL once libpcap reads */
 	volatile sig_atomic_t stop;
 	uint64_t walked;         /* frames the walker gave */
 	char *read_buffer;       /* offline: stdio's buffer for libpcap's FILE */
@@ -83,34 +92,100 @@ static bool walkable_dlt(int dlt, bool swapped)
 	return sti_decode_link_supported(dlt);
 }
 
-static void unmap_file(struct sti_capture *c)
+static void free_walked(struct walked_file *m)
 {
-	if (!c->map)
+	if (!m)
 		return;
-	munmap(c->map->base, c->map->size);
-	free(c->map);
-	c->map = NULL;
+	if (m->fd >= 0)
+		close(m->fd);
+	free(m->buf);
+	free(m);
 }
 
-/* Map a regular file for the walker; anything else (standard input, a
- * pipe, an empty file, a failed mmap) stays with libpcap. */
-static void map_file(struct sti_capture *c, const char *path)
+static void stop_walking(struct sti_capture *c)
+{
+	free_walked(c->file);
+	c->file = NULL;
+}
+
+/* Read behind the first *len bytes of the buffer until it is full or the
+ * file ends; false on a read error. */
+static bool read_more(struct walked_file *m, size_t *len)
+{
+	while (*len < m->cap && !m->at_end) {
+		ssize_t n = read(m->fd, m->buf + *len, m->cap - *len);
+		if (n > 0)
+			*len += (size_t)n;
+		else if (n == 0)
+			m->at_end = true;
+		else if (errno != EINTR)
+			return false;
+	}
+	return true;
+}
+
+enum refill_rc { REFILL_MORE, REFILL_END, REFILL_FAILED };
+
+/* The bytes not yet walked to the front, the file's next bytes behind
+ * them; the buffer doubles when they fill it (a record larger than it).
+ * FAILED (a read error, no memory): libpcap takes over and says why. */
+static enum refill_rc refill(struct walked_file *m)
+{
+	if (m->at_end)
+		return REFILL_END;
+	struct sti_rd rest = sti_pcapwalk_rest(&m->walk);
+	size_t len = sti_rd_left(&rest);
+	if (len)
+		memmove(m->buf, rest.p, len);
+	if (len == m->cap) {
+		size_t cap = m->cap * 2;
+		uint8_t *buf = cap <= WALK_BUFFER_MAX ? realloc(m->buf, cap) : NULL;
+		if (!buf)
+			return REFILL_FAILED;
+		m->buf = buf;
+		m->cap = cap;
+	}
+	size_t before = len;
+	if (!read_more(m, &len))
+		return REFILL_FAILED;
+	sti_pcapwalk_more(&m->walk, m->buf, len);
+	return len > before ? REFILL_MORE : REFILL_END;
+}
+
+/* A regular file, opened again for the walker, its first *len bytes read. */
+static struct walked_file *open_walked(const char *path, size_t *len)
+{
+	struct walked_file *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	*len = 0;
+	if (m->fd < 0 || fstat(m->fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size <= 0 || !(m->buf = malloc(WALK_BUFFER_SIZE))) {
+		free_walked(m);
+		return NULL;
+	}
+	m->cap = WALK_BUFFER_SIZE;
+	if (!read_more(m, len)) {
+		free_walked(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* Walk a regular file ourselves; anything else (standard input, a pipe,
+ * an empty file, a read error) stays with libpcap. */
+static void walk_file(struct sti_capture *c, const char *path)
 {
 	pcap_t *p = c->pcap;
 	bool swapped = pcap_is_swapped(p) == 1;
 	if (strcmp(path, "-") == 0 || !walkable_dlt(pcap_datalink(p), swapped))
 		return;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	size_t len;
+	struct walked_file *m = open_walked(path, &len);
+	if (!m)
 		return;
-	struct stat sb;
-	void *base = MAP_FAILED;
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
-		base = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (base == MAP_FAILED)
-		return;
-	struct mapped_file *m = calloc(1, sizeof(*m));
 	struct sti_walk_params pp = {
 		.swapped = swapped,
 		.version_major = pcap_major_version(p),
@@ -119,15 +194,11 @@ static void map_file(struct sti_capture *c, const char *path)
 		.snapshot = (uint32_t)pcap_snapshot(p),
 		.max_caplen = LIBPCAP_MAX_SNAPLEN,
 	};
-	if (!m || !sti_pcapwalk_init(&m->walk, base, (size_t)sb.st_size, &pp)) {
-		munmap(base, (size_t)sb.st_size);
-		free(m);
+	if (!sti_pcapwalk_init(&m->walk, m->buf, len, &pp)) {
+		free_walked(m);
 		return;
 	}
-	madvise(base, (size_t)sb.st_size, MADV_SEQUENTIAL);
-	m->base = base;
-	m->size = (size_t)sb.st_size;
-	c->map = m;
+	c->file = m;
 }
 
 struct sti_capture *sti_capture_open_offline(const char *path, char *err,
@@ -200,7 +271,7 @@ struct sti_capture *sti_capture_open_offline_with(const char *path,
 	c->read_buffer = buffer;
 	c->path = strdup(path);
 	if (reader == STI_READER_AUTO)
-		map_file(c, path);
+		walk_file(c, path);
 	return c;
 }
 
@@ -327,7 +398,7 @@ void sti_capture_close(struct sti_capture *c)
 {
 	if (!c)
 		return;
-	unmap_file(c);
+	stop_walking(c);
 	pcap_close(c->pcap);
 	free(c->read_buffer);
 	free(c->path);
@@ -362,7 +433,7 @@ const char *sti_capture_datalink_name(int dlt, char *buf, size_t len)
 static enum sti_capture_rc hand_off(struct sti_capture *c, char *err,
 				    size_t errlen)
 {
-	unmap_file(c);
+	stop_walking(c);
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	for (uint64_t i = 0; i < c->frames; i++) {
@@ -444,32 +515,30 @@ static bool mixed_link_advice(const struct sti_capture *c, const char *why,
 	return true;
 }
 
-/* Give walked pages back behind the frame about to be handed out. */
-static void release_behind(struct mapped_file *m, const uint8_t *frame)
-{
-	size_t at = (size_t)(frame - m->base);
-	if (at - m->released < RELEASE_STEP)
-		return;
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t upto = at / page * page;
-	madvise(m->base + m->released, upto - m->released, MADV_DONTNEED);
-	m->released = upto;
-}
-
 static enum sti_capture_rc walk_next(struct sti_capture *c, struct sti_frame *f,
 				     char *err, size_t errlen)
 {
 	struct sti_walk_frame wf;
 	if (c->stop)
 		return STI_CAP_EOF;
-	enum sti_walk_rc rc = sti_pcapwalk_next(&c->map->walk, &wf);
+	enum sti_walk_rc rc;
+	for (;;) {
+		rc = sti_pcapwalk_next(&c->file->walk, &wf);
+		if (rc != STI_WALK_EOF && rc != STI_WALK_TRUNCATED)
+			break;
+		/* the end of the buffer, not necessarily of the file */
+		enum refill_rc fr = refill(c->file);
+		if (fr == REFILL_FAILED)
+			return hand_off(c, err, errlen);
+		if (fr == REFILL_END)
+			break;
+	}
 	if (rc == STI_WALK_EOF)
 		return STI_CAP_EOF;
 	if (rc == STI_WALK_HANDOFF)
 		return hand_off(c, err, errlen);
 	if (rc == STI_WALK_TRUNCATED)
 		return cut_short(c, err, errlen);
-	release_behind(c->map, wf.data);
 	f->number = ++c->frames;
 	c->walked++;
 	f->ts_us = sti_walk_ts_us(wf.tv_sec, wf.tv_usec);
@@ -550,9 +619,9 @@ enum sti_capture_rc sti_capture_next(struct sti_capture *c,
 				     struct sti_frame *f, char *err,
 				     size_t errlen)
 {
-	if (c->map) {
+	if (c->file) {
 		enum sti_capture_rc wr = walk_next(c, f, err, errlen);
-		if (wr != STI_CAP_FRAME || c->map)
+		if (wr != STI_CAP_FRAME || c->file)
 			return wr;
 		/* handed off: libpcap reads the next frame */
 	}

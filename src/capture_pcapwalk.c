@@ -373,3 +373,13 @@ enum sti_walk_rc sti_pcapwalk_next(struct sti_pcapwalk *w,
 {
 	return w->ng ? ng_next(w, f) : pcap_next(w, f);
 }
+
+struct sti_rd sti_pcapwalk_rest(const struct sti_pcapwalk *w)
+{
+	return w->rest;
+}
+
+void sti_pcapwalk_more(struct sti_pcapwalk *w, const uint8_t *p, size_t n)
+{
+	w->rest = sti_rd_init(p, n);
+}

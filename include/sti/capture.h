@@ -36,10 +36,11 @@ struct sti_capture *sti_capture_open_offline(const char *path, char *err,
 					     size_t errlen);
 
 /*
- * Which reader walks a file's records. AUTO maps a regular file and walks
- * it directly (capture_pcapwalk.h), handing over to libpcap for standard input,
- * other link types and any record it does not reproduce exactly; LIBPCAP
- * reads everything through libpcap (the parity test compares the two).
+ * Which reader walks a file's records. AUTO reads a regular file into a
+ * buffer of its own and walks it there (capture_pcapwalk.h), handing over
+ * to libpcap for standard input, other link types and any record it does
+ * not reproduce exactly; LIBPCAP reads everything through libpcap (the
+ * parity test compares the two).
  */
 enum sti_capture_reader { STI_READER_AUTO, STI_READER_LIBPCAP };
 struct sti_capture *sti_capture_open_offline_with(const char *path,

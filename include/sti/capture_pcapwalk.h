@@ -1,8 +1,9 @@
 /*
  * capture_pcapwalk.h - pcap and pcapng records walked straight from memory.
  *
- * The file reader's fast path (capture.c maps the file and walks it here
- * instead of copying every record through libpcap's stdio reads). It gives
+ * The file reader's fast path (capture.c reads the file into a buffer of
+ * its own and walks it here instead of copying every record through
+ * libpcap's stdio reads). It gives
  * exactly the frames libpcap 1.10 gives for the same bytes: the same
  * lengths, the same timestamps after libpcap's integer conversions. Where a
  * file does something the walker does not reproduce byte for byte (a
@@ -68,7 +69,8 @@ enum sti_walk_rc {
 };
 
 /*
- * Start a walk over a whole file held in memory. False when the file is
+ * Start a walk over a file held in memory, whole or its first bytes (at
+ * least the file header; see sti_pcapwalk_more). False when the file is
  * not one the walker takes (an unknown magic, the Kuznetzov variant): use
  * libpcap for all of it.
  */
@@ -77,6 +79,16 @@ bool sti_pcapwalk_init(struct sti_pcapwalk *w, const uint8_t *file, size_t n,
 
 enum sti_walk_rc sti_pcapwalk_next(struct sti_pcapwalk *w,
 				   struct sti_walk_frame *f);
+
+/*
+ * A file read in pieces: when next says EOF or TRUNCATED at the end of
+ * the bytes it has, the caller moves the bytes not yet walked (rest) to
+ * the front of its buffer, reads the file's next bytes behind them, and
+ * lets the walk go on over the whole buffer (more). A record is walked
+ * only once all of it is there, so where the pieces end changes nothing.
+ */
+struct sti_rd sti_pcapwalk_rest(const struct sti_pcapwalk *w);
+void sti_pcapwalk_more(struct sti_pcapwalk *w, const uint8_t *p, size_t n);
 
 /*
  * Microseconds since the epoch from a pcap_pkthdr-style time, clamped to

@@ -1,8 +1,9 @@
 /*
- * test_capture.c - the mapped-file walker against libpcap: every fixture,
+ * test_capture.c - the file walker against libpcap: every fixture,
  * every public capture and hand-built pcap/pcapng files (both byte orders,
  * micro- and nanoseconds, several sections and interfaces, odd timestamp
- * resolutions, records libpcap truncates or refuses) must give the same
+ * resolutions, records libpcap truncates or refuses, files several times
+ * the walker's buffer with records larger than it) must give the same
  * frames, the same timestamps and the same final error through both
  * readers.
  */
@@ -480,6 +481,131 @@ static void test_cut_inside_last_record(void **state)
 	}
 }
 
+/* ---- files larger than the walker's buffer ---- */
+
+/* Files of a few MiB, written piece by piece: f holds the piece. */
+static void emit(FILE *out, struct file *f)
+{
+	assert_int_equal(fwrite(f->b, 1, f->n, out), f->n);
+	f->n = 0;
+}
+
+/* n frame bytes (the pattern payload() writes), then zeros up to pad. */
+static void emit_payload(FILE *out, uint8_t tag, uint32_t n, uint32_t pad)
+{
+	uint8_t chunk[4096];
+	for (uint32_t i = 0; i < n + pad;) {
+		uint32_t k = n + pad - i < sizeof(chunk) ? n + pad - i : (uint32_t)sizeof(chunk);
+		for (uint32_t j = 0; j < k; j++)
+			chunk[j] = i + j < n ? (uint8_t)(tag + i + j) : 0;
+		assert_int_equal(fwrite(chunk, 1, k, out), k);
+		i += k;
+	}
+}
+
+/* Frame sizes that put record ends at every offset of the buffer; every
+ * 700th frame is as large as a pcap record may be (larger than the
+ * buffer, which has to grow for it). */
+static uint32_t big_file_caplen(uint32_t i)
+{
+	return i % 700 == 350 ? 262144 : (i * 7919u) % 1511u + 1;
+}
+
+#define BIG_FILE_FRAMES 2400u
+
+static void big_pcap(FILE *out, bool be)
+{
+	struct file f = { .be = be };
+	pcap_header(&f, 0xa1b2c3d4, 2, 4, 262144);
+	emit(out, &f);
+	for (uint32_t i = 0; i < BIG_FILE_FRAMES; i++) {
+		uint32_t caplen = big_file_caplen(i);
+		pcap_record(&f, 1700000000 + i, i, caplen, caplen + 4, 0, 0);
+		emit(out, &f);
+		emit_payload(out, (uint8_t)i, caplen, 0);
+	}
+}
+
+/* A block whose body is head, then n pattern bytes padded to 4. */
+static void big_block(FILE *out, bool be, uint32_t type, struct file *head,
+		      uint8_t tag, uint32_t n)
+{
+	uint32_t pad = (4 - n % 4) % 4;
+	uint32_t total = 12 + (uint32_t)head->n + n + pad;
+	struct file f = { .be = be };
+	put32(&f, type);
+	put32(&f, total);
+	emit(out, &f);
+	emit(out, head);
+	emit_payload(out, tag, n, pad);
+	put32(&f, total);
+	emit(out, &f);
+}
+
+/* A pcapng of the same frames, with a 3 MiB block of another kind in the
+ * middle (skipped, but read through). */
+static void big_pcapng(FILE *out, bool be)
+{
+	struct file f = { .be = be };
+	ng_shb(&f);
+	ng_idb(&f, 1, 262144, 0xff, 0);
+	emit(out, &f);
+	for (uint32_t i = 0; i < BIG_FILE_FRAMES; i++) {
+		uint32_t caplen = big_file_caplen(i);
+		struct file head = { .be = be };
+		put32(&head, 0);
+		put32(&head, 0);
+		put32(&head, 1700000000u + i);
+		put32(&head, caplen);
+		put32(&head, caplen + 4);
+		big_block(out, be, 6, &head, (uint8_t)i, caplen);
+		if (i == BIG_FILE_FRAMES / 2)
+			big_block(out, be, 0x40000BAD, &f, 0, 3u << 20);
+	}
+}
+
+/* The file through both readers; it may be cut short by `cut` bytes. */
+static struct totals compare_big_file(void (*build)(FILE *, bool), bool be,
+				      long cut)
+{
+	char path[] = "/tmp/sti-test-capture-big-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *out = fdopen(fd, "wb");
+	assert_non_null(out);
+	build(out, be);
+	assert_int_equal(fflush(out), 0);
+	long size = ftell(out);
+	assert_true(size > 2 * 1024 * 1024);   /* several of the buffers */
+	assert_int_equal(ftruncate(fd, size - cut), 0);
+	fclose(out);
+	struct totals t = { 0 };
+	same_frames(path, &t);
+	unlink(path);
+	return t;
+}
+
+/* Records and blocks across the ends of the walker's reads, and larger
+ * than its buffer: the same frames as libpcap's, all walked. */
+static void test_files_larger_than_the_buffer(void **state)
+{
+	(void)state;
+	void (*builds[])(FILE *, bool) = { big_pcap, big_pcapng };
+	for (int b = 0; b < 2; b++) {
+		for (int be = 0; be < 2; be++) {
+			struct totals t = compare_big_file(builds[b], be, 0);
+			assert_int_equal(t.frames, BIG_FILE_FRAMES);
+			assert_int_equal(t.walked, BIG_FILE_FRAMES);
+			assert_int_equal(t.last, STI_CAP_EOF);
+			/* cut inside the last frame's data */
+			t = compare_big_file(builds[b], be, 9);
+			assert_int_equal(t.frames, BIG_FILE_FRAMES - 1);
+			assert_int_equal(t.walked, BIG_FILE_FRAMES - 1);
+			assert_int_equal(t.last, STI_CAP_TRUNCATED);
+		}
+	}
+}
+
 /* libpcap stops at an interface of another link type; the error says so and
  * gives the commands that keep the first interface. */
 static void test_mixed_link_types(void **state)
@@ -509,6 +635,7 @@ int main(void)
 		cmocka_unit_test(test_pcapng_handoffs),
 		cmocka_unit_test(test_cut_inside_last_record),
 		cmocka_unit_test(test_mixed_link_types),
+		cmocka_unit_test(test_files_larger_than_the_buffer),
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_public),
 	};

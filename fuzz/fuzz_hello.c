@@ -49,7 +49,8 @@ static void client_hello(const uint8_t *p, size_t n, bool v2)
 static void server_hello(const uint8_t *p, size_t n)
 {
 	struct sti_server_hello sh;
-	memset(&sh, 0, sizeof(sh));
+	uint16_t exts[STI_HELLO_MAX_EXTS];
+	sti_server_hello_init(&sh, exts);
 	check_named(sti_tls_parse_server_hello(p, n, &sh), sh.malformed);
 	char ja3s[33];
 	sti_ja3s_hash(&sh, ja3s);

@@ -95,8 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fingerprints(copy);
 		for (unsigned i = 0; i < copy->ch.nalpn; i++)
 			touched += strlen(copy->ch.alpn[i]);
-		touched += strlen(copy->ch2.sni);
-		if (copy->ch2.nciphers || copy->ch2.ciphers)
+		touched += strlen(copy->ch2->sni);
+		if (copy->ch2->nciphers || copy->ch2->ciphers)
 			__builtin_trap();
 		sti_tls_facts_free(copy);
 	}

@@ -568,17 +568,25 @@ static void copy_text(char *dst, size_t cap, const char *src)
 	memcpy(dst, src, strnlen(src, cap - 1));
 }
 
-/* The TLS facts into out, with their own hello names and decryption
- * note: the rows that rewrite text write into those. */
+/* The TLS facts into out, with their own hello names, reasons, samples
+ * and decryption note: the rows that rewrite text write into those. */
 static void copy_tls(const struct sti_tls_facts *in, struct sti_anon_record *out)
 {
 	out->tls = *in;
 	copy_text(out->sni, sizeof(out->sni), in->ch.sni);
-	copy_text(out->ch2_sni, sizeof(out->ch2_sni), in->ch2.sni);
+	copy_text(out->ch2_sni, sizeof(out->ch2_sni), in->ch2->sni);
 	copy_text(out->decrypt_note, sizeof(out->decrypt_note), in->decrypt_note);
 	out->tls.ch.sni = out->sni;
-	out->tls.ch2.sni = out->ch2_sni;
+	out->ch2 = *in->ch2;
+	out->ch2.sni = out->ch2_sni;
+	out->tls.ch2 = &out->ch2;
 	out->tls.decrypt_note = out->decrypt_note;
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
+		copy_text(out->reason[d], sizeof(out->reason[d]), in->dir[d].reason);
+		copy_text(out->sample[d], sizeof(out->sample[d]), in->dir[d].sample);
+		out->tls.dir[d].reason = out->reason[d];
+		out->tls.dir[d].sample = out->sample[d];
+	}
 }
 
 /*

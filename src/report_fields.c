@@ -1,8 +1,8 @@
 /*
  * report_fields.c - the output fields that carry text from the wire (report_fields.h).
  *
- * One row per line, each starting with ONE(, ONE_REF(, MANY(, MANY_VIA( or
- * MANY_VIA_REF( and its key: the
+ * One row per line, each starting with ONE(, ONE_REF(, MANY(, MANY_REF(,
+ * MANY_VIA( or MANY_VIA_REF( and its key: the
  * json-schema test reads the keys and kinds from here and compares them
  * with the schema's "x-sti-kind".
  */
@@ -34,6 +34,13 @@
 	  cap, 0, 1, SIZE_MAX, SIZE_MAX, true }
 /* Values arr[i] sub, for i below the unsigned member count (or every
  * element when count is the word ALL). */
+/* The same when each of those values is a pointer to a string of at most
+ * cap bytes. */
+#define MANY_REF(key, kind, part, arr, sub, count, cap) \
+	{ key, STI_KIND_##kind, STI_PART_##part, offsetof(PART_TYPE_##part, arr[0] sub), \
+	  cap, sizeof(MEMBER(part, arr[0])), \
+	  sizeof(MEMBER(part, arr)) / sizeof(MEMBER(part, arr[0])), COUNT_##count(part, count), \
+	  SIZE_MAX, true }
 #define MANY(key, kind, part, arr, sub, count) \
 	{ key, STI_KIND_##kind, STI_PART_##part, offsetof(PART_TYPE_##part, arr[0] sub), \
 	  sizeof(MEMBER(part, arr[0] sub)), sizeof(MEMBER(part, arr[0])), \
@@ -78,7 +85,8 @@ const struct sti_field sti_fields[] = {
 		     STI_SMTP_TEXT_MAX),
 
 	ONE_REF("tls.client.server_name", HOST, TLS, ch.sni, STI_HELLO_NAME_MAX),
-	ONE_REF("text:tls.ch2.server_name", HOST, TLS, ch2.sni, STI_HELLO_NAME_MAX),
+	MANY_VIA_REF("text:tls.ch2.server_name", HOST, TLS, ch2, .sni,
+		     offsetof(struct sti_client_hello, sni), ALL, 1, STI_HELLO_NAME_MAX),
 	/* Each certificate's leaf, the server's then the client's (the keys
 	 * are the server's; the client's are printed only in ladder text).
 	 * Common names before the distinguished names that hold them. */
@@ -94,8 +102,8 @@ const struct sti_field sti_fields[] = {
 	MANY("tls.server.x509.chain.issuer_cn", HOST, CHAIN, chain, .issuer_cn, ndecoded),
 	MANY("tls.server.x509.chain.first_dns_name", HOST, CHAIN, chain, .first_san, ndecoded),
 	MANY("tls.server.x509.chain.sha256", DIGEST, CHAIN, chain, .sha256, ndecoded),
-	MANY("text:tls.sample", TEXT, TLS, dir, .sample, ALL),
-	MANY("text:tls.reason", TEXT, TLS, dir, .reason, ALL),
+	MANY_REF("text:tls.sample", TEXT, TLS, dir, .sample, ALL, STI_TLS_SAMPLE_MAX + 1),
+	MANY_REF("text:tls.reason", TEXT, TLS, dir, .reason, ALL, STI_TLS_REASON_MAX),
 	ONE_REF("tls.decryption.note", TEXT, TLS, decrypt_note, STI_TLS_NOTE_MAX),
 
 	ONE("verdict.explanation", TEXT, VERDICT, explanation),

@@ -23,7 +23,8 @@ void sti_reasm_init(struct sti_reasm *r, enum sti_dir dir, size_t cap,
 	r->dir = dir;
 	r->sink = sink;
 	r->ctx = ctx;
-	r->cap = cap < STI_REASM_MIN_CAP ? STI_REASM_MIN_CAP : cap;
+	r->cap = (uint32_t)(cap < STI_REASM_MIN_CAP ? STI_REASM_MIN_CAP :
+			    cap > STI_REASM_MAX_CAP ? STI_REASM_MAX_CAP : cap);
 }
 
 static void release_store(struct sti_reasm *r)
@@ -66,7 +67,7 @@ static void advance(struct sti_reasm *r, uint32_t n)
 	r->next_seq += n;
 	r->next_off += n;
 	if (r->ring)
-		r->head = (size_t)((r->head + (uint64_t)n) % r->ring_size);
+		r->head = (uint32_t)((r->head + (uint64_t)n) % r->ring_size);
 }
 
 static void deliver(struct sti_reasm *r, const uint8_t *data, uint32_t len,
@@ -212,7 +213,7 @@ static bool grow_ring(struct sti_reasm *r, size_t need)
 		free(r->ring);
 	}
 	r->ring = ring;
-	r->ring_size = size;
+	r->ring_size = (uint32_t)size;   /* <= cap */
 	r->head = 0;
 	return true;
 }
@@ -228,7 +229,7 @@ static bool grow_pieces(struct sti_reasm *r, unsigned need)
 	if (!p)
 		return false;
 	r->pieces = p;
-	r->pieces_cap = (unsigned)n;
+	r->pieces_cap = (uint16_t)n;   /* <= STI_REASM_MAX_PIECES */
 	return true;
 }
 

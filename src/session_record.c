@@ -265,7 +265,7 @@ static void versions_text(const struct sti_client_hello *ch, char *buf,
 static void ladder_client_hello(struct flow *fl, const struct sti_tls_ev *ev)
 {
 	const struct sti_tls_facts *f = sti_tls_facts(fl->tls);
-	const struct sti_client_hello *ch = f->have_ch2 && ev->frame == f->ch2_frame ? &f->ch2 : &f->ch;
+	const struct sti_client_hello *ch = f->have_ch2 && ev->frame == f->ch2_frame ? f->ch2 : &f->ch;
 	char vers[64], max[24];
 	if (!f->have_ch) {
 		ladder_add(fl, 0, ev->frame, ev->ts_us, "ClientHello (unparsed)");
@@ -290,7 +290,7 @@ static void ladder_server_hello(struct flow *fl, const struct sti_tls_ev *ev)
 	if (f->have_hrr && ev->frame == f->hrr_frame && !(f->have_sh && f->sh_frame == ev->frame)) {
 		ladder_add(fl, 1, ev->frame, ev->ts_us,
 				      "HelloRetryRequest group 0x%04x",
-				      f->hrr.selected_group);
+				      f->hrr->selected_group);
 		return;
 	}
 	if (!f->have_sh) {

@@ -751,6 +751,12 @@ bool sti_tls_parse_server_hello(const uint8_t *body, size_t len,
 {
 	struct sti_rd r = sti_rd_init(body, len);
 
-	memset(out, 0, sizeof(*out));
+	sti_server_hello_init(out, out->exts);
 	return sh_read_body(&r, out);
+}
+
+void sti_server_hello_init(struct sti_server_hello *sh, uint16_t exts[STI_HELLO_MAX_EXTS])
+{
+	memset(sh, 0, sizeof(*sh));
+	sh->exts = exts;
 }

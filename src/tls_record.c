@@ -94,6 +94,36 @@ int sti_tls_hs_index(uint8_t type)
 	}
 }
 
+/* A direction sees a handful of the listed types: a scan is enough. */
+static struct sti_tls_hs_seen *hs_find(const struct sti_tls_dir_facts *df,
+				       enum sti_tls_hs_index i)
+{
+	for (unsigned k = 0; k < df->nhs; k++)
+		if (df->hs[k].index == i)
+			return &df->hs[k];
+	return NULL;
+}
+
+struct sti_tls_hs_seen sti_tls_hs_get(const struct sti_tls_dir_facts *df,
+				      enum sti_tls_hs_index i)
+{
+	const struct sti_tls_hs_seen *e = hs_find(df, i);
+	if (e)
+		return *e;
+	return (struct sti_tls_hs_seen){ .index = (uint8_t)i };
+}
+
+void sti_tls_hs_note(struct sti_tls_dir_facts *df, enum sti_tls_hs_index i, uint64_t frame)
+{
+	struct sti_tls_hs_seen *e = hs_find(df, i);
+	if (!e) {
+		/* at most one entry per type: the room has STI_TLS_HSI_COUNT */
+		e = &df->hs[df->nhs++];
+		*e = (struct sti_tls_hs_seen){ .index = (uint8_t)i, .first_frame = frame };
+	}
+	e->count++;
+}
+
 const char *sti_tls_content_type_name(uint8_t type)
 {
 	switch (type) {
@@ -132,12 +162,22 @@ bool tls_is_13(uint16_t v)
 
 /* ---- life cycle ---- */
 
-/* Zeroed facts point into a room whose alerts and note are zero (the
- * hellos' lists need not be). */
+/* Zeroed facts point into a room whose alerts, texts and note are zero (the
+ * hellos' lists, the handshake entries and the HelloRetryRequest need not
+ * be: read only up to their counts, or once have_hrr). */
 static void point_into(struct sti_tls_facts *f, struct sti_tls_facts_room *room)
 {
 	sti_client_hello_init(&f->ch, &room->ch[0]);
-	sti_client_hello_init(&f->ch2, &room->ch[1]);
+	f->ch2 = &room->ch2;
+	sti_client_hello_init(f->ch2, &room->ch[1]);
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
+		f->dir[d].hs = room->hs[d];
+		f->dir[d].reason = room->reason[d];
+		f->dir[d].sample = room->sample[d];
+	}
+	f->hrr = &room->hrr;
+	f->sh.exts = room->sh_exts;
+	f->hrr->exts = room->hrr_exts;
 	f->alerts = room->alerts;
 	f->decrypt_note = room->decrypt_note;
 }
@@ -158,6 +198,8 @@ struct sti_tls *sti_tls_new(void)
 	memset(t, 0, offsetof(struct sti_tls, room));
 	memset(t->room.alerts, 0, sizeof(t->room.alerts));
 	memset(t->room.decrypt_note, 0, sizeof(t->room.decrypt_note));
+	memset(t->room.reason, 0, sizeof(t->room.reason));
+	memset(t->room.sample, 0, sizeof(t->room.sample));
 	point_into(&t->f, &t->room);
 	return t;
 }
@@ -249,7 +291,7 @@ static void malformed(const struct feed_ctx *c, const char *fmt, ...)
 	df->malformed = true;
 	df->malformed_frame = c->frame;
 	va_start(ap, fmt);
-	vsnprintf(df->reason, sizeof(df->reason), fmt, ap);
+	vsnprintf(df->reason, STI_TLS_REASON_MAX, fmt, ap);
 	va_end(ap);
 	stop(c, df->reason);
 }
@@ -511,9 +553,7 @@ static void note_hs(const struct feed_ctx *c, uint8_t type)
 		df->hs_other++;
 		return;
 	}
-	if (!df->hs[i].count)
-		df->hs[i].first_frame = c->frame;
-	df->hs[i].count++;
+	sti_tls_hs_note(df, (enum sti_tls_hs_index)i, c->frame);
 }
 
 static void on_client_hello(const struct feed_ctx *c, const uint8_t *b,
@@ -528,8 +568,18 @@ static void on_client_hello(const struct feed_ctx *c, const uint8_t *b,
 	} else if (f->have_hrr && !f->have_ch2) {
 		f->have_ch2 = true;
 		f->ch2_frame = c->frame;
-		(void)sti_tls_parse_client_hello(b, n, &f->ch2);
+		(void)sti_tls_parse_client_hello(b, n, f->ch2);
 	}
+}
+
+/* sh into the facts' hello dst, its extensions into the room dst's point to. */
+static void keep_server_hello(struct sti_server_hello *dst, const struct sti_server_hello *sh)
+{
+	uint16_t *room = dst->exts;
+	*dst = *sh;
+	dst->exts = room;
+	if (sh->nexts)
+		memcpy(room, sh->exts, sh->nexts * sizeof(sh->exts[0]));
 }
 
 /* Returns true when this was the real TLS 1.3 ServerHello: RFC 8446 2,
@@ -539,20 +589,21 @@ static bool on_server_hello(const struct feed_ctx *c, const uint8_t *b,
 {
 	struct sti_tls_facts *f = &c->t->f;
 	struct sti_server_hello sh;
+	uint16_t exts[STI_HELLO_MAX_EXTS];
 
 	if (f->have_sh)
 		return false; /* renegotiation: the first one decided */
-	memset(&sh, 0, sizeof(sh));
+	sti_server_hello_init(&sh, exts);
 	(void)sti_tls_parse_server_hello(b, n, &sh);
 	if (sh.hello_retry_request && !f->have_hrr) {
 		f->have_hrr = true;
 		f->hrr_frame = c->frame;
-		f->hrr = sh;
+		keep_server_hello(f->hrr, &sh);
 		return false;
 	}
 	f->have_sh = true;
 	f->sh_frame = c->frame;
-	f->sh = sh;
+	keep_server_hello(&f->sh, &sh);
 	f->version = sh.version;
 	dec_hello(c, b, n, &sh);
 	return tls_is_13(sh.version);

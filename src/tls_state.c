@@ -21,7 +21,7 @@ bool tls_13_mode(const struct sti_tls_facts *f)
 {
 	if (f->have_sh)
 		return tls_is_13(f->sh.version);
-	return f->have_hrr && tls_is_13(f->hrr.version);
+	return f->have_hrr && tls_is_13(f->hrr->version);
 }
 
 void tls_set_encrypted(const struct feed_ctx *c)

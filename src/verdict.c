@@ -1726,8 +1726,8 @@ static bool rule_alert_after_server_hello(struct ctx *c)
 	/* A server that asked for a certificate and then fails the handshake
 	 * right after the client's answer rejected that answer, whatever the
 	 * alert (often handshake_failure for an empty certificate). */
-	bool asked = t->dir[STI_S2C].hs[STI_TLS_HSI_CERTIFICATE_REQUEST].count > 0;
-	bool answered = t->dir[STI_C2S].hs[STI_TLS_HSI_CERTIFICATE].count > 0;
+	bool asked = sti_tls_hs_get(&t->dir[STI_S2C], STI_TLS_HSI_CERTIFICATE_REQUEST).count > 0;
+	bool answered = sti_tls_hs_get(&t->dir[STI_C2S], STI_TLS_HSI_CERTIFICATE).count > 0;
 	if (is_cert_alert(a->desc) || a->desc == 116 || (asked && answered)) {
 		decide(c, STI_OUTCOME_FAILED, STI_CAUSE_CLIENT,
 		       STI_REASON_SERVER_REJECTED_CLIENT_CERTIFICATE, STI_CERTAIN);

@@ -63,9 +63,11 @@ struct sti_anon_record {
 	STI_SMTP_TEXT_FIELDS(STI_ANON_TEXT)
 #undef STI_ANON_TEXT
 	struct sti_tls_facts tls;
-	/* tls's hello names and decryption note, copied (its lists are the
-	 * session's) */
+	/* tls's hello names, each direction's reason and sample, and its
+	 * decryption note, copied (its lists are the session's) */
+	struct sti_client_hello ch2;   /* tls's second hello, copied */
 	char sni[STI_HELLO_NAME_MAX], ch2_sni[STI_HELLO_NAME_MAX];
+	char reason[2][STI_TLS_REASON_MAX], sample[2][STI_TLS_SAMPLE_MAX + 1];
 	char decrypt_note[STI_TLS_NOTE_MAX];
 	struct sti_tls_cert server_cert, client_cert;  /* tls's, copied */
 };

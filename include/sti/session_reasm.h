@@ -65,25 +65,27 @@ struct sti_reasm_stats {
 	uint64_t out_of_window; /* segments too far ahead to belong here */
 };
 
+/* Every session with payload holds two, for as long as it is open (a
+ * settled one too): the small fields share words. */
 struct sti_reasm {
-	enum sti_dir dir;
 	sti_stream_sink sink;
 	void *ctx;
-	size_t cap;             /* out-of-order store, bytes */
-	bool started;           /* next_seq is known */
-	bool stopped;           /* the consumer wants no more payload */
-	bool fin_seen, fin_done, rst_done;
 	uint32_t next_seq;      /* first sequence number not yet delivered */
-	uint64_t next_off;      /* its stream offset */
 	uint32_t fin_seq;
+	uint64_t next_off;      /* next_seq's stream offset */
 	uint64_t fin_frame;
 	int64_t fin_ts;
 	uint8_t *ring;          /* ring_size bytes; ring[head] holds next_seq */
-	size_t ring_size;       /* grown as out-of-order data needs, <= cap */
-	size_t head;
 	struct sti_reasm_piece *pieces; /* sorted, disjoint, all after next_seq */
-	unsigned npieces;
-	unsigned pieces_cap;    /* slots allocated, <= STI_REASM_MAX_PIECES */
+	uint32_t cap;           /* out-of-order store, bytes */
+	uint32_t ring_size;     /* grown as out-of-order data needs, <= cap */
+	uint32_t head;
+	uint16_t npieces;
+	uint16_t pieces_cap;    /* slots allocated, <= STI_REASM_MAX_PIECES */
+	enum sti_dir dir : 8;   /* an 8-bit field of the enum's type */
+	bool started;           /* next_seq is known */
+	bool stopped;           /* the consumer wants no more payload */
+	bool fin_seen, fin_done, rst_done;
 	struct sti_reasm_stats st;
 };
 
@@ -98,6 +100,8 @@ struct sti_reasm {
 #define STI_REASM_MAX_AHEAD (UINT32_C(1) << 30)
 /* The smallest store that can hold one maximal TCP segment. */
 #define STI_REASM_MIN_CAP 65536u
+/* The largest: data further ahead than STI_REASM_MAX_AHEAD is never held. */
+#define STI_REASM_MAX_CAP STI_REASM_MAX_AHEAD
 
 void sti_reasm_init(struct sti_reasm *r, enum sti_dir dir, size_t cap,
 		    sti_stream_sink sink, void *ctx);

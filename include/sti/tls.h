@@ -109,7 +109,7 @@ enum sti_tls_hs_type {
 #undef STI_TLS_X_ENUM
 };
 
-/* Dense index into sti_tls_dir_facts.hs[] for the types above. */
+/* Dense index of the types above (struct sti_tls_hs_seen). */
 enum sti_tls_hs_index {
 #define STI_TLS_X_IDX(name, val, str) STI_TLS_HSI_##name,
 	STI_TLS_HS_TYPES(STI_TLS_X_IDX)
@@ -184,9 +184,11 @@ struct sti_tls_rec {
 	uint64_t frame;
 };
 
-/* A handshake type seen in one direction: how often, first frame. */
+/* A handshake type seen in one direction: which (enum sti_tls_hs_index),
+ * how often, first frame. */
 struct sti_tls_hs_seen {
 	uint32_t count;
+	uint8_t index;
 	uint64_t first_frame;
 };
 
@@ -196,12 +198,19 @@ struct sti_tls_dir_facts {
 	uint64_t by_type[STI_TLS_CT_COUNT]; /* [type - 20] */
 	uint64_t first_frame, last_frame;   /* of complete records */
 	int64_t first_ts, last_ts;
-	/* Cleartext handshake messages by type (frame of the last byte). */
-	struct sti_tls_hs_seen hs[STI_TLS_HSI_COUNT];
+	/* Cleartext handshake messages of the listed types (frame of the
+	 * last byte), one entry per type seen, in the order first seen: read
+	 * them through sti_tls_hs_get. They are in the parser's room or in a
+	 * settled copy, which keeps nhs of them. */
+	struct sti_tls_hs_seen *hs;
 	uint32_t hs_other;              /* messages of a type not listed */
-	uint64_t ccs_frame;             /* first ChangeCipherSpec */
+	uint8_t nhs;
+	/* (The small fields share words: a settled session keeps these.) */
 	bool encrypted;                 /* later records are ciphertext */
-	uint64_t encrypted_frame;       /* the record that made it so */
+	uint16_t sslv2_version;         /* SSLv2 SERVER-HELLO's version (see
+					   sslv2) */
+	uint64_t ccs_frame;             /* first ChangeCipherSpec */
+	uint64_t encrypted_frame;       /* the record that made it encrypted */
 	/* TLS <= 1.2: the first encrypted handshake record after this side's
 	 * CCS, which is its Finished. TLS 1.3: the first type-23 record that
 	 * counted as this side's encrypted flight (server) or Finished
@@ -222,42 +231,50 @@ struct sti_tls_dir_facts {
 					   truncated) */
 	/* Why parsing stopped, if it did. */
 	bool malformed;
-	char reason[STI_TLS_REASON_MAX];  /* e.g. "record type 0x47" */
-	uint64_t malformed_frame;       /* also set when not_tls */
 	bool not_tls;                   /* the first bytes were not TLS */
-	char sample[STI_TLS_SAMPLE_MAX + 1]; /* printable, '.' for others */
+	/* Strings in the parser's room or in a settled copy, as long as
+	 * they are there: */
+	char *reason;                   /* < STI_TLS_REASON_MAX, e.g.
+					   "record type 0x47" */
+	uint64_t malformed_frame;       /* also set when not_tls */
+	char *sample;                   /* not_tls: printable, '.' for others;
+					   at most STI_TLS_SAMPLE_MAX characters */
 	bool gap;                       /* capture gap: parsing stopped */
-	uint64_t gap_frame;
-	uint64_t gap_len;               /* bytes missing (first gap) */
 	bool sslv2;                     /* spoke SSLv2 beyond a compatible
 					   ClientHello: not parsed further */
-	uint16_t sslv2_version;         /* SSLv2 SERVER-HELLO's version */
-	uint64_t sslv2_frame;           /* ... and its frame */
+	uint64_t gap_frame;
+	uint64_t gap_len;               /* bytes missing (first gap) */
+	uint64_t sslv2_frame;           /* SSLv2 SERVER-HELLO's frame */
 };
 
 struct sti_tls_facts {
 	struct sti_tls_dir_facts dir[2];
 
-	/* The hellos' lists, the alerts and the decryption note are in the
+	/* The hellos' lists, the second ClientHello, the handshake entries,
+	 * the alerts, the reasons, samples and the decryption note are in the
 	 * parser's room (struct sti_tls_facts_room), or in a settled copy's
-	 * own allocation (sti_tls_facts_settle). */
-	bool have_ch;                   /* the first ClientHello */
-	uint64_t ch_frame;
-	struct sti_client_hello ch;
-	/* The ClientHello after an HRR. A settled copy keeps of it only
-	 * what is read once the handshake is over: everything but its lists
-	 * (the ladder reads those as it arrives), which are empty there. */
-	bool have_ch2;
-	uint64_t ch2_frame;
-	struct sti_client_hello ch2;
-	bool have_hrr;                  /* HelloRetryRequest */
-	uint64_t hrr_frame;
-	struct sti_server_hello hrr;
-	bool have_sh;                   /* the first real ServerHello */
-	uint64_t sh_frame;
-	struct sti_server_hello sh;
+	 * own allocation (sti_tls_facts_settle). The flags first, sharing a
+	 * word (a settled session keeps these facts). */
+	bool have_ch;                   /* the first ClientHello (ch) */
+	bool have_ch2;                  /* the one after an HRR (ch2) */
+	bool have_hrr;                  /* HelloRetryRequest (hrr) */
+	bool have_sh;                   /* the first real ServerHello (sh) */
+	bool established;               /* see established_frame */
 	uint16_t version;               /* negotiated: sh.version, 0x0002 for an
 					   SSLv2 SERVER-HELLO, 0 unknown */
+	uint64_t ch_frame;
+	struct sti_client_hello ch;
+	/* The ClientHello after an HRR; never NULL (without one, an empty
+	 * hello). A settled copy keeps of it only what is read once the
+	 * handshake is over, and only when there was one: everything but its
+	 * lists (the ladder reads those as it arrives), which are empty there. */
+	uint64_t ch2_frame;
+	struct sti_client_hello *ch2;
+	uint64_t hrr_frame;
+	/* Read only when have_hrr (a settled copy without one has NULL). */
+	struct sti_server_hello *hrr;
+	uint64_t sh_frame;
+	struct sti_server_hello sh;
 
 	/* The first Certificate of each side, decoded, shared with other
 	 * sessions that sent the same (tls_certcache.h); the server's with
@@ -272,7 +289,6 @@ struct sti_tls_facts {
 	unsigned nalerts;               /* stored */
 	unsigned alerts_total;          /* seen */
 
-	bool established;
 	uint64_t established_frame;
 	int64_t established_ts;
 
@@ -298,7 +314,13 @@ struct sti_tls_facts {
  * facts built outside a parser (a replay, a test). */
 struct sti_tls_facts_room {
 	struct sti_client_hello_room ch[2];     /* ch's and ch2's lists */
+	struct sti_client_hello ch2;
+	struct sti_tls_hs_seen hs[2][STI_TLS_HSI_COUNT];
+	struct sti_server_hello hrr;
+	uint16_t sh_exts[STI_HELLO_MAX_EXTS], hrr_exts[STI_HELLO_MAX_EXTS];
 	struct sti_tls_alert alerts[STI_TLS_MAX_ALERTS];
+	char reason[2][STI_TLS_REASON_MAX];
+	char sample[2][STI_TLS_SAMPLE_MAX + 1];
 	char decrypt_note[STI_TLS_NOTE_MAX];
 };
 
@@ -393,8 +415,9 @@ const struct sti_tls_facts *sti_tls_facts(const struct sti_tls *t);
 bool sti_tls_settled_both(const struct sti_tls *t);
 /*
  * A copy of the facts in one allocation, each list exactly as long as
- * its count (the alerts, the first ClientHello's lists) and each text as
- * long as its string (the hellos' names, the decryption note), that holds
+ * its count (the alerts, the handshake entries, the first ClientHello's
+ * lists) and each text as long as its string (the hellos' names, each
+ * direction's reason and sample, the decryption note), that holds
  * its own references to the certificates: it outlives the parser. The
  * second ClientHello's lists are left out (see have_ch2). NULL without
  * memory. Free with sti_tls_facts_free.
@@ -409,7 +432,14 @@ const char *sti_tls_alert_name(uint8_t desc);
 const char *sti_tls_alert_level_name(uint8_t level);
 const char *sti_tls_handshake_name(uint8_t type);
 const char *sti_tls_content_type_name(uint8_t type);
-/* Index into sti_tls_dir_facts.hs[] for a handshake type, -1 if unlisted. */
+/* Dense index (enum sti_tls_hs_index) of a handshake type, -1 if unlisted. */
 int sti_tls_hs_index(uint8_t type);
+/* Messages of type index i seen in df: their count and first frame (both 0,
+ * index i, when none was). */
+struct sti_tls_hs_seen sti_tls_hs_get(const struct sti_tls_dir_facts *df,
+				      enum sti_tls_hs_index i);
+/* One more message of type index i, carried by frame, into facts whose
+ * entries are in a room (the parser's, or a replay's or a test's). */
+void sti_tls_hs_note(struct sti_tls_dir_facts *df, enum sti_tls_hs_index i, uint64_t frame);
 
 #endif /* STI_TLS_H */

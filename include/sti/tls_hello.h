@@ -57,13 +57,15 @@
  * the counts (NULL when empty). `sni` is always a string ("" for none).
  */
 struct sti_client_hello {
-	bool sslv2_format;            /* SSLv2-compatible ClientHello */
-	unsigned sslv2_specs;         /* SSLv2-only 3-byte cipher specs (not in ciphers[]) */
-	uint16_t legacy_version;
-	uint16_t max_version;         /* highest offered, GREASE excluded */
+	/* (Ordered so that the small fields fill the words beside the
+	 * counts: a settled session keeps the first hello.) */
 	uint16_t *versions;           /* supported_versions, wire order, GREASE excluded */
 	unsigned nversions;
+	uint16_t legacy_version;
+	uint16_t max_version;         /* highest offered, GREASE excluded */
 	bool has_supported_versions;
+	bool sslv2_format;            /* SSLv2-compatible ClientHello */
+	unsigned sslv2_specs;         /* SSLv2-only 3-byte cipher specs (not in ciphers[]) */
 	uint16_t *ciphers;            /* wire order, GREASE included */
 	unsigned nciphers;            /* entries stored */
 	unsigned ciphers_total;       /* entries on the wire */
@@ -71,18 +73,19 @@ struct sti_client_hello {
 	unsigned nexts, exts_total;
 	uint16_t *groups;             /* supported_groups */
 	unsigned ngroups;
+	unsigned nkey_shares;         /* of key_share_groups */
 	uint8_t *ec_point_formats;
 	unsigned npoint_formats;
+	unsigned alpn0_len;           /* raw length of the first ALPN name */
 	uint16_t *sigalgs;            /* signature_algorithms */
 	unsigned nsigalgs;
+	uint8_t alpn0_ends[2];        /* the first ALPN name's raw first and
+					 last byte (JA4) */
 	char *sni;                    /* server_name host_name, printable only,
 					 at most STI_HELLO_NAME_MAX with its NUL */
+	uint16_t *key_share_groups;   /* groups with a key share */
 	char (*alpn)[STI_HELLO_ALPN_MAX]; /* printable only */
 	unsigned nalpn;
-	unsigned alpn0_len;           /* raw length of the first ALPN name */
-	uint8_t alpn0_ends[2];        /* its raw first and last byte (JA4) */
-	uint16_t *key_share_groups;   /* groups with a key share */
-	unsigned nkey_shares;
 	/* Offer quality, for the verdict: */
 	bool offers_tls13_suites;     /* 0x1301..0x1305 */
 	bool offers_aead;             /* any AES-GCM / ChaCha20 / CCM suite */
@@ -111,6 +114,11 @@ struct sti_client_hello_room {
  * are read only up to their counts. */
 void sti_client_hello_init(struct sti_client_hello *ch, struct sti_client_hello_room *room);
 
+/*
+ * Its extension list lives elsewhere, as a client hello's lists do: while
+ * parsed, in the room given to sti_server_hello_init; in a settled copy
+ * of the TLS facts, exactly as long as nexts (NULL when empty).
+ */
 struct sti_server_hello {
 	uint16_t legacy_version;
 	uint16_t version;             /* negotiated: supported_versions if present */
@@ -119,7 +127,7 @@ struct sti_server_hello {
 	bool hello_retry_request;     /* RFC 8446 4.1.3 special random */
 	bool downgrade_sentinel;      /* RFC 8446 4.1.3: random ends in "DOWNGRD":
 					 the server can do more than it chose */
-	uint16_t exts[STI_HELLO_MAX_EXTS];
+	uint16_t *exts;               /* extension types, wire order */
 	unsigned nexts, exts_total;
 	uint16_t selected_group;      /* key_share / HRR selected group, 0 if none */
 	char alpn[STI_HELLO_ALPN_MAX];   /* printable only */
@@ -155,6 +163,10 @@ struct sti_cert_info {
 	const char *malformed;
 };
 
+/* An empty hello whose extension list is in exts (not zeroed: read only
+ * up to nexts): what sti_tls_parse_server_hello needs in *out. */
+void sti_server_hello_init(struct sti_server_hello *sh, uint16_t exts[STI_HELLO_MAX_EXTS]);
+
 /* out was set up by sti_client_hello_init. */
 bool sti_tls_parse_client_hello(const uint8_t *body, size_t len,
 				struct sti_client_hello *out);
@@ -162,7 +174,8 @@ bool sti_tls_parse_client_hello(const uint8_t *body, size_t len,
 bool sti_tls_parse_client_hello_v2(const uint8_t *msg, size_t len,
 				   struct sti_client_hello *out);
 /* Also HelloRetryRequest, and the TLS 1.3 draft (0x7f00..0x7f15) layout
- * without session id and compression. */
+ * without session id and compression. out was set up by
+ * sti_server_hello_init. */
 bool sti_tls_parse_server_hello(const uint8_t *body, size_t len,
 				struct sti_server_hello *out);
 /* tls_version selects the TLS 1.3 form (request context, per-entry extensions). */

@@ -34,7 +34,7 @@ import json, re, sys
 schema = json.load(open(sys.argv[1]))
 src = open(sys.argv[2]).read()
 kinds = set(re.findall(r'\[STI_KIND_[A-Z_]+\] = "([a-z_]+)"', src))
-rows = dict(re.findall(r'^\s*(?:ONE|ONE_REF|MANY|MANY_VIA|MANY_VIA_REF)\("([^"]+)", ([A-Z_]+),', src, re.M))
+rows = dict(re.findall(r'^\s*(?:ONE|ONE_REF|MANY|MANY_REF|MANY_VIA|MANY_VIA_REF)\("([^"]+)", ([A-Z_]+),', src, re.M))
 defs = schema["$defs"]
 bad = []
 def resolve(v):

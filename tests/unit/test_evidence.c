@@ -808,10 +808,18 @@ static void test_anon_every_identifying_field(void **state)
 	assert_true(ar->smtp.greeting.text != smtp->greeting.text);
 	/* and the session's hello names */
 	assert_non_null(strstr(tls->ch.sni, "leak"));
-	assert_non_null(strstr(tls->ch2.sni, "leak"));
-	assert_true(ar->tls.ch.sni != tls->ch.sni && ar->tls.ch2.sni != tls->ch2.sni);
+	assert_non_null(strstr(tls->ch2->sni, "leak"));
+	assert_true(ar->tls.ch.sni != tls->ch.sni && ar->tls.ch2->sni != tls->ch2->sni);
+	assert_true(ar->tls.ch2 != tls->ch2);
 	assert_non_null(strstr(tls->decrypt_note, "leak"));
 	assert_true(ar->tls.decrypt_note != tls->decrypt_note);
+	/* and each direction's reason and sample */
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
+		assert_non_null(strstr(tls->dir[d].reason, "leak"));
+		assert_non_null(strstr(tls->dir[d].sample, "leak"));
+		assert_true(ar->tls.dir[d].reason != tls->dir[d].reason);
+		assert_true(ar->tls.dir[d].sample != tls->dir[d].sample);
+	}
 	char *json = render_with(sti_report_json_new, &ar->rec, v);
 	assert_no_marker("JSON output", json);
 	assert_non_null(strstr(json, "\"source.ip\":\"198.1"));

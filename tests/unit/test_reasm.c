@@ -418,9 +418,28 @@ static void test_store_grows_as_needed(void **state)
 	assert_int_equal(sti_reasm_buffered(&f->r), 0);
 }
 
+/* The store's cap is kept between one maximal segment and the furthest a
+ * segment may lie ahead (its sizes fit 32 bits), and a direction's
+ * state stays small: every open session holds two. */
+static void test_cap_bounds(void **state)
+{
+	(void)state;
+	static struct log lg;   /* large: not on the stack */
+	struct sti_reasm r;
+	sti_reasm_init(&r, STI_S2C, 1, sink, &lg);
+	assert_int_equal(r.cap, STI_REASM_MIN_CAP);
+	assert_int_equal(r.dir, STI_S2C);
+	sti_reasm_init(&r, STI_C2S, (size_t)STI_REASM_MAX_CAP * 4, sink, &lg);
+	assert_int_equal(r.cap, STI_REASM_MAX_CAP);
+	sti_reasm_init(&r, STI_C2S, 1u << 20, sink, &lg);
+	assert_int_equal(r.cap, 1u << 20);
+	assert_true(sizeof(struct sti_reasm) <= 168);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cap_bounds),
 		cmocka_unit_test_setup_teardown(test_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retransmission, setup, teardown),

@@ -143,7 +143,7 @@ static void sink(void *ctx, const struct sti_tls_ev *ev)
 	      ev->encrypted, ev->level, ev->desc, ev->text ? ev->text : "-");
 	/* A hello's parsed result must be in the facts when its event comes. */
 	if (ev->kind == STI_TLS_EV_HANDSHAKE && ev->type == 1 && ev->dir == STI_C2S)
-		logf_(r, " max%04x", f->have_ch2 ? f->ch2.max_version :
+		logf_(r, " max%04x", f->have_ch2 ? f->ch2->max_version :
 		      f->ch.max_version);
 	if (ev->kind == STI_TLS_EV_HANDSHAKE && ev->type == 2 && ev->dir == STI_S2C)
 		logf_(r, " hrr%d sh%04x enc%d", f->have_hrr, f->sh.version,
@@ -270,7 +270,7 @@ static struct seg_list smtp = { "tls/smtp.segs", 13, NULL, NULL };
 
 /* Counters by content type and by handshake type, for short asserts. */
 #define BY_TYPE(d, ct) ((d)->by_type[STI_TLS_CT_##ct - 20])
-#define HS(d, name) ((d)->hs[STI_TLS_HSI_##name])
+#define HS(d, name) sti_tls_hs_get((d), STI_TLS_HSI_##name)
 
 /* ---- names ---- */
 
@@ -428,16 +428,25 @@ static void test_tls13(void **state)
 }
 
 /* The bytes a settled copy of f should take: the facts, its alerts, the
- * first hello's lists exactly as long as their counts, each hello's name
- * and the decryption note with their NULs. */
+ * HelloRetryRequest if there was one, each direction's handshake entries,
+ * the first hello's lists exactly as long as their counts, each hello's
+ * name, each direction's reason and sample and the decryption note with
+ * their NULs. */
 static size_t settled_size_wanted(const struct sti_tls_facts *f)
 {
 	const struct sti_client_hello *h = &f->ch;
 	size_t n = sizeof(*f) + f->nalerts * sizeof(f->alerts[0]);
+	n += f->have_hrr ? sizeof(*f->hrr) + f->hrr->nexts * sizeof(f->hrr->exts[0]) : 0;
+	n += f->sh.nexts * sizeof(f->sh.exts[0]);
+	n += (f->dir[STI_C2S].nhs + f->dir[STI_S2C].nhs) * sizeof(struct sti_tls_hs_seen);
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++)
+		n += strlen(f->dir[d].reason) + 1 + strlen(f->dir[d].sample) + 1;
 	n += 2 * (h->nversions + h->nciphers + h->nexts + h->ngroups + h->nsigalgs +
 		  h->nkey_shares);
 	n += h->npoint_formats + h->nalpn * STI_HELLO_ALPN_MAX;
-	return n + strlen(h->sni) + 1 + strlen(f->ch2.sni) + 1 + strlen(f->decrypt_note) + 1;
+	if (f->have_ch2)
+		n += sizeof(*f->ch2) + strlen(f->ch2->sni) + 1;
+	return n + strlen(h->sni) + 1 + strlen(f->decrypt_note) + 1;
 }
 
 /* Whether [p, p + n) lies in the copy's allocation, after the facts. */
@@ -469,11 +478,25 @@ static void test_settled_copy(void **state)
 	size_t want = settled_size_wanted(live);
 	assert_int_equal(sti_tls_facts_settled_size(live), want);
 	assert_int_equal(sti_tls_facts_settled_size(copy), want);
-	/* zeek tls1.2.pcap: 257 bytes of hello lists and names, one alert
-	 * and an empty note, where the parser has a room of 2,528 */
+	/* zeek tls1.2.pcap: 256 bytes of the ClientHello's lists and name,
+	 * the ServerHello's one extension, one alert, the handshake types
+	 * seen (client: hello, key exchange; server: hello, certificate,
+	 * hello done), four empty reasons and samples and an empty note,
+	 * where the parser has a room of 3,752 */
 	assert_int_equal(live->nalerts, 1);
-	assert_int_equal(want - sizeof(*live), 257 + 32 + 1);
-	assert_int_equal(sizeof(struct sti_tls_facts_room), 2528);
+	assert_int_equal(live->dir[STI_C2S].nhs, 2);
+	assert_int_equal(live->dir[STI_S2C].nhs, 3);
+	assert_int_equal(want - sizeof(*live), 256 + 2 + 32 + 5 * 16 + 4 + 1);
+	assert_int_equal(live->sh.nexts, 1);
+	assert_true(in_copy(copy, copy->sh.exts, sizeof(copy->sh.exts[0])));
+	assert_int_equal(sizeof(struct sti_tls_facts_room), 3752);
+	assert_true(in_copy(copy, copy->dir[STI_C2S].reason, 1));
+	assert_true(in_copy(copy, copy->dir[STI_S2C].sample, 1));
+	assert_true(in_copy(copy, copy->dir[STI_C2S].hs, 2 * sizeof(copy->dir[0].hs[0])));
+	assert_true(in_copy(copy, copy->dir[STI_S2C].hs, 3 * sizeof(copy->dir[0].hs[0])));
+	assert_int_equal(HS(&copy->dir[STI_S2C], SERVER_HELLO_DONE).count, 1);
+	assert_int_equal(HS(&copy->dir[STI_S2C], CERTIFICATE_REQUEST).count, 0);
+	assert_null(copy->hrr);
 	const struct sti_client_hello *ch = &copy->ch;
 	assert_true(in_copy(copy, ch->ciphers, ch->nciphers * sizeof(ch->ciphers[0])));
 	assert_true(in_copy(copy, ch->exts, ch->nexts * sizeof(ch->exts[0])));
@@ -483,11 +506,12 @@ static void test_settled_copy(void **state)
 	assert_true(in_copy(copy, ch->ec_point_formats, ch->npoint_formats));
 	assert_true(in_copy(copy, ch->alpn, ch->nalpn * sizeof(ch->alpn[0])));
 	assert_true(in_copy(copy, ch->sni, strlen(ch->sni) + 1));
-	assert_true(in_copy(copy, copy->ch2.sni, 1));
+	/* no second hello: an empty one, not in the copy */
+	assert_false(in_copy(copy, copy->ch2, sizeof(*copy->ch2)));
 	assert_true(in_copy(copy, copy->alerts, sizeof(copy->alerts[0])));
 	assert_true(in_copy(copy, copy->decrypt_note, 1));
-	assert_string_equal(copy->ch2.sni, "");
-	assert_null(copy->ch2.ciphers);
+	assert_string_equal(copy->ch2->sni, "");
+	assert_null(copy->ch2->ciphers);
 	char ja3[33], ja3_copy[33];
 	sti_ja3_hash(&live->ch, ja3);
 
@@ -501,9 +525,57 @@ static void test_settled_copy(void **state)
 	sti_tls_facts_free(copy);
 }
 
-/* Facts with nothing in them: the copy is the facts, two empty names and
- * an empty note. After a HelloRetryRequest the second hello keeps its
- * name, frame and flags, not its lists (nothing reads them any more). */
+/* A settled copy of live: the same facts, exactly as big as wanted, each
+ * direction's reason and sample its own and as long as its string. */
+static void assert_settles(const struct sti_tls_facts *live)
+{
+	struct sti_tls_facts *copy = sti_tls_facts_settle(live);
+	assert_non_null(copy);
+	assert_settled_copy_of(live, copy);
+	assert_int_equal(sti_tls_facts_settled_size(copy), settled_size_wanted(live));
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
+		assert_true(in_copy(copy, copy->dir[d].reason, strlen(live->dir[d].reason) + 1));
+		assert_true(in_copy(copy, copy->dir[d].sample, strlen(live->dir[d].sample) + 1));
+	}
+	sti_tls_facts_free(copy);
+}
+
+/* Handshake entries: one per type, in the order first seen, counting
+ * every message and keeping the first one's frame; a type never seen reads
+ * as none, with its index. */
+static void test_handshake_entries(void **state)
+{
+	(void)state;
+	static struct sti_tls_facts f;
+	static struct sti_tls_facts_room room;
+	sti_tls_facts_init(&f, &room);
+	struct sti_tls_dir_facts *d = &f.dir[STI_S2C];
+	sti_tls_hs_note(d, STI_TLS_HSI_SERVER_HELLO, 4);
+	sti_tls_hs_note(d, STI_TLS_HSI_CERTIFICATE, 5);
+	sti_tls_hs_note(d, STI_TLS_HSI_SERVER_HELLO, 9);
+	assert_int_equal(d->nhs, 2);
+	assert_int_equal(d->hs[0].index, STI_TLS_HSI_SERVER_HELLO);
+	assert_int_equal(d->hs[1].index, STI_TLS_HSI_CERTIFICATE);
+	assert_int_equal(HS(d, SERVER_HELLO).count, 2);
+	assert_int_equal(HS(d, SERVER_HELLO).first_frame, 4);
+	assert_int_equal(HS(d, CERTIFICATE).count, 1);
+	assert_int_equal(HS(d, CERTIFICATE).first_frame, 5);
+	struct sti_tls_hs_seen none = HS(d, CERTIFICATE_REQUEST);
+	assert_int_equal(none.count, 0);
+	assert_int_equal(none.first_frame, 0);
+	assert_int_equal(none.index, STI_TLS_HSI_CERTIFICATE_REQUEST);
+	assert_int_equal(HS(&f.dir[STI_C2S], SERVER_HELLO).count, 0);
+	/* every listed type fits the room */
+	for (int i = 0; i < STI_TLS_HSI_COUNT; i++)
+		sti_tls_hs_note(&f.dir[STI_C2S], (enum sti_tls_hs_index)i, 20 + (uint64_t)i);
+	assert_int_equal(f.dir[STI_C2S].nhs, STI_TLS_HSI_COUNT);
+	assert_int_equal(HS(&f.dir[STI_C2S], MESSAGE_HASH).first_frame, 20 + STI_TLS_HSI_MESSAGE_HASH);
+}
+
+/* Facts with nothing in them: the copy is the facts, an empty name, four
+ * empty reasons and samples and an empty note. After a HelloRetryRequest
+ * the second hello keeps its name, frame and flags, not its lists (nothing
+ * reads them any more). */
 static void test_settled_copy_empty_and_hrr(void **state)
 {
 	(void)state;
@@ -511,7 +583,7 @@ static void test_settled_copy_empty_and_hrr(void **state)
 	assert_non_null(t);
 	struct sti_tls_facts *copy = sti_tls_facts_settle(sti_tls_facts(t));
 	assert_non_null(copy);
-	assert_int_equal(sti_tls_facts_settled_size(copy), sizeof(*copy) + 3);
+	assert_int_equal(sti_tls_facts_settled_size(copy), sizeof(*copy) + 6);
 	assert_settled_copy_of(sti_tls_facts(t), copy);
 	assert_null(copy->ch.ciphers);
 	assert_null(copy->alerts);
@@ -521,17 +593,24 @@ static void test_settled_copy_empty_and_hrr(void **state)
 
 	struct run *r = CHECK_SEGS(hrr);
 	const struct sti_tls_facts *live = sti_tls_facts(r->t);
-	assert_true(live->have_ch2 && live->ch2.nciphers);
+	assert_true(live->have_ch2 && live->ch2->nciphers);
 	copy = sti_tls_facts_settle(live);
 	assert_non_null(copy);
 	assert_int_equal(sti_tls_facts_settled_size(copy), settled_size_wanted(live));
 	assert_settled_copy_of(live, copy);
 	assert_true(copy->have_ch2);
 	assert_int_equal(copy->ch2_frame, live->ch2_frame);
-	assert_int_equal(copy->ch2.max_version, live->ch2.max_version);
-	assert_int_equal(copy->ch2.nciphers, 0);
-	assert_null(copy->ch2.ciphers);
-	assert_string_equal(copy->ch2.sni, live->ch2.sni);
+	assert_true(in_copy(copy, copy->ch2, sizeof(*copy->ch2)));
+	assert_true(in_copy(copy, copy->ch2->sni, strlen(live->ch2->sni) + 1));
+	assert_int_equal(copy->ch2->max_version, live->ch2->max_version);
+	assert_int_equal(copy->ch2->nciphers, 0);
+	assert_null(copy->ch2->ciphers);
+	assert_string_equal(copy->ch2->sni, live->ch2->sni);
+	assert_true(in_copy(copy, copy->hrr, sizeof(*copy->hrr)));
+	assert_true(copy->hrr->hello_retry_request);
+	assert_true(live->hrr->nexts > 0);
+	assert_true(in_copy(copy, copy->hrr->exts, live->hrr->nexts * sizeof(copy->hrr->exts[0])));
+	assert_int_equal(copy->hrr->selected_group, live->hrr->selected_group);
 	run_free(r);
 	sti_tls_facts_free(copy);
 }
@@ -603,8 +682,8 @@ static void test_hrr(void **state)
 	(void)state;
 	assert_true(f->have_hrr);
 	assert_int_equal(f->hrr_frame, 6);
-	assert_true(f->hrr.hello_retry_request);
-	assert_int_equal(f->hrr.selected_group, 0x0017); /* secp256r1 */
+	assert_true(f->hrr->hello_retry_request);
+	assert_int_equal(f->hrr->selected_group, 0x0017); /* secp256r1 */
 	assert_true(f->have_ch2);
 	assert_int_equal(f->ch2_frame, 8);
 	assert_int_equal(f->ch_frame, 4);
@@ -1085,6 +1164,7 @@ static void test_bad_record_header(void **state)
 	assert_true(sti_tls_settled(r->t, STI_C2S));
 	assert_true(sti_tls_settled(r->t, STI_S2C));
 	assert_true(log_has(r, "6 d0 f2 type0 len0 enc0 0/0 record type 0x47\n"));
+	assert_settles(sti_tls_facts(r->t));
 	run_free(r);
 	input_free(&in);
 	bld_free(&msg);
@@ -1113,6 +1193,7 @@ static void test_plaintext_after_starttls(void **state)
 	assert_true(sti_tls_settled(r->t, STI_C2S));
 	assert_true(sti_tls_settled(r->t, STI_S2C));
 	assert_true(log_has(r, "6 d0 f5 type0 len0 enc0 0/0 not TLS\n"));
+	assert_settles(sti_tls_facts(r->t));
 	run_free(r);
 	input_free(&in);
 
@@ -1122,6 +1203,7 @@ static void test_plaintext_after_starttls(void **state)
 	assert_int_equal(strlen(sti_tls_facts(r->t)->dir[STI_C2S].sample), STI_TLS_SAMPLE_MAX);
 	assert_memory_equal(sti_tls_facts(r->t)->dir[STI_C2S].sample, ".. a line longer", 16);
 	assert_true(sti_tls_settled(r->t, STI_C2S));
+	assert_settles(sti_tls_facts(r->t));
 	run_free(r);
 	input_free(&in);
 }
@@ -1492,6 +1574,7 @@ int main(void)
 		cmocka_unit_test(test_tls12),
 		cmocka_unit_test(test_tls13),
 		cmocka_unit_test(test_settled_copy),
+		cmocka_unit_test(test_handshake_entries),
 		cmocka_unit_test(test_settled_copy_empty_and_hrr),
 		cmocka_unit_test(test_settled_waits_for_pending_alert),
 		cmocka_unit_test(test_hrr),

@@ -406,11 +406,11 @@ static void test_layer_decrypts_rfc8448(void **state)
 	assert_int_equal(f->server_cert_frame, 3);
 	assert_int_equal(f->server_cert->leaf.chain_len, 1);
 	assert_string_equal(f->server_cert->leaf.subject_cn, "rsa");
-	assert_int_equal(f->dir[STI_S2C].hs[STI_TLS_HSI_ENCRYPTED_EXTENSIONS].count, 1);
-	assert_int_equal(f->dir[STI_S2C].hs[STI_TLS_HSI_CERTIFICATE_VERIFY].count, 1);
-	assert_int_equal(f->dir[STI_S2C].hs[STI_TLS_HSI_FINISHED].count, 1);
-	assert_int_equal(f->dir[STI_S2C].hs[STI_TLS_HSI_NEW_SESSION_TICKET].count, 1);
-	assert_int_equal(f->dir[STI_C2S].hs[STI_TLS_HSI_FINISHED].count, 1);
+	assert_int_equal(sti_tls_hs_get(&f->dir[STI_S2C], STI_TLS_HSI_ENCRYPTED_EXTENSIONS).count, 1);
+	assert_int_equal(sti_tls_hs_get(&f->dir[STI_S2C], STI_TLS_HSI_CERTIFICATE_VERIFY).count, 1);
+	assert_int_equal(sti_tls_hs_get(&f->dir[STI_S2C], STI_TLS_HSI_FINISHED).count, 1);
+	assert_int_equal(sti_tls_hs_get(&f->dir[STI_S2C], STI_TLS_HSI_NEW_SESSION_TICKET).count, 1);
+	assert_int_equal(sti_tls_hs_get(&f->dir[STI_C2S], STI_TLS_HSI_FINISHED).count, 1);
 	assert_int_equal(f->nalerts, 2);
 	for (int i = 0; i < 2; i++) {
 		assert_true(f->alerts[i].encrypted);
@@ -450,7 +450,7 @@ static void test_layer_wrong_or_missing_keys(void **state)
 	assert_int_equal(b->decrypted_records[STI_S2C], 0);
 	assert_non_null(strstr(b->decrypt_note, "server's record in frame 3 did not decrypt"));
 	assert_null(b->server_cert);
-	assert_int_equal(b->dir[STI_S2C].hs[STI_TLS_HSI_CERTIFICATE].count, 0);
+	assert_int_equal(sti_tls_hs_get(&b->dir[STI_S2C], STI_TLS_HSI_CERTIFICATE).count, 0);
 	assert_int_equal(b->established, p->established);
 	sti_keylog_free(kl);
 

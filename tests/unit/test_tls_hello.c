@@ -432,9 +432,13 @@ static void test_sslv2_malformed(void **state)
 
 /* ---- ServerHello ------------------------------------------------------ */
 
+/* A server hello's extension list, for the hellos parsed one at a time. */
+static uint16_t sh_exts[STI_HELLO_MAX_EXTS];
+
 static void parse_sh(const uint8_t *p, size_t n, struct sti_server_hello *sh, bool want)
 {
 	uint8_t *q = dup_exact(p, n);
+	sti_server_hello_init(sh, sh_exts);
 	assert_int_equal(sti_tls_parse_server_hello(q, n, sh), want);
 	free(q);
 }
@@ -457,6 +461,9 @@ static void test_sh_real(void **state)
 	assert_string_equal(sti_tls_cipher_name(sh.cipher), "TLS_ECDHE_RSA_WITH_RC4_128_SHA");
 	assert_false(sh.hello_retry_request);
 	assert_int_equal(sh.nexts, 3);
+	/* the extensions went into the room the hello was given */
+	assert_ptr_equal(sh.exts, sh_exts);
+	assert_int_equal(sh_exts[0], 0xff01);   /* renegotiation_info */
 	assert_ja3s(&sh, "bed95e1b525d2f41db3a6d68fac5b566");
 
 	parse_sh(sh_openssl_tls12.p, sh_openssl_tls12.n, &sh, true);
@@ -572,6 +579,7 @@ static void check_prefixes(const uint8_t *p, size_t n, bool server, size_t ext_s
 		uint8_t *q = dup_exact(p, i);
 		HELLO(ch);
 		struct sti_server_hello sh;
+		sti_server_hello_init(&sh, sh_exts);
 		bool ok = server ? sti_tls_parse_server_hello(q, i, &sh)
 				 : sti_tls_parse_client_hello(q, i, &ch);
 		free(q);
@@ -1401,6 +1409,7 @@ static void test_byte_flips(void **state)
 				char j[40], h[33];
 				bool ok;
 
+				sti_server_hello_init(&sh, sh_exts);
 				q[i] = v ? 0xff : 0x00;
 				switch (msgs[m].kind) {
 				case 0:

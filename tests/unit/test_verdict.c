@@ -531,8 +531,8 @@ static void test_server_rejects_missing_client_certificate(void **state)
 	starttls_accepted(f, "mx ESMTP");
 	client_hello(f, 0x0303, 4);
 	server_hello(f, 0x0303, 6);
-	f->tls.dir[STI_S2C].hs[STI_TLS_HSI_CERTIFICATE_REQUEST].count = 1;
-	f->tls.dir[STI_C2S].hs[STI_TLS_HSI_CERTIFICATE].count = 1;
+	sti_tls_hs_note(&f->tls.dir[STI_S2C], STI_TLS_HSI_CERTIFICATE_REQUEST, 6);
+	sti_tls_hs_note(&f->tls.dir[STI_C2S], STI_TLS_HSI_CERTIFICATE, 8);
 	f->tls.client_cert = &f->ccert;
 	f->tls.client_cert_frame = 8;
 	alert(f, STI_S2C, 2, 40, 9);
@@ -542,7 +542,7 @@ static void test_server_rejects_missing_client_certificate(void **state)
 	assert_non_null(strstr(f->v.explanation, "the client sent none"));
 	assert_evidence(f, 3, (const uint64_t[]){ 6, 8, 9 });
 	/* Without the request, handshake_failure is just a named alert. */
-	f->tls.dir[STI_S2C].hs[STI_TLS_HSI_CERTIFICATE_REQUEST].count = 0;
+	f->tls.dir[STI_S2C].nhs = 0;
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_FAILED, STI_CAUSE_UNKNOWN,
 		       STI_REASON_PEER_ALERT, STI_CERTAIN);

@@ -2,7 +2,8 @@
  * tls_same.h - two sets of TLS facts are the same: every byte of the
  * facts but the certificate and list pointers, the certificates they point
  * to (the pointers differ between parsers that decoded alone), and the
- * hellos' lists, the alerts and the note as long as their counts (a
+ * hellos' lists, the handshake entries, the alerts and the note as long as
+ * their counts, the HelloRetryRequest when there was one (a
  * settled copy keeps no more). Include after
  * cmocka.h.
  */
@@ -65,9 +66,43 @@ static inline void facts_without_pointers(struct sti_tls_facts *f)
 {
 	f->server_cert = f->client_cert = NULL;
 	hello_without_lists(&f->ch);
-	hello_without_lists(&f->ch2);
+	f->ch2 = NULL;
 	f->alerts = NULL;
 	f->decrypt_note = NULL;
+	f->hrr = NULL;
+	f->sh.exts = NULL;
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
+		f->dir[d].hs = NULL;
+		f->dir[d].reason = f->dir[d].sample = NULL;
+	}
+}
+
+/* Two server hellos: the same fields, the same extension list. */
+static inline void assert_same_server_hello(const struct sti_server_hello *a,
+					    const struct sti_server_hello *b)
+{
+	struct sti_server_hello x = *a, y = *b;
+	x.exts = y.exts = NULL;
+	assert_memory_equal(&x, &y, sizeof(x));
+	if (a->nexts)
+		assert_memory_equal(a->exts, b->exts, a->nexts * sizeof(a->exts[0]));
+}
+
+/* The handshake entries, reasons and samples of two directions, and the two
+ * HelloRetryRequests when there was one. */
+static inline void assert_same_handshakes(const struct sti_tls_facts *a,
+					  const struct sti_tls_facts *b)
+{
+	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
+		if (a->dir[d].nhs)
+			assert_memory_equal(a->dir[d].hs, b->dir[d].hs,
+					    a->dir[d].nhs * sizeof(a->dir[d].hs[0]));
+		assert_string_equal(a->dir[d].reason, b->dir[d].reason);
+		assert_string_equal(a->dir[d].sample, b->dir[d].sample);
+	}
+	if (a->have_hrr)
+		assert_same_server_hello(a->hrr, b->hrr);
+	assert_same_server_hello(&a->sh, &b->sh);
 }
 
 /* The same, but for ch2's lists when b is a settled copy (which keeps
@@ -78,17 +113,23 @@ static inline void assert_same_facts_but_ch2(const struct sti_tls_facts *a,
 	static struct sti_tls_facts x, y;   /* not on the stack */
 	x = *a;
 	y = *b;
+	struct sti_client_hello x2 = *a->ch2;
 	if (settled) {
-		x.ch2.nversions = x.ch2.nciphers = x.ch2.nexts = x.ch2.ngroups = 0;
-		x.ch2.nsigalgs = x.ch2.nkey_shares = x.ch2.npoint_formats = x.ch2.nalpn = 0;
+		x2.nversions = x2.nciphers = x2.nexts = x2.ngroups = 0;
+		x2.nsigalgs = x2.nkey_shares = x2.npoint_formats = x2.nalpn = 0;
 	}
+	hello_without_lists(&x2);
+	struct sti_client_hello y2 = *b->ch2;
+	hello_without_lists(&y2);
+	assert_memory_equal(&x2, &y2, sizeof(x2));
 	facts_without_pointers(&x);
 	facts_without_pointers(&y);
 	assert_memory_equal(&x, &y, sizeof(x));
+	assert_same_handshakes(a, b);
 	assert_same_hello_lists(&a->ch, &b->ch);
 	if (!settled)
-		assert_same_hello_lists(&a->ch2, &b->ch2);
-	assert_string_equal(a->ch2.sni, b->ch2.sni);
+		assert_same_hello_lists(a->ch2, b->ch2);
+	assert_string_equal(a->ch2->sni, b->ch2->sni);
 	if (a->nalerts)
 		assert_memory_equal(a->alerts, b->alerts,
 				    (a->nalerts < STI_TLS_MAX_ALERTS ? a->nalerts : STI_TLS_MAX_ALERTS) *

@@ -515,6 +515,17 @@ static bool mixed_link_advice(const struct sti_capture *c, const char *why,
 	return true;
 }
 
+static void fill_walked(struct sti_capture *c, struct sti_frame *f,
+			const struct sti_walk_frame *wf)
+{
+	f->number = ++c->frames;
+	c->walked++;
+	f->ts_us = sti_walk_ts_us(wf->tv_sec, wf->tv_usec);
+	f->data = wf->data;
+	f->caplen = wf->caplen;
+	f->len = wf->len;
+}
+
 static enum sti_capture_rc walk_next(struct sti_capture *c, struct sti_frame *f,
 				     char *err, size_t errlen)
 {
@@ -539,12 +550,7 @@ static enum sti_capture_rc walk_next(struct sti_capture *c, struct sti_frame *f,
 		return hand_off(c, err, errlen);
 	if (rc == STI_WALK_TRUNCATED)
 		return cut_short(c, err, errlen);
-	f->number = ++c->frames;
-	c->walked++;
-	f->ts_us = sti_walk_ts_us(wf.tv_sec, wf.tv_usec);
-	f->data = wf.data;
-	f->caplen = wf.caplen;
-	f->len = wf.len;
+	fill_walked(c, f, &wf);
 	return STI_CAP_FRAME;
 }
 
@@ -647,4 +653,28 @@ enum sti_capture_rc sti_capture_next(struct sti_capture *c,
 	}
 	fill_frame(c, f, h, data);
 	return STI_CAP_FRAME;
+}
+
+/*
+ * After the first frame, only what the walker's buffer already holds: a
+ * refill would move the frames given before. Anything but a frame (the
+ * buffer's end, a hand-off, the file's end) stops the batch without a
+ * change, and the next call meets it again through sti_capture_next.
+ */
+enum sti_capture_rc sti_capture_next_batch(struct sti_capture *c,
+					   struct sti_frame *v, int max, int *n,
+					   char *err, size_t errlen)
+{
+	*n = 0;
+	enum sti_capture_rc rc = sti_capture_next(c, &v[0], err, errlen);
+	if (rc != STI_CAP_FRAME)
+		return rc;
+	*n = 1;
+	while (c->file && *n < max && !c->stop) {
+		struct sti_walk_frame wf;
+		if (sti_pcapwalk_next(&c->file->walk, &wf) != STI_WALK_FRAME)
+			break;
+		fill_walked(c, &v[(*n)++], &wf);
+	}
+	return rc;
 }

@@ -639,9 +639,9 @@ static bool starts_new_connection(const struct sti_session *s,
 	       endpoint_eq(&s->cli, &p->src, p->sport);
 }
 
-static void handle_packet(struct sti_table *t, const struct sti_pkt *p)
+static void handle_packet(struct sti_table *t, const struct sti_pkt *p,
+			  uint64_t h)
 {
-	uint64_t h = tuple_hash(t, p);
 	enum sti_dir d;
 	struct sti_session *s = lookup(t, p, h, &d);
 	if (s && starts_new_connection(s, p)) {
@@ -688,7 +688,7 @@ static inline bool expiry_due(const struct sti_table *t, int64_t now_us)
 	       (t->closed.head && now_us - t->closed.head->touched_us >= t->cfg.linger_us);
 }
 
-void sti_table_packet(struct sti_table *t, const struct sti_pkt *p)
+static void packet_hashed(struct sti_table *t, const struct sti_pkt *p, uint64_t h)
 {
 	/*
 	 * The clock only moves forward, and sessions are expired after the
@@ -698,9 +698,85 @@ void sti_table_packet(struct sti_table *t, const struct sti_pkt *p)
 	 */
 	if (p->ts_us > t->now)
 		t->now = p->ts_us;
-	handle_packet(t, p);
+	handle_packet(t, p, h);
 	if (expiry_due(t, t->now))
 		sti_table_expire(t, t->now);
+}
+
+void sti_table_packet(struct sti_table *t, const struct sti_pkt *p)
+{
+	packet_hashed(t, p, tuple_hash(t, p));
+}
+
+/* A hint to the CPU to load a line; it never faults, and without the
+ * builtin it is nothing. */
+static inline void prefetch(const void *p)
+{
+#if defined(__GNUC__) || defined(__clang__)
+	__builtin_prefetch(p);
+#else
+	(void)p;
+#endif
+}
+
+static void prefetch_bucket(const struct sti_table *t, uint64_t h)
+{
+	prefetch(&t->buckets[h & (t->nbuckets - 1)]);
+}
+
+/* The first entry of the chain: nearly always the one, or the only one. */
+static void prefetch_entry(const struct sti_table *t, uint64_t h)
+{
+	const struct sti_session *s = t->buckets[h & (t->nbuckets - 1)];
+	if (s)
+		prefetch(s);
+}
+
+/* What a packet touches through its entry: the streams, the consumer's
+ * state, and the list neighbours it is unlinked from. */
+static void prefetch_around(const struct sti_table *t, uint64_t h)
+{
+	const struct sti_session *s = t->buckets[h & (t->nbuckets - 1)];
+	if (!s || s->hash != h)
+		return;
+	if (s->rs)
+		prefetch(s->rs);
+	if (s->app)
+		prefetch(s->app);
+	if (s->lprev)
+		prefetch(&s->lprev->lnext);
+	if (s->lnext)
+		prefetch(&s->lnext->lprev);
+}
+
+/* Packets taken together by sti_table_packets: enough for their loads to
+ * overlap, few enough that what they ask for is still in cache when
+ * they are handled. */
+#define STAGED_PACKETS 16
+
+/* Each stage runs over all the packets before the next stage starts, so
+ * each one's load has the others' work to hide behind. The table may
+ * change in between (a packet opens or releases a session): a prefetch is
+ * only a hint, and every packet still finds its entry by lookup. */
+static void packets_staged(struct sti_table *t, const struct sti_pkt *v, size_t n)
+{
+	uint64_t h[STAGED_PACKETS];
+	for (size_t i = 0; i < n; i++) {
+		h[i] = tuple_hash(t, &v[i]);
+		prefetch_bucket(t, h[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		prefetch_entry(t, h[i]);
+	for (size_t i = 0; i < n; i++)
+		prefetch_around(t, h[i]);
+	for (size_t i = 0; i < n; i++)
+		packet_hashed(t, &v[i], h[i]);
+}
+
+void sti_table_packets(struct sti_table *t, const struct sti_pkt *v, size_t n)
+{
+	for (size_t at = 0; at < n; at += STAGED_PACKETS)
+		packets_staged(t, v + at, n - at < STAGED_PACKETS ? n - at : STAGED_PACKETS);
 }
 
 void sti_table_expire(struct sti_table *t, int64_t now_us)

@@ -96,6 +96,17 @@ enum sti_capture_rc sti_capture_next(struct sti_capture *c,
 				     size_t errlen);
 
 /*
+ * Offline: up to max frames (at least 1) at once, every one valid until
+ * the next call, so that a caller can look at several before handling
+ * the first. *n is how many; the result is sti_capture_next's for the
+ * first. The walker gives the frames its buffer already holds (it reads
+ * more only for the first), libpcap one.
+ */
+enum sti_capture_rc sti_capture_next_batch(struct sti_capture *c,
+					   struct sti_frame *v, int max, int *n,
+					   char *err, size_t errlen);
+
+/*
  * Live: every frame the kernel has handed over, up to max (at least 1), is
  * given to fn in order, straight from the kernel's ring (f->data is valid
  * only during the call); when none is ready, waits up to the read timeout

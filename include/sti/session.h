@@ -156,6 +156,16 @@ void sti_table_free(struct sti_table *t);
 /* One decoded TCP segment. Also expires sessions idle at the packet's time. */
 void sti_table_packet(struct sti_table *t, const struct sti_pkt *p);
 
+/*
+ * n packets in order, as n calls of sti_table_packet would take them, but
+ * faster in a table of thousands: the memory each packet's lookup waits
+ * for (its bucket, then its entry, then what the entry leads to) is
+ * asked for, for several packets at once, before the first is handled,
+ * so that the cache misses overlap instead of stalling each packet in
+ * turn.
+ */
+void sti_table_packets(struct sti_table *t, const struct sti_pkt *v, size_t n);
+
 /* Expire sessions idle at `now_us` (live capture calls this on timeouts). */
 void sti_table_expire(struct sti_table *t, int64_t now_us);
 

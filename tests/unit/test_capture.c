@@ -606,6 +606,78 @@ static void test_files_larger_than_the_buffer(void **state)
 	}
 }
 
+/*
+ * Batches from the walker against libpcap one frame at a time: every frame
+ * of a batch still matches after the whole batch is taken (its bytes stay
+ * put until the next call), batches stop at the ends of the buffer, and
+ * the file ends the same way.
+ */
+static void same_frames_in_batches(const char *path, uint64_t *frames,
+				   uint64_t *batches)
+{
+	char ea[1024] = "", eb[1024] = "";
+	struct sti_capture *a = sti_capture_open_offline_with(path, STI_READER_LIBPCAP,
+							      ea, sizeof(ea));
+	struct sti_capture *b = sti_capture_open_offline(path, eb, sizeof(eb));
+	assert_non_null(a);
+	assert_non_null(b);
+	enum sti_capture_rc ra, rb;
+	for (;;) {
+		struct sti_frame v[16], fa;
+		int n = -1;
+		rb = sti_capture_next_batch(b, v, 16, &n, eb, sizeof(eb));
+		if (rb == STI_CAP_FRAME)
+			assert_true(n >= 1 && n <= 16);
+		else
+			assert_int_equal(n, 0);
+		for (int i = 0; i < n; i++) {
+			ra = sti_capture_next(a, &fa, ea, sizeof(ea));
+			assert_int_equal(ra, STI_CAP_FRAME);
+			assert_int_equal(fa.number, v[i].number);
+			assert_int_equal(fa.ts_us, v[i].ts_us);
+			assert_int_equal(fa.caplen, v[i].caplen);
+			assert_int_equal(fa.len, v[i].len);
+			assert_memory_equal(fa.data, v[i].data, fa.caplen);
+		}
+		*frames += (uint64_t)n;
+		if (rb != STI_CAP_FRAME)
+			break;
+		(*batches)++;
+	}
+	ra = sti_capture_next(a, &(struct sti_frame){ 0 }, ea, sizeof(ea));
+	assert_int_equal(ra, rb);
+	if (ra != STI_CAP_EOF)
+		assert_string_equal(ea, eb);
+	sti_capture_close(a);
+	sti_capture_close(b);
+}
+
+static void test_batches(void **state)
+{
+	(void)state;
+	void (*builds[])(FILE *, bool) = { big_pcap, big_pcapng };
+	for (int b = 0; b < 2; b++) {
+		for (long cut = 0; cut <= 9; cut += 9) {
+			char path[] = "/tmp/sti-test-capture-batch-XXXXXX";
+			int fd = mkstemp(path);
+			assert_true(fd >= 0);
+			FILE *out = fdopen(fd, "wb");
+			assert_non_null(out);
+			builds[b](out, false);
+			assert_int_equal(fflush(out), 0);
+			assert_int_equal(ftruncate(fd, ftell(out) - cut), 0);
+			fclose(out);
+			uint64_t frames = 0, batches = 0;
+			same_frames_in_batches(path, &frames, &batches);
+			unlink(path);
+			assert_int_equal(frames, BIG_FILE_FRAMES - (cut ? 1 : 0));
+			/* mostly full batches, cut short at the buffer's ends */
+			assert_true(batches > frames / 16);
+			assert_true(batches < frames / 8);
+		}
+	}
+}
+
 /* libpcap stops at an interface of another link type; the error says so and
  * gives the commands that keep the first interface. */
 static void test_mixed_link_types(void **state)
@@ -636,6 +708,7 @@ int main(void)
 		cmocka_unit_test(test_cut_inside_last_record),
 		cmocka_unit_test(test_mixed_link_types),
 		cmocka_unit_test(test_files_larger_than_the_buffer),
+		cmocka_unit_test(test_batches),
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_public),
 	};

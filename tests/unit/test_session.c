@@ -490,6 +490,62 @@ static void test_ipv6_and_ipv4_do_not_collide(void **state)
 	assert_int_equal(f->w.opened, 2);
 }
 
+/*
+ * A table fed several packets at a time ends where one fed packet by packet
+ * ends: opens, streams, closes (room made and ports reused among them) in
+ * the same order with the same ids.
+ */
+static void test_packets_together_match_one_at_a_time(void **state)
+{
+	struct fx *f = *state;
+	struct sti_pkt v[64];
+	int n = 0;
+	for (uint16_t i = 0; i < 6; i++) {
+		uint16_t cp = (uint16_t)(40000 + i % 4);   /* 4 and 5 reuse ports */
+		uint64_t fr = 1 + 7 * (uint64_t)i;
+		int64_t ts = i * SEC;
+		v[n++] = pkt(10, cp, 20, 25, SYN, 1000 + i, NULL, fr, ts);
+		v[n++] = acking(pkt(20, 25, 10, cp, SYN | ACK, 5000, NULL, fr + 1, ts), 1001 + i);
+		v[n++] = acking(pkt(20, 25, 10, cp, PSH | ACK, 5001, "220 hi\r\n", fr + 2, ts), 1001 + i);
+		v[n++] = acking(pkt(10, cp, 20, 25, PSH | ACK, 1001 + i, "EHLO x\r\n", fr + 3, ts), 5009);
+		v[n++] = acking(pkt(10, cp, 20, 25, FIN | ACK, 1009 + i, NULL, fr + 4, ts), 5009);
+		if (i % 2)
+			v[n++] = acking(pkt(20, 25, 10, cp, FIN | ACK, 5009, NULL, fr + 5, ts), 1010 + i);
+	}
+	/* One table a packet at a time with a cap of 3 (room made), the
+	 * fixture's in batches of 1 to 20 with the same cap. */
+	struct seen one = { 0 };
+	struct sti_session_cfg cfg = f->cfg;
+	cfg.max_sessions = 3;
+	struct sti_table *t1 = sti_table_new(&cfg, &ops, &one);
+	for (int i = 0; i < n; i++)
+		sti_table_packet(t1, &v[i]);
+	sti_table_free(f->t);
+	memset(&f->w, 0, sizeof(f->w));
+	f->t = sti_table_new(&cfg, &ops, &f->w);
+	for (int i = 0, k = 1; i < n; i += k, k = k % 20 + 1)
+		sti_table_packets(f->t, v + i, (size_t)(n - i < k ? n - i : k));
+	assert_int_equal(sti_table_count(f->t), sti_table_count(t1));
+	const struct sti_table_stats *a = sti_table_stats(t1), *b = sti_table_stats(f->t);
+	assert_memory_equal(a, b, sizeof(*a));
+	assert_int_equal(a->closed_fin, 3);
+	assert_int_equal(a->reused, 1);
+	assert_int_equal(sti_table_count(t1), 3);
+	/* three made room for later ones (closed ones go first, uncounted) */
+	assert_int_equal(one.released, 3);
+	assert_int_equal(f->w.released, 3);
+	sti_table_free(t1);
+	sti_table_flush(f->t);
+	assert_int_equal(one.opened, 6);
+	assert_int_equal(f->w.opened, one.opened);
+	assert_int_equal(f->w.closed, one.closed);
+	assert_int_equal(f->w.released, one.released);
+	assert_int_equal(f->w.last_closed_id, one.last_closed_id);
+	assert_int_equal(f->w.fins, one.fins);
+	assert_string_equal(f->w.c2s, one.c2s);
+	assert_string_equal(f->w.s2c, one.s2c);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -515,6 +571,7 @@ int main(void)
 		T(test_settled_session_bypass),
 		T(test_entry_key_leads),
 		T(test_ipv6_and_ipv4_do_not_collide),
+		T(test_packets_together_match_one_at_a_time),
 	};
 	return cmocka_run_group_tests_name("session", tests, NULL, NULL);
 }

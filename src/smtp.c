@@ -56,6 +56,16 @@ const char *sti_smtp_anomaly_name(enum sti_smtp_anomaly a)
 	return (unsigned)a < STI_SMTP_AN__COUNT ? an_names[a] : "unknown";
 }
 
+unsigned sti_smtp_anomaly_count(const struct sti_smtp_facts *f, enum sti_smtp_anomaly a)
+{
+	return f->anomalies ? f->anomalies->count[a] : 0;
+}
+
+uint64_t sti_smtp_anomaly_frame(const struct sti_smtp_facts *f, enum sti_smtp_anomaly a)
+{
+	return f->anomalies ? f->anomalies->frame[a] : 0;
+}
+
 const char *sti_smtp_anomaly_desc(enum sti_smtp_anomaly a)
 {
 	return (unsigned)a < STI_SMTP_AN__COUNT ? an_descs[a] : "unknown";
@@ -154,6 +164,9 @@ const struct sti_smtp_facts *sti_smtp_facts(const struct sti_smtp *m)
 
 /* n bytes of src at *at, which moves past them; the copy, or NULL when
  * there are none (src may then be NULL). */
+_Static_assert(sizeof(struct sti_smtp_anomalies) % 8 == 0,
+	       "the anomalies keep the lists after them 8-byte aligned");
+
 static void *settle_list(char **at, const void *src, size_t n)
 {
 	if (n == 0)
@@ -226,15 +239,16 @@ static void string_slots(struct sti_smtp_facts *c, struct sti_smtp_reply *notabl
 		slot[n++] = &caps[i];
 }
 
-/* The lists' bytes: 8-byte entries first, then the capability pointers,
- * each list aligned for its type. */
+/* The lists' bytes: 8-byte entries first (the anomalies, when there was
+ * one), then the capability pointers, each list aligned for its type. */
 struct settled_lists {
-	size_t notable, spans, caps;
+	size_t anomalies, notable, spans, caps;
 };
 
 static struct settled_lists lists_size(const struct sti_smtp_facts *f)
 {
 	return (struct settled_lists){
+		.anomalies = f->anomalies ? sizeof(*f->anomalies) : 0,
 		.notable = capped(f->nnotable, STI_SMTP_MAX_NOTABLE) * sizeof(f->notable[0]),
 		.spans = capped(f->nspans, STI_SMTP_MAX_SPANS) * sizeof(f->spans[0]),
 		.caps = capped(f->ncaps, STI_SMTP_MAX_CAPS) * sizeof(f->caps[0]),
@@ -263,7 +277,7 @@ static void plan_pool(const struct sti_smtp_facts *f, struct pool_plan *p)
 static size_t settled_size(const struct sti_smtp_facts *f, const struct pool_plan *p)
 {
 	struct settled_lists l = lists_size(f);
-	return sizeof(*f) + l.notable + l.spans + l.caps + p->bytes;
+	return sizeof(*f) + l.anomalies + l.notable + l.spans + l.caps + p->bytes;
 }
 
 size_t sti_smtp_facts_settled_size(const struct sti_smtp_facts *f)
@@ -283,6 +297,7 @@ struct sti_smtp_facts *sti_smtp_facts_settle(const struct sti_smtp_facts *f)
 		return NULL;
 	*done = *f;
 	char *at = (char *)(done + 1);
+	done->anomalies = settle_list(&at, f->anomalies, l.anomalies);
 	struct sti_smtp_reply *notable = settle_list(&at, f->notable, l.notable);
 	done->spans = settle_list(&at, f->spans, l.spans);
 	const char **caps = settle_list(&at, f->caps, l.caps);
@@ -456,8 +471,9 @@ void smtp_note_at(struct sti_smtp *m, enum sti_dir dir, enum sti_smtp_anomaly a,
 {
 	struct sti_smtp_event ev = smtp_ev_new(m, STI_SMTP_EV_ANOMALY, dir);
 
-	if (m->f.anomalies[a]++ == 0)
-		m->f.anomaly_frame[a] = frame;
+	if (m->anomalies.count[a]++ == 0)
+		m->anomalies.frame[a] = frame;
+	m->f.anomalies = &m->anomalies;
 	ev.frame = frame;
 	ev.offset = off;
 	ev.anomaly = a;

@@ -66,6 +66,7 @@ struct sti_smtp_reply_text {
 
 struct sti_smtp {
 	struct sti_smtp_facts f;
+	struct sti_smtp_anomalies anomalies;   /* f's once there is one */
 	/* The slots f's lists and strings point to while parsing. */
 	struct sti_smtp_reply notable[STI_SMTP_MAX_NOTABLE];
 	char caps[STI_SMTP_MAX_CAPS][STI_SMTP_CAP_MAX];

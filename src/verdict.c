@@ -766,17 +766,17 @@ static bool rule_stripped(struct ctx *c)
 		explain(c, "the EHLO reply carries the masked capability \"%s\" "
 			"(frame %" PRIu64 ") and the client's STARTTLS (frame %" PRIu64
 			") was answered \"%u %s\": a middlebox rewrote both",
-			s->masked_cap, s->anomaly_frame[STI_SMTP_AN_MASKED_CAPABILITY],
+			s->masked_cap, sti_smtp_anomaly_frame(s, STI_SMTP_AN_MASKED_CAPABILITY),
 			s->starttls_frame, s->starttls_reply.code, s->starttls_reply.text);
 	else
 		explain(c, "the EHLO reply carries the masked capability \"%s\" "
 			"(frame %" PRIu64 ") where STARTTLS belongs: a middlebox "
 			"stripped it, so the session went on without TLS",
-			s->masked_cap, s->anomaly_frame[STI_SMTP_AN_MASKED_CAPABILITY]);
+			s->masked_cap, sti_smtp_anomaly_frame(s, STI_SMTP_AN_MASKED_CAPABILITY));
 	remedy(c, "Turn off the ESMTP/SMTP inspection (Cisco ASA/FTD \"inspect "
 		  "esmtp\" or similar) on the firewall between the two servers, or "
 		  "exempt this traffic, so that STARTTLS passes unchanged.");
-	add_evidence(c, s->anomaly_frame[STI_SMTP_AN_MASKED_CAPABILITY]);
+	add_evidence(c, sti_smtp_anomaly_frame(s, STI_SMTP_AN_MASKED_CAPABILITY));
 	add_evidence(c, s->masked_command_frame);
 	add_evidence(c, s->masked_command_reply.frame);
 	add_evidence(c, s->starttls_frame);

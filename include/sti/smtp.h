@@ -173,6 +173,12 @@ struct sti_smtp_span {
 	X(hello_name, STI_SMTP_NAME_MAX) X(masked_cap, STI_SMTP_CAP_MAX)    \
 	X(injected_line, STI_SMTP_TEXT_MAX) X(auth_mech, STI_SMTP_MECH_MAX)
 
+/* How often each anomaly was seen in a session, and the first one's frame. */
+struct sti_smtp_anomalies {
+	unsigned count[STI_SMTP_AN__COUNT];
+	uint64_t frame[STI_SMTP_AN__COUNT];
+};
+
 struct sti_smtp_facts {
 	/* Greeting: the first server reply, paired with no command. */
 	bool greeting_seen;
@@ -245,8 +251,10 @@ struct sti_smtp_facts {
 
 	/* Counters. */
 	unsigned commands, replies;
-	unsigned anomalies[STI_SMTP_AN__COUNT];
-	uint64_t anomaly_frame[STI_SMTP_AN__COUNT];  /* first occurrence */
+	/* The anomalies, NULL while there is none (nearly always): read them
+	 * through sti_smtp_anomaly_count and sti_smtp_anomaly_frame. In the
+	 * parser, or in a settled copy that had one. */
+	const struct sti_smtp_anomalies *anomalies;
 	uint64_t gap_bytes;
 
 	/* The first AUTH in clear (RFC 4954): its mechanism, whether
@@ -335,6 +343,9 @@ void sti_smtp_facts_blank(struct sti_smtp_facts *f);
 
 const char *sti_smtp_cmd_name(enum sti_smtp_cmd c);
 const char *sti_smtp_anomaly_name(enum sti_smtp_anomaly a);
+/* How often anomaly a was seen, and the frame of the first (0: none). */
+unsigned sti_smtp_anomaly_count(const struct sti_smtp_facts *f, enum sti_smtp_anomaly a);
+uint64_t sti_smtp_anomaly_frame(const struct sti_smtp_facts *f, enum sti_smtp_anomaly a);
 const char *sti_smtp_anomaly_desc(enum sti_smtp_anomaly a);
 const char *sti_smtp_offer_name(enum sti_smtp_offer o);
 const char *sti_smtp_ev_name(enum sti_smtp_ev_kind k);

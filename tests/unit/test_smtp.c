@@ -201,10 +201,11 @@ static char *render_facts(const struct sti_smtp_facts *f)
 	put(b, &n, "commands=%u replies=%u gap_bytes=%" PRIu64 "\n",
 	    f->commands, f->replies, f->gap_bytes);
 	for (int a = 0; a < STI_SMTP_AN__COUNT; a++)
-		if (f->anomalies[a])
+		if (sti_smtp_anomaly_count(f, (enum sti_smtp_anomaly)a))
 			put(b, &n, "anomaly %s=%u f%" PRIu64 "\n",
 			    sti_smtp_anomaly_name((enum sti_smtp_anomaly)a),
-			    f->anomalies[a], f->anomaly_frame[a]);
+			    sti_smtp_anomaly_count(f, (enum sti_smtp_anomaly)a),
+			    sti_smtp_anomaly_frame(f, (enum sti_smtp_anomaly)a));
 	for (unsigned i = 0; i < f->nspans; i++)
 		put(b, &n, "span d%u k%u o%" PRIu64 " l%" PRIu64 "\n",
 		    f->spans[i].dir, f->spans[i].kind, f->spans[i].offset,
@@ -340,7 +341,7 @@ static unsigned total_anomalies(const struct sti_smtp_facts *f)
 	unsigned n = 0;
 
 	for (int a = 0; a < STI_SMTP_AN__COUNT; a++)
-		n += f->anomalies[a];
+		n += sti_smtp_anomaly_count(f, (enum sti_smtp_anomaly)a);
 	return n;
 }
 
@@ -522,8 +523,8 @@ static void test_rset_starttls(void **state)
 	assert_int_equal(f->switch_offset[STI_S2C], 12);
 	assert_int_equal(f->injected_bytes, 0);
 	/* The client spoke first and the first reply answered EHLO. */
-	assert_int_equal(f->anomalies[STI_SMTP_AN_CLIENT_SPOKE_FIRST], 1);
-	assert_int_equal(f->anomalies[STI_SMTP_AN_NO_GREETING], 1);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_CLIENT_SPOKE_FIRST), 1);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_NO_GREETING), 1);
 	assert_int_equal(total_anomalies(f), 2);
 	assert_non_null(strstr(r->log, "reply d1 f7 t1612510490000006 o4 l0 rset 250"));
 	run_free(r);
@@ -565,10 +566,10 @@ static void test_errors_binary(void **state)
 	assert_string_equal(f->greeting.text,
 			    "www1377.sakura.ne.jp ESMTP Sendmail 8.14.3/8.14.3; "
 			    "Thu, 20 Feb 2014 04:02:39 +0900 (JST)");
-	assert_int_equal(f->anomalies[STI_SMTP_AN_CLIENT_SPOKE_FIRST], 1);
-	assert_int_equal(f->anomaly_frame[STI_SMTP_AN_CLIENT_SPOKE_FIRST], 4);
-	assert_true(f->anomalies[STI_SMTP_AN_BINARY_LINE] > 0);
-	assert_int_equal(f->anomalies[STI_SMTP_AN_NO_GREETING], 0);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_CLIENT_SPOKE_FIRST), 1);
+	assert_int_equal(sti_smtp_anomaly_frame(f, STI_SMTP_AN_CLIENT_SPOKE_FIRST), 4);
+	assert_true(sti_smtp_anomaly_count(f, STI_SMTP_AN_BINARY_LINE) > 0);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_NO_GREETING), 0);
 	assert_int_equal(f->tls_records_in_plaintext[STI_C2S], 0);
 	assert_int_equal(f->hello_cmd, STI_SMTP_CMD_NONE);
 	assert_int_equal(f->starttls_offered, STI_SMTP_OFFER_UNKNOWN);
@@ -589,10 +590,10 @@ static void test_errors_reply_without_code(void **state)
 	assert_int_equal(f->message_bytes, 36380);
 	assert_int_equal(f->messages_accepted, 0);
 	assert_true(f->mail_in_clear);   /* refused, but it crossed (9.1) */
-	assert_int_equal(f->anomalies[STI_SMTP_AN_REPLY_WITHOUT_CODE], 1);
-	assert_int_equal(f->anomaly_frame[STI_SMTP_AN_REPLY_WITHOUT_CODE], 122);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_REPLY_WITHOUT_CODE), 1);
+	assert_int_equal(sti_smtp_anomaly_frame(f, STI_SMTP_AN_REPLY_WITHOUT_CODE), 122);
 	/* The last line, "QUIT" with no CRLF, is parsed at the end. */
-	assert_int_equal(f->anomalies[STI_SMTP_AN_TRUNCATED_AT_END], 1);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_TRUNCATED_AT_END), 1);
 	assert_int_equal(f->quit_frame, 124);
 	assert_int_equal(total_anomalies(f), 2);
 	run_free(r);
@@ -633,13 +634,13 @@ static void test_errors_tls_to_plaintext(void **state)
 	assert_int_equal(f->tls_records_in_plaintext[STI_C2S], 1);
 	assert_int_equal(f->tls_in_plaintext_frame[STI_C2S], 151);
 	assert_int_equal(f->tls_in_plaintext_type[STI_C2S], 0x16);
-	assert_int_equal(f->anomalies[STI_SMTP_AN_BINARY_LINE], 0);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_BINARY_LINE), 0);
 	/* One reply answers the record; Postfix's other four have no
 	 * command we saw, since it split the record at its LF bytes. */
 	assert_int_equal(f->nnotable, 1);
 	assert_int_equal(f->notable[0].code, 402);
 	assert_int_equal(f->notable[0].cmd, STI_SMTP_CMD_TLS);
-	assert_int_equal(f->anomalies[STI_SMTP_AN_UNPAIRED_REPLY], 4);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_UNPAIRED_REPLY), 4);
 	assert_int_equal(f->commands, 1);
 	assert_int_equal(f->replies, 6);
 	run_free(r);
@@ -707,11 +708,11 @@ static void test_asa_stripping(void **state)
 	assert_string_equal(f->masked_cap, "XXXXXXXA");
 	assert_int_equal(f->ncaps, 3);
 	assert_string_equal(f->caps[1], "XXXXXXXA");
-	assert_int_equal(f->anomalies[STI_SMTP_AN_MASKED_BANNER], 1);
-	assert_int_equal(f->anomaly_frame[STI_SMTP_AN_MASKED_BANNER], 1);
-	assert_int_equal(f->anomalies[STI_SMTP_AN_MASKED_CAPABILITY], 1);
-	assert_int_equal(f->anomaly_frame[STI_SMTP_AN_MASKED_CAPABILITY], 3);
-	assert_int_equal(f->anomalies[STI_SMTP_AN_MASKED_COMMAND], 1);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_MASKED_BANNER), 1);
+	assert_int_equal(sti_smtp_anomaly_frame(f, STI_SMTP_AN_MASKED_BANNER), 1);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_MASKED_CAPABILITY), 1);
+	assert_int_equal(sti_smtp_anomaly_frame(f, STI_SMTP_AN_MASKED_CAPABILITY), 3);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_MASKED_COMMAND), 1);
 	assert_int_equal(f->masked_commands, 1);
 	assert_int_equal(f->masked_command_frame, 4);
 	assert_int_equal(f->masked_command_reply.code, 500);
@@ -738,7 +739,7 @@ static void test_asa_lowercase(void **state)
 
 	(void)state;
 	assert_int_equal(F(r)->starttls_offered, STI_SMTP_OFFER_STRIPPED);
-	assert_int_equal(F(r)->anomalies[STI_SMTP_AN_MASKED_BANNER], 0);
+	assert_int_equal(sti_smtp_anomaly_count(F(r), STI_SMTP_AN_MASKED_BANNER), 0);
 	run_free(r);
 }
 
@@ -816,7 +817,7 @@ static void test_refused_then_client_hello(void **state)
 	assert_int_equal(f->tls_records_in_plaintext[STI_C2S], 2);
 	assert_int_equal(f->tls_in_plaintext_frame[STI_C2S], 6);
 	assert_int_equal(f->tls_in_plaintext_type[STI_C2S], 0x16);
-	assert_int_equal(f->anomalies[STI_SMTP_AN_BINARY_LINE], 0);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_BINARY_LINE), 0);
 	assert_int_equal(f->injected_bytes, 0);
 	/* 454 to STARTTLS, 500 to each record; QUIT got its 221. */
 	assert_int_equal(f->nnotable, 3);
@@ -826,7 +827,7 @@ static void test_refused_then_client_hello(void **state)
 	assert_int_equal(f->notable[2].cmd, STI_SMTP_CMD_TLS);
 	assert_int_equal(f->quit_reply.code, 221);
 	assert_int_equal(f->quit_reply.frame, 11);
-	assert_int_equal(f->anomalies[STI_SMTP_AN_TLS_IN_PLAINTEXT], 2);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_TLS_IN_PLAINTEXT), 2);
 	assert_int_equal(total_anomalies(f), 2);
 	run_free(r);
 }
@@ -855,14 +856,14 @@ static void test_injection_after_starttls(void **state)
 	assert_int_equal(f->injected_bytes, 30);
 	assert_int_equal(f->injected_frame, 4);
 	assert_string_equal(f->injected_line, "MAIL FROM:<evil@x>");
-	assert_int_equal(f->anomalies[STI_SMTP_AN_PLAINTEXT_AFTER_STARTTLS], 1);
-	assert_int_equal(f->anomaly_frame[STI_SMTP_AN_PLAINTEXT_AFTER_STARTTLS], 4);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_PLAINTEXT_AFTER_STARTTLS), 1);
+	assert_int_equal(sti_smtp_anomaly_frame(f, STI_SMTP_AN_PLAINTEXT_AFTER_STARTTLS), 4);
 	assert_int_equal(f->switch_offset[STI_C2S], 8 + 10 + 30);
 	assert_int_equal(f->switch_offset[STI_S2C], 14 + 38 + 30);
 	assert_int_equal(r->tls_bytes[STI_C2S], 10);
 	assert_int_equal(r->tls_frame[STI_C2S], 7);
 	assert_int_equal(r->tls_bytes[STI_S2C], 10);
-	assert_int_equal(f->anomalies[STI_SMTP_AN_UNPAIRED_REPLY], 0);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_UNPAIRED_REPLY), 0);
 	run_free(r);
 }
 
@@ -886,7 +887,7 @@ static void test_pipelined_after_refusal(void **state)
 	assert_int_equal(f->starttls_reply.code, 454);
 	assert_int_equal(f->injected_bytes, 0);
 	assert_string_equal(f->injected_line, "");
-	assert_int_equal(f->anomalies[STI_SMTP_AN_PLAINTEXT_AFTER_STARTTLS], 0);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_PLAINTEXT_AFTER_STARTTLS), 0);
 	assert_non_null(strstr(r->log, "reply d1 f5 t5000 o73 l0 mail 250 [2.1.0]"));
 	assert_int_equal(total_anomalies(f), 0);
 	run_free(r);
@@ -945,8 +946,8 @@ static void test_megabyte_line(void **state)
 	segs[3].n = big + 14;
 	r = check_case(segs, NSEGS(segs), true);
 	f = F(r);
-	assert_int_equal(f->anomalies[STI_SMTP_AN_LINE_TOO_LONG], 1);
-	assert_int_equal(f->anomaly_frame[STI_SMTP_AN_LINE_TOO_LONG], 4);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_LINE_TOO_LONG), 1);
+	assert_int_equal(sti_smtp_anomaly_frame(f, STI_SMTP_AN_LINE_TOO_LONG), 4);
 	assert_int_equal(f->mail_cmds, 1);
 	assert_int_equal(f->nnotable, 1);
 	assert_int_equal(f->notable[0].cmd, STI_SMTP_CMD_MAIL);
@@ -1007,8 +1008,8 @@ static void test_reply_without_code(void **state)
 	const struct sti_smtp_facts *f = F(r);
 
 	(void)state;
-	assert_int_equal(f->anomalies[STI_SMTP_AN_REPLY_WITHOUT_CODE], 1);
-	assert_int_equal(f->anomaly_frame[STI_SMTP_AN_REPLY_WITHOUT_CODE], 3);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_REPLY_WITHOUT_CODE), 1);
+	assert_int_equal(sti_smtp_anomaly_frame(f, STI_SMTP_AN_REPLY_WITHOUT_CODE), 3);
 	assert_int_equal(f->hello_cmd, STI_SMTP_CMD_HELO);
 	assert_int_equal(f->hello_code, 250);
 	assert_int_equal(f->starttls_offered, STI_SMTP_OFFER_UNKNOWN);
@@ -1016,7 +1017,7 @@ static void test_reply_without_code(void **state)
 	assert_int_equal(f->notable[0].code, 421);
 	assert_string_equal(f->notable[0].enhanced, "4.4.2");
 	assert_int_equal(f->notable[0].cmd, STI_SMTP_CMD_NONE);
-	assert_int_equal(f->anomalies[STI_SMTP_AN_UNPAIRED_REPLY], 0);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_UNPAIRED_REPLY), 0);
 	assert_int_equal(total_anomalies(f), 1);
 	run_free(r);
 }
@@ -1066,8 +1067,8 @@ static void test_gap_mid_line(void **state)
 	const struct sti_smtp_facts *f = F(r);
 
 	(void)state;
-	assert_int_equal(f->anomalies[STI_SMTP_AN_GAP], 2);
-	assert_int_equal(f->anomaly_frame[STI_SMTP_AN_GAP], 3);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_GAP), 2);
+	assert_int_equal(sti_smtp_anomaly_frame(f, STI_SMTP_AN_GAP), 3);
 	assert_int_equal(f->gap_bytes, 8);
 	/* The EHLO was cut: only MAIL reached the queue, at offset 14. */
 	assert_int_equal(f->hello_cmd, STI_SMTP_CMD_NONE);
@@ -1098,9 +1099,9 @@ static void test_no_greeting(void **state)
 
 	(void)state;
 	assert_false(f->greeting_seen);
-	assert_int_equal(f->anomalies[STI_SMTP_AN_NO_GREETING], 1);
-	assert_int_equal(f->anomaly_frame[STI_SMTP_AN_NO_GREETING], 11);
-	assert_int_equal(f->anomalies[STI_SMTP_AN_CLIENT_SPOKE_FIRST], 1);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_NO_GREETING), 1);
+	assert_int_equal(sti_smtp_anomaly_frame(f, STI_SMTP_AN_NO_GREETING), 11);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_CLIENT_SPOKE_FIRST), 1);
 	assert_true(f->starttls_accepted);
 	assert_int_equal(f->starttls_offered, STI_SMTP_OFFER_UNKNOWN);
 	assert_non_null(strstr(r->log, "reply d1 f11 t11000 o0 l0 mail 250 [2.1.0]"));
@@ -1120,7 +1121,7 @@ static void test_mid_session_starttls(void **state)
 	(void)state;
 	assert_false(F(r)->greeting_seen);
 	assert_true(F(r)->starttls_accepted);
-	assert_int_equal(F(r)->anomalies[STI_SMTP_AN_NO_GREETING], 1);
+	assert_int_equal(sti_smtp_anomaly_count(F(r), STI_SMTP_AN_NO_GREETING), 1);
 	run_free(r);
 }
 
@@ -1196,8 +1197,8 @@ static void test_data_pushed_then_refused(void **state)
 	const struct sti_smtp_facts *f = F(r);
 
 	(void)state;
-	assert_int_equal(f->anomalies[STI_SMTP_AN_CONTENT_AFTER_REJECTED_DATA], 1);
-	assert_int_equal(f->anomaly_frame[STI_SMTP_AN_CONTENT_AFTER_REJECTED_DATA], 3);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_CONTENT_AFTER_REJECTED_DATA), 1);
+	assert_int_equal(sti_smtp_anomaly_frame(f, STI_SMTP_AN_CONTENT_AFTER_REJECTED_DATA), 3);
 	assert_int_equal(f->message_bytes, 7);
 	assert_true(f->mail_in_clear);   /* refused, but it crossed */
 	assert_int_equal(f->messages_accepted, 0);
@@ -1224,7 +1225,7 @@ static void test_gaps_in_content(void **state)
 
 	(void)state;
 	assert_int_equal(f->gap_bytes, 104);
-	assert_int_equal(f->anomalies[STI_SMTP_AN_GAP], 2);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_GAP), 2);
 	assert_int_equal(f->message_bytes, 12 + 100 + 6 + 10);
 	assert_int_equal(f->messages_accepted, 2);
 	assert_int_equal(f->quit_frame, 8);
@@ -1252,7 +1253,7 @@ static void test_end_in_content(void **state)
 	(void)state;
 	assert_int_equal(f->message_bytes, 18);
 	assert_true(f->mail_in_clear);   /* cut short, but it crossed */
-	assert_int_equal(f->anomalies[STI_SMTP_AN_TRUNCATED_AT_END], 1);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_TRUNCATED_AT_END), 1);
 	assert_int_equal(log_count(r, "content"), 1);
 	run_free(r);
 }
@@ -1280,7 +1281,7 @@ static void test_auth(void **state)
 	(void)state;
 	assert_int_equal(f->greeting.code, 220);
 	assert_string_equal(f->greeting.text, "mx ESMTP");
-	assert_int_equal(f->anomalies[STI_SMTP_AN_REPLY_CODE_MISMATCH], 1);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_REPLY_CODE_MISMATCH), 1);
 	assert_int_equal(f->auth_cmds, 2);
 	assert_int_equal(f->nspans, 3);
 	assert_int_equal(f->spans[0].kind, STI_SMTP_SPAN_AUTH);
@@ -1353,6 +1354,7 @@ static void take_pointers(struct sti_smtp_facts *to, const struct sti_smtp_facts
 		t[i]->enhanced = f[i]->enhanced;
 		t[i]->text = f[i]->text;
 	}
+	to->anomalies = from->anomalies;
 	to->notable = from->notable;
 	to->caps = from->caps;
 	to->spans = from->spans;
@@ -1377,6 +1379,10 @@ static void assert_exactly_sized(const struct sti_smtp_facts *done,
 	size_t lists = sizeof(*done) + done->nnotable * sizeof(done->notable[0]) +
 		       done->nspans * sizeof(done->spans[0]) +
 		       done->ncaps * sizeof(done->caps[0]);
+	if (done->anomalies) {   /* the first list */
+		lists += sizeof(*done->anomalies);
+		assert_ptr_equal(done->anomalies, done + 1);
+	}
 	if (done->ncaps)   /* the last list */
 		assert_int_equal(list_end(done, done->caps, done->ncaps,
 					  sizeof(done->caps[0])), lists);
@@ -1479,10 +1485,48 @@ static void test_settled_copy_empty(void **state)
 	assert_null(done->notable);
 	assert_null(done->caps);
 	assert_null(done->spans);
+	assert_null(done->anomalies);
 	assert_string_equal(done->greeting.text, "");
 	assert_string_equal(done->auth_mech, "");
 	assert_exactly_sized(done, &f);
 	assert_int_equal(sti_smtp_facts_settled_size(&f), sizeof(f) + 14);
+	free(done);
+}
+
+/* The anomalies: none, and nothing is held for them; once there is one,
+ * the parser's, and a settled copy keeps them in its own allocation. */
+static void test_settled_anomalies(void **state)
+{
+	(void)state;
+	struct seg clean[] = {
+		SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+		SEG(STI_C2S, 2, "EHLO c\r\n"),
+		SEG(STI_S2C, 3, "250 mx\r\n"),
+	};
+	struct run *r = check_case(clean, NSEGS(clean), false);
+	assert_null(F(r)->anomalies);
+	assert_int_equal(total_anomalies(F(r)), 0);
+	assert_int_equal(sti_smtp_anomaly_frame(F(r), STI_SMTP_AN_NO_GREETING), 0);
+	run_free(r);
+
+	struct seg segs[] = {
+		SEG(STI_C2S, 4, "EHLO c\r\n"),
+		SEG(STI_S2C, 5, "250 mx\r\n"),
+	};
+	r = check_case(segs, NSEGS(segs), false);
+	const struct sti_smtp_facts *live = F(r);
+	assert_non_null(live->anomalies);
+	assert_int_equal(sti_smtp_anomaly_count(live, STI_SMTP_AN_CLIENT_SPOKE_FIRST), 1);
+	assert_int_equal(sti_smtp_anomaly_frame(live, STI_SMTP_AN_CLIENT_SPOKE_FIRST), 4);
+	struct sti_smtp_facts *done = sti_smtp_facts_settle(live);
+	assert_non_null(done);
+	assert_ptr_not_equal(done->anomalies, live->anomalies);
+	assert_memory_equal(done->anomalies, live->anomalies, sizeof(*live->anomalies));
+	assert_exactly_sized(done, live);
+	run_free(r);   /* the copy outlives the parser */
+	assert_int_equal(sti_smtp_anomaly_count(done, STI_SMTP_AN_CLIENT_SPOKE_FIRST), 1);
+	assert_int_equal(sti_smtp_anomaly_frame(done, STI_SMTP_AN_CLIENT_SPOKE_FIRST), 4);
+	assert_int_equal(sti_smtp_anomaly_count(done, STI_SMTP_AN_GAP), 0);
 	free(done);
 }
 
@@ -1522,11 +1566,11 @@ static void test_tls_server(void **state)
 
 	(void)state;
 	assert_false(f->greeting_seen);
-	assert_int_equal(f->anomalies[STI_SMTP_AN_NO_GREETING], 1);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_NO_GREETING), 1);
 	assert_int_equal(f->tls_records_in_plaintext[STI_S2C], 1);
 	assert_int_equal(f->tls_in_plaintext_frame[STI_S2C], 2);
 	assert_int_equal(f->tls_in_plaintext_type[STI_S2C], 0x16);
-	assert_int_equal(f->anomalies[STI_SMTP_AN_TRUNCATED_AT_END], 0);
+	assert_int_equal(sti_smtp_anomaly_count(f, STI_SMTP_AN_TRUNCATED_AT_END), 0);
 	run_free(r);
 }
 
@@ -1572,7 +1616,7 @@ static void test_hostile_bytes(void **state)
 	segs[2].p = (const char *)junk;
 	segs[2].n = sizeof(junk);
 	r = check_case(segs, NSEGS(segs), true);
-	assert_int_equal(F(r)->anomalies[STI_SMTP_AN_BAD_BDAT], 2);
+	assert_int_equal(sti_smtp_anomaly_count(F(r), STI_SMTP_AN_BAD_BDAT), 2);
 	run_free(r);
 }
 
@@ -1637,7 +1681,7 @@ static void test_caps(void **state)
 	assert_int_equal(strlen(F(r)->caps[0]), STI_SMTP_CAP_MAX - 1);
 	/* STARTTLS came after the cap and is still seen. */
 	assert_int_equal(F(r)->starttls_offered, STI_SMTP_OFFER_YES);
-	assert_int_equal(F(r)->anomalies[STI_SMTP_AN_PIPELINE_OVERFLOW], 8);
+	assert_int_equal(sti_smtp_anomaly_count(F(r), STI_SMTP_AN_PIPELINE_OVERFLOW), 8);
 	assert_int_equal(F(r)->commands, 41);
 	run_free(r);
 }
@@ -1698,6 +1742,7 @@ int main(void)
 		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_settled_copy),
 		cmocka_unit_test(test_settled_copy_empty),
+		cmocka_unit_test(test_settled_anomalies),
 		cmocka_unit_test(test_spans_capped),
 		cmocka_unit_test(test_tls_server),
 		cmocka_unit_test(test_gap_after_starttls),

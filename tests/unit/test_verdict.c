@@ -20,6 +20,7 @@ struct fx {
 	struct sti_tls_facts tls;
 	struct sti_tls_facts_room room;   /* what tls points to */
 	struct sti_tls_cert scert, ccert;   /* what tls points to, when it does */
+	struct sti_smtp_anomalies anomalies;   /* what smtp points to, when it does */
 	struct sti_policy pol;
 	struct sti_verdict v;
 };
@@ -745,7 +746,9 @@ static void test_stripped_by_middlebox(void **state)
 	f->smtp.starttls_accepted = false;
 	f->smtp.starttls_offered = STI_SMTP_OFFER_STRIPPED;
 	f->smtp.masked_cap = "XXXXXXXA";
-	f->smtp.anomaly_frame[STI_SMTP_AN_MASKED_CAPABILITY] = 6;
+	f->anomalies.count[STI_SMTP_AN_MASKED_CAPABILITY] = 1;
+	f->anomalies.frame[STI_SMTP_AN_MASKED_CAPABILITY] = 6;
+	f->smtp.anomalies = &f->anomalies;
 	decide(f);
 	assert_verdict(f, STI_OUTCOME_NO_TLS, STI_CAUSE_MIDDLEBOX,
 		       STI_REASON_STARTTLS_STRIPPED, STI_CERTAIN);

@@ -58,7 +58,8 @@ struct flow {
 	struct sti_smtp *smtp;           /* NULL until the first SMTP byte */
 	struct sti_smtp_facts *smtp_done; /* its facts once both sides switched */
 	struct sti_tls *tls;             /* NULL until the first TLS byte */
-	struct sti_tls_facts *tls_done;  /* its facts once it is settled */
+	struct sti_tls_packed *tls_packed; /* its facts once it is settled */
+	struct sti_tls_facts *tls_done;  /* the same, when they do not pack */
 	bool no_memory;                  /* a parser could not be allocated */
 	bool reported;                   /* the record went to the sink early */
 	uint32_t laddered_anomalies[2];  /* one row per anomaly and side */
@@ -76,6 +77,7 @@ struct sti_recorder {
 	struct sti_certcache *certs;        /* shared certificates, or NULL */
 	bool ladder_untexted;               /* no reporter prints the ladder */
 	struct sti_record *scratch;         /* the record being reported */
+	struct sti_tls_view tls_view;       /* its settled TLS facts, unpacked */
 };
 
 const char *sti_mode_name(enum sti_mode m)
@@ -586,6 +588,7 @@ static void drop_flow(struct sti_session *s)
 	if (!fl)
 		return;
 	sti_tls_free(fl->tls);
+	sti_tls_packed_free(fl->tls_packed);
 	sti_tls_facts_free(fl->tls_done);
 	sti_smtp_free(fl->smtp);
 	free(fl->smtp_done);
@@ -629,33 +632,43 @@ static void decide_proto(struct sti_recorder *r, struct flow *fl,
 /*
  * TLS is settled both ways and neither direction is read any more (their
  * payload stopped: only FIN, RST and skipped bytes still come, and ending
- * the directions concludes nothing): the facts are final, so only a copy
- * sized by what arrived is kept. On allocation failure the parser stays.
+ * the directions concludes nothing): the facts are final, so only their
+ * compact form is kept (or, when a value is too wide for it, a copy sized
+ * by what arrived). On allocation failure the parser stays.
  */
 static void settle_tls(struct flow *fl)
 {
 	if (!fl->tls || !sti_session_stream(fl->s, STI_C2S)->stopped ||
 	    !sti_session_stream(fl->s, STI_S2C)->stopped || !sti_tls_settled_both(fl->tls))
 		return;
-	struct sti_tls_facts *done = sti_tls_facts_settle(sti_tls_facts(fl->tls));
-	if (!done)
+	const struct sti_tls_facts *f = sti_tls_facts(fl->tls);
+	fl->tls_packed = sti_tls_facts_pack(f);
+	if (!fl->tls_packed && !(fl->tls_done = sti_tls_facts_settle(f)))
 		return;
 	sti_tls_free(fl->tls);
 	fl->tls = NULL;
-	fl->tls_done = done;
 }
 
-static const struct sti_tls_facts *tls_facts(const struct flow *fl)
+/* The TLS facts: the parser's, or the settled ones (rebuilt in the
+ * recorder's view from their compact form, once per report). */
+static const struct sti_tls_facts *tls_facts(struct sti_recorder *r, const struct flow *fl)
 {
+	if (fl->tls_packed)
+		return sti_tls_packed_facts(fl->tls_packed, &r->tls_view);
 	if (fl->tls_done)
 		return fl->tls_done;
 	return fl->tls ? sti_tls_facts(fl->tls) : NULL;
 }
 
+static bool tls_settled(const struct flow *fl)
+{
+	return fl->tls_packed || fl->tls_done;
+}
+
 static void feed_tls(struct sti_recorder *r, struct flow *fl,
 		     const struct sti_stream_ev *ev, const uint8_t *p, size_t n)
 {
-	if (fl->tls_done)
+	if (tls_settled(fl))
 		return;   /* cannot happen: both directions were stopped */
 	if (!fl->tls) {
 		if (!(fl->tls = new_tls(r, fl))) {
@@ -875,7 +888,7 @@ static void report(struct sti_recorder *r, struct flow *fl, struct sti_session *
 			  rec->smtp->mail_cmds))
 			rec->mode = STI_MODE_PLAINTEXT;
 	}
-	rec->tls = tls_facts(fl);
+	rec->tls = tls_facts(r, fl);
 	if (rec->proto == STI_PROTO_SMTP || rec->proto == STI_PROTO_TLS ||
 	    (rec->proto == STI_PROTO_NONE && listed_server(r, rec->srv.port)))
 		r->sink(r->sink_ctx, rec);
@@ -910,7 +923,7 @@ static bool fatal_alert_seen(const struct sti_tls_facts *tf)
  */
 static bool outcome_final(const struct flow *fl)
 {
-	if (fl->tls_done)
+	if (tls_settled(fl))
 		return true;   /* settled both ways */
 	if (fl->tls) {
 		if (sti_tls_settled(fl->tls, STI_C2S) && sti_tls_settled(fl->tls, STI_S2C))

@@ -37,17 +37,19 @@ enum row_text {
 	ROW_EHLO,          /* written by complete_ehlo_row */
 };
 
-/* A ladder row as a flow keeps it (when a reporter prints ladders). The
- * side is kept as the enum: it, text_at and the kind fit in the padding
- * after the time, so the row stays 24 bytes (up to 48 rows a session). */
+/* A ladder row as a flow keeps it (when a reporter prints ladders), in 16
+ * bytes (up to 48 rows a session): the frame's low 32 bits (the high ones,
+ * in any capture of fewer than 2^32 frames zero, are in the flow's rare
+ * part from the first row that needs them: frame_hi). */
 struct flow_row {
-	uint64_t frame;
 	int64_t ts_us;
-	enum sti_dir dir;
+	uint32_t frame_lo;
 	uint16_t text_at;
-	uint8_t kind;       /* enum row_text */
-	bool decrypted;     /* read with --keylog (ROW_HANDSHAKE, ROW_CERTIFICATE) */
+	uint8_t kind;             /* enum row_text */
+	unsigned s2c : 1;         /* its side: STI_S2C, else STI_C2S */
+	unsigned decrypted : 1;   /* read with --keylog (ROW_HANDSHAKE, ROW_CERTIFICATE) */
 };
+_Static_assert(sizeof(struct flow_row) == 16, "a ladder row is 16 bytes");
 
 /* ROW_FIXED texts. */
 enum fixed_row {
@@ -66,7 +68,6 @@ static const char *const fixed_row_text[] = {
 };
 /* The pool holds at most STI_LADDER_MAX texts of STI_LADDER_TEXT bytes. */
 _Static_assert(STI_LADDER_MAX * STI_LADDER_TEXT <= UINT16_MAX, "text_at fits");
-_Static_assert(sizeof(struct flow_row) <= 24, "a ladder row is 24 bytes");
 
 /*
  * What the recorder keeps for a session that has had a stream event: what
@@ -83,6 +84,8 @@ _Static_assert(sizeof(struct flow_row) <= 24, "a ladder row is 24 bytes");
 struct flow_rare {
 	uint64_t gaps[2], gap_bytes[2], first_gap_frame[2];
 	uint32_t laddered_anomalies[2];  /* one row per anomaly and side */
+	uint32_t *frame_hi;              /* STI_LADDER_MAX rows' frames' high
+					    32 bits, once one is not zero */
 };
 
 /* How a parser's facts are kept once it is gone (the *_kept unions). */
@@ -295,6 +298,26 @@ static bool keep_row_text(struct flow *fl, unsigned i, const char *buf, size_t l
 	return true;
 }
 
+/* Row i's frame's high bits, in an array allocated (zeroed) with the first
+ * frame that has some; false without memory. */
+static bool keep_frame_hi(struct flow *fl, unsigned i, uint64_t frame)
+{
+	struct flow_rare *rare = flow_rare(fl);
+	if (!rare)
+		return false;
+	if (!rare->frame_hi && !(rare->frame_hi = calloc(STI_LADDER_MAX, sizeof(uint32_t))))
+		return false;
+	rare->frame_hi[i] = (uint32_t)(frame >> 32);
+	return true;
+}
+
+/* Row i's whole frame. */
+static uint64_t row_frame(const struct flow *fl, unsigned i)
+{
+	uint64_t hi = fl->rare && fl->rare->frame_hi ? fl->rare->frame_hi[i] : 0;
+	return hi << 32 | fl->rows[i].frame_lo;
+}
+
 /* The next row with its side, frame and time, or -1 past the cap or
  * without memory (the row is counted as dropped). */
 static int row_begin(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us)
@@ -305,8 +328,12 @@ static int row_begin(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t 
 		return -1;
 	}
 	unsigned i = fl->nrows;
-	fl->rows[i] = (struct flow_row){ .frame = frame, .ts_us = ts_us, .dir = dir,
-					 .kind = ROW_POOLED };
+	if ((frame >> 32) && !keep_frame_hi(fl, i, frame)) {
+		fl->rows_dropped++;
+		return -1;
+	}
+	fl->rows[i] = (struct flow_row){ .ts_us = ts_us, .frame_lo = (uint32_t)frame,
+					 .kind = ROW_POOLED, .s2c = dir == STI_S2C };
 	return (int)i;
 }
 
@@ -767,6 +794,8 @@ static void drop_flow(struct sti_session *s)
 		sti_smtp_packed_free(fl->smtp_kept.packed);
 	else if (fl->smtp_kept_as == KEPT_COPY)
 		free(fl->smtp_kept.copy);
+	if (fl->rare)
+		free(fl->rare->frame_hi);
 	free(fl->rare);
 	free(fl->rows);
 	free(fl->text);
@@ -1050,7 +1079,7 @@ static void row_text(char *out, const struct flow *fl, const struct flow_row *ro
 		server_hello_text(&tf->sh, out);
 		break;
 	case ROW_CERTIFICATE: {
-		const struct sti_cert_info *ci = row->dir == STI_S2C ? &tf->server_cert->leaf
+		const struct sti_cert_info *ci = row->s2c ? &tf->server_cert->leaf
 								     : &tf->client_cert->leaf;
 		sti_fmt(out, STI_LADDER_TEXT, "%sCertificate CN=%s issuer CN=%s (%u in chain)", pre,
 			ci->subject_cn, ci->issuer_cn, ci->chain_len);
@@ -1080,9 +1109,9 @@ static void fill_from_flow(struct sti_record *rec, const struct flow *fl,
 	}
 	for (unsigned i = 0; i < fl->nrows; i++) {
 		struct sti_ladder_row *row = &rec->ladder[i];
-		row->frame = fl->rows[i].frame;
+		row->frame = row_frame(fl, i);
 		row->ts_us = fl->rows[i].ts_us;
-		row->dir = fl->rows[i].dir;
+		row->dir = fl->rows[i].s2c ? STI_S2C : STI_C2S;
 		row_text(row->text, fl, &fl->rows[i], tf);
 	}
 	rec->nladder = fl->nrows;

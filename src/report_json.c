@@ -1387,6 +1387,8 @@ struct sti_reporter *sti_report_json_new(FILE *out, const struct sti_report_opts
 	j->base.out = out;
 	if (o)
 		j->base.opts = *o;
-	sti_out_init(&j->out, out, sti_out_wants_line_flush(out, j->base.opts.flush_lines));
+	bool line_flush = sti_out_wants_line_flush(out, j->base.opts.flush_lines);
+	sti_out_init(&j->out, out, line_flush);
+	sti_out_widen_stdout(out, line_flush);
 	return &j->base;
 }

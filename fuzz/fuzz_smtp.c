@@ -76,9 +76,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_facts(sti_smtp_facts(m));
 	/* What a settled session keeps, read after the parser is gone. */
 	struct sti_smtp_facts *done = sti_smtp_facts_settle(sti_smtp_facts(m));
+	/* And its compact form, rebuilt as the report does. */
+	struct sti_smtp_packed *packed = sti_smtp_facts_pack(sti_smtp_facts(m));
 	sti_smtp_free(m);
 	if (done)
 		check_facts(done);
+	if (packed) {
+		static struct sti_smtp_view view;
+		const struct sti_smtp_facts *u = sti_smtp_packed_facts(packed, &view);
+		check_facts(u);
+		if (done && (u->ncaps != done->ncaps || u->commands != done->commands ||
+			     strcmp(u->greeting.text, done->greeting.text) != 0 ||
+			     strcmp(u->hello_name, done->hello_name) != 0))
+			__builtin_trap();
+		sti_smtp_packed_free(packed);
+	}
 	free(done);
 	return 0;
 }

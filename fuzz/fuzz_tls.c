@@ -88,7 +88,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * read again after the parser is gone: it must be whole on its own. */
 	touched += sti_tls_settled_both(t);
 	struct sti_tls_facts *copy = sti_tls_facts_settle(sti_tls_facts(t));
+	/* So is the compact form, read back as the copy is. */
+	struct sti_tls_packed *packed = sti_tls_facts_pack(sti_tls_facts(t));
 	sti_tls_free(t);
+	if (packed) {
+		static struct sti_tls_view view;
+		const struct sti_tls_facts *u = sti_tls_packed_facts(packed, &view);
+		fingerprints(u);
+		for (unsigned i = 0; i < u->ch.nalpn; i++)
+			touched += strlen(u->ch.alpn[i]);
+		touched += strlen(u->ch2->sni) + strlen(u->decrypt_note);
+		if (copy && (u->nalerts != copy->nalerts || u->dir[1].nhs != copy->dir[1].nhs ||
+			     strcmp(u->ch.sni, copy->ch.sni) != 0 ||
+			     strcmp(u->dir[0].sample, copy->dir[0].sample) != 0 ||
+			     u->dir[1].gap_len != copy->dir[1].gap_len))
+			__builtin_trap();
+		sti_tls_packed_free(packed);
+	}
 	if (copy) {
 		if (sti_tls_facts_settled_size(copy) < sizeof(*copy))
 			__builtin_trap();

@@ -56,9 +56,11 @@ struct flow {
 	uint16_t text_used, text_cap;
 	unsigned nrows, rows_cap, rows_dropped;
 	struct sti_smtp *smtp;           /* NULL until the first SMTP byte */
-	struct sti_smtp_facts *smtp_done; /* its facts once both sides switched */
+	struct sti_smtp_packed *smtp_packed; /* its facts once both sides switched */
+	struct sti_smtp_facts *smtp_done; /* the same, when they do not pack */
 	struct sti_tls *tls;             /* NULL until the first TLS byte */
-	struct sti_tls_facts *tls_done;  /* its facts once it is settled */
+	struct sti_tls_packed *tls_packed; /* its facts once it is settled */
+	struct sti_tls_facts *tls_done;  /* the same, when they do not pack */
 	bool no_memory;                  /* a parser could not be allocated */
 	bool reported;                   /* the record went to the sink early */
 	uint32_t laddered_anomalies[2];  /* one row per anomaly and side */
@@ -76,6 +78,8 @@ struct sti_recorder {
 	struct sti_certcache *certs;        /* shared certificates, or NULL */
 	bool ladder_untexted;               /* no reporter prints the ladder */
 	struct sti_record *scratch;         /* the record being reported */
+	struct sti_tls_view tls_view;       /* its settled TLS facts, unpacked */
+	struct sti_smtp_view smtp_view;     /* and its settled SMTP facts */
 };
 
 const char *sti_mode_name(enum sti_mode m)
@@ -132,9 +136,13 @@ void sti_recorder_free(struct sti_recorder *r)
 	free(r);
 }
 
-/* The SMTP facts, from the parser or kept after it; NULL before SMTP. */
-static const struct sti_smtp_facts *smtp_facts(const struct flow *fl)
+/* The SMTP facts, from the parser or kept after it (rebuilt in the
+ * recorder's view from their compact form: once per report); NULL before
+ * SMTP. */
+static const struct sti_smtp_facts *smtp_facts(struct sti_recorder *r, const struct flow *fl)
 {
+	if (fl->smtp_packed)
+		return sti_smtp_packed_facts(fl->smtp_packed, &r->smtp_view);
 	if (fl->smtp_done)
 		return fl->smtp_done;
 	return fl->smtp ? sti_smtp_facts(fl->smtp) : NULL;
@@ -474,9 +482,9 @@ static void ladder_reply(struct flow *fl, const struct sti_smtp_event *ev)
 }
 
 /* Written into the record's row, the only place it is read. */
-static void complete_ehlo_row(const struct flow *fl, struct sti_record *rec)
+static void complete_ehlo_row(const struct flow *fl, const struct sti_smtp_facts *sf,
+			      struct sti_record *rec)
 {
-	const struct sti_smtp_facts *sf = smtp_facts(fl);
 	if (fl->ehlo_row < 0 || !fl->ladder_text || !sf)
 		return;
 	struct sti_ladder_row *row = &rec->ladder[fl->ehlo_row];
@@ -551,12 +559,12 @@ static void settle_smtp(struct flow *fl)
 	if (!fl->smtp || !sti_smtp_switched(fl->smtp, STI_C2S) ||
 	    !sti_smtp_switched(fl->smtp, STI_S2C))
 		return;
-	struct sti_smtp_facts *done = sti_smtp_facts_settle(sti_smtp_facts(fl->smtp));
-	if (!done)
+	const struct sti_smtp_facts *f = sti_smtp_facts(fl->smtp);
+	fl->smtp_packed = sti_smtp_facts_pack(f);
+	if (!fl->smtp_packed && !(fl->smtp_done = sti_smtp_facts_settle(f)))
 		return;
 	sti_smtp_free(fl->smtp);
 	fl->smtp = NULL;
-	fl->smtp_done = done;
 }
 
 static struct sti_tls *new_tls(struct sti_recorder *r, struct flow *fl)
@@ -586,8 +594,10 @@ static void drop_flow(struct sti_session *s)
 	if (!fl)
 		return;
 	sti_tls_free(fl->tls);
+	sti_tls_packed_free(fl->tls_packed);
 	sti_tls_facts_free(fl->tls_done);
 	sti_smtp_free(fl->smtp);
+	sti_smtp_packed_free(fl->smtp_packed);
 	free(fl->smtp_done);
 	free(fl->rows);
 	free(fl->text);
@@ -629,33 +639,43 @@ static void decide_proto(struct sti_recorder *r, struct flow *fl,
 /*
  * TLS is settled both ways and neither direction is read any more (their
  * payload stopped: only FIN, RST and skipped bytes still come, and ending
- * the directions concludes nothing): the facts are final, so only a copy
- * sized by what arrived is kept. On allocation failure the parser stays.
+ * the directions concludes nothing): the facts are final, so only their
+ * compact form is kept (or, when a value is too wide for it, a copy sized
+ * by what arrived). On allocation failure the parser stays.
  */
 static void settle_tls(struct flow *fl)
 {
 	if (!fl->tls || !sti_session_stream(fl->s, STI_C2S)->stopped ||
 	    !sti_session_stream(fl->s, STI_S2C)->stopped || !sti_tls_settled_both(fl->tls))
 		return;
-	struct sti_tls_facts *done = sti_tls_facts_settle(sti_tls_facts(fl->tls));
-	if (!done)
+	const struct sti_tls_facts *f = sti_tls_facts(fl->tls);
+	fl->tls_packed = sti_tls_facts_pack(f);
+	if (!fl->tls_packed && !(fl->tls_done = sti_tls_facts_settle(f)))
 		return;
 	sti_tls_free(fl->tls);
 	fl->tls = NULL;
-	fl->tls_done = done;
 }
 
-static const struct sti_tls_facts *tls_facts(const struct flow *fl)
+/* The TLS facts: the parser's, or the settled ones (rebuilt in the
+ * recorder's view from their compact form, once per report). */
+static const struct sti_tls_facts *tls_facts(struct sti_recorder *r, const struct flow *fl)
 {
+	if (fl->tls_packed)
+		return sti_tls_packed_facts(fl->tls_packed, &r->tls_view);
 	if (fl->tls_done)
 		return fl->tls_done;
 	return fl->tls ? sti_tls_facts(fl->tls) : NULL;
 }
 
+static bool tls_settled(const struct flow *fl)
+{
+	return fl->tls_packed || fl->tls_done;
+}
+
 static void feed_tls(struct sti_recorder *r, struct flow *fl,
 		     const struct sti_stream_ev *ev, const uint8_t *p, size_t n)
 {
-	if (fl->tls_done)
+	if (tls_settled(fl))
 		return;   /* cannot happen: both directions were stopped */
 	if (!fl->tls) {
 		if (!(fl->tls = new_tls(r, fl))) {
@@ -676,7 +696,7 @@ static void feed_tls(struct sti_recorder *r, struct flow *fl,
 static void feed_smtp(struct sti_recorder *r, struct flow *fl,
 		      const struct sti_stream_ev *ev)
 {
-	if (!fl->smtp && !fl->smtp_done && !(fl->smtp = new_smtp(fl))) {
+	if (!fl->smtp && !fl->smtp_packed && !fl->smtp_done && !(fl->smtp = new_smtp(fl))) {
 		out_of_memory(fl);
 		return;
 	}
@@ -860,8 +880,8 @@ static void report(struct sti_recorder *r, struct flow *fl, struct sti_session *
 	memset(rec, 0, sizeof(*rec));
 	fill_tcp(rec, s);
 	fill_from_flow(rec, fl);
-	complete_ehlo_row(fl, rec);
-	const struct sti_smtp_facts *sf = smtp_facts(fl);
+	const struct sti_smtp_facts *sf = smtp_facts(r, fl);
+	complete_ehlo_row(fl, sf, rec);
 	if (rec->proto == STI_PROTO_SMTP && sf) {
 		rec->smtp = sf;
 		/* Plaintext only when SMTP was actually spoken: a capture that
@@ -875,7 +895,7 @@ static void report(struct sti_recorder *r, struct flow *fl, struct sti_session *
 			  rec->smtp->mail_cmds))
 			rec->mode = STI_MODE_PLAINTEXT;
 	}
-	rec->tls = tls_facts(fl);
+	rec->tls = tls_facts(r, fl);
 	if (rec->proto == STI_PROTO_SMTP || rec->proto == STI_PROTO_TLS ||
 	    (rec->proto == STI_PROTO_NONE && listed_server(r, rec->srv.port)))
 		r->sink(r->sink_ctx, rec);
@@ -910,7 +930,7 @@ static bool fatal_alert_seen(const struct sti_tls_facts *tf)
  */
 static bool outcome_final(const struct flow *fl)
 {
-	if (fl->tls_done)
+	if (tls_settled(fl))
 		return true;   /* settled both ways */
 	if (fl->tls) {
 		if (sti_tls_settled(fl->tls, STI_C2S) && sti_tls_settled(fl->tls, STI_S2C))
@@ -918,8 +938,13 @@ static bool outcome_final(const struct flow *fl)
 		if (fatal_alert_seen(sti_tls_facts(fl->tls)))
 			return true;
 	}
-	const struct sti_smtp_facts *sf = smtp_facts(fl);
-	return fl->proto == STI_PROTO_SMTP && sf && sf->starttls_refused;
+	if (fl->proto != STI_PROTO_SMTP)
+		return false;
+	if (fl->smtp_packed)
+		return sti_smtp_packed_refused(fl->smtp_packed);
+	const struct sti_smtp_facts *sf = fl->smtp_done ? fl->smtp_done :
+					  fl->smtp ? sti_smtp_facts(fl->smtp) : NULL;
+	return sf && sf->starttls_refused;
 }
 
 static void maybe_report_early(struct sti_recorder *r, struct flow *fl)

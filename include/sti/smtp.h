@@ -337,6 +337,35 @@ const struct sti_smtp_facts *sti_smtp_facts(const struct sti_smtp *m);
  */
 struct sti_smtp_facts *sti_smtp_facts_settle(const struct sti_smtp_facts *f);
 size_t sti_smtp_facts_settled_size(const struct sti_smtp_facts *f);
+/*
+ * The compact form of the facts (src/smtp_pack.c), for a session that stays
+ * open after its switch to TLS: one allocation about half the size of the
+ * copy above, frames, counters and offsets narrowed to what they hold, the
+ * parts a STARTTLS session rarely has before its switch (injected
+ * plaintext, TLS records in plaintext, masking, mail transfer, QUIT, AUTH,
+ * anomalies, a gap, redaction spans) kept only when present, the strings
+ * pooled. NULL without memory, or when a value does not fit a narrowed
+ * field (a frame or stream offset beyond 32 bits): then keep
+ * sti_smtp_facts_settle's copy. Free with sti_smtp_packed_free.
+ */
+struct sti_smtp_packed;
+struct sti_smtp_packed *sti_smtp_facts_pack(const struct sti_smtp_facts *f);
+size_t sti_smtp_packed_size(const struct sti_smtp_packed *p);
+void sti_smtp_packed_free(struct sti_smtp_packed *p);
+/* Its starttls_refused, without rebuilding the facts. */
+bool sti_smtp_packed_refused(const struct sti_smtp_packed *p);
+/* Where the readers' struct is rebuilt from the compact form. */
+struct sti_smtp_view {
+	struct sti_smtp_facts facts;
+	struct sti_smtp_reply notable[STI_SMTP_MAX_NOTABLE];
+	const char *caps[STI_SMTP_MAX_CAPS];
+};
+/* The facts p was made from, every value, list and string the same,
+ * rebuilt in view (its strings and lists point into p and view): valid
+ * while p is and until view is used again. */
+const struct sti_smtp_facts *sti_smtp_packed_facts(const struct sti_smtp_packed *p,
+						   struct sti_smtp_view *view);
+
 /* Facts of nothing seen, built outside the layer (a record rebuilt from a
  * database, a test): zeroes, no lists, every string "". */
 void sti_smtp_facts_blank(struct sti_smtp_facts *f);

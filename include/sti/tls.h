@@ -427,6 +427,36 @@ struct sti_tls_facts *sti_tls_facts_settle(const struct sti_tls_facts *f);
 size_t sti_tls_facts_settled_size(const struct sti_tls_facts *f);
 void sti_tls_facts_free(struct sti_tls_facts *f);
 
+/*
+ * The compact form of settled facts (src/tls_pack.c), for a session that
+ * stays open after its handshake: one allocation about half the size of the
+ * copy above, frames and counters narrowed to what they hold, the parts
+ * most sessions never have (alerts, HelloRetryRequest, second ClientHello,
+ * key log results, a stopped direction, a hello that did not parse) kept
+ * only when present, and the strings pooled. It holds its own references to
+ * the certificates. NULL without memory, or when a value does not fit a
+ * narrowed field (a frame or counter beyond 32 bits, a wire total beyond 16
+ * bits): then keep sti_tls_facts_settle's copy. Free with
+ * sti_tls_packed_free.
+ */
+struct sti_tls_packed;
+struct sti_tls_packed *sti_tls_facts_pack(const struct sti_tls_facts *f);
+size_t sti_tls_packed_size(const struct sti_tls_packed *p);
+void sti_tls_packed_free(struct sti_tls_packed *p);
+/* Where the readers' struct is rebuilt from the compact form. */
+struct sti_tls_view {
+	struct sti_tls_facts facts;
+	struct sti_tls_hs_seen hs[2][STI_TLS_HSI_COUNT];
+};
+/*
+ * The facts p was made from, as the settled copy shows them (every value,
+ * list and string the same; the second ClientHello without its lists),
+ * rebuilt in view: its lists and strings point into p. Valid while p is
+ * and until view is used again.
+ */
+const struct sti_tls_facts *sti_tls_packed_facts(struct sti_tls_packed *p,
+						 struct sti_tls_view *view);
+
 /* Names; NULL when the value is not assigned. */
 const char *sti_tls_alert_name(uint8_t desc);
 const char *sti_tls_alert_level_name(uint8_t level);

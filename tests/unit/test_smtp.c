@@ -1530,6 +1530,226 @@ static void test_settled_anomalies(void **state)
 	free(done);
 }
 
+/* ---- the compact form (sti_smtp_facts_pack) ---- */
+
+/* The packed form of live reads back as live: every string equal (and
+ * its own), every other field the same bytes, the lists entry by entry. */
+static void assert_packs_as(const struct sti_smtp_facts *live)
+{
+	static struct sti_smtp_view view;
+	struct sti_smtp_packed *p = sti_smtp_facts_pack(live);
+	assert_non_null(p);
+	const struct sti_smtp_facts *u = sti_smtp_packed_facts(p, &view);
+	char *want = render_facts(live), *got = render_facts(u);
+	assert_string_equal(got, want);
+	free(want);
+	free(got);
+	const char *ls[FACT_STRINGS_MAX], *us[FACT_STRINGS_MAX];
+	size_t n = fact_strings(live, ls);
+	assert_int_equal(fact_strings(u, us), n);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(us[i], ls[i]);
+		if (ls[i][0])
+			assert_ptr_not_equal(us[i], ls[i]);
+	}
+	struct sti_smtp_facts same = *u;
+	take_pointers(&same, live);
+	assert_memory_equal(&same, live, sizeof(same));
+	for (unsigned i = 0; i < live->nnotable && i < STI_SMTP_MAX_NOTABLE; i++) {
+		struct sti_smtp_reply r = u->notable[i];
+		r.enhanced = live->notable[i].enhanced;
+		r.text = live->notable[i].text;
+		assert_memory_equal(&r, &live->notable[i], sizeof(r));
+	}
+	assert_true((u->notable == NULL) == (live->nnotable == 0));
+	assert_true((u->caps == NULL) == (live->ncaps == 0));
+	assert_true((u->anomalies == NULL) == (live->anomalies == NULL));
+	if (live->anomalies)
+		assert_memory_equal(u->anomalies, live->anomalies, sizeof(*live->anomalies));
+	assert_true((u->spans == NULL) == (live->nspans == 0));
+	if (live->nspans)
+		assert_memory_equal(u->spans, live->spans,
+				    (live->nspans < STI_SMTP_MAX_SPANS ? live->nspans : STI_SMTP_MAX_SPANS) *
+				    sizeof(live->spans[0]));
+	sti_smtp_packed_free(p);
+}
+
+/* A real conversation (with a notable reply, capabilities, a span, AUTH)
+ * packs into less than half the settled copy and reads back the same, also
+ * once the parser is gone. */
+static void test_packed_real(void **state)
+{
+	(void)state;
+	struct run *r = check_case(hb_settle, NSEGS(hb_settle), false);
+	const struct sti_smtp_facts *live = F(r);
+	assert_packs_as(live);
+	struct sti_smtp_packed *p = sti_smtp_facts_pack(live);
+	struct sti_smtp_facts *copy = sti_smtp_facts_settle(live);
+	/* the core (104), mail (48), AUTH (40) and span (8 + 24) groups, two
+	 * 16-byte notable replies, 21 strings each led by its length but the
+	 * six empty ones of absent groups (the injected line, masking's
+	 * capability and reply, QUIT's reply) */
+	size_t strings = 0;
+	const char *ls[FACT_STRINGS_MAX];
+	size_t n = fact_strings(live, ls);
+	for (size_t i = 0; i < n; i++)
+		strings += 1 + strlen(ls[i]) + 1;
+	assert_int_equal(sti_smtp_packed_size(p), 104 + 48 + 40 + 32 + 2 * 16 + strings - 6 * 2);
+	assert_true(sti_smtp_packed_size(p) < sti_smtp_facts_settled_size(live) * 2 / 3);
+	assert_false(sti_smtp_packed_refused(p));
+	run_free(r);
+	static struct sti_smtp_view view;
+	const struct sti_smtp_facts *u = sti_smtp_packed_facts(p, &view);
+	char *want = render_facts(copy), *got = render_facts(u);
+	assert_string_equal(got, want);
+	assert_string_equal(u->caps[2], "STARTTLS");
+	assert_string_equal(u->notable[0].enhanced, "5.7.0");
+	assert_string_equal(u->auth_mech, "LOGIN");
+	assert_int_equal(u->auth_reply.code, 503);
+	free(want);
+	free(got);
+	free(copy);
+	sti_smtp_packed_free(p);
+}
+
+/* s filled with n - 1 copies of c (a string at its cap). */
+static char *full_text(char *s, size_t cap, char c)
+{
+	memset(s, c, cap - 1);
+	s[cap - 1] = '\0';
+	return s;
+}
+
+static struct sti_smtp_reply extreme_notable[STI_SMTP_MAX_NOTABLE];
+
+/* Facts with every field at what the compact form holds (32-bit frames
+ * and offsets, the counters and wide group fields at their top), every
+ * list at its cap, every string at its cap, every group present. */
+static void extreme_smtp(struct sti_smtp_facts *f)
+{
+	static char text[12][STI_SMTP_TEXT_MAX], esc[5][STI_SMTP_ESC_MAX];
+	static char name[STI_SMTP_NAME_MAX], cap[STI_SMTP_CAP_MAX], mech[STI_SMTP_MECH_MAX];
+	static char caps_text[STI_SMTP_MAX_CAPS][STI_SMTP_CAP_MAX];
+	static const char *caps[STI_SMTP_MAX_CAPS];
+	struct sti_smtp_reply *notable = extreme_notable;
+	static struct sti_smtp_span spans[STI_SMTP_MAX_SPANS];
+	static struct sti_smtp_anomalies an;
+	struct sti_smtp_reply *replies[5] = { &f->greeting, &f->starttls_reply,
+					      &f->masked_command_reply, &f->quit_reply,
+					      &f->auth_reply };
+	memset(f, 0, sizeof(*f));   /* padding too: compared bytewise */
+	for (int i = 0; i < 5; i++)
+		*replies[i] = (struct sti_smtp_reply){ .code = UINT16_MAX,
+			.cmd = STI_SMTP_CMD_OTHER, .enhanced = full_text(esc[i], STI_SMTP_ESC_MAX, 'e'),
+			.text = full_text(text[i], STI_SMTP_TEXT_MAX, (char)('a' + i)),
+			.frame = UINT32_MAX - (unsigned)i, .ts_us = i ? INT64_MIN : INT64_MAX };
+	f->greeting_seen = f->caps_truncated = f->starttls_accepted = f->starttls_refused = true;
+	f->client_tls_before_reply = f->starttls_required = f->notable_truncated = true;
+	f->mail_in_clear = f->auth_credentials = f->spans_truncated = true;
+	f->hello_cmd = STI_SMTP_CMD_LHLO;
+	f->hello_name = full_text(name, STI_SMTP_NAME_MAX, 'h');
+	f->hello_frame = f->starttls_frame = f->switch_frame = UINT32_MAX;
+	f->switch_offset[0] = f->switch_offset[1] = UINT32_MAX;
+	f->starttls_required_frame = f->hello_reply_frame = f->went_on_frame = UINT32_MAX;
+	f->hello_code = UINT16_MAX;
+	f->starttls_offered = STI_SMTP_OFFER_STRIPPED;
+	for (unsigned i = 0; i < STI_SMTP_MAX_CAPS; i++)
+		caps[i] = full_text(caps_text[i], STI_SMTP_CAP_MAX, (char)('A' + i));
+	f->caps = caps;
+	f->ncaps = STI_SMTP_MAX_CAPS;
+	f->masked_cap = full_text(cap, STI_SMTP_CAP_MAX, 'X');
+	f->starttls_count = f->commands = f->replies = UINT32_MAX;
+	f->starttls_ts = INT64_MIN;
+	f->injected_bytes = f->injected_frame = UINT64_MAX;
+	f->injected_line = full_text(text[5], STI_SMTP_TEXT_MAX, 'i');
+	f->tls_records_in_plaintext[0] = f->tls_records_in_plaintext[1] = UINT32_MAX;
+	f->tls_in_plaintext_frame[0] = f->tls_in_plaintext_frame[1] = UINT64_MAX;
+	f->tls_in_plaintext_type[0] = f->tls_in_plaintext_type[1] = UINT8_MAX;
+	f->masked_commands = UINT32_MAX;
+	f->masked_command_frame = f->message_bytes = f->mail_in_clear_frame = UINT64_MAX;
+	f->mail_cmds = f->rcpt_cmds = f->data_cmds = f->bdat_cmds = f->auth_cmds = UINT32_MAX;
+	f->messages_accepted = UINT32_MAX;
+	f->quit_frame = f->auth_frame = f->auth_credentials_frame = f->gap_bytes = UINT64_MAX;
+	f->auth_mech = full_text(mech, STI_SMTP_MECH_MAX, 'm');
+	for (unsigned i = 0; i < STI_SMTP_MAX_NOTABLE; i++)
+		notable[i] = (struct sti_smtp_reply){ .code = (uint16_t)(400 + i),
+			.cmd = STI_SMTP_CMD_RCPT, .enhanced = esc[i % 5], .text = text[6 + i % 6],
+			.frame = UINT32_MAX - i, .ts_us = INT64_MAX - i };
+	for (unsigned i = 6; i < 12; i++)
+		full_text(text[i], STI_SMTP_TEXT_MAX, (char)('0' + i));
+	f->notable = notable;
+	f->nnotable = STI_SMTP_MAX_NOTABLE;
+	for (unsigned i = 0; i < STI_SMTP_MAX_SPANS; i++)
+		spans[i] = (struct sti_smtp_span){ .dir = STI_S2C, .kind = STI_SMTP_SPAN_CONTENT,
+						   .offset = UINT64_MAX - i, .len = UINT64_MAX };
+	f->spans = spans;
+	f->nspans = STI_SMTP_MAX_SPANS;
+	for (unsigned i = 0; i < STI_SMTP_AN__COUNT; i++) {
+		an.count[i] = UINT32_MAX - i;
+		an.frame[i] = UINT64_MAX - i;
+	}
+	f->anomalies = &an;
+}
+
+/* Every field at its extreme and every group present reads back exactly;
+ * one value past a narrowed field is not packed. */
+static void test_packed_extremes(void **state)
+{
+	(void)state;
+	struct sti_smtp_facts f;
+	extreme_smtp(&f);
+	assert_packs_as(&f);
+	struct sti_smtp_packed *p = sti_smtp_facts_pack(&f);
+	assert_true(sti_smtp_packed_refused(p));
+	sti_smtp_packed_free(p);
+	for (int k = 0; k < 6; k++) {
+		extreme_smtp(&f);
+		switch (k) {
+		case 0: f.greeting.frame = (uint64_t)UINT32_MAX + 1; break;
+		case 1: f.switch_offset[1] = (uint64_t)UINT32_MAX + 1; break;
+		case 2: f.auth_reply.frame = (uint64_t)UINT32_MAX + 1; break;
+		case 3: f.went_on_frame = (uint64_t)UINT32_MAX + 1; break;
+		case 4: f.nnotable = UINT8_MAX + 1u; break;
+		case 5: extreme_notable[3].frame = (uint64_t)UINT32_MAX + 1; break;
+		}
+		assert_null(sti_smtp_facts_pack(&f));
+	}
+}
+
+/* Blank facts: the core (104 bytes) and the five always-pooled strings;
+ * each group costs its bytes only when present, and reads back. */
+static void test_packed_groups(void **state)
+{
+	(void)state;
+	struct sti_smtp_facts f;
+	static struct sti_smtp_anomalies an = { .count[STI_SMTP_AN_GAP] = 1 };
+	static const struct sti_smtp_span span = { .dir = STI_C2S, .offset = 9, .len = 4 };
+	sti_smtp_facts_blank(&f);
+	struct sti_smtp_packed *p = sti_smtp_facts_pack(&f);
+	assert_int_equal(sti_smtp_packed_size(p), 104 + 5 * 2);
+	sti_smtp_packed_free(p);
+	assert_packs_as(&f);
+	for (int k = 0; k < 9; k++) {
+		size_t extra = 0;
+		sti_smtp_facts_blank(&f);
+		switch (k) {
+		case 0: f.injected_line = "MAIL FROM:<a@b>"; extra = 16 + 1 + 16; break;
+		case 1: f.tls_in_plaintext_type[1] = 22; extra = 32; break;
+		case 2: f.masked_commands = 1; extra = 32 + 3 * 2; break;
+		case 3: f.rcpt_cmds = 2; extra = 48; break;
+		case 4: f.quit_reply.code = 221; extra = 24 + 2 * 2; break;
+		case 5: f.auth_mech = "PLAIN"; extra = 40 + 1 + 6 + 2 * 2; break;
+		case 6: f.anomalies = &an; extra = sizeof(an); break;
+		case 7: f.gap_bytes = 5; extra = 8; break;
+		case 8: f.spans = &span; f.nspans = 1; extra = 8 + sizeof(span); break;
+		}
+		p = sti_smtp_facts_pack(&f);
+		assert_int_equal(sti_smtp_packed_size(p), 104 + 5 * 2 + extra);
+		sti_smtp_packed_free(p);
+		assert_packs_as(&f);
+	}
+}
+
 /* Forty recipients: the span list is capped and says so. */
 static void test_spans_capped(void **state)
 {
@@ -1743,6 +1963,9 @@ int main(void)
 		cmocka_unit_test(test_settled_copy),
 		cmocka_unit_test(test_settled_copy_empty),
 		cmocka_unit_test(test_settled_anomalies),
+		cmocka_unit_test(test_packed_real),
+		cmocka_unit_test(test_packed_extremes),
+		cmocka_unit_test(test_packed_groups),
 		cmocka_unit_test(test_spans_capped),
 		cmocka_unit_test(test_tls_server),
 		cmocka_unit_test(test_gap_after_starttls),

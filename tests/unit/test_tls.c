@@ -514,6 +514,16 @@ static void test_settled_copy(void **state)
 	assert_null(copy->ch2->ciphers);
 	char ja3[33], ja3_copy[33];
 	sti_ja3_hash(&live->ch, ja3);
+	/* The compact form: the same facts in 675 bytes where the copy takes
+	 * 1,343: the core (336), the alert with its count (8 + 32), five
+	 * 8-byte handshake rows, the same 256 bytes of lists and name, the
+	 * ServerHello's extension and empty ALPN (2 + 1). */
+	struct sti_tls_packed *packed = sti_tls_facts_pack(live);
+	assert_non_null(packed);
+	assert_int_equal(sti_tls_facts_settled_size(live), 1343);
+	assert_int_equal(sti_tls_packed_size(packed), 336 + 8 + 32 + 5 * 8 + 256 + 2 + 1);
+	static struct sti_tls_view view;
+	assert_settled_copy_of(live, sti_tls_packed_facts(packed, &view));
 
 	run_free(r);   /* the parser, its rooms and its hold on the certificate */
 	struct run *again = CHECK_SEGS(tls12);
@@ -521,14 +531,35 @@ static void test_settled_copy(void **state)
 	sti_ja3_hash(&copy->ch, ja3_copy);
 	assert_string_equal(ja3_copy, ja3);
 	assert_true(copy->server_cert->leaf.parsed);
+	const struct sti_tls_facts *unpacked = sti_tls_packed_facts(packed, &view);
+	assert_settled_copy_of(sti_tls_facts(again->t), unpacked);
+	sti_ja3_hash(&unpacked->ch, ja3_copy);
+	assert_string_equal(ja3_copy, ja3);
+	assert_true(unpacked->server_cert->leaf.parsed);
 	run_free(again);
 	sti_tls_facts_free(copy);
+	sti_tls_packed_free(packed);
+}
+
+/* The compact form of live reads back as its settled copy does. */
+static void assert_packs(const struct sti_tls_facts *live)
+{
+	static struct sti_tls_view view;
+	struct sti_tls_packed *packed = sti_tls_facts_pack(live);
+	assert_non_null(packed);
+	const struct sti_tls_facts *f = sti_tls_packed_facts(packed, &view);
+	assert_settled_copy_of(live, f);
+	assert_true(sti_tls_packed_size(packed) < sti_tls_facts_settled_size(live));
+	sti_tls_packed_free(packed);
 }
 
 /* A settled copy of live: the same facts, exactly as big as wanted, each
  * direction's reason and sample its own and as long as its string. */
+static void assert_packs(const struct sti_tls_facts *live);
+
 static void assert_settles(const struct sti_tls_facts *live)
 {
+	assert_packs(live);
 	struct sti_tls_facts *copy = sti_tls_facts_settle(live);
 	assert_non_null(copy);
 	assert_settled_copy_of(live, copy);
@@ -611,8 +642,265 @@ static void test_settled_copy_empty_and_hrr(void **state)
 	assert_true(live->hrr->nexts > 0);
 	assert_true(in_copy(copy, copy->hrr->exts, live->hrr->nexts * sizeof(copy->hrr->exts[0])));
 	assert_int_equal(copy->hrr->selected_group, live->hrr->selected_group);
+	assert_packs(live);
 	run_free(r);
 	sti_tls_facts_free(copy);
+}
+
+/* ---- the compact form of settled facts (sti_tls_facts_pack) ---- */
+
+/* s filled with n copies of c and a NUL. */
+static void fill_text(char *s, size_t n, char c)
+{
+	memset(s, c, n);
+	s[n] = '\0';
+}
+
+/* A direction with every field at the top of what the compact form holds
+ * (32-bit frames and counters, 16-bit handshake counts) and of its caps,
+ * the wide fields of a stop at their 64-bit top, every flag set. */
+static void extreme_dir(struct sti_tls_dir_facts *d)
+{
+	for (int i = 0; i < STI_TLS_HSI_COUNT; i++)
+		sti_tls_hs_note(d, (enum sti_tls_hs_index)i, UINT32_MAX - (uint64_t)i);
+	for (unsigned i = 0; i < d->nhs; i++)
+		d->hs[i].count = UINT16_MAX - i;
+	d->bytes = d->records = UINT32_MAX;
+	for (unsigned i = 0; i < STI_TLS_CT_COUNT; i++)
+		d->by_type[i] = UINT32_MAX - i;
+	d->first_frame = d->last_frame = UINT32_MAX;
+	d->first_ts = INT64_MIN;
+	d->last_ts = INT64_MAX;
+	d->hs_other = UINT32_MAX;
+	d->encrypted = d->hs_cut = d->mid_record = d->malformed = true;
+	d->not_tls = d->gap = d->sslv2 = true;
+	d->sslv2_version = UINT16_MAX;
+	d->ccs_frame = d->encrypted_frame = d->finished_frame = UINT32_MAX - 1;
+	d->appdata_first_frame = d->appdata_after_est = d->data_frame = UINT32_MAX;
+	for (unsigned i = 0; i < STI_TLS_TAIL; i++)
+		d->tail[i] = (struct sti_tls_rec){ .type = UINT8_MAX, .length = UINT16_MAX,
+						   .frame = UINT32_MAX - i };
+	d->ntail = STI_TLS_TAIL;
+	fill_text(d->reason, STI_TLS_REASON_MAX - 1, 'r');
+	fill_text(d->sample, STI_TLS_SAMPLE_MAX, 's');
+	d->malformed_frame = d->gap_frame = d->gap_len = d->sslv2_frame = UINT64_MAX;
+}
+
+/* A hello with every list at its cap, the wire totals at 16 bits. */
+static void extreme_hello(struct sti_client_hello *c)
+{
+	c->nversions = STI_HELLO_MAX_VERSIONS;
+	c->nciphers = STI_HELLO_MAX_CIPHERS;
+	c->nexts = STI_HELLO_MAX_EXTS;
+	c->ngroups = STI_HELLO_MAX_GROUPS;
+	c->nsigalgs = STI_HELLO_MAX_SIGALGS;
+	c->nkey_shares = STI_HELLO_MAX_KEY_SHARES;
+	c->npoint_formats = STI_HELLO_MAX_POINT_FORMATS;
+	c->nalpn = STI_HELLO_MAX_ALPN;
+	for (unsigned i = 0; i < STI_HELLO_MAX_CIPHERS; i++)
+		c->ciphers[i] = (uint16_t)(UINT16_MAX - i);
+	for (unsigned i = 0; i < STI_HELLO_MAX_EXTS; i++)
+		c->exts[i] = (uint16_t)(0xfe00 + i);
+	for (unsigned i = 0; i < STI_HELLO_MAX_VERSIONS; i++)
+		c->versions[i] = (uint16_t)(0x0300 + i);
+	for (unsigned i = 0; i < STI_HELLO_MAX_GROUPS; i++)
+		c->groups[i] = c->sigalgs[i] = (uint16_t)(0x8000 | i);
+	for (unsigned i = 0; i < STI_HELLO_MAX_KEY_SHARES; i++)
+		c->key_share_groups[i] = (uint16_t)(0x4000 | i);
+	for (unsigned i = 0; i < STI_HELLO_MAX_POINT_FORMATS; i++)
+		c->ec_point_formats[i] = (uint8_t)(UINT8_MAX - i);
+	for (unsigned i = 0; i < STI_HELLO_MAX_ALPN; i++)
+		fill_text(c->alpn[i], STI_HELLO_ALPN_MAX - 1, (char)('a' + i));
+	fill_text(c->sni, STI_HELLO_NAME_MAX - 1, 'n');
+	c->legacy_version = c->max_version = UINT16_MAX;
+	c->ciphers_total = c->exts_total = c->sslv2_specs = UINT16_MAX;
+	c->alpn0_len = UINT8_MAX;
+	c->alpn0_ends[0] = c->alpn0_ends[1] = UINT8_MAX;
+	c->has_supported_versions = c->sslv2_format = c->offers_tls13_suites = true;
+	c->offers_aead = c->only_legacy_ciphers = c->truncated = true;
+	c->malformed = "cipher_suites";
+}
+
+static void extreme_server_hello(struct sti_server_hello *h)
+{
+	h->legacy_version = h->version = h->cipher = h->selected_group = UINT16_MAX;
+	h->compression = UINT8_MAX;
+	h->hello_retry_request = h->downgrade_sentinel = h->truncated = true;
+	h->nexts = STI_HELLO_MAX_EXTS;
+	for (unsigned i = 0; i < STI_HELLO_MAX_EXTS; i++)
+		h->exts[i] = (uint16_t)(UINT16_MAX - 2 * i);
+	h->exts_total = UINT16_MAX;
+	fill_text(h->alpn, STI_HELLO_ALPN_MAX - 1, 'p');
+	h->malformed = "extensions";
+}
+
+/* Facts with every group present and every field at its extreme. */
+static void extreme_facts(struct sti_tls_facts *f, struct sti_tls_facts_room *room)
+{
+	sti_tls_facts_init(f, room);
+	extreme_dir(&f->dir[STI_C2S]);
+	extreme_dir(&f->dir[STI_S2C]);
+	f->have_ch = f->have_ch2 = f->have_hrr = f->have_sh = f->established = true;
+	f->version = UINT16_MAX;
+	f->ch_frame = f->ch2_frame = f->hrr_frame = f->sh_frame = UINT32_MAX;
+	f->server_cert_frame = f->client_cert_frame = f->established_frame = UINT32_MAX;
+	f->established_ts = INT64_MIN;
+	extreme_hello(&f->ch);
+	extreme_hello(f->ch2);
+	extreme_server_hello(&f->sh);
+	extreme_server_hello(f->hrr);
+	f->nalerts = STI_TLS_MAX_ALERTS;
+	f->alerts_total = UINT32_MAX;
+	for (unsigned i = 0; i < STI_TLS_MAX_ALERTS; i++)
+		f->alerts[i] = (struct sti_tls_alert){ .from = STI_S2C, .encrypted = true,
+			.decrypted = true, .level = UINT8_MAX, .desc = (uint8_t)i,
+			.length = UINT16_MAX, .frame = UINT64_MAX, .ts_us = INT64_MIN };
+	f->decrypt = STI_TLS_DEC_OK;
+	memset(f->client_random, 0xff, sizeof(f->client_random));
+	f->decrypted_records[0] = f->decrypted_records[1] = UINT32_MAX;
+	f->decrypt_failures[0] = f->decrypt_failures[1] = UINT32_MAX;
+	fill_text(f->decrypt_note, STI_TLS_NOTE_MAX - 1, 'k');
+}
+
+/* Every field at its extreme and every group present: read back the same
+ * as the settled copy (and the facts), each list and string its own. */
+static void test_packed_extremes(void **state)
+{
+	(void)state;
+	static struct sti_tls_facts f;
+	static struct sti_tls_facts_room room;
+	static struct sti_tls_view view;
+	extreme_facts(&f, &room);
+	struct sti_tls_packed *p = sti_tls_facts_pack(&f);
+	assert_non_null(p);
+	const struct sti_tls_facts *u = sti_tls_packed_facts(p, &view);
+	assert_settled_copy_of(&f, u);
+	struct sti_tls_facts *copy = sti_tls_facts_settle(&f);
+	assert_settled_copy_of(copy, u);
+	sti_tls_facts_free(copy);
+	assert_int_equal(u->dir[STI_S2C].nhs, STI_TLS_HSI_COUNT);
+	assert_int_equal(HS(&u->dir[STI_S2C], MESSAGE_HASH).count, UINT16_MAX - STI_TLS_HSI_MESSAGE_HASH);
+	assert_int_equal(u->dir[STI_C2S].gap_len, UINT64_MAX);
+	assert_int_equal(strlen(u->dir[STI_C2S].sample), STI_TLS_SAMPLE_MAX);
+	assert_int_equal(strlen(u->ch.sni), STI_HELLO_NAME_MAX - 1);
+	assert_int_equal(strlen(u->ch2->sni), STI_HELLO_NAME_MAX - 1);
+	assert_int_equal(u->ch2->nciphers, 0);   /* its lists are not kept */
+	assert_int_equal(strlen(u->decrypt_note), STI_TLS_NOTE_MAX - 1);
+	assert_string_equal(u->sh.alpn, f.sh.alpn);
+	assert_string_equal(u->hrr->alpn, f.hrr->alpn);
+	assert_ptr_equal(u->ch.malformed, f.ch.malformed);
+	assert_ptr_equal(u->sh.malformed, f.sh.malformed);
+	assert_int_equal(u->alerts[STI_TLS_MAX_ALERTS - 1].frame, UINT64_MAX);
+	/* nothing points back into the facts' room */
+	assert_ptr_not_equal(u->ch.ciphers, f.ch.ciphers);
+	assert_ptr_not_equal(u->hrr->exts, f.hrr->exts);
+	assert_ptr_not_equal(u->dir[STI_C2S].reason, f.dir[STI_C2S].reason);
+	sti_tls_packed_free(p);
+}
+
+/* A value one past what a narrowed field holds: not packed (the caller
+ * keeps the settled copy instead). */
+static void test_packed_refuses_wide_values(void **state)
+{
+	(void)state;
+	static struct sti_tls_facts f;
+	static struct sti_tls_facts_room room;
+	for (int k = 0; k < 12; k++) {
+		extreme_facts(&f, &room);
+		struct sti_tls_packed *p = sti_tls_facts_pack(&f);
+		assert_non_null(p);   /* at the top: packed */
+		sti_tls_packed_free(p);
+		struct sti_tls_dir_facts *d = &f.dir[k % 2];
+		switch (k) {
+		case 0: f.ch_frame = (uint64_t)UINT32_MAX + 1; break;
+		case 1: d->bytes = (uint64_t)UINT32_MAX + 1; break;
+		case 2: d->by_type[STI_TLS_CT_COUNT - 1] = (uint64_t)UINT32_MAX + 1; break;
+		case 3: d->tail[STI_TLS_TAIL - 1].frame = (uint64_t)UINT32_MAX + 1; break;
+		case 4: d->hs[d->nhs - 1].count = UINT16_MAX + 1u; break;
+		case 5: d->hs[0].first_frame = (uint64_t)UINT32_MAX + 1; break;
+		case 6: f.ch.ciphers_total = UINT16_MAX + 1u; break;
+		case 7: f.ch.alpn0_len = UINT8_MAX + 1u; break;
+		case 8: f.nalerts = UINT8_MAX + 1u; break;
+		case 9: d->appdata_after_est = (uint64_t)UINT32_MAX + 1; break;
+		case 10: f.sh.exts_total = UINT16_MAX + 1u; break;
+		case 11: f.established_frame = (uint64_t)UINT32_MAX + 1; break;
+		}
+		assert_null(sti_tls_facts_pack(&f));
+	}
+}
+
+/* Each optional group costs its bytes only when present; absent, it reads
+ * as nothing (NULL lists, empty strings, the empty second hello). */
+static void test_packed_groups(void **state)
+{
+	(void)state;
+	static struct sti_tls_facts f;
+	static struct sti_tls_facts_room room;
+	static struct sti_tls_view view;
+	/* nothing: the core (336 bytes) and two empty strings (name, ALPN) */
+	sti_tls_facts_init(&f, &room);
+	struct sti_tls_packed *p = sti_tls_facts_pack(&f);
+	assert_int_equal(sti_tls_packed_size(p), 336 + 2);
+	const struct sti_tls_facts *u = sti_tls_packed_facts(p, &view);
+	assert_settled_copy_of(&f, u);
+	assert_null(u->alerts);
+	assert_null(u->hrr);
+	assert_null(u->ch.ciphers);
+	assert_null(u->dir[STI_C2S].hs);
+	assert_false(u->have_ch2);
+	assert_string_equal(u->ch2->sni, "");
+	assert_string_equal(u->dir[STI_S2C].reason, "");
+	assert_string_equal(u->decrypt_note, "");
+	sti_tls_packed_free(p);
+	/* one group at a time: its bytes, read back */
+	for (int k = 0; k < 7; k++) {
+		size_t extra = 0;
+		sti_tls_facts_init(&f, &room);
+		switch (k) {
+		case 0:
+			f.nalerts = f.alerts_total = 1;
+			f.alerts[0] = (struct sti_tls_alert){ .level = 2, .desc = 40, .frame = 7 };
+			extra = 8 + sizeof(struct sti_tls_alert);
+			break;
+		case 1:
+			f.have_hrr = true;
+			f.hrr->nexts = 2;
+			f.hrr->exts[0] = 0x2b;
+			f.hrr->exts[1] = 0x33;
+			f.hrr->selected_group = 0x1d;
+			extra = sizeof(struct sti_server_hello) + 4;
+			break;
+		case 2:
+			f.have_ch2 = true;
+			f.ch2->max_version = STI_TLS13;
+			strcpy(f.ch2->sni, "ab");
+			extra = sizeof(struct sti_client_hello) + 3;
+			break;
+		case 3:
+			f.decrypt = STI_TLS_DEC_NO_KEYS;
+			extra = 56 + 1;   /* its note is empty */
+			break;
+		case 4:
+			f.dir[STI_S2C].not_tls = true;
+			f.dir[STI_S2C].malformed_frame = 3;
+			strcpy(f.dir[STI_S2C].sample, "HTTP/1.1");
+			extra = 40 + 1 + 9;
+			break;
+		case 5:
+			f.sh.malformed = "version";
+			extra = 16;
+			break;
+		case 6:
+			f.client_random[31] = 1;   /* a key log matched nothing yet */
+			extra = 56 + 1;
+			break;
+		}
+		p = sti_tls_facts_pack(&f);
+		assert_int_equal(sti_tls_packed_size(p), 336 + 2 + extra);
+		u = sti_tls_packed_facts(p, &view);
+		assert_settled_copy_of(&f, u);
+		sti_tls_packed_free(p);
+	}
 }
 
 /* The TLS 1.3 handshake of tls13 (suite TLS_AES_256_GCM_SHA384) up to the
@@ -1576,6 +1864,9 @@ int main(void)
 		cmocka_unit_test(test_settled_copy),
 		cmocka_unit_test(test_handshake_entries),
 		cmocka_unit_test(test_settled_copy_empty_and_hrr),
+		cmocka_unit_test(test_packed_extremes),
+		cmocka_unit_test(test_packed_refuses_wide_values),
+		cmocka_unit_test(test_packed_groups),
 		cmocka_unit_test(test_settled_waits_for_pending_alert),
 		cmocka_unit_test(test_hrr),
 		cmocka_unit_test(test_tls13_finished_by_size),

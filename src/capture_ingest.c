@@ -13,7 +13,6 @@ static bool decode_counted(int dlt, uint64_t number, int64_t ts_us,
 			   const uint8_t *data, uint32_t caplen, uint32_t wirelen,
 			   struct sti_ingest_stats *st, struct sti_pkt *p)
 {
-	memset(p, 0, sizeof(*p));
 	st->frames++;
 	st->bytes += caplen;
 	enum sti_decode_status ds = sti_decode_frame(dlt, data, caplen, wirelen, p);

@@ -463,10 +463,20 @@ enum sti_decode_status sti_decode_frame(int dlt, const uint8_t *frame,
 {
 	struct sti_rd r = sti_rd_init(frame, caplen);
 	uint32_t wire_len = 0;
+	/* The common frame's path sets every other field; the layered one
+	 * sets what it meets, on a cleared packet. No caller pays for
+	 * clearing a packet that is then written whole. */
+	bool common = dlt == DLT_EN10MB && ether_ipv4_tcp(&r, out, &wire_len);
+	if (common) {
+		out->frame = 0;
+		out->ts_us = 0;
+	} else {
+		memset(out, 0, sizeof(*out));
+	}
 	out->raw = frame;
 	out->raw_caplen = (uint32_t)caplen;
 	out->raw_len = (uint32_t)wirelen;
-	if (dlt != DLT_EN10MB || !ether_ipv4_tcp(&r, out, &wire_len)) {
+	if (!common) {
 		enum sti_decode_status st = decode_network(dlt, caplen, &r, out, &wire_len);
 		if (st != STI_DEC_TCP)
 			return st;

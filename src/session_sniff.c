@@ -46,17 +46,26 @@ bool sti_looks_foreign(enum sti_looks l)
 	}
 }
 
-/* Whether the reader starts with `lit` (case-insensitive when `nocase`). */
-static bool starts(const struct sti_rd *r, const char *lit, bool nocase)
+/* A literal and its length, so that no test measures it again. */
+struct lit {
+	const char *s;
+	size_t len;
+};
+#define LIT(s) { s, sizeof(s) - 1 }
+
+/* Whether the reader starts with the literal (case-insensitive when
+ * `nocase`). */
+static bool starts_lit(const struct sti_rd *r, struct lit l, bool nocase)
 {
-	size_t len = strlen(lit);
 	struct sti_rd c = *r;
 	const uint8_t *p;
-	if (!sti_rd_take(&c, len, &p))
+	if (!sti_rd_take(&c, l.len, &p))
 		return false;
-	return nocase ? strncasecmp((const char *)p, lit, len) == 0
-		      : memcmp(p, lit, len) == 0;
+	return nocase ? strncasecmp((const char *)p, l.s, l.len) == 0
+		      : memcmp(p, l.s, l.len) == 0;
 }
+
+#define starts(r, s, nocase) starts_lit(r, (struct lit)LIT(s), nocase)
 
 /* The first line (without CR LF), at most cap bytes, NUL-terminated. */
 static void first_line(const struct sti_rd *r, char *buf, size_t cap)
@@ -69,11 +78,21 @@ static void first_line(const struct sti_rd *r, char *buf, size_t cap)
 	buf[i] = '\0';
 }
 
+/* ASCII case folding, as strncasecmp does it in the C locale (the
+ * program never sets another). */
+static inline unsigned char fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+/* Only where the first letter matches is the rest compared: a banner is
+ * scanned at every offset, for up to three words. */
 static bool contains_nocase(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle);
+	unsigned char first = fold((unsigned char)needle[0]);
 	for (; *hay; hay++)
-		if (strncasecmp(hay, needle, n) == 0)
+		if (fold((unsigned char)*hay) == first && strncasecmp(hay, needle, n) == 0)
 			return true;
 	return false;
 }
@@ -153,21 +172,23 @@ static bool socks_hello(const struct sti_rd *r)
 
 static bool http_request(const struct sti_rd *r)
 {
-	static const char *const methods[] = {
-		"GET ", "POST ", "HEAD ", "PUT ", "OPTIONS ", "CONNECT ",
-		"DELETE ", "PATCH ",
+	static const struct lit methods[] = {
+		LIT("GET "), LIT("POST "), LIT("HEAD "), LIT("PUT "), LIT("OPTIONS "),
+		LIT("CONNECT "), LIT("DELETE "), LIT("PATCH "),
 	};
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (starts(r, methods[i], false))
+		if (starts_lit(r, methods[i], false))
 			return true;
 	return false;
 }
 
 static bool smtp_command(const struct sti_rd *r)
 {
-	static const char *const verbs[] = { "EHLO", "HELO", "LHLO", "STARTTLS", "QUIT" };
+	static const struct lit verbs[] = {
+		LIT("EHLO"), LIT("HELO"), LIT("LHLO"), LIT("STARTTLS"), LIT("QUIT"),
+	};
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (starts(r, verbs[i], true))
+		if (starts_lit(r, verbs[i], true))
 			return true;
 	return false;
 }

@@ -682,6 +682,9 @@ static void hs_header(const struct feed_ctx *c, struct sti_rd *rb)
 	uint8_t b;
 	struct sti_rd h;
 
+	/* The whole header in this chunk (nearly always): in one copy. */
+	if (d->hs_hdr_have == 0 && sti_rd_copy(rb, d->hs_hdr, sizeof(d->hs_hdr)))
+		d->hs_hdr_have = sizeof(d->hs_hdr);
 	while (d->hs_hdr_have < 4 && sti_rd_u8(rb, &b))
 		d->hs_hdr[d->hs_hdr_have++] = b;
 	if (d->hs_hdr_have < 4)
@@ -1042,6 +1045,16 @@ static void header_bytes(const struct feed_ctx *c, struct sti_rd *r)
 	struct sti_tls_dir *d = &c->t->d[c->dir];
 	uint8_t b;
 
+	/* A whole header of a TLS record in this chunk (nearly always): in
+	 * one copy. The loop below would take the same five bytes, with
+	 * first_byte only marking the direction started. */
+	if (d->hdr_have == 0 && !d->v2_hdr && sti_rd_peek(r, 0, &b) &&
+	    is_content_type(b) && sti_rd_copy(r, d->hdr, sizeof(d->hdr))) {
+		d->hdr_have = sizeof(d->hdr);
+		d->started = true;
+		record_header(c);
+		return;
+	}
 	while (d->state == ST_HDR && sti_rd_u8(r, &b)) {
 		d->hdr[d->hdr_have++] = b;
 		if (d->hdr_have == 1 && !first_byte(c))

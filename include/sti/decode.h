@@ -60,7 +60,9 @@ bool sti_decode_link_supported(int dlt);
  * caplen bytes of a frame that was wirelen long. When nothing was cut by
  * the snaplen (caplen == wirelen), an IP length that claims more than the
  * frame holds is a lie and the payload is what the frame holds; otherwise
- * the missing tail is payload the capture did not keep.
+ * the missing tail is payload the capture did not keep. For a TCP segment
+ * every field of `out` is set (frame and ts_us to zero: the caller knows
+ * them); whatever it held before does not matter.
  */
 enum sti_decode_status sti_decode_frame(int dlt, const uint8_t *frame,
 					size_t caplen, size_t wirelen,

@@ -161,6 +161,55 @@ static void assert_same_packet(const struct sti_pkt *a, const struct sti_pkt *b,
 	assert_int_equal(b->l4_offset, a->l4_offset + shift);
 }
 
+/* Every field of a packet as decode leaves it, compared one by one (the
+ * padding between them is nobody's). */
+static void assert_same_fields(const struct sti_pkt *a, const struct sti_pkt *b)
+{
+	assert_int_equal(a->frame, b->frame);
+	assert_int_equal(a->ts_us, b->ts_us);
+	assert_same_packet(a, b, 0);
+	assert_ptr_equal(a->payload, b->payload);
+	assert_ptr_equal(a->raw, b->raw);
+	assert_int_equal(a->raw_caplen, b->raw_caplen);
+	assert_int_equal(a->raw_len, b->raw_len);
+}
+
+/* Callers need not clear the packet: decode sets every field of a TCP
+ * segment, through the common frame's shortcut and the layered path
+ * alike (frame and ts_us to zero), whatever the packet held. */
+static void test_packet_needs_no_clearing(void **state)
+{
+	(void)state;
+	struct fb v4 = { .n = 0 }, tagged = { .n = 0 }, v6 = { .n = 0 }, raw = { .n = 0 };
+	eth(&v4, 0x0800);
+	ipv4(&v4, 6, TCPLEN, 0x4000, 0);
+	tcp(&v4);
+	eth(&tagged, 0x8100);
+	vlan(&tagged, 0x0800);
+	ipv4(&tagged, 6, TCPLEN, 0, 1);
+	tcp(&tagged);
+	eth(&v6, 0x86dd);
+	ipv6(&v6, 6, TCPLEN);
+	tcp(&v6);
+	ipv4(&raw, 6, TCPLEN, 0, 0);
+	tcp(&raw);
+	const struct { int dlt; const struct fb *f; } cases[] = {
+		{ DLT_EN10MB, &v4 }, { DLT_EN10MB, &tagged }, { DLT_EN10MB, &v6 },
+		{ DLT_RAW, &raw },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sti_pkt clean, dirty;
+		memset(&clean, 0, sizeof(clean));
+		memset(&dirty, 0xa5, sizeof(dirty));
+		const struct fb *f = cases[i].f;
+		assert_int_equal(sti_decode_frame(cases[i].dlt, f->b, f->n, f->n, &clean), STI_DEC_TCP);
+		assert_int_equal(sti_decode_frame(cases[i].dlt, f->b, f->n, f->n, &dirty), STI_DEC_TCP);
+		assert_int_equal(dirty.frame, 0);
+		assert_int_equal(dirty.ts_us, 0);
+		assert_same_fields(&clean, &dirty);
+	}
+}
+
 static void test_ethernet_ipv4_shortcut(void **state)
 {
 	static const uint8_t vihls[] = { 0x45, 0x46, 0x44, 0x55 };
@@ -588,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_unsupported_link),
 		cmocka_unit_test(test_address_text),
 		cmocka_unit_test(test_ethernet_ipv4_shortcut),
+		cmocka_unit_test(test_packet_needs_no_clearing),
 	};
 	return cmocka_run_group_tests_name("decode", tests, NULL, NULL);
 }

@@ -98,6 +98,31 @@ static void test_every_prefix(void **state)
 	}
 }
 
+/* Banner words are found in any case, at any offset, and only ASCII
+ * letters fold: the bytes just outside A-Z and a-z, and bytes past 0x7f,
+ * match nothing but themselves. */
+static void test_banner_words_fold(void **state)
+{
+	(void)state;
+	assert_int_equal(S(STI_S2C, "220 fIlEzIlLa ready\r\n"), STI_LOOKS_FTP);
+	assert_int_equal(S(STI_S2C, "220 ffftp\r\n"), STI_LOOKS_FTP);
+	assert_int_equal(S(STI_S2C, "220 Ft fT ftP\r\n"), STI_LOOKS_FTP);
+	assert_int_equal(S(STI_S2C, "220 ftp gateway, smtp inside\r\n"), STI_LOOKS_SMTP_GREETING);
+	assert_int_equal(S(STI_S2C, "220 sMtPfTp\r\n"), STI_LOOKS_SMTP_GREETING);
+	/* '@' '[' '`' '{' sit next to the letters: no folding for them */
+	assert_int_equal(S(STI_S2C, "220 @tp [tp `tp {tp\r\n"), STI_LOOKS_SMTP_GREETING);
+	assert_int_equal(S(STI_S2C, "220 \xc6TP \xe6tp\r\n"), STI_LOOKS_SMTP_GREETING);
+	/* a word cut by the line's end, or past the end of the line */
+	assert_int_equal(S(STI_S2C, "220 mx ft\r\nFTP\r\n"), STI_LOOKS_SMTP_GREETING);
+	assert_int_equal(S(STI_S2C, "220 mx FT"), STI_LOOKS_SMTP_GREETING);
+	/* client verbs in any case; methods only in upper case */
+	assert_int_equal(S(STI_C2S, "eHlO client\r\n"), STI_LOOKS_SMTP_COMMAND);
+	assert_int_equal(S(STI_C2S, "starttls\r\n"), STI_LOOKS_SMTP_COMMAND);
+	assert_int_equal(S(STI_C2S, "OPTIONS * HTTP/1.1\r\n"), STI_LOOKS_HTTP);
+	assert_int_equal(S(STI_C2S, "get / HTTP/1.1\r\n"), STI_LOOKS_UNKNOWN);
+	assert_int_equal(S(STI_C2S, "PATCH"), STI_LOOKS_UNKNOWN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -105,6 +130,7 @@ int main(void)
 		cmocka_unit_test(test_clients),
 		cmocka_unit_test(test_orientation_questions),
 		cmocka_unit_test(test_every_prefix),
+		cmocka_unit_test(test_banner_words_fold),
 	};
 	return cmocka_run_group_tests_name("sniff", tests, NULL, NULL);
 }

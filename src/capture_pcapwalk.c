@@ -60,11 +60,6 @@ static inline uint32_t get32_in(bool le, const uint8_t *b)
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
-static inline uint32_t get32(const struct sti_pcapwalk *w, const uint8_t *b)
-{
-	return get32_in(file_le(w), b);
-}
-
 STI_MUST_CHECK static inline bool rd16(const struct sti_pcapwalk *w, struct sti_rd *r,
 				uint16_t *v)
 {

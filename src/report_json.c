@@ -73,10 +73,70 @@ struct memo_set {
 	unsigned next;         /* the way a new text replaces */
 };
 
+/*
+ * The server's certificate and chain as written, remembered: a capture's
+ * sessions are served a handful of distinct certificates, and their two
+ * dozen fields (names escaped, dates formatted) were a fifth of a line.
+ * A memo holds a copy of the struct it was written from and is taken only
+ * when the session's struct has the same bytes, so it is exactly what
+ * writing would write (whether the facts point into the certificate cache
+ * or to a copy, as --anonymize's do).
+ */
+#define CERT_MEMOS 8
+
+struct cert_memo {
+	struct sti_tls_cert *cert;   /* the copy; NULL when empty */
+	char *json;
+	size_t json_len;
+};
+
+struct cert_memos {
+	struct cert_memo way[CERT_MEMOS];
+	unsigned next;
+};
+
+/*
+ * The same for a ClientHello's fields but its server name: what the
+ * hello offered and its fingerprints, from a few client builds. Its
+ * shape is every value those fields are made from; lists are compared
+ * with GREASE values taken as equal to one another, as every one of those
+ * fields leaves GREASE out (fresh GREASE values come with each hello).
+ */
+struct hello_shape {
+	uint16_t legacy_version, max_version;
+	bool has_supported_versions, sslv2_format, alpn_named;
+	uint8_t alpn0_ends[2];
+	unsigned nversions, nciphers, nexts, ngroups, npoint_formats, nsigalgs;
+	uint16_t versions[STI_HELLO_MAX_VERSIONS];
+	uint16_t ciphers[STI_HELLO_MAX_CIPHERS];
+	uint16_t exts[STI_HELLO_MAX_EXTS];
+	uint16_t groups[STI_HELLO_MAX_GROUPS];
+	uint16_t sigalgs[STI_HELLO_MAX_SIGALGS];
+	uint8_t point_formats[STI_HELLO_MAX_POINT_FORMATS];
+};
+
+#define HELLO_SETS 8
+#define HELLO_WAYS 4
+
+struct hello_memo {
+	struct hello_shape *shape;   /* NULL when empty */
+	char *head;                  /* max_version ... ja4 */
+	size_t head_len;
+	char *tail;                  /* supported_ciphers, sslv2_hello */
+	size_t tail_len;
+};
+
+struct hello_set {
+	struct hello_memo way[HELLO_WAYS];
+	unsigned next;
+};
+
 struct json_reporter {
 	struct sti_reporter base;   /* first: the ops get &base */
 	struct memo_set remedies[MEMO_SETS];
 	struct memo_set cipher_lists[MEMO_SETS];
+	struct cert_memos certs;
+	struct hello_set hellos[HELLO_SETS];
 	uint64_t files;
 	uint64_t files_failed;
 	struct sti_ingest_stats live;      /* the live capture's counters */
@@ -105,6 +165,8 @@ struct jw {
 	struct sti_time_cache *times;
 	struct memo_set *remedies;
 	struct memo_set *cipher_lists;
+	struct cert_memos *certs;
+	struct hello_set *hellos;
 	bool more;
 };
 
@@ -144,6 +206,19 @@ J_KEYED void j_str(struct jw *w, const char *key, const char *s)
 {
 	if (s)
 		j_strn(w, key, s, strlen(s));
+}
+
+/* A string member the program formatted itself from digits, hex,
+ * base64 or an address's punctuation: nothing in it needs escaping. Left
+ * out when empty, as j_strn leaves it. */
+J_KEYED void j_plain(struct jw *w, const char *key, const char *s, size_t n)
+{
+	if (n == 0)
+		return;
+	j_key(w, key);
+	sti_out_byte(w->o, '"');
+	sti_out_write(w->o, s, n);
+	sti_out_byte(w->o, '"');
 }
 
 /* A string member whose value is one of the program's own names (a
@@ -207,6 +282,8 @@ static void j_begin(struct jw *w, struct json_reporter *j)
 	w->times = &j->times;
 	w->remedies = j->remedies;
 	w->cipher_lists = j->cipher_lists;
+	w->certs = &j->certs;
+	w->hellos = j->hellos;
 	w->more = false;
 	sti_out_byte(w->o, '{');
 }
@@ -234,7 +311,7 @@ J_KEYED void j_time_us(struct jw *w, const char *key, int64_t us)
 	size_t n = sti_rfc3339_us(w->times, us, buf);
 
 	if (n)
-		j_str_always(w, key, buf, n);
+		j_plain(w, key, buf, n);
 }
 
 /* RFC 3339, UTC, whole seconds: "2027-02-25T12:00:00Z". */
@@ -244,7 +321,7 @@ J_KEYED void j_time_s(struct jw *w, const char *key, int64_t secs)
 	size_t n = sti_rfc3339_s(w->times, secs, buf);
 
 	if (n)
-		j_str_always(w, key, buf, n);
+		j_plain(w, key, buf, n);
 }
 
 /* A version name ("1.2", "ssl3", "0x7f1c") as a bare JSON string. */
@@ -296,7 +373,8 @@ static void j_endpoint(struct jw *w, const char *ip_key, const char *port_key,
 {
 	char buf[64];
 
-	j_str(w, ip_key, sti_addr_str(&e->addr, buf, sizeof(buf)));
+	sti_addr_str(&e->addr, buf, sizeof(buf));
+	j_plain(w, ip_key, buf, bounded_len(buf, sizeof(buf)));
 	j_u64(w, port_key, e->port);
 }
 
@@ -307,17 +385,31 @@ static const char *side_name(enum sti_dir dir)
 
 /* ---- SMTP --------------------------------------------------------------- */
 
+/* A reply code as printf's "%03u" writes it: at least three digits. */
+static size_t code_digits(unsigned code, char buf[STI_U64_DIGITS + 2])
+{
+	char d[STI_U64_DIGITS];
+	size_t n = sti_fmt_u64(d, code), pad = n < 3 ? 3 - n : 0;
+
+	memset(buf, '0', pad);
+	memcpy(buf + pad, d, n);
+	return pad + n;
+}
+
 /* "220 mx.example.test ESMTP": the code, then the text when there is one. */
 static void j_reply_line(struct jw *w, const char *key,
 			 const struct sti_smtp_reply *r)
 {
-	char buf[8 + STI_SMTP_TEXT_MAX];
+	char buf[STI_U64_DIGITS + 3 + STI_SMTP_TEXT_MAX];
 	size_t tlen = bounded_len(r->text, STI_SMTP_TEXT_MAX);
-	int n = sti_fmt(buf, sizeof(buf), "%03u%s%.*s", (unsigned)r->code,
-			 tlen ? " " : "", (int)tlen, r->text);
+	size_t n = code_digits(r->code, buf);
 
-	if (n > 0)
-		j_strn(w, key, buf, bounded_len(buf, sizeof(buf)));
+	if (tlen) {
+		buf[n++] = ' ';
+		memcpy(buf + n, r->text, tlen);
+		n += tlen;
+	}
+	j_strn(w, key, buf, n);
 }
 
 /*
@@ -535,7 +627,155 @@ static void j_client_ciphers(struct jw *w, const struct sti_client_hello *ch)
 	memo_keep_written(set, key, klen, w->o, mark);
 }
 
-static void j_client_hello(struct jw *w, const struct sti_client_hello *ch)
+/* A copy of what was written since mark, if it is still in the buffer in
+ * one piece; NULL otherwise or without memory. */
+static char *copy_written(const struct sti_out *o, struct memo_mark mark, size_t *len)
+{
+	if (o->drains != mark.drains)
+		return NULL;
+	*len = o->len - mark.start;
+	char *copy = malloc(*len ? *len : 1);
+	if (copy)
+		memcpy(copy, o->buf + mark.start, *len);
+	return copy;
+}
+
+/* ---- ClientHello memo ---- */
+
+static unsigned capped_count(unsigned n, unsigned cap, bool *over)
+{
+	if (n > cap)
+		*over = true;
+	return n < cap ? n : cap;
+}
+
+/* The shape of ch, or false when a count is past its list's cap (such a
+ * hello is written without the memo). */
+static bool hello_shape_of(const struct sti_client_hello *ch, struct hello_shape *s)
+{
+	bool over = false;
+
+	memset(s, 0, sizeof(*s));
+	s->legacy_version = ch->legacy_version;
+	s->max_version = ch->max_version;
+	s->has_supported_versions = ch->has_supported_versions;
+	s->sslv2_format = ch->sslv2_format;
+	s->alpn_named = ch->nalpn != 0 && ch->alpn0_len != 0;
+	if (s->alpn_named)
+		memcpy(s->alpn0_ends, ch->alpn0_ends, sizeof(s->alpn0_ends));
+	s->nversions = capped_count(ch->nversions, STI_HELLO_MAX_VERSIONS, &over);
+	s->nciphers = capped_count(ch->nciphers, STI_HELLO_MAX_CIPHERS, &over);
+	s->nexts = capped_count(ch->nexts, STI_HELLO_MAX_EXTS, &over);
+	s->ngroups = capped_count(ch->ngroups, STI_HELLO_MAX_GROUPS, &over);
+	s->npoint_formats = capped_count(ch->npoint_formats, STI_HELLO_MAX_POINT_FORMATS, &over);
+	s->nsigalgs = capped_count(ch->nsigalgs, STI_HELLO_MAX_SIGALGS, &over);
+	if (over)
+		return false;
+	if (s->nversions)
+		memcpy(s->versions, ch->versions, s->nversions * sizeof(s->versions[0]));
+	if (s->nciphers)
+		memcpy(s->ciphers, ch->ciphers, s->nciphers * sizeof(s->ciphers[0]));
+	if (s->nexts)
+		memcpy(s->exts, ch->exts, s->nexts * sizeof(s->exts[0]));
+	if (s->ngroups)
+		memcpy(s->groups, ch->groups, s->ngroups * sizeof(s->groups[0]));
+	if (s->npoint_formats)
+		memcpy(s->point_formats, ch->ec_point_formats, s->npoint_formats);
+	if (s->nsigalgs)
+		memcpy(s->sigalgs, ch->sigalgs, s->nsigalgs * sizeof(s->sigalgs[0]));
+	return true;
+}
+
+/* Equal lists, a GREASE value matching any GREASE value. */
+static bool same_list16(const uint16_t *a, const uint16_t *b, unsigned n)
+{
+	if (n == 0 || memcmp(a, b, n * sizeof(a[0])) == 0)
+		return true;
+	for (unsigned i = 0; i < n; i++)
+		if (a[i] != b[i] && !(sti_tls_is_grease(a[i]) && sti_tls_is_grease(b[i])))
+			return false;
+	return true;
+}
+
+/* Whether ch has shape s: the counts first, they settle most misses. */
+static bool hello_has_shape(const struct sti_client_hello *ch, const struct hello_shape *s)
+{
+	bool alpn_named = ch->nalpn != 0 && ch->alpn0_len != 0;
+
+	if (ch->nciphers != s->nciphers || ch->nexts != s->nexts ||
+	    ch->ngroups != s->ngroups || ch->nsigalgs != s->nsigalgs ||
+	    ch->nversions != s->nversions || ch->npoint_formats != s->npoint_formats ||
+	    ch->legacy_version != s->legacy_version || ch->max_version != s->max_version ||
+	    ch->has_supported_versions != s->has_supported_versions ||
+	    ch->sslv2_format != s->sslv2_format || alpn_named != s->alpn_named)
+		return false;
+	if (alpn_named && memcmp(ch->alpn0_ends, s->alpn0_ends, sizeof(s->alpn0_ends)) != 0)
+		return false;
+	/* The versions exactly: what the hello offers is not GREASE-blind. */
+	return (s->nversions == 0 ||
+		memcmp(ch->versions, s->versions, s->nversions * sizeof(s->versions[0])) == 0) &&
+	       (s->npoint_formats == 0 ||
+		memcmp(ch->ec_point_formats, s->point_formats, s->npoint_formats) == 0) &&
+	       same_list16(ch->ciphers, s->ciphers, s->nciphers) &&
+	       same_list16(ch->exts, s->exts, s->nexts) &&
+	       same_list16(ch->groups, s->groups, s->ngroups) &&
+	       same_list16(ch->sigalgs, s->sigalgs, s->nsigalgs);
+}
+
+/* A set picked by counts and versions only: GREASE cannot move a hello
+ * to another set. */
+static struct hello_set *hello_set_of(struct hello_set *sets, const struct sti_client_hello *ch)
+{
+	unsigned h = ch->nciphers * 31u + ch->nexts * 7u + ch->ngroups * 3u + ch->nsigalgs +
+		     ch->max_version + ch->legacy_version;
+	return &sets[h % HELLO_SETS];
+}
+
+static struct hello_memo *hello_find(struct hello_set *set, const struct sti_client_hello *ch)
+{
+	for (unsigned i = 0; i < HELLO_WAYS; i++) {
+		struct hello_memo *m = &set->way[i];
+		if (m->shape && hello_has_shape(ch, m->shape))
+			return m;
+	}
+	return NULL;
+}
+
+static void hello_memo_clear(struct hello_memo *m)
+{
+	free(m->shape);
+	free(m->head);
+	free(m->tail);
+	*m = (struct hello_memo){ NULL, NULL, 0, NULL, 0 };
+}
+
+/* Remember ch's two pieces (each malloc'd, taken over); without all of
+ * them nothing is kept. */
+static void hello_keep(struct hello_set *set, const struct sti_client_hello *ch, char *head,
+		       size_t head_len, char *tail, size_t tail_len)
+{
+	struct hello_shape *shape = head && tail ? malloc(sizeof(*shape)) : NULL;
+	if (!shape || !hello_shape_of(ch, shape)) {
+		free(shape);
+		free(head);
+		free(tail);
+		return;
+	}
+	struct hello_memo *m = &set->way[set->next];
+	set->next = (set->next + 1) % HELLO_WAYS;
+	hello_memo_clear(m);
+	*m = (struct hello_memo){ shape, head, head_len, tail, tail_len };
+}
+
+static void hello_memos_free(struct hello_set *sets)
+{
+	for (unsigned i = 0; i < HELLO_SETS; i++)
+		for (unsigned k = 0; k < HELLO_WAYS; k++)
+			hello_memo_clear(&sets[i].way[k]);
+}
+
+/* From max_version to ja4: all but the server name and what follows it. */
+static void j_client_hello_head(struct jw *w, const struct sti_client_hello *ch)
 {
 	char ja3[33], ja4[40];
 
@@ -545,9 +785,46 @@ static void j_client_hello(struct jw *w, const struct sti_client_hello *ch)
 	sti_tls_client_fp(ch, ja3, ja4);
 	J_STR_ARR(w, "tls.client.ja3", ja3);
 	J_STR_ARR(w, "tls.client.ja4", ja4);
-	j_strn(w, "tls.client.server_name", ch->sni, bounded_len(ch->sni, STI_HELLO_NAME_MAX));
+}
+
+static void j_client_hello_tail(struct jw *w, const struct sti_client_hello *ch)
+{
 	j_client_ciphers(w, ch);
 	j_bool(w, "tls.client.sslv2_hello", ch->sslv2_format);
+}
+
+static void j_server_name(struct jw *w, const struct sti_client_hello *ch)
+{
+	j_strn(w, "tls.client.server_name", ch->sni, bounded_len(ch->sni, STI_HELLO_NAME_MAX));
+}
+
+/*
+ * Both pieces start with a member's comma (the TLS fields before them are
+ * always written) and end with a member, so a remembered piece is what
+ * writing it would give.
+ */
+static void j_client_hello(struct jw *w, const struct sti_client_hello *ch)
+{
+	struct hello_set *set = hello_set_of(w->hellos, ch);
+	const struct hello_memo *m = w->more ? hello_find(set, ch) : NULL;
+
+	if (m) {
+		sti_out_write(w->o, m->head, m->head_len);
+		j_server_name(w, ch);
+		sti_out_write(w->o, m->tail, m->tail_len);
+		return;
+	}
+	bool memo = w->more;
+	size_t head_len = 0, tail_len = 0;
+	struct memo_mark mark = memo_mark(w->o);
+	j_client_hello_head(w, ch);
+	char *head = memo ? copy_written(w->o, mark, &head_len) : NULL;
+	j_server_name(w, ch);
+	mark = memo_mark(w->o);
+	j_client_hello_tail(w, ch);
+	char *tail = head ? copy_written(w->o, mark, &tail_len) : NULL;
+	if (head)
+		hello_keep(set, ch, head, head_len, tail, tail_len);
 }
 
 static void j_server_cert(struct jw *w, const struct sti_cert_info *c)
@@ -610,6 +887,73 @@ static void j_server_chain(struct jw *w, const struct sti_trust_info *tr)
 		j_end(&o);
 	}
 	sti_out_byte(w->o, ']');
+}
+
+/* ---- certificate memo ---- */
+
+static const struct cert_memo *cert_find(const struct cert_memos *memos,
+					 const struct sti_tls_cert *c)
+{
+	for (unsigned i = 0; i < CERT_MEMOS; i++) {
+		const struct cert_memo *m = &memos->way[i];
+		if (m->cert && memcmp(m->cert, c, sizeof(*c)) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+static void cert_memo_clear(struct cert_memo *m)
+{
+	free(m->cert);
+	free(m->json);
+	*m = (struct cert_memo){ NULL, NULL, 0 };
+}
+
+/* Remember c and json (malloc'd, taken over); without memory, nothing. */
+static void cert_keep(struct cert_memos *memos, const struct sti_tls_cert *c, char *json,
+		      size_t json_len)
+{
+	struct sti_tls_cert *copy = json ? malloc(sizeof(*copy)) : NULL;
+	if (!copy) {
+		free(json);
+		return;
+	}
+	memcpy(copy, c, sizeof(*copy));
+	struct cert_memo *m = &memos->way[memos->next];
+	memos->next = (memos->next + 1) % CERT_MEMOS;
+	cert_memo_clear(m);
+	*m = (struct cert_memo){ copy, json, json_len };
+}
+
+static void cert_memos_free(struct cert_memos *memos)
+{
+	for (unsigned i = 0; i < CERT_MEMOS; i++)
+		cert_memo_clear(&memos->way[i]);
+}
+
+/* The leaf's fields, then the chain's. Remembered as written when a
+ * member came before them (always: the TLS fields before are written
+ * whatever the facts), so that the piece starts with its comma. */
+static void j_server_certs(struct jw *w, const struct sti_tls_cert *c)
+{
+	const struct cert_memo *m = w->more ? cert_find(w->certs, c) : NULL;
+
+	if (m) {
+		sti_out_write(w->o, m->json, m->json_len);
+		return;
+	}
+	bool memo = w->more;
+	struct memo_mark mark = memo_mark(w->o);
+	if (c->leaf.parsed)
+		j_server_cert(w, &c->leaf);
+	if (c->chain.chain_len)
+		j_server_chain(w, &c->chain);
+	if (memo) {
+		size_t len = 0;
+		char *json = copy_written(w->o, mark, &len);
+		if (json)
+			cert_keep(w->certs, c, json, len);
+	}
 }
 
 static void j_alerts(struct jw *w, const struct sti_tls_facts *t)
@@ -688,10 +1032,8 @@ static void j_tls(struct jw *w, const struct sti_tls_facts *t)
 	j_bool(w, "tls.hello_retry_request", t->have_hrr);
 	if (t->have_ch)
 		j_client_hello(w, &t->ch);
-	if (t->server_cert && t->server_cert->leaf.parsed)
-		j_server_cert(w, &t->server_cert->leaf);
-	if (t->server_cert && t->server_cert->chain.chain_len)
-		j_server_chain(w, &t->server_cert->chain);
+	if (t->server_cert)
+		j_server_certs(w, t->server_cert);
 	j_alerts(w, t);
 	j_decrypted(w, t);
 }
@@ -907,12 +1249,15 @@ static void json_session(struct sti_reporter *r, const char *file,
 {
 	struct json_reporter *j = json_of(r);
 	struct jw w;
-	char cid[32];
+	char cid[32], start[STI_RFC3339_MAX];
 
 	j_begin(&w, j);
 	j_const(&w, "event.kind", "session");
-	j_time_us(&w, "@timestamp", rec->first_ts);
-	j_time_us(&w, "event.start", rec->first_ts);
+	size_t start_len = sti_rfc3339_us(&j->times, rec->first_ts, start);
+	if (start_len) {
+		j_plain(&w, "@timestamp", start, start_len);
+		j_plain(&w, "event.start", start, start_len);
+	}
 	j_time_us(&w, "event.end", rec->last_ts);
 	j_str(&w, r->opts.live ? "observer.ingress.interface.name" : "file", file);
 	j_u64(&w, "session.id", rec->id);
@@ -920,7 +1265,7 @@ static void json_session(struct sti_reporter *r, const char *file,
 	j_u64(&w, "session.last_frame", rec->last_frame);
 	j_const(&w, "network.transport", "tcp");
 	sti_community_id(&rec->cli, &rec->srv, TCP_PROTO, 0, cid);
-	J_STR_ARR(&w, "network.community_id", cid);
+	j_plain(&w, "network.community_id", cid, bounded_len(cid, sizeof(cid)));
 	j_endpoint(&w, "source.ip", "source.port", &rec->cli);
 	j_endpoint(&w, "destination.ip", "destination.port", &rec->srv);
 	j_smtp(&w, rec);
@@ -1018,6 +1363,8 @@ static void json_destroy(struct sti_reporter *r)
 		sti_out_drain(&json_of(r)->out);
 		memo_free(json_of(r)->remedies);
 		memo_free(json_of(r)->cipher_lists);
+		cert_memos_free(&json_of(r)->certs);
+		hello_memos_free(json_of(r)->hellos);
 	}
 	free(json_of(r));
 }
@@ -1040,6 +1387,8 @@ struct sti_reporter *sti_report_json_new(FILE *out, const struct sti_report_opts
 	j->base.out = out;
 	if (o)
 		j->base.opts = *o;
-	sti_out_init(&j->out, out, sti_out_wants_line_flush(out, j->base.opts.flush_lines));
+	bool line_flush = sti_out_wants_line_flush(out, j->base.opts.flush_lines);
+	sti_out_init(&j->out, out, line_flush);
+	sti_out_widen_stdout(out, line_flush);
 	return &j->base;
 }

@@ -63,6 +63,7 @@ struct fix_seen {
 struct text_reporter {
 	struct sti_reporter base;          /* first: the ops get &base */
 	FILE *park[STI_OUTCOME_COUNT];     /* tmpfile per outcome, or NULL */
+	char *park_buf[STI_OUTCOME_COUNT]; /* its stdio buffer, or NULL */
 	bool park_failed[STI_OUTCOME_COUNT]; /* a write to it failed */
 	struct fix_seen fixes[STI_OUTCOME_COUNT][FIXES_REMEMBERED];
 	unsigned nfixes[STI_OUTCOME_COUNT];
@@ -678,10 +679,28 @@ static void file_header(struct text_reporter *t, const char *file)
  * (no writable temporary directory) the block goes straight to the output:
  * the categories then come in arrival order, which is said once on stderr.
  */
+/* A parked category is written and read back once, whole: a 64 KB
+ * stdio buffer makes that 16 times fewer system calls than the 4 KB
+ * stdio picks for a file. Without memory, stdio's own. */
+#define PARK_BUF (1 << 16)
+
+static void park_close(struct text_reporter *t, enum sti_outcome k)
+{
+	fclose(t->park[k]);
+	t->park[k] = NULL;
+	free(t->park_buf[k]);
+	t->park_buf[k] = NULL;
+}
+
 static FILE *park_for(struct text_reporter *t, enum sti_outcome k, const char *file)
 {
 	if (!t->park[k]) {
 		t->park[k] = tmpfile();
+		if (t->park[k] && (t->park_buf[k] = malloc(PARK_BUF)) != NULL &&
+		    setvbuf(t->park[k], t->park_buf[k], _IOFBF, PARK_BUF) != 0) {
+			free(t->park_buf[k]);
+			t->park_buf[k] = NULL;
+		}
 		if (!t->park[k]) {
 			if (!t->tmp_warned) {
 				t->tmp_warned = true;
@@ -711,8 +730,7 @@ static void unpark(struct text_reporter *t, enum sti_outcome k)
 		fwrite(buf, 1, n, t->base.out);
 	if (ferror(p))
 		t->park_failed[k] = true;
-	fclose(p);
-	t->park[k] = NULL;
+	park_close(t, k);
 	if (t->park_failed[k])
 		fprintf(t->base.out, "\n(some %s sessions were lost: the temporary "
 			"file could not be written or read)\n", sti_outcome_name(k));
@@ -957,7 +975,7 @@ static void text_destroy(struct sti_reporter *r)
 	struct text_reporter *t = text_of(r);
 	for (int k = 0; k < STI_OUTCOME_COUNT; k++)
 		if (t->park[k])
-			fclose(t->park[k]);
+			park_close(t, (enum sti_outcome)k);
 	free(t->file);
 	free(t);
 }
@@ -980,5 +998,6 @@ struct sti_reporter *sti_report_text_new(FILE *out, const struct sti_report_opts
 	t->base.out = out;
 	if (o)
 		t->base.opts = *o;
+	sti_out_widen_stdout(out, sti_out_wants_line_flush(out, t->base.opts.flush_lines));
 	return &t->base;
 }

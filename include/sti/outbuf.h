@@ -40,6 +40,11 @@ void sti_out_init(struct sti_out *o, FILE *f, bool line_flush);
  * f is a terminal. */
 bool sti_out_wants_line_flush(FILE *f, bool live);
 
+/* Give stdout a 64 KB stdio buffer, once, when f is stdout and its lines
+ * are not flushed one by one (files and pipes, not live input or a
+ * terminal). */
+void sti_out_widen_stdout(FILE *f, bool line_flush);
+
 /* Hand the buffered bytes to the FILE (no fflush). */
 void sti_out_drain(struct sti_out *o);
 

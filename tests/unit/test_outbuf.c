@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,6 +246,93 @@ static void test_numbers(void **state)
 	free(out);
 }
 
+/* Every number of digits, each side of every power of ten, and a spread
+ * of values: what printf's "%" PRIu64 writes. */
+static void test_u64_digits(void **state)
+{
+	char want[32], got[STI_U64_DIGITS];
+	uint64_t p = 1, x = 0x9e3779b97f4a7c15u;
+
+	(void)state;
+	for (int k = 0; k < 20; k++, p *= 10) {
+		uint64_t vs[] = { p - 1, p, p + 1, p * 5 + 3, p * 9 + (p - 1) };
+		for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+			int n = snprintf(want, sizeof(want), "%" PRIu64, vs[i]);
+			assert_int_equal(sti_fmt_u64(got, vs[i]), (size_t)n);
+			assert_string_equal(got, want);
+		}
+	}
+	for (int i = 0; i < 10000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint64_t v = x >> (i % 64);
+		int n = snprintf(want, sizeof(want), "%" PRIu64, v);
+		assert_int_equal(sti_fmt_u64(got, v), (size_t)n);
+		assert_string_equal(got, want);
+	}
+}
+
+/* Bytes waiting in the pipe's read end fd (non-blocking), read away. */
+static size_t pipe_drain(int fd)
+{
+	char buf[4096];
+	size_t total = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += (size_t)n;
+	return total;
+}
+
+/* n bytes through stdout; what reached its pipe by then. */
+static size_t through_stdout(int rd, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		assert_int_not_equal(fputc('x', stdout), EOF);
+	return pipe_drain(rd);
+}
+
+/*
+ * stdout widened to 64 KB: 10,000 bytes stay in its buffer until the
+ * flush, where a 4 KB buffer (stdio's for a pipe) passes most of them on
+ * at once; not with line_flush, nor for another FILE.
+ */
+static void test_widen_stdout(void **state)
+{
+	static char small[4096];   /* stdio's size for a pipe, whatever fd 1 was */
+	int p[2], saved;
+
+	(void)state;
+	assert_int_equal(fflush(stdout), 0);
+	assert_int_equal(setvbuf(stdout, small, _IOFBF, sizeof(small)), 0);
+	saved = dup(STDOUT_FILENO);
+	assert_true(saved >= 0);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+	assert_true(dup2(p[1], STDOUT_FILENO) >= 0);
+	FILE *other = fopen("/dev/null", "w");
+	assert_non_null(other);
+	sti_out_widen_stdout(other, false);
+	sti_out_widen_stdout(stdout, true);
+	size_t early = through_stdout(p[0], 10000);
+	assert_int_equal(fflush(stdout), 0);
+	size_t late = pipe_drain(p[0]);
+	sti_out_widen_stdout(stdout, false);
+	size_t held = through_stdout(p[0], 10000);
+	assert_int_equal(fflush(stdout), 0);
+	size_t flushed = pipe_drain(p[0]);
+	assert_true(dup2(saved, STDOUT_FILENO) >= 0);
+	close(saved);
+	close(p[0]);
+	close(p[1]);
+	fclose(other);
+	assert_true(early >= 8192);
+	assert_int_equal(early + late, 10000);
+	assert_int_equal(held, 0);
+	assert_int_equal(flushed, 10000);
+}
+
 /* Padding and right alignment as printf's "%*s" and "%-*s" do them, the
  * text report's ladder columns; more spaces than the blank run holds. */
 static void test_columns(void **state)
@@ -472,6 +560,8 @@ int main(void)
 		cmocka_unit_test(test_escapes_across_boundary),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_columns),
+		cmocka_unit_test(test_u64_digits),
+		cmocka_unit_test(test_widen_stdout),
 		cmocka_unit_test(test_flush_per_line_when_asked),
 		cmocka_unit_test(test_no_flush_per_line_otherwise),
 		cmocka_unit_test(test_order_with_other_writers),

@@ -950,6 +950,125 @@ static void test_cipher_list_memo(void **state)
 	free(got);
 }
 
+/*
+ * Server certificates that differ in one field each (the first, a name in
+ * the middle, the chain's last entry, the trust), a leaf that did not
+ * parse, a chain not sent, more distinct ones than the memo holds, and
+ * repeats of each.
+ */
+static struct sti_tls_facts cert_tls;
+static struct sti_tls_cert cert_case_cert;
+
+static void cert_case(unsigned k, struct sti_record *rec, struct sti_verdict *v)
+{
+	struct sti_tls_cert *c = &cert_case_cert;
+	(void)rec;
+	(void)v;
+	*c = *fill_cert();
+	c->chain.chain_len = 2;
+	c->chain.checked = true;
+	c->chain.trust = STI_TRUST_PUBLIC;
+	strcpy(c->chain.anchor, "Example Root");
+	c->chain.ndecoded = 2;
+	strcpy(c->chain.chain[0].subject_cn, "mx.example.test");
+	strcpy(c->chain.chain[1].subject_cn, "Example CA");
+	c->chain.chain[1].not_after = INT64_C(1893456000);
+	switch (k % 10) {
+	case 1: c->leaf.chain_len = 3; break;
+	case 2: strcpy(c->leaf.sans[1], "mail2.example.test"); break;
+	case 3: c->chain.chain[1].not_after++; break;
+	case 4: c->chain.trust = STI_TRUST_PRIVATE; break;
+	case 5: c->leaf.parsed = false; break;
+	case 6: c->chain.chain_len = 0; break;
+	case 7: c->leaf.sha256[63] = '0'; break;
+	case 8: strcpy(c->leaf.sans[15], "z.example.test"); c->leaf.nsans = 16; break;
+	case 9: c->leaf.key_bits = 4096; break;
+	default: break;
+	}
+	cert_tls.server_cert = c;
+}
+
+static void test_cert_memo(void **state)
+{
+	static const unsigned order[] = { 0, 1, 0, 2, 3, 4, 5, 6, 7, 8, 9, 0, 3, 9, 5, 5, 6,
+					  1, 2, 8, 7, 4, 0 };
+	struct sti_record rec;
+	struct sti_verdict v;
+	(void)state;
+
+	base_record(&rec);
+	base_verdict(&v);
+	fill_tls(&cert_tls);
+	rec.tls = &cert_tls;
+	char *got = same_as_fresh(order, sizeof(order) / sizeof(order[0]), &rec, &v, cert_case);
+	assert_has(got, "\"tls.server.x509.alternative_names\":[\"mx.example.test\","
+			"\"mail2.example.test\"]");
+	assert_has(got, "\"tls.server.x509.trust\":\"private\"");
+	free(got);
+}
+
+/*
+ * ClientHellos that differ in one thing each, GREASE values that differ
+ * (the same hello for every field), server names that differ (never
+ * remembered), and more hellos of one shape's counts than a set holds.
+ */
+static struct sti_tls_facts hello_tls;
+
+static void hello_case(unsigned k, struct sti_record *rec, struct sti_verdict *v)
+{
+	struct sti_client_hello *ch = &hello_tls.ch;
+	(void)rec;
+	(void)v;
+	fill_tls(&hello_tls);
+	ch->exts[0] = 0x1a1a;   /* GREASE */
+	ch->exts[1] = STI_EXT_SERVER_NAME;
+	ch->exts[2] = 0x000d;
+	ch->nexts = 3;
+	ch->groups[0] = 0x001d;
+	ch->ngroups = 1;
+	ch->sigalgs[0] = 0x0403;
+	ch->sigalgs[1] = 0x0804;
+	ch->nsigalgs = 2;
+	ch->ec_point_formats[0] = 0;
+	ch->npoint_formats = 1;
+	switch (k) {
+	case 1: ch->ciphers[0] = 0x3a3a; ch->exts[0] = 0xfafa; break;   /* same as 0 */
+	case 2: ch->sigalgs[1] = 0x0805; break;
+	case 3: ch->sigalgs[1] = 0x0806; break;
+	case 4: ch->sigalgs[1] = 0x0807; break;
+	case 5: ch->sigalgs[1] = 0x0808; break;
+	case 6: ch->sigalgs[1] = 0x0809; break;
+	case 7: strcpy(ch->sni, "other.example.test"); break;
+	case 8: ch->sni[0] = '\0'; break;
+	case 9: ch->versions[1] = 0x7f1c; ch->max_version = 0x7f1c; break;
+	case 10: ch->sslv2_format = true; break;
+	case 11: ch->nalpn = 1; ch->alpn0_len = 2; ch->alpn0_ends[0] = 'h'; ch->alpn0_ends[1] = '2'; break;
+	case 12: ch->nalpn = 1; ch->alpn0_len = 2; ch->alpn0_ends[0] = 'h'; ch->alpn0_ends[1] = '3'; break;
+	case 13: ch->ec_point_formats[0] = 1; break;
+	case 14: ch->has_supported_versions = false; break;
+	case 15: ch->ciphers[3] = 0x1338; break;
+	case 16: ch->ciphers[0] = 0x1301; break;   /* no GREASE: not as 0 */
+	default: break;
+	}
+}
+
+static void test_hello_memo(void **state)
+{
+	static const unsigned order[] = { 0, 1, 0, 7, 8, 2, 3, 4, 5, 6, 0, 2, 9, 10, 11, 12, 11,
+					  13, 14, 15, 16, 1, 16, 0, 7, 6, 3 };
+	struct sti_record rec;
+	struct sti_verdict v;
+	(void)state;
+
+	base_record(&rec);
+	base_verdict(&v);
+	rec.tls = &hello_tls;
+	char *got = same_as_fresh(order, sizeof(order) / sizeof(order[0]), &rec, &v, hello_case);
+	assert_has(got, "\"tls.client.server_name\":\"other.example.test\"");
+	assert_has(got, "\"tls.client.sslv2_hello\":true");
+	free(got);
+}
+
 static void test_empty_run(void **state)
 {
 	char *buf = NULL;
@@ -987,6 +1106,8 @@ int main(void)
 		cmocka_unit_test(test_empty_run),
 		cmocka_unit_test(test_remediation_memo),
 		cmocka_unit_test(test_cipher_list_memo),
+		cmocka_unit_test(test_cert_memo),
+		cmocka_unit_test(test_hello_memo),
 	};
 	return cmocka_run_group_tests_name("report_json", tests, NULL, NULL);
 }

@@ -1316,6 +1316,47 @@ static const struct seg hb_settle[] = {
 	SEG(STI_S2C, 9, "220 2.0.0 Ready\r\n"),
 };
 
+/* A greeting and a HELO only: no capabilities, notable replies or spans. */
+static const struct seg hb_plain[] = {
+	SEG(STI_S2C, 1, "220 mx ESMTP\r\n"),
+	SEG(STI_C2S, 2, "HELO c.example\r\n"),
+	SEG(STI_S2C, 3, "250 mx\r\n"),
+};
+
+/*
+ * A parser let go of is kept for the next session (smtp.c's spares):
+ * what a session with capabilities, notable replies, spans and anomalies
+ * left in it must not show in the next one's facts.
+ */
+static void test_parser_reused_clean(void **state)
+{
+	struct run *first = run_segs(hb_plain, NSEGS(hb_plain), true, FEED_WHOLE, 0);
+	char *want = render_facts(F(first));
+	(void)state;
+
+	for (int i = 0; i < 3; i++) {
+		struct run *busy = run_segs(hb_settle, NSEGS(hb_settle), true, FEED_WHOLE, 0);
+		assert_int_equal(F(busy)->ncaps, 3);
+		assert_int_equal(F(busy)->nnotable, 2);
+		assert_int_equal(F(busy)->nspans, 1);
+		run_free(busy);
+		struct run *again = run_segs(hb_plain, NSEGS(hb_plain), true, FEED_WHOLE, 0);
+		const struct sti_smtp_facts *f = F(again);
+		char *got = render_facts(f);
+		assert_string_equal(got, want);
+		assert_int_equal(f->ncaps, 0);
+		assert_int_equal(f->nnotable, 0);
+		assert_int_equal(f->nspans, 0);
+		assert_null(f->anomalies);
+		assert_string_equal(f->auth_mech, "");
+		assert_int_equal(f->hello_code, 250);
+		free(got);
+		run_free(again);
+	}
+	free(want);
+	run_free(first);
+}
+
 /* The single replies of facts f. */
 #define FACT_REPLIES(f) \
 	{ &(f)->greeting, &(f)->starttls_reply, &(f)->masked_command_reply, \
@@ -1961,6 +2002,7 @@ int main(void)
 		cmocka_unit_test(test_end_in_content),
 		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_settled_copy),
+		cmocka_unit_test(test_parser_reused_clean),
 		cmocka_unit_test(test_settled_copy_empty),
 		cmocka_unit_test(test_settled_anomalies),
 		cmocka_unit_test(test_packed_real),

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@
 #include <openssl/x509.h>
 #include <unistd.h>
 
+#include "sti/digest.h"
 #include "sti/tls_certcache.h"
 #include "sti/tls_hello.h"
 #include "sti/tls_trust.h"
@@ -134,6 +136,47 @@ static void parse_ch(const uint8_t *p, size_t n, struct sti_client_hello *ch, bo
 	uint8_t *q = dup_exact(p, n);
 	assert_int_equal(sti_tls_parse_client_hello(q, n, ch), want);
 	free(q);
+}
+
+/* ---- digests (digest.c): one context per digest and thread, reused ---- */
+
+static void assert_digest(enum sti_md md, const char *in, const char *want_hex)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+
+	assert_true(sti_digest(md, in, strlen(in), d, &n));
+	assert_int_equal(2 * n, strlen(want_hex));
+	for (unsigned i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	assert_string_equal(hex, want_hex);
+}
+
+/* Each digest in turn, twice over, then the same on a second thread (its
+ * own contexts, freed when it ends). */
+static void *digests_interleaved(void *arg)
+{
+	(void)arg;
+	for (int round = 0; round < 2; round++) {
+		assert_digest(STI_MD_SHA1, "abc", "a9993e364706816aba3e25717850c26c9cd0d89d");
+		assert_digest(STI_MD_MD5, "abc", "900150983cd24fb0d6963f7d28e17f72");
+		assert_digest(STI_MD_SHA1, "", "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+		assert_digest(STI_MD_SHA256, "abc",
+			      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+		assert_digest(STI_MD_MD5, "", "d41d8cd98f00b204e9800998ecf8427e");
+	}
+	return NULL;
+}
+
+static void test_digests_reused(void **state)
+{
+	pthread_t t;
+	(void)state;
+	digests_interleaved(NULL);
+	assert_int_equal(pthread_create(&t, NULL, digests_interleaved, NULL), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	digests_interleaved(NULL);
 }
 
 static void assert_ja3(const struct sti_client_hello *ch, const char *want)
@@ -1606,6 +1649,7 @@ int main(void)
 		cmocka_unit_test(test_versions_and_names),
 		cmocka_unit_test(test_offered_versions),
 		cmocka_unit_test(test_offer_flags),
+		cmocka_unit_test(test_digests_reused),
 	};
 	return cmocka_run_group_tests(tests, data_setup, data_teardown);
 }

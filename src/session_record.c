@@ -18,19 +18,56 @@
 
 #include "sti/tls_hello.h"
 
-/* A ladder row as a flow keeps it; its text, when a reporter prints
- * ladders, is the string at text_at in the flow's text pool. The side is
- * kept as the enum: it and text_at fit in the padding after the time, so
- * the row stays 24 bytes (up to 48 rows a session). */
+/*
+ * How a row's text is kept. Only the text of what the wire said (SMTP
+ * lines, a reason) is copied into the flow's pool; a text made of fixed
+ * words, or of facts the session keeps anyway (the first ClientHello, the
+ * ServerHello, a side's certificate), is written only when the record is
+ * built, from the same pieces and with the same cut, and the EHLO reply's
+ * row is written there in any case (complete_ehlo_row).
+ */
+enum row_text {
+	ROW_POOLED,        /* the string at text_at in the pool */
+	ROW_FIXED,         /* fixed_row_text[text_at] */
+	ROW_HANDSHAKE,     /* ["decrypted "] handshake type text_at's name */
+	ROW_ANOMALY,       /* "! " and anomaly text_at's description */
+	ROW_CLIENT_HELLO,  /* the facts' first ClientHello */
+	ROW_SERVER_HELLO,  /* the facts' ServerHello */
+	ROW_CERTIFICATE,   /* ["decrypted "] the row's side's certificate */
+	ROW_EHLO,          /* written by complete_ehlo_row */
+};
+
+/* A ladder row as a flow keeps it (when a reporter prints ladders), in 16
+ * bytes (up to 48 rows a session): the frame's low 32 bits (the high ones,
+ * in any capture of fewer than 2^32 frames zero, are in the flow's rare
+ * part from the first row that needs them: frame_hi). */
 struct flow_row {
-	uint64_t frame;
 	int64_t ts_us;
-	enum sti_dir dir;
+	uint32_t frame_lo;
 	uint16_t text_at;
+	uint8_t kind;             /* enum row_text */
+	unsigned s2c : 1;         /* its side: STI_S2C, else STI_C2S */
+	unsigned decrypted : 1;   /* read with --keylog (ROW_HANDSHAKE, ROW_CERTIFICATE) */
+};
+_Static_assert(sizeof(struct flow_row) == 16, "a ladder row is 16 bytes");
+
+/* ROW_FIXED texts. */
+enum fixed_row {
+	FIXED_ENCRYPTED, FIXED_ESTABLISHED, FIXED_FIN, FIXED_RST,
+	FIXED_CH_UNPARSED, FIXED_SH_UNPARSED, FIXED_SSLV2_CH, FIXED_SSLV2_SH,
+};
+static const char *const fixed_row_text[] = {
+	[FIXED_ENCRYPTED] = "encrypted from here",
+	[FIXED_ESTABLISHED] = "TLS established",
+	[FIXED_FIN] = "FIN",
+	[FIXED_RST] = "RST",
+	[FIXED_CH_UNPARSED] = "ClientHello (unparsed)",
+	[FIXED_SH_UNPARSED] = "ServerHello (unparsed)",
+	[FIXED_SSLV2_CH] = "SSLv2 CLIENT-HELLO",
+	[FIXED_SSLV2_SH] = "SSLv2 SERVER-HELLO",
 };
 /* The pool holds at most STI_LADDER_MAX texts of STI_LADDER_TEXT bytes. */
 _Static_assert(STI_LADDER_MAX * STI_LADDER_TEXT <= UINT16_MAX, "text_at fits");
-_Static_assert(sizeof(struct flow_row) <= 24, "a ladder row is 24 bytes");
 
 /*
  * What the recorder keeps for a session that has had a stream event: what
@@ -42,32 +79,59 @@ _Static_assert(sizeof(struct flow_row) <= 24, "a ladder row is 24 bytes");
  * conversation have switched to TLS its parser is released and only its
  * facts are kept; the same for the TLS parser once TLS is settled both ways.
  */
-struct flow {
-	enum sti_proto proto;
-	bool proto_sniffed;
-	enum sti_mode mode;
-	uint64_t tls_start_frame;
+/* What few sessions have, allocated on first need: capture gaps, and
+ * (with ladder text) which anomalies already have their row. */
+struct flow_rare {
 	uint64_t gaps[2], gap_bytes[2], first_gap_frame[2];
-	enum sti_looks looks[2];
-	uint64_t looks_frame[2];
+	uint32_t laddered_anomalies[2];  /* one row per anomaly and side */
+	uint32_t *frame_hi;              /* STI_LADDER_MAX rows' frames' high
+					    32 bits, once one is not zero */
+};
+
+/* How a parser's facts are kept once it is gone (the *_kept unions). */
+enum kept_as {
+	KEPT_NONE,     /* the parser is still there, or never was */
+	KEPT_PACKED,   /* the compact form */
+	KEPT_COPY      /* the settled copy (a value too wide to pack) */
+};
+
+/* (A settled open session holds this for as long as it stays open: the
+ * pointers first, the small fields packed after them.) */
+struct flow {
+	struct sti_session *s;
 	struct flow_row *rows;
 	char *text;                      /* the rows' texts, each as long as
 					    it is; NULL without ladder text */
-	uint16_t text_used, text_cap;
-	unsigned nrows, rows_cap, rows_dropped;
 	struct sti_smtp *smtp;           /* NULL until the first SMTP byte */
-	struct sti_smtp_packed *smtp_packed; /* its facts once both sides switched */
-	struct sti_smtp_facts *smtp_done; /* the same, when they do not pack */
 	struct sti_tls *tls;             /* NULL until the first TLS byte */
-	struct sti_tls_packed *tls_packed; /* its facts once it is settled */
-	struct sti_tls_facts *tls_done;  /* the same, when they do not pack */
-	bool no_memory;                  /* a parser could not be allocated */
-	bool reported;                   /* the record went to the sink early */
-	uint32_t laddered_anomalies[2];  /* one row per anomaly and side */
-	int ehlo_row;                    /* ladder row of the EHLO reply, -1 */
-	bool ladder_text;                /* a reporter prints the ladder */
-	struct sti_session *s;
+	union {                          /* its facts once both sides switched */
+		struct sti_smtp_packed *packed;
+		struct sti_smtp_facts *copy;
+	} smtp_kept;
+	union {                          /* its facts once it is settled */
+		struct sti_tls_packed *packed;
+		struct sti_tls_facts *copy;
+	} tls_kept;
+	struct flow_rare *rare;          /* NULL until needed */
+	uint64_t tls_start_frame;
+	uint64_t looks_frame[2];
+	unsigned rows_dropped;
+	uint16_t text_used, text_cap;
+	uint8_t nrows, rows_cap;         /* <= STI_LADDER_MAX */
+	int8_t ehlo_row;                 /* ladder row of the EHLO reply, -1 */
+	uint8_t looks[2];                /* enum sti_looks */
+	enum sti_proto proto : 8;
+	enum sti_mode mode : 8;
+	unsigned smtp_kept_as : 2, tls_kept_as : 2; /* enum kept_as */
+	bool proto_sniffed : 1;
+	bool no_memory : 1;              /* a parser could not be allocated */
+	bool reported : 1;               /* the record went to the sink early */
+	bool ladder_text : 1;            /* a reporter prints the ladder */
 };
+/* 104 bytes: malloc's 112-byte class. */
+_Static_assert(sizeof(struct flow) <= 104, "a flow is at most 104 bytes");
+_Static_assert(STI_LADDER_MAX <= INT8_MAX, "a row index fits ehlo_row");
+_Static_assert(STI_LOOKS_COUNT <= UINT8_MAX, "what a side looks like fits 8 bits");
 
 struct sti_recorder {
 	struct sti_session_cfg cfg;
@@ -141,11 +205,20 @@ void sti_recorder_free(struct sti_recorder *r)
  * SMTP. */
 static const struct sti_smtp_facts *smtp_facts(struct sti_recorder *r, const struct flow *fl)
 {
-	if (fl->smtp_packed)
-		return sti_smtp_packed_facts(fl->smtp_packed, &r->smtp_view);
-	if (fl->smtp_done)
-		return fl->smtp_done;
+	if (fl->smtp_kept_as == KEPT_PACKED)
+		return sti_smtp_packed_facts(fl->smtp_kept.packed, &r->smtp_view);
+	if (fl->smtp_kept_as == KEPT_COPY)
+		return fl->smtp_kept.copy;
 	return fl->smtp ? sti_smtp_facts(fl->smtp) : NULL;
+}
+
+/* The flow's rarely needed part, allocated (zeroed) now if it was not;
+ * NULL without memory. */
+static struct flow_rare *flow_rare(struct flow *fl)
+{
+	if (!fl->rare)
+		fl->rare = calloc(1, sizeof(*fl->rare));
+	return fl->rare;
 }
 
 /* The next row with its side, frame and time, or NULL past the cap. */
@@ -191,7 +264,7 @@ static bool grow_rows(struct flow *fl)
 	if (!rows)
 		return false;
 	fl->rows = rows;
-	fl->rows_cap = cap;
+	fl->rows_cap = (uint8_t)cap;
 	return true;
 }
 
@@ -225,6 +298,26 @@ static bool keep_row_text(struct flow *fl, unsigned i, const char *buf, size_t l
 	return true;
 }
 
+/* Row i's frame's high bits, in an array allocated (zeroed) with the first
+ * frame that has some; false without memory. */
+static bool keep_frame_hi(struct flow *fl, unsigned i, uint64_t frame)
+{
+	struct flow_rare *rare = flow_rare(fl);
+	if (!rare)
+		return false;
+	if (!rare->frame_hi && !(rare->frame_hi = calloc(STI_LADDER_MAX, sizeof(uint32_t))))
+		return false;
+	rare->frame_hi[i] = (uint32_t)(frame >> 32);
+	return true;
+}
+
+/* Row i's whole frame. */
+static uint64_t row_frame(const struct flow *fl, unsigned i)
+{
+	uint64_t hi = fl->rare && fl->rare->frame_hi ? fl->rare->frame_hi[i] : 0;
+	return hi << 32 | fl->rows[i].frame_lo;
+}
+
 /* The next row with its side, frame and time, or -1 past the cap or
  * without memory (the row is counted as dropped). */
 static int row_begin(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us)
@@ -235,8 +328,49 @@ static int row_begin(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t 
 		return -1;
 	}
 	unsigned i = fl->nrows;
-	fl->rows[i] = (struct flow_row){ .frame = frame, .ts_us = ts_us, .dir = dir };
+	if ((frame >> 32) && !keep_frame_hi(fl, i, frame)) {
+		fl->rows_dropped++;
+		return -1;
+	}
+	fl->rows[i] = (struct flow_row){ .ts_us = ts_us, .frame_lo = (uint32_t)frame,
+					 .kind = ROW_POOLED, .s2c = dir == STI_S2C };
 	return (int)i;
+}
+
+/*
+ * Once TLS settled, only a gap, a FIN or an RST still adds a row: the
+ * rows and the pool keep only what they hold (a session that stays open
+ * holds them for as long). Without memory they stay as they are.
+ */
+/* A copy of the first n bytes of p in an allocation of n (a shrinking
+ * realloc may keep the whole block), p freed; NULL, p kept, without
+ * memory. */
+static void *exact_copy(void *p, size_t n)
+{
+	void *q = malloc(n);
+	if (q) {
+		memcpy(q, p, n);
+		free(p);
+	}
+	return q;
+}
+
+static void ladder_fit(struct flow *fl)
+{
+	if (fl->nrows && fl->nrows < fl->rows_cap) {
+		struct flow_row *rows = exact_copy(fl->rows, fl->nrows * sizeof(*rows));
+		if (rows) {
+			fl->rows = rows;
+			fl->rows_cap = fl->nrows;
+		}
+	}
+	if (fl->text && fl->text_used < fl->text_cap) {   /* (a pool holds a text) */
+		char *text = exact_copy(fl->text, fl->text_used);
+		if (text) {
+			fl->text = text;
+			fl->text_cap = fl->text_used;
+		}
+	}
 }
 
 /* The row is in once its text (if any is wanted) was kept. */
@@ -246,6 +380,28 @@ static void row_end(struct flow *fl, bool kept)
 		fl->nrows++;
 	else
 		fl->rows_dropped++;
+}
+
+/* A row whose text is written when the record is built: kind, its
+ * argument, and whether it was read with a key log. */
+static void ladder_later(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us,
+			 enum row_text kind, unsigned arg, bool decrypted)
+{
+	if (!fl->ladder_text)
+		return;
+	int i = row_begin(fl, dir, frame, ts_us);
+	if (i < 0)
+		return;
+	fl->rows[i].kind = (uint8_t)kind;
+	fl->rows[i].text_at = (uint16_t)arg;
+	fl->rows[i].decrypted = decrypted;
+	row_end(fl, true);
+}
+
+static void ladder_fixed(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us,
+			 enum fixed_row which)
+{
+	ladder_later(fl, dir, frame, ts_us, ROW_FIXED, which, false);
 }
 
 __attribute__((format(printf, 5, 6)))
@@ -339,37 +495,50 @@ static void versions_text(const struct sti_client_hello *ch, char *buf,
 	}
 }
 
-/* "ClientHello max 1.3 [1.3,1.2], 31 ciphers, SNI mx.example.test" */
+/* "ClientHello max 1.3 [1.3,1.2], 31 ciphers, SNI mx.example.test" into
+ * row (STI_LADDER_TEXT bytes); its length. */
+static size_t client_hello_text(const struct sti_client_hello *ch, char *row)
+{
+	char vers[64], max[24], num[12];
+	size_t n = 0;
+	versions_text(ch, vers, sizeof(vers));
+	sti_fmt(num, sizeof(num), "%u", ch->ciphers_total);
+	put_capped(row, STI_LADDER_TEXT, &n, "ClientHello max ");
+	put_capped(row, STI_LADDER_TEXT, &n, sti_tls_version_text(ch->max_version, max, sizeof(max)));
+	put_capped(row, STI_LADDER_TEXT, &n, " [");
+	put_capped(row, STI_LADDER_TEXT, &n, vers);
+	put_capped(row, STI_LADDER_TEXT, &n, "], ");
+	put_capped(row, STI_LADDER_TEXT, &n, num);
+	put_capped(row, STI_LADDER_TEXT, &n, " ciphers");
+	if (ch->sni[0]) {
+		put_capped(row, STI_LADDER_TEXT, &n, ", SNI ");
+		put_capped(row, STI_LADDER_TEXT, &n, ch->sni);
+	}
+	return n;
+}
+
+/* The first ClientHello's row is written from the facts when the record
+ * is built (they keep it whole); the second one's (after an HRR) now: a
+ * settled session keeps none of its lists. */
 static void ladder_client_hello(struct flow *fl, const struct sti_tls_ev *ev)
 {
 	const struct sti_tls_facts *f = sti_tls_facts(fl->tls);
-	const struct sti_client_hello *ch = f->have_ch2 && ev->frame == f->ch2_frame ? f->ch2 : &f->ch;
-	char vers[64], max[24], num[12], row[STI_LADDER_TEXT];
-	size_t n = 0;
 	if (!f->have_ch) {
-		ladder_add2(fl, 0, ev->frame, ev->ts_us, "ClientHello (unparsed)", "");
+		ladder_fixed(fl, 0, ev->frame, ev->ts_us, FIXED_CH_UNPARSED);
 		return;
 	}
-	versions_text(ch, vers, sizeof(vers));
-	sti_fmt(num, sizeof(num), "%u", ch->ciphers_total);
-	put_capped(row, sizeof(row), &n, "ClientHello max ");
-	put_capped(row, sizeof(row), &n, sti_tls_version_text(ch->max_version, max, sizeof(max)));
-	put_capped(row, sizeof(row), &n, " [");
-	put_capped(row, sizeof(row), &n, vers);
-	put_capped(row, sizeof(row), &n, "], ");
-	put_capped(row, sizeof(row), &n, num);
-	put_capped(row, sizeof(row), &n, " ciphers");
-	if (ch->sni[0]) {
-		put_capped(row, sizeof(row), &n, ", SNI ");
-		put_capped(row, sizeof(row), &n, ch->sni);
+	if (!(f->have_ch2 && ev->frame == f->ch2_frame)) {
+		ladder_later(fl, 0, ev->frame, ev->ts_us, ROW_CLIENT_HELLO, 0, false);
+		return;
 	}
+	char row[STI_LADDER_TEXT];
+	size_t n = client_hello_text(f->ch2, row);
 	ladder_put(fl, 0, ev->frame, ev->ts_us, row, n);
 }
 
 static void ladder_server_hello(struct flow *fl, const struct sti_tls_ev *ev)
 {
 	const struct sti_tls_facts *f = sti_tls_facts(fl->tls);
-	char v[24];
 	if (f->have_hrr && ev->frame == f->hrr_frame && !(f->have_sh && f->sh_frame == ev->frame)) {
 		ladder_add(fl, 1, ev->frame, ev->ts_us,
 				      "HelloRetryRequest group 0x%04x",
@@ -377,13 +546,23 @@ static void ladder_server_hello(struct flow *fl, const struct sti_tls_ev *ev)
 		return;
 	}
 	if (!f->have_sh) {
-		ladder_add2(fl, 1, ev->frame, ev->ts_us, "ServerHello (unparsed)", "");
+		ladder_fixed(fl, 1, ev->frame, ev->ts_us, FIXED_SH_UNPARSED);
 		return;
 	}
-	/* The cipher and group by name go on the session's "negotiated" line:
-	 * a ladder column is too narrow for them. */
-	ladder_add2(fl, 1, ev->frame, ev->ts_us, "ServerHello ",
-		    sti_tls_version_text(f->sh.version, v, sizeof(v)));
+	/* The first ServerHello decided and stays in the facts: its row is
+	 * written when the record is built (server_hello_text). */
+	ladder_later(fl, 1, ev->frame, ev->ts_us, ROW_SERVER_HELLO, 0, false);
+}
+
+/* The cipher and group by name go on the session's "negotiated" line: a
+ * ladder column is too narrow for them. */
+static size_t server_hello_text(const struct sti_server_hello *sh, char *row)
+{
+	char v[24];
+	size_t n = 0;
+	put_capped(row, STI_LADDER_TEXT, &n, "ServerHello ");
+	put_capped(row, STI_LADDER_TEXT, &n, sti_tls_version_text(sh->version, v, sizeof(v)));
+	return n;
 }
 
 static void ladder_handshake(struct flow *fl, const struct sti_tls_ev *ev)
@@ -399,12 +578,12 @@ static void ladder_handshake(struct flow *fl, const struct sti_tls_ev *ev)
 		ladder_server_hello(fl, ev);
 		return;
 	case STI_TLS_HS_CERTIFICATE: {
+		/* The side's first certificate stays in the facts: written
+		 * when the record is built (certificate_text). */
 		const struct sti_tls_cert *cert = ev->dir == STI_S2C ? f->server_cert : f->client_cert;
-		const struct sti_cert_info *ci = cert ? &cert->leaf : NULL;
-		if (ci && ci->parsed) {
-			ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
-					      "%sCertificate CN=%s issuer CN=%s (%u in chain)",
-					      pre, ci->subject_cn, ci->issuer_cn, ci->chain_len);
+		if (cert && cert->leaf.parsed) {
+			ladder_later(fl, ev->dir, ev->frame, ev->ts_us, ROW_CERTIFICATE, 0,
+				     ev->decrypted);
 			return;
 		}
 		break;
@@ -412,9 +591,9 @@ static void ladder_handshake(struct flow *fl, const struct sti_tls_ev *ev)
 	default:
 		break;
 	}
-	const char *name = sti_tls_handshake_name(ev->type);
-	if (name)
-		ladder_add2(fl, ev->dir, ev->frame, ev->ts_us, pre, name);
+	if (sti_tls_handshake_name(ev->type))
+		ladder_later(fl, ev->dir, ev->frame, ev->ts_us, ROW_HANDSHAKE, ev->type,
+			     ev->decrypted);
 	else
 		ladder_add(fl, ev->dir, ev->frame, ev->ts_us,
 				      "%shandshake type %u", pre, ev->type);
@@ -428,8 +607,8 @@ static void on_tls_event(void *ctx, const struct sti_tls_ev *ev)
 		ladder_handshake(fl, ev);
 		break;
 	case STI_TLS_EV_SSLV2_HELLO:
-		ladder_add2(fl, ev->dir, ev->frame, ev->ts_us,
-			    "SSLv2 ", ev->type == 1 ? "CLIENT-HELLO" : "SERVER-HELLO");
+		ladder_fixed(fl, ev->dir, ev->frame, ev->ts_us,
+			     ev->type == 1 ? FIXED_SSLV2_CH : FIXED_SSLV2_SH);
 		break;
 	case STI_TLS_EV_ALERT:
 		if (ev->encrypted && !ev->decrypted) {
@@ -445,10 +624,10 @@ static void on_tls_event(void *ctx, const struct sti_tls_ev *ev)
 		}
 		break;
 	case STI_TLS_EV_ENCRYPTED:
-		ladder_add2(fl, ev->dir, ev->frame, ev->ts_us, "encrypted from here", "");
+		ladder_fixed(fl, ev->dir, ev->frame, ev->ts_us, FIXED_ENCRYPTED);
 		break;
 	case STI_TLS_EV_ESTABLISHED:
-		ladder_add2(fl, ev->dir, ev->frame, ev->ts_us, "TLS established", "");
+		ladder_fixed(fl, ev->dir, ev->frame, ev->ts_us, FIXED_ESTABLISHED);
 		break;
 	case STI_TLS_EV_STOPPED:
 		ladder_add2(fl, ev->dir, ev->frame, ev->ts_us,
@@ -472,13 +651,18 @@ static const char *offer_text(enum sti_smtp_offer o)
 
 static void ladder_reply(struct flow *fl, const struct sti_smtp_event *ev)
 {
-	/* The reply text already starts with its enhanced status code. */
-	ladder_reply_row(fl, ev->frame, ev->ts_us, ev->code, ev->text);
+	bool ehlo = ev->cmd == STI_SMTP_CMD_EHLO && ev->code == 250 && fl->ehlo_row < 0;
 	/* What the EHLO reply offered is known once the reply is digested:
-	 * the row is completed when the session closes. */
-	if (ev->cmd == STI_SMTP_CMD_EHLO && ev->code == 250 &&
-	    fl->nrows && fl->ehlo_row < 0)
-		fl->ehlo_row = (int)fl->nrows - 1;
+	 * its row is written when the record is built. (Past the cap the
+	 * last row kept is the one rewritten, as it always was.) */
+	if (ehlo && fl->ladder_text && fl->nrows < STI_LADDER_MAX) {
+		ladder_later(fl, 1, ev->frame, ev->ts_us, ROW_EHLO, 0, false);
+	} else {
+		/* The reply text already starts with its enhanced status code. */
+		ladder_reply_row(fl, ev->frame, ev->ts_us, ev->code, ev->text);
+	}
+	if (ehlo && fl->nrows)
+		fl->ehlo_row = (int8_t)(fl->nrows - 1);
 }
 
 /* Written into the record's row, the only place it is read. */
@@ -517,11 +701,15 @@ static void on_smtp_event(void *ctx, const struct sti_smtp_event *ev)
 		break;
 	case STI_SMTP_EV_ANOMALY: {
 		uint32_t bit = (uint32_t)1 << ((unsigned)ev->anomaly & 31);
-		if (fl->laddered_anomalies[dir] & bit)
+		struct flow_rare *rare = flow_rare(fl);
+		if (!rare) {
+			fl->rows_dropped++;   /* no memory to remember it */
 			break;
-		fl->laddered_anomalies[dir] |= bit;
-		ladder_add2(fl, dir, ev->frame, ev->ts_us, "! ",
-			    sti_smtp_anomaly_desc(ev->anomaly));
+		}
+		if (rare->laddered_anomalies[dir] & bit)
+			break;
+		rare->laddered_anomalies[dir] |= bit;
+		ladder_later(fl, dir, ev->frame, ev->ts_us, ROW_ANOMALY, ev->anomaly, false);
 		break;
 	}
 	case STI_SMTP_EV_SWITCH:
@@ -560,8 +748,11 @@ static void settle_smtp(struct flow *fl)
 	    !sti_smtp_switched(fl->smtp, STI_S2C))
 		return;
 	const struct sti_smtp_facts *f = sti_smtp_facts(fl->smtp);
-	fl->smtp_packed = sti_smtp_facts_pack(f);
-	if (!fl->smtp_packed && !(fl->smtp_done = sti_smtp_facts_settle(f)))
+	if ((fl->smtp_kept.packed = sti_smtp_facts_pack(f)))
+		fl->smtp_kept_as = KEPT_PACKED;
+	else if ((fl->smtp_kept.copy = sti_smtp_facts_settle(f)))
+		fl->smtp_kept_as = KEPT_COPY;
+	else
 		return;
 	sti_smtp_free(fl->smtp);
 	fl->smtp = NULL;
@@ -594,11 +785,18 @@ static void drop_flow(struct sti_session *s)
 	if (!fl)
 		return;
 	sti_tls_free(fl->tls);
-	sti_tls_packed_free(fl->tls_packed);
-	sti_tls_facts_free(fl->tls_done);
+	if (fl->tls_kept_as == KEPT_PACKED)
+		sti_tls_packed_free(fl->tls_kept.packed);
+	else if (fl->tls_kept_as == KEPT_COPY)
+		sti_tls_facts_free(fl->tls_kept.copy);
 	sti_smtp_free(fl->smtp);
-	sti_smtp_packed_free(fl->smtp_packed);
-	free(fl->smtp_done);
+	if (fl->smtp_kept_as == KEPT_PACKED)
+		sti_smtp_packed_free(fl->smtp_kept.packed);
+	else if (fl->smtp_kept_as == KEPT_COPY)
+		free(fl->smtp_kept.copy);
+	if (fl->rare)
+		free(fl->rare->frame_hi);
+	free(fl->rare);
 	free(fl->rows);
 	free(fl->text);
 	free(fl);
@@ -616,7 +814,7 @@ static void decide_proto(struct sti_recorder *r, struct flow *fl,
 			 const struct sti_stream_ev *ev)
 {
 	uint16_t sp = fl->s->srv.port;
-	enum sti_looks first = fl->looks[ev->dir];
+	enum sti_looks first = (enum sti_looks)fl->looks[ev->dir];
 	if (ev->dir == STI_C2S && first == STI_LOOKS_TLS) {
 		fl->proto = STI_PROTO_TLS;
 		fl->proto_sniffed = !sti_portset_has(&r->cfg.tls_ports, sp);
@@ -649,27 +847,31 @@ static void settle_tls(struct flow *fl)
 	    !sti_session_stream(fl->s, STI_S2C)->stopped || !sti_tls_settled_both(fl->tls))
 		return;
 	const struct sti_tls_facts *f = sti_tls_facts(fl->tls);
-	fl->tls_packed = sti_tls_facts_pack(f);
-	if (!fl->tls_packed && !(fl->tls_done = sti_tls_facts_settle(f)))
+	if ((fl->tls_kept.packed = sti_tls_facts_pack(f)))
+		fl->tls_kept_as = KEPT_PACKED;
+	else if ((fl->tls_kept.copy = sti_tls_facts_settle(f)))
+		fl->tls_kept_as = KEPT_COPY;
+	else
 		return;
 	sti_tls_free(fl->tls);
 	fl->tls = NULL;
+	ladder_fit(fl);
 }
 
 /* The TLS facts: the parser's, or the settled ones (rebuilt in the
  * recorder's view from their compact form, once per report). */
 static const struct sti_tls_facts *tls_facts(struct sti_recorder *r, const struct flow *fl)
 {
-	if (fl->tls_packed)
-		return sti_tls_packed_facts(fl->tls_packed, &r->tls_view);
-	if (fl->tls_done)
-		return fl->tls_done;
+	if (fl->tls_kept_as == KEPT_PACKED)
+		return sti_tls_packed_facts(fl->tls_kept.packed, &r->tls_view);
+	if (fl->tls_kept_as == KEPT_COPY)
+		return fl->tls_kept.copy;
 	return fl->tls ? sti_tls_facts(fl->tls) : NULL;
 }
 
 static bool tls_settled(const struct flow *fl)
 {
-	return fl->tls_packed || fl->tls_done;
+	return fl->tls_kept_as != KEPT_NONE;
 }
 
 static void feed_tls(struct sti_recorder *r, struct flow *fl,
@@ -696,7 +898,7 @@ static void feed_tls(struct sti_recorder *r, struct flow *fl,
 static void feed_smtp(struct sti_recorder *r, struct flow *fl,
 		      const struct sti_stream_ev *ev)
 {
-	if (!fl->smtp && !fl->smtp_packed && !fl->smtp_done && !(fl->smtp = new_smtp(fl))) {
+	if (!fl->smtp && fl->smtp_kept_as == KEPT_NONE && !(fl->smtp = new_smtp(fl))) {
 		out_of_memory(fl);
 		return;
 	}
@@ -716,7 +918,7 @@ static void on_data(struct sti_recorder *r, struct flow *fl,
 		    const struct sti_stream_ev *ev)
 {
 	if (!fl->looks_frame[ev->dir]) {
-		fl->looks[ev->dir] = sti_sniff(ev->dir, ev->data, ev->len);
+		fl->looks[ev->dir] = (uint8_t)sti_sniff(ev->dir, ev->data, ev->len);
 		fl->looks_frame[ev->dir] = ev->frame;
 	}
 	if (fl->proto == STI_PROTO_NONE)
@@ -738,9 +940,14 @@ static void on_data(struct sti_recorder *r, struct flow *fl,
 
 static void on_gap(struct flow *fl, const struct sti_stream_ev *ev)
 {
-	if (!fl->gaps[ev->dir]++)
-		fl->first_gap_frame[ev->dir] = ev->frame;
-	fl->gap_bytes[ev->dir] += ev->len;
+	struct flow_rare *rare = flow_rare(fl);
+	if (!rare) {
+		out_of_memory(fl);   /* the record would miss the gap */
+		return;
+	}
+	if (!rare->gaps[ev->dir]++)
+		rare->first_gap_frame[ev->dir] = ev->frame;
+	rare->gap_bytes[ev->dir] += ev->len;
 	struct sti_smtp *m = fl->proto == STI_PROTO_SMTP ? smtp_speaking(fl, ev->dir) : NULL;
 	if (m)
 		sti_smtp_gap(m, ev->dir, ev->len, ev->frame);
@@ -757,8 +964,8 @@ static void on_end(struct flow *fl, const struct sti_stream_ev *ev)
 		sti_smtp_end(m, ev->dir);
 	if (fl->tls)
 		sti_tls_end(fl->tls, ev->dir);
-	ladder_add2(fl, ev->dir, ev->frame, ev->ts_us,
-		    ev->kind == STI_EV_FIN ? "FIN" : "RST", "");
+	ladder_fixed(fl, ev->dir, ev->frame, ev->ts_us,
+		     ev->kind == STI_EV_FIN ? FIXED_FIN : FIXED_RST);
 }
 
 static void maybe_report_early(struct sti_recorder *r, struct flow *fl);
@@ -839,27 +1046,73 @@ static void fill_tcp(struct sti_record *rec, const struct sti_session *s)
  * close (`closing`) the TLS streams are ended first: an unfinished record
  * is then known to be cut short.
  */
+/* Row i's text into out (STI_LADDER_TEXT bytes), as it was made when the
+ * row came: from the pool, or from fixed words and the facts (tf, which
+ * a row that reads them implies). */
+static void row_text(char *out, const struct flow *fl, const struct flow_row *row,
+		     const struct sti_tls_facts *tf)
+{
+	size_t n = 0;
+	const char *pre = row->decrypted ? "decrypted " : "";
+	out[0] = '\0';
+	switch ((enum row_text)row->kind) {
+	case ROW_POOLED:
+		if (fl->text)
+			strcpy(out, fl->text + row->text_at);
+		break;
+	case ROW_FIXED:
+		put_capped(out, STI_LADDER_TEXT, &n, fixed_row_text[row->text_at]);
+		break;
+	case ROW_HANDSHAKE:
+		put_capped(out, STI_LADDER_TEXT, &n, pre);
+		put_capped(out, STI_LADDER_TEXT, &n, sti_tls_handshake_name((uint8_t)row->text_at));
+		break;
+	case ROW_ANOMALY:
+		put_capped(out, STI_LADDER_TEXT, &n, "! ");
+		put_capped(out, STI_LADDER_TEXT, &n,
+			   sti_smtp_anomaly_desc((enum sti_smtp_anomaly)row->text_at));
+		break;
+	case ROW_CLIENT_HELLO:
+		client_hello_text(&tf->ch, out);
+		break;
+	case ROW_SERVER_HELLO:
+		server_hello_text(&tf->sh, out);
+		break;
+	case ROW_CERTIFICATE: {
+		const struct sti_cert_info *ci = row->s2c ? &tf->server_cert->leaf
+								     : &tf->client_cert->leaf;
+		sti_fmt(out, STI_LADDER_TEXT, "%sCertificate CN=%s issuer CN=%s (%u in chain)", pre,
+			ci->subject_cn, ci->issuer_cn, ci->chain_len);
+		break;
+	}
+	case ROW_EHLO:
+		break;
+	}
+}
+
 /* The flow's part of the record: what the stream showed, and the ladder. */
-static void fill_from_flow(struct sti_record *rec, const struct flow *fl)
+static void fill_from_flow(struct sti_record *rec, const struct flow *fl,
+			   const struct sti_tls_facts *tf)
 {
 	rec->proto = fl->proto;
 	rec->proto_sniffed = fl->proto_sniffed;
 	rec->mode = fl->mode;
 	rec->tls_start_frame = fl->tls_start_frame;
 	for (enum sti_dir d = STI_C2S; d <= STI_S2C; d++) {
-		rec->gaps[d] = fl->gaps[d];
-		rec->gap_bytes[d] = fl->gap_bytes[d];
-		rec->first_gap_frame[d] = fl->first_gap_frame[d];
-		rec->looks[d] = fl->looks[d];
+		if (fl->rare) {
+			rec->gaps[d] = fl->rare->gaps[d];
+			rec->gap_bytes[d] = fl->rare->gap_bytes[d];
+			rec->first_gap_frame[d] = fl->rare->first_gap_frame[d];
+		}
+		rec->looks[d] = (enum sti_looks)fl->looks[d];
 		rec->looks_frame[d] = fl->looks_frame[d];
 	}
 	for (unsigned i = 0; i < fl->nrows; i++) {
 		struct sti_ladder_row *row = &rec->ladder[i];
-		row->frame = fl->rows[i].frame;
+		row->frame = row_frame(fl, i);
 		row->ts_us = fl->rows[i].ts_us;
-		row->dir = fl->rows[i].dir;
-		if (fl->text)
-			strcpy(row->text, fl->text + fl->rows[i].text_at);
+		row->dir = fl->rows[i].s2c ? STI_S2C : STI_C2S;
+		row_text(row->text, fl, &fl->rows[i], tf);
 	}
 	rec->nladder = fl->nrows;
 	rec->ladder_dropped = fl->rows_dropped;
@@ -879,7 +1132,8 @@ static void report(struct sti_recorder *r, struct flow *fl, struct sti_session *
 	}
 	memset(rec, 0, sizeof(*rec));
 	fill_tcp(rec, s);
-	fill_from_flow(rec, fl);
+	rec->tls = tls_facts(r, fl);
+	fill_from_flow(rec, fl, rec->tls);
 	const struct sti_smtp_facts *sf = smtp_facts(r, fl);
 	complete_ehlo_row(fl, sf, rec);
 	if (rec->proto == STI_PROTO_SMTP && sf) {
@@ -895,7 +1149,6 @@ static void report(struct sti_recorder *r, struct flow *fl, struct sti_session *
 			  rec->smtp->mail_cmds))
 			rec->mode = STI_MODE_PLAINTEXT;
 	}
-	rec->tls = tls_facts(r, fl);
 	if (rec->proto == STI_PROTO_SMTP || rec->proto == STI_PROTO_TLS ||
 	    (rec->proto == STI_PROTO_NONE && listed_server(r, rec->srv.port)))
 		r->sink(r->sink_ctx, rec);
@@ -940,9 +1193,9 @@ static bool outcome_final(const struct flow *fl)
 	}
 	if (fl->proto != STI_PROTO_SMTP)
 		return false;
-	if (fl->smtp_packed)
-		return sti_smtp_packed_refused(fl->smtp_packed);
-	const struct sti_smtp_facts *sf = fl->smtp_done ? fl->smtp_done :
+	if (fl->smtp_kept_as == KEPT_PACKED)
+		return sti_smtp_packed_refused(fl->smtp_kept.packed);
+	const struct sti_smtp_facts *sf = fl->smtp_kept_as == KEPT_COPY ? fl->smtp_kept.copy :
 					  fl->smtp ? sti_smtp_facts(fl->smtp) : NULL;
 	return sf && sf->starttls_refused;
 }

@@ -20,6 +20,23 @@ e2e_eq "fixture: frames in order" "4 6 8 9 10 11 12 13 13 13 15 16 17" \
 e2e_match "fixture: the EHLO reply row is completed" "$E2E_OUT" \
 	"<-- 250 EHLO reply: STARTTLS offered"
 e2e_match "fixture: the last row" "$E2E_OUT" "17  FIN "
+# Rows written when the record is built, from fixed words or from the
+# facts the session keeps (the first ClientHello, the ServerHello, the
+# server's certificate, a handshake type's name).
+e2e_match "fixture: the ClientHello row" "$rows" "11  ClientHello max TLS 1.2 [1.2], 28 ... -->"
+e2e_match "fixture: the ServerHello row" "$rows" "12                                        <-- ServerHello TLS 1.2"
+e2e_match "fixture: the certificate row" "$rows" "<-- Certificate CN=mx.example.test issu..."
+e2e_match "fixture: a handshake row" "$rows" "<-- server_hello_done"
+e2e_match "fixture: the alert row" "$rows" "15  Alert fatal certificate_expired(45)   -->"
+
+# One row per anomaly and side, each its description.
+e2e_run --no-color --only all "$STI_SRCDIR/pcaps/incomplete-capture-starts-mid-session.pcap"
+rows=$(grep -E -- ' (-->|<-- )' "$E2E_TMP/out")
+e2e_eq "anomalies: 6 rows" 6 "$(printf '%s\n' "$rows" | wc -l)"
+e2e_match "anomalies: the client's first" "$(printf '%s\n' "$rows" | head -1)" \
+	"1  ! the client sent bytes before the... -->"
+e2e_match "anomalies: the server's second" "$(printf '%s\n' "$rows" | sed -n 4p)" \
+	"<-- ! the server's first bytes are not ..."
 
 e2e_public_dir
 e2e_run --no-color "$E2E_PUBLIC/ndpi/smtp.pcap"

@@ -661,6 +661,9 @@ enum sti_capture_rc sti_capture_next(struct sti_capture *c,
  * buffer's end, a hand-off, the file's end) stops the batch without a
  * change, and the next call meets it again through sti_capture_next.
  */
+/* Frames taken from the walker in one call. */
+#define WALK_RUN 16
+
 enum sti_capture_rc sti_capture_next_batch(struct sti_capture *c,
 					   struct sti_frame *v, int max, int *n,
 					   char *err, size_t errlen)
@@ -670,11 +673,18 @@ enum sti_capture_rc sti_capture_next_batch(struct sti_capture *c,
 	if (rc != STI_CAP_FRAME)
 		return rc;
 	*n = 1;
+	/* The rest from the walker's buffer, many per call: whatever ends
+	 * the run (the buffer's end, a hand-off) is the next call's. A stop
+	 * asked for meanwhile is seen at the next run, at most WALK_RUN
+	 * frames later. */
 	while (c->file && *n < max && !c->stop) {
-		struct sti_walk_frame wf;
-		if (sti_pcapwalk_next(&c->file->walk, &wf) != STI_WALK_FRAME)
+		struct sti_walk_frame wf[WALK_RUN];
+		size_t want = (size_t)(max - *n) < WALK_RUN ? (size_t)(max - *n) : WALK_RUN;
+		size_t got = sti_pcapwalk_next_many(&c->file->walk, wf, want);
+		for (size_t i = 0; i < got; i++)
+			fill_walked(c, &v[(*n)++], &wf[i]);
+		if (got < want)
 			break;
-		fill_walked(c, &v[(*n)++], &wf);
 	}
 	return rc;
 }

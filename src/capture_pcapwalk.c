@@ -51,10 +51,11 @@ STI_MUST_CHECK static inline bool rd32(const struct sti_pcapwalk *w, struct sti_
 	return file_le(w) ? sti_rd_u32le(r, v) : sti_rd_u32(r, v);
 }
 
-/* A 32-bit field of a header already copied out of the file. */
-static inline uint32_t get32(const struct sti_pcapwalk *w, const uint8_t *b)
+/* A 32-bit field of a header already copied out of a file in the given
+ * byte order. */
+static inline uint32_t get32_in(bool le, const uint8_t *b)
 {
-	if (file_le(w))
+	if (le)
 		return (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
@@ -150,8 +151,18 @@ static void pcap_lengths(const struct sti_pcapwalk *w, struct sti_walk_frame *f)
 	}
 }
 
-static enum sti_walk_rc pcap_next(struct sti_pcapwalk *w,
-				  struct sti_walk_frame *f)
+/* Forced: gcc otherwise splits pcap_next_in and calls the part, with
+ * the byte order a run-time argument again. */
+#if defined(__GNUC__) || defined(__clang__)
+#define WALK_INLINE inline __attribute__((always_inline))
+#else
+#define WALK_INLINE inline
+#endif
+
+/* `le` is the file's byte order, passed in so that a loop over many
+ * records (sti_pcapwalk_next_many) decides it once, not per field. */
+static WALK_INLINE enum sti_walk_rc pcap_next_in(struct sti_pcapwalk *w,
+					    struct sti_walk_frame *f, bool le)
 {
 	if (sti_rd_empty(&w->rest))
 		return STI_WALK_EOF;
@@ -159,9 +170,9 @@ static enum sti_walk_rc pcap_next(struct sti_pcapwalk *w,
 	uint8_t h[16];   /* the record header, one bounds check for all of it */
 	if (!sti_rd_copy(&r, h, sizeof(h)))
 		return STI_WALK_TRUNCATED;   /* some but not all of a header */
-	f->caplen = get32(w, h + 8);
-	f->len = get32(w, h + 12);
-	pcap_times(w, get32(w, h), get32(w, h + 4), f);
+	f->caplen = get32_in(le, h + 8);
+	f->len = get32_in(le, h + 12);
+	pcap_times(w, get32_in(le, h), get32_in(le, h + 4), f);
 	pcap_lengths(w, f);
 	/* Oversized records are an error or a truncation in libpcap. */
 	if (f->caplen > w->pp.max_caplen || f->caplen > w->pp.snapshot)
@@ -171,6 +182,12 @@ static enum sti_walk_rc pcap_next(struct sti_pcapwalk *w,
 		return STI_WALK_TRUNCATED;
 	w->rest = r;
 	return STI_WALK_FRAME;
+}
+
+static enum sti_walk_rc pcap_next(struct sti_pcapwalk *w,
+				  struct sti_walk_frame *f)
+{
+	return pcap_next_in(w, f, file_le(w));
 }
 
 /* ---- pcapng ---- */
@@ -372,6 +389,23 @@ enum sti_walk_rc sti_pcapwalk_next(struct sti_pcapwalk *w,
 				   struct sti_walk_frame *f)
 {
 	return w->ng ? ng_next(w, f) : pcap_next(w, f);
+}
+
+size_t sti_pcapwalk_next_many(struct sti_pcapwalk *w, struct sti_walk_frame *f,
+			      size_t max)
+{
+	size_t n = 0;
+	if (w->ng) {
+		while (n < max && ng_next(w, &f[n]) == STI_WALK_FRAME)
+			n++;
+	} else if (file_le(w)) {
+		while (n < max && pcap_next_in(w, &f[n], true) == STI_WALK_FRAME)
+			n++;
+	} else {
+		while (n < max && pcap_next_in(w, &f[n], false) == STI_WALK_FRAME)
+			n++;
+	}
+	return n;
 }
 
 struct sti_rd sti_pcapwalk_rest(const struct sti_pcapwalk *w)

@@ -81,6 +81,16 @@ enum sti_walk_rc sti_pcapwalk_next(struct sti_pcapwalk *w,
 				   struct sti_walk_frame *f);
 
 /*
+ * Up to max frames into f[], as that many calls of sti_pcapwalk_next
+ * would give them, in one call: the number given. Fewer than max means
+ * the next record is not a frame here (the end of the buffer, a
+ * truncation, a hand-off), and sti_pcapwalk_next says which. Each
+ * frame's data stays valid as long as the walked buffer does.
+ */
+size_t sti_pcapwalk_next_many(struct sti_pcapwalk *w, struct sti_walk_frame *f,
+			      size_t max);
+
+/*
  * A file read in pieces: when next says EOF or TRUNCATED at the end of
  * the bytes it has, the caller moves the bytes not yet walked (rest) to
  * the front of its buffer, reads the file's next bytes behind them, and

@@ -303,8 +303,13 @@ static void ng_other(struct file *f)
 	ng_close(f, at);
 }
 
+static void same_frames_in_batches(const char *path, int max, uint64_t *frames,
+				   uint64_t *batches);
+
 /* Write f to a temporary file and compare the readers; the totals, with
- * how the file ended. */
+ * how the file ended. The walker's frames are compared one at a time and
+ * in batches of 1, 3 and 16 (runs of several records from the walker,
+ * cut by whatever ends a run: hand-offs, truncations, the file's end). */
 static struct totals compare_file_totals(const struct file *f)
 {
 	char path[] = "/tmp/sti-test-capture-XXXXXX";
@@ -314,6 +319,12 @@ static struct totals compare_file_totals(const struct file *f)
 	close(fd);
 	struct totals t = { 0 };
 	same_frames(path, &t);
+	static const int maxes[] = { 1, 3, 16 };
+	for (size_t i = 0; t.files && i < sizeof(maxes) / sizeof(maxes[0]); i++) {
+		uint64_t frames = 0, batches = 0;
+		same_frames_in_batches(path, maxes[i], &frames, &batches);
+		assert_int_equal(frames, t.frames);
+	}
 	unlink(path);
 	return t;
 }
@@ -612,7 +623,7 @@ static void test_files_larger_than_the_buffer(void **state)
  * put until the next call), batches stop at the ends of the buffer, and
  * the file ends the same way.
  */
-static void same_frames_in_batches(const char *path, uint64_t *frames,
+static void same_frames_in_batches(const char *path, int max, uint64_t *frames,
 				   uint64_t *batches)
 {
 	char ea[1024] = "", eb[1024] = "";
@@ -625,9 +636,9 @@ static void same_frames_in_batches(const char *path, uint64_t *frames,
 	for (;;) {
 		struct sti_frame v[16], fa;
 		int n = -1;
-		rb = sti_capture_next_batch(b, v, 16, &n, eb, sizeof(eb));
+		rb = sti_capture_next_batch(b, v, max, &n, eb, sizeof(eb));
 		if (rb == STI_CAP_FRAME)
-			assert_true(n >= 1 && n <= 16);
+			assert_true(n >= 1 && n <= max);
 		else
 			assert_int_equal(n, 0);
 		for (int i = 0; i < n; i++) {
@@ -668,7 +679,7 @@ static void test_batches(void **state)
 			assert_int_equal(ftruncate(fd, ftell(out) - cut), 0);
 			fclose(out);
 			uint64_t frames = 0, batches = 0;
-			same_frames_in_batches(path, &frames, &batches);
+			same_frames_in_batches(path, 16, &frames, &batches);
 			unlink(path);
 			assert_int_equal(frames, BIG_FILE_FRAMES - (cut ? 1 : 0));
 			/* mostly full batches, cut short at the buffer's ends */

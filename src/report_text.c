@@ -762,12 +762,36 @@ static void live_session(struct text_reporter *t, const char *file,
 
 /* ---- the reporter ops ---- */
 
+/* The category a verdict is counted and parked in. */
+static enum sti_outcome category(const struct sti_verdict *v)
+{
+	return (unsigned)v->outcome < STI_OUTCOME_COUNT ? v->outcome : STI_OUTCOME_INCOMPLETE;
+}
+
+/* Whether the session gets its whole block (with the ladder): live, all
+ * but the ok ones; else, without a selection (or --find), ok, incomplete
+ * and not_smtp (SPEC 9.1) are only counted. */
+static bool prints_block(const struct sti_reporter *r, const struct sti_verdict *v)
+{
+	enum sti_outcome o = category(v);
+	if (r->opts.live)
+		return v->outcome != STI_OUTCOME_OK;
+	return r->opts.full || r->opts.mta_find ||
+	       !(o == STI_OUTCOME_OK || o == STI_OUTCOME_INCOMPLETE || o == STI_OUTCOME_NOT_SMTP);
+}
+
+static bool text_ladder_wanted(struct sti_reporter *r, const struct sti_record *rec,
+			       const struct sti_verdict *v)
+{
+	(void)rec;
+	return prints_block(r, v);
+}
+
 static void text_session(struct sti_reporter *r, const char *file,
 			 const struct sti_record *rec, const struct sti_verdict *v)
 {
 	struct text_reporter *t = text_of(r);
-	enum sti_outcome o = (unsigned)v->outcome < STI_OUTCOME_COUNT
-		? v->outcome : STI_OUTCOME_INCOMPLETE;
+	enum sti_outcome o = category(v);
 
 	if (!t->file && file)
 		t->file = strdup(file);
@@ -781,10 +805,7 @@ static void text_session(struct sti_reporter *r, const char *file,
 		live_session(t, file, rec, v);
 		return;
 	}
-	/* Without a selection (or --find), ok, incomplete and not_smtp
-	 * (SPEC 9.1) are only counted. */
-	if (!r->opts.full && !r->opts.mta_find &&
-	    (o == STI_OUTCOME_OK || o == STI_OUTCOME_INCOMPLETE || o == STI_OUTCOME_NOT_SMTP))
+	if (!prints_block(r, v))
 		return;
 	FILE *f = park_for(t, o, file);
 	write_block(f, &r->opts, rec, v, fix_printed(t, o, rec, v));
@@ -986,6 +1007,7 @@ static const struct sti_reporter_ops text_ops = {
 	.mta_done = text_mta_done,
 	.finish = text_finish,
 	.destroy = text_destroy,
+	.ladder_wanted = text_ladder_wanted,
 };
 
 struct sti_reporter *sti_report_text_new(FILE *out, const struct sti_report_opts *o)

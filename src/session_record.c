@@ -133,6 +133,14 @@ _Static_assert(sizeof(struct flow) <= 104, "a flow is at most 104 bytes");
 _Static_assert(STI_LADDER_MAX <= INT8_MAX, "a row index fits ehlo_row");
 _Static_assert(STI_LOOKS_COUNT <= UINT8_MAX, "what a side looks like fits 8 bits");
 
+/* What writing a record's pending ladder reads: the flow's rows and the
+ * facts some rows are written from (the record's sink call holds them). */
+struct sti_ladder_source {
+	const struct flow *fl;
+	const struct sti_tls_facts *tf;
+	const struct sti_smtp_facts *sf;
+};
+
 struct sti_recorder {
 	struct sti_session_cfg cfg;
 	sti_record_sink sink;
@@ -144,6 +152,7 @@ struct sti_recorder {
 	struct sti_record *scratch;         /* the record being reported */
 	struct sti_tls_view tls_view;       /* its settled TLS facts, unpacked */
 	struct sti_smtp_view smtp_view;     /* and its settled SMTP facts */
+	struct sti_ladder_source ladder;    /* its ladder, until written */
 };
 
 const char *sti_mode_name(enum sti_mode m)
@@ -669,7 +678,7 @@ static void ladder_reply(struct flow *fl, const struct sti_smtp_event *ev)
 static void complete_ehlo_row(const struct flow *fl, const struct sti_smtp_facts *sf,
 			      struct sti_record *rec)
 {
-	if (fl->ehlo_row < 0 || !fl->ladder_text || !sf)
+	if (fl->ehlo_row < 0 || !sf)
 		return;
 	struct sti_ladder_row *row = &rec->ladder[fl->ehlo_row];
 	sti_fmt(row->text, sizeof(row->text), "250 EHLO reply: %s",
@@ -1090,9 +1099,9 @@ static void row_text(char *out, const struct flow *fl, const struct flow_row *ro
 	}
 }
 
-/* The flow's part of the record: what the stream showed, and the ladder. */
-static void fill_from_flow(struct sti_record *rec, const struct flow *fl,
-			   const struct sti_tls_facts *tf)
+/* The flow's part of the record: what the stream showed (the ladder is
+ * written later, if at all: ladder_pending). */
+static void fill_from_flow(struct sti_record *rec, const struct flow *fl)
 {
 	rec->proto = fl->proto;
 	rec->proto_sniffed = fl->proto_sniffed;
@@ -1107,15 +1116,39 @@ static void fill_from_flow(struct sti_record *rec, const struct flow *fl,
 		rec->looks[d] = (enum sti_looks)fl->looks[d];
 		rec->looks_frame[d] = fl->looks_frame[d];
 	}
+}
+
+/*
+ * Most records are not printed (a text report shows the failures and the
+ * deprecated; the rest are counted): their ladder is left pending, and
+ * written only for those whose reporter asks (sti_record_ladder_fill).
+ */
+static void ladder_pending(struct sti_recorder *r, struct sti_record *rec, const struct flow *fl,
+			   const struct sti_tls_facts *tf, const struct sti_smtp_facts *sf)
+{
+	if (!fl->ladder_text || (!fl->nrows && !fl->rows_dropped))
+		return;
+	r->ladder = (struct sti_ladder_source){ .fl = fl, .tf = tf, .sf = sf };
+	rec->ladder_pending = &r->ladder;
+}
+
+void sti_record_ladder_fill(struct sti_record *rec)
+{
+	const struct sti_ladder_source *src = rec->ladder_pending;
+	if (!src)
+		return;
+	rec->ladder_pending = NULL;
+	const struct flow *fl = src->fl;
 	for (unsigned i = 0; i < fl->nrows; i++) {
 		struct sti_ladder_row *row = &rec->ladder[i];
 		row->frame = row_frame(fl, i);
 		row->ts_us = fl->rows[i].ts_us;
 		row->dir = fl->rows[i].s2c ? STI_S2C : STI_C2S;
-		row_text(row->text, fl, &fl->rows[i], tf);
+		row_text(row->text, fl, &fl->rows[i], src->tf);
 	}
 	rec->nladder = fl->nrows;
 	rec->ladder_dropped = fl->rows_dropped;
+	complete_ehlo_row(fl, src->sf, rec);
 }
 
 static void report(struct sti_recorder *r, struct flow *fl, struct sti_session *s,
@@ -1133,9 +1166,9 @@ static void report(struct sti_recorder *r, struct flow *fl, struct sti_session *
 	memset(rec, 0, sizeof(*rec));
 	fill_tcp(rec, s);
 	rec->tls = tls_facts(r, fl);
-	fill_from_flow(rec, fl, rec->tls);
+	fill_from_flow(rec, fl);
 	const struct sti_smtp_facts *sf = smtp_facts(r, fl);
-	complete_ehlo_row(fl, sf, rec);
+	ladder_pending(r, rec, fl, rec->tls, sf);
 	if (rec->proto == STI_PROTO_SMTP && sf) {
 		rec->smtp = sf;
 		/* Plaintext only when SMTP was actually spoken: a capture that

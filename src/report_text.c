@@ -128,6 +128,26 @@ static char clean_byte(unsigned char ch)
 	return ch < 0x20 || ch > 0x7e ? '?' : (char)ch;
 }
 
+#ifdef __SSE2__
+/* clean_byte on 16 bytes: from src to dst. */
+static inline void clean16(char *dst, const char *src)
+{
+	/* Signed bytes: only 0x20..0x7e are above 0x1f and below 0x7f. */
+	const __m128i low = _mm_set1_epi8(0x1f), high = _mm_set1_epi8(0x7f);
+	const __m128i tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n');
+	const __m128i cr = _mm_set1_epi8('\r'), space = _mm_set1_epi8(' ');
+	const __m128i what = _mm_set1_epi8('?');
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)src);
+	__m128i keep = _mm_and_si128(_mm_cmpgt_epi8(v, low), _mm_cmplt_epi8(v, high));
+	__m128i blank = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, lf)),
+				     _mm_cmpeq_epi8(v, cr));
+	__m128i other = _mm_andnot_si128(_mm_or_si128(keep, blank), what);
+	__m128i out = _mm_or_si128(_mm_or_si128(_mm_and_si128(keep, v), _mm_and_si128(blank, space)),
+				   other);
+	_mm_storeu_si128((__m128i *)(void *)dst, out);
+}
+#endif
+
 /*
  * Copy src into dst (capacity cap > 0, always terminated), keeping
  * printable ASCII, turning tabs and line breaks into spaces and every other
@@ -141,27 +161,32 @@ static size_t clean(char *dst, size_t cap, const char *src, size_t srcmax)
 	if (n > cap - 1)
 		n = cap - 1;
 #ifdef __SSE2__
-	/* Signed bytes: only 0x20..0x7e are above 0x1f and below 0x7f. */
-	const __m128i low = _mm_set1_epi8(0x1f), high = _mm_set1_epi8(0x7f);
-	const __m128i tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n');
-	const __m128i cr = _mm_set1_epi8('\r'), space = _mm_set1_epi8(' ');
-	const __m128i what = _mm_set1_epi8('?');
-	for (; i + 16 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + i));
-		__m128i keep = _mm_and_si128(_mm_cmpgt_epi8(v, low), _mm_cmplt_epi8(v, high));
-		__m128i blank = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, tab),
-							  _mm_cmpeq_epi8(v, lf)),
-					     _mm_cmpeq_epi8(v, cr));
-		__m128i other = _mm_andnot_si128(_mm_or_si128(keep, blank), what);
-		__m128i out = _mm_or_si128(_mm_or_si128(_mm_and_si128(keep, v),
-							_mm_and_si128(blank, space)), other);
-		_mm_storeu_si128((__m128i *)(void *)(dst + i), out);
-	}
+	for (; i + 16 <= n; i += 16)
+		clean16(dst + i, src + i);
 #endif
 	for (; i < n; i++)
 		dst[i] = clean_byte((unsigned char)src[i]);
 	dst[n] = '\0';
 	return n;
+}
+
+/*
+ * clean() of a ladder row's first n bytes (n < STI_LADDER_TEXT, its
+ * length) into dst, not terminated: dst has STI_LADDER_TEXT bytes of room.
+ * In whole 16-byte steps where SSE2 is there: the row's array holds
+ * STI_LADDER_TEXT bytes, a multiple of 16, so the last step reads within
+ * it, and what it writes past n is never used.
+ */
+_Static_assert(STI_LADDER_TEXT % 16 == 0, "a row's text is whole 16-byte steps");
+static void clean_row(char *dst, const char text[STI_LADDER_TEXT], size_t n)
+{
+#ifdef __SSE2__
+	for (size_t i = 0; i < n; i += 16)
+		clean16(dst + i, text + i);
+#else
+	for (size_t i = 0; i < n; i++)
+		dst[i] = clean_byte((unsigned char)text[i]);
+#endif
 }
 
 /*
@@ -266,22 +291,48 @@ static size_t reltime_len(int64_t ts_us, int64_t first_us)
 	return 1 + u64_digits(d / 1000000) + 5;   /* sign, seconds, ".mmms" */
 }
 
-/* Print at most width columns of s (n bytes), ending in "..." when cut. */
-static void put_cut(struct sti_out *o, const char *s, size_t n, size_t width, bool pad)
+/* ---- the ladder diagram ---- */
+
+/* The widest time field ("-" or "+", 20 digits, ".mmms") and frame field. */
+#define MAX_TIME_COLS 26
+#define MAX_FRAME_COLS 20
+/* Room for a ladder line as it is assembled: the text starts at most
+ * LADDER_COLS columns in (or after the narrowest text columns), and is
+ * cleaned there in whole 16-byte steps (clean_row). */
+#define LINE_ROOM (MAX_TIME_COLS + 2 + MAX_FRAME_COLS + 2 + LADDER_COLS + 2 * MIN_TEXT_COLS + \
+		   ARROW_COLS + STI_LADDER_TEXT + 2)
+
+/* Print at most width columns of the n bytes at line + at, ending in
+ * "..." when cut, padded with spaces to width if pad: the new end. */
+static size_t cut_in_place(char *line, size_t at, size_t n, size_t width, bool pad)
 {
 	if (n > width) {
 		size_t keep = width > 3 ? width - 3 : 0;
-		sti_out_write(o, s, keep);
-		sti_out_write(o, "...", width - keep);
-		n = width;
-	} else {
-		sti_out_write(o, s, n);
+		memcpy(line + at + keep, "...", width - keep);
+		return at + width;
 	}
-	if (pad && n < width)
-		sti_out_spaces(o, width - n);
+	if (pad && n < width) {
+		memset(line + at + n, ' ', width - n);
+		return at + width;
+	}
+	return at + n;
 }
 
-/* ---- the ladder diagram ---- */
+/* The time and frame fields of a row, right-aligned in tw and fw
+ * columns (tl and fl long), and the two spaces after each: the end. */
+static size_t row_prefix(char *line, const struct sti_ladder_row *row, int64_t first_ts,
+			 size_t tw, size_t tl, size_t fw, size_t fl)
+{
+	memset(line, ' ', tw - tl);
+	reltime_str(row->ts_us, first_ts, line + tw - tl);
+	line[tw] = line[tw + 1] = ' ';
+	size_t k = tw + 2;
+	memset(line + k, ' ', fw - fl);
+	sti_fmt_u64(line + k + fw - fl, row->frame);
+	k += fw;
+	line[k] = line[k + 1] = ' ';
+	return k + 2;
+}
 
 /*
  * Columns: time and frame right-aligned, then the client's messages and the
@@ -295,12 +346,14 @@ static void put_cut(struct sti_out *o, const char *s, size_t n, size_t width, bo
  * session's largest values, and the room left under LADDER_COLS goes to the
  * two text columns, each getting what its longest row needs when both fit,
  * otherwise as even a share as possible. Longer texts are cut with "...".
+ * Each row's line is assembled whole and written with one copy.
  */
 static void write_ladder_to(struct sti_out *o, const struct sti_record *rec)
 {
 	unsigned n = rec->nladder < STI_LADDER_MAX ? rec->nladder : STI_LADDER_MAX;
 	size_t tw = MIN_TIME_COLS, fw = MIN_FRAME_COLS, cmax = 0, smax = 0;
-	char tbuf[32], fbuf[STI_U64_DIGITS], text[STI_LADDER_TEXT];
+	uint8_t tls[STI_LADDER_MAX], fls[STI_LADDER_MAX], xls[STI_LADDER_MAX];
+	char line[LINE_ROOM];
 
 	if (n == 0 && rec->ladder_dropped == 0)
 		return;
@@ -309,6 +362,9 @@ static void write_ladder_to(struct sti_out *o, const struct sti_record *rec)
 		size_t tl = reltime_len(row->ts_us, rec->first_ts);
 		size_t fl = u64_digits(row->frame);
 		size_t xl = strnlen(row->text, sizeof(row->text));
+		tls[i] = (uint8_t)tl;
+		fls[i] = (uint8_t)fl;
+		xls[i] = (uint8_t)xl;
 		if (tl > tw)
 			tw = tl;
 		if (fl > fw)
@@ -344,22 +400,25 @@ static void write_ladder_to(struct sti_out *o, const struct sti_record *rec)
 	sti_out_lit(o, "server\n");
 	for (unsigned i = 0; i < n; i++) {
 		const struct sti_ladder_row *row = &rec->ladder[i];
-		size_t tl = reltime_str(row->ts_us, rec->first_ts, tbuf);
-		size_t fl = sti_fmt_u64(fbuf, row->frame);
-		size_t xl = clean(text, sizeof(text), row->text, sizeof(row->text));
-		sti_out_right(o, tbuf, tl, tw);
-		sti_out_lit(o, "  ");
-		sti_out_right(o, fbuf, fl, fw);
-		sti_out_lit(o, "  ");
+		/* a text of STI_LADDER_TEXT bytes without its NUL: cut as
+		 * clean() cuts it */
+		size_t xl = xls[i] < STI_LADDER_TEXT ? xls[i] : STI_LADDER_TEXT - 1;
+		size_t k = row_prefix(line, row, rec->first_ts, tw, tls[i], fw, fls[i]);
 		if (row->dir == STI_C2S) {
-			put_cut(o, text, xl, cw, true);
-			sti_out_lit(o, " -->\n");
+			clean_row(line + k, row->text, xl);
+			k = cut_in_place(line, k, xl, cw, true);
+			memcpy(line + k, " -->\n", 5);
+			k += 5;
 		} else {
-			sti_out_spaces(o, cw);
-			sti_out_lit(o, " <-- ");
-			put_cut(o, text, xl, sw, false);
-			sti_out_byte(o, '\n');
+			memset(line + k, ' ', cw);
+			k += cw;
+			memcpy(line + k, " <-- ", 5);
+			k += 5;
+			clean_row(line + k, row->text, xl);
+			k = cut_in_place(line, k, xl, sw, false);
+			line[k++] = '\n';
 		}
+		sti_out_write(o, line, k);
 	}
 	if (rec->ladder_dropped) {
 		sti_out_lit(o, "  (");

@@ -75,6 +75,7 @@ struct text_reporter {
 	uint64_t incomplete[STI_REASON_COUNT];
 	uint64_t not_smtp[STI_REASON_COUNT];  /* not_smtp sessions by reason */
 	struct sti_tally run;              /* for finish() given no tally */
+	struct sti_time_cache times;       /* the titles' dates */
 };
 
 static struct text_reporter *text_of(struct sti_reporter *r)
@@ -192,47 +193,70 @@ static void clean_row(char *dst, const char text[STI_LADDER_TEXT], size_t n)
 /*
  * Write text word by word, breaking lines before WRAP_COLS columns: the
  * first line starts with `first`, the others with `cont`. A word longer
- * than a line (a registry path) stays whole on a line of its own.
+ * than a line (a registry path) stays whole on a line of its own. Words
+ * one space apart in the text, as most are, go out together: the run
+ * from the text, in one copy.
  */
 static void wrap(struct sti_out *f, const char *first, const char *cont, const char *text)
 {
-	size_t col = strlen(first);
+	size_t col = strlen(first), cont_len = strlen(cont);
 	bool line_empty = true;
-	sti_out_str(f, first);
-	const char *p = text;
+	sti_out_write(f, first, col);
+	const char *p = text, *end = text + strlen(text);
+	const char *run = p, *run_end = p;   /* words placed, not yet written */
 	for (;;) {
 		while (*p == ' ')
 			p++;
-		if (!*p)
+		if (p == end)
 			break;
-		size_t w = strcspn(p, " ");
+		const char *space = memchr(p, ' ', (size_t)(end - p));
+		size_t w = (size_t)((space ? space : end) - p);
 		if (!line_empty && col + 1 + w > WRAP_COLS) {
+			sti_out_write(f, run, (size_t)(run_end - run));
 			sti_out_byte(f, '\n');
-			sti_out_str(f, cont);
-			col = strlen(cont);
+			sti_out_write(f, cont, cont_len);
+			col = cont_len;
 			line_empty = true;
 		}
-		if (!line_empty) {
+		if (line_empty) {
+			run = p;
+		} else if (p != run_end + 1) {   /* more than one space between */
+			sti_out_write(f, run, (size_t)(run_end - run));
 			sti_out_byte(f, ' ');
-			col++;
+			run = p;
 		}
-		sti_out_write(f, p, w);
-		col += w;
+		col += w + !line_empty;
+		run_end = p + w;
 		line_empty = false;
 		p += w;
 	}
+	sti_out_write(f, run, (size_t)(run_end - run));
 	sti_out_byte(f, '\n');
+}
+
+/* Append s to buf (capacity len) at *used, cut where snprintf would cut
+ * the whole text: at len - 1 bytes. */
+static void put_capped(char *buf, size_t len, size_t *used, const char *s)
+{
+	size_t k = strnlen(s, len - 1 - *used);
+	memcpy(buf + *used, s, k);
+	*used += k;
+	buf[*used] = '\0';
 }
 
 /* "192.0.2.10:40101" or "[2001:db8::10]:40101". */
 static void endpoint_str(const struct sti_endpoint *e, char *buf, size_t len)
 {
-	char a[64];
+	char a[64], port[STI_U64_DIGITS];
+	size_t n = 0;
+	bool v6 = e->addr.family == 6;
 	sti_addr_str(&e->addr, a, sizeof(a));
-	if (e->addr.family == 6)
-		sti_fmt(buf, len, "[%s]:%u", a, (unsigned)e->port);
-	else
-		sti_fmt(buf, len, "%s:%u", a, (unsigned)e->port);
+	sti_fmt_u64(port, e->port);
+	buf[0] = '\0';
+	put_capped(buf, len, &n, v6 ? "[" : "");
+	put_capped(buf, len, &n, a);
+	put_capped(buf, len, &n, v6 ? "]:" : ":");
+	put_capped(buf, len, &n, port);
 }
 
 /* "smtp starttls", "smtp", "tls implicit", ... */
@@ -246,49 +270,55 @@ static void kind_str(const struct sti_record *rec, char *buf, size_t len)
 	case STI_PROTO_OTHER: proto = "other"; break;
 	default: proto = "unknown"; break;
 	}
-	if (rec->mode == STI_MODE_UNKNOWN)
-		sti_fmt(buf, len, "%s", proto);
-	else
-		sti_fmt(buf, len, "%s %s", proto, sti_mode_name(rec->mode));
+	size_t n = 0;
+	buf[0] = '\0';
+	put_capped(buf, len, &n, proto);
+	if (rec->mode != STI_MODE_UNKNOWN) {
+		put_capped(buf, len, &n, " ");
+		put_capped(buf, len, &n, sti_mode_name(rec->mode));
+	}
 }
 
-/* "+0.004s": the time since the session's first packet, in milliseconds;
- * its length. */
-static size_t reltime_str(int64_t ts_us, int64_t first_us, char buf[32])
-{
-	/* Unsigned arithmetic: no overflow on absurd timestamps. */
-	bool neg = ts_us < first_us;
-	uint64_t d = neg ? (uint64_t)first_us - (uint64_t)ts_us
-			 : (uint64_t)ts_us - (uint64_t)first_us;
-	unsigned ms = (unsigned)(d % 1000000 / 1000);
-	buf[0] = neg ? '-' : '+';
-	size_t n = 1 + sti_fmt_u64(buf + 1, d / 1000000);
-	buf[n++] = '.';
-	buf[n++] = (char)('0' + ms / 100);
-	buf[n++] = (char)('0' + ms / 10 % 10);
-	buf[n++] = (char)('0' + ms % 10);
-	buf[n++] = 's';
-	buf[n] = '\0';
-	return n;
-}
-
+/* The number of v's decimal digits: compared with powers of ten, not
+ * divided. */
 static size_t u64_digits(uint64_t v)
 {
 	size_t n = 1;
-	while (v >= 10) {
-		v /= 10;
+	for (uint64_t p = 10; n < 20 && v >= p; p *= 10)
 		n++;
-	}
 	return n;
 }
 
-/* reltime_str's length, without writing it. */
+/* The time since the session's first packet, unsigned, and whether it
+ * is before it. (Unsigned arithmetic: no overflow on absurd timestamps.) */
+static uint64_t time_since(int64_t ts_us, int64_t first_us, bool *neg)
+{
+	*neg = ts_us < first_us;
+	return *neg ? (uint64_t)first_us - (uint64_t)ts_us : (uint64_t)ts_us - (uint64_t)first_us;
+}
+
+/* The length of reltime_at's text. */
 static size_t reltime_len(int64_t ts_us, int64_t first_us)
 {
-	bool neg = ts_us < first_us;
-	uint64_t d = neg ? (uint64_t)first_us - (uint64_t)ts_us
-			 : (uint64_t)ts_us - (uint64_t)first_us;
+	bool neg;
+	uint64_t d = time_since(ts_us, first_us, &neg);
 	return 1 + u64_digits(d / 1000000) + 5;   /* sign, seconds, ".mmms" */
+}
+
+/* "+0.004s": the time since the session's first packet, in milliseconds,
+ * at p, tl bytes long (reltime_len), not terminated. */
+static void reltime_at(char *p, size_t tl, int64_t ts_us, int64_t first_us)
+{
+	bool neg;
+	uint64_t d = time_since(ts_us, first_us, &neg);
+	unsigned ms = (unsigned)(d % 1000000 / 1000);
+	p[0] = neg ? '-' : '+';
+	sti_digits_before(p + tl - 5, d / 1000000);
+	p[tl - 5] = '.';
+	p[tl - 4] = (char)('0' + ms / 100);
+	p[tl - 3] = (char)('0' + ms / 10 % 10);
+	p[tl - 2] = (char)('0' + ms % 10);
+	p[tl - 1] = 's';
 }
 
 /* ---- the ladder diagram ---- */
@@ -324,12 +354,12 @@ static size_t row_prefix(char *line, const struct sti_ladder_row *row, int64_t f
 			 size_t tw, size_t tl, size_t fw, size_t fl)
 {
 	memset(line, ' ', tw - tl);
-	reltime_str(row->ts_us, first_ts, line + tw - tl);
+	reltime_at(line + tw - tl, tl, row->ts_us, first_ts);
 	line[tw] = line[tw + 1] = ' ';
 	size_t k = tw + 2;
 	memset(line + k, ' ', fw - fl);
-	sti_fmt_u64(line + k + fw - fl, row->frame);
 	k += fw;
+	sti_digits_before(line + k, row->frame);
 	line[k] = line[k + 1] = ' ';
 	return k + 2;
 }
@@ -625,16 +655,32 @@ static void write_negotiated(struct sti_out *f, const struct sti_record *rec)
 	sti_out_byte(f, '\n');
 }
 
+/* sti_report_time's text: in UTC, for a year of four digits, from the
+ * cache's day ("2026-11-27T19:41:00Z" made "2026-11-27 19:41:00 UTC"),
+ * without a calendar conversion. */
+static void title_time(struct sti_time_cache *times, char when[64], int64_t ts_us,
+		       bool localtime)
+{
+	char r[STI_RFC3339_MAX];
+	if (!localtime && sti_rfc3339_s(times, ts_us / 1000000, r) == 20 && r[0] != '0') {
+		memcpy(when, r, 19);
+		when[10] = ' ';
+		memcpy(when + 19, " UTC", 5);
+		return;
+	}
+	sti_report_time(when, 64, ts_us, localtime);
+}
+
 /* "#12 2026-11-27 19:41:00 UTC 192.0.2.10:40101 -> ... (smtp starttls)" */
 static void write_title(struct sti_out *f, const struct sti_report_opts *opts,
-			const struct sti_record *rec)
+			struct sti_time_cache *times, const struct sti_record *rec)
 {
 	char cli[80], srv[80], kind[32], when[64];
 
 	endpoint_str(&rec->cli, cli, sizeof(cli));
 	endpoint_str(&rec->srv, srv, sizeof(srv));
 	kind_str(rec, kind, sizeof(kind));
-	sti_report_time(when, sizeof(when), rec->first_ts, opts->localtime);
+	title_time(times, when, rec->first_ts, opts->localtime);
 	sti_out_lit(f, "\n#");
 	sti_out_u64(f, rec->id);
 	sti_out_byte(f, ' ');
@@ -667,12 +713,12 @@ static void write_evidence(struct sti_out *f, const struct sti_verdict *v)
 }
 
 static void write_block_to(struct sti_out *f, const struct sti_report_opts *opts,
-			   const struct sti_record *rec, const struct sti_verdict *v,
-			   uint64_t same_fix_as)
+			   struct sti_time_cache *times, const struct sti_record *rec,
+			   const struct sti_verdict *v, uint64_t same_fix_as)
 {
 	char buf[STI_VERDICT_TEXT_MAX];
 
-	write_title(f, opts, rec);
+	write_title(f, opts, times, rec);
 	put_outcome_to(f, opts->color, v->outcome, true);
 	sti_out_lit(f, "  cause: ");
 	sti_out_str(f, sti_cause_name(v->cause));
@@ -712,13 +758,12 @@ static void write_block_to(struct sti_out *f, const struct sti_report_opts *opts
 }
 
 /* A session's block assembled in the writer and handed to f whole. */
-static void write_block(FILE *f, const struct sti_report_opts *opts,
-			const struct sti_record *rec, const struct sti_verdict *v,
-			uint64_t same_fix_as)
+static void write_block(FILE *f, struct text_reporter *t, const struct sti_record *rec,
+			const struct sti_verdict *v, uint64_t same_fix_as)
 {
 	struct sti_out o;
 	sti_out_init(&o, f, false);
-	write_block_to(&o, opts, rec, v, same_fix_as);
+	write_block_to(&o, &t->base.opts, &t->times, rec, v, same_fix_as);
 	sti_out_drain(&o);
 }
 
@@ -814,7 +859,7 @@ static void live_session(struct text_reporter *t, const char *file,
 		put_outcome(out, t->base.opts.color, v->outcome, true);
 		fprintf(out, "  %s\n", sti_reason_name(v->reason));
 	} else {
-		write_block(out, &t->base.opts, rec, v, 0);
+		write_block(out, t, rec, v, 0);
 	}
 	fflush(out);
 }
@@ -867,7 +912,7 @@ static void text_session(struct sti_reporter *r, const char *file,
 	if (!prints_block(r, v))
 		return;
 	FILE *f = park_for(t, o, file);
-	write_block(f, &r->opts, rec, v, fix_printed(t, o, rec, v));
+	write_block(f, t, rec, v, fix_printed(t, o, rec, v));
 	if (f != r->out && ferror(f))
 		t->park_failed[o] = true;
 }

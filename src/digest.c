@@ -2,6 +2,7 @@
  * digest.c - digests fetched once (see digest.h).
  */
 #include "sti/digest.h"
+#include "sti/thread_slot.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -47,9 +48,6 @@ struct md_ctxs {
 	EVP_MD_CTX *ctx[STI_MD_COUNT];
 };
 
-static pthread_key_t ctxs_key;
-static pthread_once_t ctxs_once = PTHREAD_ONCE_INIT;
-static bool ctxs_keyed;
 static _Thread_local struct md_ctxs *my_ctxs;
 
 static void ctxs_free(void *p)
@@ -60,28 +58,14 @@ static void ctxs_free(void *p)
 	free(c);
 }
 
-static void make_ctxs_key(void)
-{
-	ctxs_keyed = pthread_key_create(&ctxs_key, ctxs_free) == 0;
-}
+static struct sti_thread_slot ctxs_slot = STI_THREAD_SLOT(sizeof(struct md_ctxs), ctxs_free);
 
 /* This thread's context for which, set up for it; NULL when none can be
  * had (then the digest is computed the one-shot way). */
 static EVP_MD_CTX *thread_ctx(enum sti_md which)
 {
-	if (!my_ctxs) {
-		(void)pthread_once(&ctxs_once, make_ctxs_key);
-		if (!ctxs_keyed)
-			return NULL;
-		struct md_ctxs *c = calloc(1, sizeof(*c));
-		if (!c)
-			return NULL;
-		if (pthread_setspecific(ctxs_key, c) != 0) {
-			free(c);
-			return NULL;
-		}
-		my_ctxs = c;
-	}
+	if (!my_ctxs && !(my_ctxs = sti_thread_slot_make(&ctxs_slot)))
+		return NULL;
 	EVP_MD_CTX **ctx = &my_ctxs->ctx[which];
 	if (!*ctx) {
 		EVP_MD_CTX *fresh = EVP_MD_CTX_new();

@@ -10,7 +10,6 @@
  */
 #include "sti/smtp.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -18,6 +17,7 @@
 #endif
 
 #include "sti/rd.h"
+#include "sti/thread_slot.h"
 #include "smtp_impl.h"
 
 /* Whom the reply being assembled answers. */
@@ -151,9 +151,6 @@ struct smtp_spares {
 	struct sti_smtp *p[SPARES_MAX];
 };
 
-static pthread_key_t spares_key;
-static pthread_once_t spares_once = PTHREAD_ONCE_INIT;
-static bool spares_keyed;
 static _Thread_local struct smtp_spares *my_spares;
 
 static void spares_free(void *p)
@@ -164,26 +161,16 @@ static void spares_free(void *p)
 	free(s);
 }
 
-static void make_spares_key(void)
-{
-	spares_keyed = pthread_key_create(&spares_key, spares_free) == 0;
-}
+static struct sti_thread_slot spares_slot =
+	STI_THREAD_SLOT(sizeof(struct smtp_spares), spares_free);
 
 /* This thread's spares, or NULL when they cannot be had (then parsers
  * come from malloc and go back to it). */
 static struct smtp_spares *spares(void)
 {
-	if (!SMTP_SPARES || my_spares)
-		return my_spares;
-	(void)pthread_once(&spares_once, make_spares_key);
-	if (!spares_keyed)
-		return NULL;
-	struct smtp_spares *s = calloc(1, sizeof(*s));
-	if (s && pthread_setspecific(spares_key, s) != 0) {
-		free(s);
-		s = NULL;
-	}
-	return my_spares = s;
+	if (SMTP_SPARES && !my_spares)
+		my_spares = sti_thread_slot_make(&spares_slot);
+	return my_spares;
 }
 
 struct sti_smtp *sti_smtp_new(void)

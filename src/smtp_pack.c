@@ -416,21 +416,26 @@ static void unpack_core(struct sti_smtp_facts *f, const struct sti_smtp_packed *
 }
 
 /* The groups' values; their strings come with the pool. */
+/* put's reverse: copy the next n bytes of the form out and step past them. */
+static void take(const char **at, void *dst, size_t n)
+{
+	memcpy(dst, *at, n);
+	*at += n;
+}
+
 static void take_groups(struct sti_smtp_facts *f, unsigned g, const char **at,
 			struct packed_reply *masked, struct packed_reply *quit,
 			struct packed_reply *auth)
 {
 	if (g & G_INJECTED) {
 		struct packed_injected x;
-		memcpy(&x, *at, sizeof(x));
-		*at += sizeof(x);
+		take(at, &x, sizeof(x));
 		f->injected_bytes = x.bytes;
 		f->injected_frame = x.frame;
 	}
 	if (g & G_TLS_PLAIN) {
 		struct packed_tls_plain x;
-		memcpy(&x, *at, sizeof(x));
-		*at += sizeof(x);
+		take(at, &x, sizeof(x));
 		for (int d = 0; d < 2; d++) {
 			f->tls_in_plaintext_frame[d] = x.frame[d];
 			f->tls_records_in_plaintext[d] = x.records[d];
@@ -439,16 +444,14 @@ static void take_groups(struct sti_smtp_facts *f, unsigned g, const char **at,
 	}
 	if (g & G_MASKED) {
 		struct packed_masked x;
-		memcpy(&x, *at, sizeof(x));
-		*at += sizeof(x);
+		take(at, &x, sizeof(x));
 		*masked = x.reply;
 		f->masked_command_frame = x.frame;
 		f->masked_commands = x.commands;
 	}
 	if (g & G_MAIL) {
 		struct packed_mail x;
-		memcpy(&x, *at, sizeof(x));
-		*at += sizeof(x);
+		take(at, &x, sizeof(x));
 		f->message_bytes = x.message_bytes;
 		f->mail_in_clear_frame = x.in_clear_frame;
 		f->mail_cmds = x.mail;
@@ -461,15 +464,13 @@ static void take_groups(struct sti_smtp_facts *f, unsigned g, const char **at,
 	}
 	if (g & G_QUIT) {
 		struct packed_quit x;
-		memcpy(&x, *at, sizeof(x));
-		*at += sizeof(x);
+		take(at, &x, sizeof(x));
 		*quit = x.reply;
 		f->quit_frame = x.frame;
 	}
 	if (g & G_AUTH) {
 		struct packed_auth x;
-		memcpy(&x, *at, sizeof(x));
-		*at += sizeof(x);
+		take(at, &x, sizeof(x));
 		*auth = x.reply;
 		f->auth_frame = x.frame;
 		f->auth_credentials_frame = x.credentials_frame;
@@ -480,13 +481,11 @@ static void take_groups(struct sti_smtp_facts *f, unsigned g, const char **at,
 		*at += sizeof(struct sti_smtp_anomalies);
 	}
 	if (g & G_GAP) {
-		memcpy(&f->gap_bytes, *at, sizeof(f->gap_bytes));
-		*at += sizeof(f->gap_bytes);
+		take(at, &f->gap_bytes, sizeof(f->gap_bytes));
 	}
 	if (g & G_SPANS) {
 		uint64_t n;
-		memcpy(&n, *at, sizeof(n));
-		*at += sizeof(n);
+		take(at, &n, sizeof(n));
 		f->nspans = (unsigned)n;
 		f->spans = (const struct sti_smtp_span *)(const void *)*at;
 		*at += capped(f->nspans, STI_SMTP_MAX_SPANS) * sizeof(struct sti_smtp_span);

@@ -3,12 +3,12 @@
  * client fingerprint only) from parsed hellos. Nothing here reads wire
  * bytes: the inputs are the fixed lists tls_hello.c filled.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sti/digest.h"
+#include "sti/thread_slot.h"
 #include "sti/tls_hello.h"
 
 /* ---- a bounded string builder ---------------------------------------- */
@@ -352,31 +352,17 @@ struct fp_caches {
  * pages are touched only as slots fill. The key frees it when its thread
  * ends.
  */
-static pthread_key_t caches_key;
-static pthread_once_t caches_once = PTHREAD_ONCE_INIT;
-static bool caches_keyed;
+static struct sti_thread_slot caches_slot =
+	STI_THREAD_SLOT(sizeof(struct fp_caches), free);
 static _Thread_local struct fp_caches *my_caches;
-
-static void make_caches_key(void)
-{
-	caches_keyed = pthread_key_create(&caches_key, free) == 0;
-}
 
 /* This thread's caches, or NULL when they cannot be had: then every
  * fingerprint is computed afresh. */
 static struct fp_caches *caches(void)
 {
-	if (my_caches)
-		return my_caches;
-	(void)pthread_once(&caches_once, make_caches_key);
-	if (!caches_keyed)
-		return NULL;
-	struct fp_caches *c = calloc(1, sizeof(*c));
-	if (c && pthread_setspecific(caches_key, c) != 0) {
-		free(c);
-		c = NULL;
-	}
-	return my_caches = c;
+	if (!my_caches)
+		my_caches = sti_thread_slot_make(&caches_slot);
+	return my_caches;
 }
 
 static void key_put(struct fp_key *k, uint16_t v)

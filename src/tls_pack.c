@@ -651,11 +651,18 @@ static void unpack_core(struct sti_tls_facts *f, const struct sti_tls_packed *p)
 	f->decrypt_note = empty;
 }
 
+/* The writer's put in reverse: copy the next n bytes of the form out
+ * and step past them. */
+static void take(char **at, void *dst, size_t n)
+{
+	memcpy(dst, *at, n);
+	*at += n;
+}
+
 static void take_stop(struct sti_tls_dir_facts *d, char **at)
 {
 	struct packed_stop s;
-	memcpy(&s, *at, sizeof(s));
-	*at += sizeof(s);
+	take(at, &s, sizeof(s));
 	d->malformed_frame = s.malformed_frame;
 	d->gap_frame = s.gap_frame;
 	d->gap_len = s.gap_len;
@@ -667,8 +674,7 @@ static void take_groups(struct sti_tls_facts *f, unsigned g, char **at)
 {
 	if (g & G_ALERTS) {
 		struct packed_alerts a;
-		memcpy(&a, *at, sizeof(a));
-		*at += sizeof(a);
+		take(at, &a, sizeof(a));
 		f->alerts_total = a.alerts_total;
 		f->nalerts = a.nalerts;
 		unsigned n = a.nalerts < STI_TLS_MAX_ALERTS ? a.nalerts : STI_TLS_MAX_ALERTS;
@@ -685,8 +691,7 @@ static void take_groups(struct sti_tls_facts *f, unsigned g, char **at)
 	}
 	if (g & G_DECRYPT) {
 		struct packed_decrypt d;
-		memcpy(&d, *at, sizeof(d));
-		*at += sizeof(d);
+		take(at, &d, sizeof(d));
 		f->decrypt = (enum sti_tls_decrypt_state)d.decrypt;
 		memcpy(f->client_random, d.client_random, sizeof(d.client_random));
 		memcpy(f->decrypted_records, d.decrypted_records, sizeof(d.decrypted_records));
@@ -698,8 +703,7 @@ static void take_groups(struct sti_tls_facts *f, unsigned g, char **at)
 		take_stop(&f->dir[STI_S2C], at);
 	if (g & G_MALFORMED) {
 		struct packed_malformed m;
-		memcpy(&m, *at, sizeof(m));
-		*at += sizeof(m);
+		take(at, &m, sizeof(m));
 		f->ch.malformed = m.ch;
 		f->sh.malformed = m.sh;
 	}
@@ -710,8 +714,7 @@ static void take_handshakes(struct sti_tls_dir_facts *d, struct sti_tls_hs_seen 
 {
 	for (unsigned i = 0; i < d->nhs; i++) {
 		struct packed_hs h;
-		memcpy(&h, *at, sizeof(h));
-		*at += sizeof(h);
+		take(at, &h, sizeof(h));
 		room[i] = (struct sti_tls_hs_seen){ .count = h.count, .index = h.index,
 						    .first_frame = h.first_frame };
 	}

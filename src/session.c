@@ -2,9 +2,11 @@
  * session.c - the connection table: lookup, orientation, life and death.
  *
  * Sessions live in a chained hash table keyed by the unordered 5-tuple and
- * on one of two lists ordered by last activity: open sessions (for idle
+ * in one of two queues ordered by last activity: open sessions (for idle
  * expiry and eviction) and closed ones, which linger briefly to absorb the
  * last ACKs and retransmissions instead of turning them into new sessions.
+ * The queues give exactly the order of a list that moves a session to its
+ * end at every packet, without that move (see "queues" below).
  */
 #include "sti/session.h"
 #include "sti/session_sniff.h"
@@ -16,8 +18,20 @@
 
 #define INITIAL_BUCKETS 1024
 
-struct sti_list {
-	struct sti_session *head, *tail;
+/* An entry re-filed into a heap, and the key it was filed with. */
+struct sti_heap_slot {
+	uint64_t key;
+	struct sti_session *s;
+};
+
+/* The open or the closed sessions, least recently touched first (see
+ * "queues" below). */
+struct sti_queue {
+	struct sti_session *head, *tail;   /* filed in key order */
+	uint64_t tail_key;                 /* no entry on the list was filed later */
+	struct sti_heap_slot *heap;        /* re-filed: a binary min-heap by key */
+	size_t heap_n, heap_cap;
+	int64_t since;                     /* no entry was touched before this */
 };
 
 struct sti_table {
@@ -27,7 +41,8 @@ struct sti_table {
 	struct sti_session **buckets;
 	size_t nbuckets;
 	size_t count;
-	struct sti_list open, closed;
+	struct sti_queue open, closed;
+	uint64_t touches;              /* the last key handed out */
 	uint64_t next_id;
 	uint64_t seed;
 	int64_t now;
@@ -76,35 +91,220 @@ const char *sti_end_name(enum sti_end e)
 	return "unknown";
 }
 
-/* ---- lists ---- */
+/* ---- queues ---- */
 
-static void list_unlink(struct sti_list *l, struct sti_session *s)
+/*
+ * Reports are written in release order, so the release order (idle
+ * expiry, then the end of lingering) and the choice of whom to evict at
+ * --max-sessions must be exactly those of a list kept in order of last
+ * activity: an entry moved to the end at each of its packets, and to the
+ * end of the closed list when it closes. That move touches the entry's
+ * two neighbours, other lines of memory, at nearly every packet. Here a
+ * packet moves nothing; it only takes a key and marks its entry stale.
+ *
+ * Keys: each event that would have moved an entry to a list's end (its
+ * creation, its close, a packet) gives it the next value of one table
+ * counter; its key (s->touch without TOUCH_STALE) is that of its last
+ * event. The list's order is the order of these keys, and since the
+ * clock never goes back, touched_us never decreases along it either.
+ * A packet to the entry that holds the newest key skips even that: its
+ * place in the order cannot change (the `tail != s` test of the list).
+ *
+ * A queue files each entry under a key: at creation or close, the newest
+ * key, appended to its list (which so stays in key order); when re-filed,
+ * its own key at that moment, into a min-heap (or at the list's end, if
+ * that is still in order). An entry's filed key never exceeds its key,
+ * and is equal unless TOUCH_STALE is set. So a fresh (not stale) list
+ * head has the least key of its list (every other entry's key is at
+ * least its filed key, at least the head's), and a fresh heap top the
+ * least of the heap; queue_oldest re-files stale heads and tops until
+ * both are fresh, and the lesser of the two is the least recently
+ * touched entry of the queue: the head of the old list, exactly.
+ *
+ * Cost: a re-file consumes a touch (it clears TOUCH_STALE), so the
+ * re-filing is amortised O(log n) a packet, and a queue whose entries
+ * are untouched (a SYN flood) is a plain list: eviction pops its head.
+ * The heaps have room reserved for every session at its creation, so a
+ * re-file never fails.
+ *
+ * The per-packet expiry test compares the clock with `since`, a lower
+ * bound of touched_us in the queue (set exactly at each expiry pass,
+ * lowered when an older entry is filed, left alone when an entry leaves
+ * or is touched, as that only raises the true least): it can only fire
+ * early, and then the pass finds nothing due and sets it exactly.
+ */
+#define TOUCH_STALE (UINT64_C(1) << 63)
+
+static uint64_t key_of(const struct sti_session *s)
+{
+	return s->touch & ~TOUCH_STALE;
+}
+
+static bool is_stale(const struct sti_session *s)
+{
+	return s->touch & TOUCH_STALE;
+}
+
+/* A packet for s: its place in its queue's order becomes the last. */
+static inline void touch_entry(struct sti_table *t, struct sti_session *s)
+{
+	s->touched_us = t->now;
+	if (key_of(s) != t->touches)
+		s->touch = ++t->touches | TOUCH_STALE;
+}
+
+static bool queue_empty(const struct sti_queue *q)
+{
+	return !q->head && !q->heap_n;
+}
+
+static void list_unlink(struct sti_queue *q, struct sti_session *s)
 {
 	if (s->lprev)
 		s->lprev->lnext = s->lnext;
 	else
-		l->head = s->lnext;
+		q->head = s->lnext;
 	if (s->lnext)
 		s->lnext->lprev = s->lprev;
 	else
-		l->tail = s->lprev;
+		q->tail = s->lprev;
 	s->lprev = s->lnext = NULL;
 }
 
-static void list_append(struct sti_list *l, struct sti_session *s)
+/* Only for a key later than every key filed on the list. */
+static void list_append(struct sti_queue *q, struct sti_session *s)
 {
 	s->lnext = NULL;
-	s->lprev = l->tail;
-	if (l->tail)
-		l->tail->lnext = s;
+	s->lprev = q->tail;
+	if (q->tail)
+		q->tail->lnext = s;
 	else
-		l->head = s;
-	l->tail = s;
+		q->head = s;
+	q->tail = s;
+	q->tail_key = key_of(s);
 }
 
-static struct sti_list *list_of(struct sti_table *t, struct sti_session *s)
+static void heap_put(struct sti_queue *q, size_t i, struct sti_heap_slot slot)
 {
-	return s->closed ? &t->closed : &t->open;
+	q->heap[i] = slot;
+	slot.s->heap_at = i;
+}
+
+static void heap_sift_up(struct sti_queue *q, size_t i)
+{
+	struct sti_heap_slot slot = q->heap[i];
+	while (i > 0 && q->heap[(i - 1) / 2].key > slot.key) {
+		heap_put(q, i, q->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_put(q, i, slot);
+}
+
+static void heap_sift_down(struct sti_queue *q, size_t i)
+{
+	struct sti_heap_slot slot = q->heap[i];
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= q->heap_n)
+			break;
+		if (c + 1 < q->heap_n && q->heap[c + 1].key < q->heap[c].key)
+			c++;
+		if (q->heap[c].key >= slot.key)
+			break;
+		heap_put(q, i, q->heap[c]);
+		i = c;
+	}
+	heap_put(q, i, slot);
+}
+
+static void heap_remove(struct sti_queue *q, struct sti_session *s)
+{
+	size_t i = s->heap_at;
+	s->in_heap = false;
+	s->lprev = s->lnext = NULL;
+	if (i == --q->heap_n)
+		return;
+	struct sti_heap_slot last = q->heap[q->heap_n];
+	heap_put(q, i, last);
+	heap_sift_down(q, i);
+	if (last.s->heap_at == i)   /* it did not go down: it may go up */
+		heap_sift_up(q, i);
+}
+
+/* Room in both heaps for every session, the new one too: taken at its
+ * creation, so that filing never fails. False without memory. */
+static bool queue_reserve(struct sti_queue *q, size_t n)
+{
+	if (q->heap_cap >= n)
+		return true;
+	size_t cap = q->heap_cap ? q->heap_cap * 2 : 64;
+	if (cap < n)
+		cap = n;
+	struct sti_heap_slot *h = realloc(q->heap, cap * sizeof(*h));
+	if (!h)
+		return false;
+	q->heap = h;
+	q->heap_cap = cap;
+	return true;
+}
+
+/* File s (in neither queue) under the newest key: its creation or close. */
+static void queue_file(struct sti_table *t, struct sti_queue *q, struct sti_session *s)
+{
+	if (queue_empty(q) || s->touched_us < q->since)
+		q->since = s->touched_us;
+	s->touch = ++t->touches;
+	list_append(q, s);
+}
+
+/* File s again under its own key; s is in neither structure. */
+static void queue_refile(struct sti_queue *q, struct sti_session *s)
+{
+	s->touch = key_of(s);
+	if (s->touch > q->tail_key || !q->tail) {
+		list_append(q, s);
+		return;
+	}
+	s->in_heap = true;
+	q->heap[q->heap_n] = (struct sti_heap_slot){ s->touch, s };
+	heap_sift_up(q, q->heap_n++);
+}
+
+static void queue_remove(struct sti_queue *q, struct sti_session *s)
+{
+	if (s->in_heap)
+		heap_remove(q, s);
+	else
+		list_unlink(q, s);
+}
+
+/* The least recently touched session of q (NULL if none), after
+ * re-filing the stale entries that stood before it. */
+static struct sti_session *queue_oldest(struct sti_queue *q)
+{
+	for (;;) {
+		struct sti_session *l = q->head;
+		if (l && is_stale(l)) {
+			list_unlink(q, l);
+			queue_refile(q, l);
+			continue;
+		}
+		struct sti_session *h = q->heap_n ? q->heap[0].s : NULL;
+		if (h && is_stale(h)) {
+			heap_remove(q, h);
+			queue_refile(q, h);
+			continue;
+		}
+		if (!l || !h)
+			return l ? l : h;
+		return key_of(l) < q->heap[0].key ? l : h;
+	}
+}
+
+/* Whether the queue may hold an entry idle for `timeout` at `now`. */
+static inline bool queue_due(const struct sti_queue *q, int64_t now, int64_t timeout)
+{
+	return !queue_empty(q) && now - q->since >= timeout;
 }
 
 /* ---- hashing ---- */
@@ -293,10 +493,10 @@ static void close_session(struct sti_table *t, struct sti_session *s,
 		sti_reasm_flush(&s->rs[STI_C2S]);
 		sti_reasm_flush(&s->rs[STI_S2C]);
 	}
-	list_unlink(&t->open, s);
+	queue_remove(&t->open, s);
 	s->closed = true;
 	s->end = why;
-	list_append(&t->closed, s);
+	queue_file(t, &t->closed, s);
 	switch (why) {
 	case STI_END_FIN: t->st.closed_fin++; break;
 	case STI_END_RST: t->st.closed_rst++; break;
@@ -318,7 +518,7 @@ static void release_session(struct sti_table *t, struct sti_session *s,
 		t->ops->release(t->ctx, s);
 	if (t->tap_gone)
 		t->tap_gone(t->tap_ctx, s);
-	list_unlink(&t->closed, s);
+	queue_remove(&t->closed, s);
 	hash_remove(t, s);
 	if (s->rs) {
 		struct sti_streams *st = streams_of(s);
@@ -375,7 +575,9 @@ static void set_endpoints(struct sti_session *s, const struct sti_pkt *p,
 
 static struct sti_session *evict_one(struct sti_table *t)
 {
-	struct sti_session *victim = t->closed.head ? t->closed.head : t->open.head;
+	struct sti_session *victim = queue_oldest(&t->closed);
+	if (!victim)
+		victim = queue_oldest(&t->open);
 	if (victim)
 		release_session(t, victim, STI_END_EVICTED);
 	return victim;
@@ -386,6 +588,9 @@ static struct sti_session *create(struct sti_table *t, const struct sti_pkt *p,
 {
 	if (t->cfg.max_sessions && t->count >= t->cfg.max_sessions &&
 	    !evict_one(t))
+		return NULL;
+	if (!queue_reserve(&t->open, t->count + 1) ||
+	    !queue_reserve(&t->closed, t->count + 1))
 		return NULL;
 	struct sti_session *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -404,7 +609,7 @@ static struct sti_session *create(struct sti_table *t, const struct sti_pkt *p,
 	set_endpoints(s, p, src_cli);
 	maybe_grow(t);
 	hash_insert(t, s);
-	list_append(&t->open, s);
+	queue_file(t, &t->open, s);
 	t->count++;
 	t->st.created++;
 	if (t->count > t->st.high_water)
@@ -664,14 +869,7 @@ static void handle_packet(struct sti_table *t, const struct sti_pkt *p,
 	s->dir[d].payload_bytes += p->payload_len;
 	s->last_frame = p->frame;
 	s->last_ts = p->ts_us;
-	s->touched_us = t->now;
-	/* Most packets belong to the session that had the last one: it is
-	 * already the most recent, and its neighbours stay untouched. */
-	struct sti_list *l = list_of(t, s);
-	if (l->tail != s) {
-		list_unlink(l, s);
-		list_append(l, s);
-	}
+	touch_entry(t, s);
 	if (!s->rs && !bare_client_syn(p, d) && !materialize(t, s))
 		return;
 	if (t->tap)
@@ -691,8 +889,8 @@ static void handle_packet(struct sti_table *t, const struct sti_pkt *p,
  * expires nothing (nearly all) costs no call. */
 static inline bool expiry_due(const struct sti_table *t, int64_t now_us)
 {
-	return (t->open.head && now_us - t->open.head->touched_us >= t->cfg.idle_timeout_us) ||
-	       (t->closed.head && now_us - t->closed.head->touched_us >= t->cfg.linger_us);
+	return queue_due(&t->open, now_us, t->cfg.idle_timeout_us) ||
+	       queue_due(&t->closed, now_us, t->cfg.linger_us);
 }
 
 static void packet_hashed(struct sti_table *t, const struct sti_pkt *p, uint64_t h)
@@ -761,8 +959,8 @@ static STAGE_INLINE void prefetch_entry(const struct sti_table *t, uint64_t h)
 
 /* What a packet touches through its entry: the streams (the start, both
  * stop flags and the counters after them, which every segment reads:
- * perf put a sixth of packet_hashed's samples on the flags' lines), the
- * consumer's state, and the list neighbours it is unlinked from. */
+ * perf put a sixth of packet_hashed's samples on the flags' lines) and
+ * the consumer's state. */
 static STAGE_INLINE void prefetch_around(const struct sti_table *t, uint64_t h)
 {
 	const struct sti_session *s = t->buckets[h & (t->nbuckets - 1)];
@@ -777,10 +975,6 @@ static STAGE_INLINE void prefetch_around(const struct sti_table *t, uint64_t h)
 	}
 	if (s->app)
 		prefetch(s->app);
-	if (s->lprev)
-		prefetch(&s->lprev->lnext);
-	if (s->lnext)
-		prefetch(&s->lnext->lprev);
 }
 
 /* Packets taken together by sti_table_packets: enough for their loads to
@@ -813,13 +1007,22 @@ void sti_table_packets(struct sti_table *t, const struct sti_pkt *v, size_t n)
 		packets_staged(t, v + at, n - at < STAGED_PACKETS ? n - at : STAGED_PACKETS);
 }
 
-void sti_table_expire(struct sti_table *t, int64_t now_us)
+/* Release q's sessions idle for `timeout` at `now_us`, least recently
+ * touched first, and note when the next one falls due. */
+static void expire_queue(struct sti_table *t, struct sti_queue *q, int64_t now_us,
+			 int64_t timeout, enum sti_end why_if_open)
 {
 	struct sti_session *s;
-	while ((s = t->open.head) && now_us - s->touched_us >= t->cfg.idle_timeout_us)
-		release_session(t, s, STI_END_IDLE);
-	while ((s = t->closed.head) && now_us - s->touched_us >= t->cfg.linger_us)
-		release_session(t, s, STI_END_NONE);
+	while ((s = queue_oldest(q)) && now_us - s->touched_us >= timeout)
+		release_session(t, s, why_if_open);
+	if (s)
+		q->since = s->touched_us;
+}
+
+void sti_table_expire(struct sti_table *t, int64_t now_us)
+{
+	expire_queue(t, &t->open, now_us, t->cfg.idle_timeout_us, STI_END_IDLE);
+	expire_queue(t, &t->closed, now_us, t->cfg.linger_us, STI_END_NONE);
 }
 
 static int by_id(const void *a, const void *b)
@@ -833,7 +1036,7 @@ void sti_table_flush(struct sti_table *t)
 {
 	/* Close in order of first packet, so reports come out in id order;
 	 * without memory for the sort, list order will do. */
-	size_t n = 0;
+	size_t n = t->open.heap_n;
 	for (struct sti_session *s = t->open.head; s; s = s->lnext)
 		n++;
 	struct sti_session **v = n ? malloc(n * sizeof(*v)) : NULL;
@@ -841,15 +1044,18 @@ void sti_table_flush(struct sti_table *t)
 		n = 0;
 		for (struct sti_session *s = t->open.head; s; s = s->lnext)
 			v[n++] = s;
+		for (size_t i = 0; i < t->open.heap_n; i++)
+			v[n++] = t->open.heap[i].s;
 		qsort(v, n, sizeof(*v), by_id);
 		for (size_t i = 0; i < n; i++)
 			close_session(t, v[i], STI_END_CAPTURE);
 		free(v);
 	}
-	while (t->open.head)
-		close_session(t, t->open.head, STI_END_CAPTURE);
-	while (t->closed.head)
-		release_session(t, t->closed.head, STI_END_NONE);
+	struct sti_session *s;
+	while ((s = queue_oldest(&t->open)))
+		close_session(t, s, STI_END_CAPTURE);
+	while ((s = queue_oldest(&t->closed)))
+		release_session(t, s, STI_END_NONE);
 }
 
 void sti_table_set_tap(struct sti_table *t, sti_table_tap tap,
@@ -909,6 +1115,8 @@ void sti_table_free(struct sti_table *t)
 	if (!t)
 		return;
 	sti_table_flush(t);
+	free(t->open.heap);
+	free(t->closed.heap);
 	free(t->buckets);
 	free(t);
 }

@@ -79,6 +79,8 @@ struct sti_session {
 	uint64_t first_frame, last_frame;
 	int64_t first_ts, last_ts;   /* capture timestamps, as recorded */
 	int64_t touched_us;          /* the table clock at the last packet */
+	uint64_t touch;              /* table bookkeeping: when, in the table's
+				      * count of events, it was last touched */
 	struct sti_dir_info dir[2];
 	/* The two reassemblers, allocated at the first packet that is not
 	 * the client's bare SYN: a SYN flood costs the table entry only.
@@ -89,8 +91,14 @@ struct sti_session {
 	uint64_t end_frame;
 	void *app;                /* the consumer's state */
 
-	/* Table bookkeeping: not for consumers. */
-	struct sti_session *lprev, *lnext;
+	/* Table bookkeeping, not for consumers: the neighbours on a list of
+	 * the table's, or the place in one of its heaps (src/session.c). */
+	union {
+		struct {
+			struct sti_session *lprev, *lnext;
+		};
+		size_t heap_at;
+	};
 
 	/*
 	 * The small fields last, packed: a SYN flood pays for the entry, so
@@ -104,15 +112,16 @@ struct sti_session {
 	enum sti_dir end_side : 8;     /* who ended it; STI_DIR_NONE: unknown */
 	bool orient_tentative : 1;     /* may still flip on the first payload */
 	bool closed : 1;               /* ended; kept only to absorb late packets */
+	bool in_heap : 1;              /* table bookkeeping: heap_at, not lprev/lnext */
 	bool server_isn_known : 1;     /* the client acknowledged a SYN+ACK */
 	unsigned stop_pending : 2;     /* 1 << dir: stopped before the streams came */
 };
 
 /*
  * SPEC 9.7: a SYN-only or payload-less session is its table entry and
- * nothing else, and the entry is at most 256 bytes (248 on LP64, which
- * malloc serves from its 256-byte size class), so that the default
- * --max-sessions of them stays far under 64 MiB in a SYN flood.
+ * nothing else, and the entry is at most 256 bytes (exactly 256 on
+ * LP64), so that the default --max-sessions of them stays far under
+ * 64 MiB in a SYN flood.
  */
 _Static_assert(sizeof(struct sti_session) <= 256,
 	       "a table entry is at most 256 bytes");

@@ -1,6 +1,7 @@
 /*
  * test_session.c - the session table: orientation by each method, port
- * reuse, closing, idle expiry, eviction at the cap, stop of payload.
+ * reuse, closing, idle expiry, eviction at the cap, stop of payload, and
+ * the order of release and eviction against a plain LRU list.
  * Packets are built as decoded structs; no pcap is involved.
  */
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -546,6 +548,414 @@ static void test_packets_together_match_one_at_a_time(void **state)
 	assert_string_equal(f->w.s2c, one.s2c);
 }
 
+/* ---- release order against a plain LRU list ---- */
+
+/*
+ * The table must release sessions (idle expiry, then the end of
+ * lingering) and choose whom to evict in exactly the order of a list
+ * that moves a session to its end at each of its packets and to the end
+ * of the closed list when it closes. The model below is that list, kept
+ * naively; sessions are 10:40000+port -> 20:25, and each packet is one
+ * of a few kinds.
+ */
+enum pk { PK_SYN_A, PK_SYN_B, PK_CLI_ACK, PK_SRV_ACK, PK_CLI_FIN, PK_SRV_FIN, PK_RST };
+
+#define MODEL_PORTS 64
+#define MODEL_LOG 20000
+
+struct event {
+	char what;          /* 'c' closed, 'r' released */
+	uint64_t id;
+	enum sti_end end;
+};
+
+struct order_log {
+	struct event ev[MODEL_LOG];
+	size_t n;
+};
+
+static void log_event(struct order_log *l, char what, uint64_t id, enum sti_end end)
+{
+	assert_true(l->n < MODEL_LOG);
+	l->ev[l->n++] = (struct event){ what, id, end };
+}
+
+static void log_close(void *ctx, struct sti_session *s)
+{
+	log_event(ctx, 'c', s->id, s->end);
+}
+
+static void log_release(void *ctx, struct sti_session *s)
+{
+	log_event(ctx, 'r', s->id, s->end);
+}
+
+static const struct sti_session_ops log_ops = {
+	.close = log_close, .release = log_release,
+};
+
+struct msess {
+	bool live, closed, syn, fin[2];
+	uint32_t isn;
+	uint64_t id;
+	int64_t touched;
+	enum sti_end end;
+};
+
+struct model {
+	struct sti_session_cfg cfg;
+	struct msess s[MODEL_PORTS];      /* the live session on each port */
+	int open[MODEL_PORTS], closed[MODEL_PORTS];   /* ports, oldest first */
+	int nopen, nclosed;
+	size_t count;
+	uint64_t next_id;
+	int64_t now;
+	struct order_log log;
+};
+
+static void list_drop(int *v, int *n, int port)
+{
+	for (int i = 0; i < *n; i++)
+		if (v[i] == port) {
+			memmove(v + i, v + i + 1, (size_t)(*n - i - 1) * sizeof(*v));
+			(*n)--;
+			return;
+		}
+}
+
+static void list_to_end(int *v, int *n, int port)
+{
+	list_drop(v, n, port);
+	v[(*n)++] = port;
+}
+
+static void m_close(struct model *m, int port, enum sti_end why)
+{
+	struct msess *s = &m->s[port];
+	s->closed = true;
+	s->end = why;
+	list_drop(m->open, &m->nopen, port);
+	list_to_end(m->closed, &m->nclosed, port);
+	log_event(&m->log, 'c', s->id, why);
+}
+
+static void m_release(struct model *m, int port, enum sti_end why_if_open)
+{
+	struct msess *s = &m->s[port];
+	if (!s->closed)
+		m_close(m, port, why_if_open);
+	log_event(&m->log, 'r', s->id, s->end);
+	list_drop(m->closed, &m->nclosed, port);
+	s->live = false;
+	m->count--;
+}
+
+static void m_expire(struct model *m, int64_t now)
+{
+	while (m->nopen && now - m->s[m->open[0]].touched >= m->cfg.idle_timeout_us)
+		m_release(m, m->open[0], STI_END_IDLE);
+	while (m->nclosed && now - m->s[m->closed[0]].touched >= m->cfg.linger_us)
+		m_release(m, m->closed[0], STI_END_NONE);
+}
+
+static void m_create(struct model *m, int port)
+{
+	if (m->cfg.max_sessions && m->count >= m->cfg.max_sessions)
+		m_release(m, m->nclosed ? m->closed[0] : m->open[0], STI_END_EVICTED);
+	m->s[port] = (struct msess){ .live = true, .id = ++m->next_id, .end = STI_END_NONE };
+	m->open[m->nopen++] = port;
+	m->count++;
+}
+
+static void m_packet(struct model *m, int port, enum pk k, int64_t ts)
+{
+	if (ts > m->now)
+		m->now = ts;
+	struct msess *s = &m->s[port];
+	uint32_t isn = k == PK_SYN_A ? 1000 : 2000;
+	bool syn = k == PK_SYN_A || k == PK_SYN_B;
+	if (s->live && syn && (s->closed || (s->syn && s->isn != isn)))
+		m_release(m, port, STI_END_REUSED);
+	if (!s->live)
+		m_create(m, port);
+	s->touched = m->now;
+	if (s->closed) {
+		list_to_end(m->closed, &m->nclosed, port);
+	} else {
+		list_to_end(m->open, &m->nopen, port);
+		if (syn) {
+			s->syn = true;
+			s->isn = isn;
+		}
+		if (k == PK_CLI_FIN || k == PK_SRV_FIN)
+			s->fin[k == PK_SRV_FIN] = true;
+		if (k == PK_RST)
+			m_close(m, port, STI_END_RST);
+		else if (s->fin[0] && s->fin[1])
+			m_close(m, port, STI_END_FIN);
+	}
+	m_expire(m, m->now);
+}
+
+static int by_model_id(const void *a, const void *b)
+{
+	const struct msess *const *x = a, *const *y = b;
+	return (*x)->id < (*y)->id ? -1 : (*x)->id > (*y)->id;
+}
+
+static void m_flush(struct model *m)
+{
+	struct msess *v[MODEL_PORTS];
+	int n = m->nopen;
+	for (int i = 0; i < n; i++)
+		v[i] = &m->s[m->open[i]];
+	qsort(v, (size_t)n, sizeof(*v), by_model_id);
+	for (int i = 0; i < n; i++)
+		m_close(m, (int)(v[i] - m->s), STI_END_CAPTURE);
+	while (m->nclosed)
+		m_release(m, m->closed[0], STI_END_NONE);
+}
+
+static struct sti_pkt model_pkt(int port, enum pk k, uint64_t frame, int64_t ts)
+{
+	uint16_t cp = (uint16_t)(40000 + port);
+	switch (k) {
+	case PK_SYN_A: return pkt(10, cp, 20, 25, SYN, 1000, NULL, frame, ts);
+	case PK_SYN_B: return pkt(10, cp, 20, 25, SYN, 2000, NULL, frame, ts);
+	case PK_CLI_ACK: return pkt(10, cp, 20, 25, ACK, 1001, NULL, frame, ts);
+	case PK_SRV_ACK: return pkt(20, 25, 10, cp, ACK, 5001, NULL, frame, ts);
+	case PK_CLI_FIN: return pkt(10, cp, 20, 25, FIN, 1001, NULL, frame, ts);
+	case PK_SRV_FIN: return pkt(20, 25, 10, cp, FIN, 5001, NULL, frame, ts);
+	case PK_RST: break;
+	}
+	return pkt(10, cp, 20, 25, RST, 1001, NULL, frame, ts);
+}
+
+/* A table and its model side by side. */
+struct pair {
+	struct model m;
+	struct order_log got;
+	struct sti_table *t;
+	uint64_t frame;
+};
+
+static struct pair *pair_new(size_t max_sessions, int64_t idle, int64_t linger)
+{
+	struct pair *p = calloc(1, sizeof(*p));
+	assert_non_null(p);
+	sti_session_cfg_defaults(&p->m.cfg);
+	p->m.cfg.max_sessions = max_sessions;
+	p->m.cfg.idle_timeout_us = idle;
+	p->m.cfg.linger_us = linger;
+	p->m.now = INT64_MIN;
+	p->t = sti_table_new(&p->m.cfg, &log_ops, &p->got);
+	assert_non_null(p->t);
+	return p;
+}
+
+static void pair_same(const struct pair *p)
+{
+	assert_int_equal(p->got.n, p->m.log.n);
+	for (size_t i = 0; i < p->got.n; i++) {
+		if (p->got.ev[i].what != p->m.log.ev[i].what ||
+		    p->got.ev[i].id != p->m.log.ev[i].id ||
+		    p->got.ev[i].end != p->m.log.ev[i].end)
+			fail_msg("event %zu: table %c %" PRIu64 " %d, list %c %" PRIu64 " %d", i,
+				 p->got.ev[i].what, p->got.ev[i].id, (int)p->got.ev[i].end,
+				 p->m.log.ev[i].what, p->m.log.ev[i].id, (int)p->m.log.ev[i].end);
+	}
+	assert_int_equal(sti_table_count(p->t), p->m.count);
+}
+
+static void pair_packet(struct pair *p, int port, enum pk k, int64_t ts)
+{
+	struct sti_pkt pk = model_pkt(port, k, ++p->frame, ts);
+	sti_table_packet(p->t, &pk);
+	m_packet(&p->m, port, k, ts);
+	pair_same(p);
+}
+
+static void pair_expire(struct pair *p, int64_t now)
+{
+	sti_table_expire(p->t, now);
+	m_expire(&p->m, now);
+	pair_same(p);
+}
+
+static void pair_end(struct pair *p)
+{
+	sti_table_flush(p->t);
+	m_flush(&p->m);
+	pair_same(p);
+	sti_table_free(p->t);
+	free(p);
+}
+
+static void assert_last_id(const struct pair *p, uint64_t id)
+{
+	assert_true(p->got.n > 0);
+	assert_int_equal(p->got.ev[p->got.n - 1].id, id);
+}
+
+/* Expiry falls exactly at idle (or linger) microseconds, not one before. */
+static void test_order_expiry_boundaries(void **state)
+{
+	(void)state;
+	struct pair *p = pair_new(0, 100, 10);
+	pair_packet(p, 0, PK_SYN_A, 1000);
+	pair_packet(p, 1, PK_SYN_A, 1000);
+	pair_packet(p, 2, PK_SYN_A, 1050);
+	pair_packet(p, 2, PK_CLI_ACK, 1099);
+	assert_int_equal(p->got.n, 0);
+	pair_packet(p, 2, PK_CLI_ACK, 1100);   /* 0 and 1, in that order */
+	assert_int_equal(p->got.n, 4);
+	assert_int_equal(p->got.ev[1].id, 1);
+	assert_int_equal(p->got.ev[1].what, 'r');
+	assert_int_equal(p->got.ev[3].id, 2);
+	pair_packet(p, 2, PK_RST, 1100);
+	pair_expire(p, 1109);
+	assert_int_equal(p->got.n, 5);
+	pair_expire(p, 1110);
+	assert_int_equal(p->got.n, 6);
+	assert_int_equal(p->got.ev[5].id, 3);
+	pair_end(p);
+}
+
+/* Equal timestamps: the order of the packets decides. */
+static void test_order_equal_times(void **state)
+{
+	(void)state;
+	struct pair *p = pair_new(0, 100, 10);
+	for (int port = 0; port < 4; port++)
+		pair_packet(p, port, PK_SYN_A, 500);
+	pair_packet(p, 1, PK_CLI_ACK, 500);
+	pair_packet(p, 0, PK_SRV_ACK, 500);
+	pair_packet(p, 3, PK_CLI_ACK, 500);
+	pair_expire(p, 600);
+	/* ids 1-4 by port: 3 was not touched again, then 2, 1 and 4 in the
+	 * order of their last packets */
+	uint64_t want[] = { 3, 2, 1, 4 };
+	assert_int_equal(p->got.n, 8);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(p->got.ev[2 * i + 1].id, want[i]);
+	pair_end(p);
+}
+
+/* At the cap, closed sessions go first, then the least recently touched
+ * open one, however often the ones before it were touched since. */
+static void test_order_eviction_retouched(void **state)
+{
+	(void)state;
+	struct pair *p = pair_new(4, 1000, 1000);
+	for (int port = 0; port < 4; port++)
+		pair_packet(p, port, PK_SYN_A, 10);
+	for (int round = 0; round < 3; round++)
+		for (int port = 0; port < 3; port++)
+			pair_packet(p, port, PK_CLI_ACK, 11 + round);
+	pair_packet(p, 4, PK_SYN_A, 20);   /* evicts port 3 (id 4) */
+	assert_int_equal(p->got.n, 2);
+	assert_int_equal(p->got.ev[0].id, 4);
+	assert_int_equal(p->got.ev[0].end, STI_END_EVICTED);
+	pair_packet(p, 1, PK_RST, 21);
+	pair_packet(p, 0, PK_RST, 21);
+	pair_packet(p, 1, PK_CLI_ACK, 22);   /* the closed 1 absorbs a packet */
+	pair_packet(p, 5, PK_SYN_A, 23);     /* evicts closed 0 (id 1) */
+	assert_last_id(p, 1);
+	pair_packet(p, 6, PK_SYN_A, 23);     /* then closed 1 (id 2) */
+	assert_last_id(p, 2);
+	pair_packet(p, 7, PK_SYN_A, 23);     /* then open 2 (id 3) */
+	assert_last_id(p, 3);
+	assert_int_equal(p->got.ev[p->got.n - 1].end, STI_END_EVICTED);
+	pair_end(p);
+}
+
+/* Closed sessions that absorb late packets linger from their last one. */
+static void test_order_closed_absorb_late(void **state)
+{
+	(void)state;
+	struct pair *p = pair_new(0, 1000, 30);
+	for (int port = 0; port < 3; port++)
+		pair_packet(p, port, PK_SYN_A, 0);
+	pair_packet(p, 0, PK_CLI_FIN, 1);
+	pair_packet(p, 0, PK_SRV_FIN, 2);
+	pair_packet(p, 1, PK_RST, 3);
+	pair_packet(p, 2, PK_RST, 4);
+	pair_packet(p, 0, PK_CLI_ACK, 5);
+	pair_packet(p, 1, PK_SRV_ACK, 5);
+	pair_expire(p, 34);   /* 2 (closed at 4) only */
+	assert_last_id(p, 3);
+	pair_expire(p, 35);   /* then 0 and 1, in the order of their last packets */
+	assert_int_equal(p->got.ev[p->got.n - 2].id, 1);
+	assert_last_id(p, 2);
+	pair_end(p);
+}
+
+/* A clock that jumps back: the session clock stays put, the packet order
+ * still counts. */
+static void test_order_clock_back(void **state)
+{
+	(void)state;
+	struct pair *p = pair_new(0, 100, 10);
+	pair_packet(p, 0, PK_SYN_A, 1000);
+	pair_packet(p, 1, PK_SYN_A, 500);
+	pair_packet(p, 2, PK_SYN_A, 10);
+	pair_packet(p, 0, PK_CLI_ACK, 20);
+	pair_packet(p, 3, PK_SYN_A, 1099);
+	assert_int_equal(p->got.n, 0);
+	pair_packet(p, 3, PK_CLI_ACK, 1100);   /* 1, 2, 0 */
+	assert_int_equal(p->got.n, 6);
+	assert_int_equal(p->got.ev[1].id, 2);
+	assert_int_equal(p->got.ev[3].id, 3);
+	assert_int_equal(p->got.ev[5].id, 1);
+	pair_end(p);
+}
+
+static uint64_t rng_next(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* Thousands of random packets and expiry calls over a few ports: times
+ * that stand still, step, jump ahead past the timeouts and jump back;
+ * reuse, close, late packets and eviction in every mix. */
+static void random_run(uint64_t seed, size_t max_sessions, int ports, int steps_n)
+{
+	static const int64_t steps[] = { 0, 0, 0, 1, 1, 2, 3, 5, 8, 13, 25, 40, -7, -60 };
+	struct pair *p = pair_new(max_sessions, 40, 15);
+	int64_t ts = 1000;
+	for (int i = 0; i < steps_n; i++) {
+		uint64_t r = rng_next(&seed);
+		ts += steps[r % (sizeof(steps) / sizeof(steps[0]))];
+		r >>= 8;
+		if (r % 23 == 0) {
+			pair_expire(p, ts + (int64_t)((r >> 8) % 50));
+			continue;
+		}
+		r >>= 5;
+		/* a skewed choice of port, so that some stay busy */
+		int port = (int)(r % (uint64_t)ports);
+		if ((r >> 8) % 2)
+			port = port * port / ports;
+		pair_packet(p, port, (enum pk)((r >> 12) % 7 == 6 ? (r >> 16) % 7 : (r >> 16) % 4), ts);
+	}
+	pair_end(p);
+}
+
+static void test_order_random_against_list(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 12; seed++) {
+		random_run(seed * UINT64_C(0x9e3779b97f4a7c15), 0, 16, 3000);
+		random_run(seed * UINT64_C(0x2545f4914f6cdd1d), 5, 16, 3000);
+		random_run(seed * UINT64_C(0xd1b54a32d192ed03), 1, 4, 1000);
+		random_run(seed * UINT64_C(0xbf58476d1ce4e5b9), 0, MODEL_PORTS, 5000);
+		random_run(seed * UINT64_C(0x94d049bb133111eb), 40, MODEL_PORTS, 5000);
+	}
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -572,6 +982,12 @@ int main(void)
 		T(test_entry_key_leads),
 		T(test_ipv6_and_ipv4_do_not_collide),
 		T(test_packets_together_match_one_at_a_time),
+		T(test_order_expiry_boundaries),
+		T(test_order_equal_times),
+		T(test_order_eviction_retouched),
+		T(test_order_closed_absorb_late),
+		T(test_order_clock_back),
+		T(test_order_random_against_list),
 	};
 	return cmocka_run_group_tests_name("session", tests, NULL, NULL);
 }

@@ -278,6 +278,11 @@ static void on_record(void *ctx, struct sti_record *rec)
 		a->file.decrypted++;
 		a->run.decrypted++;
 	}
+	/* The ladder is written only for a session that will be printed;
+	 * with --anonymize for every one: the pseudonyms are numbered in the
+	 * order names are first seen, the ladder's among them. */
+	if (a->anon ? a->rep->prints_ladder : sti_reporter_ladder_wanted(a->rep, rec, &v))
+		sti_record_ladder_fill(rec);
 	report_session(a, rec, &v);
 	rec->mta = NULL;
 }

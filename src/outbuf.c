@@ -100,25 +100,29 @@ static const char digit_pairs[] =
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
-size_t sti_fmt_u64(char buf[STI_U64_DIGITS], uint64_t v)
+char *sti_digits_before(char *end, uint64_t v)
 {
-	char digits[20];
-	size_t i = sizeof(digits);
-
 	while (v >= 100) {
 		unsigned r = (unsigned)(v % 100);
 		v /= 100;
-		i -= 2;
-		memcpy(digits + i, digit_pairs + 2 * r, 2);
+		end -= 2;
+		memcpy(end, digit_pairs + 2 * r, 2);
 	}
 	if (v >= 10) {
-		i -= 2;
-		memcpy(digits + i, digit_pairs + 2 * v, 2);
+		end -= 2;
+		memcpy(end, digit_pairs + 2 * v, 2);
 	} else {
-		digits[--i] = (char)('0' + v);
+		*--end = (char)('0' + v);
 	}
-	size_t n = sizeof(digits) - i;
-	memcpy(buf, digits + i, n);
+	return end;
+}
+
+size_t sti_fmt_u64(char buf[STI_U64_DIGITS], uint64_t v)
+{
+	char digits[20];
+	const char *first = sti_digits_before(digits + sizeof(digits), v);
+	size_t n = (size_t)(digits + sizeof(digits) - first);
+	memcpy(buf, first, n);
 	buf[n] = '\0';
 	return n;
 }

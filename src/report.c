@@ -47,6 +47,14 @@ FILE *sti_fopen_private(const char *path, char *err, size_t errlen)
 	return f;
 }
 
+bool sti_reporter_ladder_wanted(struct sti_reporter *r, const struct sti_record *rec,
+				const struct sti_verdict *v)
+{
+	if (!r->prints_ladder)
+		return false;
+	return r->ops->ladder_wanted ? r->ops->ladder_wanted(r, rec, v) : true;
+}
+
 /* ---- the tee ---- */
 
 struct tee {
@@ -88,6 +96,13 @@ static void tee_finish(struct sti_reporter *r, const struct sti_tally *tally)
 	fflush(t->b->out);
 }
 
+static bool tee_ladder_wanted(struct sti_reporter *r, const struct sti_record *rec,
+			      const struct sti_verdict *v)
+{
+	struct tee *t = (struct tee *)r;
+	return sti_reporter_ladder_wanted(t->a, rec, v) || sti_reporter_ladder_wanted(t->b, rec, v);
+}
+
 static void tee_destroy(struct sti_reporter *r)
 {
 	struct tee *t = (struct tee *)r;
@@ -104,6 +119,7 @@ static const struct sti_reporter_ops tee_ops = {
 	.mta_done = tee_mta_done,
 	.finish = tee_finish,
 	.destroy = tee_destroy,
+	.ladder_wanted = tee_ladder_wanted,
 };
 
 struct sti_reporter *sti_report_tee_new(struct sti_reporter *a, struct sti_reporter *b)

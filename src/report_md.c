@@ -431,12 +431,25 @@ static void note_file(struct md_reporter *m, const char *file)
 		m->files[m->nfiles++] = copy;
 }
 
+/* A verdict the document's tables can count. */
+static bool countable(const struct sti_verdict *v)
+{
+	return (unsigned)v->outcome < STI_OUTCOME_COUNT && (unsigned)v->cause < STI_CAUSE_COUNT &&
+	       (unsigned)v->reason < STI_REASON_COUNT;
+}
+
+/* Whether the session gets a section (with its ladder). */
+static bool md_prints(struct sti_reporter *r, const struct sti_record *rec,
+		      const struct sti_verdict *v)
+{
+	return countable(v) && (r->opts.mta_find || sti_selection_match(&md_of(r)->sel, rec, v));
+}
+
 static void md_session(struct sti_reporter *r, const char *file,
 		       const struct sti_record *rec, const struct sti_verdict *v)
 {
 	struct md_reporter *m = md_of(r);
-	if ((unsigned)v->outcome >= STI_OUTCOME_COUNT || (unsigned)v->cause >= STI_CAUSE_COUNT ||
-	    (unsigned)v->reason >= STI_REASON_COUNT)
+	if (!countable(v))
 		return;
 	note_file(m, file);
 	m->counts[v->outcome][v->cause][v->reason]++;
@@ -444,7 +457,7 @@ static void md_session(struct sti_reporter *r, const char *file,
 		m->first_ts = rec->first_ts;
 	if (m->sessions == 1 || rec->last_ts > m->last_ts)
 		m->last_ts = rec->last_ts;
-	if (!r->opts.mta_find && !sti_selection_match(&m->sel, rec, v))
+	if (!md_prints(r, rec, v))
 		return;
 	m->selected++;
 	FILE **park = &m->park[v->outcome];
@@ -686,6 +699,7 @@ static const struct sti_reporter_ops md_ops = {
 	.mta_done = md_mta_done,
 	.finish = md_finish,
 	.destroy = md_destroy,
+	.ladder_wanted = md_prints,
 };
 
 struct sti_reporter *sti_report_markdown_new(FILE *out, const struct sti_report_opts *o,

@@ -75,6 +75,7 @@ struct text_reporter {
 	uint64_t incomplete[STI_REASON_COUNT];
 	uint64_t not_smtp[STI_REASON_COUNT];  /* not_smtp sessions by reason */
 	struct sti_tally run;              /* for finish() given no tally */
+	struct sti_time_cache times;       /* the titles' dates */
 };
 
 static struct text_reporter *text_of(struct sti_reporter *r)
@@ -128,6 +129,26 @@ static char clean_byte(unsigned char ch)
 	return ch < 0x20 || ch > 0x7e ? '?' : (char)ch;
 }
 
+#ifdef __SSE2__
+/* clean_byte on 16 bytes: from src to dst. */
+static inline void clean16(char *dst, const char *src)
+{
+	/* Signed bytes: only 0x20..0x7e are above 0x1f and below 0x7f. */
+	const __m128i low = _mm_set1_epi8(0x1f), high = _mm_set1_epi8(0x7f);
+	const __m128i tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n');
+	const __m128i cr = _mm_set1_epi8('\r'), space = _mm_set1_epi8(' ');
+	const __m128i what = _mm_set1_epi8('?');
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)src);
+	__m128i keep = _mm_and_si128(_mm_cmpgt_epi8(v, low), _mm_cmplt_epi8(v, high));
+	__m128i blank = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, lf)),
+				     _mm_cmpeq_epi8(v, cr));
+	__m128i other = _mm_andnot_si128(_mm_or_si128(keep, blank), what);
+	__m128i out = _mm_or_si128(_mm_or_si128(_mm_and_si128(keep, v), _mm_and_si128(blank, space)),
+				   other);
+	_mm_storeu_si128((__m128i *)(void *)dst, out);
+}
+#endif
+
 /*
  * Copy src into dst (capacity cap > 0, always terminated), keeping
  * printable ASCII, turning tabs and line breaks into spaces and every other
@@ -141,22 +162,8 @@ static size_t clean(char *dst, size_t cap, const char *src, size_t srcmax)
 	if (n > cap - 1)
 		n = cap - 1;
 #ifdef __SSE2__
-	/* Signed bytes: only 0x20..0x7e are above 0x1f and below 0x7f. */
-	const __m128i low = _mm_set1_epi8(0x1f), high = _mm_set1_epi8(0x7f);
-	const __m128i tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n');
-	const __m128i cr = _mm_set1_epi8('\r'), space = _mm_set1_epi8(' ');
-	const __m128i what = _mm_set1_epi8('?');
-	for (; i + 16 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + i));
-		__m128i keep = _mm_and_si128(_mm_cmpgt_epi8(v, low), _mm_cmplt_epi8(v, high));
-		__m128i blank = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, tab),
-							  _mm_cmpeq_epi8(v, lf)),
-					     _mm_cmpeq_epi8(v, cr));
-		__m128i other = _mm_andnot_si128(_mm_or_si128(keep, blank), what);
-		__m128i out = _mm_or_si128(_mm_or_si128(_mm_and_si128(keep, v),
-							_mm_and_si128(blank, space)), other);
-		_mm_storeu_si128((__m128i *)(void *)(dst + i), out);
-	}
+	for (; i + 16 <= n; i += 16)
+		clean16(dst + i, src + i);
 #endif
 	for (; i < n; i++)
 		dst[i] = clean_byte((unsigned char)src[i]);
@@ -165,49 +172,91 @@ static size_t clean(char *dst, size_t cap, const char *src, size_t srcmax)
 }
 
 /*
+ * clean() of a ladder row's first n bytes (n < STI_LADDER_TEXT, its
+ * length) into dst, not terminated: dst has STI_LADDER_TEXT bytes of room.
+ * In whole 16-byte steps where SSE2 is there: the row's array holds
+ * STI_LADDER_TEXT bytes, a multiple of 16, so the last step reads within
+ * it, and what it writes past n is never used.
+ */
+_Static_assert(STI_LADDER_TEXT % 16 == 0, "a row's text is whole 16-byte steps");
+static void clean_row(char *dst, const char text[STI_LADDER_TEXT], size_t n)
+{
+#ifdef __SSE2__
+	for (size_t i = 0; i < n; i += 16)
+		clean16(dst + i, text + i);
+#else
+	for (size_t i = 0; i < n; i++)
+		dst[i] = clean_byte((unsigned char)text[i]);
+#endif
+}
+
+/*
  * Write text word by word, breaking lines before WRAP_COLS columns: the
  * first line starts with `first`, the others with `cont`. A word longer
- * than a line (a registry path) stays whole on a line of its own.
+ * than a line (a registry path) stays whole on a line of its own. Words
+ * one space apart in the text, as most are, go out together: the run
+ * from the text, in one copy.
  */
 static void wrap(struct sti_out *f, const char *first, const char *cont, const char *text)
 {
-	size_t col = strlen(first);
+	size_t col = strlen(first), cont_len = strlen(cont);
 	bool line_empty = true;
-	sti_out_str(f, first);
-	const char *p = text;
+	sti_out_write(f, first, col);
+	const char *p = text, *end = text + strlen(text);
+	const char *run = p, *run_end = p;   /* words placed, not yet written */
 	for (;;) {
 		while (*p == ' ')
 			p++;
-		if (!*p)
+		if (p == end)
 			break;
-		size_t w = strcspn(p, " ");
+		const char *space = memchr(p, ' ', (size_t)(end - p));
+		size_t w = (size_t)((space ? space : end) - p);
 		if (!line_empty && col + 1 + w > WRAP_COLS) {
+			sti_out_write(f, run, (size_t)(run_end - run));
 			sti_out_byte(f, '\n');
-			sti_out_str(f, cont);
-			col = strlen(cont);
+			sti_out_write(f, cont, cont_len);
+			col = cont_len;
 			line_empty = true;
 		}
-		if (!line_empty) {
+		if (line_empty) {
+			run = p;
+		} else if (p != run_end + 1) {   /* more than one space between */
+			sti_out_write(f, run, (size_t)(run_end - run));
 			sti_out_byte(f, ' ');
-			col++;
+			run = p;
 		}
-		sti_out_write(f, p, w);
-		col += w;
+		col += w + !line_empty;
+		run_end = p + w;
 		line_empty = false;
 		p += w;
 	}
+	sti_out_write(f, run, (size_t)(run_end - run));
 	sti_out_byte(f, '\n');
+}
+
+/* Append s to buf (capacity len) at *used, cut where snprintf would cut
+ * the whole text: at len - 1 bytes. */
+static void put_capped(char *buf, size_t len, size_t *used, const char *s)
+{
+	size_t k = strnlen(s, len - 1 - *used);
+	memcpy(buf + *used, s, k);
+	*used += k;
+	buf[*used] = '\0';
 }
 
 /* "192.0.2.10:40101" or "[2001:db8::10]:40101". */
 static void endpoint_str(const struct sti_endpoint *e, char *buf, size_t len)
 {
-	char a[64];
+	char a[64], port[STI_U64_DIGITS];
+	size_t n = 0;
+	bool v6 = e->addr.family == 6;
 	sti_addr_str(&e->addr, a, sizeof(a));
-	if (e->addr.family == 6)
-		sti_fmt(buf, len, "[%s]:%u", a, (unsigned)e->port);
-	else
-		sti_fmt(buf, len, "%s:%u", a, (unsigned)e->port);
+	sti_fmt_u64(port, e->port);
+	buf[0] = '\0';
+	put_capped(buf, len, &n, v6 ? "[" : "");
+	put_capped(buf, len, &n, a);
+	put_capped(buf, len, &n, v6 ? "]:" : ":");
+	put_capped(buf, len, &n, port);
 }
 
 /* "smtp starttls", "smtp", "tls implicit", ... */
@@ -221,67 +270,99 @@ static void kind_str(const struct sti_record *rec, char *buf, size_t len)
 	case STI_PROTO_OTHER: proto = "other"; break;
 	default: proto = "unknown"; break;
 	}
-	if (rec->mode == STI_MODE_UNKNOWN)
-		sti_fmt(buf, len, "%s", proto);
-	else
-		sti_fmt(buf, len, "%s %s", proto, sti_mode_name(rec->mode));
+	size_t n = 0;
+	buf[0] = '\0';
+	put_capped(buf, len, &n, proto);
+	if (rec->mode != STI_MODE_UNKNOWN) {
+		put_capped(buf, len, &n, " ");
+		put_capped(buf, len, &n, sti_mode_name(rec->mode));
+	}
 }
 
-/* "+0.004s": the time since the session's first packet, in milliseconds;
- * its length. */
-static size_t reltime_str(int64_t ts_us, int64_t first_us, char buf[32])
-{
-	/* Unsigned arithmetic: no overflow on absurd timestamps. */
-	bool neg = ts_us < first_us;
-	uint64_t d = neg ? (uint64_t)first_us - (uint64_t)ts_us
-			 : (uint64_t)ts_us - (uint64_t)first_us;
-	unsigned ms = (unsigned)(d % 1000000 / 1000);
-	buf[0] = neg ? '-' : '+';
-	size_t n = 1 + sti_fmt_u64(buf + 1, d / 1000000);
-	buf[n++] = '.';
-	buf[n++] = (char)('0' + ms / 100);
-	buf[n++] = (char)('0' + ms / 10 % 10);
-	buf[n++] = (char)('0' + ms % 10);
-	buf[n++] = 's';
-	buf[n] = '\0';
-	return n;
-}
-
+/* The number of v's decimal digits: compared with powers of ten, not
+ * divided. */
 static size_t u64_digits(uint64_t v)
 {
 	size_t n = 1;
-	while (v >= 10) {
-		v /= 10;
+	for (uint64_t p = 10; n < 20 && v >= p; p *= 10)
 		n++;
-	}
 	return n;
 }
 
-/* reltime_str's length, without writing it. */
+/* The time since the session's first packet, unsigned, and whether it
+ * is before it. (Unsigned arithmetic: no overflow on absurd timestamps.) */
+static uint64_t time_since(int64_t ts_us, int64_t first_us, bool *neg)
+{
+	*neg = ts_us < first_us;
+	return *neg ? (uint64_t)first_us - (uint64_t)ts_us : (uint64_t)ts_us - (uint64_t)first_us;
+}
+
+/* The length of reltime_at's text. */
 static size_t reltime_len(int64_t ts_us, int64_t first_us)
 {
-	bool neg = ts_us < first_us;
-	uint64_t d = neg ? (uint64_t)first_us - (uint64_t)ts_us
-			 : (uint64_t)ts_us - (uint64_t)first_us;
+	bool neg;
+	uint64_t d = time_since(ts_us, first_us, &neg);
 	return 1 + u64_digits(d / 1000000) + 5;   /* sign, seconds, ".mmms" */
 }
 
-/* Print at most width columns of s (n bytes), ending in "..." when cut. */
-static void put_cut(struct sti_out *o, const char *s, size_t n, size_t width, bool pad)
+/* "+0.004s": the time since the session's first packet, in milliseconds,
+ * at p, tl bytes long (reltime_len), not terminated. */
+static void reltime_at(char *p, size_t tl, int64_t ts_us, int64_t first_us)
 {
-	if (n > width) {
-		size_t keep = width > 3 ? width - 3 : 0;
-		sti_out_write(o, s, keep);
-		sti_out_write(o, "...", width - keep);
-		n = width;
-	} else {
-		sti_out_write(o, s, n);
-	}
-	if (pad && n < width)
-		sti_out_spaces(o, width - n);
+	bool neg;
+	uint64_t d = time_since(ts_us, first_us, &neg);
+	unsigned ms = (unsigned)(d % 1000000 / 1000);
+	p[0] = neg ? '-' : '+';
+	sti_digits_before(p + tl - 5, d / 1000000);
+	p[tl - 5] = '.';
+	p[tl - 4] = (char)('0' + ms / 100);
+	p[tl - 3] = (char)('0' + ms / 10 % 10);
+	p[tl - 2] = (char)('0' + ms % 10);
+	p[tl - 1] = 's';
 }
 
 /* ---- the ladder diagram ---- */
+
+/* The widest time field ("-" or "+", 20 digits, ".mmms") and frame field. */
+#define MAX_TIME_COLS 26
+#define MAX_FRAME_COLS 20
+/* Room for a ladder line as it is assembled: the text starts at most
+ * LADDER_COLS columns in (or after the narrowest text columns), and is
+ * cleaned there in whole 16-byte steps (clean_row). */
+#define LINE_ROOM (MAX_TIME_COLS + 2 + MAX_FRAME_COLS + 2 + LADDER_COLS + 2 * MIN_TEXT_COLS + \
+		   ARROW_COLS + STI_LADDER_TEXT + 2)
+
+/* Print at most width columns of the n bytes at line + at, ending in
+ * "..." when cut, padded with spaces to width if pad: the new end. */
+static size_t cut_in_place(char *line, size_t at, size_t n, size_t width, bool pad)
+{
+	if (n > width) {
+		size_t keep = width > 3 ? width - 3 : 0;
+		memcpy(line + at + keep, "...", width - keep);
+		return at + width;
+	}
+	if (pad && n < width) {
+		memset(line + at + n, ' ', width - n);
+		return at + width;
+	}
+	return at + n;
+}
+
+/* The time and frame fields of a row, right-aligned in tw and fw
+ * columns (tl and fl long), and the two spaces after each: the end. */
+static size_t row_prefix(char *line, const struct sti_ladder_row *row, int64_t first_ts,
+			 size_t tw, size_t tl, size_t fw, size_t fl)
+{
+	memset(line, ' ', tw - tl);
+	reltime_at(line + tw - tl, tl, row->ts_us, first_ts);
+	line[tw] = line[tw + 1] = ' ';
+	size_t k = tw + 2;
+	memset(line + k, ' ', fw - fl);
+	k += fw;
+	sti_digits_before(line + k, row->frame);
+	line[k] = line[k + 1] = ' ';
+	return k + 2;
+}
 
 /*
  * Columns: time and frame right-aligned, then the client's messages and the
@@ -295,12 +376,14 @@ static void put_cut(struct sti_out *o, const char *s, size_t n, size_t width, bo
  * session's largest values, and the room left under LADDER_COLS goes to the
  * two text columns, each getting what its longest row needs when both fit,
  * otherwise as even a share as possible. Longer texts are cut with "...".
+ * Each row's line is assembled whole and written with one copy.
  */
 static void write_ladder_to(struct sti_out *o, const struct sti_record *rec)
 {
 	unsigned n = rec->nladder < STI_LADDER_MAX ? rec->nladder : STI_LADDER_MAX;
 	size_t tw = MIN_TIME_COLS, fw = MIN_FRAME_COLS, cmax = 0, smax = 0;
-	char tbuf[32], fbuf[STI_U64_DIGITS], text[STI_LADDER_TEXT];
+	uint8_t tls[STI_LADDER_MAX], fls[STI_LADDER_MAX], xls[STI_LADDER_MAX];
+	char line[LINE_ROOM];
 
 	if (n == 0 && rec->ladder_dropped == 0)
 		return;
@@ -309,6 +392,9 @@ static void write_ladder_to(struct sti_out *o, const struct sti_record *rec)
 		size_t tl = reltime_len(row->ts_us, rec->first_ts);
 		size_t fl = u64_digits(row->frame);
 		size_t xl = strnlen(row->text, sizeof(row->text));
+		tls[i] = (uint8_t)tl;
+		fls[i] = (uint8_t)fl;
+		xls[i] = (uint8_t)xl;
 		if (tl > tw)
 			tw = tl;
 		if (fl > fw)
@@ -344,22 +430,25 @@ static void write_ladder_to(struct sti_out *o, const struct sti_record *rec)
 	sti_out_lit(o, "server\n");
 	for (unsigned i = 0; i < n; i++) {
 		const struct sti_ladder_row *row = &rec->ladder[i];
-		size_t tl = reltime_str(row->ts_us, rec->first_ts, tbuf);
-		size_t fl = sti_fmt_u64(fbuf, row->frame);
-		size_t xl = clean(text, sizeof(text), row->text, sizeof(row->text));
-		sti_out_right(o, tbuf, tl, tw);
-		sti_out_lit(o, "  ");
-		sti_out_right(o, fbuf, fl, fw);
-		sti_out_lit(o, "  ");
+		/* a text of STI_LADDER_TEXT bytes without its NUL: cut as
+		 * clean() cuts it */
+		size_t xl = xls[i] < STI_LADDER_TEXT ? xls[i] : STI_LADDER_TEXT - 1;
+		size_t k = row_prefix(line, row, rec->first_ts, tw, tls[i], fw, fls[i]);
 		if (row->dir == STI_C2S) {
-			put_cut(o, text, xl, cw, true);
-			sti_out_lit(o, " -->\n");
+			clean_row(line + k, row->text, xl);
+			k = cut_in_place(line, k, xl, cw, true);
+			memcpy(line + k, " -->\n", 5);
+			k += 5;
 		} else {
-			sti_out_spaces(o, cw);
-			sti_out_lit(o, " <-- ");
-			put_cut(o, text, xl, sw, false);
-			sti_out_byte(o, '\n');
+			memset(line + k, ' ', cw);
+			k += cw;
+			memcpy(line + k, " <-- ", 5);
+			k += 5;
+			clean_row(line + k, row->text, xl);
+			k = cut_in_place(line, k, xl, sw, false);
+			line[k++] = '\n';
 		}
+		sti_out_write(o, line, k);
 	}
 	if (rec->ladder_dropped) {
 		sti_out_lit(o, "  (");
@@ -566,16 +655,32 @@ static void write_negotiated(struct sti_out *f, const struct sti_record *rec)
 	sti_out_byte(f, '\n');
 }
 
+/* sti_report_time's text: in UTC, for a year of four digits, from the
+ * cache's day ("2026-11-27T19:41:00Z" made "2026-11-27 19:41:00 UTC"),
+ * without a calendar conversion. */
+static void title_time(struct sti_time_cache *times, char when[64], int64_t ts_us,
+		       bool localtime)
+{
+	char r[STI_RFC3339_MAX];
+	if (!localtime && sti_rfc3339_s(times, ts_us / 1000000, r) == 20 && r[0] != '0') {
+		memcpy(when, r, 19);
+		when[10] = ' ';
+		memcpy(when + 19, " UTC", 5);
+		return;
+	}
+	sti_report_time(when, 64, ts_us, localtime);
+}
+
 /* "#12 2026-11-27 19:41:00 UTC 192.0.2.10:40101 -> ... (smtp starttls)" */
 static void write_title(struct sti_out *f, const struct sti_report_opts *opts,
-			const struct sti_record *rec)
+			struct sti_time_cache *times, const struct sti_record *rec)
 {
 	char cli[80], srv[80], kind[32], when[64];
 
 	endpoint_str(&rec->cli, cli, sizeof(cli));
 	endpoint_str(&rec->srv, srv, sizeof(srv));
 	kind_str(rec, kind, sizeof(kind));
-	sti_report_time(when, sizeof(when), rec->first_ts, opts->localtime);
+	title_time(times, when, rec->first_ts, opts->localtime);
 	sti_out_lit(f, "\n#");
 	sti_out_u64(f, rec->id);
 	sti_out_byte(f, ' ');
@@ -608,12 +713,12 @@ static void write_evidence(struct sti_out *f, const struct sti_verdict *v)
 }
 
 static void write_block_to(struct sti_out *f, const struct sti_report_opts *opts,
-			   const struct sti_record *rec, const struct sti_verdict *v,
-			   uint64_t same_fix_as)
+			   struct sti_time_cache *times, const struct sti_record *rec,
+			   const struct sti_verdict *v, uint64_t same_fix_as)
 {
 	char buf[STI_VERDICT_TEXT_MAX];
 
-	write_title(f, opts, rec);
+	write_title(f, opts, times, rec);
 	put_outcome_to(f, opts->color, v->outcome, true);
 	sti_out_lit(f, "  cause: ");
 	sti_out_str(f, sti_cause_name(v->cause));
@@ -653,13 +758,12 @@ static void write_block_to(struct sti_out *f, const struct sti_report_opts *opts
 }
 
 /* A session's block assembled in the writer and handed to f whole. */
-static void write_block(FILE *f, const struct sti_report_opts *opts,
-			const struct sti_record *rec, const struct sti_verdict *v,
-			uint64_t same_fix_as)
+static void write_block(FILE *f, struct text_reporter *t, const struct sti_record *rec,
+			const struct sti_verdict *v, uint64_t same_fix_as)
 {
 	struct sti_out o;
 	sti_out_init(&o, f, false);
-	write_block_to(&o, opts, rec, v, same_fix_as);
+	write_block_to(&o, &t->base.opts, &t->times, rec, v, same_fix_as);
 	sti_out_drain(&o);
 }
 
@@ -755,19 +859,43 @@ static void live_session(struct text_reporter *t, const char *file,
 		put_outcome(out, t->base.opts.color, v->outcome, true);
 		fprintf(out, "  %s\n", sti_reason_name(v->reason));
 	} else {
-		write_block(out, &t->base.opts, rec, v, 0);
+		write_block(out, t, rec, v, 0);
 	}
 	fflush(out);
 }
 
 /* ---- the reporter ops ---- */
 
+/* The category a verdict is counted and parked in. */
+static enum sti_outcome category(const struct sti_verdict *v)
+{
+	return (unsigned)v->outcome < STI_OUTCOME_COUNT ? v->outcome : STI_OUTCOME_INCOMPLETE;
+}
+
+/* Whether the session gets its whole block (with the ladder): live, all
+ * but the ok ones; else, without a selection (or --find), ok, incomplete
+ * and not_smtp (SPEC 9.1) are only counted. */
+static bool prints_block(const struct sti_reporter *r, const struct sti_verdict *v)
+{
+	enum sti_outcome o = category(v);
+	if (r->opts.live)
+		return v->outcome != STI_OUTCOME_OK;
+	return r->opts.full || r->opts.mta_find ||
+	       !(o == STI_OUTCOME_OK || o == STI_OUTCOME_INCOMPLETE || o == STI_OUTCOME_NOT_SMTP);
+}
+
+static bool text_ladder_wanted(struct sti_reporter *r, const struct sti_record *rec,
+			       const struct sti_verdict *v)
+{
+	(void)rec;
+	return prints_block(r, v);
+}
+
 static void text_session(struct sti_reporter *r, const char *file,
 			 const struct sti_record *rec, const struct sti_verdict *v)
 {
 	struct text_reporter *t = text_of(r);
-	enum sti_outcome o = (unsigned)v->outcome < STI_OUTCOME_COUNT
-		? v->outcome : STI_OUTCOME_INCOMPLETE;
+	enum sti_outcome o = category(v);
 
 	if (!t->file && file)
 		t->file = strdup(file);
@@ -781,13 +909,10 @@ static void text_session(struct sti_reporter *r, const char *file,
 		live_session(t, file, rec, v);
 		return;
 	}
-	/* Without a selection (or --find), ok, incomplete and not_smtp
-	 * (SPEC 9.1) are only counted. */
-	if (!r->opts.full && !r->opts.mta_find &&
-	    (o == STI_OUTCOME_OK || o == STI_OUTCOME_INCOMPLETE || o == STI_OUTCOME_NOT_SMTP))
+	if (!prints_block(r, v))
 		return;
 	FILE *f = park_for(t, o, file);
-	write_block(f, &r->opts, rec, v, fix_printed(t, o, rec, v));
+	write_block(f, t, rec, v, fix_printed(t, o, rec, v));
 	if (f != r->out && ferror(f))
 		t->park_failed[o] = true;
 }
@@ -986,6 +1111,7 @@ static const struct sti_reporter_ops text_ops = {
 	.mta_done = text_mta_done,
 	.finish = text_finish,
 	.destroy = text_destroy,
+	.ladder_wanted = text_ladder_wanted,
 };
 
 struct sti_reporter *sti_report_text_new(FILE *out, const struct sti_report_opts *o)

@@ -133,6 +133,14 @@ _Static_assert(sizeof(struct flow) <= 104, "a flow is at most 104 bytes");
 _Static_assert(STI_LADDER_MAX <= INT8_MAX, "a row index fits ehlo_row");
 _Static_assert(STI_LOOKS_COUNT <= UINT8_MAX, "what a side looks like fits 8 bits");
 
+/* What writing a record's pending ladder reads: the flow's rows and the
+ * facts some rows are written from (the record's sink call holds them). */
+struct sti_ladder_source {
+	const struct flow *fl;
+	const struct sti_tls_facts *tf;
+	const struct sti_smtp_facts *sf;
+};
+
 struct sti_recorder {
 	struct sti_session_cfg cfg;
 	sti_record_sink sink;
@@ -144,6 +152,7 @@ struct sti_recorder {
 	struct sti_record *scratch;         /* the record being reported */
 	struct sti_tls_view tls_view;       /* its settled TLS facts, unpacked */
 	struct sti_smtp_view smtp_view;     /* and its settled SMTP facts */
+	struct sti_ladder_source ladder;    /* its ladder, until written */
 };
 
 const char *sti_mode_name(enum sti_mode m)
@@ -255,10 +264,15 @@ void sti_record_ladder_add(struct sti_record *rec, enum sti_dir dir, uint64_t fr
  * them), and making them was a tenth of the recorder's work per session.
  * Then the parsers get no event sink at all (new_smtp, new_tls).
  */
-/* Room for one more row: 8, then doubling up to STI_LADDER_MAX. */
+/* Room for one more row: 16 (a session has 12 to 14 on the benchmark
+ * corpora: one allocation, not two or three), then doubling up to
+ * STI_LADDER_MAX. (A settled session keeps only the rows it has:
+ * ladder_fit.) */
+#define ROWS_FIRST 16u
+
 static bool grow_rows(struct flow *fl)
 {
-	unsigned cap = (unsigned)sti_grow_capacity(fl->rows_cap, 8, fl->rows_cap + 1u,
+	unsigned cap = (unsigned)sti_grow_capacity(fl->rows_cap, ROWS_FIRST, fl->rows_cap + 1u,
 						   STI_LADDER_MAX);
 	struct flow_row *rows = realloc(fl->rows, cap * sizeof(*rows));
 	if (!rows)
@@ -275,11 +289,12 @@ static bool grow_rows(struct flow *fl)
 #define TEXT_POOL_STEP 128u
 
 /*
- * Row i's text (len bytes with its NUL) into the pool: only its own bytes
- * are kept (a fixed slot per row was 112 bytes, most of them unused, for
- * as long as the session stays open). False without memory.
+ * Room in the pool for row i's text, len bytes with its NUL, taken: where
+ * to write them, or NULL without memory. Only a text's own bytes are kept
+ * (a fixed slot per row was 112 bytes, most of them unused, for as long
+ * as the session stays open).
  */
-static bool keep_row_text(struct flow *fl, unsigned i, const char *buf, size_t len)
+static char *take_row_text(struct flow *fl, unsigned i, size_t len)
 {
 	if (fl->text_used + len > fl->text_cap) {
 		size_t cap = (fl->text_used + len + TEXT_POOL_STEP - 1) / TEXT_POOL_STEP *
@@ -288,14 +303,24 @@ static bool keep_row_text(struct flow *fl, unsigned i, const char *buf, size_t l
 			cap = TEXT_POOL_FIRST;
 		char *text = realloc(fl->text, cap);
 		if (!text)
-			return false;
+			return NULL;
 		fl->text = text;
 		fl->text_cap = (uint16_t)cap;
 	}
-	memcpy(fl->text + fl->text_used, buf, len);
+	char *at = fl->text + fl->text_used;
 	fl->rows[i].text_at = fl->text_used;
 	fl->text_used = (uint16_t)(fl->text_used + len);
-	return true;
+	return at;
+}
+
+/* Row i's text (len bytes with its NUL) into the pool; false without
+ * memory. */
+static bool keep_row_text(struct flow *fl, unsigned i, const char *buf, size_t len)
+{
+	char *at = take_row_text(fl, i, len);
+	if (at)
+		memcpy(at, buf, len);
+	return at != NULL;
 }
 
 /* Row i's frame's high bits, in an array allocated (zeroed) with the first
@@ -434,6 +459,18 @@ static void put_capped(char *buf, size_t len, size_t *used, const char *s)
 	buf[*used] = '\0';
 }
 
+/* "%u" of v into buf: where its digits start. */
+static const char *unsigned_text(char buf[12], unsigned v)
+{
+	char *p = buf + 11;
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
 /* A row whose text (n bytes, NUL-ended) is ready. */
 static void ladder_put(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us,
 		       const char *text, size_t n)
@@ -453,11 +490,19 @@ static void ladder_add2(struct flow *fl, enum sti_dir dir, uint64_t frame, int64
 {
 	if (!fl->ladder_text)
 		return;
-	char buf[STI_LADDER_TEXT];
-	size_t n = 0;
-	put_capped(buf, sizeof(buf), &n, a);
-	put_capped(buf, sizeof(buf), &n, b);
-	ladder_put(fl, dir, frame, ts_us, buf, n);
+	size_t na = strnlen(a, STI_LADDER_TEXT - 1);
+	size_t nb = strnlen(b, STI_LADDER_TEXT - 1 - na);
+	int i = row_begin(fl, dir, frame, ts_us);
+	if (i < 0)
+		return;
+	/* straight into the pool */
+	char *at = take_row_text(fl, (unsigned)i, na + nb + 1);
+	if (at) {
+		memcpy(at, a, na);
+		memcpy(at + na, b, nb);
+		at[na + nb] = '\0';
+	}
+	row_end(fl, at != NULL);
 }
 
 /* A reply's row: "%u %s" of its code and text. */
@@ -502,13 +547,12 @@ static size_t client_hello_text(const struct sti_client_hello *ch, char *row)
 	char vers[64], max[24], num[12];
 	size_t n = 0;
 	versions_text(ch, vers, sizeof(vers));
-	sti_fmt(num, sizeof(num), "%u", ch->ciphers_total);
 	put_capped(row, STI_LADDER_TEXT, &n, "ClientHello max ");
 	put_capped(row, STI_LADDER_TEXT, &n, sti_tls_version_text(ch->max_version, max, sizeof(max)));
 	put_capped(row, STI_LADDER_TEXT, &n, " [");
 	put_capped(row, STI_LADDER_TEXT, &n, vers);
 	put_capped(row, STI_LADDER_TEXT, &n, "], ");
-	put_capped(row, STI_LADDER_TEXT, &n, num);
+	put_capped(row, STI_LADDER_TEXT, &n, unsigned_text(num, ch->ciphers_total));
 	put_capped(row, STI_LADDER_TEXT, &n, " ciphers");
 	if (ch->sni[0]) {
 		put_capped(row, STI_LADDER_TEXT, &n, ", SNI ");
@@ -599,9 +643,11 @@ static void ladder_handshake(struct flow *fl, const struct sti_tls_ev *ev)
 				      "%shandshake type %u", pre, ev->type);
 }
 
-static void on_tls_event(void *ctx, const struct sti_tls_ev *ev)
+/* Most events are whole records, which make no row: on_tls_event returns
+ * for them before this function's set-up. */
+__attribute__((noinline))
+static void ladder_tls_event(struct flow *fl, const struct sti_tls_ev *ev)
 {
-	struct flow *fl = ctx;
 	switch (ev->kind) {
 	case STI_TLS_EV_HANDSHAKE:
 		ladder_handshake(fl, ev);
@@ -638,6 +684,12 @@ static void on_tls_event(void *ctx, const struct sti_tls_ev *ev)
 	}
 }
 
+static void on_tls_event(void *ctx, const struct sti_tls_ev *ev)
+{
+	if (ev->kind != STI_TLS_EV_RECORD)
+		ladder_tls_event(ctx, ev);
+}
+
 static const char *offer_text(enum sti_smtp_offer o)
 {
 	switch (o) {
@@ -669,7 +721,7 @@ static void ladder_reply(struct flow *fl, const struct sti_smtp_event *ev)
 static void complete_ehlo_row(const struct flow *fl, const struct sti_smtp_facts *sf,
 			      struct sti_record *rec)
 {
-	if (fl->ehlo_row < 0 || !fl->ladder_text || !sf)
+	if (fl->ehlo_row < 0 || !sf)
 		return;
 	struct sti_ladder_row *row = &rec->ladder[fl->ehlo_row];
 	sti_fmt(row->text, sizeof(row->text), "250 EHLO reply: %s",
@@ -1046,6 +1098,22 @@ static void fill_tcp(struct sti_record *rec, const struct sti_session *s)
  * close (`closing`) the TLS streams are ended first: an unfinished record
  * is then known to be cut short.
  */
+/* "[decrypted ]Certificate CN=%s issuer CN=%s (%u in chain)" into row
+ * (STI_LADDER_TEXT bytes). */
+static void certificate_text(const struct sti_cert_info *ci, const char *pre, char *row)
+{
+	char num[12];
+	size_t n = 0;
+	put_capped(row, STI_LADDER_TEXT, &n, pre);
+	put_capped(row, STI_LADDER_TEXT, &n, "Certificate CN=");
+	put_capped(row, STI_LADDER_TEXT, &n, ci->subject_cn);
+	put_capped(row, STI_LADDER_TEXT, &n, " issuer CN=");
+	put_capped(row, STI_LADDER_TEXT, &n, ci->issuer_cn);
+	put_capped(row, STI_LADDER_TEXT, &n, " (");
+	put_capped(row, STI_LADDER_TEXT, &n, unsigned_text(num, ci->chain_len));
+	put_capped(row, STI_LADDER_TEXT, &n, " in chain)");
+}
+
 /* Row i's text into out (STI_LADDER_TEXT bytes), as it was made when the
  * row came: from the pool, or from fixed words and the facts (tf, which
  * a row that reads them implies). */
@@ -1078,21 +1146,18 @@ static void row_text(char *out, const struct flow *fl, const struct flow_row *ro
 	case ROW_SERVER_HELLO:
 		server_hello_text(&tf->sh, out);
 		break;
-	case ROW_CERTIFICATE: {
-		const struct sti_cert_info *ci = row->s2c ? &tf->server_cert->leaf
-								     : &tf->client_cert->leaf;
-		sti_fmt(out, STI_LADDER_TEXT, "%sCertificate CN=%s issuer CN=%s (%u in chain)", pre,
-			ci->subject_cn, ci->issuer_cn, ci->chain_len);
+	case ROW_CERTIFICATE:
+		certificate_text(row->s2c ? &tf->server_cert->leaf : &tf->client_cert->leaf, pre,
+				 out);
 		break;
-	}
 	case ROW_EHLO:
 		break;
 	}
 }
 
-/* The flow's part of the record: what the stream showed, and the ladder. */
-static void fill_from_flow(struct sti_record *rec, const struct flow *fl,
-			   const struct sti_tls_facts *tf)
+/* The flow's part of the record: what the stream showed (the ladder is
+ * written later, if at all: ladder_pending). */
+static void fill_from_flow(struct sti_record *rec, const struct flow *fl)
 {
 	rec->proto = fl->proto;
 	rec->proto_sniffed = fl->proto_sniffed;
@@ -1107,15 +1172,39 @@ static void fill_from_flow(struct sti_record *rec, const struct flow *fl,
 		rec->looks[d] = (enum sti_looks)fl->looks[d];
 		rec->looks_frame[d] = fl->looks_frame[d];
 	}
+}
+
+/*
+ * Most records are not printed (a text report shows the failures and the
+ * deprecated; the rest are counted): their ladder is left pending, and
+ * written only for those whose reporter asks (sti_record_ladder_fill).
+ */
+static void ladder_pending(struct sti_recorder *r, struct sti_record *rec, const struct flow *fl,
+			   const struct sti_tls_facts *tf, const struct sti_smtp_facts *sf)
+{
+	if (!fl->ladder_text || (!fl->nrows && !fl->rows_dropped))
+		return;
+	r->ladder = (struct sti_ladder_source){ .fl = fl, .tf = tf, .sf = sf };
+	rec->ladder_pending = &r->ladder;
+}
+
+void sti_record_ladder_fill(struct sti_record *rec)
+{
+	const struct sti_ladder_source *src = rec->ladder_pending;
+	if (!src)
+		return;
+	rec->ladder_pending = NULL;
+	const struct flow *fl = src->fl;
 	for (unsigned i = 0; i < fl->nrows; i++) {
 		struct sti_ladder_row *row = &rec->ladder[i];
 		row->frame = row_frame(fl, i);
 		row->ts_us = fl->rows[i].ts_us;
 		row->dir = fl->rows[i].s2c ? STI_S2C : STI_C2S;
-		row_text(row->text, fl, &fl->rows[i], tf);
+		row_text(row->text, fl, &fl->rows[i], src->tf);
 	}
 	rec->nladder = fl->nrows;
 	rec->ladder_dropped = fl->rows_dropped;
+	complete_ehlo_row(fl, src->sf, rec);
 }
 
 static void report(struct sti_recorder *r, struct flow *fl, struct sti_session *s,
@@ -1133,9 +1222,9 @@ static void report(struct sti_recorder *r, struct flow *fl, struct sti_session *
 	memset(rec, 0, sizeof(*rec));
 	fill_tcp(rec, s);
 	rec->tls = tls_facts(r, fl);
-	fill_from_flow(rec, fl, rec->tls);
+	fill_from_flow(rec, fl);
 	const struct sti_smtp_facts *sf = smtp_facts(r, fl);
-	complete_ehlo_row(fl, sf, rec);
+	ladder_pending(r, rec, fl, rec->tls, sf);
 	if (rec->proto == STI_PROTO_SMTP && sf) {
 		rec->smtp = sf;
 		/* Plaintext only when SMTP was actually spoken: a capture that

@@ -77,6 +77,11 @@ struct sti_reporter_ops {
 	/* --mta-log, after the last file and before finish: the skew and the
 	 * log's failures with no captured session. May be NULL. */
 	void (*mta_done)(struct sti_reporter *r, const struct sti_mtalog_report *m);
+	/* Whether session() will print this session's ladder (the record's
+	 * rows are then written first: sti_record_ladder_fill). May be NULL:
+	 * then every session's when prints_ladder is set. */
+	bool (*ladder_wanted)(struct sti_reporter *r, const struct sti_record *rec,
+			      const struct sti_verdict *v);
 };
 
 struct sti_reporter {
@@ -85,6 +90,10 @@ struct sti_reporter {
 	struct sti_report_opts opts;
 	bool prints_ladder;   /* reads the ladder rows' text */
 };
+
+/* The ladder_wanted op's answer, or prints_ladder without one. */
+bool sti_reporter_ladder_wanted(struct sti_reporter *r, const struct sti_record *rec,
+				const struct sti_verdict *v);
 
 struct sti_reporter *sti_report_text_new(FILE *out, const struct sti_report_opts *o);
 struct sti_reporter *sti_report_json_new(FILE *out, const struct sti_report_opts *o);

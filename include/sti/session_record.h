@@ -37,6 +37,7 @@ enum sti_proto {
 };
 
 struct sti_mtalog_joined;   /* sti/mtalog.h */
+struct sti_ladder_source;   /* the recorder's, while its sink has the record */
 
 #define STI_LADDER_MAX 48
 #define STI_LADDER_TEXT 112
@@ -72,6 +73,11 @@ struct sti_record {
 	struct sti_ladder_row ladder[STI_LADDER_MAX];
 	unsigned nladder;
 	unsigned ladder_dropped;     /* rows past the cap */
+	/* Rows not written yet: the recorder hands its records over with
+	 * the ladder unwritten (nladder and ladder_dropped 0) and writes it
+	 * only when sti_record_ladder_fill asks, for a record that will be
+	 * printed. NULL once written, or with no rows to write. */
+	const struct sti_ladder_source *ladder_pending;
 
 	uint64_t fallback_after;     /* id of an earlier failed TLS session
 					between the same pair, or 0 */
@@ -120,6 +126,13 @@ void sti_recorder_ladder_text(struct sti_recorder *r, bool wanted);
 extern const struct sti_session_ops sti_recorder_ops;
 
 const char *sti_mode_name(enum sti_mode m);
+
+/*
+ * Write the record's ladder rows (nladder, ladder_dropped and each row)
+ * if they are still pending; nothing otherwise. Only while the record is
+ * with the recorder's sink.
+ */
+void sti_record_ladder_fill(struct sti_record *rec);
 
 /* Append a ladder row (used by the recorder; exposed for tests). */
 void sti_record_ladder_add(struct sti_record *rec, enum sti_dir dir, uint64_t frame,

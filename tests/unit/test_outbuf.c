@@ -273,6 +273,27 @@ static void test_u64_digits(void **state)
 	}
 }
 
+/* Digits written backwards from an end, in place (a right-aligned
+ * field): exactly the digits, ending at end, nothing before the first,
+ * and where the first is. */
+static void test_digits_before(void **state)
+{
+	static const uint64_t vs[] = { 0, 7, 10, 99, 100, 12345, 4294967296u, UINT64_MAX };
+	(void)state;
+	for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+		char field[32], want[32];
+		memset(field, '#', sizeof(field));
+		int n = snprintf(want, sizeof(want), "%" PRIu64, vs[i]);
+		char *first = sti_digits_before(field + 25, vs[i]);
+		assert_ptr_equal(first, field + 25 - n);
+		assert_memory_equal(first, want, (size_t)n);
+		for (char *p = field; p < first; p++)
+			assert_int_equal(*p, '#');
+		for (char *p = field + 25; p < field + sizeof(field); p++)
+			assert_int_equal(*p, '#');
+	}
+}
+
 /* Bytes waiting in the pipe's read end fd (non-blocking), read away. */
 static size_t pipe_drain(int fd)
 {
@@ -561,6 +582,7 @@ int main(void)
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_columns),
 		cmocka_unit_test(test_u64_digits),
+		cmocka_unit_test(test_digits_before),
 		cmocka_unit_test(test_widen_stdout),
 		cmocka_unit_test(test_flush_per_line_when_asked),
 		cmocka_unit_test(test_no_flush_per_line_otherwise),

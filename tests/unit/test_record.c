@@ -3,7 +3,8 @@
  * table with packets built as decoded structs: each row with its side,
  * frame and text, whether the row's text was kept from the wire or is
  * written when the record is built (the EHLO reply, FIN), frames past
- * 2^32, and no rows at all when no reporter prints them.
+ * 2^32, the ladder written only when the sink asks for it, and no rows
+ * at all when no reporter prints them.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,7 +23,11 @@ enum { SYN = STI_TCP_SYN, ACK = STI_TCP_ACK, FIN = STI_TCP_FIN, PSH = STI_TCP_PS
 
 /* What the sink saw of the one record reported. */
 struct got {
+	bool leave_pending;          /* the sink does not ask for the ladder */
 	int records;
+	bool pending;                /* the ladder came unwritten */
+	unsigned unfilled_nladder;   /* nladder before it was written */
+	bool refill_same;            /* asking again changed nothing */
 	unsigned nladder, dropped;
 	struct sti_ladder_row ladder[STI_LADDER_MAX];
 	enum sti_mode mode;
@@ -34,6 +39,17 @@ static void sink(void *ctx, struct sti_record *rec)
 {
 	struct got *g = ctx;
 	g->records++;
+	g->pending = rec->ladder_pending != NULL;
+	g->unfilled_nladder = rec->nladder;
+	if (!g->leave_pending) {
+		sti_record_ladder_fill(rec);
+		assert_null(rec->ladder_pending);
+		static struct sti_ladder_row once[STI_LADDER_MAX];
+		memcpy(once, rec->ladder, sizeof(once));
+		unsigned n = rec->nladder;
+		sti_record_ladder_fill(rec);
+		g->refill_same = n == rec->nladder && memcmp(once, rec->ladder, sizeof(once)) == 0;
+	}
 	g->nladder = rec->nladder;
 	g->dropped = rec->ladder_dropped;
 	memcpy(g->ladder, rec->ladder, sizeof(g->ladder));
@@ -123,6 +139,9 @@ static void assert_row(const struct got *g, unsigned i, enum sti_dir dir, uint64
 static void assert_ladder(const struct got *g, uint64_t first)
 {
 	assert_int_equal(g->records, 1);
+	assert_true(g->pending);
+	assert_int_equal(g->unfilled_nladder, 0);
+	assert_true(g->refill_same);
 	assert_int_equal(g->nladder, 7);
 	assert_int_equal(g->dropped, 0);
 	assert_row(g, 0, STI_S2C, first + 3, "220 mx ESMTP");
@@ -166,8 +185,31 @@ static void test_ladder_frames_past_32_bits(void **state)
 	assert_ladder(&g, first);
 }
 
-/* Without a reporter that prints ladders there are no rows, and the
- * record is otherwise the same. */
+/* A record whose ladder nobody asks for (a session the report does not
+ * print) has none written: no rows, no text, the rest of the record as
+ * with the ladder. */
+static void test_ladder_left_pending(void **state)
+{
+	(void)state;
+	static struct got g;
+	memset(&g, 0, sizeof(g));
+	g.leave_pending = true;
+	run_session(&g, 1, true);
+	assert_int_equal(g.records, 1);
+	assert_true(g.pending);
+	assert_int_equal(g.nladder, 0);
+	assert_int_equal(g.dropped, 0);
+	for (unsigned i = 0; i < STI_LADDER_MAX; i++) {
+		assert_int_equal(g.ladder[i].frame, 0);
+		assert_string_equal(g.ladder[i].text, "");
+	}
+	assert_int_equal(g.mode, STI_MODE_STARTTLS);
+	assert_true(g.smtp);
+	assert_int_equal(g.greeting_code, 220);
+}
+
+/* Without a reporter that prints ladders there are no rows (nothing is
+ * pending either), and the record is otherwise the same. */
 static void test_no_ladder_text(void **state)
 {
 	(void)state;
@@ -175,6 +217,7 @@ static void test_no_ladder_text(void **state)
 	memset(&g, 0, sizeof(g));
 	run_session(&g, 1, false);
 	assert_int_equal(g.records, 1);
+	assert_false(g.pending);
 	assert_int_equal(g.nladder, 0);
 	assert_int_equal(g.dropped, 0);
 	assert_int_equal(g.mode, STI_MODE_STARTTLS);
@@ -186,6 +229,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ladder_rows),
 		cmocka_unit_test(test_ladder_frames_past_32_bits),
+		cmocka_unit_test(test_ladder_left_pending),
 		cmocka_unit_test(test_no_ladder_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,8 @@
  * by line: the order of the categories, the session block, the ladder's
  * columns and truncation, colour and its absence, the per-file count line,
  * the closing summary, IPv6 endpoints, errors, and that 10,000 ok sessions
- * leave only a count behind. STI_TEST_DUMP=1 in the environment copies
+ * leave only a count behind; which sessions the reporter asks the ladder
+ * of (exactly those it prints). STI_TEST_DUMP=1 in the environment copies
  * each run's output to stderr.
  */
 #include <stdarg.h>
@@ -978,6 +979,220 @@ static void test_wrap(void **state)
 	run_free(w);
 }
 
+/*
+ * The widest fields a ladder can have: frames up to 2^64 - 1, times as far
+ * from the first packet as 64 bits allow either way, and texts that fill
+ * the row's 112 bytes without a NUL, ending in bytes the copy replaces
+ * (the last 16-byte step of the row): cut to 111 bytes as before, cleaned,
+ * and the columns still right-aligned.
+ */
+static void test_ladder_extreme_fields(void **state)
+{
+	(void)state;
+	struct sti_verdict v;
+	struct sti_record *r = mk_rec(9);
+	r->first_ts = INT64_MIN;
+	row(r, STI_C2S, UINT64_MAX, 0, "x");
+	row(r, STI_S2C, 1, 0, "y");
+	r->ladder[0].ts_us = INT64_MAX;     /* 18446744073709.551615 s after */
+	r->ladder[1].ts_us = INT64_MIN;     /* the first packet itself */
+	for (unsigned i = 0; i < 2; i++) {
+		char *t = r->ladder[i].text;
+		memset(t, i ? 's' : 'c', STI_LADDER_TEXT);
+		t[STI_LADDER_TEXT - 3] = '\t';
+		t[STI_LADDER_TEXT - 2] = '\033';
+		t[STI_LADDER_TEXT - 1] = '\001';   /* not shown: past the cut */
+	}
+	mk_verdict(&v, STI_OUTCOME_FAILED, STI_CAUSE_SERVER,
+		   STI_REASON_SERVER_ABORTED_HANDSHAKE, "e", "f");
+	struct run *w = run_open(false);
+	run_session(w, "x.pcap", r, &v);
+	run_file_done(w, "x.pcap", NULL);
+	const char *out = run_close(w);
+	/* 20 columns of time, 20 of frame: 50 of text, 25 each (both are
+	 * longer than half). */
+	char buf[256], want[256], cut[32];
+	memset(cut, 'c', 22);
+	memcpy(cut + 22, "...", 4);
+	assert_non_null(find_line(out, "+18446744073709.551s", buf, sizeof(buf)));
+	snprintf(want, sizeof(want), "+18446744073709.551s  18446744073709551615  %s -->", cut);
+	assert_string_equal(buf, want);
+	memset(cut, 's', 22);
+	assert_non_null(find_line(out, "             +0.000s", buf, sizeof(buf)));
+	snprintf(want, sizeof(want), "             +0.000s                     1  %25s <-- %s",
+		 "", cut);
+	assert_string_equal(buf, want);
+	run_free(w);
+
+	/* The client's side alone: all of the room (75 columns), and what is
+	 * past it cut. */
+	r = mk_rec(10);
+	row(r, STI_C2S, 5, 0, "z");
+	memset(r->ladder[0].text, 'c', STI_LADDER_TEXT);
+	r->ladder[0].text[10] = '\n';
+	r->ladder[0].text[71] = '\177';
+	r->ladder[0].text[STI_LADDER_TEXT - 3] = '\t';
+	r->ladder[0].text[STI_LADDER_TEXT - 2] = '\033';
+	r->ladder[0].text[STI_LADDER_TEXT - 1] = '\001';
+	r->ladder[0].ts_us = T0 - 2500;
+	w = run_open(false);
+	run_session(w, "x.pcap", r, &v);
+	run_file_done(w, "x.pcap", NULL);
+	out = run_close(w);
+	char text[STI_LADDER_TEXT];
+	memset(text, 'c', sizeof(text));
+	text[10] = ' ';
+	text[71] = '?';
+	text[STI_LADDER_TEXT - 1] = '\0';
+	assert_non_null(find_line(out, "   -0.002s", buf, sizeof(buf)));
+	snprintf(want, sizeof(want), "   -0.002s      5  %.72s... -->", text);
+	assert_string_equal(buf, want);
+	run_free(w);
+}
+
+/* The old word-by-word wrap, to hold the new one to: the same lines for
+ * any spacing. */
+static void reference_wrap(char *out, size_t cap, const char *first, const char *cont,
+			   const char *text)
+{
+	size_t n = 0, col = strlen(first);
+	bool line_empty = true;
+	n += (size_t)snprintf(out + n, cap - n, "%s", first);
+	for (const char *p = text;;) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		size_t w = strcspn(p, " ");
+		if (!line_empty && col + 1 + w > 76) {
+			n += (size_t)snprintf(out + n, cap - n, "\n%s", cont);
+			col = strlen(cont);
+			line_empty = true;
+		}
+		if (!line_empty) {
+			out[n++] = ' ';
+			col++;
+		}
+		n += (size_t)snprintf(out + n, cap - n, "%.*s", (int)w, p);
+		col += w;
+		line_empty = false;
+		p += w;
+	}
+	snprintf(out + n, cap - n, "\n");
+}
+
+/*
+ * Words one space apart go out as one run: texts with runs of spaces
+ * between words, at the start and the end, words of every length up to
+ * one longer than a line, wrap exactly as word by word.
+ */
+static void test_wrap_spacing(void **state)
+{
+	(void)state;
+	uint32_t seed = 12345;
+	for (unsigned round = 0; round < 200; round++) {
+		struct sti_verdict v;
+		struct sti_record *r = failed_session(1, &v);
+		size_t n = 0;
+		while (n < 400) {
+			seed = seed * 1103515245u + 12345u;
+			unsigned spaces = (seed >> 16) % 7 == 0 ? 1 + (seed >> 20) % 4 : 1;
+			unsigned word = 1 + (seed >> 8) % ((seed >> 24) % 9 == 0 ? 90 : 12);
+			for (unsigned i = 0; i < spaces; i++)
+				v.explanation[n++] = ' ';
+			for (unsigned i = 0; i < word; i++)
+				v.explanation[n++] = (char)('a' + (i + round) % 26);
+		}
+		if (round % 2)
+			v.explanation[n++] = ' ';
+		v.explanation[n] = '\0';
+		struct run *w = run_open(false);
+		run_session(w, "w.pcap", r, &v);
+		run_file_done(w, "w.pcap", NULL);
+		const char *out = run_close(w);
+		char want[2048];
+		reference_wrap(want, sizeof(want), "  ", "  ", v.explanation);
+		if (!strstr(out, want))
+			fail_msg("round %u: the wrapped text is not\n%s\nin\n%s", round, want, out);
+		run_free(w);
+		teardown(NULL);
+	}
+}
+
+/* The title's time: from the day cache in UTC (years 1000 to 9999),
+ * sti_report_time's otherwise (other years, before 1970, --localtime);
+ * the same text either way. */
+static void test_title_times(void **state)
+{
+	(void)state;
+	static const int64_t secs[] = {
+		0, 1700000000, -1, -86401, -30610224000 /* 1000-01-01 */,
+		-30610224001 /* 999-12-31 */, 253402300799 /* 9999-12-31 23:59:59 */,
+		253402300800 /* year 10000 */, 951782400 /* 2000-02-29 */,
+	};
+	for (int local = 0; local < 2; local++) {
+		for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
+			struct sti_verdict v;
+			struct sti_record *r = failed_session(1, &v);
+			r->first_ts = secs[i] * 1000000 + 123456;
+			struct sti_report_opts o = { .localtime = local, .min_version = 0x0303 };
+			struct run *w = run_open_opts(&o);
+			run_session(w, "t.pcap", r, &v);
+			run_session(w, "t.pcap", r, &v);   /* the cached day */
+			run_file_done(w, "t.pcap", NULL);
+			const char *out = run_close(w);
+			char when[64], want[128];
+			sti_report_time(when, sizeof(when), r->first_ts, local);
+			snprintf(want, sizeof(want), "\n#1 %s 192.0.2.10:40101 -> ", when);
+			const char *at = strstr(out, want);
+			assert_non_null(at);
+			assert_non_null(strstr(at + 1, want));
+			run_free(w);
+			teardown(NULL);
+		}
+	}
+}
+
+/* The reporter asks for a session's ladder exactly when it prints the
+ * session: failed, deprecated and no_tls by default; every session with
+ * a selection or --find; live, all but the ok ones. */
+static void test_ladder_wanted(void **state)
+{
+	(void)state;
+	static const enum sti_outcome outcomes[] = {
+		STI_OUTCOME_FAILED, STI_OUTCOME_DEPRECATED, STI_OUTCOME_NO_TLS,
+		STI_OUTCOME_OK, STI_OUTCOME_INCOMPLETE, STI_OUTCOME_NOT_SMTP,
+		(enum sti_outcome)99,
+	};
+	for (int mode = 0; mode < 4; mode++) {
+		struct sti_report_opts o = { .min_version = 0x0303, .full = mode == 1,
+					     .mta_find = mode == 2, .live = mode == 3 };
+		for (size_t i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++) {
+			enum sti_outcome oc = outcomes[i];
+			struct sti_verdict v;
+			struct sti_record *r = simple_session(7, STI_OUTCOME_FAILED,
+								 STI_REASON_SERVER_ABORTED_HANDSHAKE, &v);
+			v.outcome = oc;
+			struct run *w = run_open_opts(&o);
+			bool wanted = sti_reporter_ladder_wanted(w->r, r, &v);
+			bool by_default = oc == STI_OUTCOME_FAILED || oc == STI_OUTCOME_DEPRECATED ||
+					  oc == STI_OUTCOME_NO_TLS;
+			bool want = mode == 3 ? oc != STI_OUTCOME_OK : mode ? true : by_default;
+			if (wanted != want)
+				fail_msg("mode %d outcome %d: wanted %d", mode, (int)oc, wanted);
+			run_session(w, "t.pcap", r, &v);
+			run_file_done(w, "t.pcap", NULL);
+			const char *out = run_close(w);
+			/* printed in detail exactly when wanted: the block's
+			 * title (a live ok session gets a one-line title) */
+			bool block = strstr(out, "\n#7 2023-") != NULL;
+			assert_int_equal(block, wanted);
+			run_free(w);
+			teardown(NULL);
+		}
+	}
+}
+
 /* Bytes from the wire cannot reach the terminal as control sequences. */
 static void test_sanitize(void **state)
 {
@@ -1146,6 +1361,10 @@ int main(void)
 		T(test_ingest_note),
 		T(test_fallback_and_evidence),
 		T(test_wrap),
+		T(test_wrap_spacing),
+		T(test_title_times),
+		T(test_ladder_extreme_fields),
+		T(test_ladder_wanted),
 		T(test_sanitize),
 		T(test_finish_flushes),
 		T(test_many_parked),

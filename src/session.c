@@ -100,7 +100,8 @@ const char *sti_end_name(enum sti_end e)
  * activity: an entry moved to the end at each of its packets, and to the
  * end of the closed list when it closes. That move touches the entry's
  * two neighbours, other lines of memory, at nearly every packet. Here a
- * packet moves nothing; it only takes a key and marks its entry stale.
+ * packet to an open session moves nothing; it only takes a key and marks
+ * its entry stale (a closed one is still moved: see touch_entry).
  *
  * Keys: each event that would have moved an entry to a list's end (its
  * creation, its close, a packet) gives it the next value of one table
@@ -143,14 +144,6 @@ static uint64_t key_of(const struct sti_session *s)
 static bool is_stale(const struct sti_session *s)
 {
 	return s->touch & TOUCH_STALE;
-}
-
-/* A packet for s: its place in its queue's order becomes the last. */
-static inline void touch_entry(struct sti_table *t, struct sti_session *s)
-{
-	s->touched_us = t->now;
-	if (key_of(s) != t->touches)
-		s->touch = ++t->touches | TOUCH_STALE;
 }
 
 static bool queue_empty(const struct sti_queue *q)
@@ -298,6 +291,28 @@ static struct sti_session *queue_oldest(struct sti_queue *q)
 		if (!l || !h)
 			return l ? l : h;
 		return key_of(l) < q->heap[0].key ? l : h;
+	}
+}
+
+/*
+ * A packet for s: its place in its queue's order becomes the last. A
+ * closed session is moved at once, to its list's end, under the newest
+ * key: few packets come after a close (a last ACK, a retransmission), and
+ * re-filing every closed session that had one (most) would cost more,
+ * in cold entries, than the move. So the closed queue never has a stale
+ * entry, nor a heap.
+ */
+static inline void touch_entry(struct sti_table *t, struct sti_session *s)
+{
+	s->touched_us = t->now;
+	if (key_of(s) == t->touches)
+		return;
+	if (s->closed) {
+		list_unlink(&t->closed, s);
+		s->touch = ++t->touches;
+		list_append(&t->closed, s);
+	} else {
+		s->touch = ++t->touches | TOUCH_STALE;
 	}
 }
 
@@ -884,9 +899,9 @@ static void handle_packet(struct sti_table *t, const struct sti_pkt *p,
 	feed_tcp(t, s, p, d);
 }
 
-/* Whether the least recently touched session of either list is due: the
- * test sti_table_expire starts with, made here so that a packet that
- * expires nothing (nearly all) costs no call. */
+/* Whether a session of either queue may be due: the tests
+ * sti_table_expire makes, made here so that a packet that expires nothing
+ * (nearly all) costs no call. */
 static inline bool expiry_due(const struct sti_table *t, int64_t now_us)
 {
 	return queue_due(&t->open, now_us, t->cfg.idle_timeout_us) ||
@@ -1019,10 +1034,19 @@ static void expire_queue(struct sti_table *t, struct sti_queue *q, int64_t now_u
 		q->since = s->touched_us;
 }
 
+/*
+ * A queue is looked at only when its own test says an entry may be due:
+ * looking re-files stale entries, and the open queue's would otherwise be
+ * re-filed at every end of a closed session's lingering. The open
+ * sessions go first, as the list had them; releasing them changes
+ * nothing in the closed queue (they pass through it at once).
+ */
 void sti_table_expire(struct sti_table *t, int64_t now_us)
 {
-	expire_queue(t, &t->open, now_us, t->cfg.idle_timeout_us, STI_END_IDLE);
-	expire_queue(t, &t->closed, now_us, t->cfg.linger_us, STI_END_NONE);
+	if (queue_due(&t->open, now_us, t->cfg.idle_timeout_us))
+		expire_queue(t, &t->open, now_us, t->cfg.idle_timeout_us, STI_END_IDLE);
+	if (queue_due(&t->closed, now_us, t->cfg.linger_us))
+		expire_queue(t, &t->closed, now_us, t->cfg.linger_us, STI_END_NONE);
 }
 
 static int by_id(const void *a, const void *b)

@@ -234,16 +234,6 @@ static void wrap(struct sti_out *f, const char *first, const char *cont, const c
 	sti_out_byte(f, '\n');
 }
 
-/* Append s to buf (capacity len) at *used, cut where snprintf would cut
- * the whole text: at len - 1 bytes. */
-static void put_capped(char *buf, size_t len, size_t *used, const char *s)
-{
-	size_t k = strnlen(s, len - 1 - *used);
-	memcpy(buf + *used, s, k);
-	*used += k;
-	buf[*used] = '\0';
-}
-
 /* "192.0.2.10:40101" or "[2001:db8::10]:40101". */
 static void endpoint_str(const struct sti_endpoint *e, char *buf, size_t len)
 {
@@ -253,10 +243,10 @@ static void endpoint_str(const struct sti_endpoint *e, char *buf, size_t len)
 	sti_addr_str(&e->addr, a, sizeof(a));
 	sti_fmt_u64(port, e->port);
 	buf[0] = '\0';
-	put_capped(buf, len, &n, v6 ? "[" : "");
-	put_capped(buf, len, &n, a);
-	put_capped(buf, len, &n, v6 ? "]:" : ":");
-	put_capped(buf, len, &n, port);
+	sti_put_capped(buf, len, &n, v6 ? "[" : "");
+	sti_put_capped(buf, len, &n, a);
+	sti_put_capped(buf, len, &n, v6 ? "]:" : ":");
+	sti_put_capped(buf, len, &n, port);
 }
 
 /* "smtp starttls", "smtp", "tls implicit", ... */
@@ -272,10 +262,10 @@ static void kind_str(const struct sti_record *rec, char *buf, size_t len)
 	}
 	size_t n = 0;
 	buf[0] = '\0';
-	put_capped(buf, len, &n, proto);
+	sti_put_capped(buf, len, &n, proto);
 	if (rec->mode != STI_MODE_UNKNOWN) {
-		put_capped(buf, len, &n, " ");
-		put_capped(buf, len, &n, sti_mode_name(rec->mode));
+		sti_put_capped(buf, len, &n, " ");
+		sti_put_capped(buf, len, &n, sti_mode_name(rec->mode));
 	}
 }
 

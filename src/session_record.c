@@ -449,16 +449,6 @@ static void ladder_add(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_
 	row_end(fl, keep_row_text(fl, (unsigned)i, buf, len));
 }
 
-/* Append s to buf (capacity len) at *used, cut where snprintf would cut
- * the whole text: at len - 1 bytes. */
-static void put_capped(char *buf, size_t len, size_t *used, const char *s)
-{
-	size_t k = strnlen(s, len - 1 - *used);
-	memcpy(buf + *used, s, k);
-	*used += k;
-	buf[*used] = '\0';
-}
-
 /* "%u" of v into buf: where its digits start. */
 static const char *unsigned_text(char buf[12], unsigned v)
 {
@@ -530,13 +520,13 @@ static void versions_text(const struct sti_client_hello *ch, char *buf,
 	size_t used = 0;
 	buf[0] = '\0';
 	if (!ch->nversions) {
-		put_capped(buf, len, &used, sti_tls_version_name(ch->legacy_version, v, sizeof(v)));
+		sti_put_capped(buf, len, &used, sti_tls_version_name(ch->legacy_version, v, sizeof(v)));
 		return;
 	}
 	for (unsigned i = 0; i < ch->nversions && used + 1 < len; i++) {
 		if (i)
-			put_capped(buf, len, &used, ",");
-		put_capped(buf, len, &used, sti_tls_version_name(ch->versions[i], v, sizeof(v)));
+			sti_put_capped(buf, len, &used, ",");
+		sti_put_capped(buf, len, &used, sti_tls_version_name(ch->versions[i], v, sizeof(v)));
 	}
 }
 
@@ -547,16 +537,16 @@ static size_t client_hello_text(const struct sti_client_hello *ch, char *row)
 	char vers[64], max[24], num[12];
 	size_t n = 0;
 	versions_text(ch, vers, sizeof(vers));
-	put_capped(row, STI_LADDER_TEXT, &n, "ClientHello max ");
-	put_capped(row, STI_LADDER_TEXT, &n, sti_tls_version_text(ch->max_version, max, sizeof(max)));
-	put_capped(row, STI_LADDER_TEXT, &n, " [");
-	put_capped(row, STI_LADDER_TEXT, &n, vers);
-	put_capped(row, STI_LADDER_TEXT, &n, "], ");
-	put_capped(row, STI_LADDER_TEXT, &n, unsigned_text(num, ch->ciphers_total));
-	put_capped(row, STI_LADDER_TEXT, &n, " ciphers");
+	sti_put_capped(row, STI_LADDER_TEXT, &n, "ClientHello max ");
+	sti_put_capped(row, STI_LADDER_TEXT, &n, sti_tls_version_text(ch->max_version, max, sizeof(max)));
+	sti_put_capped(row, STI_LADDER_TEXT, &n, " [");
+	sti_put_capped(row, STI_LADDER_TEXT, &n, vers);
+	sti_put_capped(row, STI_LADDER_TEXT, &n, "], ");
+	sti_put_capped(row, STI_LADDER_TEXT, &n, unsigned_text(num, ch->ciphers_total));
+	sti_put_capped(row, STI_LADDER_TEXT, &n, " ciphers");
 	if (ch->sni[0]) {
-		put_capped(row, STI_LADDER_TEXT, &n, ", SNI ");
-		put_capped(row, STI_LADDER_TEXT, &n, ch->sni);
+		sti_put_capped(row, STI_LADDER_TEXT, &n, ", SNI ");
+		sti_put_capped(row, STI_LADDER_TEXT, &n, ch->sni);
 	}
 	return n;
 }
@@ -604,8 +594,8 @@ static size_t server_hello_text(const struct sti_server_hello *sh, char *row)
 {
 	char v[24];
 	size_t n = 0;
-	put_capped(row, STI_LADDER_TEXT, &n, "ServerHello ");
-	put_capped(row, STI_LADDER_TEXT, &n, sti_tls_version_text(sh->version, v, sizeof(v)));
+	sti_put_capped(row, STI_LADDER_TEXT, &n, "ServerHello ");
+	sti_put_capped(row, STI_LADDER_TEXT, &n, sti_tls_version_text(sh->version, v, sizeof(v)));
 	return n;
 }
 
@@ -1104,14 +1094,14 @@ static void certificate_text(const struct sti_cert_info *ci, const char *pre, ch
 {
 	char num[12];
 	size_t n = 0;
-	put_capped(row, STI_LADDER_TEXT, &n, pre);
-	put_capped(row, STI_LADDER_TEXT, &n, "Certificate CN=");
-	put_capped(row, STI_LADDER_TEXT, &n, ci->subject_cn);
-	put_capped(row, STI_LADDER_TEXT, &n, " issuer CN=");
-	put_capped(row, STI_LADDER_TEXT, &n, ci->issuer_cn);
-	put_capped(row, STI_LADDER_TEXT, &n, " (");
-	put_capped(row, STI_LADDER_TEXT, &n, unsigned_text(num, ci->chain_len));
-	put_capped(row, STI_LADDER_TEXT, &n, " in chain)");
+	sti_put_capped(row, STI_LADDER_TEXT, &n, pre);
+	sti_put_capped(row, STI_LADDER_TEXT, &n, "Certificate CN=");
+	sti_put_capped(row, STI_LADDER_TEXT, &n, ci->subject_cn);
+	sti_put_capped(row, STI_LADDER_TEXT, &n, " issuer CN=");
+	sti_put_capped(row, STI_LADDER_TEXT, &n, ci->issuer_cn);
+	sti_put_capped(row, STI_LADDER_TEXT, &n, " (");
+	sti_put_capped(row, STI_LADDER_TEXT, &n, unsigned_text(num, ci->chain_len));
+	sti_put_capped(row, STI_LADDER_TEXT, &n, " in chain)");
 }
 
 /* Row i's text into out (STI_LADDER_TEXT bytes), as it was made when the
@@ -1129,15 +1119,15 @@ static void row_text(char *out, const struct flow *fl, const struct flow_row *ro
 			strcpy(out, fl->text + row->text_at);
 		break;
 	case ROW_FIXED:
-		put_capped(out, STI_LADDER_TEXT, &n, fixed_row_text[row->text_at]);
+		sti_put_capped(out, STI_LADDER_TEXT, &n, fixed_row_text[row->text_at]);
 		break;
 	case ROW_HANDSHAKE:
-		put_capped(out, STI_LADDER_TEXT, &n, pre);
-		put_capped(out, STI_LADDER_TEXT, &n, sti_tls_handshake_name((uint8_t)row->text_at));
+		sti_put_capped(out, STI_LADDER_TEXT, &n, pre);
+		sti_put_capped(out, STI_LADDER_TEXT, &n, sti_tls_handshake_name((uint8_t)row->text_at));
 		break;
 	case ROW_ANOMALY:
-		put_capped(out, STI_LADDER_TEXT, &n, "! ");
-		put_capped(out, STI_LADDER_TEXT, &n,
+		sti_put_capped(out, STI_LADDER_TEXT, &n, "! ");
+		sti_put_capped(out, STI_LADDER_TEXT, &n,
 			   sti_smtp_anomaly_desc((enum sti_smtp_anomaly)row->text_at));
 		break;
 	case ROW_CLIENT_HELLO:

@@ -15,11 +15,25 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 __attribute__((format(printf, 3, 0)))
 int sti_vfmt(char *dst, size_t cap, const char *fmt, va_list ap);
 
 __attribute__((format(printf, 3, 4)))
 int sti_fmt(char *dst, size_t cap, const char *fmt, ...);
+
+/*
+ * Append s to buf (capacity cap > 0, holding a string of *used bytes) and
+ * keep it terminated, cut where snprintf would cut the whole text: at
+ * cap - 1 bytes. Rows built piece by piece this way equal one sti_fmt.
+ */
+static inline void sti_put_capped(char *buf, size_t cap, size_t *used, const char *s)
+{
+	size_t k = strnlen(s, cap - 1 - *used);
+	memcpy(buf + *used, s, k);
+	*used += k;
+	buf[*used] = '\0';
+}
 
 #endif /* STI_FMT_H */

@@ -124,6 +124,24 @@ static void test_sti_fmt_matches_snprintf(void **state)
 	assert_int_equal(sti_fmt(NULL, 0, "%s", "nothing written"), 15);
 }
 
+/* Pieces appended one by one are cut where one snprintf of the whole
+ * text would cut it. */
+static void test_put_capped_cuts_as_snprintf(void **state)
+{
+	(void)state;
+	const char *parts[] = { "Certificate CN=", "mx.example.org", " issuer CN=", "R3" };
+	for (size_t cap = 1; cap <= 48; cap++) {
+		char got[48], want[48];
+		size_t used = 0;
+		got[0] = '\0';
+		for (size_t i = 0; i < 4; i++)
+			sti_put_capped(got, cap, &used, parts[i]);
+		snprintf(want, cap, "%s%s%s%s", parts[0], parts[1], parts[2], parts[3]);
+		assert_string_equal(got, want);
+		assert_int_equal(used, strlen(want));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -131,6 +149,7 @@ int main(void)
 		cmocka_unit_test(test_integers),
 		cmocka_unit_test(test_unsupported_goes_to_vsnprintf),
 		cmocka_unit_test(test_sti_fmt_matches_snprintf),
+		cmocka_unit_test(test_put_capped_cuts_as_snprintf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -452,13 +452,8 @@ static void ladder_add(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_
 /* "%u" of v into buf: where its digits start. */
 static const char *unsigned_text(char buf[12], unsigned v)
 {
-	char *p = buf + 11;
-	*p = '\0';
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	return p;
+	buf[11] = '\0';
+	return sti_digits_before(buf + 11, v);
 }
 
 /* A row whose text (n bytes, NUL-ended) is ready. */

@@ -481,9 +481,17 @@ static uint64_t row_frame(const struct flow *fl, unsigned i)
 	return hi << 32 | fl->rows[i].frame_lo;
 }
 
-/* The next row with its side, frame and time, or -1 past the cap or
- * without memory (the row is counted as dropped). */
-static int row_begin(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us)
+static void put_row(struct flow *fl, unsigned i, enum sti_dir dir, uint64_t frame,
+		    int64_t ts_us)
+{
+	fl->rows[i] = (struct flow_row){ .ts_us = ts_us, .frame_lo = (uint32_t)frame,
+					 .kind = ROW_POOLED, .s2c = dir == STI_S2C };
+}
+
+/* row_begin when the rows are full or the frame needs its high bits:
+ * apart, so that the common case saves no registers for it. */
+__attribute__((noinline, cold))
+static int row_begin_slow(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us)
 {
 	if (fl->nrows == STI_LADDER_MAX ||
 	    (fl->nrows == fl->rows_cap && !grow_rows(fl))) {
@@ -495,8 +503,18 @@ static int row_begin(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t 
 		fl->rows_dropped++;
 		return -1;
 	}
-	fl->rows[i] = (struct flow_row){ .ts_us = ts_us, .frame_lo = (uint32_t)frame,
-					 .kind = ROW_POOLED, .s2c = dir == STI_S2C };
+	put_row(fl, i, dir, frame, ts_us);
+	return (int)i;
+}
+
+/* The next row with its side, frame and time, or -1 past the cap or
+ * without memory (the row is counted as dropped). */
+static int row_begin(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us)
+{
+	unsigned i = fl->nrows;
+	if (i == fl->rows_cap || (frame >> 32))   /* (rows_cap <= STI_LADDER_MAX) */
+		return row_begin_slow(fl, dir, frame, ts_us);
+	put_row(fl, i, dir, frame, ts_us);
 	return (int)i;
 }
 
@@ -630,14 +648,9 @@ static void ladder_reply_row(struct flow *fl, uint64_t frame, int64_t ts_us, uns
 			     const char *text)
 {
 	char c[16];
-	size_t n = sizeof(c) - 1;
-	c[n] = '\0';
-	c[--n] = ' ';
-	do {
-		c[--n] = (char)('0' + code % 10);
-		code /= 10;
-	} while (code);
-	ladder_add2(fl, 1, frame, ts_us, c + n, text ? text : "");
+	c[15] = '\0';
+	c[14] = ' ';
+	ladder_add2(fl, 1, frame, ts_us, sti_digits_before(c + 14, code), text ? text : "");
 }
 
 /* ---- ladder rows from the layers' events ---- */

@@ -11,10 +11,42 @@
 #include "sti/session.h"
 #include "sti/session_sniff.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Entry pages come from mmap where there is one: a page given back is
+ * given back to the system, and needs no allocator slack to be aligned.
+ * Under AddressSanitizer they come from malloc, whose memory LeakSanitizer
+ * scans for the pointers the entries hold. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ENTRY_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ENTRY_ASAN 1
+#endif
+#endif
+#ifndef ENTRY_ASAN
+#define ENTRY_ASAN 0
+#endif
+#if ENTRY_ASAN
+#include <sanitizer/asan_interface.h>
+#define ENTRY_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define ENTRY_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define ENTRY_POISON(p, n) ((void)(p), (void)(n))
+#define ENTRY_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+#if !ENTRY_ASAN && !defined(__EMSCRIPTEN__) && (defined(__unix__) || defined(__APPLE__))
+#include <sys/mman.h>
+#endif
+#if !ENTRY_ASAN && defined(MAP_ANONYMOUS)
+#define ENTRY_PAGES_MMAP 1
+#else
+#define ENTRY_PAGES_MMAP 0
+#endif
 
 #define INITIAL_BUCKETS 1024
 
@@ -34,6 +66,41 @@ struct sti_queue {
 	int64_t since;                     /* no entry was touched before this */
 };
 
+/*
+ * Entries live in pages of 64-byte-aligned slots (see "entries" below):
+ * a page's header, then its slots.
+ */
+#define ENTRY_PAGE_BYTES ((size_t)64 * 1024)
+#define ENTRY_PAGE_HEAD 64
+#define ENTRY_SLOT_BYTES 256
+#define ENTRY_SLOTS ((ENTRY_PAGE_BYTES - ENTRY_PAGE_HEAD) / ENTRY_SLOT_BYTES)
+
+/* What a free slot holds: the next free slot of its page. */
+struct entry_free {
+	struct entry_free *next;
+};
+
+struct entry_page {
+	struct entry_page *prev, *next;   /* on the list of pages with room */
+	struct entry_free *free;          /* slots given back, last first */
+	size_t used;                      /* slots handed out */
+	size_t fresh;                     /* slots [fresh, ENTRY_SLOTS) never used */
+	bool has_room;                    /* on the list */
+};
+
+_Static_assert(sizeof(struct entry_page) <= ENTRY_PAGE_HEAD,
+	       "a page's header fits before its first slot");
+_Static_assert(ENTRY_PAGE_HEAD % 64 == 0 && ENTRY_SLOT_BYTES % 64 == 0,
+	       "every slot starts a cache line");
+_Static_assert(sizeof(struct sti_session) <= ENTRY_SLOT_BYTES,
+	       "an entry fits its slot (it is the slot on LP64)");
+
+struct entry_pages {
+	struct entry_page *room;   /* pages with a free or fresh slot */
+	struct entry_page *spare;  /* one empty page kept back, or NULL */
+	size_t held;               /* pages held, the spare too */
+};
+
 struct sti_table {
 	struct sti_session_cfg cfg;
 	const struct sti_session_ops *ops;
@@ -47,6 +114,7 @@ struct sti_table {
 	uint64_t seed;
 	int64_t now;
 	struct sti_table_stats st;
+	struct entry_pages pages;
 	sti_table_tap tap;
 	sti_table_tap_gone tap_gone;
 	void *tap_ctx;
@@ -441,6 +509,239 @@ static void maybe_grow(struct sti_table *t)
 	t->nbuckets = n;
 }
 
+/* A hint to the CPU to load a line; it never faults, and without the
+ * builtin it is nothing. */
+static inline void prefetch(const void *p)
+{
+#if defined(__GNUC__) || defined(__clang__)
+	__builtin_prefetch(p);
+#else
+	(void)p;
+#endif
+}
+
+/*
+ * The stages below are forced inline: gcc 12 finds a function whose only
+ * effect is a prefetch free of side effects (pure), and drops every call
+ * to it whose result is unused, which is every call. prefetch_around was
+ * gone from the -O2 build that way; a test cannot see a missing hint,
+ * `objdump -d | grep prefetch` can.
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define STAGE_INLINE inline __attribute__((always_inline))
+#else
+#define STAGE_INLINE inline
+#endif
+
+/* The same, for a line about to be written. */
+static inline void prefetch_for_write(const void *p)
+{
+#if defined(__GNUC__) || defined(__clang__)
+	__builtin_prefetch(p, 1);
+#else
+	(void)p;
+#endif
+}
+
+/* ---- entries ---- */
+
+/*
+ * A lookup reads an entry's hash, chain and endpoints, its first 56
+ * bytes. From calloc (16-byte aligned, in 272-byte chunks) those
+ * straddled two cache lines three times in four. Here every entry is a
+ * 256-byte slot that starts a cache line, so they are one line, and a
+ * SYN flood pays no allocator slack: slots are cut from 64 KiB pages,
+ * a header line then 255 slots, each page aligned to its size so that
+ * a slot's page is its address rounded down.
+ *
+ * A page is taken when no page has room, and given back when its last
+ * slot is: a SYN flood or a burst does not keep its memory after it
+ * (pages are unmapped, where they come from mmap). One empty page is
+ * kept back, so that a table whose size swings across a page boundary
+ * (one session at a time, say) does not map and unmap at each session.
+ *
+ * Which slot goes next: that of the first page with room, the slot it
+ * got back last first (its lines are likely still cached), else one it
+ * never handed out. A full page that gets a slot back goes to the front,
+ * so in a full table (a SYN flood at --max-sessions) the slot an
+ * eviction frees is the one the new session gets, warm. Once a slot is
+ * handed out, the next one is prefetched for writing, so that the next
+ * session's first stores (the zeroing) do not wait for a cold line.
+ *
+ * Under AddressSanitizer a free slot is poisoned whole, its link too
+ * (only this code reads that, unpoisoning first): a use of an entry
+ * after its release is reported until the slot is handed out again.
+ */
+static struct entry_page *page_of(const struct sti_session *s)
+{
+	return (struct entry_page *)((uintptr_t)s & ~(uintptr_t)(ENTRY_PAGE_BYTES - 1));
+}
+
+static struct sti_session *slot_at(struct entry_page *pg, size_t i)
+{
+	return (struct sti_session *)(void *)((char *)pg + ENTRY_PAGE_HEAD +
+					      i * ENTRY_SLOT_BYTES);
+}
+
+#if ENTRY_PAGES_MMAP
+static void *map_anonymous(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* A page aligned to its size. The kernel often puts a mapping next to
+ * the last one, so an exact one is tried first; else twice the size is
+ * mapped and the ends around an aligned page are cut off. */
+static void *page_map(void)
+{
+	const size_t n = ENTRY_PAGE_BYTES;
+	char *p = map_anonymous(n);
+	if (p && ((uintptr_t)p & (n - 1)) == 0)
+		return p;
+	if (p)
+		munmap(p, n);
+	if (!(p = map_anonymous(2 * n)))
+		return NULL;
+	size_t lead = (n - ((uintptr_t)p & (n - 1))) & (n - 1);
+	if (lead)
+		munmap(p, lead);
+	munmap(p + lead + n, n - lead);
+	return p + lead;
+}
+
+static void page_unmap(void *p)
+{
+	munmap(p, ENTRY_PAGE_BYTES);
+}
+#else
+static void *page_map(void)
+{
+	return aligned_alloc(ENTRY_PAGE_BYTES, ENTRY_PAGE_BYTES);
+}
+
+static void page_unmap(void *p)
+{
+	free(p);
+}
+#endif
+
+static void room_add(struct entry_pages *ps, struct entry_page *pg)
+{
+	pg->prev = NULL;
+	pg->next = ps->room;
+	if (ps->room)
+		ps->room->prev = pg;
+	ps->room = pg;
+	pg->has_room = true;
+}
+
+static void room_remove(struct entry_pages *ps, struct entry_page *pg)
+{
+	if (pg->prev)
+		pg->prev->next = pg->next;
+	else
+		ps->room = pg->next;
+	if (pg->next)
+		pg->next->prev = pg->prev;
+	pg->has_room = false;
+}
+
+/* An empty page, on the list: the spare, or a new one. NULL without
+ * memory. A new page's slots are poisoned until handed out. */
+static struct entry_page *page_new(struct entry_pages *ps)
+{
+	struct entry_page *pg = ps->spare;
+	ps->spare = NULL;
+	if (!pg) {
+		if (!(pg = page_map()))
+			return NULL;
+		ps->held++;
+		ENTRY_POISON(slot_at(pg, 0), ENTRY_SLOTS * ENTRY_SLOT_BYTES);
+	}
+	pg->free = NULL;
+	pg->used = 0;
+	pg->fresh = 0;
+	room_add(ps, pg);
+	return pg;
+}
+
+static void page_release(struct entry_pages *ps, struct entry_page *pg)
+{
+	ENTRY_UNPOISON(pg, ENTRY_PAGE_BYTES);
+	page_unmap(pg);
+	ps->held--;
+}
+
+/* pg's last slot came back: keep it as the spare, or give it back. */
+static void page_emptied(struct entry_pages *ps, struct entry_page *pg)
+{
+	if (pg->has_room)
+		room_remove(ps, pg);
+	if (ps->spare)
+		page_release(ps, pg);
+	else
+		ps->spare = pg;
+}
+
+/* The slot entry_take hands out next, or NULL if it needs a page. */
+static struct sti_session *entry_next(const struct entry_pages *ps)
+{
+	struct entry_page *pg = ps->room;
+	if (!pg)
+		return NULL;
+	return pg->free ? (struct sti_session *)(void *)pg->free : slot_at(pg, pg->fresh);
+}
+
+/* Forced inline: see STAGE_INLINE. */
+static STAGE_INLINE void prefetch_slot(const struct sti_session *s)
+{
+	if (!s)
+		return;
+	const char *c = (const char *)s;
+	for (size_t at = 0; at < ENTRY_SLOT_BYTES; at += 64)
+		prefetch_for_write(c + at);
+}
+
+/* A zeroed entry, 64-byte aligned; NULL without memory. */
+static struct sti_session *entry_take(struct entry_pages *ps)
+{
+	struct entry_page *pg = ps->room;
+	if (!pg && !(pg = page_new(ps)))
+		return NULL;
+	struct sti_session *s = pg->free ? (struct sti_session *)(void *)pg->free
+					 : slot_at(pg, pg->fresh++);
+	ENTRY_UNPOISON(s, ENTRY_SLOT_BYTES);
+	if (pg->free)
+		pg->free = pg->free->next;
+	if (++pg->used == ENTRY_SLOTS)
+		room_remove(ps, pg);
+	prefetch_slot(entry_next(ps));
+	memset(s, 0, sizeof(*s));
+	return s;
+}
+
+static void entry_give(struct entry_pages *ps, struct sti_session *s)
+{
+	struct entry_page *pg = page_of(s);
+	struct entry_free *f = (struct entry_free *)(void *)s;
+	f->next = pg->free;
+	pg->free = f;
+	ENTRY_POISON(s, ENTRY_SLOT_BYTES);
+	if (--pg->used == 0)
+		page_emptied(ps, pg);
+	else if (!pg->has_room)
+		room_add(ps, pg);
+}
+
+/* At the table's end every entry is back, so only the spare is left. */
+static void entry_pages_free(struct entry_pages *ps)
+{
+	if (ps->spare)
+		page_release(ps, ps->spare);
+	ps->spare = NULL;
+}
+
 /* ---- life cycle ---- */
 
 /* The payload of a client SYN, with the frame and time that carried it. */
@@ -543,7 +844,7 @@ static void release_session(struct sti_table *t, struct sti_session *s,
 		free(st);
 	}
 	t->count--;
-	free(s);
+	entry_give(&t->pages, s);
 }
 
 static bool is_listed(const struct sti_table *t, uint16_t port)
@@ -607,7 +908,7 @@ static struct sti_session *create(struct sti_table *t, const struct sti_pkt *p,
 	if (!queue_reserve(&t->open, t->count + 1) ||
 	    !queue_reserve(&t->closed, t->count + 1))
 		return NULL;
-	struct sti_session *s = calloc(1, sizeof(*s));
+	struct sti_session *s = entry_take(&t->pages);
 	if (!s)
 		return NULL;
 	s->hash = h;
@@ -928,30 +1229,6 @@ void sti_table_packet(struct sti_table *t, const struct sti_pkt *p)
 	packet_hashed(t, p, tuple_hash(t, p));
 }
 
-/* A hint to the CPU to load a line; it never faults, and without the
- * builtin it is nothing. */
-static inline void prefetch(const void *p)
-{
-#if defined(__GNUC__) || defined(__clang__)
-	__builtin_prefetch(p);
-#else
-	(void)p;
-#endif
-}
-
-/*
- * The stages below are forced inline: gcc 12 finds a function whose only
- * effect is a prefetch free of side effects (pure), and drops every call
- * to it whose result is unused, which is every call. prefetch_around was
- * gone from the -O2 build that way; a test cannot see a missing hint,
- * `objdump -d | grep prefetch` can.
- */
-#if defined(__GNUC__) || defined(__clang__)
-#define STAGE_INLINE inline __attribute__((always_inline))
-#else
-#define STAGE_INLINE inline
-#endif
-
 static STAGE_INLINE void prefetch_bucket(const struct sti_table *t, uint64_t h)
 {
 	prefetch(&t->buckets[h & (t->nbuckets - 1)]);
@@ -959,8 +1236,7 @@ static STAGE_INLINE void prefetch_bucket(const struct sti_table *t, uint64_t h)
 
 /* The first entry of the chain: nearly always the one, or the only one.
  * All of it: a packet reads its key, counters, times, streams and list
- * links, in every line of the entry (malloc aligns it to 16 bytes, so it
- * spans four or five). */
+ * links, in every line of the entry (a slot: exactly four lines). */
 static STAGE_INLINE void prefetch_entry(const struct sti_table *t, uint64_t h)
 {
 	const struct sti_session *s = t->buckets[h & (t->nbuckets - 1)];
@@ -969,7 +1245,6 @@ static STAGE_INLINE void prefetch_entry(const struct sti_table *t, uint64_t h)
 	const char *c = (const char *)s;
 	for (size_t at = 0; at < sizeof(*s); at += 64)
 		prefetch(c + at);
-	prefetch(c + sizeof(*s) - 1);
 }
 
 /* What a packet touches through its entry: the streams (the start, both
@@ -1142,12 +1417,18 @@ void sti_table_free(struct sti_table *t)
 	free(t->open.heap);
 	free(t->closed.heap);
 	free(t->buckets);
+	entry_pages_free(&t->pages);
 	free(t);
 }
 
 size_t sti_table_count(const struct sti_table *t)
 {
 	return t->count;
+}
+
+size_t sti_table_entry_pages(const struct sti_table *t)
+{
+	return t->pages.held;
 }
 
 const struct sti_table_stats *sti_table_stats(const struct sti_table *t)

@@ -1,7 +1,8 @@
 /*
  * test_session.c - the session table: orientation by each method, port
  * reuse, closing, idle expiry, eviction at the cap, stop of payload, and
- * the order of release and eviction against a plain LRU list.
+ * the order of release and eviction against a plain LRU list, and the
+ * slots entries live in: aligned, zeroed, reused, their pages given back.
  * Packets are built as decoded structs; no pcap is involved.
  */
 #include <stdarg.h>
@@ -956,6 +957,173 @@ static void test_order_random_against_list(void **state)
 	}
 }
 
+/* ---- entries: 64-byte-aligned slots in pages (src/session.c) ---- */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#ifdef TEST_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+/* Slots a page holds: 64 KiB, less a header line, in 256-byte slots. */
+#define SLOTS_PER_PAGE 255
+
+/* What the table handed out and took back. */
+struct slots_seen {
+	size_t opened, released, misaligned, not_zeroed;
+	struct sti_session *last_opened, *last_released;
+};
+
+static void slots_open(void *ctx, struct sti_session *s)
+{
+	struct slots_seen *w = ctx;
+	w->opened++;
+	w->last_opened = s;
+	if ((uintptr_t)s % 64)
+		w->misaligned++;
+	/* What create leaves alone must read as zero, in a reused slot too. */
+	if (s->rs || s->app || s->end_frame || s->dir[STI_C2S].packets ||
+	    s->dir[STI_S2C].packets || s->closed || s->end != STI_END_NONE)
+		w->not_zeroed++;
+}
+
+static void slots_release(void *ctx, struct sti_session *s)
+{
+	struct slots_seen *w = ctx;
+	w->released++;
+	w->last_released = s;
+}
+
+static const struct sti_session_ops slots_ops = {
+	.open = slots_open, .release = slots_release,
+};
+
+static struct sti_table *slots_table(struct slots_seen *w, size_t max_sessions)
+{
+	struct sti_session_cfg cfg;
+	sti_session_cfg_defaults(&cfg);
+	cfg.max_sessions = max_sessions;
+	memset(w, 0, sizeof(*w));
+	return sti_table_new(&cfg, &slots_ops, w);
+}
+
+/* The i-th of many distinct bare SYNs, at time ts. */
+static void slots_syn(struct sti_table *t, size_t i, int64_t ts)
+{
+	struct sti_pkt p = pkt((uint8_t)(1 + i / 60000), (uint16_t)(1024 + i % 60000),
+			       250, 25, SYN, (uint32_t)i, NULL, i + 1, ts);
+	sti_table_packet(t, &p);
+}
+
+static void test_entries_aligned_and_zeroed(void **state)
+{
+	(void)state;
+	struct slots_seen w;
+	struct sti_table *t = slots_table(&w, 100);
+	/* 1,000 sessions through a table of 100: most slots are reused. */
+	for (size_t i = 0; i < 1000; i++)
+		slots_syn(t, i, 0);
+	assert_int_equal(w.opened, 1000);
+	assert_int_equal(w.released, 900);
+	assert_int_equal(w.misaligned, 0);
+	assert_int_equal(w.not_zeroed, 0);
+	sti_table_free(t);
+	assert_int_equal(w.released, 1000);
+}
+
+static void test_entries_reuse_last_given_back(void **state)
+{
+	(void)state;
+	struct slots_seen w;
+	struct sti_table *t = slots_table(&w, 3);
+	for (size_t i = 0; i < 3; i++)
+		slots_syn(t, i, 0);
+	/* A full table: the eviction's slot is the new session's. */
+	for (size_t i = 3; i < 50; i++) {
+		slots_syn(t, i, 0);
+		assert_ptr_equal(w.last_opened, w.last_released);
+	}
+	assert_int_equal(sti_table_entry_pages(t), 1);
+	sti_table_free(t);
+}
+
+#ifdef TEST_ASAN
+/* A released entry is poisoned: a use after its release is reported. */
+static void test_entries_poisoned_when_free(void **state)
+{
+	(void)state;
+	struct slots_seen w;
+	struct sti_table *t = slots_table(&w, 1);
+	slots_syn(t, 0, 0);
+	struct sti_session *first = w.last_opened;
+	assert_false(__asan_address_is_poisoned(first));
+	slots_syn(t, 1, 0);   /* evicts the first, takes its slot back */
+	assert_ptr_equal(w.last_opened, first);
+	sti_table_flush(t);
+	assert_true(__asan_address_is_poisoned(first));
+	assert_true(__asan_address_is_poisoned((char *)first + 255));
+	sti_table_free(t);
+}
+#endif
+
+static void test_entry_pages_given_back(void **state)
+{
+	(void)state;
+	struct slots_seen w;
+	struct sti_table *t = slots_table(&w, 0);
+	assert_int_equal(sti_table_entry_pages(t), 0);
+	/* Three pages full and 235 slots of a fourth. */
+	size_t n = 3 * SLOTS_PER_PAGE + 235;
+	for (size_t i = 0; i < n; i++)
+		slots_syn(t, i, 0);
+	assert_int_equal(sti_table_entry_pages(t), 4);
+	/* A SYN after the idle timeout: it takes a slot of the fourth page,
+	 * then the others expire; three pages empty, one kept back. */
+	slots_syn(t, n, 301 * SEC);
+	assert_int_equal(w.released, n);
+	assert_int_equal(sti_table_count(t), 1);
+	assert_int_equal(sti_table_entry_pages(t), 2);
+	/* The fourth page fills up again, then the spare, before a page is
+	 * mapped. */
+	size_t more = 2 * SLOTS_PER_PAGE - 1;
+	for (size_t i = 1; i <= more; i++)
+		slots_syn(t, n + i, 301 * SEC);
+	assert_int_equal(sti_table_entry_pages(t), 2);
+	slots_syn(t, n + more + 1, 301 * SEC);
+	assert_int_equal(sti_table_entry_pages(t), 3);
+	sti_table_flush(t);
+	assert_int_equal(sti_table_count(t), 0);
+	assert_int_equal(sti_table_entry_pages(t), 1);
+	sti_table_free(t);
+}
+
+static void test_entries_many(void **state)
+{
+	(void)state;
+	struct slots_seen w;
+	struct sti_table *t = slots_table(&w, 0);
+	const size_t n = 100000;
+	for (size_t i = 0; i < n; i++)
+		slots_syn(t, i, (int64_t)i);
+	assert_int_equal(sti_table_count(t), n);
+	assert_int_equal(w.misaligned, 0);
+	assert_int_equal(sti_table_entry_pages(t), (n + SLOTS_PER_PAGE - 1) / SLOTS_PER_PAGE);
+	/* Every one is still found: a second SYN of each (same ISN) is the
+	 * same session's, not a new one. */
+	for (size_t i = 0; i < n; i++)
+		slots_syn(t, i, (int64_t)(n + i));
+	assert_int_equal(w.opened, n);
+	sti_table_flush(t);
+	assert_int_equal(w.released, n);
+	assert_int_equal(sti_table_entry_pages(t), 1);
+	sti_table_free(t);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -988,6 +1156,13 @@ int main(void)
 		T(test_order_closed_absorb_late),
 		T(test_order_clock_back),
 		T(test_order_random_against_list),
+		T(test_entries_aligned_and_zeroed),
+		T(test_entries_reuse_last_given_back),
+#ifdef TEST_ASAN
+		T(test_entries_poisoned_when_free),
+#endif
+		T(test_entry_pages_given_back),
+		T(test_entries_many),
 	};
 	return cmocka_run_group_tests_name("session", tests, NULL, NULL);
 }

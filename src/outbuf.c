@@ -11,6 +11,7 @@
 #endif
 
 #include "sti/civil_time.h"
+#include "sti/fmt.h"
 
 void sti_out_init(struct sti_out *o, FILE *f, bool line_flush)
 {
@@ -93,30 +94,6 @@ void sti_out_str(struct sti_out *o, const char *s)
 	sti_out_write(o, s, strlen(s));
 }
 
-/* "00" to "99": two digits a division (a JSON line has dozens of
- * numbers, frames and ports of four to seven digits). */
-static const char digit_pairs[] =
-	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-	"8081828384858687888990919293949596979899";
-
-char *sti_digits_before(char *end, uint64_t v)
-{
-	while (v >= 100) {
-		unsigned r = (unsigned)(v % 100);
-		v /= 100;
-		end -= 2;
-		memcpy(end, digit_pairs + 2 * r, 2);
-	}
-	if (v >= 10) {
-		end -= 2;
-		memcpy(end, digit_pairs + 2 * v, 2);
-	} else {
-		*--end = (char)('0' + v);
-	}
-	return end;
-}
-
 size_t sti_fmt_u64(char buf[STI_U64_DIGITS], uint64_t v)
 {
 	char digits[20];
@@ -127,12 +104,14 @@ size_t sti_fmt_u64(char buf[STI_U64_DIGITS], uint64_t v)
 	return n;
 }
 
+/* (Written from where the digits are, not through sti_fmt_u64: no copy,
+ * no NUL, no call.) */
 void sti_out_u64(struct sti_out *o, uint64_t v)
 {
-	char buf[STI_U64_DIGITS];
-	size_t n = sti_fmt_u64(buf, v);
+	char digits[20];
+	const char *first = sti_digits_before(digits + sizeof(digits), v);
 
-	sti_out_write(o, buf, n);
+	sti_out_write(o, first, (size_t)(digits + sizeof(digits) - first));
 }
 
 void sti_out_spaces(struct sti_out *o, size_t n)

@@ -51,6 +51,49 @@ struct flow_row {
 };
 _Static_assert(sizeof(struct flow_row) == 16, "a ladder row is 16 bytes");
 
+/* Room a session's rows start with: 16 rows (a session has 12 to 14 on
+ * the benchmark corpora) and 384 bytes of their texts (~14 rows of ~25
+ * bytes). Past that, rows double up to STI_LADDER_MAX and the text grows
+ * in steps of 128 bytes: little slack. */
+#define ROWS_FIRST 16u
+#define TEXT_POOL_FIRST 384u
+#define TEXT_POOL_STEP 128u
+
+/*
+ * Where a flow's rows and their texts are (enum rows_in). Every session
+ * with ladder text makes rows while its handshake runs and keeps only
+ * the ones it has once TLS is settled: a heap array for the rows and one
+ * for the text, grown and then copied to size, cost four or five
+ * allocator calls a session. A session in its handshake borrows a block
+ * from its recorder instead (blocks come back warm, from a short list);
+ * at the settle its rows, with room for the close's FIN and RST rows,
+ * and their text move into one allocation of their exact size, and the
+ * block goes back.
+ */
+enum rows_in {
+	ROWS_HEAP,     /* arrays of their own, grown by realloc (or none yet) */
+	ROWS_BLOCK,    /* a block of the recorder's (struct rows_block) */
+	ROWS_FITTED,   /* one allocation: rows_cap rows, then text_cap bytes */
+};
+
+/* The room a session in its handshake borrows. */
+struct rows_block {
+	union {
+		struct flow_row rows[ROWS_FIRST];
+		struct rows_block *next;   /* while on the recorder's list */
+	};
+	char text[TEXT_POOL_FIRST];
+};
+
+/* Blocks a recorder keeps for later sessions (160 KiB at most); the rest
+ * go back to malloc. Sessions in their handshake at one time are far
+ * fewer on the corpora; a burst past this costs only the allocations. */
+#define SPARE_BLOCKS_MAX 256u
+
+/* The rows of a settled session get room for this many more: the FIN and
+ * RST rows of its close, without growing them. */
+#define CLOSE_ROWS 2u
+
 /* ROW_FIXED texts. */
 enum fixed_row {
 	FIXED_ENCRYPTED, FIXED_ESTABLISHED, FIXED_FIN, FIXED_RST,
@@ -68,6 +111,7 @@ static const char *const fixed_row_text[] = {
 };
 /* The pool holds at most STI_LADDER_MAX texts of STI_LADDER_TEXT bytes. */
 _Static_assert(STI_LADDER_MAX * STI_LADDER_TEXT <= UINT16_MAX, "text_at fits");
+_Static_assert(STI_LADDER_MAX * STI_LADDER_TEXT < 1u << 14, "a pool's size fits text_cap");
 
 /*
  * What the recorder keeps for a session that has had a stream event: what
@@ -116,7 +160,9 @@ struct flow {
 	uint64_t tls_start_frame;
 	uint64_t looks_frame[2];
 	unsigned rows_dropped;
-	uint16_t text_used, text_cap;
+	uint16_t text_used;
+	unsigned text_cap : 14;          /* <= STI_LADDER_MAX * STI_LADDER_TEXT */
+	unsigned rows_in : 2;            /* enum rows_in */
 	uint8_t nrows, rows_cap;         /* <= STI_LADDER_MAX */
 	int8_t ehlo_row;                 /* ladder row of the EHLO reply, -1 */
 	uint8_t looks[2];                /* enum sti_looks */
@@ -153,6 +199,8 @@ struct sti_recorder {
 	struct sti_tls_view tls_view;       /* its settled TLS facts, unpacked */
 	struct sti_smtp_view smtp_view;     /* and its settled SMTP facts */
 	struct sti_ladder_source ladder;    /* its ladder, until written */
+	struct rows_block *spare;           /* blocks to lend (a list) */
+	unsigned nspare;                    /* <= SPARE_BLOCKS_MAX */
 };
 
 const char *sti_mode_name(enum sti_mode m)
@@ -204,9 +252,20 @@ void sti_recorder_ladder_text(struct sti_recorder *r, bool wanted)
 
 void sti_recorder_free(struct sti_recorder *r)
 {
-	if (r)
-		free(r->scratch);
+	if (!r)
+		return;
+	while (r->spare) {
+		struct rows_block *b = r->spare;
+		r->spare = b->next;
+		free(b);
+	}
+	free(r->scratch);
 	free(r);
+}
+
+unsigned sti_recorder_spare_blocks(const struct sti_recorder *r)
+{
+	return r->nspare;
 }
 
 /* The SMTP facts, from the parser or kept after it (rebuilt in the
@@ -264,16 +323,96 @@ void sti_record_ladder_add(struct sti_record *rec, enum sti_dir dir, uint64_t fr
  * them), and making them was a tenth of the recorder's work per session.
  * Then the parsers get no event sink at all (new_smtp, new_tls).
  */
-/* Room for one more row: 16 (a session has 12 to 14 on the benchmark
- * corpora: one allocation, not two or three), then doubling up to
- * STI_LADDER_MAX. (A settled session keeps only the rows it has:
- * ladder_fit.) */
-#define ROWS_FIRST 16u
+/* A block for a session about to make rows (with its first parser): off the
+ * list, or new. Without memory the rows go to heap arrays as they come. */
+static void lend_block(struct sti_recorder *r, struct flow *fl)
+{
+	struct rows_block *b = r->spare;
+	if (b) {
+		r->spare = b->next;
+		r->nspare--;
+	} else if (!(b = malloc(sizeof(*b)))) {
+		return;
+	}
+	fl->rows = b->rows;
+	fl->text = b->text;
+	fl->rows_cap = ROWS_FIRST;
+	fl->text_cap = TEXT_POOL_FIRST;
+	fl->rows_in = ROWS_BLOCK;
+}
 
+static void give_back_block(struct sti_recorder *r, struct rows_block *b)
+{
+	if (r->nspare == SPARE_BLOCKS_MAX) {
+		free(b);
+		return;
+	}
+	b->next = r->spare;
+	r->spare = b;
+	r->nspare++;
+}
+
+/* The rows' storage freed (a block back to the list); the flow then has
+ * none. */
+static void release_rows(struct sti_recorder *r, struct flow *fl)
+{
+	switch ((enum rows_in)fl->rows_in) {
+	case ROWS_BLOCK:
+		/* (the rows are the block's first member) */
+		give_back_block(r, (struct rows_block *)(void *)fl->rows);
+		break;
+	case ROWS_FITTED:
+		free(fl->rows);   /* the text is in the same allocation */
+		break;
+	case ROWS_HEAP:
+		free(fl->rows);
+		free(fl->text);
+		break;
+	}
+	fl->rows = NULL;
+	fl->text = NULL;
+	fl->rows_cap = 0;
+	fl->text_cap = 0;
+	fl->rows_in = ROWS_HEAP;
+}
+
+/*
+ * The rows and texts of a block or a fitted allocation moved into heap
+ * arrays of rows_cap rows and text_cap bytes (at least what they hold),
+ * to grow there; false, nothing changed, without memory. The row being
+ * written (begun, not yet counted) moves too. A block that overflows
+ * goes back to malloc, not to the list: the row paths have no recorder,
+ * and a session with this many rows is rare.
+ */
+static bool rows_apart(struct flow *fl, unsigned rows_cap, size_t text_cap)
+{
+	struct flow_row *rows = malloc(rows_cap * sizeof(*rows));
+	char *text = text_cap ? malloc(text_cap) : NULL;
+	if (!rows || (text_cap && !text)) {
+		free(rows);
+		free(text);
+		return false;
+	}
+	unsigned moving = fl->nrows < fl->rows_cap ? fl->nrows + 1u : fl->nrows;
+	memcpy(rows, fl->rows, moving * sizeof(*rows));
+	if (fl->text_used)
+		memcpy(text, fl->text, fl->text_used);
+	free(fl->rows);   /* the block or the allocation: the rows start it */
+	fl->rows = rows;
+	fl->text = text;
+	fl->rows_cap = (uint8_t)rows_cap;
+	fl->text_cap = (unsigned)text_cap;
+	fl->rows_in = ROWS_HEAP;
+	return true;
+}
+
+/* Room for one more row (STI_LADDER_MAX at most); false without memory. */
 static bool grow_rows(struct flow *fl)
 {
 	unsigned cap = (unsigned)sti_grow_capacity(fl->rows_cap, ROWS_FIRST, fl->rows_cap + 1u,
 						   STI_LADDER_MAX);
+	if (fl->rows_in != ROWS_HEAP)
+		return rows_apart(fl, cap, fl->text_cap);
 	struct flow_row *rows = realloc(fl->rows, cap * sizeof(*rows));
 	if (!rows)
 		return false;
@@ -281,12 +420,6 @@ static bool grow_rows(struct flow *fl)
 	fl->rows_cap = (uint8_t)cap;
 	return true;
 }
-
-/* Text pool: first room for a typical session's rows (~14 rows of ~25
- * bytes), then grown in steps: one or two reallocs a session instead of
- * six, little slack. */
-#define TEXT_POOL_FIRST 384u
-#define TEXT_POOL_STEP 128u
 
 /*
  * Room in the pool for row i's text, len bytes with its NUL, taken: where
@@ -301,11 +434,16 @@ static char *take_row_text(struct flow *fl, unsigned i, size_t len)
 			     TEXT_POOL_STEP;
 		if (cap < TEXT_POOL_FIRST)
 			cap = TEXT_POOL_FIRST;
-		char *text = realloc(fl->text, cap);
-		if (!text)
-			return NULL;
-		fl->text = text;
-		fl->text_cap = (uint16_t)cap;
+		if (fl->rows_in != ROWS_HEAP) {
+			if (!rows_apart(fl, fl->rows_cap, cap))
+				return NULL;
+		} else {
+			char *text = realloc(fl->text, cap);
+			if (!text)
+				return NULL;
+			fl->text = text;
+			fl->text_cap = (unsigned)cap;
+		}
 	}
 	char *at = fl->text + fl->text_used;
 	fl->rows[i].text_at = fl->text_used;
@@ -343,9 +481,17 @@ static uint64_t row_frame(const struct flow *fl, unsigned i)
 	return hi << 32 | fl->rows[i].frame_lo;
 }
 
-/* The next row with its side, frame and time, or -1 past the cap or
- * without memory (the row is counted as dropped). */
-static int row_begin(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us)
+static void put_row(struct flow *fl, unsigned i, enum sti_dir dir, uint64_t frame,
+		    int64_t ts_us)
+{
+	fl->rows[i] = (struct flow_row){ .ts_us = ts_us, .frame_lo = (uint32_t)frame,
+					 .kind = ROW_POOLED, .s2c = dir == STI_S2C };
+}
+
+/* row_begin when the rows are full or the frame needs its high bits:
+ * apart, so that the common case saves no registers for it. */
+__attribute__((noinline, cold))
+static int row_begin_slow(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us)
 {
 	if (fl->nrows == STI_LADDER_MAX ||
 	    (fl->nrows == fl->rows_cap && !grow_rows(fl))) {
@@ -357,45 +503,52 @@ static int row_begin(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t 
 		fl->rows_dropped++;
 		return -1;
 	}
-	fl->rows[i] = (struct flow_row){ .ts_us = ts_us, .frame_lo = (uint32_t)frame,
-					 .kind = ROW_POOLED, .s2c = dir == STI_S2C };
+	put_row(fl, i, dir, frame, ts_us);
+	return (int)i;
+}
+
+/* The next row with its side, frame and time, or -1 past the cap or
+ * without memory (the row is counted as dropped). */
+static int row_begin(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_t ts_us)
+{
+	unsigned i = fl->nrows;
+	if (i == fl->rows_cap || (frame >> 32))   /* (rows_cap <= STI_LADDER_MAX) */
+		return row_begin_slow(fl, dir, frame, ts_us);
+	put_row(fl, i, dir, frame, ts_us);
 	return (int)i;
 }
 
 /*
  * Once TLS settled, only a gap, a FIN or an RST still adds a row: the
- * rows and the pool keep only what they hold (a session that stays open
- * holds them for as long). Without memory they stay as they are.
+ * rows (with room for the close's two) and their text move into one
+ * allocation of that size (a session that stays open holds it for as
+ * long), and a block goes back to the list. Without memory they stay as
+ * they are.
  */
-/* A copy of the first n bytes of p in an allocation of n (a shrinking
- * realloc may keep the whole block), p freed; NULL, p kept, without
- * memory. */
-static void *exact_copy(void *p, size_t n)
+static void ladder_fit(struct sti_recorder *r, struct flow *fl)
 {
-	void *q = malloc(n);
-	if (q) {
-		memcpy(q, p, n);
-		free(p);
+	if (fl->rows_in == ROWS_FITTED || !fl->rows)
+		return;
+	if (!fl->nrows && !fl->text_used) {
+		release_rows(r, fl);   /* nothing to keep */
+		return;
 	}
-	return q;
-}
-
-static void ladder_fit(struct flow *fl)
-{
-	if (fl->nrows && fl->nrows < fl->rows_cap) {
-		struct flow_row *rows = exact_copy(fl->rows, fl->nrows * sizeof(*rows));
-		if (rows) {
-			fl->rows = rows;
-			fl->rows_cap = fl->nrows;
-		}
-	}
-	if (fl->text && fl->text_used < fl->text_cap) {   /* (a pool holds a text) */
-		char *text = exact_copy(fl->text, fl->text_used);
-		if (text) {
-			fl->text = text;
-			fl->text_cap = fl->text_used;
-		}
-	}
+	unsigned cap = fl->nrows + CLOSE_ROWS;
+	if (cap > STI_LADDER_MAX)
+		cap = STI_LADDER_MAX;
+	struct flow_row *rows = malloc(cap * sizeof(*rows) + fl->text_used);
+	if (!rows)
+		return;
+	char *text = (char *)(rows + cap);
+	memcpy(rows, fl->rows, fl->nrows * sizeof(*rows));
+	if (fl->text_used)
+		memcpy(text, fl->text, fl->text_used);
+	release_rows(r, fl);
+	fl->rows = rows;
+	fl->text = text;
+	fl->rows_cap = (uint8_t)cap;
+	fl->text_cap = fl->text_used;
+	fl->rows_in = ROWS_FITTED;
 }
 
 /* The row is in once its text (if any is wanted) was kept. */
@@ -452,13 +605,8 @@ static void ladder_add(struct flow *fl, enum sti_dir dir, uint64_t frame, int64_
 /* "%u" of v into buf: where its digits start. */
 static const char *unsigned_text(char buf[12], unsigned v)
 {
-	char *p = buf + 11;
-	*p = '\0';
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	return p;
+	buf[11] = '\0';
+	return sti_digits_before(buf + 11, v);
 }
 
 /* A row whose text (n bytes, NUL-ended) is ready. */
@@ -500,14 +648,9 @@ static void ladder_reply_row(struct flow *fl, uint64_t frame, int64_t ts_us, uns
 			     const char *text)
 {
 	char c[16];
-	size_t n = sizeof(c) - 1;
-	c[n] = '\0';
-	c[--n] = ' ';
-	do {
-		c[--n] = (char)('0' + code % 10);
-		code /= 10;
-	} while (code);
-	ladder_add2(fl, 1, frame, ts_us, c + n, text ? text : "");
+	c[15] = '\0';
+	c[14] = ' ';
+	ladder_add2(fl, 1, frame, ts_us, sti_digits_before(c + 14, code), text ? text : "");
 }
 
 /* ---- ladder rows from the layers' events ---- */
@@ -769,13 +912,16 @@ static struct sti_smtp *smtp_speaking(const struct flow *fl, enum sti_dir dir)
 	return fl->smtp && !sti_smtp_switched(fl->smtp, dir) ? fl->smtp : NULL;
 }
 
-static struct sti_smtp *new_smtp(struct flow *fl)
+static struct sti_smtp *new_smtp(struct sti_recorder *r, struct flow *fl)
 {
 	struct sti_smtp *m = sti_smtp_new();
 	if (!m)
 		return NULL;
-	if (fl->ladder_text)   /* its events only make ladder rows */
+	if (fl->ladder_text) {   /* its events only make ladder rows */
 		sti_smtp_set_sink(m, on_smtp_event, fl);
+		if (!fl->rows)   /* room for them while the handshake runs */
+			lend_block(r, fl);
+	}
 	return m;
 }
 
@@ -805,8 +951,11 @@ static struct sti_tls *new_tls(struct sti_recorder *r, struct flow *fl)
 	struct sti_tls *t = sti_tls_new();
 	if (!t)
 		return NULL;
-	if (fl->ladder_text)   /* its events only make ladder rows */
+	if (fl->ladder_text) {   /* its events only make ladder rows */
 		sti_tls_set_sink(t, on_tls_event, fl);
+		if (!fl->rows)   /* room for them while the handshake runs */
+			lend_block(r, fl);
+	}
 	sti_tls_set_keylog(t, r->keylog);
 	sti_tls_set_certcache(t, r->certs);
 	return t;
@@ -821,7 +970,7 @@ static void out_of_memory(struct flow *fl)
 	sti_session_stop_payload(fl->s, STI_S2C);
 }
 
-static void drop_flow(struct sti_session *s)
+static void drop_flow(struct sti_recorder *r, struct sti_session *s)
 {
 	struct flow *fl = s->app;
 	if (!fl)
@@ -839,8 +988,8 @@ static void drop_flow(struct sti_session *s)
 	if (fl->rare)
 		free(fl->rare->frame_hi);
 	free(fl->rare);
-	free(fl->rows);
-	free(fl->text);
+	if (fl->rows)   /* (no text without rows) */
+		release_rows(r, fl);
 	free(fl);
 	s->app = NULL;
 }
@@ -883,7 +1032,7 @@ static void decide_proto(struct sti_recorder *r, struct flow *fl,
  * compact form is kept (or, when a value is too wide for it, a copy sized
  * by what arrived). On allocation failure the parser stays.
  */
-static void settle_tls(struct flow *fl)
+static void settle_tls(struct sti_recorder *r, struct flow *fl)
 {
 	if (!fl->tls || !sti_session_stream(fl->s, STI_C2S)->stopped ||
 	    !sti_session_stream(fl->s, STI_S2C)->stopped || !sti_tls_settled_both(fl->tls))
@@ -897,7 +1046,7 @@ static void settle_tls(struct flow *fl)
 		return;
 	sti_tls_free(fl->tls);
 	fl->tls = NULL;
-	ladder_fit(fl);
+	ladder_fit(r, fl);
 }
 
 /* The TLS facts: the parser's, or the settled ones (rebuilt in the
@@ -931,7 +1080,7 @@ static void feed_tls(struct sti_recorder *r, struct flow *fl,
 	sti_tls_feed(fl->tls, ev->dir, p, n, ev->frame, ev->ts_us);
 	if (sti_tls_settled(fl->tls, ev->dir)) {
 		sti_session_stop_payload(fl->s, ev->dir);
-		settle_tls(fl);
+		settle_tls(r, fl);
 	}
 }
 
@@ -940,7 +1089,7 @@ static void feed_tls(struct sti_recorder *r, struct flow *fl,
 static void feed_smtp(struct sti_recorder *r, struct flow *fl,
 		      const struct sti_stream_ev *ev)
 {
-	if (!fl->smtp && fl->smtp_kept_as == KEPT_NONE && !(fl->smtp = new_smtp(fl))) {
+	if (!fl->smtp && fl->smtp_kept_as == KEPT_NONE && !(fl->smtp = new_smtp(r, fl))) {
 		out_of_memory(fl);
 		return;
 	}
@@ -1288,7 +1437,7 @@ static void maybe_report_early(struct sti_recorder *r, struct flow *fl)
 	/* Nothing later can change what was said: stop reading payload. */
 	sti_session_stop_payload(fl->s, STI_C2S);
 	sti_session_stop_payload(fl->s, STI_S2C);
-	settle_tls(fl);
+	settle_tls(r, fl);
 }
 
 static void rec_close(void *ctx, struct sti_session *s)
@@ -1306,13 +1455,12 @@ static void rec_close(void *ctx, struct sti_session *s)
 		report(r, fl, s, true);
 	/* The record is out: a closed session lingers in the table only to
 	 * absorb late packets, and needs none of this any more. */
-	drop_flow(s);
+	drop_flow(r, s);
 }
 
 static void rec_release(void *ctx, struct sti_session *s)
 {
-	(void)ctx;
-	drop_flow(s);
+	drop_flow(ctx, s);
 }
 
 const struct sti_session_ops sti_recorder_ops = {

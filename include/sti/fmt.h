@@ -15,6 +15,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 __attribute__((format(printf, 3, 0)))
@@ -34,6 +35,34 @@ static inline void sti_put_capped(char *buf, size_t cap, size_t *used, const cha
 	memcpy(buf + *used, s, k);
 	*used += k;
 	buf[*used] = '\0';
+}
+
+/*
+ * The decimal digits of v, ending just before end, not terminated
+ * (right-aligned output writes them in place): where the first digit is.
+ * Two digits a division, from a table of "00" to "99": a report has
+ * dozens of numbers a line, frames and ports of four to seven digits.
+ * Here, not in the writer, so that the record layer's rows use it too.
+ */
+static inline char *sti_digits_before(char *end, uint64_t v)
+{
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		end -= 2;
+		memcpy(end, pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, pairs + 2 * v, 2);
+	} else {
+		*--end = (char)('0' + v);
+	}
+	return end;
 }
 
 #endif /* STI_FMT_H */

@@ -90,10 +90,7 @@ void sti_out_right(struct sti_out *o, const char *s, size_t n, size_t width);
 /* The decimal digits of v and a NUL into buf: their count. */
 #define STI_U64_DIGITS 21
 size_t sti_fmt_u64(char buf[STI_U64_DIGITS], uint64_t v);
-/* The decimal digits of v, ending just before end, not
- * terminated (right-aligned output writes them in place): where the
- * first digit is. */
-char *sti_digits_before(char *end, uint64_t v);
+/* (The digits ending before a place: sti_digits_before, sti/fmt.h.) */
 
 /*
  * The JSON string of the n bytes at s, quotes included: '"' and '\\'

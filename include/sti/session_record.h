@@ -124,6 +124,9 @@ void sti_recorder_set_certcache(struct sti_recorder *r, struct sti_certcache *cc
  */
 void sti_recorder_ladder_text(struct sti_recorder *r, bool wanted);
 extern const struct sti_session_ops sti_recorder_ops;
+/* How many blocks for sessions' ladder rows the recorder keeps to lend
+ * (at most 256): they come back when a session settles or goes. */
+unsigned sti_recorder_spare_blocks(const struct sti_recorder *r);
 
 const char *sti_mode_name(enum sti_mode m);
 

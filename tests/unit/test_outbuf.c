@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sti/fmt.h"
 #include "sti/outbuf.h"
 
 /* A memory stream and the writer in front of it. */

@@ -4,7 +4,9 @@
  * frame and text, whether the row's text was kept from the wire or is
  * written when the record is built (the EHLO reply, FIN), frames past
  * 2^32, the ladder written only when the sink asks for it, and no rows
- * at all when no reporter prints them.
+ * at all when no reporter prints them. Then where the rows are kept:
+ * a block the recorder lends while the handshake runs (rows and text past
+ * it, growth after the settle's fit, blocks reused, the list's cap).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +21,10 @@
 #include "sti/session.h"
 #include "sti/session_record.h"
 
-enum { SYN = STI_TCP_SYN, ACK = STI_TCP_ACK, FIN = STI_TCP_FIN, PSH = STI_TCP_PSH };
+enum {
+	SYN = STI_TCP_SYN, ACK = STI_TCP_ACK, FIN = STI_TCP_FIN, PSH = STI_TCP_PSH,
+	RST = STI_TCP_RST
+};
 
 /* What the sink saw of the one record reported. */
 struct got {
@@ -58,9 +63,9 @@ static void sink(void *ctx, struct sti_record *rec)
 	g->greeting_code = rec->smtp ? rec->smtp->greeting.code : 0;
 }
 
-/* 192.0.2.1:40000 -> 192.0.2.2:25 (c2s) or back. */
-static struct sti_pkt pkt(bool c2s, uint8_t flags, uint32_t seq, uint32_t ack,
-			  const char *payload, uint64_t frame)
+/* 192.0.2.1:cport -> 192.0.2.2:25 (c2s) or back. */
+static struct sti_pkt pkt_on(uint16_t cport, bool c2s, uint8_t flags, uint32_t seq,
+			     uint32_t ack, const char *payload, uint64_t frame)
 {
 	struct sti_pkt p;
 	memset(&p, 0, sizeof(p));
@@ -69,8 +74,8 @@ static struct sti_pkt pkt(bool c2s, uint8_t flags, uint32_t seq, uint32_t ack,
 	p.src.a[2] = p.dst.a[2] = 2;
 	p.src.a[3] = c2s ? 1 : 2;
 	p.dst.a[3] = c2s ? 2 : 1;
-	p.sport = c2s ? 40000 : 25;
-	p.dport = c2s ? 25 : 40000;
+	p.sport = c2s ? cport : 25;
+	p.dport = c2s ? 25 : cport;
 	p.flags = flags;
 	p.seq = seq;
 	p.ack = ack;
@@ -79,6 +84,12 @@ static struct sti_pkt pkt(bool c2s, uint8_t flags, uint32_t seq, uint32_t ack,
 	p.frame = frame;
 	p.ts_us = (int64_t)(frame % 1000) * 1000;
 	return p;
+}
+
+static struct sti_pkt pkt(bool c2s, uint8_t flags, uint32_t seq, uint32_t ack,
+			  const char *payload, uint64_t frame)
+{
+	return pkt_on(40000, c2s, flags, seq, ack, payload, frame);
 }
 
 /* An SMTP session up to the server's 220 to STARTTLS, then FIN both
@@ -224,6 +235,298 @@ static void test_no_ladder_text(void **state)
 	assert_int_equal(g.greeting_code, 220);
 }
 
+/* ---- where the rows are kept ---- */
+
+/* A recorder (with ladder text) and its table, for several sessions. */
+struct bench {
+	struct sti_recorder *r;
+	struct sti_table *t;
+	uint64_t frame;
+};
+
+static void bench_open(struct bench *b, struct got *g, bool ladder_text)
+{
+	struct sti_session_cfg cfg;
+	sti_session_cfg_defaults(&cfg);
+	b->r = sti_recorder_new(&cfg, sink, g);
+	assert_non_null(b->r);
+	sti_recorder_ladder_text(b->r, ladder_text);
+	b->t = sti_table_new(&cfg, &sti_recorder_ops, b->r);
+	assert_non_null(b->t);
+	b->frame = 1;
+}
+
+static void bench_close(struct bench *b)
+{
+	sti_table_flush(b->t);
+	sti_table_free(b->t);
+	sti_recorder_free(b->r);
+}
+
+/* One TCP connection of the bench, from client port cport. */
+struct conn {
+	struct bench *b;
+	uint16_t cport;
+	uint32_t cseq, sseq;
+};
+
+static void conn_open(struct conn *c, struct bench *b, uint16_t cport)
+{
+	*c = (struct conn){ .b = b, .cport = cport, .cseq = 101, .sseq = 501 };
+	struct sti_pkt p = pkt_on(cport, true, SYN, 100, 0, NULL, b->frame++);
+	sti_table_packet(b->t, &p);
+	p = pkt_on(cport, false, SYN | ACK, 500, 101, NULL, b->frame++);
+	sti_table_packet(b->t, &p);
+	p = pkt_on(cport, true, ACK, c->cseq, c->sseq, NULL, b->frame++);
+	sti_table_packet(b->t, &p);
+}
+
+/* A segment with payload text (or none) and flags. */
+static void conn_send(struct conn *c, bool c2s, uint8_t flags, const char *text)
+{
+	uint32_t *seq = c2s ? &c->cseq : &c->sseq;
+	struct sti_pkt p = pkt_on(c->cport, c2s, flags, *seq, c2s ? c->sseq : c->cseq, text,
+				  c->b->frame++);
+	sti_table_packet(c->b->t, &p);
+	*seq += text ? (uint32_t)strlen(text) : 0;
+	if (flags & FIN)
+		(*seq)++;
+}
+
+static void conn_say(struct conn *c, bool c2s, const char *text)
+{
+	conn_send(c, c2s, ACK | PSH, text);
+}
+
+/* A fresh bench (g emptied) with one connection from port 40000 on it. */
+static void bench_start(struct bench *b, struct conn *c, struct got *g, bool ladder_text)
+{
+	memset(g, 0, sizeof(*g));
+	bench_open(b, g, ladder_text);
+	conn_open(c, b, 40000);
+}
+
+/* The greeting and n NOOPs with their replies: 1 + 2n rows. */
+static void conn_noops(struct conn *c, int n)
+{
+	conn_say(c, false, "220 mx ESMTP\r\n");
+	for (int i = 0; i < n; i++) {
+		conn_say(c, true, "NOOP\r\n");
+		conn_say(c, false, "250 2.0.0 ok\r\n");
+	}
+}
+
+/* Greeting, EHLO and its reply, STARTTLS accepted: 5 rows (the EHLO
+ * reply's written when the record is built). */
+static void conn_to_starttls(struct conn *c)
+{
+	conn_say(c, false, "220 mx ESMTP\r\n");
+	conn_say(c, true, "EHLO c\r\n");
+	conn_say(c, false, "250-mx\r\n250 STARTTLS\r\n");
+	conn_say(c, true, "STARTTLS\r\n");
+	conn_say(c, false, "220 2.0.0 go ahead\r\n");
+}
+
+/* Bytes after STARTTLS that are no TLS record, both ways: each side's
+ * parse stops (one row each) and TLS is settled both ways, which fits
+ * the rows. */
+static void conn_tls_junk(struct conn *c)
+{
+	conn_say(c, true, "QUIT\r\n");
+	conn_say(c, false, "221 bye\r\n");
+}
+
+/* A session that speaks: with ladder text it borrows a block, and
+ * gives it back at the close; without, it never does. */
+static void test_block_lent_and_given_back(void **state)
+{
+	(void)state;
+	static struct got g;
+	struct bench b;
+	struct conn c;
+	memset(&g, 0, sizeof(g));
+	bench_open(&b, &g, true);
+	assert_int_equal(sti_recorder_spare_blocks(b.r), 0);
+	conn_open(&c, &b, 40000);
+	conn_to_starttls(&c);
+	assert_int_equal(sti_recorder_spare_blocks(b.r), 0);   /* lent */
+	conn_send(&c, true, FIN | ACK, NULL);
+	conn_send(&c, false, FIN | ACK, NULL);
+	sti_table_flush(b.t);
+	assert_int_equal(g.records, 1);
+	assert_int_equal(sti_recorder_spare_blocks(b.r), 1);   /* back */
+	assert_ladder(&g, 1);
+	bench_close(&b);
+
+	bench_start(&b, &c, &g, false);
+	conn_to_starttls(&c);
+	sti_table_flush(b.t);
+	assert_int_equal(g.records, 1);
+	assert_int_equal(g.nladder, 0);
+	assert_int_equal(sti_recorder_spare_blocks(b.r), 0);
+	bench_close(&b);
+}
+
+/* More rows than the block holds (16) before any settle: they move to
+ * arrays of their own, every row kept in order, and the block goes back
+ * to malloc, not to the list. */
+static void test_rows_past_the_block(void **state)
+{
+	(void)state;
+	static struct got g;
+	struct bench b;
+	struct conn c;
+	bench_start(&b, &c, &g, true);
+	conn_noops(&c, 12);   /* 25 rows */
+	conn_send(&c, true, FIN | ACK, NULL);
+	conn_send(&c, false, FIN | ACK, NULL);
+	sti_table_flush(b.t);
+	assert_int_equal(g.records, 1);
+	assert_int_equal(g.nladder, 27);
+	assert_int_equal(g.dropped, 0);
+	assert_row(&g, 0, STI_S2C, 4, "220 mx ESMTP");
+	for (unsigned i = 0; i < 12; i++) {
+		assert_row(&g, 1 + 2 * i, STI_C2S, 5 + 2 * i, "NOOP");
+		assert_row(&g, 2 + 2 * i, STI_S2C, 6 + 2 * i, "250 2.0.0 ok");
+	}
+	assert_row(&g, 25, STI_C2S, 29, "FIN");
+	assert_row(&g, 26, STI_S2C, 30, "FIN");
+	assert_int_equal(sti_recorder_spare_blocks(b.r), 0);
+	bench_close(&b);
+}
+
+/* More text than the block holds (384 bytes) in a few rows: the texts
+ * move with the rows, each whole. */
+static void test_text_past_the_block(void **state)
+{
+	(void)state;
+	static struct got g;
+	struct bench b;
+	struct conn c;
+	char line[100], want[100];
+	bench_start(&b, &c, &g, true);
+	conn_say(&c, false, "220 mx ESMTP\r\n");
+	for (int i = 0; i < 6; i++) {   /* 6 commands of 80 bytes */
+		snprintf(line, sizeof(line), "HELP %075d\r\n", i);
+		conn_say(&c, true, line);
+	}
+	sti_table_flush(b.t);
+	assert_int_equal(g.records, 1);
+	assert_int_equal(g.nladder, 7);
+	assert_int_equal(g.dropped, 0);
+	assert_row(&g, 0, STI_S2C, 4, "220 mx ESMTP");
+	for (unsigned i = 0; i < 6; i++) {
+		snprintf(want, sizeof(want), "HELP %075u", i);
+		assert_int_equal(strlen(want), 80);
+		assert_row(&g, 1 + i, STI_C2S, 5 + i, want);
+	}
+	assert_int_equal(sti_recorder_spare_blocks(b.r), 0);
+	bench_close(&b);
+}
+
+/* At the settle the rows and text move into one allocation with room for
+ * two more rows, and the block goes back while the session is still
+ * open. After the settle only the close adds rows, one a side: the FIN
+ * and the RST go into that room. */
+static void test_close_rows_after_the_fit(void **state)
+{
+	(void)state;
+	static struct got g;
+	struct bench b;
+	struct conn c;
+	bench_start(&b, &c, &g, true);
+	conn_to_starttls(&c);
+	assert_int_equal(sti_recorder_spare_blocks(b.r), 0);
+	conn_tls_junk(&c);
+	assert_int_equal(sti_recorder_spare_blocks(b.r), 1);   /* settled: back */
+	conn_send(&c, true, FIN | ACK, NULL);
+	conn_send(&c, false, RST, NULL);
+	sti_table_flush(b.t);
+	assert_int_equal(g.records, 1);
+	assert_int_equal(g.dropped, 0);
+	assert_int_equal(g.nladder, 9);
+	assert_row(&g, 0, STI_S2C, 4, "220 mx ESMTP");
+	assert_row(&g, 1, STI_C2S, 5, "EHLO c");
+	assert_row(&g, 2, STI_S2C, 6, "250 EHLO reply: STARTTLS offered");
+	assert_row(&g, 3, STI_C2S, 7, "STARTTLS");
+	assert_row(&g, 4, STI_S2C, 8, "220 2.0.0 go ahead");
+	assert_row(&g, 5, STI_C2S, 9, "TLS parsing stopped: not TLS");
+	assert_row(&g, 6, STI_S2C, 10, "TLS parsing stopped: not TLS");
+	assert_row(&g, 7, STI_C2S, 11, "FIN");
+	assert_row(&g, 8, STI_S2C, 12, "RST");
+	assert_int_equal(sti_recorder_spare_blocks(b.r), 1);
+	bench_close(&b);
+}
+
+/* A session that settles with 47 rows (past the block: in arrays of
+ * their own) is fitted to the cap of 48: its FIN is the last row kept,
+ * the RST after it dropped and counted. */
+static void test_fit_at_the_cap(void **state)
+{
+	(void)state;
+	static struct got g;
+	struct bench b;
+	struct conn c;
+	bench_start(&b, &c, &g, true);
+	conn_noops(&c, 21);   /* 43 rows */
+	conn_say(&c, true, "STARTTLS\r\n");
+	conn_say(&c, false, "220 2.0.0 go ahead\r\n");
+	conn_tls_junk(&c);   /* rows 46 and 47 */
+	assert_int_equal(sti_recorder_spare_blocks(b.r), 0);   /* freed at 17 rows */
+	conn_send(&c, true, FIN | ACK, NULL);
+	conn_send(&c, false, RST, NULL);
+	sti_table_flush(b.t);
+	assert_int_equal(g.records, 1);
+	assert_int_equal(g.nladder, STI_LADDER_MAX);
+	assert_int_equal(g.dropped, 1);
+	assert_row(&g, 0, STI_S2C, 4, "220 mx ESMTP");
+	assert_row(&g, 41, STI_C2S, 45, "NOOP");
+	assert_row(&g, 44, STI_S2C, 48, "220 2.0.0 go ahead");
+	assert_row(&g, 46, STI_S2C, 50, "TLS parsing stopped: not TLS");
+	assert_row(&g, 47, STI_C2S, 51, "FIN");
+	bench_close(&b);
+}
+
+/* Sessions one after another borrow the same block; sessions open at
+ * once each have one, and of those that come back the list keeps 256. */
+static void test_blocks_reused_and_capped(void **state)
+{
+	(void)state;
+	static struct got g;
+	struct bench b;
+	static struct conn c[300];
+	memset(&g, 0, sizeof(g));
+	bench_open(&b, &g, true);
+	for (uint16_t i = 0; i < 5; i++) {
+		conn_open(&c[0], &b, (uint16_t)(40000 + i));
+		conn_to_starttls(&c[0]);
+		assert_int_equal(sti_recorder_spare_blocks(b.r), 0);
+		conn_send(&c[0], true, FIN | ACK, NULL);
+		conn_send(&c[0], false, FIN | ACK, NULL);
+		sti_table_flush(b.t);
+		assert_int_equal(sti_recorder_spare_blocks(b.r), 1);
+	}
+	assert_int_equal(g.records, 5);
+	assert_int_equal(g.nladder, 7);   /* the last one's, whole */
+	assert_row(&g, 0, STI_S2C, 4 * 10 + 4, "220 mx ESMTP");
+	assert_row(&g, 6, STI_S2C, 4 * 10 + 10, "FIN");
+	for (uint16_t i = 0; i < 300; i++) {
+		conn_open(&c[i], &b, (uint16_t)(41000 + i));
+		conn_say(&c[i], false, "220 mx ESMTP\r\n");
+	}
+	assert_int_equal(sti_recorder_spare_blocks(b.r), 0);
+	for (uint16_t i = 0; i < 10; i++) {   /* 10 settle: 10 back */
+		conn_say(&c[i], true, "STARTTLS\r\n");
+		conn_say(&c[i], false, "220 go ahead\r\n");
+		conn_tls_junk(&c[i]);
+	}
+	assert_int_equal(sti_recorder_spare_blocks(b.r), 10);
+	sti_table_flush(b.t);   /* 290 more back, the list keeps 256 */
+	assert_int_equal(g.records, 305);
+	assert_int_equal(sti_recorder_spare_blocks(b.r), 256);
+	bench_close(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +534,12 @@ int main(void)
 		cmocka_unit_test(test_ladder_frames_past_32_bits),
 		cmocka_unit_test(test_ladder_left_pending),
 		cmocka_unit_test(test_no_ladder_text),
+		cmocka_unit_test(test_block_lent_and_given_back),
+		cmocka_unit_test(test_rows_past_the_block),
+		cmocka_unit_test(test_text_past_the_block),
+		cmocka_unit_test(test_close_rows_after_the_fit),
+		cmocka_unit_test(test_fit_at_the_cap),
+		cmocka_unit_test(test_blocks_reused_and_capped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

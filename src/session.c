@@ -80,16 +80,18 @@ struct entry_free {
 	struct entry_free *next;
 };
 
+/* A held page other than the spare is on the list of pages with room
+ * exactly while it has one: while used < ENTRY_SLOTS. */
 struct entry_page {
 	struct entry_page *prev, *next;   /* on the list of pages with room */
 	struct entry_free *free;          /* slots given back, last first */
 	size_t used;                      /* slots handed out */
 	size_t fresh;                     /* slots [fresh, ENTRY_SLOTS) never used */
-	bool has_room;                    /* on the list */
 };
 
 _Static_assert(sizeof(struct entry_page) <= ENTRY_PAGE_HEAD,
 	       "a page's header fits before its first slot");
+_Static_assert(ENTRY_SLOTS > 1, "a page whose last slot comes back had room");
 _Static_assert(ENTRY_PAGE_HEAD % 64 == 0 && ENTRY_SLOT_BYTES % 64 == 0,
 	       "every slot starts a cache line");
 _Static_assert(sizeof(struct sti_session) <= ENTRY_SLOT_BYTES,
@@ -624,7 +626,6 @@ static void room_add(struct entry_pages *ps, struct entry_page *pg)
 	if (ps->room)
 		ps->room->prev = pg;
 	ps->room = pg;
-	pg->has_room = true;
 }
 
 static void room_remove(struct entry_pages *ps, struct entry_page *pg)
@@ -635,7 +636,6 @@ static void room_remove(struct entry_pages *ps, struct entry_page *pg)
 		ps->room = pg->next;
 	if (pg->next)
 		pg->next->prev = pg->prev;
-	pg->has_room = false;
 }
 
 /* An empty page, on the list: the spare, or a new one. NULL without
@@ -664,11 +664,11 @@ static void page_release(struct entry_pages *ps, struct entry_page *pg)
 	ps->held--;
 }
 
-/* pg's last slot came back: keep it as the spare, or give it back. */
+/* pg's last slot came back (it had room, so it is on the list): keep it
+ * as the spare, or give it back. */
 static void page_emptied(struct entry_pages *ps, struct entry_page *pg)
 {
-	if (pg->has_room)
-		room_remove(ps, pg);
+	room_remove(ps, pg);
 	if (ps->spare)
 		page_release(ps, pg);
 	else
@@ -701,7 +701,7 @@ static void entry_give(struct entry_pages *ps, struct sti_session *s)
 	ENTRY_POISON(s, ENTRY_SLOT_BYTES);
 	if (--pg->used == 0)
 		page_emptied(ps, pg);
-	else if (!pg->has_room)
+	else if (pg->used == ENTRY_SLOTS - 1)   /* it was full: room again */
 		room_add(ps, pg);
 }
 
